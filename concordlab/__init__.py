@@ -1,0 +1,82 @@
+"""concordlab: explore physiological concordance between two people recorded together.
+
+Examples
+--------
+>>> import concordlab
+>>> session = concordlab.example_session()
+>>> concordlab.persons(session)
+('patient', 'therapist')
+"""
+
+from concordlab.datasets import example_cohort, example_session, rmea_psychotherapy
+from concordlab.errors import (
+    ConcordlabError,
+    DataNotFoundError,
+    FileFormatError,
+    SegmentError,
+    ValidationError,
+)
+from concordlab.io import (
+    load,
+    read_bids_physio,
+    read_csv,
+    read_e4,
+    read_events_tsv,
+    save,
+    write_events_tsv,
+)
+from concordlab.segments import add_segment, remove_segment, segments, set_segments
+from concordlab.session import (
+    DEFAULT_PERSONS,
+    add_channel,
+    add_result,
+    channels,
+    from_arrays,
+    get_result,
+    metadata,
+    persons,
+    resample,
+    results,
+    time_span,
+    validate_session,
+)
+from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_PERSONS",
+    "Cohort",
+    "ConcordlabError",
+    "DataNotFoundError",
+    "FileFormatError",
+    "SegmentError",
+    "ValidationError",
+    "add_channel",
+    "add_result",
+    "add_segment",
+    "channels",
+    "example_cohort",
+    "example_session",
+    "from_arrays",
+    "get_result",
+    "load",
+    "metadata",
+    "persons",
+    "read_bids_physio",
+    "read_csv",
+    "read_e4",
+    "read_events_tsv",
+    "remove_segment",
+    "resample",
+    "results",
+    "rmea_psychotherapy",
+    "save",
+    "segments",
+    "set_segments",
+    "simulate_cohort",
+    "simulate_dyad",
+    "time_span",
+    "validate_session",
+    "write_events_tsv",
+]

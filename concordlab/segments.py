@@ -1,0 +1,246 @@
+"""Segments: labelled spans of a session (talk turns, interventions, artefacts).
+
+Segments live in the session's ``segments`` node as a table along the ``segment``
+dimension with the columns ``start`` and ``end`` (seconds since session start),
+``label``, ``person`` (one of the session's persons or ``"both"``) and ``note``: the
+same information as MNE Annotations or a BIDS ``events.tsv``. They are kept sorted by
+start time. Every function returns a new session; a refused segment leaves the input
+untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from concordlab.errors import SegmentError
+from concordlab.session import BOTH, _labels, time_span
+
+__all__ = ["SEGMENT_COLUMNS", "add_segment", "remove_segment", "segments", "set_segments"]
+
+SEGMENT_COLUMNS = ("start", "end", "label", "person", "note")
+_TEXT_COLUMNS = ("label", "person", "note")
+
+
+def segments_dataset(
+    start: Sequence[float],
+    end: Sequence[float],
+    label: Sequence[str],
+    person: Sequence[str],
+    note: Sequence[str],
+) -> xr.Dataset:
+    """The canonical ``segments`` node content (float64 times, object-dtype text).
+
+    Examples
+    --------
+    >>> segments_dataset([1.0], [2.0], ["talk"], ["both"], [""]).sizes["segment"]
+    1
+    """
+    def text(values: Sequence[str]) -> np.ndarray:
+        return np.array([str(v) for v in values], dtype=object)
+
+    return xr.Dataset(
+        {
+            "start": ("segment", np.asarray(start, dtype=np.float64), {"units": "s"}),
+            "end": ("segment", np.asarray(end, dtype=np.float64), {"units": "s"}),
+            "label": ("segment", text(label)),
+            "person": ("segment", text(person)),
+            "note": ("segment", text(note)),
+        }
+    )
+
+
+def segments(session: xr.DataTree) -> pd.DataFrame:
+    """The session's segments as a DataFrame (columns start, end, label, person, note).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    >>> s = concordlab.add_segment(s, 10, 25, "therapist talks", person="therapist")
+    >>> concordlab.segments(s)
+       start   end            label     person note
+    0   10.0  25.0  therapist talks  therapist
+    """
+    dataset = session["segments"].to_dataset(inherit=False)
+    table = pd.DataFrame({column: dataset[column].values for column in SEGMENT_COLUMNS})
+    for column in _TEXT_COLUMNS:
+        table[column] = table[column].astype(object)
+    return table
+
+
+def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
+    """Return a copy of ``session`` whose segments are exactly the rows of ``table``.
+
+    ``table`` needs ``start`` and ``end`` columns (seconds); ``label``, ``person``
+    (default ``"both"``) and ``note`` are optional. All rows are checked before
+    anything changes.
+
+    Raises
+    ------
+    SegmentError
+        Naming the first bad row: end not after start, outside the session, unknown person.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    >>> table = pd.DataFrame({"start": [50, 0], "end": [60, 5], "label": ["b", "a"]})
+    >>> concordlab.segments(concordlab.set_segments(s, table))["label"].tolist()
+    ['a', 'b']
+    """
+    missing = [c for c in ("start", "end") if c not in table.columns]
+    if missing:
+        raise SegmentError(
+            f"The segment table lacks the column(s) {missing}; give start and end in seconds."
+        )
+    n = len(table)
+    columns: dict[str, list[Any]] = {}
+    for column, default in (("label", ""), ("person", BOTH), ("note", "")):
+        values = table[column].tolist() if column in table.columns else [default] * n
+        columns[column] = ["" if _is_missing(v) else str(v) for v in values]
+    columns["person"] = [p or BOTH for p in columns["person"]]
+    starts = _as_seconds(table["start"], "start")
+    ends = _as_seconds(table["end"], "end")
+    allowed = (*_labels(session), BOTH)
+    first, last = time_span(session)
+    tolerance = 1e-9 * max(1.0, abs(first), abs(last))
+    for row, (start, end, person) in enumerate(zip(starts, ends, columns["person"], strict=True)):
+        where = f"Segment {row} ({columns['label'][row]!r}, {start:g}-{end:g} s)"
+        if not end > start:
+            raise SegmentError(f"{where}: end must be after start; swap or fix the times.")
+        if start < first - tolerance or end > last + tolerance:
+            raise SegmentError(
+                f"{where} lies outside the session, which spans {first:g}-{last:g} s; "
+                "clip it to the recording."
+            )
+        if person not in allowed:
+            raise SegmentError(
+                f"{where}: person {person!r} is unknown; use one of {list(allowed)}."
+            )
+    order = np.lexsort((ends, starts))
+    dataset = segments_dataset(
+        starts[order],
+        ends[order],
+        *[[columns[c][i] for i in order] for c in _TEXT_COLUMNS],
+    )
+    new = session.copy()
+    new["segments"] = xr.DataTree(dataset)
+    return new
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _as_seconds(values: pd.Series, column: str) -> np.ndarray:
+    try:
+        seconds = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SegmentError(
+            f"Segment {column} times must be numbers of seconds, got {values.tolist()[:5]!r}."
+        ) from None
+    bad = np.flatnonzero(~np.isfinite(seconds))
+    if bad.size:
+        raise SegmentError(
+            f"Segment {bad[0]}: {column} is {values.tolist()[bad[0]]!r}; give a finite time in "
+            "seconds."
+        )
+    return seconds
+
+
+def add_segment(
+    session: xr.DataTree,
+    start: float,
+    end: float,
+    label: str,
+    person: str = BOTH,
+    note: str = "",
+) -> xr.DataTree:
+    """Return a copy of ``session`` with one more segment.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    start, end : float
+        Seconds since session start; ``end`` must be after ``start`` and both inside the
+        recording.
+    label : str
+        What happens in the span, e.g. ``"therapist talks"``.
+    person : str, default "both"
+        Whom the segment concerns: one of the session's persons or ``"both"``.
+    note : str, default ""
+        Free text.
+
+    Raises
+    ------
+    SegmentError
+        If the span is empty, reversed or outside the session, or the person is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    >>> s = concordlab.add_segment(s, 0, 30, "intro", note="greeting")
+    >>> len(concordlab.segments(s))
+    1
+    """
+    row = pd.DataFrame(
+        {"start": [start], "end": [end], "label": [label], "person": [person], "note": [note]}
+    )
+    return set_segments(session, pd.concat([segments(session), row], ignore_index=True))
+
+
+def remove_segment(
+    session: xr.DataTree, index: int | Sequence[int] | None = None, *, label: str | None = None
+) -> xr.DataTree:
+    """Return a copy of ``session`` without some segments.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    index : int or sequence of int, optional
+        Row number(s) as shown by :func:`segments`.
+    label : str, optional
+        Remove every segment with this label instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    >>> s = concordlab.add_segment(s, 0, 30, "intro")
+    >>> s = concordlab.add_segment(s, 40, 50, "talk")
+    >>> concordlab.segments(concordlab.remove_segment(s, 0))["label"].tolist()
+    ['talk']
+    >>> len(concordlab.segments(concordlab.remove_segment(s, label="talk")))
+    1
+    """
+    table = segments(session)
+    if (index is None) == (label is None):
+        raise SegmentError("Give either index (row numbers) or label, not both or neither.")
+    if label is not None:
+        keep = table["label"] != label
+        if keep.all():
+            raise SegmentError(
+                f"No segment is labelled {label!r}; labels present: {sorted(set(table['label']))}."
+            )
+    else:
+        rows = [index] if isinstance(index, int | np.integer) else list(index)
+        bad = [r for r in rows if not isinstance(r, int | np.integer) or not 0 <= r < len(table)]
+        if bad:
+            raise SegmentError(
+                f"Segment row(s) {bad} do not exist; the session has {len(table)} segment(s), "
+                f"numbered 0 to {len(table) - 1}."
+            )
+        keep = ~table.index.isin(rows)
+    return set_segments(session, table[keep].reset_index(drop=True))

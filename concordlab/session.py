@@ -1,0 +1,680 @@
+"""The dyad session: one :class:`xarray.DataTree` per recorded session.
+
+Layout of a session tree::
+
+    /                 attrs: session_id, start_time (ISO 8601 or ""), metadata (JSON), format
+    /<channel>        one node per signal modality at its native rate, e.g. /eda, /hr, /motion;
+                      data variable named like the node, dims (person, time); variable attrs
+                      units, long_name, sampling_rate; ``time`` in seconds since session start
+    /segments         annotation table along ``segment``: start, end (s), label, person, note
+    /results          computed results, each a child node whose attrs hold its parameters
+    /truth            (simulated sessions only) the generating parameters and coupling over time
+
+Functions here never change their input: each returns a new session.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike
+from scipy import signal
+
+from concordlab.errors import ValidationError
+
+__all__ = [
+    "DEFAULT_PERSONS",
+    "add_channel",
+    "add_result",
+    "channels",
+    "from_arrays",
+    "get_result",
+    "metadata",
+    "persons",
+    "resample",
+    "results",
+    "time_span",
+    "validate_session",
+]
+
+DEFAULT_PERSONS: tuple[str, str] = ("patient", "therapist")
+FORMAT = "concordlab-session/1"
+RESERVED_NODES = frozenset({"segments", "results", "truth"})
+BOTH = "both"
+
+# Physical units of the channels people usually record; anything else defaults to "".
+KNOWN_UNITS = {
+    "eda": "uS",
+    "scl": "uS",
+    "sc": "uS",
+    "hr": "bpm",
+    "heart_rate": "bpm",
+    "temp": "degC",
+    "bvp": "a.u.",
+    "motion": "a.u.",
+    "resp": "a.u.",
+}
+KNOWN_LONG_NAMES = {
+    "eda": "skin conductance",
+    "scl": "skin conductance level",
+    "sc": "skin conductance",
+    "hr": "heart rate",
+    "heart_rate": "heart rate",
+    "temp": "skin temperature",
+    "bvp": "blood volume pulse",
+    "motion": "motion energy",
+    "resp": "respiration",
+}
+
+
+def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
+    persons = tuple(persons)
+    if len(persons) != 2 or not all(isinstance(p, str) and p.strip() for p in persons):
+        raise ValidationError(
+            f"persons must be two non-empty labels such as ('patient', 'therapist'), got {persons!r}."
+        )
+    if persons[0] == persons[1]:
+        raise ValidationError(f"persons must differ, got {persons!r}: give each person its own label.")
+    if BOTH in persons:
+        raise ValidationError(
+            f"'{BOTH}' is reserved for segments that concern both persons; choose other person labels."
+        )
+    return persons  # type: ignore[return-value]
+
+
+def _check_rate(rate: Any, channel: str) -> float:
+    try:
+        rate = float(rate)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"Channel '{channel}': sampling rate must be a positive number in Hz, got {rate!r}."
+        ) from None
+    if not math.isfinite(rate) or rate <= 0:
+        raise ValidationError(
+            f"Channel '{channel}': sampling rate must be a positive number in Hz, got {rate!r}."
+        )
+    return rate
+
+
+def _check_channel_name(name: Any) -> str:
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise ValidationError(
+            f"Channel name {name!r} is not usable: give a non-empty name without '/', e.g. 'eda'."
+        )
+    if name in RESERVED_NODES:
+        raise ValidationError(
+            f"Channel name '{name}' is reserved for the session's {name}; rename the channel."
+        )
+    return name
+
+
+def _as_two_rows(data: Any, channel: str) -> np.ndarray:
+    """Return ``data`` as a float64 array of shape (2, n), or explain why it cannot be."""
+    if isinstance(data, xr.DataArray):
+        if "person" in data.dims:
+            data = data.transpose("person", ...).values
+        else:
+            data = data.values
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes) and len(data) == 2:
+        rows = [np.asarray(row) for row in data]
+        if rows[0].ndim == 1 and rows[1].ndim == 1 and len(rows[0]) != len(rows[1]):
+            raise ValidationError(
+                f"Channel '{channel}': the two persons' series differ in length "
+                f"({len(rows[0])} and {len(rows[1])} samples); trim or pad one with NaN so both "
+                "cover the same time points."
+            )
+    try:
+        array = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(
+            f"Channel '{channel}': values must be numbers (NaN for missing), but {error}."
+        ) from None
+    if array.ndim != 2 or array.shape[0] != 2:
+        hint = " Transpose it (array.T)." if array.ndim == 2 and array.shape[1] == 2 else ""
+        raise ValidationError(
+            f"Channel '{channel}': expected shape (2, n_samples), one row per person, "
+            f"got {array.shape}.{hint}"
+        )
+    if array.shape[1] < 2:
+        raise ValidationError(
+            f"Channel '{channel}': at least 2 samples per person are needed, got {array.shape[1]}."
+        )
+    if np.isinf(array).any():
+        raise ValidationError(
+            f"Channel '{channel}': infinite values found; replace them with NaN to mark them missing."
+        )
+    return array
+
+
+def time_axis(n_samples: int, sampling_rate: float, offset: float = 0.0) -> np.ndarray:
+    """Sample times in seconds of a regularly sampled channel.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    sampling_rate : float
+        Samples per second (Hz).
+    offset : float, default 0.0
+        Time of the first sample, in seconds since session start.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``offset + arange(n_samples) / sampling_rate`` as float64.
+
+    Examples
+    --------
+    >>> time_axis(3, 4.0, offset=1.0).tolist()
+    [1.0, 1.25, 1.5]
+    """
+    return offset + np.arange(n_samples, dtype=np.float64) / sampling_rate
+
+
+def _channel_dataset(
+    name: str,
+    values: np.ndarray,
+    rate: float,
+    persons: tuple[str, str],
+    offset: float,
+    units: str,
+    long_name: str,
+) -> xr.Dataset:
+    time = xr.Variable(
+        "time",
+        time_axis(values.shape[1], rate, offset),
+        {"units": "s", "long_name": "time since session start"},
+    )
+    variable = xr.Variable(
+        ("person", "time"),
+        values,
+        {"units": units, "long_name": long_name, "sampling_rate": rate},
+    )
+    return xr.Dataset({name: variable}, coords={"person": list(persons), "time": time})
+
+
+def _empty_segments() -> xr.Dataset:
+    # Local import: segments imports this module for the session helpers.
+    from concordlab.segments import segments_dataset
+
+    return segments_dataset([], [], [], [], [])
+
+
+def from_arrays(
+    data: Mapping[str, ArrayLike],
+    sampling_rate: float | Mapping[str, float],
+    *,
+    persons: Sequence[str] = DEFAULT_PERSONS,
+    units: Mapping[str, str] | None = None,
+    long_names: Mapping[str, str] | None = None,
+    time_offset: float | Mapping[str, float] = 0.0,
+    start_time: str | None = None,
+    session_id: str = "session",
+    metadata: Mapping[str, Any] | None = None,
+) -> xr.DataTree:
+    """Build a dyad session from in-memory arrays.
+
+    Parameters
+    ----------
+    data : mapping of str to array-like
+        One entry per channel (``"eda"``, ``"hr"``, ``"motion"`` ...): an array of shape
+        ``(2, n_samples)``, one row per person in the order of ``persons``, or a pair of
+        equally long 1-D arrays. NaN marks missing samples.
+    sampling_rate : float or mapping of str to float
+        Samples per second (Hz), one for all channels or one per channel.
+    persons : pair of str, default ("patient", "therapist")
+        Labels of the two persons, in row order. ``"both"`` is reserved.
+    units, long_names : mapping of str to str, optional
+        Per-channel physical units and descriptions; well-known channel names
+        (``eda``, ``hr``, ``temp`` ...) get sensible defaults.
+    time_offset : float or mapping of str to float, default 0.0
+        Time of each channel's first sample in seconds since session start.
+    start_time : str, optional
+        Absolute start of the session, ISO 8601 (e.g. ``"2026-01-31T10:00:00+00:00"``).
+    session_id : str, default "session"
+        Name of the session (dyad id).
+    metadata : mapping, optional
+        Free, JSON-serialisable information (study, site, notes); read back with
+        :func:`metadata`.
+
+    Returns
+    -------
+    xarray.DataTree
+        The session, with an empty ``segments`` table.
+
+    Raises
+    ------
+    ValidationError
+        If shapes, rates, names or labels are not usable; the message says how to fix them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays(
+    ...     {"eda": np.ones((2, 40)), "hr": np.full((2, 10), 70.0)},
+    ...     sampling_rate={"eda": 4, "hr": 1},
+    ...     session_id="dyad-01",
+    ... )
+    >>> concordlab.channels(s)
+    ['eda', 'hr']
+    >>> s["eda"]["eda"].attrs["units"], s["hr"]["hr"].attrs["sampling_rate"]
+    ('uS', 1.0)
+    """
+    persons = _check_persons(persons)
+    if not isinstance(data, Mapping) or not data:
+        raise ValidationError(
+            "data must be a non-empty mapping of channel name to a (2, n_samples) array, "
+            "e.g. {'eda': array}."
+        )
+    root = xr.Dataset(
+        attrs={
+            "format": FORMAT,
+            "session_id": str(session_id),
+            "start_time": _check_start_time(start_time),
+            "metadata": _metadata_json(metadata),
+        }
+    )
+    session = xr.DataTree.from_dict({"/": root, "/segments": _empty_segments()})
+    for name, values in data.items():
+        session = add_channel(
+            session,
+            name,
+            values,
+            sampling_rate[name] if isinstance(sampling_rate, Mapping) else sampling_rate,
+            units=(units or {}).get(name),
+            long_name=(long_names or {}).get(name),
+            time_offset=(
+                time_offset.get(name, 0.0) if isinstance(time_offset, Mapping) else time_offset
+            ),
+            persons=persons,
+        )
+    return session
+
+
+def _check_start_time(start_time: Any) -> str:
+    if start_time is None or start_time == "":
+        return ""
+    try:
+        import pandas as pd
+
+        return pd.Timestamp(start_time).isoformat()
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"start_time must be an ISO 8601 date and time such as '2026-01-31T10:00:00', "
+            f"got {start_time!r}."
+        ) from None
+
+
+def _metadata_json(meta: Mapping[str, Any] | None) -> str:
+    try:
+        return json.dumps(dict(meta or {}), ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(
+            f"metadata must be JSON-serialisable (str, numbers, lists, dicts): {error}."
+        ) from None
+
+
+def metadata(session: xr.DataTree) -> dict[str, Any]:
+    """The free metadata of a session as a dict.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4, metadata={"site": "Boston"})
+    >>> concordlab.metadata(s)
+    {'site': 'Boston'}
+    """
+    return json.loads(session.attrs.get("metadata", "{}") or "{}")
+
+
+def add_channel(
+    session: xr.DataTree,
+    name: str,
+    data: ArrayLike,
+    sampling_rate: float,
+    *,
+    units: str | None = None,
+    long_name: str | None = None,
+    time_offset: float = 0.0,
+    persons: Sequence[str] | None = None,
+) -> xr.DataTree:
+    """Return a copy of ``session`` with one more channel.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session to extend.
+    name : str
+        Channel name, e.g. ``"eda"``; becomes the node and variable name.
+    data : array-like, shape (2, n_samples)
+        One row per person, in the session's person order; NaN marks missing samples.
+    sampling_rate : float
+        Samples per second (Hz).
+    units, long_name : str, optional
+        Physical units and description; defaults for well-known names.
+    time_offset : float, default 0.0
+        Time of the first sample in seconds since session start.
+    persons : pair of str, optional
+        Person labels; default those already in the session (or patient, therapist).
+
+    Returns
+    -------
+    xarray.DataTree
+        A new session; the input is unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 8))}, sampling_rate=4)
+    >>> s2 = concordlab.add_channel(s, "hr", np.full((2, 2), 70.0), 1)
+    >>> concordlab.channels(s), concordlab.channels(s2)
+    (['eda'], ['eda', 'hr'])
+    """
+    name = _check_channel_name(name)
+    existing = channels(session)
+    if name in existing:
+        raise ValidationError(
+            f"Channel '{name}' is already in the session; choose another name or remove it first."
+        )
+    if persons is None:
+        persons = _labels(session) if existing else DEFAULT_PERSONS
+    persons = _check_persons(persons)
+    if existing and tuple(persons) != _labels(session):
+        raise ValidationError(
+            f"Channel '{name}' is labelled {tuple(persons)} but the session's persons are "
+            f"{_labels(session)}; use the same labels in the same order."
+        )
+    rate = _check_rate(sampling_rate, name)
+    try:
+        offset = float(time_offset)
+    except (TypeError, ValueError):
+        offset = math.nan
+    if not math.isfinite(offset):
+        raise ValidationError(
+            f"Channel '{name}': time_offset must be a finite number of seconds, got {time_offset!r}."
+        )
+    values = _as_two_rows(data, name)
+    dataset = _channel_dataset(
+        name,
+        values,
+        rate,
+        persons,
+        offset,
+        KNOWN_UNITS.get(name.lower(), "") if units is None else str(units),
+        KNOWN_LONG_NAMES.get(name.lower(), name) if long_name is None else str(long_name),
+    )
+    new = session.copy()
+    new[name] = xr.DataTree(dataset)
+    return new
+
+
+def channels(session: xr.DataTree) -> list[str]:
+    """Names of the signal channels in a session, in insertion order.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> concordlab.channels(concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4))
+    ['eda']
+    """
+    return [name for name in session.children if name not in RESERVED_NODES]
+
+
+def persons(session: xr.DataTree) -> tuple[str, str]:
+    """The two person labels of a session, in order.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4, persons=("A", "B"))
+    >>> concordlab.persons(s)
+    ('A', 'B')
+    """
+    return _labels(session)
+
+
+def _labels(session: xr.DataTree) -> tuple[str, str]:
+    names = channels(session)
+    if not names:
+        raise ValidationError("The session has no channels; add one with add_channel.")
+    labels = session[names[0]].dataset["person"].values
+    return (str(labels[0]), str(labels[1]))
+
+
+def time_span(session: xr.DataTree) -> tuple[float, float]:
+    """First and last instant covered by any channel, in seconds since session start.
+
+    The end is the last sample's time plus one sample period, so a 10 s recording at 4 Hz
+    spans ``(0.0, 10.0)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> concordlab.time_span(concordlab.from_arrays({"eda": np.ones((2, 40))}, 4))
+    (0.0, 10.0)
+    """
+    starts, ends = [], []
+    for name in channels(session):
+        variable = session[name].dataset[name]
+        time = session[name].dataset["time"].values
+        starts.append(float(time[0]))
+        ends.append(float(time[-1]) + 1.0 / float(variable.attrs["sampling_rate"]))
+    if not starts:
+        raise ValidationError("The session has no channels; add one with add_channel.")
+    return min(starts), max(ends)
+
+
+def validate_session(session: Any) -> xr.DataTree:
+    """Check that ``session`` follows the concordlab data model; return it unchanged.
+
+    Raises
+    ------
+    ValidationError
+        Naming the first node or attribute that does not fit, and what to do.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4)
+    >>> concordlab.validate_session(s) is s
+    True
+    """
+    if not isinstance(session, xr.DataTree):
+        raise ValidationError(
+            f"Expected a concordlab session (xarray.DataTree), got {type(session).__name__}; "
+            "build one with concordlab.from_arrays or a reader such as concordlab.read_csv."
+        )
+    if session.attrs.get("format") != FORMAT:
+        raise ValidationError(
+            "This DataTree is not a concordlab session (attrs['format'] is missing or "
+            f"{session.attrs.get('format')!r}); build one with concordlab.from_arrays."
+        )
+    labels = _labels(session)
+    for name in channels(session):
+        dataset = session[name].dataset
+        if name not in dataset.data_vars or dataset[name].dims != ("person", "time"):
+            raise ValidationError(
+                f"Channel node '{name}' must hold a variable '{name}' with dims (person, time)."
+            )
+        if tuple(str(p) for p in dataset["person"].values) != labels:
+            raise ValidationError(
+                f"Channel '{name}' has persons {tuple(dataset['person'].values)}, "
+                f"the session has {labels}; all channels must use the same labels."
+            )
+        rate = _check_rate(dataset[name].attrs.get("sampling_rate"), name)
+        expected = time_axis(dataset.sizes["time"], rate, float(dataset["time"].values[0]))
+        if not np.allclose(dataset["time"].values, expected, rtol=0, atol=0.01 / rate):
+            raise ValidationError(
+                f"Channel '{name}': time does not step by 1/sampling_rate = {1 / rate} s."
+            )
+    if "segments" not in session.children:
+        raise ValidationError("The session has no 'segments' node; build it with from_arrays.")
+    return session
+
+
+def resample(
+    session: xr.DataTree, sampling_rate: float, names: Sequence[str] | None = None
+) -> xr.DataTree:
+    """Return a copy of ``session`` with channels resampled to one common rate.
+
+    Downsampling low-pass filters first (polyphase FIR, no aliasing); upsampling
+    interpolates with the same filter. Samples that fall in a NaN gap of the original
+    stay NaN; the rest of the channel is unaffected by the gap.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    sampling_rate : float
+        The new rate in Hz.
+    names : sequence of str, optional
+        Channels to resample; default all.
+
+    Returns
+    -------
+    xarray.DataTree
+        A new session; segments, results and attrs are kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400)), "hr": np.ones((2, 100))},
+    ...                            sampling_rate={"eda": 4, "hr": 1})
+    >>> r = concordlab.resample(s, 2)
+    >>> r["eda"].sizes["time"], r["hr"].sizes["time"], r["hr"]["hr"].attrs["sampling_rate"]
+    (200, 200, 2.0)
+    """
+    rate = _check_rate(sampling_rate, "resample")
+    selected = channels(session) if names is None else list(names)
+    unknown = sorted(set(selected) - set(channels(session)))
+    if unknown:
+        raise ValidationError(
+            f"Unknown channel(s) {unknown}; the session has {channels(session)}."
+        )
+    new = session.copy()
+    for name in selected:
+        dataset = session[name].dataset
+        old_rate = float(dataset[name].attrs["sampling_rate"])
+        values = _resample_rows(dataset[name].values, old_rate, rate)
+        attrs = dict(dataset[name].attrs, sampling_rate=rate)
+        replaced = _channel_dataset(
+            name,
+            values,
+            rate,
+            _labels(session),
+            float(dataset["time"].values[0]),
+            attrs.get("units", ""),
+            attrs.get("long_name", name),
+        )
+        replaced[name].attrs.update(attrs)
+        new[name] = xr.DataTree(replaced.assign_attrs(dataset.attrs))
+    return new
+
+
+def _resample_rows(values: np.ndarray, old_rate: float, new_rate: float) -> np.ndarray:
+    if old_rate == new_rate:
+        return values.copy()
+    ratio = Fraction(new_rate / old_rate).limit_denominator(1000)
+    n_old = values.shape[1]
+    n_new = math.ceil(n_old * ratio.numerator / ratio.denominator)
+    old_time = np.arange(n_old) / old_rate
+    new_time = np.arange(n_new) / new_rate
+    out = np.empty((values.shape[0], n_new))
+    for row, series in enumerate(values):
+        missing = np.isnan(series)
+        if missing.all():
+            out[row] = np.nan
+            continue
+        filled = series
+        if missing.any():
+            filled = np.interp(old_time, old_time[~missing], series[~missing])
+        resampled = signal.resample_poly(
+            filled, ratio.numerator, ratio.denominator, padtype="line"
+        )[:n_new]
+        if missing.any():
+            # A new sample is missing if any original sample within one old period is.
+            nearby_gap = np.interp(new_time, old_time, missing.astype(float))
+            resampled[nearby_gap > 0] = np.nan
+        out[row] = resampled
+    return out
+
+
+def add_result(session: xr.DataTree, name: str, result: xr.DataArray | xr.Dataset) -> xr.DataTree:
+    """Return a copy of ``session`` with a computed result stored under ``results/<name>``.
+
+    Store the parameters that made the result in its ``attrs`` so a saved file says how
+    it was made.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 8))}, 4)
+    >>> r = xr.DataArray([0.5, 0.7], dims="time", coords={"time": [1.0, 2.0]},
+    ...                  name="r", attrs={"window": 30.0})
+    >>> s = concordlab.add_result(s, "concordance", r)
+    >>> concordlab.results(s), concordlab.get_result(s, "concordance").attrs["window"]
+    (['concordance'], 30.0)
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValidationError(f"Result name {name!r} must be a non-empty string without '/'.")
+    if isinstance(result, xr.DataArray):
+        result = result.to_dataset(name=result.name or name, promote_attrs=True)
+    if not isinstance(result, xr.Dataset):
+        raise ValidationError(
+            f"A result must be an xarray DataArray or Dataset, got {type(result).__name__}."
+        )
+    new = session.copy()
+    if "results" not in new.children:
+        new["results"] = xr.DataTree()
+    new[f"results/{name}"] = xr.DataTree(result)
+    return new
+
+
+def results(session: xr.DataTree) -> list[str]:
+    """Names of the results stored in a session.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> concordlab.results(concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4))
+    []
+    """
+    if "results" not in session.children:
+        return []
+    return list(session["results"].children)
+
+
+def get_result(session: xr.DataTree, name: str) -> xr.DataArray | xr.Dataset:
+    """A stored result: a DataArray if it holds one variable, else the Dataset.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4)
+    >>> s = concordlab.add_result(s, "r", xr.DataArray([1.0], dims="x", name="r"))
+    >>> concordlab.get_result(s, "r").values.tolist()
+    [1.0]
+    """
+    if name not in results(session):
+        raise ValidationError(
+            f"No result named '{name}' in the session; stored results: {results(session)}."
+        )
+    dataset = session[f"results/{name}"].to_dataset(inherit=False)
+    if len(dataset.data_vars) == 1:
+        (variable,) = dataset.data_vars
+        array = dataset[variable]
+        array.attrs = {**dataset.attrs, **array.attrs}
+        return array
+    return dataset
