@@ -40,6 +40,7 @@ def segments_dataset(
     >>> segments_dataset([1.0], [2.0], ["talk"], ["both"], [""]).sizes["segment"]
     1
     """
+
     def text(values: Sequence[str]) -> np.ndarray:
         return np.array([str(v) for v in values], dtype=object)
 

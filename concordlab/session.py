@@ -77,13 +77,17 @@ def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
     persons = tuple(persons)
     if len(persons) != 2 or not all(isinstance(p, str) and p.strip() for p in persons):
         raise ValidationError(
-            f"persons must be two non-empty labels such as ('patient', 'therapist'), got {persons!r}."
+            "persons must be two non-empty labels such as ('patient', 'therapist'), "
+            f"got {persons!r}."
         )
     if persons[0] == persons[1]:
-        raise ValidationError(f"persons must differ, got {persons!r}: give each person its own label.")
+        raise ValidationError(
+            f"persons must differ, got {persons!r}: give each person its own label."
+        )
     if BOTH in persons:
         raise ValidationError(
-            f"'{BOTH}' is reserved for segments that concern both persons; choose other person labels."
+            f"'{BOTH}' is reserved for segments that concern both persons; "
+            "choose other person labels."
         )
     return persons  # type: ignore[return-value]
 
@@ -147,7 +151,8 @@ def _as_two_rows(data: Any, channel: str) -> np.ndarray:
         )
     if np.isinf(array).any():
         raise ValidationError(
-            f"Channel '{channel}': infinite values found; replace them with NaN to mark them missing."
+            f"Channel '{channel}': infinite values found; replace them with NaN to mark them "
+            "missing."
         )
     return array
 
@@ -399,7 +404,8 @@ def add_channel(
         offset = math.nan
     if not math.isfinite(offset):
         raise ValidationError(
-            f"Channel '{name}': time_offset must be a finite number of seconds, got {time_offset!r}."
+            f"Channel '{name}': time_offset must be a finite number of seconds, "
+            f"got {time_offset!r}."
         )
     values = _as_two_rows(data, name)
     dataset = _channel_dataset(
@@ -558,9 +564,7 @@ def resample(
     selected = channels(session) if names is None else list(names)
     unknown = sorted(set(selected) - set(channels(session)))
     if unknown:
-        raise ValidationError(
-            f"Unknown channel(s) {unknown}; the session has {channels(session)}."
-        )
+        raise ValidationError(f"Unknown channel(s) {unknown}; the session has {channels(session)}.")
     new = session.copy()
     for name in selected:
         dataset = session[name].dataset

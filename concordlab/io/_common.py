@@ -40,13 +40,15 @@ def reading(path: PathLike, what: str = "file") -> Iterator[None]:
             f"{os.getcwd()})."
         ) from None
     except IsADirectoryError:
-        raise FileFormatError(f"'{path}' is a folder, not a {what}; give the file's path.") from None
+        raise FileFormatError(
+            f"'{path}' is a folder, not a {what}; give the file's path."
+        ) from None
     except UnicodeDecodeError as error:
         raise FileFormatError(
             f"Cannot read {what} '{path}': it is not text in UTF-8 ({error.reason} at byte "
             f"{error.start}); export it as UTF-8 CSV/TSV."
         ) from None
-    except Exception as error:  # noqa: BLE001 - readers promise ConcordlabError only
+    except Exception as error:  # readers promise to raise ConcordlabError only
         raise FileFormatError(
             f"Cannot read {what} '{path}': {type(error).__name__}: {error}."
         ) from error
@@ -71,7 +73,9 @@ def numeric_column(values: pd.Series | np.ndarray, path: PathLike, column: objec
         result = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         text = series.astype(str).str.strip()
         bad = np.flatnonzero(
-            np.isnan(result) & series.notna().to_numpy() & (text != "").to_numpy()
+            np.isnan(result)
+            & series.notna().to_numpy()
+            & (text != "").to_numpy()
             & ~text.str.lower().isin(["nan", "na", "n/a", "null", "none"]).to_numpy()
         )
         if bad.size:
@@ -97,7 +101,10 @@ def grid_from_times(
     ----------
     times : numpy.ndarray
         Time stamps in seconds, strictly increasing.
-    path, column : for error messages.
+    path : str or os.PathLike
+        The file, for error messages.
+    column : object
+        The time column's name, for error messages.
     fs : float, optional
         The declared sampling rate; estimated from the median step when omitted.
 

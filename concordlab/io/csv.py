@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import PathLike, grid_from_times, numeric_column, place_on_grid, reading
@@ -70,9 +71,7 @@ def _column(table: pd.DataFrame, key: str | int, path: PathLike) -> pd.Series:
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         if 0 <= key < table.shape[1]:
             return table.iloc[:, int(key)]
-    raise FileFormatError(
-        f"'{path}' has no column {key!r}; its columns are {list(table.columns)}."
-    )
+    raise FileFormatError(f"'{path}' has no column {key!r}; its columns are {list(table.columns)}.")
 
 
 def _time_column(table: pd.DataFrame, key: str | int, path: PathLike) -> tuple[np.ndarray, str]:
@@ -107,7 +106,8 @@ def _keys(keys: Any, n_files: int, path: PathLike) -> list[Any]:
         if n_files == 2:
             return [keys, keys]
         raise ValidationError(
-            f"'{path}' holds both persons: name two columns, e.g. columns=['pat', 'th'], not {keys!r}."
+            f"'{path}' holds both persons: name two columns, e.g. columns=['pat', 'th'], "
+            f"not {keys!r}."
         )
     keys = list(keys)
     if len(keys) != 2:
@@ -126,7 +126,9 @@ def read_csv(
     units: str | Mapping[str, str] | None = None,
     session_id: str | None = None,
     start_time: str | None = None,
-) -> Any:
+    align: str = "error",
+    metadata: Mapping[str, Any] | None = None,
+) -> xr.DataTree:
     """Read a dyad from delimited text: both persons in one file, or one file per person.
 
     The delimiter (comma, tab, semicolon or whitespace) is detected; leading ``#`` lines
@@ -159,6 +161,11 @@ def read_csv(
         Default: the file's name without extension.
     start_time : str, optional
         Absolute start of the session (ISO 8601).
+    align : {"error", "trim", "pad"}, default "error"
+        With one file per person covering different times: raise, keep only the time
+        both cover, or keep all of it with NaN where one person is missing.
+    metadata : mapping, optional
+        Free information stored with the session, besides the source file names.
 
     Returns
     -------
@@ -234,19 +241,21 @@ def read_csv(
             f"'{paths[0]}' and '{paths[1]}' have different sampling rates; resample one first."
         )
     offsets = [g[0] if g is not None else 0.0 for g in grids]
+    if align not in ("error", "trim", "pad"):
+        raise ValidationError(f"align must be 'error', 'trim' or 'pad', got {align!r}.")
     data = {}
     for name, rows in per_channel.items():
-        data[name] = _align(rows, offsets if len(paths) == 2 else offsets * 2, rate, paths)
+        data[name], first_kept = _align(rows, offsets, rate, paths, align)
     unit_map = units if isinstance(units, Mapping) else {name: units for name in plan}
     return from_arrays(
         data,
         rate,
         persons=persons,
         units={k: v for k, v in unit_map.items() if v is not None},
-        time_offset=min(offsets) if len(paths) == 2 else offsets[0],
+        time_offset=min(offsets) + first_kept / rate,
         start_time=start_time or absolute_start or None,
         session_id=session_id or Path(paths[0]).stem,
-        metadata={"source": [str(p) for p in paths], "reader": "read_csv"},
+        metadata={"source": [str(p) for p in paths], "reader": "read_csv", **(metadata or {})},
     )
 
 
@@ -261,25 +270,40 @@ def _default_column(data_columns: list[Any], slot: int, n_files: int, path: Path
     return data_columns[slot if n_files == 1 else 0]
 
 
-def _align(rows: list[np.ndarray], offsets: list[float], rate: float, paths: list[Any]) -> np.ndarray:
-    """Stack the two persons' series; with two files, pad to a common time grid."""
-    if len(paths) == 1 or (offsets[0] == offsets[1] and len(rows[0]) == len(rows[1])):
-        if len(rows[0]) != len(rows[1]):
-            raise FileFormatError(
-                f"'{paths[0]}' and '{paths[1]}' hold {len(rows[0])} and {len(rows[1])} samples; "
-                "both persons must cover the same time (trim the longer or pad with empty cells)."
-            )
-        return np.vstack(rows)
+def _align(
+    rows: list[np.ndarray], offsets: list[float], rate: float, paths: list[Any], align: str
+) -> tuple[np.ndarray, int]:
+    """Stack the two persons' series on one time grid (see ``align`` in :func:`read_csv`).
+
+    Returns the (2, n) array and the index, on the padded grid, of its first sample.
+    """
+    if len(paths) == 1:
+        return np.vstack(rows), 0
     start = min(offsets)
-    shifts = [round((o - start) * rate) for o in offsets]
-    for o, shift in zip(offsets, shifts, strict=True):
-        if abs((o - start) * rate - shift) > 0.25:
+    shifts = []
+    for offset in offsets:
+        shift = round((offset - start) * rate)
+        if abs((offset - start) * rate - shift) > 0.25:
             raise FileFormatError(
-                f"The files' first time stamps ({offsets}) are not a whole number of samples apart "
-                f"at {rate:g} Hz; resample one so their samples line up."
+                f"The files' first time stamps ({offsets[0]:g} s and {offsets[1]:g} s) are not a "
+                f"whole number of samples apart at {rate:g} Hz; resample one so they line up."
             )
-    n = max(shift + len(row) for shift, row in zip(shifts, rows, strict=True))
-    out = np.full((2, n), np.nan)
+        shifts.append(shift)
+    ends = [shift + len(row) for shift, row in zip(shifts, rows, strict=True)]
+    if shifts[0] != shifts[1] or ends[0] != ends[1]:
+        if align == "error":
+            raise FileFormatError(
+                f"'{paths[0]}' and '{paths[1]}' cover different times ({len(rows[0])} and "
+                f"{len(rows[1])} samples from {offsets[0]:g} s and {offsets[1]:g} s); pass "
+                "align='trim' to keep only the time both cover, or align='pad' to keep "
+                "everything with NaN where a person is missing."
+            )
+    out = np.full((2, max(ends)), np.nan)
     for person, (shift, row) in enumerate(zip(shifts, rows, strict=True)):
         out[person, shift : shift + len(row)] = row
-    return out
+    if align == "trim":
+        first, last = max(shifts), min(ends)
+        if last - first < 2:
+            raise FileFormatError(f"'{paths[0]}' and '{paths[1]}' do not overlap in time.")
+        return out[:, first:last], first
+    return out, 0

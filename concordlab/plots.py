@@ -1,0 +1,178 @@
+"""Pure plotting functions: a session in, a plotly Figure out (no widget state)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import xarray as xr
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from concordlab.segments import segments
+from concordlab.session import _labels, channels
+from concordlab.session import validate_session as _validate
+
+__all__ = ["minmax_decimate", "plot_session"]
+
+PERSON_COLOURS = ("#1f77b4", "#d62728")  # patient blue, therapist red
+MAX_POINTS = 4000
+
+
+def minmax_decimate(
+    time: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce a series to at most ``max_points`` points that keep every peak and trough.
+
+    The series is cut into ``max_points // 2`` bins; each bin contributes its minimum and
+    maximum in time order, so the drawn envelope looks like the full-resolution trace. NaN
+    gaps stay gaps. Series already short enough are returned unchanged.
+
+    Parameters
+    ----------
+    time, values : numpy.ndarray
+        1-D arrays of equal length.
+    max_points : int, default 4000
+        Upper bound on the returned length.
+
+    Returns
+    -------
+    (time, values) : tuple of numpy.ndarray
+
+    Examples
+    --------
+    >>> t = np.arange(10.0)
+    >>> v = np.array([0, 5, 1, 1, -3, 1, 1, 1, 9, 1.0])
+    >>> minmax_decimate(t, v, max_points=4)
+    (array([4., 1., 8., 9.]), array([-3.,  5.,  9.,  1.]))
+    """
+    n = len(values)
+    if n <= max_points:
+        return time, values
+    n_bins = max(1, max_points // 2)
+    usable = (n // n_bins) * n_bins
+    size = usable // n_bins
+    blocks = values[:usable].reshape(n_bins, size)
+    filled_low = np.where(np.isnan(blocks), np.inf, blocks)
+    filled_high = np.where(np.isnan(blocks), -np.inf, blocks)
+    low = np.argmin(filled_low, axis=1)
+    high = np.argmax(filled_high, axis=1)
+    first = np.minimum(low, high)
+    second = np.maximum(low, high)
+    offsets = np.arange(n_bins) * size
+    index = np.column_stack([offsets + first, offsets + second]).ravel()
+    if usable < n:
+        tail = np.arange(usable, n)
+        tail_values = values[usable:]
+        if not np.isnan(tail_values).all():
+            keep = [np.nanargmin(tail_values), np.nanargmax(tail_values)]
+            index = np.concatenate([index, tail[sorted(set(keep))]])
+    # A bin that is all NaN yields index 0 of the bin, whose value is NaN: the gap stays.
+    return time[index], values[index]
+
+
+def plot_session(
+    session: xr.DataTree,
+    names: Sequence[str] | None = None,
+    *,
+    show_segments: bool = True,
+    max_points: int = MAX_POINTS,
+) -> go.Figure:
+    """Both persons' signals, one panel per channel, with segments shaded.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    names : sequence of str, optional
+        Channels to draw; default all.
+    show_segments : bool, default True
+        Shade each segment, coloured by label, in every panel.
+    max_points : int, default 4000
+        Traces longer than this are min/max-decimated (peaks and troughs kept).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> from concordlab.plots import plot_session
+    >>> fig = plot_session(concordlab.example_session())
+    >>> [trace.name for trace in fig.data][:2]
+    ['patient', 'therapist']
+    """
+    _validate(session)
+    names = channels(session) if names is None else list(names)
+    labels = _labels(session)
+    figure = make_subplots(
+        rows=len(names),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[_title(session, name) for name in names],
+    )
+    for row, name in enumerate(names, start=1):
+        variable = session[name].dataset[name]
+        time = session[name].dataset["time"].values
+        for person, colour in zip(labels, PERSON_COLOURS, strict=True):
+            t, v = minmax_decimate(time, variable.sel(person=person).values, max_points)
+            figure.add_trace(
+                go.Scattergl(
+                    x=t,
+                    y=v,
+                    name=person,
+                    legendgroup=person,
+                    showlegend=row == 1,
+                    mode="lines",
+                    line={"color": colour, "width": 1},
+                ),
+                row=row,
+                col=1,
+            )
+        figure.update_yaxes(title_text=variable.attrs.get("units", ""), row=row, col=1)
+    if show_segments:
+        table = segments(session)
+        kinds = dict.fromkeys(zip(table["label"], table["person"], strict=True))
+        palette = {
+            kind: qualitative.Pastel[i % len(qualitative.Pastel)] for i, kind in enumerate(kinds)
+        }
+        for segment in table.itertuples():
+            figure.add_vrect(
+                x0=segment.start,
+                x1=segment.end,
+                fillcolor=palette[(segment.label, segment.person)],
+                opacity=0.3,
+                line_width=0,
+                layer="below",
+                row="all",
+                col=1,
+            )
+        for (label, person), colour in palette.items():
+            # Shapes have no legend entry: a marker-less trace stands in for each kind.
+            figure.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    name=f"{label} ({person})",
+                    marker={"symbol": "square", "size": 12, "color": colour},
+                ),
+                row=1,
+                col=1,
+            )
+    figure.update_xaxes(title_text="time (s)", row=len(names), col=1)
+    figure.update_layout(
+        title=f"Session {session.attrs.get('session_id', '')}",
+        height=220 * len(names) + 120,
+        template="plotly_white",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
+    return figure
+
+
+def _title(session: xr.DataTree, name: str) -> str:
+    attrs = session[name].dataset[name].attrs
+    return f"{attrs.get('long_name', name)} ({attrs['sampling_rate']:g} Hz)"
