@@ -41,14 +41,14 @@ def _sniff_delimiter(path: Path) -> tuple[str, int]:
 def _read_table(path: PathLike) -> pd.DataFrame:
     path = Path(path)
     delimiter, comments = _sniff_delimiter(path)
-    table = pd.read_csv(path, sep=delimiter, skiprows=comments, engine="c", skipinitialspace=True)
+    table = pd.read_csv(path, sep=delimiter, skiprows=comments, engine="c")
     table.columns = [str(c).strip() for c in table.columns]
     if table.empty:
         raise FileFormatError(f"'{path}' has a header but no data rows.")
     if all(_looks_numeric(c) for c in table.columns):
         # No header: the first row was data. Read again with numbered columns.
         table = pd.read_csv(
-            path, sep=delimiter, skiprows=comments, engine="c", header=None, skipinitialspace=True
+            path, sep=delimiter, skiprows=comments, engine="c", header=None
         )
     duplicated = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
     if duplicated:

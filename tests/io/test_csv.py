@@ -1,0 +1,217 @@
+"""read_csv on real third-party files and on every kind of bad input."""
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import concordlab
+from concordlab import ConcordlabError, FileFormatError, ValidationError
+
+
+def parse_whitespace_pairs(path: Path) -> tuple[list[str], np.ndarray]:
+    """An independent, plain-Python reading of an rMEA file."""
+    lines = path.read_text().splitlines()
+    header = [h.strip('"') for h in lines[0].split()]
+    rows = [[float(x) for x in line.split()] for line in lines[1:] if line.strip()]
+    return header, np.array(rows).T
+
+
+def test_reads_all_twenty_rmea_dyads(rmea_paths):
+    for path in rmea_paths:
+        session = concordlab.read_csv(path, fs=25, channel="motion")
+        header, expected = parse_whitespace_pairs(path)
+        assert header == ["pat", "th"]
+        motion = session["motion"]["motion"]
+        assert motion.dims == ("person", "time")
+        assert motion.sizes["time"] == 15000
+        np.testing.assert_array_equal(motion.sel(person="patient").values, expected[0])
+        np.testing.assert_array_equal(motion.sel(person="therapist").values, expected[1])
+        time = session["motion"]["time"].values
+        assert time[0] == 0.0 and math.isclose(time[-1], 14999 / 25)
+        assert motion.attrs["sampling_rate"] == 25.0
+        assert concordlab.time_span(session) == (0.0, 600.0)
+        assert session.attrs["session_id"] == path.stem
+        assert (motion.values >= 0).all() and not np.isnan(motion.values).any()
+
+
+def test_neurokit_pseudo_dyad_trimmed_to_common_time(data_dir):
+    resting = data_dir / "eda-single/neurokit/bio_resting_8min_100hz.csv"
+    event = data_dir / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+    with pytest.raises(FileFormatError, match="align='trim'"):
+        concordlab.read_csv([resting, event], fs=100, channel="eda", columns="EDA")
+    session = concordlab.read_csv(
+        [resting, event], fs=100, channel="eda", columns="EDA", align="trim", units="uS"
+    )
+    with open(resting) as handle:
+        resting_eda = [float(row["EDA"]) for row in csv.DictReader(handle)]
+    with open(event) as handle:
+        event_eda = [float(row["EDA"]) for row in csv.DictReader(handle)]
+    eda = session["eda"]["eda"]
+    assert eda.sizes["time"] == min(len(resting_eda), len(event_eda)) == 15000
+    np.testing.assert_array_equal(eda.values[0], resting_eda[:15000])
+    np.testing.assert_array_equal(eda.values[1], event_eda)
+    assert eda.attrs["units"] == "uS"
+    assert 0.5 < np.nanmean(eda.values) < 40  # microsiemens
+
+    padded = concordlab.read_csv(
+        [resting, event], fs=100, channel="eda", columns="EDA", align="pad"
+    )["eda"]["eda"]
+    assert padded.sizes["time"] == len(resting_eda)
+    assert np.isnan(padded.values[1, 15000:]).all()
+    assert not np.isnan(padded.values[0]).any()
+
+
+def test_neurokit_several_channels_from_two_files(data_dir):
+    resting = data_dir / "eda-single/neurokit/bio_resting_8min_100hz.csv"
+    event = data_dir / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+    session = concordlab.read_csv(
+        [resting, event],
+        fs=100,
+        columns={"eda": "EDA", "ecg": "ECG", "resp": "RSP"},
+        align="trim",
+        persons=("person A", "person B"),
+    )
+    assert concordlab.channels(session) == ["eda", "ecg", "resp"]
+    assert concordlab.persons(session) == ("person A", "person B")
+    with open(event) as handle:
+        ecg = [float(row["ECG"]) for row in csv.DictReader(handle)]
+    np.testing.assert_array_equal(session["ecg"]["ecg"].values[1], ecg)
+
+
+def test_biosppy_file_with_comment_header_and_no_column_names(data_dir):
+    path = data_dir / "eda-single/biosppy/eda.txt"
+    expected = [float(x) for x in path.read_text().splitlines() if not x.startswith("#")]
+    session = concordlab.read_csv([path, path], fs=1000, channel="eda", units="ADC")
+    eda = session["eda"]["eda"]
+    assert eda.sizes["time"] == len(expected) == 150000
+    np.testing.assert_array_equal(eda.values[0], expected)
+    assert concordlab.time_span(session) == (0.0, 150.0)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [("a,b\n1,2\n3,4\n", ","), ("a\tb\n1\t2\n3\t4\n", "\t"), ("a b\n1 2\n3  4\n", " ")],
+)
+def test_delimiters(tmp_path, text, delimiter):
+    session = concordlab.read_csv(write(tmp_path / "x.txt", text), fs=2)
+    np.testing.assert_array_equal(session["signal"]["signal"].values, [[1, 3], [2, 4]])
+
+
+def test_time_column_in_seconds_sets_rate_offset_and_gaps(tmp_path):
+    text = "t,p,q\n10.0,1,5\n10.5,2,6\n11.5,4,8\n12.0,5,9\n"
+    session = concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t")
+    signal = session["signal"]
+    assert signal["signal"].attrs["sampling_rate"] == 2.0
+    np.testing.assert_array_equal(signal["time"].values, [10.0, 10.5, 11.0, 11.5, 12.0])
+    np.testing.assert_array_equal(signal["signal"].values[0], [1, 2, np.nan, 4, 5])
+
+
+def test_iso_time_column_sets_start_time(tmp_path):
+    text = "time,p,q\n2024-03-01T09:00:00,1,2\n2024-03-01T09:00:01,3,4\n2024-03-01T09:00:02,5,6\n"
+    session = concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="time")
+    assert session.attrs["start_time"] == "2024-03-01T09:00:00"
+    assert session["signal"]["signal"].attrs["sampling_rate"] == 1.0
+
+
+def test_time_columns_of_two_files_are_aligned(tmp_path):
+    a = write(tmp_path / "a.csv", "t,x\n0,1\n1,2\n2,3\n3,4\n")
+    b = write(tmp_path / "b.csv", "t,x\n2,7\n3,8\n4,9\n")
+    session = concordlab.read_csv([a, b], time_column="t", align="pad")
+    values = session["signal"]["signal"].values
+    np.testing.assert_array_equal(values[0], [1, 2, 3, 4, np.nan])
+    np.testing.assert_array_equal(values[1], [np.nan, np.nan, 7, 8, 9])
+    trimmed = concordlab.read_csv([a, b], time_column="t", align="trim")
+    np.testing.assert_array_equal(trimmed["signal"]["time"].values, [2.0, 3.0])
+    np.testing.assert_array_equal(trimmed["signal"]["signal"].values, [[3, 4], [7, 8]])
+
+
+def test_empty_cells_and_na_become_nan(tmp_path):
+    session = concordlab.read_csv(write(tmp_path / "x.csv", "a,b\n1,\nNA,4\n5,6\n"), fs=1)
+    np.testing.assert_array_equal(
+        session["signal"]["signal"].values, [[1, np.nan, 5], [np.nan, 4, 6]]
+    )
+
+
+BAD_FILES = {
+    "empty": ("", "empty"),
+    "header only": ("a,b\n", "no data rows"),
+    "text in numbers": ("a,b\n1,2\n3,oops\n", r"column 'b', data row 2: 'oops' is not a number"),
+    "one column": ("a\n1\n2\n", "expected two columns"),
+    "three columns": ("a,b,c\n1,2,3\n4,5,6\n", "say which to use"),
+    "infinite": ("a,b\n1,2\ninf,3\n", "infinite"),
+    "binary": (None, "not text in UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_bad_files_name_the_file_and_the_problem(tmp_path, case):
+    text, message = BAD_FILES[case]
+    path = tmp_path / "bad.csv"
+    if text is None:
+        path.write_bytes(b"\xff\xfe\x00\x81garbage\x00")
+    else:
+        write(path, text)
+    with pytest.raises(FileFormatError, match=message) as info:
+        concordlab.read_csv(path, fs=4)
+    assert "bad.csv" in str(info.value) or case in ("three columns",)
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "message"),
+    [
+        ("t,a,b\n0,1,2\n0,3,4\n", {"time_column": "t"}, "repeats"),
+        ("t,a,b\n0,1,2\n1,3,4\n0.5,5,6\n", {"time_column": "t"}, "goes back in time"),
+        ("t,a,b\n0,1,2\n1,3,4\n2,5,6\n", {"time_column": "t", "fs": 4}, "fs=4 Hz was given"),
+        ("t,a,b\n0,1,2\n1,3,4\n", {"time_column": "x"}, "no column 'x'"),
+        ("t,a,b\n0,1,2\n,3,4\n", {"time_column": "t"}, "time is missing"),
+        ("a,b\n1,2\n3,4\n", {"columns": ["a", "zz"], "fs": 1}, "no column 'zz'"),
+        ("t,a,b\n0,1,2\n1,3,4\n1.4,5,6\n2,1,1\n", {"time_column": "t"}, "too irregular"),
+    ],
+)
+def test_bad_time_and_columns(tmp_path, text, kwargs, message):
+    path = write(tmp_path / "bad.csv", text)
+    with pytest.raises(FileFormatError, match=message) as info:
+        concordlab.read_csv(path, **kwargs)
+    assert "bad.csv" in str(info.value)
+
+
+def test_mismatched_lengths_and_missing_file(tmp_path):
+    a = write(tmp_path / "a.csv", "x\n1\n2\n3\n")
+    b = write(tmp_path / "b.csv", "x\n1\n2\n")
+    with pytest.raises(FileFormatError, match="3 and 2 samples"):
+        concordlab.read_csv([a, b], fs=1)
+    with pytest.raises(FileFormatError, match="does not exist"):
+        concordlab.read_csv(tmp_path / "missing.csv", fs=1)
+    with pytest.raises(ValidationError, match="fs=..."):
+        concordlab.read_csv(a)
+    with pytest.raises(ValidationError, match="align"):
+        concordlab.read_csv([a, b], fs=1, align="stretch")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content=st.one_of(
+        st.binary(max_size=300),
+        st.text(alphabet=st.sampled_from("0123456789.,;\t -e\nabNA#\"'"), max_size=300),
+    ),
+    time_column=st.sampled_from([None, 0, "t", "a"]),
+)
+def test_garbage_raises_only_concordlab_errors(tmp_path, content, time_column):
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    try:
+        session = concordlab.read_csv(path, fs=None if time_column is not None else 2.0,
+                                      time_column=time_column)
+    except ConcordlabError:
+        return
+    concordlab.validate_session(session)

@@ -1,0 +1,78 @@
+"""Segments: add, remove, list; refused segments leave the session untouched."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import concordlab
+from concordlab import SegmentError
+
+
+@pytest.fixture
+def session():
+    return concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)  # 0-100 s
+
+
+def test_add_list_remove(session):
+    s = concordlab.add_segment(session, 30, 40, "therapist talks", person="therapist")
+    s = concordlab.add_segment(s, 5, 10, "greeting", note="both say hello")
+    table = concordlab.segments(s)
+    assert list(table.columns) == ["start", "end", "label", "person", "note"]
+    assert table["label"].tolist() == ["greeting", "therapist talks"]  # sorted by start
+    assert table["person"].tolist() == ["both", "therapist"]
+    assert table.loc[0, "note"] == "both say hello"
+    assert len(concordlab.segments(session)) == 0  # input untouched
+    assert concordlab.segments(concordlab.remove_segment(s, 1))["label"].tolist() == ["greeting"]
+    assert len(concordlab.segments(concordlab.remove_segment(s, [0, 1]))) == 0
+    only = concordlab.remove_segment(s, label="greeting")
+    assert concordlab.segments(only)["label"].tolist() == ["therapist talks"]
+
+
+def test_whole_session_and_overlaps_are_allowed(session):
+    s = concordlab.add_segment(session, 0, 100, "session")
+    s = concordlab.add_segment(s, 10, 20, "a")
+    s = concordlab.add_segment(s, 15, 25, "b", person="patient")
+    assert len(concordlab.segments(s)) == 3
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "person", "message"),
+    [
+        (10, 10, "both", "end must be after start"),
+        (20, 10, "both", "end must be after start"),
+        (-1, 10, "both", "outside the session"),
+        (90, 100.5, "both", "outside the session"),
+        (1, 2, "supervisor", "person 'supervisor' is unknown"),
+        (np.nan, 2, "both", "finite time"),
+    ],
+)
+def test_bad_segments_are_refused_and_nothing_is_lost(session, start, end, person, message):
+    s = concordlab.add_segment(session, 1, 2, "keep me")
+    with pytest.raises(SegmentError, match=message):
+        concordlab.add_segment(s, start, end, "bad", person=person)
+    assert concordlab.segments(s)["label"].tolist() == ["keep me"]
+
+
+def test_remove_errors(session):
+    s = concordlab.add_segment(session, 1, 2, "x")
+    with pytest.raises(SegmentError, match="do not exist"):
+        concordlab.remove_segment(s, 3)
+    with pytest.raises(SegmentError, match="No segment is labelled"):
+        concordlab.remove_segment(s, label="y")
+    with pytest.raises(SegmentError, match="either index"):
+        concordlab.remove_segment(s)
+
+
+def test_set_segments_checks_every_row_first(session):
+    table = pd.DataFrame({"start": [1, 5], "end": [2, 4], "label": ["ok", "reversed"]})
+    with pytest.raises(SegmentError, match="Segment 1 .'reversed'"):
+        concordlab.set_segments(session, table)
+    with pytest.raises(SegmentError, match="lacks the column"):
+        concordlab.set_segments(session, pd.DataFrame({"onset": [1]}))
+
+
+def test_segments_respect_channel_offsets():
+    s = concordlab.from_arrays({"eda": np.ones((2, 40))}, 4, time_offset=-5.0)  # -5 to 5 s
+    s = concordlab.add_segment(s, -5, -1, "baseline")
+    with pytest.raises(SegmentError, match="spans -5-5 s"):
+        concordlab.add_segment(s, -6, -1, "too early")

@@ -1,0 +1,150 @@
+"""The session model: construction, validation, channels at several rates, resampling."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy import signal
+
+import concordlab
+from concordlab import ValidationError
+
+
+def make(**kwargs):
+    rng = np.random.default_rng(0)
+    data = {"eda": rng.random((2, 400)) + 2, "hr": 70 + rng.random((2, 100))}
+    return concordlab.from_arrays(data, {"eda": 4, "hr": 1}, **kwargs)
+
+
+def test_layout_and_attrs():
+    session = make(session_id="d1", start_time="2026-01-31 10:00", metadata={"site": "Zürich"})
+    assert isinstance(session, xr.DataTree)
+    assert concordlab.channels(session) == ["eda", "hr"]
+    assert concordlab.persons(session) == ("patient", "therapist")
+    eda = session["eda"]["eda"]
+    assert eda.dims == ("person", "time")
+    assert eda.attrs == {"units": "uS", "long_name": "skin conductance", "sampling_rate": 4.0}
+    assert session["eda"]["time"].attrs["units"] == "s"
+    assert session["eda"]["time"].dtype == np.float64
+    np.testing.assert_allclose(session["hr"]["time"].values, np.arange(100.0))
+    assert session.attrs["session_id"] == "d1"
+    assert session.attrs["start_time"] == "2026-01-31T10:00:00"
+    assert concordlab.metadata(session) == {"site": "Zürich"}
+    assert json.loads(session.attrs["metadata"]) == {"site": "Zürich"}
+    assert concordlab.time_span(session) == (0.0, 100.0)
+    assert len(concordlab.segments(session)) == 0
+
+
+def test_any_two_person_labels_and_pair_of_rows():
+    session = concordlab.from_arrays(
+        {"motion": ([1, 2, 3], [4, 5, 6])}, 25, persons=("mother", "infant")
+    )
+    assert concordlab.persons(session) == ("mother", "infant")
+    np.testing.assert_array_equal(session["motion"]["motion"].sel(person="infant"), [4, 5, 6])
+
+
+def test_time_offset_places_channel():
+    session = concordlab.from_arrays(
+        {"eda": np.ones((2, 8)), "hr": np.ones((2, 2))}, {"eda": 4, "hr": 1},
+        time_offset={"hr": 10.0},
+    )
+    assert session["hr"]["time"].values.tolist() == [10.0, 11.0]
+    assert concordlab.time_span(session) == (0.0, 12.0)
+
+
+@pytest.mark.parametrize(
+    ("data", "rate", "kwargs", "message"),
+    [
+        ({"eda": np.ones((3, 10))}, 4, {}, r"shape \(2, n_samples\)"),
+        ({"eda": np.ones((10, 2))}, 4, {}, "Transpose"),
+        ({"eda": [[1, 2, 3], [1, 2]]}, 4, {}, "differ in length"),
+        ({"eda": [["a", "b"], ["c", "d"]]}, 4, {}, "must be numbers"),
+        ({"eda": [[1, np.inf], [1, 2]]}, 4, {}, "infinite"),
+        ({"eda": np.ones((2, 10))}, 0, {}, "sampling rate"),
+        ({"eda": np.ones((2, 10))}, "fast", {}, "sampling rate"),
+        ({"eda": np.ones((2, 10))}, 4, {"persons": ("a", "a")}, "must differ"),
+        ({"eda": np.ones((2, 10))}, 4, {"persons": ("a", "both")}, "reserved"),
+        ({"eda": np.ones((2, 10))}, 4, {"persons": ("a",)}, "two non-empty labels"),
+        ({"segments": np.ones((2, 10))}, 4, {}, "reserved"),
+        ({"a/b": np.ones((2, 10))}, 4, {}, "without '/'"),
+        ({}, 4, {}, "non-empty mapping"),
+        ({"eda": np.ones((2, 10))}, 4, {"start_time": "yesterday-ish"}, "ISO 8601"),
+        ({"eda": np.ones((2, 10))}, 4, {"metadata": {"f": object()}}, "JSON"),
+    ],
+)
+def test_bad_arrays_are_refused_clearly(data, rate, kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        concordlab.from_arrays(data, rate, **kwargs)
+
+
+def test_add_channel_returns_new_session_and_checks():
+    session = make()
+    bigger = concordlab.add_channel(session, "resp", np.zeros((2, 50)), 0.5, units="a.u.")
+    assert concordlab.channels(session) == ["eda", "hr"]
+    assert concordlab.channels(bigger) == ["eda", "hr", "resp"]
+    with pytest.raises(ValidationError, match="already in the session"):
+        concordlab.add_channel(session, "eda", np.zeros((2, 5)), 1)
+    with pytest.raises(ValidationError, match="same labels"):
+        concordlab.add_channel(session, "x", np.zeros((2, 5)), 1, persons=("a", "b"))
+
+
+def test_validate_session_rejects_foreign_objects():
+    with pytest.raises(ValidationError, match="xarray.DataTree"):
+        concordlab.validate_session(xr.Dataset())
+    with pytest.raises(ValidationError, match="not a concordlab session"):
+        concordlab.validate_session(xr.DataTree())
+
+
+def test_resample_downsamples_without_aliasing_and_keeps_gaps():
+    rate, seconds = 100.0, 60
+    t = np.arange(int(rate * seconds)) / rate
+    slow = np.sin(2 * np.pi * 0.2 * t)
+    fast = 0.5 * np.sin(2 * np.pi * 45 * t)  # above the new Nyquist (5 Hz): must vanish
+    data = np.vstack([slow + fast, slow])
+    data[1, 1000:1200] = np.nan  # 10 s to 12 s missing
+    session = concordlab.from_arrays({"eda": data}, rate)
+    session = concordlab.add_segment(session, 1, 2, "kept")
+    out = concordlab.resample(session, 10)
+    eda = out["eda"]["eda"]
+    assert eda.attrs["sampling_rate"] == 10.0
+    assert eda.sizes["time"] == 600
+    new_t = out["eda"]["time"].values
+    interior = (new_t > 2) & (new_t < 58)
+    # Independent reference: the slow sine sampled at the new times.
+    expected = np.sin(2 * np.pi * 0.2 * new_t)
+    np.testing.assert_allclose(eda.values[0][interior], expected[interior], atol=0.02)
+    gap = (new_t >= 10) & (new_t < 12)
+    assert np.isnan(eda.values[1][gap]).all()
+    outside = (np.abs(new_t - 11) > 1.5) & interior
+    assert not np.isnan(eda.values[1][outside]).any()
+    np.testing.assert_allclose(eda.values[1][outside], expected[outside], atol=0.02)
+    assert concordlab.segments(out).equals(concordlab.segments(session))
+
+
+def test_resample_upsamples_to_common_rate():
+    session = make()
+    out = concordlab.resample(session, 4)
+    assert out["hr"]["hr"].attrs["sampling_rate"] == 4.0
+    np.testing.assert_array_equal(out["hr"]["time"].values, out["eda"]["time"].values)
+    # Rational resampling matches scipy's polyphase filter on the same data.
+    reference = signal.resample_poly(session["hr"]["hr"].values[0], 4, 1, padtype="line")
+    np.testing.assert_allclose(out["hr"]["hr"].values[0], reference)
+    with pytest.raises(ValidationError, match="Unknown channel"):
+        concordlab.resample(session, 4, ["bvp"])
+
+
+def test_results_are_stored_with_parameters():
+    session = make()
+    result = xr.DataArray(
+        np.array([[0.1, 0.2], [0.3, 0.4]]), dims=("time", "lag"),
+        coords={"time": [15.0, 25.0], "lag": [-1.0, 1.0]}, name="r",
+        attrs={"window": 30.0, "method": "pearson"},
+    )
+    stored = concordlab.add_result(session, "ccf", result)
+    assert concordlab.results(session) == []
+    assert concordlab.results(stored) == ["ccf"]
+    back = concordlab.get_result(stored, "ccf")
+    xr.testing.assert_identical(back, result)
+    with pytest.raises(ValidationError, match="No result named"):
+        concordlab.get_result(stored, "missing")
