@@ -55,8 +55,10 @@ def main() -> None:
 
     session = make_session(args.minutes)
     n = session[CHANNELS[0]].sizes["time"]
-    print(f"session: {args.minutes:g} min, 2 persons x {len(CHANNELS)} channels at "
-          f"{RATE:g} Hz = {2 * len(CHANNELS) * n:,} samples")
+    print(
+        f"session: {args.minutes:g} min, 2 persons x {len(CHANNELS)} channels at "
+        f"{RATE:g} Hz = {2 * len(CHANNELS) * n:,} samples"
+    )
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         for suffix in (".nc", ".zarr"):
@@ -92,8 +94,10 @@ def main() -> None:
         for label, seconds in (("fs=1000", ours_fs), ("time_column", ours_time)):
             ratio = seconds / pandas_s
             verdict = "ok" if ratio <= 1.5 else "SLOWER THAN TARGET"
-            print(f"concordlab.read_csv {label:11s}: {seconds:6.3f} s   "
-                  f"ratio to pandas {ratio:4.2f}x (target <= 1.5x: {verdict})")
+            print(
+                f"concordlab.read_csv {label:11s}: {seconds:6.3f} s   "
+                f"ratio to pandas {ratio:4.2f}x (target <= 1.5x: {verdict})"
+            )
 
 
 if __name__ == "__main__":

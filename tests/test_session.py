@@ -46,7 +46,8 @@ def test_any_two_person_labels_and_pair_of_rows():
 
 def test_time_offset_places_channel():
     session = concordlab.from_arrays(
-        {"eda": np.ones((2, 8)), "hr": np.ones((2, 2))}, {"eda": 4, "hr": 1},
+        {"eda": np.ones((2, 8)), "hr": np.ones((2, 2))},
+        {"eda": 4, "hr": 1},
         time_offset={"hr": 10.0},
     )
     assert session["hr"]["time"].values.tolist() == [10.0, 11.0]
@@ -137,8 +138,10 @@ def test_resample_upsamples_to_common_rate():
 def test_results_are_stored_with_parameters():
     session = make()
     result = xr.DataArray(
-        np.array([[0.1, 0.2], [0.3, 0.4]]), dims=("time", "lag"),
-        coords={"time": [15.0, 25.0], "lag": [-1.0, 1.0]}, name="r",
+        np.array([[0.1, 0.2], [0.3, 0.4]]),
+        dims=("time", "lag"),
+        coords={"time": [15.0, 25.0], "lag": [-1.0, 1.0]},
+        name="r",
         attrs={"window": 30.0, "method": "pearson"},
     )
     stored = concordlab.add_result(session, "ccf", result)

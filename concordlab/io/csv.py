@@ -47,9 +47,7 @@ def _read_table(path: PathLike) -> pd.DataFrame:
         raise FileFormatError(f"'{path}' has a header but no data rows.")
     if all(_looks_numeric(c) for c in table.columns):
         # No header: the first row was data. Read again with numbered columns.
-        table = pd.read_csv(
-            path, sep=delimiter, skiprows=comments, engine="c", header=None
-        )
+        table = pd.read_csv(path, sep=delimiter, skiprows=comments, engine="c", header=None)
     duplicated = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
     if duplicated:
         raise FileFormatError(f"'{path}': column name(s) {duplicated} appear more than once.")

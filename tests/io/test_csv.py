@@ -198,7 +198,9 @@ def test_mismatched_lengths_and_missing_file(tmp_path):
         concordlab.read_csv([a, b], fs=1, align="stretch")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     content=st.one_of(
         st.binary(max_size=300),
@@ -210,8 +212,9 @@ def test_garbage_raises_only_concordlab_errors(tmp_path, content, time_column):
     path = tmp_path / "garbage.csv"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     try:
-        session = concordlab.read_csv(path, fs=None if time_column is not None else 2.0,
-                                      time_column=time_column)
+        session = concordlab.read_csv(
+            path, fs=None if time_column is not None else 2.0, time_column=time_column
+        )
     except ConcordlabError:
         return
     concordlab.validate_session(session)

@@ -34,14 +34,18 @@ def sessions(draw):
         values = draw(
             st.lists(
                 st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan)),
-                min_size=2 * n, max_size=2 * n,
+                min_size=2 * n,
+                max_size=2 * n,
             )
         )
         data[name] = np.array(values).reshape(2, n)
         rates[name] = rate
         offsets[name] = draw(st.floats(-100, 100, allow_nan=False))
     session = concordlab.from_arrays(
-        data, rates, persons=persons, time_offset=offsets,
+        data,
+        rates,
+        persons=persons,
+        time_offset=offsets,
         session_id=draw(labels),
         start_time=draw(st.sampled_from([None, "2026-11-22T09:30:00+01:00"])),
         metadata={"note": draw(labels), "n": draw(st.integers(-5, 5))},
@@ -51,21 +55,29 @@ def sessions(draw):
         a, b = sorted(draw(st.lists(st.floats(first, last), min_size=2, max_size=2)))
         if b > a:
             session = concordlab.add_segment(
-                session, a, b, draw(labels),
-                person=draw(st.sampled_from([*persons, "both"])), note=draw(st.text(max_size=20)),
+                session,
+                a,
+                b,
+                draw(labels),
+                person=draw(st.sampled_from([*persons, "both"])),
+                note=draw(st.text(max_size=20)),
             )
     if draw(st.booleans()):
         result = xr.DataArray(
-            np.arange(6.0).reshape(2, 3), dims=("time", "lag"),
+            np.arange(6.0).reshape(2, 3),
+            dims=("time", "lag"),
             coords={"time": [1.0, 2.0], "lag": [-0.5, 0.0, 0.5]},
-            name="r", attrs={"window": 30.0, "method": draw(labels)},
+            name="r",
+            attrs={"window": 30.0, "method": draw(labels)},
         )
         session = concordlab.add_result(session, "ccf", result)
     return session
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(session=sessions())
 def test_round_trip_is_exact(tmp_path, suffix, session):
     path = concordlab.save(session, tmp_path / f"session{suffix}")
@@ -103,6 +115,8 @@ def test_bad_paths_and_files(tmp_path):
     (tmp_path / "junk.nc").write_bytes(b"not a netCDF file")
     with pytest.raises(FileFormatError, match="junk.nc"):
         concordlab.load(tmp_path / "junk.nc")
-    xr.DataTree(xr.Dataset({"a": ("x", [1.0])})).to_netcdf(tmp_path / "foreign.nc", engine="h5netcdf")
+    xr.DataTree(xr.Dataset({"a": ("x", [1.0])})).to_netcdf(
+        tmp_path / "foreign.nc", engine="h5netcdf"
+    )
     with pytest.raises(FileFormatError, match="not a valid concordlab session"):
         concordlab.load(tmp_path / "foreign.nc")
