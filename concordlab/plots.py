@@ -10,6 +10,7 @@ import xarray as xr
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from concordlab.errors import ValidationError
 from concordlab.segments import segments
 from concordlab.session import _labels, channels
 from concordlab.session import validate_session as _validate
@@ -34,7 +35,7 @@ def minmax_decimate(
     time, values : numpy.ndarray
         1-D arrays of equal length.
     max_points : int, default 4000
-        Upper bound on the returned length.
+        Upper bound on the returned length; at least 4.
 
     Returns
     -------
@@ -44,31 +45,29 @@ def minmax_decimate(
     --------
     >>> t = np.arange(10.0)
     >>> v = np.array([0, 5, 1, 1, -3, 1, 1, 1, 9, 1.0])
-    >>> minmax_decimate(t, v, max_points=4)
-    (array([4., 1., 8., 9.]), array([-3.,  5.,  9.,  1.]))
+    >>> minmax_decimate(t, v, max_points=6)
+    (array([1., 4., 5., 8.]), array([ 5., -3.,  1.,  9.]))
     """
+    if max_points < 4:
+        raise ValidationError(f"max_points must be at least 4, got {max_points}.")
     n = len(values)
     if n <= max_points:
         return time, values
-    n_bins = max(1, max_points // 2)
-    usable = (n // n_bins) * n_bins
-    size = usable // n_bins
+    # One bin is kept back for the samples left over when n is not a multiple of the size.
+    n_bins = max_points // 2 - 1
+    size = n // n_bins
+    usable = n_bins * size
     blocks = values[:usable].reshape(n_bins, size)
-    filled_low = np.where(np.isnan(blocks), np.inf, blocks)
-    filled_high = np.where(np.isnan(blocks), -np.inf, blocks)
-    low = np.argmin(filled_low, axis=1)
-    high = np.argmax(filled_high, axis=1)
-    first = np.minimum(low, high)
-    second = np.maximum(low, high)
+    low = np.argmin(np.where(np.isnan(blocks), np.inf, blocks), axis=1)
+    high = np.argmax(np.where(np.isnan(blocks), -np.inf, blocks), axis=1)
     offsets = np.arange(n_bins) * size
-    index = np.column_stack([offsets + first, offsets + second]).ravel()
-    if usable < n:
-        tail = np.arange(usable, n)
-        tail_values = values[usable:]
-        if not np.isnan(tail_values).all():
-            keep = [np.nanargmin(tail_values), np.nanargmax(tail_values)]
-            index = np.concatenate([index, tail[sorted(set(keep))]])
-    # A bin that is all NaN yields index 0 of the bin, whose value is NaN: the gap stays.
+    index = np.concatenate([offsets + low, offsets + high])
+    tail = values[usable:]
+    if tail.size and not np.isnan(tail).all():
+        index = np.concatenate([index, usable + np.array([np.nanargmin(tail), np.nanargmax(tail)])])
+    # Sorted and unique: flat bins give one point, not two; a bin that is all NaN gives
+    # its first sample, which is NaN, so gaps stay gaps.
+    index = np.unique(index)
     return time[index], values[index]
 
 

@@ -1,0 +1,44 @@
+"""Plots: decimation keeps every extreme; the session figure shows what is in the session."""
+
+import numpy as np
+import plotly.graph_objects as go
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import concordlab
+from concordlab.plots import minmax_decimate, plot_session
+
+
+@given(
+    values=arrays(
+        np.float64,
+        st.integers(1, 3000),
+        elements=st.one_of(st.floats(-1e3, 1e3), st.just(np.nan)),
+    ),
+    max_points=st.integers(4, 500),
+)
+def test_minmax_decimate_keeps_extremes(values, max_points):
+    time = np.arange(len(values)) * 0.01
+    t, v = minmax_decimate(time, values, max_points)
+    assert len(t) == len(v) <= max_points
+    assert np.all(np.diff(t) > 0)  # strictly increasing: no duplicates, in time order
+    index = np.rint(t / 0.01).astype(int)
+    np.testing.assert_array_equal(v, values[index])  # every point is an input point
+    if not np.isnan(values).all():
+        assert np.nanmax(v) == np.nanmax(values)
+        assert np.nanmin(v) == np.nanmin(values)
+
+
+def test_session_figure():
+    session = concordlab.example_session()
+    session = concordlab.resample(session, 32)
+    figure = plot_session(session, max_points=1000)
+    assert isinstance(figure, go.Figure)
+    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    assert len(lines) == 2 * len(concordlab.channels(session))
+    assert {trace.name for trace in lines} == {"patient", "therapist"}
+    assert all(len(trace.x) <= 1000 for trace in lines)
+    assert len(figure.layout.shapes) == len(concordlab.segments(session))
+    bare = plot_session(session, ["eda"], show_segments=False)
+    assert len(bare.data) == 2 and len(bare.layout.shapes) == 0
