@@ -107,6 +107,13 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
         values = table[column].tolist() if column in table.columns else [default] * n
         columns[column] = ["" if _is_missing(v) else str(v) for v in values]
     columns["person"] = [p or BOTH for p in columns["person"]]
+    for column, values in columns.items():
+        for row, text in enumerate(values):
+            if "\x00" in text:
+                raise SegmentError(
+                    f"Segment {row}: the {column} contains a NUL character (\\x00), which files "
+                    "cannot store; remove it."
+                )
     starts = _as_seconds(table["start"], "start")
     ends = _as_seconds(table["end"], "end")
     allowed = (*_labels(session), BOTH)

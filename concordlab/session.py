@@ -80,6 +80,8 @@ def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
             "persons must be two non-empty labels such as ('patient', 'therapist'), "
             f"got {persons!r}."
         )
+    if any("\x00" in p for p in persons):
+        raise ValidationError(f"persons {persons!r} contain a NUL character; remove it.")
     if persons[0] == persons[1]:
         raise ValidationError(
             f"persons must differ, got {persons!r}: give each person its own label."

@@ -1,4 +1,797 @@
-"""PLACEHOLDER - being written."""
-class Cohort: pass
-def simulate_dyad(*a, **k): raise NotImplementedError
-def simulate_cohort(*a, **k): raise NotImplementedError
+"""Simulated dyads with known ground truth, for teaching and for testing measures.
+
+The generative model, in a few lines:
+
+1. **Arousal.** Each person has a latent arousal (unitless, mean 0, SD 1) that mixes a
+   *shared* driver and a *private* one, both smooth random processes (time scale about
+   5 s): ``arousal = sqrt(c(t)) * shared + sqrt(1 - c(t)) * private``. The coupling
+   ``c(t)`` runs from 0 (two strangers) to 1 (one shared arousal). The second person
+   sees the shared driver ``lag`` seconds later than the first: **positive lag = the
+   second person follows the first**.
+2. **Talk turns.** The two people take turns to talk (durations drawn around
+   ``mean_turn`` seconds). While the second person (the therapist) talks, the coupling
+   drops to ``coupling * talk_coupling``, as Marci et al. (2007) observed (changes are
+   smoothed over 1 s).
+3. **Skin conductance (EDA, µS).** A slow tonic level (a personal baseline of 2–12 µS
+   that drifts slowly and rises by about 20 % per SD of arousal, following it with a
+   5 s time constant; always positive) plus phasic skin conductance responses (SCRs):
+   events whose rate grows with arousal (about 4 per minute on average), each shaped
+   like a Bateman function ``exp(-t/2 s) - exp(-t/0.75 s)``
+   (Benedek & Kaernbach 2010) with a log-normal amplitude around 0.2 µS, plus a little
+   measurement noise.
+4. **Heart rate (bpm, 4 Hz).** A personal baseline (65–85 bpm) plus 4 bpm per unit of
+   arousal, respiratory sinus arrhythmia, slow drift and noise.
+
+Because every simulated session stores its generating parameters and the effective
+coupling over time in its ``truth`` node, a measure of concordance can be checked
+against what was put in. Each part of the model (arousal, turns, EDA, heart rate) draws
+from its own random stream, so changing one parameter with the same ``seed`` changes
+only what that parameter governs.
+
+References
+----------
+Marci, C. D., Ham, J., Moran, E., & Orr, S. P. (2007). Physiologic correlates of
+perceived therapist empathy and social-emotional process during psychotherapy.
+*J Nerv Ment Dis*, 195(2), 103-111.
+
+Benedek, M., & Kaernbach, C. (2010). A continuous measure of phasic electrodermal
+activity. *J Neurosci Methods*, 190(1), 80-91.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import numbers
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import ndimage, signal
+
+from concordlab.errors import ValidationError
+from concordlab.segments import set_segments
+from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
+
+__all__ = ["Cohort", "bateman_kernel", "simulate_cohort", "simulate_dyad"]
+
+GENERATOR = "concordlab.simulate.simulate_dyad"
+SUPPORTED_CHANNELS = ("eda", "hr")
+
+# Fixed constants of the generative model (documented in the module docstring).
+AROUSAL_TIMESCALE = 5.0  # s, SD of the Gaussian smoothing of the arousal drivers
+DRIFT_TIMESCALE = 60.0  # s, slow drift of the tonic level and of the heart rate
+TAU_RISE = 0.75  # s, Bateman onset time constant (Benedek & Kaernbach 2010)
+TAU_DECAY = 2.0  # s, Bateman decay time constant
+TONIC_TAU = 5.0  # s, the tonic level follows arousal through this first-order low-pass
+TONIC_AROUSAL_GAIN = 0.20  # relative rise of the tonic level per SD of arousal
+TONIC_DRIFT_GAIN = 0.08  # relative SD of the slow tonic drift
+EDA_BASELINE_RANGE = (2.0, 12.0)  # µS, uniform
+SCR_BASE_RATE = 2.0 / 60.0  # events per second at arousal 0
+SCR_AROUSAL_GAIN = 1.2  # log-rate increase per SD of arousal (mean rate ~4 per minute)
+SCR_MEDIAN_AMPLITUDE = 0.2  # µS
+SCR_AMPLITUDE_SIGMA = 0.6  # log-normal sigma
+EDA_NOISE = 0.01  # µS, SD of white measurement noise
+HR_BASELINE_RANGE = (65.0, 85.0)  # bpm, uniform
+HR_AROUSAL_GAIN = 4.0  # bpm per SD of arousal
+HR_RSA_AMPLITUDE = 2.0  # bpm, respiratory sinus arrhythmia
+HR_RESP_RANGE = (0.2, 0.33)  # Hz, breathing rate
+HR_DRIFT = 1.5  # bpm, SD of the slow drift
+HR_NOISE = 1.0  # bpm, SD of white noise
+COUPLING_RAMP = 1.0  # s, coupling changes at turn boundaries are smoothed over this span
+
+_STREAMS = ("arousal", "turns", "eda", "hr")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _number(value: Any, name: str, hint: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValidationError(f"{name} must be a number; {hint}. Got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValidationError(f"{name} must be finite; {hint}. Got {value!r}.")
+    return value
+
+
+def _unit_interval(value: Any, name: str) -> float:
+    hint = "give a value between 0 and 1"
+    value = _number(value, name, hint)
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError(f"{name} must lie in [0, 1]; {hint}. Got {value!r}.")
+    return value
+
+
+def _positive(value: Any, name: str, hint: str) -> float:
+    value = _number(value, name, hint)
+    if value <= 0:
+        raise ValidationError(f"{name} must be positive; {hint}. Got {value!r}.")
+    return value
+
+
+def _check_seed(seed: Any) -> int:
+    if seed is None:
+        # Draw a fresh seed and store it, so the session can be regenerated exactly.
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValidationError(
+            f"seed must be None or a non-negative integer such as 42, got {seed!r}."
+        )
+    return int(seed)
+
+
+def _check_channels(requested: Any) -> tuple[str, ...]:
+    if isinstance(requested, str):
+        requested = (requested,)
+    try:
+        requested = tuple(requested)
+    except TypeError:
+        requested = ()
+    unknown = [c for c in requested if c not in SUPPORTED_CHANNELS]
+    if not requested or unknown or len(set(requested)) != len(requested):
+        raise ValidationError(
+            f"channels must be a non-empty selection without repeats from {SUPPORTED_CHANNELS}, "
+            f"e.g. ('eda', 'hr'); got {requested!r}."
+        )
+    return requested
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def _smooth_noise(
+    rng: np.random.Generator, rows: int, n: int, dt: float, scale: float
+) -> np.ndarray:
+    """Stationary Gaussian process, mean 0, SD 1, Gaussian autocorrelation of width ~scale s.
+
+    White noise is convolved with a Gaussian kernel normalised to unit energy (so the
+    variance is exactly 1) on a grid coarse enough to be cheap (scale / 8), then linearly
+    interpolated to ``n`` samples spaced ``dt`` seconds apart.
+    """
+    step = max(dt, scale / 8.0)
+    ratio = step / dt
+    n_coarse = math.ceil((n - 1) / ratio) + 2
+    half = math.ceil(4.0 * scale / step)
+    kernel = signal.windows.gaussian(2 * half + 1, scale / step)
+    kernel /= np.sqrt(np.sum(kernel**2))
+    white = rng.standard_normal((rows, n_coarse + 2 * half))
+    coarse = signal.fftconvolve(white, kernel[None, :], mode="valid", axes=-1)
+    if ratio == 1.0:
+        return coarse[:, :n]
+    fine = np.arange(n) / ratio
+    return np.stack([np.interp(fine, np.arange(n_coarse), row) for row in coarse])
+
+
+def bateman_kernel(
+    sampling_rate: float, tau_rise: float = TAU_RISE, tau_decay: float = TAU_DECAY
+) -> np.ndarray:
+    """The shape of one skin conductance response, peak 1, sampled at ``sampling_rate``.
+
+    ``exp(-t / tau_decay) - exp(-t / tau_rise)`` for ``t >= 0`` (Benedek & Kaernbach
+    2010), scaled so that its maximum is 1 and truncated after ``10 * tau_decay``.
+
+    Parameters
+    ----------
+    sampling_rate : float
+        Samples per second (Hz).
+    tau_rise, tau_decay : float, default 0.75 and 2.0
+        Onset and decay time constants in seconds; ``tau_rise < tau_decay``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The kernel, starting at ``t = 0``.
+
+    Examples
+    --------
+    >>> k = bateman_kernel(32.0)
+    >>> round(float(k.max()), 3), float(k.argmax() / 32.0)  # peak about 1.2 s after onset
+    (1.0, 1.1875)
+    """
+    sampling_rate = _positive(sampling_rate, "sampling_rate", "give a rate in Hz, e.g. 32")
+    tau_rise = _positive(tau_rise, "tau_rise", "give the onset time constant in s, e.g. 0.75")
+    tau_decay = _positive(tau_decay, "tau_decay", "give the decay time constant in s, e.g. 2")
+    if not tau_rise < tau_decay:
+        raise ValidationError(
+            f"tau_rise ({tau_rise:g} s) must be shorter than tau_decay ({tau_decay:g} s)."
+        )
+    t = np.arange(math.ceil(10.0 * tau_decay * sampling_rate) + 1) / sampling_rate
+    kernel = np.exp(-t / tau_decay) - np.exp(-t / tau_rise)
+    t_peak = math.log(tau_decay / tau_rise) * tau_rise * tau_decay / (tau_decay - tau_rise)
+    return kernel / (math.exp(-t_peak / tau_decay) - math.exp(-t_peak / tau_rise))
+
+
+def _talk_turns(
+    rng: np.random.Generator, duration: float, mean_turn: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alternating turns covering [0, duration]: starts, ends and speaker index (0 or 1).
+
+    Durations are gamma distributed (shape 2, so very short turns are rare) with mean
+    ``mean_turn``; the first speaker is drawn at random.
+    """
+    first = int(rng.integers(2))
+    lengths: list[np.ndarray] = []
+    total = 0.0
+    while total < duration:
+        chunk = rng.gamma(2.0, mean_turn / 2.0, size=64)
+        lengths.append(chunk)
+        total += float(chunk.sum())
+    ends = np.cumsum(np.concatenate(lengths))
+    count = int(np.searchsorted(ends, duration)) + 1
+    ends = np.minimum(ends[:count], duration)
+    starts = np.concatenate([[0.0], ends[:-1]])
+    speaker = (first + np.arange(count)) % 2
+    keep = ends > starts
+    return starts[keep], ends[keep], speaker[keep]
+
+
+def _coupling_curve(
+    time: np.ndarray,
+    fs: float,
+    coupling: float,
+    talk_coupling: float,
+    turns: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> np.ndarray:
+    """The effective coupling c(t) on the time grid."""
+    if turns is None:
+        return np.full(time.shape, coupling)
+    starts, _, speaker = turns
+    turn = np.clip(np.searchsorted(starts, time, side="right") - 1, 0, len(starts) - 1)
+    talking = (speaker[turn] == 1).astype(np.float64)  # 1 while the second person talks
+    width = max(1, round(COUPLING_RAMP * fs))
+    if width > 1:
+        talking = ndimage.uniform_filter1d(talking, width, mode="nearest")
+    low = coupling * talk_coupling
+    # Exact plateaus (coupling, coupling * talk_coupling), linear ramps between them.
+    ramp = np.clip(coupling + talking * (low - coupling), min(low, coupling), coupling)
+    return np.where(talking <= 1e-12, coupling, np.where(talking >= 1 - 1e-12, low, ramp))
+
+
+# --------------------------------------------------------------------------- the dyad
+
+
+def simulate_dyad(
+    duration: float = 600.0,
+    *,
+    coupling: float = 0.6,
+    lag: float = 2.0,
+    sampling_rate: float = 32.0,
+    turns: bool = True,
+    talk_coupling: float = 0.2,
+    mean_turn: float = 20.0,
+    channels: Sequence[str] = SUPPORTED_CHANNELS,
+    hr_rate: float = 4.0,
+    persons: Sequence[str] = DEFAULT_PERSONS,
+    seed: int | None = None,
+    session_id: str | None = None,
+) -> xr.DataTree:
+    """Simulate one dyad session with known physiological coupling.
+
+    See the module docstring for the generative model. Everything random is drawn from
+    ``numpy.random.default_rng`` streams derived from ``seed``: the same seed gives an
+    identical session.
+
+    Parameters
+    ----------
+    duration : float, default 600.0
+        Length of the session in seconds.
+    coupling : float, default 0.6
+        Share of arousal the two people have in common while the first person talks (or
+        all the time when ``turns=False``), between 0 (independent) and 1 (identical,
+        up to the lag).
+    lag : float, default 2.0
+        Delay in seconds of the second person's shared arousal behind the first's.
+        **Positive lag = the second person follows the first**; negative = the second
+        leads. Rounded to the nearest sample; ``abs(lag)`` must be shorter than the session.
+    sampling_rate : float, default 32.0
+        Rate of the EDA channel in Hz (and of the ``truth`` node), at least 1 Hz.
+    turns : bool, default True
+        Simulate alternating talk turns, stored as segments labelled ``"talk"`` with
+        ``person`` = the speaker. With False the coupling is constant.
+    talk_coupling : float, default 0.2
+        Factor in [0, 1] applied to the coupling while the second person (the
+        therapist) talks: the coupling is then ``coupling * talk_coupling``.
+    mean_turn : float, default 20.0
+        Mean duration of a talk turn in seconds.
+    channels : sequence of str, default ("eda", "hr")
+        Which channels to produce: ``"eda"`` (skin conductance, µS, at
+        ``sampling_rate``) and/or ``"hr"`` (heart rate, bpm, at ``hr_rate``).
+    hr_rate : float, default 4.0
+        Rate of the heart-rate channel in Hz.
+    persons : pair of str, default ("patient", "therapist")
+        Labels of the two people; the second one follows by ``lag`` and is the one
+        whose talking lowers the coupling.
+    seed : int, optional
+        Seed of the random streams. With None a fresh seed is drawn and stored in
+        ``truth.attrs["seed"]`` so the session can be regenerated.
+    session_id : str, optional
+        Name of the session; default ``"sim-<seed>"``.
+
+    Returns
+    -------
+    xarray.DataTree
+        A concordlab session: one node per channel, ``segments`` (the talk turns) and a
+        ``truth`` node holding the effective ``coupling`` over time (dim ``time``, at
+        ``sampling_rate``), each person's latent ``arousal`` and drawn baselines, with
+        the generating parameters in its attrs. The root metadata says
+        ``"simulated": true``.
+
+    Raises
+    ------
+    ValidationError
+        If a parameter is out of range; the message says what to change.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.simulate_dyad(120, coupling=0.8, lag=1.5, seed=1)
+    >>> concordlab.channels(s), concordlab.persons(s)
+    (['eda', 'hr'], ('patient', 'therapist'))
+    >>> s["eda"]["eda"].attrs["units"], s["eda"].sizes["time"], s["hr"].sizes["time"]
+    ('uS', 3840, 480)
+    >>> concordlab.metadata(s)["simulated"], s["truth"].attrs["lag"]
+    (True, 1.5)
+    >>> sorted(set(concordlab.segments(s)["person"]))
+    ['patient', 'therapist']
+    >>> float(s["truth"]["coupling"].max())  # while the patient talks
+    0.8
+    """
+    duration = _positive(duration, "duration", "give the session length in seconds, e.g. 600")
+    coupling = _unit_interval(coupling, "coupling")
+    talk_coupling = _unit_interval(talk_coupling, "talk_coupling")
+    lag = _number(lag, "lag", "give the delay in seconds, e.g. 2.0")
+    fs = _positive(sampling_rate, "sampling_rate", "give the EDA rate in Hz, e.g. 32")
+    if fs < 1.0:
+        raise ValidationError(
+            f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
+            f"(4-32 Hz is typical), got {fs!r}."
+        )
+    hr_rate = _positive(hr_rate, "hr_rate", "give the heart-rate rate in Hz, e.g. 4")
+    mean_turn = _positive(mean_turn, "mean_turn", "give the mean turn length in seconds, e.g. 20")
+    if not isinstance(turns, bool | np.bool_):
+        raise ValidationError(f"turns must be True or False, got {turns!r}.")
+    wanted = _check_channels(channels)
+    persons = _check_persons(persons)
+    seed = _check_seed(seed)
+    if session_id is None:
+        session_id = f"sim-{seed}"
+    if not isinstance(session_id, str) or not session_id:
+        raise ValidationError(f"session_id must be a non-empty string, got {session_id!r}.")
+    n = round(duration * fs)
+    n_hr = round(duration * hr_rate)
+    for name, count, rate in (("eda", n, fs), ("hr", n_hr, hr_rate)):
+        if name in wanted and count < 2:
+            raise ValidationError(
+                f"duration={duration:g} s gives {count} sample(s) of '{name}' at {rate:g} Hz; "
+                f"make it at least {2 / rate:g} s."
+            )
+    if abs(lag) >= duration:
+        raise ValidationError(
+            f"lag={lag:g} s is not shorter than the session ({duration:g} s); "
+            "use a lag of a few seconds, e.g. 2.0."
+        )
+
+    streams = dict(
+        zip(
+            _STREAMS,
+            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))),
+            strict=True,
+        )
+    )
+    dt = 1.0 / fs
+    n = max(n, 2)
+    time = np.arange(n) * dt
+    kernel = bateman_kernel(fs)
+    n_pre = len(kernel)  # a warm-up period before t = 0, so SCRs and the tonic level settle
+    n_all = n_pre + n
+
+    # 1. Coupling over time, from the talk turns.
+    turn_table = _talk_turns(streams["turns"], duration, mean_turn) if turns else None
+    c = _coupling_curve(time, fs, coupling, talk_coupling, turn_table)
+    c_all = np.concatenate([np.full(n_pre, c[0]), c])
+
+    # 2. Arousal: shared driver (person 2 delayed by lag) and private drivers.
+    k = round(lag * fs)
+    rng = streams["arousal"]
+    shared = _smooth_noise(rng, 1, n_all + abs(k), dt, AROUSAL_TIMESCALE)[0]
+    private = _smooth_noise(rng, 2, n_all, dt, AROUSAL_TIMESCALE)
+    first = max(k, 0)
+    shared_each = np.stack([shared[first : first + n_all], shared[first - k : first - k + n_all]])
+    arousal = np.sqrt(c_all) * shared_each + np.sqrt(1.0 - c_all) * private
+
+    data: dict[str, np.ndarray] = {}
+    rates: dict[str, float] = {}
+
+    # 3. Skin conductance (drawn even when not requested, so streams stay aligned).
+    rng = streams["eda"]
+    eda_baseline = rng.uniform(*EDA_BASELINE_RANGE, size=2)
+    drift = _smooth_noise(rng, 2, n_all, dt, DRIFT_TIMESCALE)
+    a = math.exp(-dt / TONIC_TAU)
+    slow_arousal = signal.lfilter([1.0 - a], [1.0, -a], arousal, axis=-1, zi=a * arousal[:, :1])[0]
+    tonic = eda_baseline[:, None] * np.exp(
+        TONIC_DRIFT_GAIN * drift + TONIC_AROUSAL_GAIN * slow_arousal
+    )
+    scr_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * arousal)
+    onsets = rng.random((2, n_all)) < np.minimum(scr_rate * dt, 1.0)
+    amplitudes = rng.lognormal(math.log(SCR_MEDIAN_AMPLITUDE), SCR_AMPLITUDE_SIGMA, (2, n_all))
+    phasic = signal.fftconvolve(onsets * amplitudes, kernel[None, :], axes=-1)[:, :n_all]
+    noise = EDA_NOISE * rng.standard_normal((2, n))
+    if "eda" in wanted:
+        data["eda"] = np.maximum(tonic[:, n_pre:] + phasic[:, n_pre:] + noise, 0.01)
+        rates["eda"] = fs
+
+    # 4. Heart rate at hr_rate, driven by the same arousal.
+    rng = streams["hr"]
+    hr_baseline = rng.uniform(*HR_BASELINE_RANGE, size=2)
+    breathing = rng.uniform(*HR_RESP_RANGE, size=2)
+    phase = rng.uniform(0.0, 2.0 * math.pi, size=2)
+    n_hr = max(n_hr, 2)
+    hr_time = np.arange(n_hr) / hr_rate
+    hr_drift = _smooth_noise(rng, 2, n_hr, 1.0 / hr_rate, DRIFT_TIMESCALE)
+    hr_noise = rng.standard_normal((2, n_hr))
+    if "hr" in wanted:
+        arousal_hr = np.stack([np.interp(hr_time, time, row[n_pre:]) for row in arousal])
+        rsa = HR_RSA_AMPLITUDE * np.sin(2 * math.pi * breathing[:, None] * hr_time + phase[:, None])
+        data["hr"] = (
+            hr_baseline[:, None]
+            + HR_AROUSAL_GAIN * arousal_hr
+            + rsa
+            + HR_DRIFT * hr_drift
+            + HR_NOISE * hr_noise
+        )
+        rates["hr"] = hr_rate
+
+    parameters = {
+        "duration": duration,
+        "coupling": coupling,
+        "lag": lag,
+        "sampling_rate": fs,
+        "turns": bool(turns),
+        "talk_coupling": talk_coupling,
+        "mean_turn": mean_turn,
+        "channels": list(wanted),
+        "hr_rate": hr_rate,
+        "seed": seed,
+    }
+    session = from_arrays(
+        {name: data[name] for name in wanted},
+        rates,
+        persons=persons,
+        session_id=session_id,
+        metadata={"simulated": True, "generator": GENERATOR, "parameters": parameters},
+    )
+    if turn_table is not None:
+        end = min(duration, n / fs if "eda" in wanted else n_hr / hr_rate)
+        starts, ends, speaker = turn_table
+        ends = np.minimum(ends, end)
+        keep = ends > starts
+        table = pd.DataFrame(
+            {
+                "start": starts[keep],
+                "end": ends[keep],
+                "label": "talk",
+                "person": [persons[i] for i in speaker[keep]],
+                "note": "simulated",
+            }
+        )
+        session = set_segments(session, table)
+
+    truth = xr.Dataset(
+        {
+            "coupling": (
+                "time",
+                c,
+                {"long_name": "effective coupling c(t)", "units": "1"},
+            ),
+            "arousal": (
+                ("person", "time"),
+                arousal[:, n_pre:],
+                {"long_name": "latent arousal (mean 0, SD 1)", "units": "1"},
+            ),
+            "eda_baseline": ("person", eda_baseline, {"units": "uS"}),
+            "hr_baseline": ("person", hr_baseline, {"units": "bpm"}),
+        },
+        coords={
+            "person": list(persons),
+            "time": ("time", time, {"units": "s", "long_name": "time since session start"}),
+        },
+        attrs={
+            "generator": GENERATOR,
+            "description": (
+                "SIMULATED dyad. arousal_i = sqrt(c(t)) * shared + sqrt(1 - c(t)) * private_i; "
+                "the second person's shared driver is delayed by lag seconds (positive lag = "
+                "the second person follows the first); c(t) = coupling, or coupling * "
+                "talk_coupling while the second person talks. EDA = tonic level + Bateman "
+                "SCRs at an arousal-driven rate + noise; HR = baseline + gain * arousal + "
+                "RSA + drift + noise."
+            ),
+            "coupling": coupling,
+            "lag": lag,
+            "lag_samples": int(k),
+            "talk_coupling": talk_coupling,
+            "mean_turn": mean_turn,
+            "turns": int(bool(turns)),
+            "duration": duration,
+            "sampling_rate": fs,
+            "seed": seed,
+            "parameters": json.dumps(parameters, sort_keys=True),
+            "constants": json.dumps(_constants(), sort_keys=True),
+        },
+    )
+    new = session.copy()
+    new["truth"] = xr.DataTree(truth)
+    return new
+
+
+def _constants() -> dict[str, Any]:
+    return {
+        "arousal_timescale_s": AROUSAL_TIMESCALE,
+        "drift_timescale_s": DRIFT_TIMESCALE,
+        "tau_rise_s": TAU_RISE,
+        "tau_decay_s": TAU_DECAY,
+        "tonic_tau_s": TONIC_TAU,
+        "tonic_arousal_gain": TONIC_AROUSAL_GAIN,
+        "tonic_drift_gain": TONIC_DRIFT_GAIN,
+        "eda_baseline_range_uS": list(EDA_BASELINE_RANGE),
+        "scr_base_rate_per_s": SCR_BASE_RATE,
+        "scr_arousal_gain": SCR_AROUSAL_GAIN,
+        "scr_median_amplitude_uS": SCR_MEDIAN_AMPLITUDE,
+        "scr_amplitude_sigma": SCR_AMPLITUDE_SIGMA,
+        "eda_noise_uS": EDA_NOISE,
+        "hr_baseline_range_bpm": list(HR_BASELINE_RANGE),
+        "hr_arousal_gain_bpm": HR_AROUSAL_GAIN,
+        "hr_rsa_amplitude_bpm": HR_RSA_AMPLITUDE,
+        "hr_resp_range_hz": list(HR_RESP_RANGE),
+        "hr_drift_bpm": HR_DRIFT,
+        "hr_noise_bpm": HR_NOISE,
+        "coupling_ramp_s": COUPLING_RAMP,
+    }
+
+
+# --------------------------------------------------------------------------- the cohort
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """Simulated dyads and their SIMULATED patient-rated therapist empathy.
+
+    Iterating over a cohort yields session ids, like a dict; ``cohort[id]`` is that
+    session and ``cohort.items()`` yields ``(id, session)`` pairs.
+
+    Attributes
+    ----------
+    sessions : dict of str to xarray.DataTree
+        The dyad sessions, keyed ``"dyad-01"``, ``"dyad-02"`` ...
+    ratings : pandas.DataFrame
+        One row per session id, columns ``simulated_empathy`` (T-score scale: mean 50,
+        SD 10), ``true_coupling``, ``true_lag`` (s) and ``seed``;
+        ``ratings.attrs["simulated"]`` is True and ``ratings.attrs["description"]`` says
+        the scores are simulated.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> cohort = concordlab.simulate_cohort(3, duration=30, seed=1)
+    >>> len(cohort), list(cohort)
+    (3, ['dyad-01', 'dyad-02', 'dyad-03'])
+    >>> concordlab.channels(cohort["dyad-02"])
+    ['eda', 'hr']
+    """
+
+    sessions: dict[str, xr.DataTree]
+    ratings: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sessions)
+
+    def __getitem__(self, session_id: str) -> xr.DataTree:
+        try:
+            return self.sessions[session_id]
+        except KeyError:
+            raise KeyError(
+                f"No session {session_id!r} in the cohort; ids run from "
+                f"{next(iter(self.sessions), None)!r} to {next(reversed(self.sessions), None)!r}."
+            ) from None
+
+    def items(self) -> Iterator[tuple[str, xr.DataTree]]:
+        """Pairs of (session id, session), in order.
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> cohort = concordlab.simulate_cohort(2, duration=20, seed=0)
+        >>> [(k, concordlab.persons(s)[0]) for k, s in cohort.items()]
+        [('dyad-01', 'patient'), ('dyad-02', 'patient')]
+        """
+        return iter(self.sessions.items())
+
+    def __repr__(self) -> str:
+        ids = list(self.sessions)
+        shown = ", ".join(ids) if len(ids) <= 4 else f"{ids[0]}, {ids[1]}, …, {ids[-1]}"
+        r = self.ratings.attrs.get("rating_correlation")
+        lines = [
+            f"<Cohort: {len(ids)} SIMULATED dyad session(s): {shown}>",
+            f"  ratings: {list(self.ratings.columns)} (simulated_empathy is SIMULATED, "
+            "not a real rating)",
+        ]
+        if len(ids):
+            couplings = self.ratings["true_coupling"]
+            lines.append(
+                f"  true_coupling {couplings.min():.2f}-{couplings.max():.2f}"
+                + (f", population r(empathy, coupling) = {r:g}" if r is not None else "")
+            )
+        return "\n".join(lines)
+
+
+def simulate_cohort(
+    n: int = 20,
+    *,
+    coupling_range: tuple[float, float] = (0.1, 0.9),
+    rating_correlation: float = 0.5,
+    duration: float = 600.0,
+    lag_range: tuple[float, float] | None = None,
+    seed: int | None = 0,
+    **dyad_kwargs: Any,
+) -> Cohort:
+    """Simulate a cohort of dyads whose coupling varies, with simulated empathy scores.
+
+    Dyad ``i`` gets a coupling drawn uniformly from ``coupling_range`` and its own seed
+    (from ``numpy.random.SeedSequence(seed).spawn``), so ``simulate_dyad(...,
+    seed=cohort.ratings.loc[id, "seed"])`` regenerates it alone.
+
+    The SIMULATED "patient-rated therapist empathy" is, in closed form,
+
+    ``simulated_empathy = 50 + 10 * (rho * z + sqrt(1 - rho**2) * e)``
+
+    with ``z = (coupling - mean) / sd`` the dyad's coupling standardised by the mean and
+    standard deviation of the uniform distribution it was drawn from
+    (``(low + high) / 2`` and ``(high - low) / sqrt(12)``), ``e`` standard normal noise
+    and ``rho = rating_correlation``. The score has mean 50 and SD 10 and its population
+    correlation with the true coupling is exactly ``rho`` (Marci et al. 2007 observed
+    r = 0.47 between concordance and rated empathy). When ``low == high`` the score is
+    pure noise.
+
+    Parameters
+    ----------
+    n : int, default 20
+        Number of dyads (Marci et al. 2007 had 20).
+    coupling_range : (float, float), default (0.1, 0.9)
+        Range in [0, 1] of the dyads' couplings (see :func:`simulate_dyad`).
+    rating_correlation : float, default 0.5
+        Population correlation in [-1, 1] between simulated empathy and coupling.
+    duration : float, default 600.0
+        Length of each session in seconds.
+    lag_range : (float, float), optional
+        Draw each dyad's lag uniformly from this range (seconds; positive = the second
+        person follows the first). Default: every dyad uses ``lag`` from
+        ``dyad_kwargs`` (or :func:`simulate_dyad`'s default, 2 s).
+    seed : int, optional, default 0
+        Seed of the whole cohort; None draws a fresh one.
+    **dyad_kwargs
+        Further arguments of :func:`simulate_dyad` (``talk_coupling``, ``channels``,
+        ``sampling_rate`` ...), the same for every dyad.
+
+    Returns
+    -------
+    Cohort
+        ``sessions`` keyed ``"dyad-01"`` ... and the ``ratings`` table indexed by them.
+
+    Raises
+    ------
+    ValidationError
+        If a parameter is out of range or a per-dyad argument is passed in ``dyad_kwargs``.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> cohort = concordlab.simulate_cohort(4, duration=30, seed=3)
+    >>> cohort.ratings.columns.tolist()
+    ['simulated_empathy', 'true_coupling', 'true_lag', 'seed']
+    >>> cohort.ratings.attrs["simulated"]
+    True
+    >>> bool(cohort.ratings["true_coupling"].between(0.1, 0.9).all())
+    True
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValidationError(f"n must be a positive whole number of dyads, e.g. 20; got {n!r}.")
+    n = int(n)
+    low, high = _range(coupling_range, "coupling_range")
+    for name, value in (("low", low), ("high", high)):
+        _unit_interval(value, f"coupling_range {name} end")
+    rho = _number(rating_correlation, "rating_correlation", "give a value between -1 and 1")
+    if not -1.0 <= rho <= 1.0:
+        raise ValidationError(
+            f"rating_correlation must lie in [-1, 1], e.g. 0.5; got {rating_correlation!r}."
+        )
+    allowed = set(inspect.signature(simulate_dyad).parameters) - {"duration"}
+    unknown = sorted(set(dyad_kwargs) - allowed)
+    if unknown:
+        raise ValidationError(
+            f"simulate_dyad has no parameter(s) {unknown}; choose from {sorted(allowed)}."
+        )
+    per_dyad = sorted({"coupling", "seed", "session_id"} & set(dyad_kwargs))
+    if per_dyad:
+        raise ValidationError(
+            f"{per_dyad} are set per dyad by simulate_cohort; use coupling_range and seed instead."
+        )
+    if lag_range is not None and "lag" in dyad_kwargs:
+        raise ValidationError("Give either lag (the same for all dyads) or lag_range, not both.")
+    lags = None
+    if lag_range is not None:
+        lag_low, lag_high = _range(lag_range, "lag_range")
+    seed = _check_seed(seed)
+
+    root = np.random.SeedSequence(seed)
+    children = root.spawn(n)
+    rng = np.random.default_rng(root)
+    couplings = rng.uniform(low, high, size=n)
+    noise = rng.standard_normal(n)
+    if lag_range is not None:
+        lags = rng.uniform(lag_low, lag_high, size=n)
+    mean, sd = (low + high) / 2.0, (high - low) / math.sqrt(12.0)
+    z = (couplings - mean) / sd if sd > 0 else np.zeros(n)
+    empathy = 50.0 + 10.0 * (rho * z + math.sqrt(1.0 - rho**2) * noise)
+
+    width = max(2, len(str(n)))
+    ids = [f"dyad-{i + 1:0{width}d}" for i in range(n)]
+    seeds = [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+    sessions: dict[str, xr.DataTree] = {}
+    true_lags = []
+    for i, session_id in enumerate(ids):
+        kwargs = dict(dyad_kwargs)
+        if lags is not None:
+            kwargs["lag"] = float(lags[i])
+        session = simulate_dyad(
+            duration,
+            coupling=float(couplings[i]),
+            seed=seeds[i],
+            session_id=session_id,
+            **kwargs,
+        )
+        sessions[session_id] = session
+        true_lags.append(float(session["truth"].attrs["lag"]))
+
+    ratings = pd.DataFrame(
+        {
+            "simulated_empathy": empathy,
+            "true_coupling": couplings,
+            "true_lag": true_lags,
+            "seed": seeds,
+        },
+        index=pd.Index(ids, name="session"),
+    )
+    ratings.attrs.update(
+        {
+            "simulated": True,
+            "description": (
+                "SIMULATED data, not real ratings: simulated_empathy is a made-up "
+                "'patient-rated therapist empathy' score (mean 50, SD 10) = 50 + 10 * "
+                "(rho * z + sqrt(1 - rho^2) * noise), z the standardised true coupling, "
+                f"rho = {rho:g}."
+            ),
+            "rating_correlation": rho,
+            "coupling_range": (low, high),
+            "seed": seed,
+        }
+    )
+    return Cohort(sessions=sessions, ratings=ratings)
+
+
+def _range(value: Any, name: str) -> tuple[float, float]:
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise ValidationError(f"{name} must be a pair (low, high), got {value!r}.") from None
+    low = _number(low, f"{name} low end", "give a pair of numbers (low, high)")
+    high = _number(high, f"{name} high end", "give a pair of numbers (low, high)")
+    if low > high:
+        raise ValidationError(f"{name} must be (low, high) with low <= high, got {value!r}.")
+    return low, high

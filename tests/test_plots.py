@@ -39,6 +39,7 @@ def test_session_figure():
     assert len(lines) == 2 * len(concordlab.channels(session))
     assert {trace.name for trace in lines} == {"patient", "therapist"}
     assert all(len(trace.x) <= 1000 for trace in lines)
-    assert len(figure.layout.shapes) == len(concordlab.segments(session))
+    n_panels = len(concordlab.channels(session))
+    assert len(figure.layout.shapes) == len(concordlab.segments(session)) * n_panels
     bare = plot_session(session, ["eda"], show_segments=False)
     assert len(bare.data) == 2 and len(bare.layout.shapes) == 0
