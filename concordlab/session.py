@@ -117,6 +117,10 @@ def _check_channel_name(name: Any) -> str:
         raise ValidationError(
             f"Channel name '{name}' is reserved for the session's {name}; rename the channel."
         )
+    if name in ("time", "person"):
+        raise ValidationError(
+            f"Channel name '{name}' is the name of a dimension; rename the channel."
+        )
     return name
 
 

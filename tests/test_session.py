@@ -69,6 +69,7 @@ def test_time_offset_places_channel():
         ({"eda": np.ones((2, 10))}, 4, {"persons": ("a",)}, "two non-empty labels"),
         ({"segments": np.ones((2, 10))}, 4, {}, "reserved"),
         ({"a/b": np.ones((2, 10))}, 4, {}, "without '/'"),
+        ({"time": np.ones((2, 10))}, 4, {}, "name of a dimension"),
         ({}, 4, {}, "non-empty mapping"),
         ({"eda": np.ones((2, 10))}, 4, {"start_time": "yesterday-ish"}, "ISO 8601"),
         ({"eda": np.ones((2, 10))}, 4, {"metadata": {"f": object()}}, "JSON"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,8 @@ import pandas as pd
 from concordlab.errors import ConcordlabError, FileFormatError
 
 PathLike = str | os.PathLike[str]
+# How far from a whole number of samples two start times may be and still share a grid.
+_GRID_TOLERANCE = 0.01
 
 
 @contextlib.contextmanager
@@ -183,3 +185,86 @@ def place_on_grid(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
     out = np.full((*values.shape[:-1], int(positions[-1]) + 1), np.nan)
     out[..., positions] = values
     return out
+
+
+def pair_on_grid(
+    rows: Sequence[np.ndarray],
+    starts: Sequence[float],
+    rate: float,
+    *,
+    describe: str,
+    what: str = "start time",
+    exact: bool = True,
+    hint: str = "",
+) -> tuple[np.ndarray, float, list[float]]:
+    """Place two persons' series, starting at different times, on one sample grid.
+
+    Parameters
+    ----------
+    rows : pair of 1-D arrays
+        Each person's samples.
+    starts : pair of float
+        Time of each person's first sample, in seconds (any common zero).
+    rate : float
+        The shared sampling rate in Hz.
+    describe : str
+        What the series are, for error messages (channel and files).
+    what : str, default "start time"
+        What ``starts`` are called in the files, for error messages.
+    exact : bool, default True
+        Whether a start difference that is not a whole number of samples is an error;
+        with False, the later series is moved to the nearest sample.
+    hint : str, default ""
+        Added to the error when the two series do not overlap in time.
+
+    Returns
+    -------
+    values : numpy.ndarray, shape (2, n)
+        Both series on one grid, NaN where a person was not recording.
+    offset : float
+        Time of the grid's first sample: the earlier start.
+    moved : list of float
+        Seconds each person's series was moved to fit the grid (0.0 unless ``exact`` is
+        False); positive means later than recorded.
+
+    Raises
+    ------
+    FileFormatError
+        If the series do not overlap in time, or (with ``exact``) do not lie on one grid.
+
+    Examples
+    --------
+    >>> values, offset, moved = pair_on_grid(
+    ...     [np.array([1.0, 2.0, 3.0]), np.array([7.0, 8.0])], [10.0, 10.5], 2.0, describe="x"
+    ... )
+    >>> values.tolist(), offset, moved
+    ([[1.0, 2.0, 3.0], [nan, 7.0, 8.0]], 10.0, [0.0, 0.0])
+    """
+    start = min(starts)
+    exact_shifts = [(s - start) * rate for s in starts]
+    ends = [s + len(r) / rate for s, r in zip(starts, rows, strict=True)]
+    if max(starts) >= min(ends) or not all(math.isfinite(x) for x in exact_shifts):
+        raise FileFormatError(
+            f"{describe}: the two recordings do not overlap in time (one covers "
+            f"{starts[0]:.6g}-{ends[0]:.6g} s, the other {starts[1]:.6g}-{ends[1]:.6g} s); "
+            f"they were not recorded together.{hint}"
+        )
+    shifts = [round(x) for x in exact_shifts]
+    if exact:
+        for x, k in zip(exact_shifts, shifts, strict=True):
+            if abs(x - k) > _GRID_TOLERANCE:
+                apart = abs(starts[1] - starts[0])
+                raise FileFormatError(
+                    f"{describe}: the {what}s {starts[0]!r} s and {starts[1]!r} s are "
+                    f"{apart:.6g} s apart, {apart * rate:.4g} samples at {rate:g} Hz, not a "
+                    "whole number; the two persons' samples cannot share one time grid. "
+                    f"Correct the {what} or resample one recording."
+                )
+    moved = [
+        (k - x) / rate if not exact else 0.0 for x, k in zip(exact_shifts, shifts, strict=True)
+    ]
+    n = max(k + len(r) for k, r in zip(shifts, rows, strict=True))
+    out = np.full((2, n), np.nan)
+    for person, (k, row) in enumerate(zip(shifts, rows, strict=True)):
+        out[person, k : k + len(row)] = row
+    return out, start, [0.0 if abs(m) < 1e-12 else m for m in moved]

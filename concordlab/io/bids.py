@@ -1,4 +1,839 @@
-"""PLACEHOLDER - being written."""
-def read_bids_physio(*a, **k): raise NotImplementedError
-def read_events_tsv(*a, **k): raise NotImplementedError
-def write_events_tsv(*a, **k): raise NotImplementedError
+"""BIDS physiological recordings and events files into a session, and events back out.
+
+BIDS (the Brain Imaging Data Structure) stores continuous physiology as headerless,
+tab-separated, usually gzipped files (``*_physio.tsv.gz``), each with a JSON sidecar
+(``*_physio.json``) holding ``SamplingFrequency``, ``StartTime`` and ``Columns``, and
+annotations as ``*_events.tsv`` tables (``onset``, ``duration``, ``trial_type`` ...).
+An events table has the same information as the session's segments, so segments are
+written to and read from it directly.
+
+Time zero of a session read from BIDS is the events' time zero: a channel's first sample
+lies at its sidecar's ``StartTime``, which may be negative.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from concordlab.errors import FileFormatError, SegmentError, ValidationError
+from concordlab.io._common import PathLike, numeric_column, pair_on_grid, reading
+from concordlab.segments import segments, set_segments
+from concordlab.session import (
+    BOTH,
+    DEFAULT_PERSONS,
+    RESERVED_NODES,
+    _check_persons,
+    _labels,
+    from_arrays,
+    time_span,
+    validate_session,
+)
+
+__all__ = ["read_bids_physio", "read_events_tsv", "write_events_tsv"]
+
+NA = "n/a"
+EVENT_COLUMNS = ("onset", "duration", "trial_type", "person", "note")
+# Names a channel cannot take: the session's own nodes and the coordinates of a channel.
+_FORBIDDEN_CHANNELS = RESERVED_NODES | {"time", "person"}
+# Tolerance, in samples, for two start times to count as lying on the same sample grid.
+
+
+# --------------------------------------------------------------------------- events.tsv
+
+
+def write_events_tsv(session: xr.DataTree, path: PathLike) -> Path:
+    """Write the session's segments as a BIDS ``events.tsv`` file.
+
+    The columns are ``onset`` and ``duration`` (seconds since session start),
+    ``trial_type`` (the segment's label), ``person`` and ``note``; empty text becomes
+    ``n/a``, as BIDS asks for missing values. The file is UTF-8, tab-separated, with one
+    header row; text holding tabs, line breaks or double quotes is quoted (``"..."``,
+    line breaks written as ``\n``). :func:`read_events_tsv` reads it back.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session whose segments to write.
+    path : str or os.PathLike
+        The file to write, by BIDS convention named ``<prefix>_events.tsv``. Its folder
+        must exist; an existing file is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    FileFormatError
+        If the folder does not exist or the file cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> import concordlab
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    >>> s = concordlab.add_segment(s, 10, 25, "therapist talks", person="therapist")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sub-01_task-therapy_events.tsv"
+    >>> print(concordlab.write_events_tsv(s, path).read_text(), end="")
+    onset	duration	trial_type	person	note
+    10.0	15.0	therapist talks	therapist	n/a
+    """
+    validate_session(session)
+    path = Path(path)
+    table = segments(session)
+    starts = table["start"].to_numpy(dtype=np.float64)
+    durations = table["end"].to_numpy(dtype=np.float64) - starts
+    # Durations to 12 significant digits: 15.0, not 14.999999999999998. The onset is exact.
+    durations = np.array([float(f"{d:.12g}") for d in durations], dtype=np.float64)
+    out = pd.DataFrame(
+        {
+            "onset": starts,
+            "duration": durations,
+            "trial_type": table["label"].to_numpy(),
+            "person": table["person"].to_numpy(),
+            "note": table["note"].to_numpy(),
+        },
+        columns=list(EVENT_COLUMNS),
+    )
+    for column in ("trial_type", "person", "note"):
+        text = [str(v).replace("\r\n", "\n").replace("\r", "\n") for v in out[column]]
+        out[column] = [t if t else NA for t in text]
+    if not path.parent.is_dir():
+        raise FileFormatError(
+            f"Cannot write events file '{path}': the folder '{path.parent}' does not exist; "
+            "create it first."
+        )
+    with reading(path, "events file"):
+        out.to_csv(path, sep="\t", index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def read_events_tsv(
+    session: xr.DataTree,
+    path: PathLike,
+    *,
+    drop_instant: bool = False,
+    replace: bool = True,
+) -> xr.DataTree:
+    """Read a BIDS ``events.tsv`` file into the session's segments.
+
+    Each row becomes one segment from ``onset`` to ``onset + duration`` (seconds since
+    session start: the file's time zero must be the session's). The label is the row's
+    ``trial_type`` (where that is missing, its ``value``; else empty), the person its
+    ``person`` cell (default ``"both"``), the note its ``note`` cell. ``n/a`` and empty
+    cells are missing values. Other columns are ignored.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session to annotate.
+    path : str or os.PathLike
+        A tab-separated events file with a header row holding at least ``onset`` and
+        ``duration``.
+    drop_instant : bool, default False
+        Events with a duration of 0 or ``n/a`` mark an instant, which a segment (a span)
+        cannot hold. By default they are an error; with True they are skipped with a
+        ``UserWarning`` saying how many were dropped.
+    replace : bool, default True
+        Replace the session's segments with the file's rows; with False, add the rows to
+        the segments already there.
+
+    Returns
+    -------
+    xarray.DataTree
+        A new session; the input is unchanged.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing, empty, lacks ``onset``/``duration`` or holds text where a
+        number belongs; the message names the file, the column and the data row.
+    SegmentError
+        If a row is an instant event (without ``drop_instant=True``), lies outside the
+        session or names an unknown person; the message names the file and the data row.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> import concordlab
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sub-01_task-therapy_events.tsv"
+    >>> _ = path.write_text(
+    ...     "onset\\tduration\\ttrial_type\\tperson\\n"
+    ...     "0\\t30\\tintro\\tn/a\\n"
+    ...     "42.5\\t0\\tbutton\\tpatient\\n"
+    ...     "60\\t20.5\\ttherapist talks\\ttherapist\\n"
+    ... )
+    >>> s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     s = concordlab.read_events_tsv(s, path, drop_instant=True)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    '...events.tsv': dropped 1 instant event(s) (duration 0 or n/a) ...
+    >>> concordlab.segments(s)
+       start   end            label     person note
+    0    0.0  30.0            intro       both
+    1   60.0  80.5  therapist talks  therapist
+    """
+    validate_session(session)
+    path = Path(path)
+    with reading(path, "events file"):
+        table = _read_events_table(path)
+        onsets = numeric_column(table["onset"], path, "onset")
+        durations = numeric_column(table["duration"], path, "duration")
+    labels = _text_column(table, "trial_type")
+    if "value" in table.columns:
+        values = _text_column(table, "value")
+        labels = [label or value for label, value in zip(labels, values, strict=True)]
+    people = [p or BOTH for p in _text_column(table, "person")]
+    notes = _text_column(table, "note")
+
+    def where(row: int) -> str:
+        return f"'{path}', data row {row + 1} (onset {onsets[row]:g} s, trial_type {labels[row]!r})"
+
+    missing = np.flatnonzero(np.isnan(onsets))
+    if missing.size:
+        row = int(missing[0])
+        raise FileFormatError(
+            f"'{path}', column 'onset', data row {row + 1}: the onset is missing; every event "
+            "needs an onset in seconds."
+        )
+    negative = np.flatnonzero(durations < 0)
+    if negative.size:
+        row = int(negative[0])
+        raise SegmentError(
+            f"{where(row)}: the duration {durations[row]:g} s is negative; give the duration "
+            "as a positive number of seconds."
+        )
+    instant = np.isnan(durations) | (durations == 0)
+    if instant.any():
+        if not drop_instant:
+            row = int(np.flatnonzero(instant)[0])
+            more = int(instant.sum()) - 1
+            raise SegmentError(
+                f"{where(row)}: the duration is {table['duration'].iloc[row] or NA!r}, an instant "
+                f"event{f' (and {more} more)' if more else ''}; a segment needs a span. Pass "
+                "drop_instant=True to skip instant events, or give them a duration in the file."
+            )
+        warnings.warn(
+            f"'{path}': dropped {int(instant.sum())} instant event(s) (duration 0 or n/a) "
+            "that a segment cannot hold; give them a duration in the file to keep them.",
+            UserWarning,
+            stacklevel=2,
+        )
+    keep = np.flatnonzero(~instant)
+    starts = onsets[keep]
+    ends = onsets[keep] + durations[keep]
+    first, last = time_span(session)
+    tolerance = 1e-9 * max(1.0, abs(first), abs(last))
+    allowed = (*_labels(session), BOTH)
+    for position, row in enumerate(keep):
+        if starts[position] < first - tolerance:
+            raise SegmentError(
+                f"{where(row)}: the event starts before the session, which spans "
+                f"{first:g}-{last:g} s; remove the event or clip it to the recording in the file."
+            )
+        if ends[position] > last + tolerance:
+            raise SegmentError(
+                f"{where(row)}: the event ends at {ends[position]:g} s, outside the session, "
+                f"which spans {first:g}-{last:g} s; remove the event or shorten it in the file."
+            )
+        if people[row] not in allowed:
+            raise SegmentError(
+                f"{where(row)}, column 'person': {people[row]!r} is not a person of this "
+                f"session; use one of {list(allowed)} (or n/a for both)."
+            )
+    rows = pd.DataFrame(
+        {
+            "start": starts,
+            "end": ends,
+            "label": [labels[i] for i in keep],
+            "person": [people[i] for i in keep],
+            "note": [notes[i] for i in keep],
+        }
+    )
+    if not replace:
+        rows = pd.concat([segments(session), rows], ignore_index=True)
+    try:
+        return set_segments(session, rows)
+    except SegmentError as error:
+        raise SegmentError(f"'{path}': {error}") from None
+
+
+def _read_events_table(path: Path) -> pd.DataFrame:
+    with open(path, encoding="utf-8-sig") as handle:  # -sig: tolerate a byte-order mark
+        text = handle.read()
+    if not text.strip():
+        raise FileFormatError(
+            f"'{path}' is empty; a BIDS events file needs a header row "
+            "(onset<TAB>duration<TAB>trial_type ...) and one row per event."
+        )
+    try:
+        # header=None: a row longer than the header is an error, not a silent index column.
+        table = pd.read_csv(
+            path,
+            sep="\t",
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            encoding="utf-8-sig",
+            engine="c",
+        )
+    except pd.errors.ParserError as error:
+        raise FileFormatError(
+            f"'{path}' is not a valid tab-separated table ({error}); every row must hold as "
+            "many tab-separated cells as the header."
+        ) from None
+    header = ["" if pd.isna(c) else str(c).strip() for c in table.iloc[0]]
+    table = table.iloc[1:].reset_index(drop=True)
+    table.columns = header
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise FileFormatError(
+            f"'{path}': the column name(s) {repeated} appear more than once in the header; "
+            "give each column its own name."
+        )
+    missing = [c for c in ("onset", "duration") if c not in table.columns]
+    if missing:
+        hint = ""
+        if len(table.columns) == 1 and ("," in table.columns[0] or ";" in table.columns[0]):
+            hint = " It looks comma- or semicolon-separated; BIDS events files use tabs."
+        raise FileFormatError(
+            f"'{path}' lacks the column(s) {missing}; its header holds {list(table.columns)}. "
+            f"A BIDS events file needs 'onset' and 'duration' (seconds).{hint}"
+        )
+    return table
+
+
+def _text_column(table: pd.DataFrame, column: str) -> list[str]:
+    """A text column with ``n/a`` and empty cells as ``""``; all ``""`` when absent."""
+    if column not in table.columns:
+        return [""] * len(table)
+    cells = table[column].tolist()
+    return ["" if pd.isna(c) or str(c).strip() in ("", NA) else str(c) for c in cells]
+
+
+# --------------------------------------------------------------------------- physio.tsv.gz
+
+
+@dataclass
+class _PhysioFile:
+    """One ``*_physio.tsv.gz`` file's sidecar, and its data once read."""
+
+    path: Path
+    sidecar: Path
+    rate: float
+    start: float
+    columns: list[str]
+    units: dict[str, str]
+    descriptions: dict[str, str]
+    recording: str
+    names: list[str] = field(default_factory=list)
+    data: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def read_bids_physio(
+    person1: PathLike | Sequence[PathLike],
+    person2: PathLike | Sequence[PathLike],
+    *,
+    persons: Sequence[str] = DEFAULT_PERSONS,
+    channels: str | Sequence[str] | None = None,
+    events: PathLike | bool | None = None,
+    drop_instant: bool = False,
+    session_id: str | None = None,
+    start_time: str | None = None,
+) -> xr.DataTree:
+    """Read a dyad from BIDS physiological recordings (``*_physio.tsv.gz`` + ``.json``).
+
+    Each data file is headerless and tab-separated (gzipped when it ends in ``.gz``);
+    its JSON sidecar, the same name ending in ``.json`` instead of ``.tsv.gz``, gives
+    ``SamplingFrequency`` (Hz), ``StartTime`` (seconds of the first sample relative to
+    the events' time zero, may be negative) and ``Columns``. Every column becomes a
+    channel named by the lower-cased column name (``cardiac``, ``respiratory``,
+    ``eda``, ``trigger`` ...), with the units of the sidecar's ``"<column>": {"Units":
+    ...}`` entry and its ``Description`` as long name. ``n/a`` cells are missing (NaN).
+
+    Session time zero is the events' time zero, so each channel's ``time`` starts at its
+    ``StartTime``. Both persons' files are taken to share that zero (as in a hyperscanning
+    recording). Where the persons' ``StartTime`` differ, both are placed on one grid per
+    channel with NaN where one person was not recording.
+
+    Parameters
+    ----------
+    person1, person2 : path or sequence of paths
+        Each person's ``*_physio.tsv.gz`` (or ``.tsv``) file, or a list of them: BIDS
+        keeps recordings at different rates in separate ``_recording-<label>_physio``
+        files. A column name found in several of one person's files is suffixed with the
+        file's recording label (``trigger_cardiac``, ``trigger_resp``).
+    persons : pair of str, default ("patient", "therapist")
+        Person labels, in argument order.
+    channels : str or sequence of str, optional
+        Channels to read (lower-case names). Default: all; then both persons must have
+        the same channels.
+    events : path, bool or None, default None
+        An ``events.tsv`` file to read into segments (with :func:`read_events_tsv`). None
+        looks for ``<prefix>_events.tsv`` next to person1's first file, where ``<prefix>``
+        is the file name up to ``_recording-`` or ``_physio``, and reads it if present;
+        False reads no events.
+    drop_instant : bool, default False
+        Passed to :func:`read_events_tsv`: skip events of duration 0 or ``n/a``.
+    session_id : str, optional
+        Default: the BIDS prefix of person1's file (``sub-01_task-therapy``), joined to
+        person2's with ``+`` when they differ.
+    start_time : str, optional
+        Absolute time of time zero (ISO 8601). Default: from the ``acq_time`` of a
+        ``*_scans.tsv`` file in the folder of person1's file or the one above it, if
+        it lists the physio file or a file of the same prefix; else left empty. Give
+        ``""`` to skip the search.
+
+    Returns
+    -------
+    xarray.DataTree
+        The session.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file and what to fix: a missing file or sidecar, a sidecar without
+        ``SamplingFrequency``/``StartTime``/``Columns``, a column count that disagrees
+        with ``Columns``, a header row, text in the data, channels only one person has,
+        rates that differ between persons, start times not a whole number of samples
+        apart, recordings that do not overlap in time.
+    SegmentError
+        If the events file holds events the session cannot take.
+
+    Examples
+    --------
+    >>> import gzip, json, tempfile, pathlib
+    >>> import concordlab
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> def physio(subject, start, values):
+    ...     stem = folder / f"sub-{subject}_task-therapy_physio"
+    ...     sidecar = {"SamplingFrequency": 4, "StartTime": start, "Columns": ["eda"],
+    ...                "eda": {"Units": "uS"}}
+    ...     _ = stem.with_suffix(".json").write_text(json.dumps(sidecar))
+    ...     text = "".join(f"{v}\\n" for v in values)
+    ...     _ = pathlib.Path(f"{stem}.tsv.gz").write_bytes(gzip.compress(text.encode()))
+    ...     return f"{stem}.tsv.gz"
+    >>> s = concordlab.read_bids_physio(physio("01", -0.5, [2.0, 2.1, 2.2, 2.3]),
+    ...                                 physio("02", 0.0, [5.0, 5.1, 5.2]))
+    >>> s["eda"]["time"].values.tolist()
+    [-0.5, -0.25, 0.0, 0.25, 0.5]
+    >>> s["eda"]["eda"].values.tolist()
+    [[2.0, 2.1, 2.2, 2.3, nan], [nan, nan, 5.0, 5.1, 5.2]]
+    >>> s["eda"]["eda"].attrs["units"], s.attrs["session_id"]
+    ('uS', 'sub-01_task-therapy+sub-02_task-therapy')
+    """
+    persons = _check_persons(persons)
+    groups = [_as_paths(person1, "person1"), _as_paths(person2, "person2")]
+    files = [[_read_sidecar(path) for path in group] for group in groups]
+    for person_files in files:
+        _name_channels(person_files)
+    selected = _select_channels(files, channels, persons)
+
+    data: dict[str, np.ndarray] = {}
+    rates: dict[str, float] = {}
+    offsets: dict[str, float] = {}
+    units: dict[str, str] = {}
+    long_names: dict[str, str] = {}
+    for name in selected:
+        pair = [_file_with(person_files, name) for person_files in files]
+        for item in pair:
+            _read_data(item)
+        first, second = pair
+        if not math.isclose(first.rate, second.rate, rel_tol=1e-9):
+            raise FileFormatError(
+                f"Channel '{name}': '{first.sidecar}' gives SamplingFrequency {first.rate:g} Hz "
+                f"but '{second.sidecar}' gives {second.rate:g} Hz; both persons' channel must "
+                "share one rate. Resample one recording, or leave the channel out with "
+                "channels=[...]."
+            )
+        column1, column2 = (_column_of(item, name) for item in pair)
+        unit_pair = [
+            item.units.get(column, "")
+            for item, column in zip(pair, (column1, column2), strict=True)
+        ]
+        if all(unit_pair) and unit_pair[0] != unit_pair[1]:
+            raise FileFormatError(
+                f"Channel '{name}': Units are {unit_pair[0]!r} in '{first.sidecar}' but "
+                f"{unit_pair[1]!r} in '{second.sidecar}'; convert one recording so both use "
+                "the same units."
+            )
+        values, offset, _ = pair_on_grid(
+            [first.data[name], second.data[name]],
+            [first.start, second.start],
+            first.rate,
+            describe=f"Channel '{name}' ('{first.path}' and '{second.path}')",
+            what="StartTime",
+            exact=True,
+        )
+        data[name], rates[name], offsets[name] = values, first.rate, offset
+        if unit_pair[0] or unit_pair[1]:
+            units[name] = unit_pair[0] or unit_pair[1]
+        description = first.descriptions.get(column1) or second.descriptions.get(column2)
+        if description:
+            long_names[name] = description
+
+    prefixes = [_bids_prefix(group[0]) for group in groups]
+    if session_id is None:
+        session_id = prefixes[0] if prefixes[0] == prefixes[1] else "+".join(prefixes)
+    if start_time is None:
+        start_time = _scans_start_time(files[0][0])
+    events_path = _events_path(events, groups[0][0], prefixes[0])
+    session = from_arrays(
+        data,
+        rates,
+        persons=persons,
+        units=units,
+        long_names=long_names,
+        time_offset=offsets,
+        start_time=start_time or None,
+        session_id=session_id,
+        metadata={
+            "reader": "read_bids_physio",
+            "source": {
+                person: [str(path) for path in group]
+                for person, group in zip(persons, groups, strict=True)
+            },
+            "events": None if events_path is None else str(events_path),
+        },
+    )
+    if events_path is None:
+        return session
+    try:
+        return read_events_tsv(session, events_path, drop_instant=drop_instant)
+    except SegmentError as error:
+        raise SegmentError(
+            f"{error} (To read the recordings without their events, pass events=False.)"
+        ) from None
+
+
+def _as_paths(argument: Any, name: str) -> list[Path]:
+    if isinstance(argument, str | bytes) or not isinstance(argument, Sequence):
+        try:
+            return [Path(argument)]
+        except TypeError:
+            raise ValidationError(
+                f"{name} must be a path to a *_physio.tsv.gz file or a list of them, "
+                f"got {type(argument).__name__}."
+            ) from None
+    paths = list(argument)
+    if not paths:
+        raise ValidationError(f"{name} is an empty list; give at least one *_physio.tsv.gz file.")
+    return [p for a in paths for p in _as_paths(a, name)]
+
+
+def _strip_extension(path: Path) -> str | None:
+    name = path.name
+    for suffix in (".tsv.gz", ".tsv"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def _bids_prefix(path: Path) -> str:
+    """The file name without extension, suffix (``_physio``) and ``_recording-`` entity.
+
+    Examples
+    --------
+    >>> _bids_prefix(Path("sub-01_task-rest_recording-cardiac_physio.tsv.gz"))
+    'sub-01_task-rest'
+    """
+    stem = _strip_extension(path) or path.name.split(".")[0]
+    parts = stem.split("_")
+    if len(parts) > 1 and "-" not in parts[-1]:
+        parts = parts[:-1]
+    return "_".join(p for p in parts if not p.startswith("recording-")) or stem
+
+
+def _read_sidecar(path: Path) -> _PhysioFile:
+    stem = _strip_extension(path)
+    if stem is None:
+        raise FileFormatError(
+            f"'{path}' is not a BIDS physiological recording: its name must end in "
+            "'_physio.tsv.gz' (or '.tsv'), with a '.json' sidecar of the same name."
+        )
+    with reading(path, "physio file"):
+        if not path.exists():
+            raise FileNotFoundError(path)
+        if path.is_dir():
+            raise IsADirectoryError(path)
+    sidecar = path.with_name(stem + ".json")
+    if not sidecar.is_file():
+        raise FileFormatError(
+            f"'{path}' has no JSON sidecar: expected '{sidecar}' holding SamplingFrequency, "
+            "StartTime and Columns. (Sidecars inherited from a higher folder are not "
+            "searched; copy the sidecar next to the file.)"
+        )
+    with reading(sidecar, "JSON sidecar"):
+        try:
+            info = json.loads(sidecar.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise FileFormatError(
+                f"'{sidecar}' is not valid JSON ({error.msg} at line {error.lineno}, column "
+                f"{error.colno}); fix the file."
+            ) from None
+    if not isinstance(info, dict):
+        raise FileFormatError(
+            f"'{sidecar}' must hold a JSON object ({{...}}) with SamplingFrequency, StartTime "
+            f"and Columns, not a {type(info).__name__}."
+        )
+    rate = _sidecar_number(info, "SamplingFrequency", sidecar, 'e.g. "SamplingFrequency": 100')
+    if rate <= 0:
+        raise FileFormatError(
+            f"'{sidecar}': SamplingFrequency must be a positive number of Hz, got {rate!r}."
+        )
+    start = _sidecar_number(
+        info,
+        "StartTime",
+        sidecar,
+        "the time of the first sample in seconds relative to the events' zero, "
+        'e.g. "StartTime": 0',
+    )
+    columns = info.get("Columns")
+    if (
+        not isinstance(columns, list)
+        or not columns
+        or not all(isinstance(c, str) and c.strip() for c in columns)
+    ):
+        raise FileFormatError(
+            f"'{sidecar}': Columns must be a list of the data columns' names, e.g. "
+            f'"Columns": ["cardiac", "respiratory"], got {columns!r}.'
+        )
+    lowered = [c.strip().lower() for c in columns]
+    repeated = sorted({c for c in lowered if lowered.count(c) > 1})
+    if repeated:
+        raise FileFormatError(
+            f"'{sidecar}': Columns names {repeated} more than once (case is ignored); give "
+            "each column its own name."
+        )
+    units: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
+    for column in columns:
+        entry = info.get(column)
+        if isinstance(entry, dict):
+            if isinstance(entry.get("Units"), str):
+                units[column] = entry["Units"]
+            if isinstance(entry.get("Description"), str):
+                descriptions[column] = entry["Description"]
+    match = re.search(r"(?:^|_)recording-([A-Za-z0-9]+)", stem)
+    return _PhysioFile(
+        path=path,
+        sidecar=sidecar,
+        rate=rate,
+        start=start,
+        columns=list(columns),
+        units=units,
+        descriptions=descriptions,
+        recording=match.group(1) if match else "",
+    )
+
+
+def _sidecar_number(info: dict[str, Any], key: str, sidecar: Path, example: str) -> float:
+    value = info.get(key)
+    if key not in info:
+        raise FileFormatError(f"'{sidecar}' lacks {key}; add it: {example}.")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise FileFormatError(f"'{sidecar}': {key} must be a number, got {value!r}; {example}.")
+    return float(value)
+
+
+def _name_channels(person_files: list[_PhysioFile]) -> None:
+    """Set each file's channel names; suffix names that several files share."""
+    counts: dict[str, int] = {}
+    for item in person_files:
+        for column in item.columns:
+            counts[column.strip().lower()] = counts.get(column.strip().lower(), 0) + 1
+    for item in person_files:
+        item.names = []
+        for column in item.columns:
+            name = column.strip().lower()
+            if counts[name] > 1:
+                holders = [str(f.path) for f in person_files if name in _lowered(f.columns)]
+                labels = [f.recording for f in person_files if name in _lowered(f.columns)]
+                if not all(labels) or len(set(labels)) != len(labels):
+                    raise FileFormatError(
+                        f"Column '{column}' appears in several files of one person ({holders}) "
+                        "that have no distinct _recording-<label>; read them separately or "
+                        "rename the column in one sidecar's Columns."
+                    )
+                name = f"{name}_{item.recording.lower()}"
+            item.names.append(name)
+
+
+def _lowered(columns: list[str]) -> list[str]:
+    return [c.strip().lower() for c in columns]
+
+
+def _select_channels(
+    files: list[list[_PhysioFile]], channels: str | Sequence[str] | None, persons: tuple[str, str]
+) -> list[str]:
+    names = [[n for item in person_files for n in item.names] for person_files in files]
+    where = [", ".join(f"'{item.sidecar}'" for item in person_files) for person_files in files]
+    shared = [n for n in names[0] if n in names[1]]
+    if channels is None:
+        only = [
+            [n for n in names[0] if n not in names[1]],
+            [n for n in names[1] if n not in names[0]],
+        ]
+        if only[0] or only[1]:
+            parts = [
+                f"only {person} ({where[i]}) has {only[i]}"
+                for i, person in enumerate(persons)
+                if only[i]
+            ]
+            raise FileFormatError(
+                f"The two persons' recordings hold different channels: {'; '.join(parts)}. "
+                f"Pass channels=[...] to read those both have: {shared}."
+            )
+        selected = names[0]
+    else:
+        wanted = [channels] if isinstance(channels, str) else list(channels)
+        if not wanted:
+            raise ValidationError("channels is empty; name at least one channel, or pass None.")
+        selected = []
+        for channel in wanted:
+            name = str(channel).strip().lower()
+            for i, person in enumerate(persons):
+                if name not in names[i]:
+                    raise FileFormatError(
+                        f"Channel '{name}' is not in {person}'s recording ({where[i]}), whose "
+                        f"channels are {names[i]}; channels both persons have: {shared}."
+                    )
+            if name not in selected:
+                selected.append(name)
+    for name in selected:
+        if name in _FORBIDDEN_CHANNELS or not name or "/" in name or name.startswith("."):
+            item = _file_with(files[0], name)
+            raise FileFormatError(
+                f"'{item.sidecar}': the column name {name!r} cannot name a channel (it is "
+                f"reserved or holds '/'); rename it in Columns, or leave it out with "
+                f"channels=[...]."
+            )
+    return selected
+
+
+def _file_with(person_files: list[_PhysioFile], name: str) -> _PhysioFile:
+    return next(item for item in person_files if name in item.names)
+
+
+def _column_of(item: _PhysioFile, name: str) -> str:
+    return item.columns[item.names.index(name)]
+
+
+def _read_data(item: _PhysioFile) -> None:
+    """Read the file's data columns into ``item.data`` (once)."""
+    if item.data:
+        return
+    path = item.path
+    with reading(path, "physio file"):
+        try:
+            table = pd.read_csv(
+                path,
+                sep="\t",
+                header=None,
+                compression="infer",
+                na_values=[NA],
+                keep_default_na=True,
+                skip_blank_lines=True,
+                engine="c",
+            )
+        except pd.errors.EmptyDataError:
+            raise FileFormatError(
+                f"'{path}' is empty; it needs one row per sample, with the columns "
+                f"{item.columns} named in '{item.sidecar}'."
+            ) from None
+        except pd.errors.ParserError as error:
+            raise FileFormatError(
+                f"'{path}' is not a valid tab-separated table ({error}); every row must hold "
+                f"{len(item.columns)} tab-separated value(s), the Columns of '{item.sidecar}'."
+            ) from None
+        if table.shape[1] == len(item.columns) + 1 and table.iloc[:, -1].isna().all():
+            table = table.iloc[:, :-1]  # a tab at the end of every row
+        if table.shape[1] != len(item.columns):
+            raise FileFormatError(
+                f"'{path}' has {table.shape[1]} column(s) but its sidecar '{item.sidecar}' "
+                f"lists {len(item.columns)} Columns {item.columns}; make them agree."
+            )
+        first = [str(v).strip().lower() for v in table.iloc[0].tolist()]
+        if first == _lowered(item.columns):
+            raise FileFormatError(
+                f"'{path}' starts with a header row {table.iloc[0].tolist()}; BIDS physio "
+                f"files have none (the names belong in the sidecar's Columns). Delete the "
+                "first line."
+            )
+        if len(table) < 2:
+            raise FileFormatError(f"'{path}' holds {len(table)} sample(s); at least 2 are needed.")
+        for index, (column, name) in enumerate(zip(item.columns, item.names, strict=True)):
+            item.data[name] = numeric_column(table.iloc[:, index], path, column)
+
+
+def _events_path(events: PathLike | bool | None, first_file: Path, prefix: str) -> Path | None:
+    if events is False:
+        return None
+    if events is None or events is True:
+        candidate = first_file.with_name(f"{prefix}_events.tsv")
+        if candidate.is_file():
+            return candidate
+        if events is True:
+            raise FileFormatError(
+                f"No events file next to '{first_file}': expected '{candidate}'. Give its "
+                "path with events=..."
+            )
+        return None
+    return Path(events)
+
+
+def _scans_start_time(item: _PhysioFile) -> str:
+    """Absolute time of time zero from a ``*_scans.tsv`` ``acq_time``, or ``""``."""
+    path = item.path
+    prefix = _bids_prefix(path)
+    for folder in (path.parent, path.parent.parent):
+        for scans in sorted(folder.glob("*_scans.tsv")):
+            with reading(scans, "scans file"):
+                table = pd.read_csv(scans, sep="\t", dtype=str, keep_default_na=False)
+            if not {"filename", "acq_time"} <= set(table.columns):
+                continue
+            try:
+                relative = path.resolve().relative_to(scans.parent.resolve()).as_posix()
+            except ValueError:
+                continue
+            folder_part = relative.rpartition("/")[0]
+            for filename, acq in zip(table["filename"], table["acq_time"], strict=True):
+                filename = str(filename).strip()
+                acq = str(acq).strip()
+                if acq in ("", NA):
+                    continue
+                same_file = filename == relative
+                same_run = filename.rpartition("/")[0] == folder_part and Path(
+                    filename
+                ).name.startswith(prefix + "_")
+                if not (same_file or same_run):
+                    continue
+                try:
+                    stamp = pd.Timestamp(acq)
+                except (TypeError, ValueError):
+                    raise FileFormatError(
+                        f"'{scans}': acq_time {acq!r} of {filename!r} is not an ISO 8601 date "
+                        "and time; fix it, or pass start_time='' to read without it."
+                    ) from None
+                if same_file:
+                    # The physio file's own first sample: time zero is StartTime earlier.
+                    stamp = stamp - pd.Timedelta(seconds=item.start)
+                return stamp.isoformat()
+    return ""

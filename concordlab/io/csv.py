@@ -11,7 +11,14 @@ import pandas as pd
 import xarray as xr
 
 from concordlab.errors import FileFormatError, ValidationError
-from concordlab.io._common import PathLike, grid_from_times, numeric_column, place_on_grid, reading
+from concordlab.io._common import (
+    PathLike,
+    grid_from_times,
+    numeric_column,
+    pair_on_grid,
+    place_on_grid,
+    reading,
+)
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
 
 __all__ = ["read_csv"]
@@ -277,31 +284,16 @@ def _align(
     """
     if len(paths) == 1:
         return np.vstack(rows), 0
-    start = min(offsets)
-    shifts = []
-    for offset in offsets:
-        shift = round((offset - start) * rate)
-        if abs((offset - start) * rate - shift) > 0.25:
-            raise FileFormatError(
-                f"The files' first time stamps ({offsets[0]:g} s and {offsets[1]:g} s) are not a "
-                f"whole number of samples apart at {rate:g} Hz; resample one so they line up."
-            )
-        shifts.append(shift)
+    describe = f"'{paths[0]}' and '{paths[1]}'"
+    values, start, _ = pair_on_grid(rows, offsets, rate, describe=describe)
+    shifts = [round((offset - start) * rate) for offset in offsets]
     ends = [shift + len(row) for shift, row in zip(shifts, rows, strict=True)]
-    if shifts[0] != shifts[1] or ends[0] != ends[1]:
-        if align == "error":
-            raise FileFormatError(
-                f"'{paths[0]}' and '{paths[1]}' cover different times ({len(rows[0])} and "
-                f"{len(rows[1])} samples from {offsets[0]:g} s and {offsets[1]:g} s); pass "
-                "align='trim' to keep only the time both cover, or align='pad' to keep "
-                "everything with NaN where a person is missing."
-            )
-    out = np.full((2, max(ends)), np.nan)
-    for person, (shift, row) in enumerate(zip(shifts, rows, strict=True)):
-        out[person, shift : shift + len(row)] = row
     if align == "trim":
-        first, last = max(shifts), min(ends)
-        if last - first < 2:
-            raise FileFormatError(f"'{paths[0]}' and '{paths[1]}' do not overlap in time.")
-        return out[:, first:last], first
-    return out, 0
+        return values[:, max(shifts) : min(ends)], max(shifts)
+    if align == "error" and (shifts[0] != shifts[1] or ends[0] != ends[1]):
+        raise FileFormatError(
+            f"{describe} cover different times ({len(rows[0])} and {len(rows[1])} samples from "
+            f"{offsets[0]:g} s and {offsets[1]:g} s); pass align='trim' to keep only the time "
+            "both cover, or align='pad' to keep everything with NaN where a person is missing."
+        )
+    return values, 0

@@ -1,0 +1,418 @@
+"""BIDS physio and events readers/writer on a realistic two-subject dataset written here."""
+
+import gzip
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import concordlab
+from concordlab import ConcordlabError, FileFormatError, SegmentError, ValidationError
+
+EVENTS = (
+    "onset\tduration\ttrial_type\tperson\tnote\tresponse_time\n"
+    "0.0\t60.0\tintro\tn/a\tgreeting\tn/a\n"
+    "62.5\t0\tbutton\tpatient\tn/a\t0.4\n"
+    "75.25\t24.75\ttherapist talks\ttherapist\tn/a\tn/a\n"
+    "100.0\tn/a\tmarker\tn/a\tn/a\tn/a\n"
+    "110.0\t8.0\tsilence\tboth\tlong pause, eyes down\tn/a\n"
+)
+
+SUPPRESS = [HealthCheck.function_scoped_fixture]
+
+
+def physio(folder: Path, stem: str, rate, start, columns, values, units=None, header=False):
+    """Write ``<stem>_physio.tsv.gz`` and its sidecar; ``values`` is (n_samples, n_columns)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sidecar = {"SamplingFrequency": rate, "StartTime": start, "Columns": columns}
+    for column, unit in (units or {}).items():
+        sidecar[column] = {"Units": unit, "Description": f"{column} of {stem[:6]}"}
+    (folder / f"{stem}_physio.json").write_text(json.dumps(sidecar, indent=2))
+    lines = ["\t".join(columns)] if header else []
+    lines += ["\t".join("n/a" if np.isnan(v) else repr(float(v)) for v in row) for row in values]
+    path = folder / f"{stem}_physio.tsv.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    return path
+
+
+def subject(root: Path, sub: str, start: float, seconds: float, seed: int) -> dict:
+    """One person: EDA at 16 Hz and cardiac/respiratory/trigger at 128 Hz, as BIDS physio."""
+    rng = np.random.default_rng(seed)
+    folder = root / f"sub-{sub}" / "beh"
+    n16, n128 = int(seconds * 16), int(seconds * 128)
+    eda = np.round(2.0 + 0.5 * np.sin(np.arange(n16) / 200) + 0.01 * rng.standard_normal(n16), 5)
+    t = np.arange(n128) / 128
+    cardiac = np.round(np.sin(2 * np.pi * 1.1 * t) ** 15 + 0.02 * rng.standard_normal(n128), 5)
+    resp = np.round(np.sin(2 * np.pi * 0.25 * t), 5)
+    trigger = (np.arange(n128) % 1280 == 0).astype(float)
+    cardiac[300:310] = np.nan  # electrode contact lost: n/a in the file
+    prefix = f"sub-{sub}_task-therapy"
+    files = [
+        physio(folder, f"{prefix}_recording-eda", 16, start, ["EDA"], eda[:, None], {"EDA": "uS"}),
+        physio(
+            folder,
+            f"{prefix}_recording-cardiac",
+            128.0,
+            start,
+            ["cardiac", "respiratory", "trigger"],
+            np.column_stack([cardiac, resp, trigger]),
+            {"cardiac": "mV"},
+        ),
+    ]
+    return {"files": files, "eda": eda, "cardiac": cardiac, "respiratory": resp, "trigger": trigger}
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    """Patient (sub-01) from -2.0 s for 150 s, therapist (sub-02) from -1.5 s for 149 s."""
+    patient = subject(tmp_path, "01", -2.0, 150, seed=1)
+    therapist = subject(tmp_path, "02", -1.5, 149, seed=2)
+    events = tmp_path / "sub-01" / "beh" / "sub-01_task-therapy_events.tsv"
+    events.write_text(EVENTS)
+    return patient, therapist, events
+
+
+def test_values_units_and_alignment(dataset):
+    patient, therapist, _ = dataset
+    s = concordlab.read_bids_physio(patient["files"], therapist["files"], events=False)
+    concordlab.validate_session(s)
+    assert concordlab.channels(s) == ["eda", "cardiac", "respiratory", "trigger"]
+    assert s.attrs["session_id"] == "sub-01_task-therapy+sub-02_task-therapy"
+    assert s.attrs["start_time"] == ""
+    eda = s["eda"]
+    assert eda["time"].values[0] == -2.0  # time zero is the events' zero
+    assert eda["eda"].attrs["units"] == "uS" and eda["eda"].attrs["sampling_rate"] == 16.0
+    assert eda["eda"].attrs["long_name"] == "EDA of sub-01"
+    # The therapist starts 0.5 s (8 samples at 16 Hz) later and ends 0.5 s earlier.
+    assert eda.sizes["time"] == 150 * 16
+    np.testing.assert_array_equal(eda["eda"].values[0], patient["eda"])
+    assert np.isnan(eda["eda"].values[1, :8]).all() and np.isnan(eda["eda"].values[1, -8:]).all()
+    np.testing.assert_array_equal(eda["eda"].values[1, 8:-8], therapist["eda"])
+    cardiac = s["cardiac"]["cardiac"]
+    assert cardiac.attrs["units"] == "mV" and cardiac.attrs["sampling_rate"] == 128.0
+    np.testing.assert_array_equal(cardiac.values[0], patient["cardiac"])  # n/a -> NaN
+    np.testing.assert_array_equal(cardiac.values[1, 64 : 64 + 149 * 128], therapist["cardiac"])
+    assert np.isnan(cardiac.values[0, 300:310]).all()
+    np.testing.assert_array_equal(s["trigger"]["trigger"].values[1, 64:-64], therapist["trigger"])
+    assert s["respiratory"]["respiratory"].attrs["units"] == ""
+    assert concordlab.time_span(s) == (-2.0, 148.0)
+    assert len(concordlab.segments(s)) == 0
+    meta = concordlab.metadata(s)
+    assert meta["reader"] == "read_bids_physio" and meta["events"] is None
+    assert meta["source"]["therapist"] == [str(p) for p in therapist["files"]]
+
+
+def test_default_events_file_and_instant_events(dataset):
+    patient, therapist, events = dataset
+    with pytest.raises(SegmentError, match="drop_instant=True") as info:
+        concordlab.read_bids_physio(patient["files"], therapist["files"])
+    message = str(info.value)
+    assert events.name in message and "data row 2" in message and "1 more" in message
+    assert "events=False" in message
+    with pytest.warns(UserWarning, match=r"dropped 2 instant event\(s\)"):
+        s = concordlab.read_bids_physio(patient["files"], therapist["files"], drop_instant=True)
+    assert concordlab.metadata(s)["events"] == str(events)
+    table = concordlab.segments(s)
+    assert table.values.tolist() == [
+        [0.0, 60.0, "intro", "both", "greeting"],
+        [75.25, 100.0, "therapist talks", "therapist", ""],
+        [110.0, 118.0, "silence", "both", "long pause, eyes down"],
+    ]
+
+
+def test_channel_selection_and_channels_of_one_person(dataset, tmp_path):
+    patient, therapist, _ = dataset
+    with pytest.raises(FileFormatError, match=r"only patient .* has \['cardiac'") as info:
+        concordlab.read_bids_physio(patient["files"], therapist["files"][0], events=False)
+    assert "channels=[...]" in str(info.value) and "['eda']" in str(info.value)
+    s = concordlab.read_bids_physio(
+        patient["files"],
+        therapist["files"][0],
+        channels="EDA",
+        persons=("client", "coach"),
+        events=False,
+    )
+    assert concordlab.channels(s) == ["eda"] and concordlab.persons(s) == ("client", "coach")
+    assert s.attrs["session_id"] == "sub-01_task-therapy+sub-02_task-therapy"
+    with pytest.raises(FileFormatError, match="Channel 'cardiac' is not in therapist's"):
+        concordlab.read_bids_physio(
+            patient["files"], therapist["files"][0], channels=["cardiac"], events=False
+        )
+
+
+def test_same_column_in_two_recordings_is_suffixed(tmp_path):
+    stems = ("sub-01_task-x_recording-fast", "sub-01_task-x_recording-slow")
+    for stem, rate in zip(stems, (10, 2), strict=True):
+        physio(tmp_path, stem, rate, 0, ["trigger"], np.zeros((rate * 4, 1)))
+    files = sorted(tmp_path.glob("*.tsv.gz"))
+    s = concordlab.read_bids_physio(files, files)
+    assert concordlab.channels(s) == ["trigger_fast", "trigger_slow"]
+    assert s["trigger_slow"]["trigger_slow"].attrs["sampling_rate"] == 2.0
+
+
+def test_start_time_from_scans_tsv(dataset):
+    patient, therapist, _ = dataset
+    scans = patient["files"][0].parents[1] / "sub-01_scans.tsv"
+    scans.write_text(
+        "filename\tacq_time\nbeh/sub-01_task-therapy_recording-eda_physio.tsv.gz\t"
+        "2024-05-02T10:00:00\n"
+    )
+    s = concordlab.read_bids_physio(patient["files"], therapist["files"], events=False)
+    # The physio file's first sample is at acq_time; it lies at StartTime = -2 s.
+    assert s.attrs["start_time"] == "2024-05-02T10:00:02"
+    scans.write_text("filename\tacq_time\nbeh/sub-01_task-therapy_beh.tsv\t2024-05-02T09:59:00\n")
+    s = concordlab.read_bids_physio(patient["files"], therapist["files"], events=False)
+    assert s.attrs["start_time"] == "2024-05-02T09:59:00"
+    s = concordlab.read_bids_physio(
+        patient["files"], therapist["files"], events=False, start_time=""
+    )
+    assert s.attrs["start_time"] == ""
+    scans.write_text("filename\tacq_time\nbeh/sub-01_task-therapy_beh.tsv\tyesterday\n")
+    with pytest.raises(FileFormatError, match="start_time=''") as info:
+        concordlab.read_bids_physio(patient["files"], therapist["files"], events=False)
+    assert "sub-01_scans.tsv" in str(info.value)
+
+
+def test_write_events_tsv_file_content(tmp_path):
+    s = concordlab.from_arrays({"eda": np.ones((2, 800))}, sampling_rate=4)
+    s = concordlab.add_segment(s, 10, 25.5, "therapist talks", person="therapist")
+    s = concordlab.add_segment(s, 0.1, 0.3, "", note='a\ttab and "quotes"')
+    path = concordlab.write_events_tsv(s, tmp_path / "sub-01_events.tsv")
+    assert path == tmp_path / "sub-01_events.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["onset", "duration", "trial_type", "person", "note"]
+    assert lines[1] == '0.1\t0.2\tn/a\tboth\t"a\ttab and ""quotes"""'
+    assert lines[2].split("\t") == ["10.0", "15.5", "therapist talks", "therapist", "n/a"]
+    back = concordlab.read_events_tsv(s, path)
+    assert back["segments"].dataset.equals(s["segments"].dataset) or np.allclose(
+        concordlab.segments(back)[["start", "end"]], concordlab.segments(s)[["start", "end"]]
+    )
+    assert concordlab.segments(back)["note"].tolist() == ['a\ttab and "quotes"', ""]
+    with pytest.raises(FileFormatError, match="does not exist; create it"):
+        concordlab.write_events_tsv(s, tmp_path / "no" / "events.tsv")
+
+
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"),
+    max_size=12,
+).filter(lambda t: t.strip() not in ("n/a",) and t == t.strip())
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.floats(0, 199, allow_nan=False),
+            st.floats(0.001, 50, allow_nan=False),
+            text,
+            st.sampled_from(["patient", "therapist", "both"]),
+            text,
+        ),
+        max_size=8,
+    )
+)
+def test_events_round_trip(tmp_path, rows):
+    s = concordlab.from_arrays({"eda": np.ones((2, 800))}, sampling_rate=4)
+    table = pd.DataFrame(
+        {
+            "start": [r[0] for r in rows],
+            "end": [min(r[0] + r[1], 200.0) for r in rows],
+            "label": [r[2] for r in rows],
+            "person": [r[3] for r in rows],
+            "note": [r[4] for r in rows],
+        }
+    )
+    table = table[table["end"] > table["start"]]
+    s = concordlab.set_segments(s, table)
+    path = concordlab.write_events_tsv(s, tmp_path / "events.tsv")
+    back = concordlab.segments(concordlab.read_events_tsv(s, path))
+    expected = concordlab.segments(s)
+    assert len(back) == len(expected)
+    np.testing.assert_allclose(back["start"], expected["start"], rtol=0, atol=0)
+    np.testing.assert_allclose(back["end"], expected["end"], rtol=1e-11, atol=1e-9)
+    for column in ("label", "person", "note"):
+        assert back[column].tolist() == expected[column].tolist()
+
+
+def test_read_events_columns_value_fallback_and_append(tmp_path):
+    s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    s = concordlab.add_segment(s, 1, 2, "existing")
+    path = tmp_path / "events.tsv"
+    path.write_text("onset\tduration\tvalue\ttrial_type\n5\t1\t17\tn/a\n7.5\t2.5\t18\tgo\n")
+    table = concordlab.segments(concordlab.read_events_tsv(s, path))
+    assert table.values.tolist() == [[5.0, 6.0, "17", "both", ""], [7.5, 10.0, "go", "both", ""]]
+    appended = concordlab.segments(concordlab.read_events_tsv(s, path, replace=False))
+    assert appended["label"].tolist() == ["existing", "17", "go"]
+    path.write_text("onset\tduration\n3\t4\n")
+    assert concordlab.segments(concordlab.read_events_tsv(s, path))["label"].tolist() == [""]
+
+
+EVENT_ERRORS = {
+    "empty": ("", FileFormatError, "is empty"),
+    "no duration": (
+        "onset\ttrial_type\n1\ta\n",
+        FileFormatError,
+        r"lacks the column\(s\) \['duration'\]",
+    ),
+    "commas": ("onset,duration\n1,2\n", FileFormatError, "comma- or semicolon-separated"),
+    "text onset": ("onset\tduration\n1\t2\nten\t2\n", FileFormatError, "data row 2: 'ten'"),
+    "missing onset": ("onset\tduration\nn/a\t2\n", FileFormatError, "data row 1: the onset is"),
+    "negative": ("onset\tduration\n1\t-2\n", SegmentError, "data row 1 .* is negative"),
+    "instant": ("onset\tduration\n1\t2\n3\t0\n", SegmentError, "data row 2 .* drop_instant=True"),
+    "outside": ("onset\tduration\n90\t20\n", SegmentError, "ends at 110 s, outside the session"),
+    "before": ("onset\tduration\n-5\t2\n", SegmentError, "starts before the session"),
+    "person": (
+        "onset\tduration\tperson\n1\t2\tdoctor\n",
+        SegmentError,
+        r"'doctor' is not a person of this session; use one of \['patient', 'therapist', 'both'\]",
+    ),
+    "ragged": ("onset\tduration\n1\t2\t3\t4\n", FileFormatError, "tab-separated"),
+    "repeated": ("onset\tduration\tonset\n1\t2\t3\n", FileFormatError, "more than once"),
+    "binary": (b"\xff\xfe\x00\x81", FileFormatError, "not text in UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", EVENT_ERRORS)
+def test_read_events_errors_name_the_file(tmp_path, case):
+    content, error, message = EVENT_ERRORS[case]
+    s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    path = tmp_path / "sub-07_events.tsv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(error, match=message) as info:
+        concordlab.read_events_tsv(s, path)
+    assert "sub-07_events.tsv" in str(info.value)
+    with pytest.raises(FileFormatError, match="does not exist"):
+        concordlab.read_events_tsv(s, tmp_path / "missing_events.tsv")
+
+
+def small_pair(tmp_path: Path, start2: float = 0.25, rate2: float = 4.0):
+    a = physio(tmp_path / "a", "sub-01_task-x", 4.0, 0.0, ["eda"], np.ones((40, 1)), {"eda": "uS"})
+    b = physio(tmp_path / "b", "sub-02_task-x", rate2, start2, ["eda"], np.ones((40, 1)))
+    return a, b
+
+
+def json_of(path: Path) -> Path:
+    return path.with_name(path.name.replace(".tsv.gz", ".json"))
+
+
+def edit_json(path: Path, **changes) -> None:
+    sidecar = json.loads(json_of(path).read_text())
+    for key, value in changes.items():
+        if value is None:
+            sidecar.pop(key, None)
+        else:
+            sidecar[key] = value
+    json_of(path).write_text(json.dumps(sidecar))
+
+
+def gz(path: Path, text: str) -> None:
+    path.write_bytes(gzip.compress(text.encode()))
+
+
+PHYSIO_ERRORS = {
+    "no sidecar": (lambda b: json_of(b).unlink(), "has no JSON sidecar"),
+    "bad json": (lambda b: json_of(b).write_text("{'a': 1"), "not valid JSON"),
+    "json list": (lambda b: json_of(b).write_text("[1, 2]"), "must hold a JSON object"),
+    "no StartTime": (lambda b: edit_json(b, StartTime=None), "lacks StartTime"),
+    "text rate": (lambda b: edit_json(b, SamplingFrequency="4 Hz"), "SamplingFrequency must be"),
+    "zero rate": (lambda b: edit_json(b, SamplingFrequency=0), "positive number of Hz"),
+    "no Columns": (lambda b: edit_json(b, Columns=None), "Columns must be a list"),
+    "two Columns": (
+        lambda b: [edit_json(p, Columns=["eda", "ppg"]) for p in b.parent.parent.glob("*/*.gz")],
+        r"1 column\(s\) but its sidecar .* lists 2 Columns",
+    ),
+    "repeated Columns": (lambda b: edit_json(b, Columns=["EDA", "eda"]), "more than once"),
+    "header row": (lambda b: gz(b, "eda\n1\n2\n"), "header row"),
+    "text data": (lambda b: gz(b, "1\n2\nerror\n"), r"column 'eda', data row 3: 'error'"),
+    "empty": (lambda b: gz(b, ""), "is empty"),
+    "one sample": (lambda b: gz(b, "1\n"), "at least 2"),
+    "not gzip": (lambda b: b.write_text("1\n2\n"), "Cannot read physio file"),
+    "rate differs": (lambda b: edit_json(b, SamplingFrequency=8), "SamplingFrequency 4 Hz"),
+    "units differ": (lambda b: edit_json(b, eda={"Units": "mS"}), "convert one recording"),
+    "half sample": (lambda b: edit_json(b, StartTime=0.3), "not a whole number"),
+    "no overlap": (lambda b: edit_json(b, StartTime=100), "do not overlap in time"),
+    "reserved name": (
+        lambda b: [edit_json(p, Columns=["time"]) for p in b.parent.parent.glob("*/*.tsv.gz")],
+        "cannot name a channel",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PHYSIO_ERRORS)
+def test_physio_errors_name_the_file(tmp_path, case):
+    a, b = small_pair(tmp_path)
+    damage, message = PHYSIO_ERRORS[case]
+    damage(b)
+    with pytest.raises(FileFormatError, match=message) as info:
+        concordlab.read_bids_physio(a, b)
+    assert "_task-x_physio" in str(info.value)
+
+
+def test_physio_paths(tmp_path):
+    a, b = small_pair(tmp_path)
+    with pytest.raises(FileFormatError, match="does not exist"):
+        concordlab.read_bids_physio(a, tmp_path / "sub-03_physio.tsv.gz")
+    with pytest.raises(FileFormatError, match="must end in '_physio.tsv.gz'"):
+        concordlab.read_bids_physio(a, tmp_path / "sub-03_physio.csv")
+    with pytest.raises(ValidationError, match="empty list"):
+        concordlab.read_bids_physio(a, [])
+    with pytest.raises(FileFormatError, match="does not exist"):
+        concordlab.read_bids_physio(a, b, events=tmp_path / "none_events.tsv")
+    plain = tmp_path / "b" / "sub-02_task-y_physio.tsv"
+    plain.write_text("1\n2\n3\n")
+    json_of(b).rename(plain.with_name("sub-02_task-y_physio.json"))
+    s = concordlab.read_bids_physio(a, plain)
+    np.testing.assert_array_equal(s["eda"]["eda"].values[1], [np.nan, 1, 2, 3] + [np.nan] * 36)
+    assert concordlab.time_span(s) == (0.0, 10.0)
+
+
+GARBAGE_TARGETS = ["physio", "sidecar", "events", "scans"]
+
+
+@pytest.fixture(scope="module")
+def garbage_pair(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bids-garbage")
+    a = physio(root / "sub-01", "sub-01_task-x", 4.0, 0.0, ["eda", "ppg"], np.ones((40, 2)))
+    b = physio(root / "sub-02", "sub-02_task-x", 4.0, -0.5, ["eda", "ppg"], np.ones((40, 2)))
+    (root / "sub-01" / "sub-01_task-x_events.tsv").write_text("onset\tduration\n1\t2\n")
+    (root / "sub-01" / "sub-01_scans.tsv").write_text("filename\tacq_time\n")
+    return a, b
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    target=st.sampled_from(GARBAGE_TARGETS),
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.text(alphabet=st.sampled_from('0123456789.-e \n\t{}[]":,n/aSTCx'), max_size=200),
+        st.sampled_from(['{"SamplingFrequency": 4, "StartTime": 0, "Columns": ["time"]}']),
+    ),
+    compress=st.booleans(),
+)
+def test_garbage_raises_only_concordlab_errors(garbage_pair, target, content, compress):
+    a, b = garbage_pair
+    path = {
+        "physio": b,
+        "sidecar": json_of(b),
+        "events": a.with_name("sub-01_task-x_events.tsv"),
+        "scans": a.with_name("sub-01_scans.tsv"),
+    }[target]
+    data = content if isinstance(content, bytes) else content.encode()
+    original = path.read_bytes()
+    path.write_bytes(gzip.compress(data) if compress and target == "physio" else data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            session = concordlab.read_bids_physio(a, b, drop_instant=True)
+    except ConcordlabError:
+        return
+    finally:
+        path.write_bytes(original)
+    concordlab.validate_session(session)
