@@ -69,7 +69,9 @@ def numeric_column(values: pd.Series | np.ndarray, path: PathLike, column: objec
     series = pd.Series(values)
     if pd.api.types.is_bool_dtype(series):
         raise FileFormatError(f"'{path}', column {column!r}: holds true/false, not numbers.")
-    if pd.api.types.is_numeric_dtype(series):
+    if pd.api.types.is_float_dtype(series) and isinstance(series.dtype, np.dtype):
+        result = series.to_numpy()  # a view: the caller's stacking makes the one copy
+    elif pd.api.types.is_numeric_dtype(series):
         result = series.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         result = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
