@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,9 +27,9 @@ def minmax_decimate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Reduce a series to at most ``max_points`` points that keep every peak and trough.
 
-    The series is cut into ``max_points // 2`` bins; each bin contributes its minimum and
-    maximum in time order, so the drawn envelope looks like the full-resolution trace. NaN
-    gaps stay gaps. Series already short enough are returned unchanged.
+    The series is cut into at most ``max_points // 2`` equal bins; each bin contributes
+    its minimum and maximum in time order, so the drawn envelope looks like the
+    full-resolution trace. NaN gaps stay gaps. Series already short enough are returned unchanged.
 
     Parameters
     ----------
@@ -45,7 +46,7 @@ def minmax_decimate(
     --------
     >>> t = np.arange(10.0)
     >>> v = np.array([0, 5, 1, 1, -3, 1, 1, 1, 9, 1.0])
-    >>> minmax_decimate(t, v, max_points=6)
+    >>> minmax_decimate(t, v, max_points=4)  # two bins of five samples
     (array([1., 4., 5., 8.]), array([ 5., -3.,  1.,  9.]))
     """
     if max_points < 4:
@@ -53,21 +54,18 @@ def minmax_decimate(
     n = len(values)
     if n <= max_points:
         return time, values
-    # One bin is kept back for the samples left over when n is not a multiple of the size.
-    n_bins = max_points // 2 - 1
-    size = n // n_bins
-    usable = n_bins * size
-    blocks = values[:usable].reshape(n_bins, size)
+    size = math.ceil(n / (max_points // 2))
+    n_bins = math.ceil(n / size)
+    # The last bin is padded with NaN, which neither argmin nor argmax can pick.
+    blocks = np.full(n_bins * size, np.nan)
+    blocks[:n] = values
+    blocks = blocks.reshape(n_bins, size)
     low = np.argmin(np.where(np.isnan(blocks), np.inf, blocks), axis=1)
     high = np.argmax(np.where(np.isnan(blocks), -np.inf, blocks), axis=1)
     offsets = np.arange(n_bins) * size
-    index = np.concatenate([offsets + low, offsets + high])
-    tail = values[usable:]
-    if tail.size and not np.isnan(tail).all():
-        index = np.concatenate([index, usable + np.array([np.nanargmin(tail), np.nanargmax(tail)])])
     # Sorted and unique: flat bins give one point, not two; a bin that is all NaN gives
     # its first sample, which is NaN, so gaps stay gaps.
-    index = np.unique(index)
+    index = np.unique(np.concatenate([offsets + low, offsets + high]))
     return time[index], values[index]
 
 

@@ -25,6 +25,12 @@ def test_minmax_decimate_keeps_extremes(values, max_points):
     assert np.all(np.diff(t) > 0)  # strictly increasing: no duplicates, in time order
     index = np.rint(t / 0.01).astype(int)
     np.testing.assert_array_equal(v, values[index])  # every point is an input point
+    if len(values) > max_points:
+        # No stretch of the series goes unrepresented: consecutive points are at most two
+        # bins apart, and the first and last bins are drawn.
+        size = -(-len(values) // (max_points // 2))
+        assert index[0] < size and index[-1] >= len(values) - size
+        assert np.diff(index).max() < 2 * size
     if not np.isnan(values).all():
         assert np.nanmax(v) == np.nanmax(values)
         assert np.nanmin(v) == np.nanmin(values)
