@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from concordlab.errors import SegmentError
-from concordlab.session import BOTH, _labels, time_span
+from concordlab.session import BOTH, _labels, check_storable_text, time_span
 
 __all__ = ["SEGMENT_COLUMNS", "add_segment", "remove_segment", "segments", "set_segments"]
 
@@ -109,11 +109,7 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
     columns["person"] = [p or BOTH for p in columns["person"]]
     for column, values in columns.items():
         for row, text in enumerate(values):
-            if "\x00" in text:
-                raise SegmentError(
-                    f"Segment {row}: the {column} contains a NUL character (\\x00), which files "
-                    "cannot store; remove it."
-                )
+            check_storable_text(text, f"Segment {row}: the {column}", SegmentError)
     starts = _as_seconds(table["start"], "start")
     ends = _as_seconds(table["end"], "end")
     allowed = (*_labels(session), BOTH)

@@ -73,6 +73,28 @@ KNOWN_LONG_NAMES = {
 }
 
 
+def check_storable_text(
+    text: str, where: str, error: type[ValidationError] = ValidationError
+) -> str:
+    """Refuse text that no file can store: NUL characters and lone surrogates.
+
+    Examples
+    --------
+    >>> check_storable_text("Zürich ☺", "site")
+    'Zürich ☺'
+    """
+    if "\x00" in text:
+        raise error(f"{where} contains a NUL character (\\x00), which files cannot store.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        raise error(
+            f"{where} is not valid Unicode ({problem.reason} at position {problem.start}); "
+            "re-type or re-decode that text."
+        ) from None
+    return text
+
+
 def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
     persons = tuple(persons)
     if len(persons) != 2 or not all(isinstance(p, str) and p.strip() for p in persons):
@@ -80,8 +102,8 @@ def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
             "persons must be two non-empty labels such as ('patient', 'therapist'), "
             f"got {persons!r}."
         )
-    if any("\x00" in p for p in persons):
-        raise ValidationError(f"persons {persons!r} contain a NUL character; remove it.")
+    for person in persons:
+        check_storable_text(person, f"The person label {person!r}")
     if persons[0] == persons[1]:
         raise ValidationError(
             f"persons must differ, got {persons!r}: give each person its own label."
@@ -287,7 +309,7 @@ def from_arrays(
     root = xr.Dataset(
         attrs={
             "format": FORMAT,
-            "session_id": str(session_id),
+            "session_id": check_storable_text(str(session_id), "session_id"),
             "start_time": _check_start_time(start_time),
             "metadata": _metadata_json(metadata),
         }
@@ -325,7 +347,8 @@ def _check_start_time(start_time: Any) -> str:
 
 def _metadata_json(meta: Mapping[str, Any] | None) -> str:
     try:
-        return json.dumps(dict(meta or {}), ensure_ascii=False, sort_keys=True)
+        text = json.dumps(dict(meta or {}), ensure_ascii=False, sort_keys=True)
+        return check_storable_text(text, "metadata")
     except (TypeError, ValueError) as error:
         raise ValidationError(
             f"metadata must be JSON-serialisable (str, numbers, lists, dicts): {error}."

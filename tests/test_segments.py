@@ -45,6 +45,7 @@ def test_whole_session_and_overlaps_are_allowed(session):
         (1, 2, "supervisor", "person 'supervisor' is unknown"),
         (np.nan, 2, "both", "finite time"),
         (1, 2, "both\x00", "NUL character"),
+        (1, 2, "\ud83d", "not valid Unicode"),
     ],
 )
 def test_bad_segments_are_refused_and_nothing_is_lost(session, start, end, person, message):

@@ -60,7 +60,12 @@ def sessions(draw):
                 b,
                 draw(labels),
                 person=draw(st.sampled_from([*persons, "both"])),
-                note=draw(st.text(st.characters(blacklist_characters="\x00"), max_size=20)),
+                note=draw(
+                    st.text(
+                        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                        max_size=20,
+                    )
+                ),
             )
     if draw(st.booleans()):
         result = xr.DataArray(
