@@ -8,6 +8,7 @@ Examples
 ('patient', 'therapist')
 """
 
+from concordlab.compute import wlcc, wlcc_peaks, wlcc_summary
 from concordlab.datasets import example_cohort, example_session, rmea_psychotherapy
 from concordlab.errors import (
     ConcordlabError,
@@ -78,5 +79,8 @@ __all__ = [
     "simulate_dyad",
     "time_span",
     "validate_session",
+    "wlcc",
+    "wlcc_peaks",
+    "wlcc_summary",
     "write_events_tsv",
 ]

@@ -1,0 +1,18 @@
+"""The concordance engine: one windowed kernel, measures built on it.
+
+Examples
+--------
+>>> from concordlab.compute import windowed_moments, wlcc
+"""
+
+from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
+from concordlab.compute.wlcc import wlcc, wlcc_peaks, wlcc_summary
+
+__all__ = [
+    "WindowedMoments",
+    "window_starts",
+    "windowed_moments",
+    "wlcc",
+    "wlcc_peaks",
+    "wlcc_summary",
+]

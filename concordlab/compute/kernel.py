@@ -1,0 +1,314 @@
+"""The one windowed kernel: sums and cross-products of two series over sliding windows.
+
+Every concordance measure in concordlab is built on :func:`windowed_moments`. For each
+window start ``s`` and each lag ``L`` (in samples) it sums over the pairs
+
+    ``(x[u], y[u + L])`` for ``u`` in ``[s + max(0, -L), s + max(0, -L) + window)``
+
+that is, for ``L >= 0`` the first series' window ``x[s : s + window]`` against the second
+series shifted forward by ``L`` samples, and for ``L < 0`` the second series' window
+``y[s : s + window]`` against the first shifted forward by ``|L|``. This is rMEA's
+convention: **a positive lag means the second person follows the first**.
+
+Pairs with a NaN on either side are left out and counted (``count``). Two exact
+strategies compute the same sums; the cheaper one is chosen from the sizes:
+
+- *per lag*: products for one lag at a time, window sums from cumulative sums;
+  O(n) per lag. Used for few lags (e.g. concordance at lag 0 with heavily overlapping
+  windows).
+- *per window*: all lags at once by FFT cross-correlation of each window with its
+  lagged span; O(window log window) per window, whatever the number of lags. Used for
+  many lags (e.g. rMEA's 251 lags).
+
+Both subtract a reference from each series before summing (the global mean, or each
+window's mean), so a skin conductance of 1000 µS varying by 0.01 µS gives the same
+correlations as the centred signal. The sums are therefore sums of ``x - ref_x`` and
+``y - ref_y``; the references are returned so raw means can be recovered.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft
+
+__all__ = ["WindowedMoments", "window_starts", "windowed_moments"]
+
+# A window whose variance is below this fraction of the series' mean square is constant
+# up to rounding: its correlation is undefined (NaN), not noise.
+_CONSTANT = 1e-12
+
+
+@dataclass(frozen=True)
+class WindowedMoments:
+    """Sums over the valid pairs of each (window, lag) cell; arrays of shape (windows, lags).
+
+    ``sum_x`` etc. are sums of ``x - ref_x`` and ``y - ref_y``; ``ref_x``/``ref_y`` have
+    shape (windows, 1). ``scale_x``/``scale_y`` are the mean squares of the referenced
+    series, used to tell a constant window from a varying one.
+    """
+
+    count: np.ndarray
+    sum_x: np.ndarray
+    sum_y: np.ndarray
+    sum_xx: np.ndarray
+    sum_yy: np.ndarray
+    sum_xy: np.ndarray
+    ref_x: np.ndarray
+    ref_y: np.ndarray
+    scale_x: np.ndarray
+    scale_y: np.ndarray
+
+    def covariance_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``n²·cov``, ``n²·var_x``, ``n²·var_y`` per cell (NaN where no pair is valid).
+
+        Examples
+        --------
+        >>> m = windowed_moments(np.arange(4.0), np.arange(4.0) * 2, 4, 1, [0])
+        >>> [float(t[0, 0]) for t in m.covariance_terms()]
+        [40.0, 20.0, 80.0]
+        """
+        with np.errstate(invalid="ignore"):
+            n = np.where(self.count > 0, self.count, np.nan)
+            cov = n * self.sum_xy - self.sum_x * self.sum_y
+            var_x = n * self.sum_xx - self.sum_x**2
+            var_y = n * self.sum_yy - self.sum_y**2
+        return cov, var_x, var_y
+
+    def pearson(self, min_count: float = 2) -> np.ndarray:
+        """Pearson correlation per cell; NaN where fewer than ``min_count`` valid pairs
+        or either side is constant.
+
+        Examples
+        --------
+        >>> x = np.array([1.0, 2, 3, 4, 5, 6])
+        >>> windowed_moments(x, -x, window=3, step=3, lags=[0]).pearson().ravel().tolist()
+        [-1.0, -1.0]
+        """
+        cov, var_x, var_y = self.covariance_terms()
+        n2 = np.maximum(self.count, 1) ** 2
+        constant = (var_x <= _CONSTANT * n2 * self.scale_x) | (
+            var_y <= _CONSTANT * n2 * self.scale_y
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = cov / np.sqrt(var_x * var_y)
+        r = np.clip(r, -1.0, 1.0)
+        r[constant | (self.count < max(min_count, 2)) | ~np.isfinite(r)] = np.nan
+        return r
+
+
+def window_starts(n_samples: int, window: int, step: int, max_lag: int = 0) -> np.ndarray:
+    """Start samples of the windows that fit a series, rMEA's rule.
+
+    Window ``i`` starts at ``i * step`` and needs ``window + max_lag`` samples, so there
+    are ``ceil((n_samples - window - max_lag + 1) / step)`` windows (none if the series is
+    too short).
+
+    Examples
+    --------
+    >>> window_starts(15000, 750, 250, 125).size   # rMEA: 30 s windows, 10 s step, 5 s lag, 25 Hz
+    57
+    >>> window_starts(10, 4, 3).tolist()
+    [0, 3, 6]
+    """
+    count = math.ceil((n_samples - window - max_lag + 1) / step)
+    return np.arange(max(count, 0), dtype=np.int64) * step
+
+
+def windowed_moments(
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    step: int,
+    lags: np.ndarray | list[int],
+    starts: np.ndarray | None = None,
+    strategy: str = "auto",
+) -> WindowedMoments:
+    """Windowed sums of two series for every window and lag (see the module docstring).
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Equally long 1-D series (first and second person); NaN marks missing samples.
+    window : int
+        Samples per window (at lag 0).
+    step : int
+        Samples between window starts.
+    lags : sequence of int
+        Lags in samples; positive = ``y`` follows ``x``.
+    starts : numpy.ndarray, optional
+        Window start samples; default :func:`window_starts` with the largest lag. Pairs
+        beyond either end of the series count as missing.
+    strategy : {"auto", "per_lag", "per_window"}
+        Force one of the two exact strategies (for testing); "auto" picks the cheaper.
+
+    Returns
+    -------
+    WindowedMoments
+
+    Examples
+    --------
+    >>> x = np.array([3.0, 1, 4, 1, 5, 9, 2, 6])
+    >>> y = np.roll(x, 1)                # y follows x by one sample
+    >>> m = windowed_moments(x, y, window=4, step=4, lags=[-1, 0, 1])
+    >>> m.count.tolist(), round(float(m.pearson()[0, 2]), 12)
+    ([[4.0, 4.0, 4.0]], 1.0)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D and equally long, got {x.shape} and {y.shape}.")
+    lags = np.asarray(lags, dtype=np.int64)
+    max_lag = int(np.abs(lags).max()) if lags.size else 0
+    if starts is None:
+        starts = window_starts(x.size, window, step, max_lag)
+    starts = np.asarray(starts, dtype=np.int64)
+    if strategy == "auto":
+        per_lag_cost = lags.size * x.size * 12
+        n_fft = fft.next_fast_len(window + max_lag, real=True)
+        per_window_cost = starts.size * n_fft * max(math.log2(n_fft), 1) * 24
+        strategy = "per_lag" if per_lag_cost <= per_window_cost else "per_window"
+    if strategy == "per_lag":
+        return _per_lag(x, y, window, lags, starts)
+    if strategy == "per_window":
+        return _per_window(x, y, window, lags, starts, max_lag)
+    raise ValueError(f"Unknown strategy {strategy!r}.")
+
+
+def _referenced(series: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Values minus their mean with NaN set to 0, the validity mask, the mean, the scale."""
+    valid = ~np.isnan(series)
+    reference = float(series[valid].mean()) if valid.any() else 0.0
+    centred = np.where(valid, series - reference, 0.0)
+    scale = float(np.mean(centred[valid] ** 2)) if valid.any() else 0.0
+    return centred, valid.astype(np.float64), reference, scale
+
+
+def _window_sums(values: np.ndarray, starts: np.ndarray, window: int) -> np.ndarray:
+    """Sums of ``values[s : s + window]`` for each start (clipped to the series)."""
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    first = np.clip(starts, 0, values.size)
+    last = np.clip(starts + window, 0, values.size)
+    return cumulative[last] - cumulative[first]
+
+
+def _per_lag(
+    x: np.ndarray, y: np.ndarray, window: int, lags: np.ndarray, starts: np.ndarray
+) -> WindowedMoments:
+    xc, mx, ref_x, scale_x = _referenced(x)
+    yc, my, ref_y, scale_y = _referenced(y)
+    n = x.size
+    shape = (starts.size, lags.size)
+    sums = {name: np.empty(shape) for name in ("count", "x", "y", "xx", "yy", "xy")}
+    for column, lag in enumerate(lags):
+        # Pair t (t = u - max(0, -lag)) holds x[t + max(0, -lag)] and y[t + max(0, lag)].
+        a0, b0 = max(0, -lag), max(0, lag)
+        length = n - abs(lag)
+        a, ma = xc[a0 : a0 + length], mx[a0 : a0 + length]
+        b, mb = yc[b0 : b0 + length], my[b0 : b0 + length]
+        both = ma * mb
+        a_valid, b_valid = a * mb, b * ma
+        for name, values in (
+            ("count", both),
+            ("x", a_valid),
+            ("y", b_valid),
+            ("xx", a_valid * a),
+            ("yy", b_valid * b),
+            ("xy", a * b),
+        ):
+            sums[name][:, column] = _window_sums(values, starts, window)
+    return WindowedMoments(
+        count=np.rint(sums["count"]),
+        sum_x=sums["x"],
+        sum_y=sums["y"],
+        sum_xx=sums["xx"],
+        sum_yy=sums["yy"],
+        sum_xy=sums["xy"],
+        ref_x=np.full((starts.size, 1), ref_x),
+        ref_y=np.full((starts.size, 1), ref_y),
+        scale_x=np.full((starts.size, 1), scale_x),
+        scale_y=np.full((starts.size, 1), scale_y),
+    )
+
+
+def _spans(series: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """``series[s : s + length]`` for each start as rows; NaN beyond the series."""
+    padded = np.concatenate([series, np.full(length, np.nan)])
+    index = np.clip(starts, 0, series.size)[:, None] + np.arange(length)
+    rows = padded[index]
+    rows[starts < 0] = np.nan
+    return rows
+
+
+def _per_window(
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    lags: np.ndarray,
+    starts: np.ndarray,
+    max_lag: int,
+) -> WindowedMoments:
+    span = window + max_lag
+    rows_x, rows_y = _spans(x, starts, span), _spans(y, starts, span)
+    valid_x, valid_y = ~np.isnan(rows_x), ~np.isnan(rows_y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref_x = np.nansum(rows_x, axis=1, keepdims=True) / valid_x.sum(axis=1, keepdims=True)
+        ref_y = np.nansum(rows_y, axis=1, keepdims=True) / valid_y.sum(axis=1, keepdims=True)
+    ref_x, ref_y = np.nan_to_num(ref_x), np.nan_to_num(ref_y)
+    xc = np.where(valid_x, rows_x - ref_x, 0.0)
+    yc = np.where(valid_y, rows_y - ref_y, 0.0)
+    mx, my = valid_x.astype(np.float64), valid_y.astype(np.float64)
+    # Only shifts 0..max_lag are read, and t + k < span for them: no circular wrap-around.
+    n_fft = fft.next_fast_len(span, real=True)
+
+    def spectra(*arrays: np.ndarray) -> list[np.ndarray]:
+        return [fft.rfft(a, n=n_fft, axis=1) for a in arrays]
+
+    def correlate(fixed: np.ndarray, moving: np.ndarray) -> np.ndarray:
+        # sum_t fixed[t] * moving[t + k] for k = 0 .. max_lag
+        return fft.irfft(np.conj(fixed) * moving, n=n_fft, axis=1)[:, : max_lag + 1]
+
+    # Non-negative lags: x's window is fixed and y's span moves; negative lags: the reverse.
+    # rfft zero-pads the fixed windows to n_fft.
+    fx = spectra(mx[:, :window], xc[:, :window], xc[:, :window] ** 2)
+    gy = spectra(my, yc, yc * yc)
+    fy = spectra(my[:, :window], yc[:, :window], yc[:, :window] ** 2)
+    gx = spectra(mx, xc, xc * xc)
+    forward = {
+        "count": correlate(fx[0], gy[0]),
+        "x": correlate(fx[1], gy[0]),
+        "xx": correlate(fx[2], gy[0]),
+        "y": correlate(fx[0], gy[1]),
+        "yy": correlate(fx[0], gy[2]),
+        "xy": correlate(fx[1], gy[1]),
+    }
+    backward = {
+        "count": correlate(fy[0], gx[0]),
+        "y": correlate(fy[1], gx[0]),
+        "yy": correlate(fy[2], gx[0]),
+        "x": correlate(fy[0], gx[1]),
+        "xx": correlate(fy[0], gx[2]),
+        "xy": correlate(fy[1], gx[1]),
+    }
+    positive = lags >= 0
+    columns = np.abs(lags)
+
+    def pick(name: str) -> np.ndarray:
+        return np.where(positive, forward[name][:, columns], backward[name][:, columns])
+
+    scale_x = np.sum(xc * xc, axis=1, keepdims=True) / np.maximum(mx.sum(axis=1, keepdims=True), 1)
+    scale_y = np.sum(yc * yc, axis=1, keepdims=True) / np.maximum(my.sum(axis=1, keepdims=True), 1)
+    return WindowedMoments(
+        count=np.rint(pick("count")),
+        sum_x=pick("x"),
+        sum_y=pick("y"),
+        sum_xx=pick("xx"),
+        sum_yy=pick("yy"),
+        sum_xy=pick("xy"),
+        ref_x=ref_x,
+        ref_y=ref_y,
+        scale_x=scale_x,
+        scale_y=scale_y,
+    )
