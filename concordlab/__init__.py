@@ -8,7 +8,13 @@ Examples
 ('patient', 'therapist')
 """
 
-from concordlab.compute import wlcc, wlcc_peaks, wlcc_summary
+from concordlab.compute import (
+    concordance,
+    concordance_index,
+    wlcc,
+    wlcc_peaks,
+    wlcc_summary,
+)
 from concordlab.datasets import example_cohort, example_session, rmea_psychotherapy
 from concordlab.errors import (
     ConcordlabError,
@@ -57,6 +63,8 @@ __all__ = [
     "add_result",
     "add_segment",
     "channels",
+    "concordance",
+    "concordance_index",
     "example_cohort",
     "example_session",
     "from_arrays",
