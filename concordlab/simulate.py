@@ -15,7 +15,9 @@ The generative model, in a few lines:
 3. **Skin conductance (EDA, µS).** A slow tonic level (a personal baseline of 2–12 µS
    that drifts slowly and rises by about 20 % per SD of arousal, following it with a
    5 s time constant; always positive) plus phasic skin conductance responses (SCRs):
-   events whose rate grows with arousal (about 4 per minute on average), each shaped
+   events whose rate grows with arousal (about 4 per minute on average). A share
+   ``c(t)`` of them are *shared moments* that evoke a response in both people (the
+   second person's ``lag`` seconds later); the rest are private. Each SCR is shaped
    like a Bateman function ``exp(-t/2 s) - exp(-t/0.75 s)``
    (Benedek & Kaernbach 2010) with a log-normal amplitude around 0.2 µS, plus a little
    measurement noise.
@@ -416,8 +418,17 @@ def simulate_dyad(
     tonic = eda_baseline[:, None] * np.exp(
         TONIC_DRIFT_GAIN * drift + TONIC_AROUSAL_GAIN * slow_arousal
     )
-    scr_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * arousal)
-    onsets = rng.random((2, n_all)) < np.minimum(scr_rate * dt, 1.0)
+    # SCRs: with probability c(t) a shared moment evokes a response in both people (the
+    # second `lag` later); private responses fill in at rate (1 - c(t)), so the mean rate
+    # does not depend on the coupling.
+    shared_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * shared)
+    c_shared = np.pad(c_all, (first, abs(k) - first), mode="edge")  # c on the shared clock
+    shared_events = rng.random(shared.size) < np.minimum(shared_rate * dt, 1.0) * c_shared
+    kept = np.stack(
+        [shared_events[first : first + n_all], shared_events[first - k : first - k + n_all]]
+    )
+    private_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * private) * (1.0 - c_all)
+    onsets = kept | (rng.random((2, n_all)) < np.minimum(private_rate * dt, 1.0))
     amplitudes = rng.lognormal(math.log(SCR_MEDIAN_AMPLITUDE), SCR_AMPLITUDE_SIGMA, (2, n_all))
     phasic = signal.fftconvolve(onsets * amplitudes, kernel[None, :], axes=-1)[:, :n_all]
     noise = EDA_NOISE * rng.standard_normal((2, n))
