@@ -8,6 +8,7 @@ Examples
 ('patient', 'therapist')
 """
 
+from concordlab import preprocess
 from concordlab.compute import (
     concordance,
     concordance_index,
@@ -72,6 +73,7 @@ __all__ = [
     "load",
     "metadata",
     "persons",
+    "preprocess",
     "read_bids_physio",
     "read_csv",
     "read_e4",

@@ -13,16 +13,17 @@ convention: **a positive lag means the second person follows the first**.
 Pairs with a NaN on either side are left out and counted (``count``). Two exact
 strategies compute the same sums; the cheaper one is chosen from the sizes:
 
-- *per lag*: products for one lag at a time, window sums from cumulative sums;
-  O(n) per lag. Used for few lags (e.g. concordance at lag 0 with heavily overlapping
-  windows).
+- *per lag*: products for one lag at a time, window sums from cumulative sums that
+  restart every chunk (at least one window long) around the chunk's mean; O(n) per
+  lag. Used for few lags (e.g. concordance at lag 0 with heavily overlapping windows).
 - *per window*: all lags at once by FFT cross-correlation of each window with its
   lagged span; O(window log window) per window, whatever the number of lags. Used for
   many lags (e.g. rMEA's 251 lags).
 
-Both subtract a reference from each series before summing (the global mean, or each
-window's mean), so a skin conductance of 1000 µS varying by 0.01 µS gives the same
-correlations as the centred signal. The sums are therefore sums of ``x - ref_x`` and
+Both subtract a local reference from each series before summing (the mean of the
+chunk or of the window), so a skin conductance of 1000 µS varying by 0.01 µS, or
+drifting by far more than it varies within a window, gives the same correlations as
+the centred signal. The sums are therefore sums of ``x - ref_x`` and
 ``y - ref_y``; the references are returned so raw means can be recovered.
 """
 
@@ -45,9 +46,9 @@ _CONSTANT = 1e-12
 class WindowedMoments:
     """Sums over the valid pairs of each (window, lag) cell; arrays of shape (windows, lags).
 
-    ``sum_x`` etc. are sums of ``x - ref_x`` and ``y - ref_y``; ``ref_x``/``ref_y`` have
-    shape (windows, 1). ``scale_x``/``scale_y`` are the mean squares of the referenced
-    series, used to tell a constant window from a varying one.
+    ``sum_x`` etc. are sums of ``x - ref_x`` and ``y - ref_y``, with references per window
+    (and lag) broadcastable to the sums. ``scale_x``/``scale_y`` are mean squares of the
+    series about their references, used to tell a constant window from a varying one.
     """
 
     count: np.ndarray
@@ -177,59 +178,94 @@ def windowed_moments(
     raise ValueError(f"Unknown strategy {strategy!r}.")
 
 
-def _referenced(series: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Values minus their mean with NaN set to 0, the validity mask, the mean, the scale."""
-    valid = ~np.isnan(series)
-    reference = float(series[valid].mean()) if valid.any() else 0.0
-    centred = np.where(valid, series - reference, 0.0)
-    scale = float(np.mean(centred[valid] ** 2)) if valid.any() else 0.0
-    return centred, valid.astype(np.float64), reference, scale
-
-
-def _window_sums(values: np.ndarray, starts: np.ndarray, window: int) -> np.ndarray:
-    """Sums of ``values[s : s + window]`` for each start (clipped to the series)."""
-    cumulative = np.concatenate([[0.0], np.cumsum(values)])
-    first = np.clip(starts, 0, values.size)
-    last = np.clip(starts + window, 0, values.size)
-    return cumulative[last] - cumulative[first]
+def _chunk_prefix(values: np.ndarray, chunk: int, n_chunks: int) -> np.ndarray:
+    """Per-chunk running sums: ``out[c, j]`` = sum of the first ``j`` values of chunk ``c``."""
+    padded = np.zeros(n_chunks * chunk)
+    padded[: values.size] = values
+    out = np.zeros((n_chunks, chunk + 1))
+    np.cumsum(padded.reshape(n_chunks, chunk), axis=1, out=out[:, 1:])
+    return out
 
 
 def _per_lag(
     x: np.ndarray, y: np.ndarray, window: int, lags: np.ndarray, starts: np.ndarray
 ) -> WindowedMoments:
-    xc, mx, ref_x, scale_x = _referenced(x)
-    yc, my, ref_y, scale_y = _referenced(y)
+    """Cumulative sums restarted every ``chunk`` samples around each chunk's mean.
+
+    A window spans at most two chunks (chunk >= window); its sums about the first
+    chunk's reference are the two partial sums, the second shifted to the first
+    reference. Running sums stay short and near zero, so rounding stays at the level of
+    the window's own variation, however large the offset or the drift.
+    """
     n = x.size
+    chunk = max(window, 64)
     shape = (starts.size, lags.size)
-    sums = {name: np.empty(shape) for name in ("count", "x", "y", "xx", "yy", "xy")}
+    out = {name: np.full(shape, np.nan) for name in ("n", "x", "y", "xx", "yy", "xy", "rx", "ry")}
+    scale_x = np.full(shape, np.nanmean((x - np.nanmean(x)) ** 2) if np.isfinite(x).any() else 0.0)
+    scale_y = np.full(shape, np.nanmean((y - np.nanmean(y)) ** 2) if np.isfinite(y).any() else 0.0)
     for column, lag in enumerate(lags):
-        # Pair t (t = u - max(0, -lag)) holds x[t + max(0, -lag)] and y[t + max(0, lag)].
-        a0, b0 = max(0, -lag), max(0, lag)
+        # Pair t holds x[t + max(0, -lag)] and y[t + max(0, lag)].
         length = n - abs(lag)
-        a, ma = xc[a0 : a0 + length], mx[a0 : a0 + length]
-        b, mb = yc[b0 : b0 + length], my[b0 : b0 + length]
-        both = ma * mb
-        a_valid, b_valid = a * mb, b * ma
-        for name, values in (
-            ("count", both),
-            ("x", a_valid),
-            ("y", b_valid),
-            ("xx", a_valid * a),
-            ("yy", b_valid * b),
-            ("xy", a * b),
-        ):
-            sums[name][:, column] = _window_sums(values, starts, window)
+        if length <= 0:
+            continue
+        a = x[max(0, -lag) :][:length]
+        b = y[max(0, lag) :][:length]
+        both = ~(np.isnan(a) | np.isnan(b))
+        n_chunks = -(-length // chunk)
+        weight = np.zeros(n_chunks * chunk)
+        weight[:length] = both
+        count = weight.reshape(n_chunks, chunk).sum(axis=1)
+        references = []
+        centred = []
+        for series in (a, b):
+            filled = np.zeros(n_chunks * chunk)
+            filled[:length] = np.where(both, series, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ref = filled.reshape(n_chunks, chunk).sum(axis=1) / count
+            ref = np.nan_to_num(ref)
+            references.append(ref)
+            centred.append(np.where(both, series - np.repeat(ref, chunk)[:length], 0.0))
+        ca, cb = centred
+        prefixes = [
+            _chunk_prefix(v, chunk, n_chunks)
+            for v in (both.astype(np.float64), ca, cb, ca * ca, cb * cb, ca * cb)
+        ]
+        # Windows reaching past the pairs (possible only with explicit starts) are cut short.
+        s = np.clip(starts, 0, length)
+        e = np.clip(starts + window, 0, length)
+        first = np.minimum(s // chunk, n_chunks - 1)
+        second = np.minimum(first + 1, n_chunks - 1)
+        offset = s - first * chunk
+        end_first = np.minimum(e - first * chunk, chunk)
+        in_second = np.maximum(e - (first + 1) * chunk, 0)
+        part1 = [p[first, end_first] - p[first, offset] for p in prefixes]
+        part2 = [p[second, in_second] for p in prefixes]
+        n2 = part2[0]
+        da = references[0][second] - references[0][first]
+        db = references[1][second] - references[1][first]
+        sums = {
+            "n": part1[0] + n2,
+            "x": part1[1] + part2[1] + n2 * da,
+            "y": part1[2] + part2[2] + n2 * db,
+            "xx": part1[3] + part2[3] + 2 * da * part2[1] + n2 * da * da,
+            "yy": part1[4] + part2[4] + 2 * db * part2[2] + n2 * db * db,
+            "xy": part1[5] + part2[5] + db * part2[1] + da * part2[2] + n2 * da * db,
+            "rx": references[0][first],
+            "ry": references[1][first],
+        }
+        for name, values in sums.items():
+            out[name][:, column] = values
     return WindowedMoments(
-        count=np.rint(sums["count"]),
-        sum_x=sums["x"],
-        sum_y=sums["y"],
-        sum_xx=sums["xx"],
-        sum_yy=sums["yy"],
-        sum_xy=sums["xy"],
-        ref_x=np.full((starts.size, 1), ref_x),
-        ref_y=np.full((starts.size, 1), ref_y),
-        scale_x=np.full((starts.size, 1), scale_x),
-        scale_y=np.full((starts.size, 1), scale_y),
+        count=np.rint(np.nan_to_num(out["n"])),
+        sum_x=out["x"],
+        sum_y=out["y"],
+        sum_xx=out["xx"],
+        sum_yy=out["yy"],
+        sum_xy=out["xy"],
+        ref_x=out["rx"],
+        ref_y=out["ry"],
+        scale_x=scale_x,
+        scale_y=scale_y,
     )
 
 
