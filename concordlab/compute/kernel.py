@@ -174,7 +174,7 @@ def windowed_moments(
     if strategy == "per_lag":
         return _per_lag(x, y, window, lags, starts)
     if strategy == "per_window":
-        return _per_window(x, y, window, lags, starts, max_lag)
+        return _per_window(x, y, window, step, lags, starts, max_lag)
     raise ValueError(f"Unknown strategy {strategy!r}.")
 
 
@@ -282,10 +282,148 @@ def _per_window(
     x: np.ndarray,
     y: np.ndarray,
     window: int,
+    step: int,
     lags: np.ndarray,
     starts: np.ndarray,
     max_lag: int,
 ) -> WindowedMoments:
+    span = window + max_lag
+    missing = np.concatenate([[0], np.cumsum(np.isnan(x) | np.isnan(y))])
+    inside = (starts >= 0) & (starts + span <= x.size)
+    first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
+    complete = inside & (missing[last] - missing[first] == 0)
+    block = math.gcd(window, step)
+    regular = starts.size > 0 and starts[0] % block == 0 and np.all(np.diff(starts) == step)
+    shape = (starts.size, lags.size)
+    out = {name: np.empty(shape) for name in ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")}
+    out["sx"], out["sy"] = np.empty(shape), np.empty(shape)
+    by_block = complete if regular and block >= 8 else np.zeros(starts.size, dtype=bool)
+    for rows, compute in (
+        (by_block, lambda st: _per_block(x, y, window, block, lags, st, max_lag)),
+        (~by_block, lambda st: _window_by_window(x, y, window, lags, st, max_lag)),
+    ):
+        if rows.any():
+            for name, values in compute(starts[rows]).items():
+                out[name][rows] = values
+    return WindowedMoments(
+        count=out["count"],
+        sum_x=out["x"],
+        sum_y=out["y"],
+        sum_xx=out["xx"],
+        sum_yy=out["yy"],
+        sum_xy=out["xy"],
+        ref_x=out["rx"],
+        ref_y=out["ry"],
+        scale_x=out["sx"],
+        scale_y=out["sy"],
+    )
+
+
+def _per_block(
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    block: int,
+    lags: np.ndarray,
+    starts: np.ndarray,
+    max_lag: int,
+) -> dict[str, np.ndarray]:
+    """Complete, regularly spaced windows from blocks of ``block`` samples (block divides
+    both the window and the step): each block is correlated with its lagged span by FFT
+    around the block's own means; a window adds up its blocks, shifted to the means of its
+    first block. FFTs of block + max_lag samples instead of window + max_lag.
+    """
+    per_window = window // block
+    first_block = starts // block
+    n_blocks = int(first_block[-1]) + per_window
+    forward = _block_sums(x, y, block, n_blocks, max_lag)  # x fixed, y moves: lags >= 0
+    backward = _block_sums(y, x, block, n_blocks, max_lag)  # y fixed, x moves: lags < 0
+    columns = np.abs(lags)
+    positive = lags >= 0
+
+    def window_sums(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        r, q = parts["r"], parts["q"]
+        totals = dict.fromkeys(("f", "ff", "m", "mm", "fm"), 0.0)
+        for offset in range(per_window):
+            j = first_block + offset
+            alpha = (r[j] - r[first_block])[:, None]
+            beta = (q[j] - q[first_block])[:, None]
+            a, aa = parts["f"][j][:, None], parts["ff"][j][:, None]
+            e, ee, d = parts["m"][j], parts["mm"][j], parts["fm"][j]
+            totals["f"] = totals["f"] + a + block * alpha
+            totals["ff"] = totals["ff"] + aa + 2 * alpha * a + block * alpha**2
+            totals["m"] = totals["m"] + e + block * beta
+            totals["mm"] = totals["mm"] + ee + 2 * beta * e + block * beta**2
+            totals["fm"] = totals["fm"] + d + beta * a + alpha * e + block * alpha * beta
+        totals["r"] = r[first_block][:, None]
+        totals["q"] = q[first_block][:, None]
+        totals["sf"] = np.full((starts.size, 1), parts["scale_f"])
+        totals["sm"] = np.full((starts.size, 1), parts["scale_m"])
+        return totals
+
+    fw, bw = window_sums(forward), window_sums(backward)
+
+    def pick(forward_name: str, backward_name: str) -> np.ndarray:
+        f = np.broadcast_to(fw[forward_name], (starts.size, max_lag + 1))
+        b = np.broadcast_to(bw[backward_name], (starts.size, max_lag + 1))
+        return np.where(positive, f[:, columns], b[:, columns])
+
+    return {
+        "count": np.full((starts.size, lags.size), float(window)),
+        "x": pick("f", "m"),
+        "y": pick("m", "f"),
+        "xx": pick("ff", "mm"),
+        "yy": pick("mm", "ff"),
+        "xy": pick("fm", "fm"),
+        "rx": pick("r", "q"),
+        "ry": pick("q", "r"),
+        "sx": pick("sf", "sm"),
+        "sy": pick("sm", "sf"),
+    }
+
+
+def _block_sums(
+    fixed: np.ndarray, moving: np.ndarray, block: int, n_blocks: int, max_lag: int
+) -> dict[str, np.ndarray]:
+    """Per block j: sums of ``fixed`` over the block and, for k = 0..max_lag, of ``moving``
+    over the block shifted by k and of their products, each series about its own mean over
+    the block (``r``) or the block's lagged span (``q``)."""
+    span = block + max_lag
+    f = fixed[: n_blocks * block].reshape(n_blocks, block)
+    m = np.lib.stride_tricks.sliding_window_view(moving, span)[::block][:n_blocks]
+    r = f.mean(axis=1)
+    q = m.mean(axis=1)
+    f = f - r[:, None]
+    m = m - q[:, None]
+    n_fft = fft.next_fast_len(span, real=True)
+    box = np.conj(fft.rfft(np.ones(block), n=n_fft))
+    m_spectrum = fft.rfft(m, n=n_fft, axis=1)
+
+    def back(spectrum: np.ndarray) -> np.ndarray:
+        return fft.irfft(spectrum, n=n_fft, axis=1)[:, : max_lag + 1]
+
+    return {
+        "r": r,
+        "q": q,
+        "f": f.sum(axis=1),
+        "ff": (f * f).sum(axis=1),
+        "m": back(box * m_spectrum),
+        "mm": back(box * fft.rfft(m * m, n=n_fft, axis=1)),
+        "fm": back(np.conj(fft.rfft(f, n=n_fft, axis=1)) * m_spectrum),
+        "scale_f": float(np.mean(f * f)),
+        "scale_m": float(np.mean(m * m)),
+    }
+
+
+def _window_by_window(
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    lags: np.ndarray,
+    starts: np.ndarray,
+    max_lag: int,
+) -> dict[str, np.ndarray]:
+    """All lags of each window by FFT over the window's own span, centred on its mean."""
     span = window + max_lag
     rows_x, rows_y = _spans(x, starts, span), _spans(y, starts, span)
     valid_x, valid_y = ~np.isnan(rows_x), ~np.isnan(rows_y)
@@ -296,37 +434,24 @@ def _per_window(
     xc = np.where(valid_x, rows_x - ref_x, 0.0)
     yc = np.where(valid_y, rows_y - ref_y, 0.0)
     mx, my = valid_x.astype(np.float64), valid_y.astype(np.float64)
-    # Only shifts 0..max_lag are read, and t + k < span for them: no circular wrap-around.
-    n_fft = fft.next_fast_len(span, real=True)
-
-    def spectra(*arrays: np.ndarray) -> list[np.ndarray]:
-        return [fft.rfft(a, n=n_fft, axis=1) for a in arrays]
-
-    def correlate(fixed: np.ndarray, moving: np.ndarray) -> np.ndarray:
-        # sum_t fixed[t] * moving[t + k] for k = 0 .. max_lag
-        return fft.irfft(np.conj(fixed) * moving, n=n_fft, axis=1)[:, : max_lag + 1]
-
     # Non-negative lags: x's window is fixed and y's span moves; negative lags: the reverse.
-    # rfft zero-pads the fixed windows to n_fft.
-    fx = spectra(mx[:, :window], xc[:, :window], xc[:, :window] ** 2)
-    gy = spectra(my, yc, yc * yc)
-    fy = spectra(my[:, :window], yc[:, :window], yc[:, :window] ** 2)
-    gx = spectra(mx, xc, xc * xc)
+    forward = _lagged_sums(mx, xc, my, yc, window, max_lag)
+    backward = _lagged_sums(my, yc, mx, xc, window, max_lag)
     forward = {
-        "count": correlate(fx[0], gy[0]),
-        "x": correlate(fx[1], gy[0]),
-        "xx": correlate(fx[2], gy[0]),
-        "y": correlate(fx[0], gy[1]),
-        "yy": correlate(fx[0], gy[2]),
-        "xy": correlate(fx[1], gy[1]),
+        "count": forward["count"],
+        "x": forward["fixed"],
+        "xx": forward["fixed2"],
+        "y": forward["moving"],
+        "yy": forward["moving2"],
+        "xy": forward["cross"],
     }
     backward = {
-        "count": correlate(fy[0], gx[0]),
-        "y": correlate(fy[1], gx[0]),
-        "yy": correlate(fy[2], gx[0]),
-        "x": correlate(fy[0], gx[1]),
-        "xx": correlate(fy[0], gx[2]),
-        "xy": correlate(fy[1], gx[1]),
+        "count": backward["count"],
+        "y": backward["fixed"],
+        "yy": backward["fixed2"],
+        "x": backward["moving"],
+        "xx": backward["moving2"],
+        "xy": backward["cross"],
     }
     positive = lags >= 0
     columns = np.abs(lags)
@@ -336,15 +461,71 @@ def _per_window(
 
     scale_x = np.sum(xc * xc, axis=1, keepdims=True) / np.maximum(mx.sum(axis=1, keepdims=True), 1)
     scale_y = np.sum(yc * yc, axis=1, keepdims=True) / np.maximum(my.sum(axis=1, keepdims=True), 1)
-    return WindowedMoments(
-        count=np.rint(pick("count")),
-        sum_x=pick("x"),
-        sum_y=pick("y"),
-        sum_xx=pick("xx"),
-        sum_yy=pick("yy"),
-        sum_xy=pick("xy"),
-        ref_x=ref_x,
-        ref_y=ref_y,
-        scale_x=scale_x,
-        scale_y=scale_y,
-    )
+    return {
+        "count": np.rint(pick("count")),
+        "x": pick("x"),
+        "y": pick("y"),
+        "xx": pick("xx"),
+        "yy": pick("yy"),
+        "xy": pick("xy"),
+        "rx": ref_x,
+        "ry": ref_y,
+        "sx": scale_x,
+        "sy": scale_y,
+    }
+
+
+def _lagged_sums(
+    fixed_valid: np.ndarray,
+    fixed: np.ndarray,
+    moving_valid: np.ndarray,
+    moving: np.ndarray,
+    window: int,
+    max_lag: int,
+) -> dict[str, np.ndarray]:
+    """Sums over ``t < window`` of ``fixed[t]`` against ``moving[t + k]``, k = 0..max_lag.
+
+    Rows are windows; NaN samples are 0 in the values and 0 in the validity masks. Rows
+    with nothing missing need three correlations (the moving sums against one shared box
+    spectrum, and the cross term); rows with gaps need six, all masked.
+    """
+    rows, span = moving.shape
+    shifts = max_lag + 1
+    # Only shifts 0..max_lag are read and t + k < span for them: no circular wrap-around.
+    n_fft = fft.next_fast_len(span, real=True)
+
+    def correlate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        spectrum = np.conj(fft.rfft(a, n=n_fft, axis=1)) * fft.rfft(b, n=n_fft, axis=1)
+        return fft.irfft(spectrum, n=n_fft, axis=1)[:, :shifts]
+
+    out = {
+        name: np.empty((rows, shifts))
+        for name in ("count", "fixed", "fixed2", "moving", "moving2", "cross")
+    }
+    complete = fixed_valid[:, :window].all(axis=1) & moving_valid.all(axis=1)
+    if complete.any():
+        f, m = fixed[complete, :window], moving[complete]
+        # Window sums of the moving span as a correlation with a box (one spectrum for all
+        # rows): as accurate as the cross term, unlike long running sums of squares.
+        box = np.conj(fft.rfft(np.ones(window), n=n_fft))
+        m_spectrum = fft.rfft(m, n=n_fft, axis=1)
+        out["count"][complete] = window
+        out["fixed"][complete] = f.sum(axis=1, keepdims=True)
+        out["fixed2"][complete] = (f * f).sum(axis=1, keepdims=True)
+        out["moving"][complete] = fft.irfft(box * m_spectrum, n=n_fft, axis=1)[:, :shifts]
+        out["moving2"][complete] = fft.irfft(
+            box * fft.rfft(m * m, n=n_fft, axis=1), n=n_fft, axis=1
+        )[:, :shifts]
+        cross = np.conj(fft.rfft(f, n=n_fft, axis=1)) * m_spectrum
+        out["cross"][complete] = fft.irfft(cross, n=n_fft, axis=1)[:, :shifts]
+    gappy = ~complete
+    if gappy.any():
+        fv, f = fixed_valid[gappy, :window], fixed[gappy, :window]
+        mv, m = moving_valid[gappy], moving[gappy]
+        out["count"][gappy] = correlate(fv, mv)
+        out["fixed"][gappy] = correlate(f, mv)
+        out["fixed2"][gappy] = correlate(f * f, mv)
+        out["moving"][gappy] = correlate(fv, m)
+        out["moving2"][gappy] = correlate(fv, m * m)
+        out["cross"][gappy] = correlate(f, m)
+    return out
