@@ -16,7 +16,7 @@ from concordlab.segments import segments
 from concordlab.session import _labels, channels
 from concordlab.session import validate_session as _validate
 
-__all__ = ["minmax_decimate", "plot_session"]
+__all__ = ["minmax_decimate", "plot_concordance", "plot_session", "plot_wlcc"]
 
 PERSON_COLOURS = ("#1f77b4", "#d62728")  # patient blue, therapist red
 MAX_POINTS = 4000
@@ -131,41 +131,134 @@ def plot_session(
             )
         figure.update_yaxes(title_text=variable.attrs.get("units", ""), row=row, col=1)
     if show_segments:
-        table = segments(session)
-        kinds = dict.fromkeys(zip(table["label"], table["person"], strict=True))
-        palette = {
-            kind: qualitative.Pastel[i % len(qualitative.Pastel)] for i, kind in enumerate(kinds)
-        }
-        for segment in table.itertuples():
-            figure.add_vrect(
-                x0=segment.start,
-                x1=segment.end,
-                fillcolor=palette[(segment.label, segment.person)],
-                opacity=0.3,
-                line_width=0,
-                layer="below",
-                row="all",
-                col=1,
-            )
-        for (label, person), colour in palette.items():
-            # Shapes have no legend entry: a marker-less trace stands in for each kind.
-            figure.add_trace(
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="markers",
-                    name=f"{label} ({person})",
-                    marker={"symbol": "square", "size": 12, "color": colour},
-                ),
-                row=1,
-                col=1,
-            )
+        _shade_segments(figure, session)
     figure.update_xaxes(title_text="time (s)", row=len(names), col=1)
     figure.update_layout(
         title=f"Session {session.attrs.get('session_id', '')}",
         height=220 * len(names) + 120,
         template="plotly_white",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
+    return figure
+
+
+def _shade_segments(figure: go.Figure, session: xr.DataTree, rows: str | int = "all") -> None:
+    """Shade every segment of ``session``, one colour per (label, person), with a legend."""
+    table = segments(session)
+    kinds = dict.fromkeys(zip(table["label"], table["person"], strict=True))
+    palette = {
+        kind: qualitative.Pastel[i % len(qualitative.Pastel)] for i, kind in enumerate(kinds)
+    }
+    for segment in table.itertuples():
+        figure.add_vrect(
+            x0=segment.start,
+            x1=segment.end,
+            fillcolor=palette[(segment.label, segment.person)],
+            opacity=0.3,
+            line_width=0,
+            layer="below",
+            row=rows,
+            col=1,
+        )
+    for (label, person), colour in palette.items():
+        # Shapes have no legend entry: a marker-less trace stands in for each kind.
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"{label} ({person})",
+                marker={"symbol": "square", "size": 12, "color": colour},
+            ),
+            row=1,
+            col=1,
+        )
+
+
+def plot_concordance(result: xr.DataArray, session: xr.DataTree | None = None) -> go.Figure:
+    """A concordance series over time, with the session's segments shaded.
+
+    Parameters
+    ----------
+    result : xarray.DataArray
+        The result of :func:`concordlab.concordance` (dim ``time``).
+    session : xarray.DataTree, optional
+        Shade this session's segments behind the curve.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> from concordlab.plots import plot_concordance
+    >>> s = concordlab.example_session()
+    >>> fig = plot_concordance(concordlab.concordance(s), s)
+    >>> fig.data[0].name
+    'concordance'
+    """
+    if not isinstance(result, xr.DataArray) or result.dims != ("time",):
+        raise ValidationError("Expected a concordance series: a DataArray with dim 'time'.")
+    figure = make_subplots(rows=1, cols=1)
+    figure.add_trace(
+        go.Scatter(
+            x=result["time"].values,
+            y=result.values,
+            mode="lines",
+            name="concordance",
+            line={"color": "#444", "width": 1.5},
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_hline(y=0, line_width=1, line_color="#bbb")
+    if session is not None:
+        _shade_segments(figure, session, rows=1)
+    method = result.attrs.get("method", "")
+    figure.update_layout(
+        title=f"Concordance ({method}, {result.attrs.get('window', '?')} s windows)",
+        xaxis_title="time (s)",
+        yaxis_title="r",
+        yaxis_range=[-1.05, 1.05],
+        height=320,
+        template="plotly_white",
+    )
+    return figure
+
+
+def plot_wlcc(result: xr.DataArray) -> go.Figure:
+    """Windowed lagged cross-correlation as a heat map: time across, lag up.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> from concordlab.plots import plot_wlcc
+    >>> r = concordlab.wlcc(concordlab.example_session(), window=30, step=5, max_lag=5)
+    >>> plot_wlcc(r).data[0].type
+    'heatmap'
+    """
+    if not isinstance(result, xr.DataArray) or set(result.dims) != {"time", "lag"}:
+        raise ValidationError("Expected the result of concordlab.wlcc (dims time, lag).")
+    result = result.transpose("lag", "time")
+    limit = 1.0 if result.name == "r" else float(np.nanmax(np.abs(result.values)) or 1.0)
+    figure = go.Figure(
+        go.Heatmap(
+            x=result["time"].values,
+            y=result["lag"].values,
+            z=result.values,
+            colorscale="RdBu_r",
+            zmin=-limit,
+            zmax=limit,
+            colorbar={"title": str(result.name)},
+        )
+    )
+    figure.update_layout(
+        title=result.attrs.get("lag_convention", "windowed lagged cross-correlation"),
+        xaxis_title="window centre (s)",
+        yaxis_title="lag (s)",
+        height=360,
+        template="plotly_white",
     )
     return figure
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -49,3 +50,17 @@ def test_session_figure():
     assert len(figure.layout.shapes) == len(concordlab.segments(session)) * n_panels
     bare = plot_session(session, ["eda"], show_segments=False)
     assert len(bare.data) == 2 and len(bare.layout.shapes) == 0
+
+
+def test_concordance_and_wlcc_figures():
+    from concordlab.plots import plot_concordance, plot_wlcc
+
+    session = concordlab.example_session()
+    result = concordlab.concordance(session, method="slope")
+    figure = plot_concordance(result, session)
+    np.testing.assert_array_equal(figure.data[0].y, result.values)
+    assert len(figure.layout.shapes) == len(concordlab.segments(session)) + 1  # + zero line
+    heat = plot_wlcc(concordlab.wlcc(session, window=30, step=10, max_lag=4))
+    assert heat.data[0].z.shape[0] == 2 * 4 * 32 + 1  # lags of +-4 s at 32 Hz
+    with pytest.raises(concordlab.ValidationError, match="dim 'time'"):
+        plot_concordance(session["eda"]["eda"])
