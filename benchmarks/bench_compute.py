@@ -65,9 +65,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    sessions = [
-        concordlab.read_csv(path, fs=25, channel="motion") for path in rmea_files("all")
-    ]
+    sessions = [concordlab.read_csv(path, fs=25, channel="motion") for path in rmea_files("all")]
     pairs = [s["motion"]["motion"].values for s in sessions]
 
     def ours() -> list:
@@ -87,11 +85,12 @@ def main() -> None:
     verdict = "ok" if plain_s / ours_s >= 20 else "BELOW TARGET"
     print(f"  speed-up               : {plain_s / ours_s:7.1f}x  (target >= 20x: {verdict})")
     print(f"  largest difference     : {worst:.1e}")
-    print(f"  peak memory            : {peak_memory_mb(ours):7.1f} MB (numpy way: "
-          f"{peak_memory_mb(plain):.1f} MB)")
+    print(
+        f"  peak memory            : {peak_memory_mb(ours):7.1f} MB (numpy way: "
+        f"{peak_memory_mb(plain):.1f} MB)"
+    )
 
-    hour = concordlab.simulate_dyad(3600, coupling=0.6, sampling_rate=32, seed=0,
-                                    channels=["eda"])
+    hour = concordlab.simulate_dyad(3600, coupling=0.6, sampling_rate=32, seed=0, channels=["eda"])
     eda = hour["eda"]["eda"].values
     slope_a, slope_b = (slopes(row, 32.0, 161) for row in eda)
 
@@ -105,10 +104,11 @@ def main() -> None:
     pandas_s = best_of(args.repeat * 4, pandas_corr)
     print("concordance(method='slope') on 60 min at 32 Hz (5 s slopes, 15 s windows, 1 s step)")
     verdict = "ok" if ours_slope_s < 0.020 else "SLOWER THAN TARGET"
-    print(f"  concordlab (slopes + correlation): {ours_slope_s * 1e3:6.1f} ms  "
-          f"(target < 20 ms: {verdict})")
-    print(f"  pandas rolling corr of the slopes: {pandas_s * 1e3:6.1f} ms  "
-          f"(correlation only)")
+    print(
+        f"  concordlab (slopes + correlation): {ours_slope_s * 1e3:6.1f} ms  "
+        f"(target < 20 ms: {verdict})"
+    )
+    print(f"  pandas rolling corr of the slopes: {pandas_s * 1e3:6.1f} ms  (correlation only)")
     print(f"  ratio concordlab / pandas        : {ours_slope_s / pandas_s:6.2f}")
     print(f"  peak memory                      : {peak_memory_mb(ours_slope):6.1f} MB")
 

@@ -10,8 +10,11 @@ Examples
 
 from concordlab import preprocess
 from concordlab.compute import (
+    add_moments,
+    by_segment,
     concordance,
     concordance_index,
+    moments,
     wlcc,
     wlcc_peaks,
     wlcc_summary,
@@ -61,8 +64,10 @@ __all__ = [
     "SegmentError",
     "ValidationError",
     "add_channel",
+    "add_moments",
     "add_result",
     "add_segment",
+    "by_segment",
     "channels",
     "concordance",
     "concordance_index",
@@ -72,6 +77,7 @@ __all__ = [
     "get_result",
     "load",
     "metadata",
+    "moments",
     "persons",
     "preprocess",
     "read_bids_physio",

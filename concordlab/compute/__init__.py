@@ -7,12 +7,16 @@ Examples
 
 from concordlab.compute.concordance import concordance, concordance_index, slopes
 from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
+from concordlab.compute.moments import add_moments, by_segment, moments
 from concordlab.compute.wlcc import wlcc, wlcc_peaks, wlcc_summary
 
 __all__ = [
     "WindowedMoments",
+    "add_moments",
+    "by_segment",
     "concordance",
     "concordance_index",
+    "moments",
     "slopes",
     "window_starts",
     "windowed_moments",
