@@ -1,0 +1,619 @@
+"""Surrogate data: pseudo-dyads, segment shuffle, circular shift and the surrogate test."""
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import concordlab
+from concordlab.compute import surrogates
+from concordlab.compute.surrogates import (
+    circular_shift,
+    pseudo_dyads,
+    segment_shuffle,
+    surrogate_test,
+)
+from concordlab.errors import ValidationError
+
+
+def values(session, channel="eda"):
+    return session[channel][channel].values
+
+
+def source_of(session):
+    meta = concordlab.metadata(session)["surrogate"]
+    return [(p["session"], p["source_person"]) for p in meta["sources"]]
+
+
+def random_session(n, rate=4.0, seed=0, **kwargs):
+    data = np.random.default_rng(seed).normal(size=(2, n))
+    return concordlab.from_arrays({"eda": data}, sampling_rate=rate, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return concordlab.simulate_cohort(10, duration=40, channels="eda", seed=5)
+
+
+# --------------------------------------------------------------------------- pseudo_dyads
+
+
+def test_pseudo_dyads_keep_roles_all_pairs_of_different_dyads(cohort):
+    pseudo = pseudo_dyads(cohort)
+    assert len(pseudo) == 90
+    pairs = [tuple(source_of(s)) for s in pseudo.values()]
+    assert len(set(pairs)) == 90
+    for (first, first_role), (second, second_role) in pairs:
+        assert first != second  # no real pair
+        assert (first_role, second_role) == ("patient", "therapist")
+    expected = {(a, b) for a, b in itertools.permutations(cohort, 2)}
+    assert {(a[0], b[0]) for a, b in pairs} == expected
+
+
+def test_pseudo_dyads_hold_the_source_persons_data(cohort):
+    for key, session in pseudo_dyads(cohort).items():
+        (a, _), (b, _) = source_of(session)
+        assert key == session.attrs["session_id"] == f"{a}:patient+{b}:therapist"
+        np.testing.assert_array_equal(values(session)[0], values(cohort[a])[0])
+        np.testing.assert_array_equal(values(session)[1], values(cohort[b])[1])
+        assert concordlab.persons(session) == ("patient", "therapist")
+        np.testing.assert_array_equal(session["eda"]["time"], cohort[a]["eda"]["time"])
+
+
+def test_pseudo_dyads_metadata_and_no_segments(cohort):
+    real = concordlab.add_segment(cohort["dyad-01"], 1, 5, "talk", person="therapist")
+    sessions = {"a": real, "b": cohort["dyad-02"]}
+    session = pseudo_dyads(sessions)["a:patient+b:therapist"]
+    meta = concordlab.metadata(session)
+    assert meta["pseudo_dyad"] is True
+    assert meta["surrogate"]["method"] == "pseudo_dyads"
+    assert meta["surrogate"]["keep_roles"] is True
+    assert "segments not carried over" in meta["surrogate"]["segments"]
+    assert meta["surrogate"]["trimmed"] == {}
+    assert len(concordlab.segments(session)) == 0
+    assert "truth" not in session.children
+    concordlab.validate_session(session)
+    assert session["eda"]["eda"].attrs["units"] == "uS"
+
+
+def test_pseudo_dyads_any_roles(cohort):
+    pseudo = pseudo_dyads(cohort, keep_roles=False)
+    assert len(pseudo) == 4 * 45 == 180
+    people = [frozenset(source_of(s)) for s in pseudo.values()]
+    assert len(set(people)) == 180
+    assert all(len({dyad for dyad, _ in pair}) == 2 for pair in people)
+    roles = {tuple(role for _, role in source_of(s)) for s in pseudo.values()}
+    assert roles == set(itertools.product(("patient", "therapist"), repeat=2))
+    two_patients = pseudo["dyad-01:patient+dyad-02:patient"]
+    assert concordlab.persons(two_patients) == ("patient (dyad-01)", "patient (dyad-02)")
+    np.testing.assert_array_equal(values(two_patients)[1], values(cohort["dyad-02"])[0])
+
+
+def test_pseudo_dyads_random_subset_is_reproducible(cohort):
+    subset = pseudo_dyads(cohort, n=7, seed=3)
+    assert len(subset) == 7
+    assert list(subset) == list(pseudo_dyads(cohort, n=7, seed=3))
+    assert set(subset) <= set(pseudo_dyads(cohort))
+    assert list(subset) != list(pseudo_dyads(cohort, n=7, seed=4))
+    with pytest.raises(ValidationError, match="at most 90"):
+        pseudo_dyads(cohort, n=91)
+
+
+def test_pseudo_dyads_trim_to_the_shorter_series():
+    sessions = [
+        random_session(40, seed=1, session_id="long"),
+        random_session(30, seed=2, session_id="short"),
+    ]
+    with pytest.warns(UserWarning, match="2 of 2 pseudo-dyads .* trimmed .* 2.5 s"):
+        pseudo = pseudo_dyads(sessions)
+    session = pseudo["long:patient+short:therapist"]
+    assert session["eda"].sizes["time"] == 30
+    np.testing.assert_array_equal(values(session)[0], values(sessions[0])[0, :30])
+    np.testing.assert_array_equal(values(session)[1], values(sessions[1])[1])
+    trimmed = concordlab.metadata(session)["surrogate"]["trimmed"]["eda"]
+    assert trimmed == {"kept": 7.5, "dropped": [2.5, 0.0]}
+
+
+def test_pseudo_dyads_ids_from_a_list_and_several_channels():
+    cohort = concordlab.simulate_cohort(3, duration=20, seed=2)
+    same_ids = [concordlab.from_arrays({"eda": values(s)}, 32) for s in cohort.sessions.values()]
+    assert next(iter(pseudo_dyads(same_ids))) == "#01:patient+#02:therapist"
+    pseudo = pseudo_dyads(list(cohort.sessions.values()))
+    assert next(iter(pseudo)) == "dyad-01:patient+dyad-02:therapist"
+    assert concordlab.channels(pseudo["dyad-01:patient+dyad-02:therapist"]) == ["eda", "hr"]
+    only_hr = pseudo_dyads(cohort, channel="hr")["dyad-03:patient+dyad-01:therapist"]
+    assert concordlab.channels(only_hr) == ["hr"]
+    np.testing.assert_array_equal(values(only_hr, "hr")[1], values(cohort["dyad-01"], "hr")[1])
+
+
+def test_pseudo_dyads_errors(cohort):
+    with pytest.raises(ValidationError, match="at least 2 sessions"):
+        pseudo_dyads({"only": cohort["dyad-01"]})
+    with pytest.raises(ValidationError, match="single session"):
+        pseudo_dyads(cohort["dyad-01"])
+    with pytest.raises(ValidationError, match="list of sessions"):
+        pseudo_dyads(42)
+    fast = concordlab.resample(cohort["dyad-02"], 16)
+    with pytest.raises(ValidationError, match=r"16 Hz in 'b'.*concordlab.resample"):
+        pseudo_dyads({"a": cohort["dyad-01"], "b": fast})
+    hr_only = concordlab.from_arrays({"hr": np.ones((2, 10))}, 1)
+    with pytest.raises(ValidationError, match="share no channel"):
+        pseudo_dyads([cohort["dyad-01"], hr_only])
+    with pytest.raises(ValidationError, match="Unknown channel"):
+        pseudo_dyads(cohort, channel="hr")
+    with pytest.raises(ValidationError, match="keep_roles"):
+        pseudo_dyads(cohort, keep_roles="yes")
+    with pytest.raises(ValidationError, match="Session 'x'"):
+        pseudo_dyads({"x": concordlab.example_session().to_dataset(), "y": cohort["dyad-01"]})
+
+
+# --------------------------------------------------------------------------- segment_shuffle
+
+
+def pieces(series, size):
+    return [series[k : k + size] for k in range(0, series.size, size)]
+
+
+def test_segment_shuffle_is_a_permutation_of_intact_segments():
+    session = random_session(1010, rate=4.0, seed=1)  # 252.5 s: 25 pieces of 10 s + 2.5 s
+    shuffled = segment_shuffle(session, 10, seed=7)
+    original, new = values(session)[1], values(shuffled)[1]
+    assert new.shape == original.shape
+    np.testing.assert_array_equal(np.sort(new), np.sort(original))  # same multiset
+    parts = pieces(original, 40)
+    assert len(parts) == 26 and parts[-1].size == 10
+    position = 0
+    seen = []
+    while position < new.size:  # walk the output: each piece appears intact
+        (match,) = [k for k, p in enumerate(parts) if p[0] == new[position]]
+        np.testing.assert_array_equal(new[position : position + parts[match].size], parts[match])
+        seen.append(match)
+        position += parts[match].size
+    assert sorted(seen) == list(range(26))
+    assert seen != list(range(26))
+    meta = concordlab.metadata(shuffled)["surrogate"]
+    assert meta["order"]["eda"] == seen
+    assert meta["remainder_samples"] == {"eda": 10}
+    assert meta["seed"] == 7
+    np.testing.assert_array_equal(values(shuffled)[0], values(session)[0])  # first untouched
+
+
+def test_segment_shuffle_is_reproducible():
+    session = random_session(400, seed=2)
+    a = segment_shuffle(session, 5, seed=11)
+    b = segment_shuffle(session, 5, seed=11)
+    c = segment_shuffle(session, 5, seed=12)
+    np.testing.assert_array_equal(values(a), values(b))
+    assert not np.array_equal(values(a), values(c))
+    generator = segment_shuffle(session, 5, seed=np.random.default_rng(11))
+    np.testing.assert_array_equal(values(generator), values(a))
+    assert concordlab.metadata(generator)["surrogate"]["seed"] is None
+    fresh = concordlab.metadata(segment_shuffle(session, 5))["surrogate"]["seed"]
+    assert isinstance(fresh, int)
+
+
+def test_segment_shuffle_moves_nan_with_its_segment():
+    session = random_session(100, rate=1.0, seed=3)
+    data = values(session).copy()
+    data[1, [21, 25]] = np.nan  # both in piece 2 (samples 20-29)
+    session = concordlab.from_arrays({"eda": data}, 1.0)
+    shuffled = segment_shuffle(session, 10, seed=5)
+    order = concordlab.metadata(shuffled)["surrogate"]["order"]["eda"]
+    where = order.index(2) * 10
+    assert np.flatnonzero(np.isnan(values(shuffled)[1])).tolist() == [where + 1, where + 5]
+    assert not np.isnan(values(shuffled)[0]).any()
+
+
+def test_segment_shuffle_other_person_and_channels():
+    eda = np.random.default_rng(4).normal(size=(2, 120))
+    hr = np.random.default_rng(5).normal(size=(2, 30))
+    session = concordlab.from_arrays({"eda": eda, "hr": hr}, {"eda": 4, "hr": 1})
+    shuffled = segment_shuffle(session, 5, seed=1, person="patient")
+    np.testing.assert_array_equal(values(shuffled)[1], eda[1])
+    np.testing.assert_array_equal(values(shuffled, "hr")[1], hr[1])
+    order = concordlab.metadata(shuffled)["surrogate"]["order"]
+    assert order["eda"] == order["hr"]  # one permutation for all channels
+    for name, data, size in (("eda", eda, 20), ("hr", hr, 5)):
+        expected = np.concatenate([pieces(data[0], size)[k] for k in order[name]])
+        np.testing.assert_array_equal(values(shuffled, name)[0], expected)
+    only = segment_shuffle(session, 5, seed=1, channel="hr")
+    assert concordlab.channels(only) == ["hr"]
+
+
+def test_segment_shuffle_keeps_segments_and_drops_truth():
+    session = concordlab.simulate_dyad(60, turns=True, mean_turn=10, channels="eda", seed=1)
+    shuffled = segment_shuffle(session, 10, seed=0)
+    pd.testing.assert_frame_equal(concordlab.segments(shuffled), concordlab.segments(session))
+    assert "truth" not in shuffled.children
+    assert shuffled.attrs["session_id"] == session.attrs["session_id"] + "~segment_shuffle"
+    assert concordlab.metadata(shuffled)["simulated"] is True
+    concordlab.validate_session(shuffled)
+    assert session["eda"]["eda"].attrs == shuffled["eda"]["eda"].attrs
+
+
+def test_segment_shuffle_errors():
+    session = random_session(40, rate=4.0)  # 10 s
+    with pytest.raises(ValidationError, match="not shorter than the 'eda' signal"):
+        segment_shuffle(session, 10)
+    with pytest.raises(ValidationError, match="not shorter"):
+        segment_shuffle(session, 60)
+    with pytest.raises(ValidationError, match="positive"):
+        segment_shuffle(session, 0)
+    with pytest.raises(ValidationError, match="segment_length"):
+        segment_shuffle(session, "long")
+    with pytest.raises(ValidationError, match="persons"):
+        segment_shuffle(session, 2, person="nurse")
+    with pytest.raises(ValidationError, match="Unknown channel"):
+        segment_shuffle(session, 2, channel="hr")
+    with pytest.raises(ValidationError, match="seed"):
+        segment_shuffle(session, 2, seed=-1)
+    with pytest.raises(ValidationError, match=r"\(40 samples at 4 Hz\)"):
+        segment_shuffle(session, 9.9)  # rounds to the whole signal
+    shuffled = segment_shuffle(session, 9.75, seed=0)  # 39 samples + a remainder of 1
+    assert concordlab.metadata(shuffled)["surrogate"]["remainder_samples"] == {"eda": 1}
+    assert np.array_equal(np.sort(values(shuffled)[1]), np.sort(values(session)[1]))
+
+
+# --------------------------------------------------------------------------- circular_shift
+
+
+def find_roll(original, rolled):
+    ks = [k for k in range(original.size) if np.array_equal(np.roll(original, k), rolled)]
+    assert len(ks) == 1
+    return ks[0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_circular_shift_is_a_roll_by_at_least_min_shift(seed):
+    session = random_session(2400, rate=4.0, seed=seed)  # 600 s
+    shifted = circular_shift(session, seed=seed)
+    k = find_roll(values(session)[1], values(shifted)[1])
+    assert 60.0 <= k / 4.0 <= 600.0 - 60.0  # default: 10 % of 600 s
+    np.testing.assert_array_equal(values(shifted)[0], values(session)[0])
+    meta = concordlab.metadata(shifted)["surrogate"]
+    assert meta["shift_samples"] == {"eda": k}
+    assert meta["shift"] == k / 4.0
+    assert meta["min_shift"] == 60.0
+    assert meta["person"] == "therapist"
+
+
+def test_circular_shift_min_shift_rules():
+    session = random_session(480, rate=4.0)  # 120 s: default min_shift 30 s
+    assert concordlab.metadata(circular_shift(session, seed=0))["surrogate"]["min_shift"] == 30
+    shifts = [
+        concordlab.metadata(circular_shift(session, seed=s, min_shift=50))["surrogate"]["shift"]
+        for s in range(200)
+    ]
+    assert min(shifts) >= 50 and max(shifts) <= 70
+    half = circular_shift(session, seed=1, min_shift=60)  # one admissible shift: 60 s
+    assert concordlab.metadata(half)["surrogate"]["shift"] == 60.0
+    with pytest.raises(ValidationError, match="at most 60 s"):
+        circular_shift(session, min_shift=60.1)
+    with pytest.raises(ValidationError, match="min_shift"):
+        circular_shift(session, min_shift=-1)
+    with pytest.raises(ValidationError, match="at most 10 s"):
+        circular_shift(random_session(80, rate=4.0))  # 20 s: the default 30 s is too long
+
+
+def test_circular_shift_is_reproducible_and_moves_nan():
+    data = np.random.default_rng(0).normal(size=(2, 800))
+    data[1, 100:110] = np.nan
+    session = concordlab.from_arrays({"eda": data}, 4.0)
+    a, b = circular_shift(session, seed=3), circular_shift(session, seed=3)
+    np.testing.assert_array_equal(values(a), values(b))
+    assert not np.array_equal(values(a), values(circular_shift(session, seed=4)), equal_nan=True)
+    k = concordlab.metadata(a)["surrogate"]["shift_samples"]["eda"]
+    np.testing.assert_array_equal(values(a)[1], np.roll(data[1], k))
+    expected = (np.arange(100, 110) + k) % 800
+    assert np.flatnonzero(np.isnan(values(a)[1])).tolist() == sorted(expected.tolist())
+
+
+def test_circular_shift_same_seconds_for_every_channel():
+    session = concordlab.simulate_dyad(120, turns=False, seed=4)  # eda 32 Hz, hr 4 Hz
+    shifted = circular_shift(session, seed=2, person="patient")
+    meta = concordlab.metadata(shifted)["surrogate"]
+    assert meta["shift_samples"]["eda"] == round(meta["shift"] * 32)
+    assert meta["shift_samples"]["hr"] == round(meta["shift"] * 4)
+    for name in ("eda", "hr"):
+        k = meta["shift_samples"][name]
+        np.testing.assert_array_equal(
+            values(shifted, name)[0], np.roll(values(session, name)[0], k)
+        )
+        np.testing.assert_array_equal(values(shifted, name)[1], values(session, name)[1])
+
+
+# --------------------------------------------------------------------------- surrogate_test
+
+
+def first_of_second(session):
+    """Hand-made statistic: the second person's first sample."""
+    return float(values(session)[1, 0])
+
+
+@pytest.fixture(scope="module")
+def ramp():
+    """The second person holds 0, 1, ..., 399 rotated so that its first sample is 200."""
+    data = np.stack([np.zeros(400), np.roll(np.arange(400.0), -200)])
+    return concordlab.from_arrays({"eda": data}, sampling_rate=4.0)
+
+
+def test_surrogate_test_null_values_and_p_value_formula(ramp):
+    result = surrogate_test(ramp, first_of_second, n=99, seed=8, min_shift=5)
+    # An independent prediction: draw d rotates by the shift of circular_shift(seed=child d).
+    children = np.random.SeedSequence(8).spawn(99)
+    predicted = [
+        first_of_second(circular_shift(ramp, seed=np.random.default_rng(c), min_shift=5))
+        for c in children
+    ]
+    np.testing.assert_array_equal(result["null"].values, predicted)
+    np.testing.assert_array_equal(result["null"].values, (200 - result["shift"].values * 4) % 400)
+    assert float(result["observed"]) == 200.0
+    k_greater = sum(value >= 200 for value in predicted)
+    k_less = sum(value <= 200 for value in predicted)
+    assert 0 < k_greater < 99
+    assert float(result["p_value"]) == pytest.approx((k_greater + 1) / 100)
+    less = surrogate_test(ramp, first_of_second, n=99, seed=8, alternative="less", min_shift=5)
+    assert float(less["p_value"]) == pytest.approx((k_less + 1) / 100)
+    both = surrogate_test(ramp, first_of_second, n=99, seed=8, alternative="two-sided", min_shift=5)
+    expected = min(1.0, 2 * min(k_greater + 1, k_less + 1) / 100)
+    assert float(both["p_value"]) == pytest.approx(expected)
+    null = np.asarray(predicted)
+    z = (200 - null.mean()) / null.std(ddof=1)
+    assert float(result["effect_size"]) == pytest.approx(z)
+    assert int(result["n_valid"]) == 99
+    assert result.attrs["min_shift"] == 5.0
+    assert result.attrs["statistic"] == "first_of_second"
+
+
+def test_surrogate_test_ties_count_as_extreme(ramp):
+    constant = surrogate_test(ramp, lambda s: 0.1 + 0.2, n=9, seed=0)
+    assert float(constant["p_value"]) == 1.0
+    less = surrogate_test(ramp, lambda s: 0.1 + 0.2, n=9, seed=0, alternative="less")
+    assert float(less["p_value"]) == 1.0
+    assert math.isnan(float(constant["effect_size"]))  # sd 0, difference 0
+
+
+def test_surrogate_test_is_reproducible(ramp):
+    a = surrogate_test(ramp, first_of_second, n=30, seed=1)
+    b = surrogate_test(ramp, first_of_second, n=30, seed=1)
+    c = surrogate_test(ramp, first_of_second, n=30, seed=2)
+    np.testing.assert_array_equal(a["null"], b["null"])
+    assert a.identical(b)
+    assert not np.array_equal(a["null"], c["null"])
+    fresh = surrogate_test(ramp, first_of_second, n=3)
+    assert isinstance(fresh.attrs["seed"], int)
+    again = surrogate_test(ramp, first_of_second, n=3, seed=fresh.attrs["seed"])
+    np.testing.assert_array_equal(fresh["null"], again["null"])
+
+
+def test_surrogate_test_segment_shuffle(ramp):
+    result = surrogate_test(
+        ramp, first_of_second, method="segment_shuffle", n=50, seed=3, segment_length=10
+    )
+    # The first sample of a shuffled series is the first sample of some 10 s piece.
+    starts = {float(values(ramp)[1, k]) for k in range(0, 400, 40)}
+    assert set(result["null"].values.tolist()) <= starts
+    assert result.attrs["segment_length"] == 10.0 and result.attrs["n_pieces"] == 10
+    assert "shift" not in result.coords
+    shuffled = segment_shuffle(
+        ramp, 10, seed=np.random.default_rng(np.random.SeedSequence(3).spawn(50)[7])
+    )
+    assert float(result["null"][7]) == first_of_second(shuffled)
+
+
+def test_surrogate_test_non_finite_statistics(ramp):
+    def sometimes_nan(session):
+        value = first_of_second(session)
+        return math.nan if value > 300 else value
+
+    with pytest.warns(RuntimeWarning, match="are NaN and were left out"):
+        result = surrogate_test(ramp, sometimes_nan, n=49, seed=0, min_shift=1)
+    null = result["null"].values
+    valid = null[~np.isnan(null)]
+    assert int(result["n_valid"]) == valid.size < 49
+    assert float(result["p_value"]) == pytest.approx(((valid >= 200).sum() + 1) / (valid.size + 1))
+    assert float(result["null_mean"]) == pytest.approx(valid.mean())
+
+    with pytest.warns(RuntimeWarning) as caught:
+        undefined = surrogate_test(ramp, lambda s: math.nan, n=5, seed=0)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "real data is NaN" in messages and "5 of 5 surrogate statistics are NaN" in messages
+    assert math.isnan(float(undefined["p_value"])) and math.isnan(float(undefined["effect_size"]))
+
+    def infinite_when_real(session):
+        return math.inf if "surrogate" not in concordlab.metadata(session) else 1.0
+
+    extreme = surrogate_test(ramp, infinite_when_real, n=19, seed=0)
+    assert float(extreme["p_value"]) == pytest.approx(1 / 20)
+    assert float(extreme["effect_size"]) == math.inf
+
+    def infinite_surrogates(session):
+        value = first_of_second(session)
+        return math.inf if value > 300 else value
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mixed = surrogate_test(ramp, infinite_surrogates, n=49, seed=0, min_shift=1)
+    null = mixed["null"].values
+    assert np.isinf(null).any() and int(mixed["n_valid"]) == 49
+    assert float(mixed["p_value"]) == pytest.approx(((null >= 200).sum() + 1) / 50)
+    finite = null[np.isfinite(null)]
+    expected = (200 - finite.mean()) / finite.std(ddof=1)
+    assert float(mixed["effect_size"]) == pytest.approx(expected)
+
+
+def test_surrogate_test_pseudo_dyads(cohort):
+    def dyad_distance(session):
+        """0 for a real dyad; |i - j| for a pseudo-dyad of dyads i and j."""
+        meta = concordlab.metadata(session)
+        if "surrogate" not in meta:
+            return 0.0
+        i, j = (int(p["session"].split("-")[1]) for p in meta["surrogate"]["sources"])
+        return float(abs(i - j))
+
+    result = surrogate_test(cohort, dyad_distance, method="pseudo_dyads", n=30, seed=4)
+    assert result["session"].values.tolist() == list(cohort)
+    assert result["session_statistic"].values.tolist() == [0.0] * 10
+    assert float(result["observed"]) == 0.0
+    # Each draw pairs every person once with someone from another dyad: mean |i - j| >= 1.
+    assert (result["null"].values >= 1).all()
+    assert float(result["p_value"]) == 1.0
+    less = surrogate_test(
+        cohort, dyad_distance, method="pseudo_dyads", n=30, seed=4, alternative="less"
+    )
+    assert float(less["p_value"]) == pytest.approx(1 / 31)
+    np.testing.assert_array_equal(less["null"], result["null"])
+    assert result.attrs["n_sessions"] == 10 and result.attrs["keep_roles"] == 1
+    assert result.attrs["channels"] == "eda"
+
+
+@pytest.mark.parametrize("keep_roles", [True, False])
+def test_random_pairings_use_every_person_once_and_no_real_pair(cohort, keep_roles):
+    pool = surrogates._Pool.prepare(cohort, None, keep_roles)
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(200):
+        pairing = pool.random_pairing(rng)
+        assert len(pairing) == 10
+        people = [(i, p) for i, p, _, _ in pairing] + [(j, q) for _, _, j, q in pairing]
+        assert len(set(people)) == 20  # each person exactly once
+        assert all(i < j or keep_roles for i, _, j, _ in pairing)
+        assert all(i != j for i, _, j, _ in pairing)
+        if keep_roles:
+            assert all((p, q) == (0, 1) for _, p, _, q in pairing)
+        assert set(pairing) <= set(pool.pairs())
+        seen.add(tuple(sorted(pairing)))
+    assert len(seen) == 200  # 10 dyads: millions of pairings, repeats are unlikely
+
+
+def test_surrogate_test_pseudo_dyads_mean_of_finite_values(cohort):
+    sessions = {k: cohort[k] for k in list(cohort)[:3]}
+
+    def statistic(session):
+        meta = concordlab.metadata(session)
+        if "surrogate" not in meta:
+            return {"dyad-01": 1.0, "dyad-02": math.inf, "dyad-03": 3.0}[
+                session.attrs["session_id"]
+            ]
+        return 0.0
+
+    result = surrogate_test(sessions, statistic, method="pseudo_dyads", n=5, seed=0)
+    assert float(result["observed"]) == 2.0  # mean of the finite per-dyad values
+    assert result.attrs["n_nonfinite_observed"] == 1
+    assert result["null"].values.tolist() == [0.0] * 5
+
+
+def test_surrogate_test_progress(ramp, capsys, monkeypatch):
+    surrogate_test(ramp, first_of_second, n=5, seed=0, progress=False)
+    assert capsys.readouterr().err == ""
+    surrogate_test(ramp, first_of_second, n=5, seed=0)  # fast: no bar by default
+    assert capsys.readouterr().err == ""
+    surrogate_test(ramp, first_of_second, n=5, seed=0, progress=True)
+    assert "surrogates (circular_shift)" in capsys.readouterr().err
+    monkeypatch.setattr(surrogates, "_PROGRESS_AFTER", 0.0)  # as if each draw were slow
+    surrogate_test(ramp, first_of_second, n=5, seed=0)
+    assert "5/5" in capsys.readouterr().err
+
+
+def test_surrogate_test_result_is_labelled(ramp):
+    result = surrogate_test(ramp, first_of_second, n=9, seed=0, channel="eda")
+    assert set(result.data_vars) == {
+        "observed",
+        "null",
+        "p_value",
+        "effect_size",
+        "null_mean",
+        "null_sd",
+        "n_valid",
+    }
+    assert result["null"].dims == ("draw",)
+    assert result["shift"].attrs["units"] == "s"
+    assert result.attrs["method"] == "circular_shift" and result.attrs["n"] == 9
+    assert result.attrs["alternative"] == "greater" and result.attrs["channels"] == "eda"
+    assert "sd(null)" in result["effect_size"].attrs["long_name"]
+    assert result.attrs["person"] == "therapist" and result.attrs["session_id"] == "session"
+
+
+def test_surrogate_test_errors(cohort, ramp):
+    stat = first_of_second
+    with pytest.raises(ValidationError, match="method must be one of"):
+        surrogate_test(ramp, stat, method="phase_randomise")
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValidationError, match="n must be a whole number"):
+            surrogate_test(ramp, stat, n=bad)
+    with pytest.raises(ValidationError, match="alternative"):
+        surrogate_test(ramp, stat, alternative="bigger")
+    with pytest.raises(ValidationError, match=r"takes no parameter\(s\) \['segment_length'\]"):
+        surrogate_test(ramp, stat, segment_length=10)
+    with pytest.raises(ValidationError, match="needs segment_length"):
+        surrogate_test(ramp, stat, method="segment_shuffle")
+    with pytest.raises(ValidationError, match="not shorter than the 'eda' signal"):
+        surrogate_test(ramp, stat, method="segment_shuffle", segment_length=200)
+    with pytest.raises(ValidationError, match="method='pseudo_dyads'"):
+        surrogate_test(cohort, stat)
+    with pytest.raises(ValidationError, match="single session"):
+        surrogate_test(ramp, stat, method="pseudo_dyads")
+    with pytest.raises(ValidationError, match="at least 2 sessions"):
+        surrogate_test({"a": ramp}, stat, method="pseudo_dyads")
+    with pytest.raises(ValidationError, match="statistic must be a function"):
+        surrogate_test(ramp, 3.0)
+    with pytest.raises(ValidationError, match="statistic must return one number"):
+        surrogate_test(ramp, lambda s: "high", n=3)
+    with pytest.raises(ValidationError, match="progress"):
+        surrogate_test(ramp, stat, progress="yes")
+    with pytest.raises(ValidationError, match="seed"):
+        surrogate_test(ramp, stat, seed=1.5)
+    with pytest.raises(ValidationError, match="min_shift"):
+        surrogate_test(ramp, stat, min_shift=60)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def mean_concordance(session):
+    """The calibrated statistic: mean Marci slope concordance over the session's windows."""
+    return float(concordlab.concordance(session, method="slope").mean())
+
+
+def rejection_rate(coupling, simulations, first_seed, n=99, **simulate):
+    rejected = 0
+    for i in range(simulations):
+        session = concordlab.simulate_dyad(
+            coupling=coupling, turns=False, channels="eda", seed=first_seed + i, **simulate
+        )
+        result = surrogate_test(session, mean_concordance, n=n, seed=i, progress=False)
+        rejected += float(result["p_value"]) <= 0.05
+    return rejected / simulations
+
+
+def test_calibration_fast():
+    """A small, quick version of the slow calibration below (8 Hz, 25 + 20 dyads, 39 draws).
+
+    Measured: 1 of 25 uncoupled and 18 of 20 coupled dyads rejected.
+    """
+    quick = {"duration": 600, "sampling_rate": 8}
+    # Uncoupled: P(>= 6 of 25 rejected | true rate 5 %) < 0.2 %.
+    assert rejection_rate(0.0, 25, 500, n=39, **quick) <= 5 / 25
+    # Coupled: P(<= 14 of 20 rejected | true rate 90 %) ~ 1 %.
+    assert rejection_rate(0.5, 20, 700, n=39, **quick) >= 15 / 20
+
+
+@pytest.mark.slow
+def test_calibration_uncoupled_dyads_are_rejected_at_the_nominal_rate():
+    """200 uncoupled 10-min dyads: about 5 % rejected at alpha = 0.05.
+
+    The rate's standard error is ~1.5 %, so [1.5 %, 9 %] holds a true 5 % with
+    probability > 99 %.
+    """
+    rate = rejection_rate(0.0, 200, 1000, duration=600)
+    assert 0.015 <= rate <= 0.09, rate
+
+
+@pytest.mark.slow
+def test_calibration_coupled_dyads_are_detected():
+    """200 dyads with coupling 0.5 over 10 min: rejected in at least 80 %."""
+    rate = rejection_rate(0.5, 200, 2000, duration=600)
+    assert rate >= 0.8, rate
