@@ -11,7 +11,6 @@ import xarray as xr
 
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
-from concordlab.session import validate_session
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,8 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     ('eda', 32.0, ('patient', 'therapist'))
     """
     if isinstance(data, xr.DataTree):
-        validate_session(data)
+        # Sessions are validated where they are made (readers, constructors); here only
+        # what this function relies on is checked, so sliders stay fast.
         names = session_channels(data)
         if channel is None:
             if len(names) == 1:
@@ -54,7 +54,13 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
                 )
         if channel not in names:
             raise ValidationError(f"Unknown channel '{channel}'; the session has {names}.")
-        array = data[channel].dataset[channel]
+        node = data[channel].dataset
+        if channel not in node.data_vars:
+            raise ValidationError(
+                f"Node '{channel}' holds no variable '{channel}': this is not a concordlab "
+                "session; build one with concordlab.from_arrays or a reader."
+            )
+        array = node[channel]
     elif isinstance(data, xr.DataArray):
         array = data
         channel = str(data.name or channel or "signal")

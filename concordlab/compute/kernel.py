@@ -29,8 +29,10 @@ the centred signal. The sums are therefore sums of ``x - ref_x`` and
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import fft
@@ -297,14 +299,17 @@ def _per_window(
     shape = (starts.size, lags.size)
     out = {name: np.empty(shape) for name in ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")}
     out["sx"], out["sy"] = np.empty(shape), np.empty(shape)
-    by_block = complete if regular and block >= 8 else np.zeros(starts.size, dtype=bool)
-    for rows, compute in (
-        (by_block, lambda st: _per_block(x, y, window, block, lags, st, max_lag)),
-        (~by_block, lambda st: _window_by_window(x, y, window, lags, st, max_lag)),
-    ):
-        if rows.any():
-            for name, values in compute(starts[rows]).items():
-                out[name][rows] = values
+    by_window = np.ones(starts.size, dtype=bool)
+    if regular and block >= 8 and inside.all() and complete.any():
+        # Blocks need every window of the regular grid; gappy ones are redone below.
+        filled_x, filled_y = np.nan_to_num(x), np.nan_to_num(y)
+        out.update(_per_block(filled_x, filled_y, window, block, lags, starts, max_lag))
+        by_window = ~complete
+    if by_window.any():
+        for name, values in _window_by_window(
+            x, y, window, lags, starts[by_window], max_lag
+        ).items():
+            out[name][by_window] = values
     return WindowedMoments(
         count=out["count"],
         sum_x=out["x"],
@@ -336,37 +341,61 @@ def _per_block(
     per_window = window // block
     first_block = starts // block
     n_blocks = int(first_block[-1]) + per_window
-    forward = _block_sums(x, y, block, n_blocks, max_lag)  # x fixed, y moves: lags >= 0
-    backward = _block_sums(y, x, block, n_blocks, max_lag)  # y fixed, x moves: lags < 0
+    # Direction 0: x fixed, y moves (lags >= 0); direction 1: y fixed, x moves (lags < 0).
+    forward, backward = _block_sums(np.stack([x, y]), np.stack([y, x]), block, n_blocks, max_lag)
     columns = np.abs(lags)
     positive = lags >= 0
 
+    stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
+    n_windows = starts.size
+
+    def blocks_at(values: np.ndarray, offset: int) -> np.ndarray:
+        # the block at `offset` within each window: a strided view, no copy
+        begin = int(first_block[0]) + offset
+        return values[begin : begin + stride * (n_windows - 1) + 1 : stride]
+
     def window_sums(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        r, q = parts["r"], parts["q"]
-        totals = dict.fromkeys(("f", "ff", "m", "mm", "fm"), 0.0)
+        r0, q0 = blocks_at(parts["r"], 0), blocks_at(parts["q"], 0)
+        f = ff = m = mm = fm = 0.0
         for offset in range(per_window):
-            j = first_block + offset
-            alpha = (r[j] - r[first_block])[:, None]
-            beta = (q[j] - q[first_block])[:, None]
-            a, aa = parts["f"][j][:, None], parts["ff"][j][:, None]
-            e, ee, d = parts["m"][j], parts["mm"][j], parts["fm"][j]
-            totals["f"] = totals["f"] + a + block * alpha
-            totals["ff"] = totals["ff"] + aa + 2 * alpha * a + block * alpha**2
-            totals["m"] = totals["m"] + e + block * beta
-            totals["mm"] = totals["mm"] + ee + 2 * beta * e + block * beta**2
-            totals["fm"] = totals["fm"] + d + beta * a + alpha * e + block * alpha * beta
-        totals["r"] = r[first_block][:, None]
-        totals["q"] = q[first_block][:, None]
-        totals["sf"] = np.full((starts.size, 1), parts["scale_f"])
-        totals["sm"] = np.full((starts.size, 1), parts["scale_m"])
-        return totals
+            alpha = (blocks_at(parts["r"], offset) - r0)[:, None]
+            beta = (blocks_at(parts["q"], offset) - q0)[:, None]
+            a = blocks_at(parts["f"], offset)[:, None]
+            e = blocks_at(parts["m"], offset)
+            f = f + (a + block * alpha)
+            ff = ff + (blocks_at(parts["ff"], offset)[:, None] + 2 * alpha * a + block * alpha**2)
+            m = m + e + block * beta
+            mm = mm + blocks_at(parts["mm"], offset) + 2 * beta * e + block * beta**2
+            fm = fm + blocks_at(parts["fm"], offset) + alpha * e + (beta * a + block * alpha * beta)
+        return {
+            "f": f,
+            "ff": ff,
+            "m": m,
+            "mm": mm,
+            "fm": fm,
+            "r": r0[:, None],
+            "q": q0[:, None],
+            "sf": np.full((n_windows, 1), parts["scale_f"]),
+            "sm": np.full((n_windows, 1), parts["scale_m"]),
+        }
 
     fw, bw = window_sums(forward), window_sums(backward)
 
+    backward_columns = np.flatnonzero(~positive)
+    forward_columns = np.flatnonzero(positive)
+
     def pick(forward_name: str, backward_name: str) -> np.ndarray:
-        f = np.broadcast_to(fw[forward_name], (starts.size, max_lag + 1))
-        b = np.broadcast_to(bw[backward_name], (starts.size, max_lag + 1))
-        return np.where(positive, f[:, columns], b[:, columns])
+        f, b = fw[forward_name], bw[backward_name]
+        if f.shape[1] == 1 and b.shape[1] == 1:  # per window, the same for every lag
+            return np.where(positive, f, b)
+        out = np.empty((starts.size, lags.size))
+        out[:, forward_columns] = np.broadcast_to(f, (starts.size, max_lag + 1))[
+            :, columns[forward_columns]
+        ]
+        out[:, backward_columns] = np.broadcast_to(b, (starts.size, max_lag + 1))[
+            :, columns[backward_columns]
+        ]
+        return out
 
     return {
         "count": np.full((starts.size, lags.size), float(window)),
@@ -384,35 +413,53 @@ def _per_block(
 
 def _block_sums(
     fixed: np.ndarray, moving: np.ndarray, block: int, n_blocks: int, max_lag: int
-) -> dict[str, np.ndarray]:
-    """Per block j: sums of ``fixed`` over the block and, for k = 0..max_lag, of ``moving``
-    over the block shifted by k and of their products, each series about its own mean over
-    the block (``r``) or the block's lagged span (``q``)."""
+) -> list[dict[str, Any]]:
+    """Per direction d and block j: sums of ``fixed[d]`` over the block and, for shifts
+    k = 0..max_lag, of ``moving[d]`` over the block shifted by k and of their products;
+    each series about its own mean over the block (``r``) or the block's lagged span
+    (``q``). Both directions go through each FFT together."""
     span = block + max_lag
-    f = fixed[: n_blocks * block].reshape(n_blocks, block)
-    m = np.lib.stride_tricks.sliding_window_view(moving, span)[::block][:n_blocks]
-    r = f.mean(axis=1)
-    q = m.mean(axis=1)
-    f = f - r[:, None]
-    m = m - q[:, None]
+    f = fixed[:, : n_blocks * block].reshape(2, n_blocks, block)
+    m = np.lib.stride_tricks.sliding_window_view(moving, span, axis=1)[:, ::block][:, :n_blocks]
+    r = f.mean(axis=2)
+    q = m.mean(axis=2)
+    f = f - r[..., None]
+    m = m - q[..., None]
     n_fft = fft.next_fast_len(span, real=True)
-    box = np.conj(fft.rfft(np.ones(block), n=n_fft))
-    m_spectrum = fft.rfft(m, n=n_fft, axis=1)
+    m_spectrum = fft.rfft(m, n=n_fft, axis=2)
+    spectra = np.stack(
+        [
+            _box_spectrum(block, n_fft) * fft.rfft(m * m, n=n_fft, axis=2),
+            np.conj(fft.rfft(f, n=n_fft, axis=2)) * m_spectrum,
+        ]
+    )
+    moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1]
+    # First moments of the moving span: short running sums of small, centred values.
+    running = np.zeros((2, n_blocks, span + 1))
+    np.cumsum(m, axis=2, out=running[..., 1:])
+    moving1 = running[..., block : block + max_lag + 1] - running[..., : max_lag + 1]
+    return [
+        {
+            "r": r[d],
+            "q": q[d],
+            "f": f[d].sum(axis=1),
+            "ff": (f[d] * f[d]).sum(axis=1),
+            "m": moving1[d],
+            "mm": moving2[d],
+            "fm": cross[d],
+            "scale_f": float(np.mean(f[d] * f[d])),
+            "scale_m": float(np.mean(m[d] * m[d])),
+        }
+        for d in range(2)
+    ]
 
-    def back(spectrum: np.ndarray) -> np.ndarray:
-        return fft.irfft(spectrum, n=n_fft, axis=1)[:, : max_lag + 1]
 
-    return {
-        "r": r,
-        "q": q,
-        "f": f.sum(axis=1),
-        "ff": (f * f).sum(axis=1),
-        "m": back(box * m_spectrum),
-        "mm": back(box * fft.rfft(m * m, n=n_fft, axis=1)),
-        "fm": back(np.conj(fft.rfft(f, n=n_fft, axis=1)) * m_spectrum),
-        "scale_f": float(np.mean(f * f)),
-        "scale_m": float(np.mean(m * m)),
-    }
+@functools.lru_cache(maxsize=32)
+def _box_spectrum(width: int, n_fft: int) -> np.ndarray:
+    """Conjugate spectrum of ``width`` ones: correlating with it sums ``width`` samples."""
+    spectrum = np.conj(fft.rfft(np.ones(width), n=n_fft))
+    spectrum.setflags(write=False)
+    return spectrum
 
 
 def _window_by_window(
