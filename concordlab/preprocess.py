@@ -41,6 +41,7 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage, signal
 
+from concordlab._checks import check_number, check_positive
 from concordlab.errors import ValidationError
 from concordlab.segments import segments, set_segments
 from concordlab.session import channels as list_channels
@@ -76,22 +77,6 @@ _REPORT_COLUMNS = ("channel", "person", "start", "end", "reason", "n_samples")
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _number(value: Any, name: str, hint: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValidationError(f"{name} must be a number; {hint}. Got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValidationError(f"{name} must be finite; {hint}. Got {value!r}.")
-    return value
-
-
-def _positive(value: Any, name: str, hint: str) -> float:
-    value = _number(value, name, hint)
-    if value <= 0:
-        raise ValidationError(f"{name} must be positive; {hint}. Got {value!r}.")
-    return value
 
 
 def _positive_int(value: Any, name: str, hint: str) -> int:
@@ -354,7 +339,7 @@ def downsample(
         factor = _positive_int(factor, "factor", "give the number of samples per block, e.g. 8")
         plan = {name: (factor, _rate(session, name) / factor) for name in names}
     else:
-        target = _positive(rate, "rate", "give the target rate in Hz, e.g. 4")
+        target = check_positive(rate, "rate", "give the target rate in Hz, e.g. 4")
         for name in names:
             old = _rate(session, name)
             ratio = old / target
@@ -461,7 +446,7 @@ def lowpass(
     'lowpass(cutoff=1.0, order=4)'
     """
     names = _select(session, channels)
-    cutoff = _positive(cutoff, "cutoff", "give a frequency in Hz, e.g. 1.0")
+    cutoff = check_positive(cutoff, "cutoff", "give a frequency in Hz, e.g. 1.0")
     order = _positive_int(order, "order", "give the filter order, e.g. 4")
     for name in names:
         nyquist = _rate(session, name) / 2
@@ -522,7 +507,7 @@ def smooth(session: xr.DataTree, window: float, *, channels: Channels = None) ->
     [[1.5, 2.0, 3.0, 4.0, 4.5], [nan, nan, 3.5, 4.0, 4.5]]
     """
     names = _select(session, channels)
-    window = _positive(window, "window", "give the window width in seconds, e.g. 2.0")
+    window = check_positive(window, "window", "give the window width in seconds, e.g. 2.0")
     sizes = {
         name: _odd_window(window, _rate(session, name), name, session[name].sizes["time"])
         for name in names
@@ -719,7 +704,7 @@ def eda_components(
     rate = _rate(session, name)
     values = _values(session, name)
     if method == "lowpass":
-        cutoff = _positive(cutoff, "cutoff", "give the tonic cutoff in Hz, e.g. 0.05")
+        cutoff = check_positive(cutoff, "cutoff", "give the tonic cutoff in Hz, e.g. 0.05")
         if cutoff >= rate / 2:
             raise ValidationError(
                 f"cutoff={cutoff:g} Hz is not below the Nyquist frequency of channel '{name}' "
@@ -728,7 +713,7 @@ def eda_components(
         tonic = _filter_runs(values, signal.butter(2, cutoff, fs=rate, output="sos"))
         step = _step("eda_components", method=method, cutoff=cutoff)
     elif method == "median":
-        window = _positive(window, "window", "give the median window in seconds, e.g. 4.0")
+        window = check_positive(window, "window", "give the median window in seconds, e.g. 4.0")
         size = _odd_window(window, rate, name, values.shape[1])
         tonic = _moving_median(values, size)
         step = _step("eda_components", method=method, window=window)
@@ -773,8 +758,8 @@ def _check_range(value: Any, name: str) -> Range | None:
     low, high = (
         None if v is None or (isinstance(v, float) and math.isinf(v)) else v for v in value
     )
-    low = None if low is None else _number(low, f"valid_range low for '{name}'", hint)
-    high = None if high is None else _number(high, f"valid_range high for '{name}'", hint)
+    low = None if low is None else check_number(low, f"valid_range low for '{name}'", hint)
+    high = None if high is None else check_number(high, f"valid_range high for '{name}'", hint)
     if low is not None and high is not None and not low < high:
         raise ValidationError(f"valid_range for '{name}' must have low < high; {hint}.")
     return (low, high)
@@ -885,7 +870,7 @@ def mask_artefacts(
     1   7.25  8.5  artefact  therapist
     """
     names = _select(session, channels)
-    pad = _number(pad, "pad", "give seconds around each artefact, e.g. 5.0 (or 0)")
+    pad = check_number(pad, "pad", "give seconds around each artefact, e.g. 5.0 (or 0)")
     if pad < 0:
         raise ValidationError(f"pad must be 0 or more seconds, got {pad!r}.")
     labels = persons(session)
@@ -895,7 +880,7 @@ def mask_artefacts(
         limits = _check_range(_rule(valid_range, name, EDA_VALID_RANGE if eda else None), name)
         jump = _rule(max_jump, name, EDA_MAX_JUMP if eda else None)
         if jump is not None:
-            jump = _positive(jump, f"max_jump for '{name}'", "give units per second, e.g. 10")
+            jump = check_positive(jump, f"max_jump for '{name}'", "give units per second, e.g. 10")
         if limits is not None or jump is not None:
             plans[name] = (limits, jump)
     if not plans:

@@ -55,6 +55,7 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage, signal
 
+from concordlab._checks import check_number, check_positive, check_seed, check_unit_interval
 from concordlab.errors import ValidationError
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
@@ -90,41 +91,6 @@ _STREAMS = ("arousal", "turns", "eda", "hr")
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _number(value: Any, name: str, hint: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValidationError(f"{name} must be a number; {hint}. Got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValidationError(f"{name} must be finite; {hint}. Got {value!r}.")
-    return value
-
-
-def _unit_interval(value: Any, name: str) -> float:
-    hint = "give a value between 0 and 1"
-    value = _number(value, name, hint)
-    if not 0.0 <= value <= 1.0:
-        raise ValidationError(f"{name} must lie in [0, 1]; {hint}. Got {value!r}.")
-    return value
-
-
-def _positive(value: Any, name: str, hint: str) -> float:
-    value = _number(value, name, hint)
-    if value <= 0:
-        raise ValidationError(f"{name} must be positive; {hint}. Got {value!r}.")
-    return value
-
-
-def _check_seed(seed: Any) -> int:
-    if seed is None:
-        # Draw a fresh seed and store it, so the session can be regenerated exactly.
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValidationError(
-            f"seed must be None or a non-negative integer such as 42, got {seed!r}."
-        )
-    return int(seed)
 
 
 def _check_channels(requested: Any) -> tuple[str, ...]:
@@ -195,9 +161,9 @@ def bateman_kernel(
     >>> round(float(k.max()), 3), float(k.argmax() / 32.0)  # peak about 1.2 s after onset
     (1.0, 1.1875)
     """
-    sampling_rate = _positive(sampling_rate, "sampling_rate", "give a rate in Hz, e.g. 32")
-    tau_rise = _positive(tau_rise, "tau_rise", "give the onset time constant in s, e.g. 0.75")
-    tau_decay = _positive(tau_decay, "tau_decay", "give the decay time constant in s, e.g. 2")
+    sampling_rate = check_positive(sampling_rate, "sampling_rate", "give a rate in Hz, e.g. 32")
+    tau_rise = check_positive(tau_rise, "tau_rise", "give the onset time constant in s, e.g. 0.75")
+    tau_decay = check_positive(tau_decay, "tau_decay", "give the decay time constant in s, e.g. 2")
     if not tau_rise < tau_decay:
         raise ValidationError(
             f"tau_rise ({tau_rise:g} s) must be shorter than tau_decay ({tau_decay:g} s)."
@@ -343,23 +309,25 @@ def simulate_dyad(
     >>> float(s["truth"]["coupling"].max())  # while the patient talks
     0.8
     """
-    duration = _positive(duration, "duration", "give the session length in seconds, e.g. 600")
-    coupling = _unit_interval(coupling, "coupling")
-    talk_coupling = _unit_interval(talk_coupling, "talk_coupling")
-    lag = _number(lag, "lag", "give the delay in seconds, e.g. 2.0")
-    fs = _positive(sampling_rate, "sampling_rate", "give the EDA rate in Hz, e.g. 32")
+    duration = check_positive(duration, "duration", "give the session length in seconds, e.g. 600")
+    coupling = check_unit_interval(coupling, "coupling")
+    talk_coupling = check_unit_interval(talk_coupling, "talk_coupling")
+    lag = check_number(lag, "lag", "give the delay in seconds, e.g. 2.0")
+    fs = check_positive(sampling_rate, "sampling_rate", "give the EDA rate in Hz, e.g. 32")
     if fs < 1.0:
         raise ValidationError(
             f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
             f"(4-32 Hz is typical), got {fs!r}."
         )
-    hr_rate = _positive(hr_rate, "hr_rate", "give the heart-rate rate in Hz, e.g. 4")
-    mean_turn = _positive(mean_turn, "mean_turn", "give the mean turn length in seconds, e.g. 20")
+    hr_rate = check_positive(hr_rate, "hr_rate", "give the heart-rate rate in Hz, e.g. 4")
+    mean_turn = check_positive(
+        mean_turn, "mean_turn", "give the mean turn length in seconds, e.g. 20"
+    )
     if not isinstance(turns, bool | np.bool_):
         raise ValidationError(f"turns must be True or False, got {turns!r}.")
     wanted = _check_channels(channels)
     persons = _check_persons(persons)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if session_id is None:
         session_id = f"sim-{seed}"
     if not isinstance(session_id, str) or not session_id:
@@ -716,8 +684,8 @@ def simulate_cohort(
     n = int(n)
     low, high = _range(coupling_range, "coupling_range")
     for name, value in (("low", low), ("high", high)):
-        _unit_interval(value, f"coupling_range {name} end")
-    rho = _number(rating_correlation, "rating_correlation", "give a value between -1 and 1")
+        check_unit_interval(value, f"coupling_range {name} end")
+    rho = check_number(rating_correlation, "rating_correlation", "give a value between -1 and 1")
     if not -1.0 <= rho <= 1.0:
         raise ValidationError(
             f"rating_correlation must lie in [-1, 1], e.g. 0.5; got {rating_correlation!r}."
@@ -738,7 +706,7 @@ def simulate_cohort(
     lags = None
     if lag_range is not None:
         lag_low, lag_high = _range(lag_range, "lag_range")
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
 
     root = np.random.SeedSequence(seed)
     children = root.spawn(n)
@@ -801,8 +769,8 @@ def _range(value: Any, name: str) -> tuple[float, float]:
         low, high = value
     except (TypeError, ValueError):
         raise ValidationError(f"{name} must be a pair (low, high), got {value!r}.") from None
-    low = _number(low, f"{name} low end", "give a pair of numbers (low, high)")
-    high = _number(high, f"{name} high end", "give a pair of numbers (low, high)")
+    low = check_number(low, f"{name} low end", "give a pair of numbers (low, high)")
+    high = check_number(high, f"{name} high end", "give a pair of numbers (low, high)")
     if low > high:
         raise ValidationError(f"{name} must be (low, high) with low <= high, got {value!r}.")
     return low, high

@@ -117,23 +117,6 @@ def samples(seconds: Any, rate: float, name: str, minimum: int = 1) -> int:
     return count
 
 
-def check_fraction(value: Any, name: str) -> float:
-    """A number in [0, 1].
-
-    Examples
-    --------
-    >>> check_fraction(0.5, "min_valid")
-    0.5
-    """
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not 0.0 <= value <= 1.0:
-        raise ValidationError(f"{name} must be between 0 and 1, got {value!r}.")
-    return value
-
-
 def window_coords(starts: np.ndarray, window: int, pair: Pair) -> dict[str, Any]:
     """Coordinates along ``time`` for windows starting at ``starts`` (samples).
 

@@ -8,10 +8,10 @@ import numpy as np
 import xarray as xr
 from scipy import signal
 
+from concordlab._checks import check_unit_interval
 from concordlab.compute._common import (
     Pair,
     as_attr,
-    check_fraction,
     pair_from,
     samples,
     window_coords,
@@ -96,7 +96,7 @@ def concordance(
     if method not in METHODS:
         raise ValidationError(f"method must be one of {list(METHODS)}, got {method!r}.")
     pair = pair_from(session, channel)
-    min_valid = check_fraction(min_valid, "min_valid")
+    min_valid = check_unit_interval(min_valid, "min_valid")
     if method == "wlcc_peak":
         cross = wlcc(
             session,

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from concordlab._checks import check_seed
 from concordlab.compute._common import as_attr
 from concordlab.errors import ValidationError
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
@@ -182,20 +183,6 @@ def _kind(kind: Any) -> str:
             f"kind must be 'high' (moments of highest concordance) or 'low' (lowest), got {kind!r}."
         )
     return str(kind)
-
-
-def _seed(seed: Any) -> int:
-    if seed is None:
-        # Draw a fresh seed and store it, so the intervals can be reproduced exactly.
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValidationError(
-            f"seed must be None or a non-negative integer such as 42, got {seed!r}."
-        )
-    return int(seed)
-
-
-# --------------------------------------------------------------------------- moments
 
 
 def _span_scores(time: np.ndarray, values: np.ndarray, duration: float) -> np.ndarray:
@@ -721,7 +708,7 @@ def by_segment(
     series = _series(result, "by_segment")
     validate_session(session)
     n_boot = _count(n_boot, "n_boot", 0, "2000")
-    seed = _seed(seed)
+    seed = check_seed(seed)
     try:
         confidence = math.nan if isinstance(confidence, bool) else float(confidence)
     except (TypeError, ValueError):

@@ -50,6 +50,7 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from concordlab._checks import check_seed
 from concordlab.compute._common import as_attr, samples
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
@@ -93,22 +94,11 @@ _SEGMENTS_NOTE = (
 # --------------------------------------------------------------------------- validation
 
 
-def _seed_int(seed: Any, name: str = "seed") -> int:
-    """A seed as a non-negative int; None draws a fresh one (to be recorded)."""
-    if seed is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValidationError(
-            f"{name} must be None or a non-negative integer such as 42, got {seed!r}."
-        )
-    return int(seed)
-
-
 def _rng(seed: Any) -> tuple[np.random.Generator, int | None]:
     """A generator and the seed to record (None for a generator passed in)."""
     if isinstance(seed, np.random.Generator):
         return seed, None
-    record = _seed_int(seed)
+    record = check_seed(seed)
     return np.random.default_rng(record), record
 
 
@@ -809,7 +799,7 @@ def pseudo_dyads(
                 f"n={n} is more than the {len(pairs)} pseudo-dyads these "
                 f"{len(pool.sources)} sessions give; ask for at most {len(pairs)} (or n=None)."
             )
-        rng = np.random.default_rng(_seed_int(seed))
+        rng = np.random.default_rng(check_seed(seed))
         pairs = [pairs[k] for k in np.sort(rng.choice(len(pairs), size=n, replace=False))]
     pool.warn_trimming(pairs, stacklevel=3)
     return {pool.pair_id(pair): pool.build(pair) for pair in pairs}
@@ -1035,7 +1025,7 @@ def surrogate_test(
             f"method '{method}' takes no parameter(s) {unknown}; it takes "
             f"{list(_METHOD_KWARGS[method])}."
         )
-    seed = _seed_int(seed)
+    seed = check_seed(seed)
     children = np.random.SeedSequence(seed).spawn(n)
 
     coords: dict[str, Any] = {"draw": ("draw", np.arange(n))}

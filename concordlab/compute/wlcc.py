@@ -8,7 +8,8 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage
 
-from concordlab.compute._common import as_attr, check_fraction, pair_from, samples, window_coords
+from concordlab._checks import check_unit_interval
+from concordlab.compute._common import as_attr, pair_from, samples, window_coords
 from concordlab.compute.kernel import window_starts, windowed_moments
 from concordlab.errors import ValidationError
 
@@ -85,7 +86,7 @@ def wlcc(
     step_n = samples(step, pair.rate, "step")
     max_lag_n = samples(max_lag, pair.rate, "max_lag", minimum=0)
     lag_step_n = 1 if lag_step is None else samples(lag_step, pair.rate, "lag_step")
-    min_valid = check_fraction(min_valid, "min_valid")
+    min_valid = check_unit_interval(min_valid, "min_valid")
     positive = np.arange(0, max_lag_n + 1, lag_step_n)
     lags = np.concatenate([-positive[:0:-1], positive])
     starts = window_starts(pair.first.size, window_n, step_n, max_lag_n)
