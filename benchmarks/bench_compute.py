@@ -15,35 +15,15 @@ Run: ``python benchmarks/bench_compute.py [--repeat 5]``
 from __future__ import annotations
 
 import argparse
-import time
-import tracemalloc
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from _timing import best_of, peak_memory_mb
 from numpy.lib.stride_tricks import sliding_window_view
 
 import concordlab
 from concordlab.compute import slopes
 from concordlab.datasets import rmea_files
-
-
-def best_of(repeat: int, action: Callable[[], object]) -> float:
-    """The fastest of ``repeat`` wall-clock timings of ``action``, in seconds."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
-def peak_memory_mb(action: Callable[[], object]) -> float:
-    tracemalloc.start()
-    action()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 1e6
 
 
 def numpy_wlcc(x: np.ndarray, y: np.ndarray, window: int, step: int, max_lag: int) -> np.ndarray:

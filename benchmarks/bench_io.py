@@ -12,27 +12,16 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 import concordlab
 
 RATE = 1000.0
 CHANNELS = ("eda", "ecg", "resp")
-
-
-def best_of(repeat: int, action: Callable[[], object]) -> float:
-    """The fastest of ``repeat`` wall-clock timings of ``action``, in seconds."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def make_session(minutes: float, seed: int = 0):

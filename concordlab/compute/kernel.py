@@ -180,6 +180,22 @@ def windowed_moments(
     raise ValueError(f"Unknown strategy {strategy!r}.")
 
 
+def _as_moments(sums: dict[str, np.ndarray]) -> WindowedMoments:
+    """The strategies' sums, keyed count, x, y, xx, yy, xy, rx, ry, sx, sy."""
+    return WindowedMoments(
+        count=sums["count"],
+        sum_x=sums["x"],
+        sum_y=sums["y"],
+        sum_xx=sums["xx"],
+        sum_yy=sums["yy"],
+        sum_xy=sums["xy"],
+        ref_x=sums["rx"],
+        ref_y=sums["ry"],
+        scale_x=sums["sx"],
+        scale_y=sums["sy"],
+    )
+
+
 def _chunk_prefix(values: np.ndarray, chunk: int, n_chunks: int) -> np.ndarray:
     """Per-chunk running sums: ``out[c, j]`` = sum of the first ``j`` values of chunk ``c``."""
     padded = np.zeros(n_chunks * chunk)
@@ -257,18 +273,9 @@ def _per_lag(
         }
         for name, values in sums.items():
             out[name][:, column] = values
-    return WindowedMoments(
-        count=np.rint(np.nan_to_num(out["n"])),
-        sum_x=out["x"],
-        sum_y=out["y"],
-        sum_xx=out["xx"],
-        sum_yy=out["yy"],
-        sum_xy=out["xy"],
-        ref_x=out["rx"],
-        ref_y=out["ry"],
-        scale_x=scale_x,
-        scale_y=scale_y,
-    )
+    out["count"] = np.rint(np.nan_to_num(out.pop("n")))
+    out["sx"], out["sy"] = scale_x, scale_y
+    return _as_moments(out)
 
 
 def _spans(series: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
@@ -310,18 +317,7 @@ def _per_window(
             x, y, window, lags, starts[by_window], max_lag
         ).items():
             out[name][by_window] = values
-    return WindowedMoments(
-        count=out["count"],
-        sum_x=out["x"],
-        sum_y=out["y"],
-        sum_xx=out["xx"],
-        sum_yy=out["yy"],
-        sum_xy=out["xy"],
-        ref_x=out["rx"],
-        ref_y=out["ry"],
-        scale_x=out["sx"],
-        scale_y=out["sy"],
-    )
+    return _as_moments(out)
 
 
 def _per_block(
