@@ -56,6 +56,7 @@ from concordlab.session import (
     validate_session,
 )
 from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
+from concordlab.widgets import explore
 
 __version__ = "0.1.0"
 
@@ -78,6 +79,7 @@ __all__ = [
     "concordance_index",
     "example_cohort",
     "example_session",
+    "explore",
     "from_arrays",
     "get_result",
     "load",

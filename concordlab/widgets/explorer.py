@@ -1,0 +1,658 @@
+"""The session explorer: both persons' signals, concordance under them, segments marked inline.
+
+``concordlab.explore(session)`` returns an :class:`Explorer`; displaying it in JupyterLab
+shows the controls and a plotly ``FigureWidget``. Everything the controls do goes
+through public methods (:meth:`Explorer.set_params`, :meth:`Explorer.set_view`,
+:meth:`Explorer.add_segment` ...), so notebooks and tests drive it the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as ipw
+import numpy as np
+import plotly.graph_objects as go
+import xarray as xr
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from concordlab import preprocess
+from concordlab.compute import add_moments, concordance, concordance_index, wlcc
+from concordlab.errors import ConcordlabError, ValidationError
+from concordlab.io.bids import write_events_tsv
+from concordlab.io.store import load
+from concordlab.plots import PERSON_COLOURS, minmax_decimate
+from concordlab.segments import BOTH, remove_segment, segments, set_segments
+from concordlab.segments import add_segment as add_session_segment
+from concordlab.session import _labels, channels, time_span, validate_session
+from concordlab.widgets.store import SegmentStore, default_sidecar
+
+__all__ = ["PREPROCESSING", "Explorer", "explore"]
+
+# Preprocessing choices offered by the explorer: label -> function of (session, channel).
+PREPROCESSING: dict[str, Callable[[xr.DataTree, str], xr.DataTree]] = {
+    "none": lambda s, c: s,
+    "low-pass 1 Hz": lambda s, c: preprocess.lowpass(s, 1.0, channels=c),
+    "smooth 1 s": lambda s, c: preprocess.smooth(s, 1.0, channels=c),
+    "detrend": lambda s, c: preprocess.detrend(s, channels=c),
+    "standardise": lambda s, c: preprocess.standardise(s, channels=c),
+}
+DEFAULTS = {
+    "method": "slope",
+    "window": 15.0,
+    "step": 1.0,
+    "max_lag": 5.0,
+    "slope_window": 5.0,
+    "preprocess": "none",
+    "layout": "stacked",
+}
+SIGNAL_ROWS = (1, 2)
+CONCORDANCE_ROW = 3
+
+
+def explore(
+    session: xr.DataTree | str | Path,
+    channel: str | None = None,
+    *,
+    sidecar: str | Path | bool | None = None,
+    max_points: int = 2000,
+    **params: Any,
+) -> Explorer:
+    """Open the interactive explorer on a session (or a saved session file).
+
+    Parameters
+    ----------
+    session : xarray.DataTree or path
+        The session, or a ``.nc``/``.zarr`` file written by :func:`concordlab.save`.
+    channel : str, optional
+        The channel shown; default ``"eda"`` or the only one.
+    sidecar : path, bool or None
+        Where marked segments are saved at every change. Default: next to the session
+        file (``<file>.segments.tsv``) or ``<session_id>.segments.tsv`` in the working
+        folder. False keeps segments in memory only. Opening the explorer again on the
+        same session restores them.
+    max_points : int, default 2000
+        Points drawn per trace (min/max decimation of the visible range).
+    **params
+        Initial concordance parameters, as for :meth:`Explorer.set_params`.
+
+    Returns
+    -------
+    Explorer
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> explorer = concordlab.explore(concordlab.example_session(), sidecar=False, window=20)
+    >>> explorer.params["window"], round(explorer.index, 3) == round(float(
+    ...     concordlab.concordance_index(concordlab.concordance(
+    ...         concordlab.example_session(), window=20))), 3)
+    (20.0, True)
+    """
+    source = None
+    if isinstance(session, str | Path):
+        source = Path(session)
+        session = load(source)
+    if sidecar is None:
+        sidecar = default_sidecar(session, source)
+    return Explorer(
+        session,
+        channel,
+        sidecar=None if sidecar is False else sidecar,
+        max_points=max_points,
+        **params,
+    )
+
+
+class Explorer:
+    """Interactive view of one session; see :func:`explore`.
+
+    Attributes
+    ----------
+    session : xarray.DataTree
+        The session with every segment marked so far.
+    params : dict
+        The current parameters (method, window, step, max_lag, slope_window, preprocess,
+        layout).
+    result : xarray.DataArray
+        The concordance series currently shown.
+    index : float
+        Its session concordance index.
+    figure : plotly.graph_objects.FigureWidget
+        Signals (rows 1-2) and concordance (row 3).
+    """
+
+    def __init__(
+        self,
+        session: xr.DataTree,
+        channel: str | None = None,
+        *,
+        sidecar: str | Path | None = None,
+        max_points: int = 2000,
+        **params: Any,
+    ) -> None:
+        validate_session(session)
+        names = channels(session)
+        if channel is None:
+            channel = "eda" if "eda" in names else names[0]
+        if channel not in names:
+            raise ValidationError(f"Unknown channel '{channel}'; the session has {names}.")
+        self.store = SegmentStore(sidecar) if sidecar is not None else None
+        self._session = self.store.restore(session) if self.store else session
+        self.channel = channel
+        self.max_points = int(max_points)
+        self.params: dict[str, Any] = dict(DEFAULTS)
+        self._updating_controls = False
+        self._selection: tuple[float, float] | None = None
+        self._processed: dict[tuple[str, str], xr.DataTree] = {}
+        self.figure = self._build_figure()
+        self.heatmap = go.FigureWidget(layout={"height": 260, "template": "plotly_white"})
+        self._build_controls()
+        self.set_params(**params)
+        span = time_span(self._session)
+        self.set_view(span[0], min(span[1], span[0] + max(120.0, (span[1] - span[0]) / 5)))
+        self._refresh_segments()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def session(self) -> xr.DataTree:
+        """The session with its current segments."""
+        return self._session
+
+    @property
+    def persons(self) -> tuple[str, str]:
+        """The two person labels."""
+        return _labels(self._session)
+
+    def _processed_session(self) -> xr.DataTree:
+        key = (self.channel, self.params["preprocess"])
+        if key not in self._processed:
+            self._processed[key] = PREPROCESSING[key[1]](self._session, self.channel)
+        return self._processed[key]
+
+    def _signal(self) -> tuple[np.ndarray, np.ndarray]:
+        node = self._processed_session()[self.channel]
+        return node["time"].values, node.dataset[self.channel].values
+
+    # ------------------------------------------------------------------ parameters
+
+    def set_params(self, **params: Any) -> Explorer:
+        """Change parameters and redraw, exactly as the controls do.
+
+        Accepted: ``channel``, ``method`` ("slope", "pearson", "wlcc_peak"), ``window``,
+        ``step``, ``max_lag``, ``slope_window`` (seconds), ``preprocess`` (one of
+        :data:`PREPROCESSING`) and ``layout`` ("stacked" or "overlay"). Invalid values
+        raise :class:`~concordlab.ValidationError` and change nothing.
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> explorer = concordlab.explore(concordlab.example_session(), sidecar=False)
+        >>> explorer.set_params(method="pearson", window=30).params["method"]
+        'pearson'
+        """
+        unknown = sorted(set(params) - set(DEFAULTS) - {"channel"})
+        if unknown:
+            raise ValidationError(
+                f"Unknown parameter(s) {unknown}; use {sorted([*DEFAULTS, 'channel'])}."
+            )
+        new = {**self.params, **{k: v for k, v in params.items() if k != "channel"}}
+        channel = params.get("channel", self.channel)
+        if channel not in channels(self._session):
+            raise ValidationError(
+                f"Unknown channel '{channel}'; the session has {channels(self._session)}."
+            )
+        if new["preprocess"] not in PREPROCESSING:
+            raise ValidationError(
+                f"preprocess must be one of {list(PREPROCESSING)}, got {new['preprocess']!r}."
+            )
+        if new["layout"] not in ("stacked", "overlay"):
+            raise ValidationError(f"layout must be 'stacked' or 'overlay', got {new['layout']!r}.")
+        for name in ("window", "step", "max_lag", "slope_window"):
+            value = new[name]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and value >= 0)
+            ):
+                raise ValidationError(f"{name} must be a non-negative number of seconds.")
+            new[name] = float(value)
+        old_params, old_channel = self.params, self.channel
+        self.params, self.channel = new, channel
+        try:
+            result = self._compute()
+        except ConcordlabError:
+            self.params, self.channel = old_params, old_channel
+            raise
+        self.result = result
+        self.index = float(concordance_index(result))
+        with self.figure.batch_update():
+            if channel != old_channel or new["preprocess"] != old_params["preprocess"]:
+                self._draw_signals()
+            self._apply_layout()
+            self._draw_concordance()
+        self._draw_heatmap()
+        self._sync_controls()
+        return self
+
+    def _compute(self) -> xr.DataArray:
+        p = self.params
+        return concordance(
+            self._processed_session(),
+            self.channel,
+            method=p["method"],
+            window=p["window"],
+            step=p["step"],
+            slope_window=p["slope_window"],
+            max_lag=p["max_lag"],
+        )
+
+    # ------------------------------------------------------------------ figure
+
+    def _build_figure(self) -> go.FigureWidget:
+        figure = go.FigureWidget(
+            make_subplots(
+                rows=3,
+                cols=1,
+                shared_xaxes=True,
+                vertical_spacing=0.05,
+                row_heights=[0.33, 0.33, 0.34],
+            )
+        )
+        first, second = self.persons
+        for row, (person, colour) in enumerate(
+            zip((first, second), PERSON_COLOURS, strict=True), 1
+        ):
+            figure.add_trace(
+                go.Scattergl(
+                    x=[], y=[], mode="lines", name=person, line={"color": colour, "width": 1}
+                ),
+                row=row,
+                col=1,
+            )
+        for row in SIGNAL_ROWS:
+            # Lines send nothing on box-select: invisible markers catch the selection.
+            figure.add_trace(
+                go.Scattergl(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    marker={"size": 6, "opacity": 0},
+                    selected={"marker": {"opacity": 0}},
+                    unselected={"marker": {"opacity": 0}},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    name=f"selection catcher {row}",
+                ),
+                row=row,
+                col=1,
+            )
+        figure.add_trace(
+            go.Scatter(x=[], y=[], mode="lines", name="concordance", line={"color": "#444"}),
+            row=CONCORDANCE_ROW,
+            col=1,
+        )
+        figure.update_yaxes(range=[-1.05, 1.05], title_text="r", row=CONCORDANCE_ROW, col=1)
+        figure.update_xaxes(title_text="time (s)", row=CONCORDANCE_ROW, col=1)
+        figure.update_layout(
+            height=620,
+            template="plotly_white",
+            dragmode="zoom",
+            margin={"l": 60, "r": 20, "t": 40, "b": 40},
+            legend={"orientation": "h", "y": 1.04, "x": 1, "xanchor": "right"},
+        )
+        for trace in figure.data[2:4]:
+            trace.on_selection(self._on_selection)
+        figure.layout.on_change(self._on_range, "xaxis.range")
+        return figure
+
+    def _visible(self) -> tuple[float, float]:
+        start, end = time_span(self._session)
+        view = self.figure.layout.xaxis.range
+        return (float(view[0]), float(view[1])) if view else (start, end)
+
+    def _draw_signals(self) -> None:
+        time, values = self._signal()
+        start, end = self._visible()
+        margin = 0.05 * (end - start)
+        first = int(np.searchsorted(time, start - margin))
+        last = int(np.searchsorted(time, end + margin, side="right"))
+        units = self._session[self.channel].dataset[self.channel].attrs.get("units", "")
+        with self.figure.batch_update():
+            for row, series in zip(SIGNAL_ROWS, values, strict=True):
+                t, v = minmax_decimate(time[first:last], series[first:last], self.max_points)
+                line, catcher = self.figure.data[row - 1], self.figure.data[row + 1]
+                line.x, line.y = t, v
+                catcher.x, catcher.y = t, v
+            for row in SIGNAL_ROWS:
+                self.figure.update_yaxes(title_text=units, row=row, col=1)
+
+    def _apply_layout(self) -> None:
+        overlay = self.params["layout"] == "overlay"
+        second_line, second_catcher = self.figure.data[1], self.figure.data[3]
+        second_line.yaxis = second_catcher.yaxis = "y" if overlay else "y2"
+        self.figure.layout.yaxis2.visible = not overlay
+
+    def _draw_concordance(self) -> None:
+        trace = self.figure.data[4]
+        trace.x, trace.y = self.result["time"].values, self.result.values
+        method = self.params["method"]
+        self.figure.layout.title = (
+            f"{self.channel}: concordance ({method}, {self.params['window']:g} s windows) - "
+            f"session index {self.index:.3f}"
+        )
+
+    def _draw_heatmap(self) -> None:
+        if self.params["method"] != "wlcc_peak":
+            self.heatmap.layout.height = 10
+            self.heatmap.data = []
+            return
+        p = self.params
+        lagged = wlcc(
+            self._processed_session(),
+            self.channel,
+            window=p["window"],
+            step=p["step"],
+            max_lag=p["max_lag"],
+        ).transpose("lag", "time")
+        with self.heatmap.batch_update():
+            if not self.heatmap.data:
+                self.heatmap.add_trace(go.Heatmap(colorscale="RdBu_r", zmin=-1, zmax=1))
+            heat = self.heatmap.data[0]
+            heat.x, heat.y, heat.z = lagged["time"].values, lagged["lag"].values, lagged.values
+            self.heatmap.layout.height = 260
+            self.heatmap.layout.yaxis.title = "lag (s)"
+            self.heatmap.layout.title = lagged.attrs.get("lag_convention", "")
+
+    def _on_range(self, layout: Any, x_range: Any) -> None:
+        self._draw_signals()
+        self._update_time_readout()
+
+    def set_view(self, start: float, end: float) -> Explorer:
+        """Show the time range [start, end] (seconds), redrawing at full detail.
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> explorer = concordlab.explore(concordlab.example_session(), sidecar=False)
+        >>> explorer.set_view(60, 90).figure.layout.xaxis.range
+        (60.0, 90.0)
+        """
+        first, last = time_span(self._session)
+        width = min(max(float(end) - float(start), 1e-6), last - first)
+        start = min(max(float(start), first), last - width)
+        self.figure.layout.xaxis.range = (start, start + width)
+        return self
+
+    def step_view(self, direction: int = 1, fraction: float = 0.5) -> Explorer:
+        """Move the view forward (1) or back (-1) by a fraction of its width."""
+        start, end = self._visible()
+        shift = direction * fraction * (end - start)
+        return self.set_view(start + shift, end + shift)
+
+    # ------------------------------------------------------------------ segments
+
+    def _on_selection(self, trace: Any, points: Any, selector: Any) -> None:
+        xs = list(points.xs)
+        if not xs and selector is not None and getattr(selector, "xrange", None):
+            xs = list(selector.xrange)
+        if not xs:
+            return
+        self._selection = (float(min(xs)), float(max(xs)))
+        self._status(
+            f"Selected {self._selection[0]:.2f}-{self._selection[1]:.2f} s: type a label and "
+            "press 'Add segment'."
+        )
+
+    def select(self, start: float, end: float) -> Explorer:
+        """Set the pending selection, as a box selection on the plot does."""
+        self._selection = (float(min(start, end)), float(max(start, end)))
+        return self
+
+    def add_selected_segment(self, label: str, person: str = BOTH, note: str = "") -> Explorer:
+        """Turn the pending selection into a segment."""
+        if self._selection is None:
+            raise ValidationError("Nothing is selected: box-select a time range first.")
+        start, end = self._selection
+        self.add_segment(start, end, label, person, note)
+        self._selection = None
+        return self
+
+    def _commit(self, session: xr.DataTree) -> None:
+        self._session = session
+        self._processed = {
+            key: set_segments(s, segments(session)) for key, s in self._processed.items()
+        }
+        if self.store is not None and not self.store.save(session):
+            self._status(self.store.last_error + " Segments are kept in memory; export them.")
+        self._refresh_segments()
+
+    def add_segment(
+        self, start: float, end: float, label: str, person: str = BOTH, note: str = ""
+    ) -> Explorer:
+        """Add a segment, draw it and save it to the sidecar at once.
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> explorer = concordlab.explore(concordlab.example_session(), sidecar=False)
+        >>> n = len(concordlab.segments(explorer.session))
+        >>> len(concordlab.segments(explorer.add_segment(30, 40, "rupture").session)) - n
+        1
+        """
+        if not str(label).strip():
+            raise ValidationError("Give the segment a label, e.g. 'rupture'.")
+        self._commit(add_session_segment(self._session, start, end, str(label), person, note))
+        return self
+
+    def remove_segment(self, index: int) -> Explorer:
+        """Delete the segment in row ``index`` of the segment table."""
+        self._commit(remove_segment(self._session, index))
+        return self
+
+    def relabel_segment(
+        self, index: int, label: str, person: str | None = None, note: str | None = None
+    ) -> Explorer:
+        """Change the label (and optionally person and note) of segment ``index``."""
+        table = segments(self._session)
+        if not 0 <= index < len(table):
+            raise ValidationError(f"No segment {index}; there are {len(table)}.")
+        table.loc[index, "label"] = label
+        if person is not None:
+            table.loc[index, "person"] = person
+        if note is not None:
+            table.loc[index, "note"] = note
+        self._commit(set_segments(self._session, table))
+        return self
+
+    def jump_to(self, index: int) -> Explorer:
+        """Centre the view on segment ``index``."""
+        row = segments(self._session).iloc[index]
+        start, end = self._visible()
+        width = max(end - start, (row["end"] - row["start"]) * 1.5)
+        centre = (row["start"] + row["end"]) / 2
+        return self.set_view(centre - width / 2, centre + width / 2)
+
+    def add_moments(self, n: int = 3) -> Explorer:
+        """Add the ``n`` moments of highest and of lowest concordance as segments."""
+        session = self._session
+        for kind in ("high", "low"):
+            session = add_moments(session, self.result, kind=kind, n=n)
+        self._commit(session)
+        return self
+
+    def export_events(self, path: str | Path) -> Path:
+        """Write the segments to a BIDS-style ``events.tsv``."""
+        return write_events_tsv(self._session, path)
+
+    def _refresh_segments(self) -> None:
+        table = segments(self._session)
+        kinds = list(dict.fromkeys(zip(table["label"], table["person"], strict=True)))
+        palette = {k: qualitative.Pastel[i % len(qualitative.Pastel)] for i, k in enumerate(kinds)}
+        shapes = [
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": row.start,
+                "x1": row.end,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": palette[(row.label, row.person)],
+                "opacity": 0.3,
+                "line": {"width": 0},
+                "layer": "below",
+                "label": {
+                    "text": row.label if row.person == BOTH else f"{row.label} ({row.person})",
+                    "textposition": "top left",
+                    "font": {"size": 10},
+                },
+            }
+            for row in table.itertuples()
+        ]
+        self.figure.layout.shapes = shapes
+        if hasattr(self, "segment_list"):
+            self.segment_list.options = [
+                (f"{i}: {r.start:.1f}-{r.end:.1f} s  {r.label} ({r.person}) {r.note}", i)
+                for i, r in enumerate(table.itertuples())
+            ]
+
+    # ------------------------------------------------------------------ controls
+
+    def _build_controls(self) -> None:
+        def slider(name: str, low: float, high: float, step: float) -> ipw.FloatSlider:
+            return ipw.FloatSlider(
+                value=DEFAULTS[name],
+                min=low,
+                max=high,
+                step=step,
+                description=name,
+                continuous_update=True,
+                style={"description_width": "90px"},
+            )
+
+        self.controls = {
+            "channel": ipw.Dropdown(
+                options=channels(self._session), value=self.channel, description="channel"
+            ),
+            "layout": ipw.ToggleButtons(options=["stacked", "overlay"], value="stacked"),
+            "method": ipw.Dropdown(options=["slope", "pearson", "wlcc_peak"], description="method"),
+            "window": slider("window", 2, 120, 0.5),
+            "step": slider("step", 0.25, 30, 0.25),
+            "max_lag": slider("max_lag", 0, 20, 0.25),
+            "slope_window": slider("slope_window", 1, 20, 0.5),
+            "preprocess": ipw.Dropdown(options=list(PREPROCESSING), description="preprocess"),
+        }
+        for name, control in self.controls.items():
+            control.observe(self._control_changed(name), names="value")
+        self.status = ipw.HTML()
+        self.time_readout = ipw.HTML()
+        self.label_box = ipw.Combobox(placeholder="label", options=["talk", "rupture", "repair"])
+        self.person_box = ipw.Dropdown(options=[BOTH, *self.persons], value=BOTH)
+        self.note_box = ipw.Text(placeholder="note")
+        self.segment_list = ipw.Select(options=[], rows=6, layout={"width": "100%"})
+        buttons = {
+            "Add segment": lambda: self.add_selected_segment(
+                self.label_box.value, self.person_box.value, self.note_box.value
+            ),
+            "Relabel": lambda: self.relabel_segment(
+                self._chosen(), self.label_box.value, self.person_box.value, self.note_box.value
+            ),
+            "Delete": lambda: self.remove_segment(self._chosen()),
+            "Jump to": lambda: self.jump_to(self._chosen()),
+            "Add high/low moments": lambda: self.add_moments(),
+            "◀": lambda: self.step_view(-1),
+            "▶": lambda: self.step_view(1),
+        }
+        self.buttons = {}
+        for text, action in buttons.items():
+            button = ipw.Button(description=text, layout={"width": "auto"})
+            button.on_click(self._guarded(action))
+            self.buttons[text] = button
+
+    def _chosen(self) -> int:
+        if self.segment_list.value is None:
+            raise ValidationError("Choose a segment in the list first.")
+        return int(self.segment_list.value)
+
+    def _guarded(self, action: Callable[[], Any]) -> Callable[[Any], None]:
+        def run(_: Any) -> None:
+            try:
+                action()
+            except ConcordlabError as error:
+                self._status(f"<span style='color:#b00'>{error}</span>")
+
+        return run
+
+    def _control_changed(self, name: str) -> Callable[[dict], None]:
+        def changed(change: dict) -> None:
+            if self._updating_controls:
+                return
+            try:
+                self.set_params(**{name: change["new"]})
+            except ConcordlabError as error:
+                self._status(f"<span style='color:#b00'>{error}</span>")
+                self._sync_controls()
+
+        return changed
+
+    def _sync_controls(self) -> None:
+        if not hasattr(self, "controls"):
+            return
+        self._updating_controls = True
+        try:
+            for name, control in self.controls.items():
+                value = self.channel if name == "channel" else self.params[name]
+                if control.value != value:
+                    control.value = value
+            heavy = self.params["method"] == "wlcc_peak"
+            for name in ("window", "step", "max_lag", "slope_window"):
+                self.controls[name].continuous_update = not heavy
+        finally:
+            self._updating_controls = False
+
+    def _status(self, text: str) -> None:
+        self.status.value = text
+
+    def _update_time_readout(self) -> None:
+        start, end = self._visible()
+        self.time_readout.value = f"<b>{_clock(start)} - {_clock(end)}</b>"
+
+    @property
+    def widget(self) -> ipw.Widget:
+        """The whole explorer as one ipywidgets box."""
+        if not hasattr(self, "_widget"):
+            c, b = self.controls, self.buttons
+            parameters = ipw.VBox(
+                [
+                    ipw.HBox([c["channel"], c["method"], c["preprocess"]]),
+                    c["layout"],
+                    ipw.HBox([c["window"], c["step"]]),
+                    ipw.HBox([c["max_lag"], c["slope_window"]]),
+                ]
+            )
+            navigation = ipw.HBox([b["◀"], b["▶"], self.time_readout])
+            marking = ipw.VBox(
+                [
+                    ipw.HBox([self.label_box, self.person_box, self.note_box, b["Add segment"]]),
+                    self.segment_list,
+                    ipw.HBox([b["Relabel"], b["Delete"], b["Jump to"], b["Add high/low moments"]]),
+                ]
+            )
+            self._widget = ipw.VBox(
+                [parameters, navigation, self.figure, self.heatmap, marking, self.status]
+            )
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    return f"{int(seconds // 60):02d}:{seconds % 60:04.1f}"

@@ -1,0 +1,149 @@
+"""The explorer driven from Python: parameters, zoom, selection, segments, the sidecar."""
+
+import numpy as np
+import pytest
+from plotly.callbacks import BoxSelector, Points
+
+import concordlab
+from concordlab.widgets.store import SegmentStore
+
+
+@pytest.fixture
+def session():
+    return concordlab.example_session()
+
+
+@pytest.fixture
+def explorer(session, tmp_path):
+    return concordlab.explore(session, sidecar=tmp_path / "dyad.segments.tsv")
+
+
+def test_parameters_update_figure_and_index(explorer, session):
+    explorer.set_params(method="pearson", window=30, step=2)
+    expected = concordlab.concordance(session, method="pearson", window=30, step=2)
+    trace = explorer.figure.data[4]
+    np.testing.assert_allclose(np.asarray(trace.y, dtype=float), expected.values, equal_nan=True)
+    np.testing.assert_allclose(np.asarray(trace.x), expected["time"].values)
+    index = float(concordlab.concordance_index(expected))
+    assert explorer.index == pytest.approx(index)
+    assert f"{index:.3f}" in explorer.figure.layout.title.text
+    assert explorer.controls["window"].value == 30  # controls follow set_params
+
+
+def test_controls_call_set_params_and_bad_values_change_nothing(explorer):
+    explorer.controls["window"].value = 20.0
+    assert explorer.params["window"] == 20.0
+    before = (dict(explorer.params), explorer.index)
+    with pytest.raises(concordlab.ValidationError):
+        explorer.set_params(window=-3)
+    with pytest.raises(concordlab.ValidationError, match="Unknown parameter"):
+        explorer.set_params(colour="red")
+    assert (explorer.params, explorer.index) == before
+    explorer.controls["preprocess"].value = "smooth 1 s"
+    assert explorer.params["preprocess"] == "smooth 1 s"
+
+
+def test_wlcc_peak_shows_heatmap_and_layout_toggle(explorer):
+    explorer.set_params(method="wlcc_peak", window=30, step=10, max_lag=4)
+    assert explorer.heatmap.data and explorer.heatmap.data[0].type == "heatmap"
+    assert explorer.controls["window"].continuous_update is False
+    explorer.set_params(layout="overlay")
+    assert explorer.figure.data[1].yaxis == "y"
+    explorer.set_params(layout="stacked", method="slope")
+    assert explorer.figure.data[1].yaxis == "y2" and not explorer.heatmap.data
+
+
+def test_zoom_redraws_visible_range_at_full_detail(explorer, session):
+    explorer.set_view(100, 110)
+    line = explorer.figure.data[0]
+    x = np.asarray(line.x)
+    assert x.min() >= 100 - 1 and x.max() <= 110 + 1
+    time = session["eda"]["time"].values
+    inside = (time >= 100) & (time <= 110)
+    assert len(x) >= inside.sum()  # 10 s at 32 Hz: every sample drawn
+    explorer.set_view(0, 600)
+    assert len(explorer.figure.data[0].x) <= explorer.max_points
+    assert explorer.figure.layout.xaxis.range == (0.0, 600.0)
+    explorer.step_view(1)
+    assert explorer.figure.layout.xaxis.range == (0.0, 600.0)  # clamped to the session
+
+
+def test_box_selection_becomes_a_segment_saved_in_the_sidecar(explorer, session, tmp_path):
+    catcher = explorer.figure.data[2]
+    catcher._dispatch_on_selection(
+        Points(
+            point_inds=[3, 4, 5],
+            xs=[12.5, 13.0, 20.25],
+            ys=[1, 1, 1],
+            trace_name="c",
+            trace_index=2,
+        ),
+        BoxSelector(xrange=[12.5, 20.25], yrange=[0, 10]),
+    )
+    explorer.add_selected_segment("rupture", person="therapist", note="looked away")
+    table = concordlab.segments(explorer.session)
+    row = table[table["label"] == "rupture"].iloc[0]
+    assert (row["start"], row["end"], row["person"]) == (12.5, 20.25, "therapist")
+    assert any(shape.x0 == 12.5 for shape in explorer.figure.layout.shapes)
+    sidecar = tmp_path / "dyad.segments.tsv"
+    assert "rupture" in sidecar.read_text()
+    # A new explorer on the same session (e.g. after the kernel died) restores it.
+    again = concordlab.explore(session, sidecar=sidecar)
+    assert "rupture" in set(concordlab.segments(again.session)["label"])
+    with pytest.raises(concordlab.ValidationError, match="Nothing is selected"):
+        again.add_selected_segment("x")
+
+
+def test_relabel_delete_jump_moments_export(explorer, tmp_path):
+    n = len(concordlab.segments(explorer.session))
+    explorer.add_segment(50, 60, "mark")
+    index = int(np.flatnonzero(concordlab.segments(explorer.session)["label"] == "mark")[0])
+    explorer.relabel_segment(index, "repair", note="checked")
+    assert "repair" in set(concordlab.segments(explorer.session)["label"])
+    explorer.jump_to(index)
+    view = explorer.figure.layout.xaxis.range
+    assert view[0] <= 50 and view[1] >= 60
+    explorer.remove_segment(index)
+    assert len(concordlab.segments(explorer.session)) == n
+    explorer.add_moments(n=2)
+    labels = concordlab.segments(explorer.session)["label"]
+    assert (labels == "high concordance").sum() == 2 and (labels == "low concordance").sum() == 2
+    events = explorer.export_events(tmp_path / "events.tsv")
+    assert "high concordance" in events.read_text()
+    restored = SegmentStore(tmp_path / "dyad.segments.tsv").restore(concordlab.example_session())
+    assert (concordlab.segments(restored)["label"] == "high concordance").sum() == 2
+
+
+def test_buttons_report_errors_in_the_widget_instead_of_raising(explorer):
+    explorer.label_box.value = ""
+    explorer.buttons["Add segment"].click()
+    assert "Nothing is selected" in explorer.status.value
+    explorer.buttons["Delete"].click()
+    assert "Choose a segment" in explorer.status.value
+
+
+def test_unwritable_sidecar_keeps_segments_in_memory(session, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    explorer = concordlab.explore(session, sidecar=blocker / "x.segments.tsv")
+    explorer.add_segment(5, 6, "kept")
+    assert "kept" in set(concordlab.segments(explorer.session)["label"])
+    assert "Could not save" in explorer.status.value
+
+
+def test_unreadable_sidecar_is_kept_aside_not_overwritten(session, tmp_path):
+    sidecar = tmp_path / "dyad.segments.tsv"
+    sidecar.write_text("onset\tduration\n1\toops\n")
+    with pytest.warns(UserWarning, match="could not be read"):
+        explorer = concordlab.explore(session, sidecar=sidecar)
+    kept = list(tmp_path.glob("dyad.segments.tsv.unreadable-*"))
+    assert len(kept) == 1 and "oops" in kept[0].read_text()
+    assert len(concordlab.segments(explorer.session)) == len(concordlab.segments(session))
+
+
+def test_explore_a_saved_file_puts_the_sidecar_next_to_it(session, tmp_path):
+    path = concordlab.save(session, tmp_path / "dyad.nc")
+    explorer = concordlab.explore(path)
+    explorer.add_segment(1, 2, "here")
+    assert (tmp_path / "dyad.nc.segments.tsv").is_file()
+    assert explorer.widget is explorer.widget  # built once
