@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
 from plotly.colors import qualitative
@@ -16,7 +17,13 @@ from concordlab.segments import segments
 from concordlab.session import _labels, channels
 from concordlab.session import validate_session as _validate
 
-__all__ = ["minmax_decimate", "plot_concordance", "plot_session", "plot_wlcc"]
+__all__ = [
+    "minmax_decimate",
+    "plot_concordance",
+    "plot_session",
+    "plot_wlcc",
+    "segment_colours",
+]
 
 PERSON_COLOURS = ("#1f77b4", "#d62728")  # patient blue, therapist red
 MAX_POINTS = 4000
@@ -142,13 +149,44 @@ def plot_session(
     return figure
 
 
+def segment_colours(table: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """One pastel colour per (label, person) of a segment table, in order of appearance.
+
+    Every view of a session (static plots, the explorer, its overview strip) colours
+    segments with this, so a kind of segment looks the same everywhere.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``label`` and, optionally, ``person`` (default ``"both"``), as
+        :func:`concordlab.segments` returns.
+
+    Returns
+    -------
+    dict
+        ``{(label, person): CSS colour}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from concordlab.plots import segment_colours
+    >>> table = pd.DataFrame({"label": ["talk", "talk", "silence"],
+    ...                       "person": ["therapist", "patient", "both"]})
+    >>> colours = segment_colours(table)
+    >>> list(colours)
+    [('talk', 'therapist'), ('talk', 'patient'), ('silence', 'both')]
+    >>> len(set(colours.values()))
+    3
+    """
+    people = table["person"] if "person" in table else pd.Series("both", index=table.index)
+    kinds = dict.fromkeys(zip(table["label"].astype(str), people.astype(str), strict=True))
+    return {kind: qualitative.Pastel[i % len(qualitative.Pastel)] for i, kind in enumerate(kinds)}
+
+
 def _shade_segments(figure: go.Figure, session: xr.DataTree, rows: str | int = "all") -> None:
     """Shade every segment of ``session``, one colour per (label, person), with a legend."""
     table = segments(session)
-    kinds = dict.fromkeys(zip(table["label"], table["person"], strict=True))
-    palette = {
-        kind: qualitative.Pastel[i % len(qualitative.Pastel)] for i, kind in enumerate(kinds)
-    }
+    palette = segment_colours(table)
     for segment in table.itertuples():
         figure.add_vrect(
             x0=segment.start,

@@ -17,7 +17,6 @@ import ipywidgets as ipw
 import numpy as np
 import plotly.graph_objects as go
 import xarray as xr
-from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from concordlab import preprocess
@@ -25,10 +24,11 @@ from concordlab.compute import add_moments, concordance, concordance_index, wlcc
 from concordlab.errors import ConcordlabError, ValidationError
 from concordlab.io.bids import write_events_tsv
 from concordlab.io.store import load
-from concordlab.plots import PERSON_COLOURS, minmax_decimate
+from concordlab.plots import PERSON_COLOURS, minmax_decimate, segment_colours
 from concordlab.segments import BOTH, remove_segment, segments, set_segments
 from concordlab.segments import add_segment as add_session_segment
 from concordlab.session import _labels, channels, time_span, validate_session
+from concordlab.widgets.overview import Overview
 from concordlab.widgets.store import SegmentStore, default_sidecar
 
 __all__ = ["PREPROCESSING", "Explorer", "explore"]
@@ -124,6 +124,10 @@ class Explorer:
         Its session concordance index.
     figure : plotly.graph_objects.FigureWidget
         Signals (rows 1-2) and concordance (row 3).
+    overview : concordlab.widgets.overview.Overview
+        The whole session as a strip with the view as a draggable window; its step
+        buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
+        seconds of session per second while playing.
     """
 
     def __init__(
@@ -149,11 +153,16 @@ class Explorer:
         self._updating_controls = False
         self._selection: tuple[float, float] | None = None
         self._processed: dict[tuple[str, str], xr.DataTree] = {}
+        span = time_span(self._session)
+        self._origin = span[0]  # the overview strip counts seconds from the first sample
+        self._moving_view = False
+        self._drawn_signal: tuple[str, str] | None = None
         self.figure = self._build_figure()
         self.heatmap = go.FigureWidget(layout={"height": 260, "template": "plotly_white"})
+        self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
+        self.overview.observe(self._on_overview, names=["view_start", "view_end"])
         self._build_controls()
         self.set_params(**params)
-        span = time_span(self._session)
         self.set_view(span[0], min(span[1], span[0] + max(120.0, (span[1] - span[0]) / 5)))
         self._refresh_segments()
 
@@ -232,8 +241,10 @@ class Explorer:
         self.result = result
         self.index = float(concordance_index(result))
         with self.figure.batch_update():
-            if channel != old_channel or new["preprocess"] != old_params["preprocess"]:
+            if (channel, new["preprocess"]) != self._drawn_signal:
                 self._draw_signals()
+                self._draw_overview()
+                self._drawn_signal = (channel, new["preprocess"])
             self._apply_layout()
             self._draw_concordance()
         self._draw_heatmap()
@@ -369,9 +380,33 @@ class Explorer:
             self.heatmap.layout.yaxis.title = "lag (s)"
             self.heatmap.layout.title = lagged.attrs.get("lag_convention", "")
 
+    def _draw_overview(self) -> None:
+        time, values = self._signal()
+        self.overview.set_signals(time - self._origin, values[0], values[1])
+
     def _on_range(self, layout: Any, x_range: Any) -> None:
+        """The figure's x range changed (zoom, pan, :meth:`set_view`): follow everywhere."""
         self._draw_signals()
-        self._update_time_readout()
+        start, end = self._visible()
+        if self.heatmap.data:
+            self.heatmap.layout.xaxis.range = (start, end)
+        if not self._moving_view:
+            self._moving_view = True
+            try:
+                self.overview.set_view(start - self._origin, end - self._origin)
+            finally:
+                self._moving_view = False
+
+    def _on_overview(self, change: Any) -> None:
+        """The overview's window moved (dragged, stepped, playing in the browser)."""
+        if self._moving_view:
+            return
+        self._moving_view = True
+        try:
+            start, end = self.overview.view_start, self.overview.view_end
+            self.set_view(start + self._origin, end + self._origin)
+        finally:
+            self._moving_view = False
 
     def set_view(self, start: float, end: float) -> Explorer:
         """Show the time range [start, end] (seconds), redrawing at full detail.
@@ -390,7 +425,17 @@ class Explorer:
         return self
 
     def step_view(self, direction: int = 1, fraction: float = 0.5) -> Explorer:
-        """Move the view forward (1) or back (-1) by a fraction of its width."""
+        """Move the view forward (1) or back (-1) by a fraction of its width.
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> explorer = concordlab.explore(concordlab.example_session(), sidecar=False)
+        >>> explorer.set_view(60, 90).step_view(1).figure.layout.xaxis.range
+        (75.0, 105.0)
+        >>> explorer.overview.view_start, explorer.overview.view_end
+        (75.0, 105.0)
+        """
         start, end = self._visible()
         shift = direction * fraction * (end - start)
         return self.set_view(start + shift, end + shift)
@@ -492,8 +537,7 @@ class Explorer:
 
     def _refresh_segments(self) -> None:
         table = segments(self._session)
-        kinds = list(dict.fromkeys(zip(table["label"], table["person"], strict=True)))
-        palette = {k: qualitative.Pastel[i % len(qualitative.Pastel)] for i, k in enumerate(kinds)}
+        palette = segment_colours(table)
         shapes = [
             {
                 "type": "rect",
@@ -516,6 +560,10 @@ class Explorer:
             for row in table.itertuples()
         ]
         self.figure.layout.shapes = shapes
+        self.heatmap.layout.shapes = [{**shape, "label": {}} for shape in shapes]
+        self.overview.set_segments(
+            table.assign(start=table["start"] - self._origin, end=table["end"] - self._origin)
+        )
         if hasattr(self, "segment_list"):
             self.segment_list.options = [
                 (f"{i}: {r.start:.1f}-{r.end:.1f} s  {r.label} ({r.person}) {r.note}", i)
@@ -551,7 +599,6 @@ class Explorer:
         for name, control in self.controls.items():
             control.observe(self._control_changed(name), names="value")
         self.status = ipw.HTML()
-        self.time_readout = ipw.HTML()
         self.label_box = ipw.Combobox(placeholder="label", options=["talk", "rupture", "repair"])
         self.person_box = ipw.Dropdown(options=[BOTH, *self.persons], value=BOTH)
         self.note_box = ipw.Text(placeholder="note")
@@ -566,8 +613,6 @@ class Explorer:
             "Delete": lambda: self.remove_segment(self._chosen()),
             "Jump to": lambda: self.jump_to(self._chosen()),
             "Add high/low moments": lambda: self.add_moments(),
-            "◀": lambda: self.step_view(-1),
-            "▶": lambda: self.step_view(1),
         }
         self.buttons = {}
         for text, action in buttons.items():
@@ -619,10 +664,6 @@ class Explorer:
     def _status(self, text: str) -> None:
         self.status.value = text
 
-    def _update_time_readout(self) -> None:
-        start, end = self._visible()
-        self.time_readout.value = f"<b>{_clock(start)} - {_clock(end)}</b>"
-
     @property
     def widget(self) -> ipw.Widget:
         """The whole explorer as one ipywidgets box."""
@@ -636,7 +677,6 @@ class Explorer:
                     ipw.HBox([c["max_lag"], c["slope_window"]]),
                 ]
             )
-            navigation = ipw.HBox([b["◀"], b["▶"], self.time_readout])
             marking = ipw.VBox(
                 [
                     ipw.HBox([self.label_box, self.person_box, self.note_box, b["Add segment"]]),
@@ -645,14 +685,9 @@ class Explorer:
                 ]
             )
             self._widget = ipw.VBox(
-                [parameters, navigation, self.figure, self.heatmap, marking, self.status]
+                [parameters, self.overview, self.figure, self.heatmap, marking, self.status]
             )
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
         return self.widget._repr_mimebundle_(**kwargs)
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    return f"{int(seconds // 60):02d}:{seconds % 60:04.1f}"

@@ -23,11 +23,10 @@ import numpy as np
 import pandas as pd
 import traitlets
 import xarray as xr
-from plotly.colors import qualitative
 
 from concordlab._checks import check_number
 from concordlab.errors import ValidationError
-from concordlab.plots import PERSON_COLOURS, minmax_decimate
+from concordlab.plots import PERSON_COLOURS, minmax_decimate, segment_colours
 from concordlab.segments import segments as session_segments
 from concordlab.session import DEFAULT_PERSONS
 
@@ -420,10 +419,7 @@ class Overview(anywidget.AnyWidget):
                 "(as concordlab.segments(session) does)."
             )
         people = table["person"] if "person" in table else pd.Series("both", index=table.index)
-        kinds = dict.fromkeys(zip(table["label"].astype(str), people.astype(str), strict=True))
-        palette = {
-            kind: qualitative.Pastel[i % len(qualitative.Pastel)] for i, kind in enumerate(kinds)
-        }
+        palette = segment_colours(table)
         rows = []
         for i, (start, end, label, person) in enumerate(
             zip(table["start"], table["end"], table["label"], people, strict=True)

@@ -1,5 +1,7 @@
 """The explorer driven from Python: parameters, zoom, selection, segments, the sidecar."""
 
+from unittest.mock import ANY
+
 import numpy as np
 import pytest
 from plotly.callbacks import BoxSelector, Points
@@ -147,3 +149,58 @@ def test_explore_a_saved_file_puts_the_sidecar_next_to_it(session, tmp_path):
     explorer.add_segment(1, 2, "here")
     assert (tmp_path / "dyad.nc.segments.tsv").is_file()
     assert explorer.widget is explorer.widget  # built once
+
+
+def test_overview_and_figure_follow_each_other(explorer, monkeypatch):
+    explorer.set_view(60, 90)
+    assert (explorer.overview.view_start, explorer.overview.view_end) == (60.0, 90.0)
+    # A zoom in the browser arrives as a new x range on the figure.
+    explorer.figure.layout.xaxis.range = (200, 230)
+    assert (explorer.overview.view_start, explorer.overview.view_end) == (200.0, 230.0)
+    draws = []
+    original = explorer._draw_signals
+    monkeypatch.setattr(explorer, "_draw_signals", lambda: draws.append(1) or original())
+    # Dragging the strip in the browser writes both ends at once, as set_view does.
+    explorer.overview.set_view(300, 330)
+    assert explorer.figure.layout.xaxis.range == (300.0, 330.0)
+    x = np.asarray(explorer.figure.data[0].x)
+    assert x.min() >= 300 - 2 and x.max() <= 330 + 2
+    assert len(draws) == 1  # one redraw per move: no echo between strip and figure
+    explorer.overview.step(1)
+    assert explorer.figure.layout.xaxis.range == (315.0, 345.0)
+
+
+def test_overview_shows_signals_and_segments(explorer, session):
+    time = session["eda"].dataset["time"].values
+    assert 0 < len(explorer.overview.times) <= 400
+    assert max(explorer.overview.first) == pytest.approx(
+        float(np.nanmax(session["eda"].dataset["eda"].values[0])), rel=1e-12
+    )
+    assert explorer.overview.duration == pytest.approx(time[-1] - time[0] + time[1] - time[0])
+    before = len(explorer.overview.segments)
+    explorer.add_segment(30, 40, "rupture", "therapist")
+    strip = explorer.overview.segments
+    assert len(strip) == before + 1 == len(explorer.figure.layout.shapes)
+    added = [s for s in strip if s["label"] == "rupture"]
+    assert added == [
+        {"start": 30.0, "end": 40.0, "label": "rupture", "person": "therapist", "colour": ANY}
+    ]
+    band = [s for s in explorer.figure.layout.shapes if s.x0 == 30 and s.x1 == 40]
+    assert band[0].fillcolor == added[0]["colour"]  # the same kind looks the same everywhere
+
+
+def test_heatmap_follows_view(explorer):
+    explorer.set_params(method="wlcc_peak", window=30, step=10, max_lag=4)
+    explorer.set_view(120, 240)
+    assert explorer.heatmap.layout.xaxis.range == (120.0, 240.0)
+
+
+def test_overview_counts_from_the_first_sample():
+    rng = np.random.default_rng(3)
+    late = concordlab.from_arrays({"eda": rng.normal(size=(2, 4 * 600))}, 4, time_offset=100.0)
+    explorer = concordlab.explore(late, sidecar=False)
+    assert explorer.overview.duration == pytest.approx(600.0)
+    explorer.overview.set_view(0, 60)  # the strip's start is the first sample, at 100 s
+    assert explorer.figure.layout.xaxis.range == (100.0, 160.0)
+    explorer.add_segment(130, 140, "talk")
+    assert [(s["start"], s["end"]) for s in explorer.overview.segments] == [(30.0, 40.0)]
