@@ -22,8 +22,19 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_top_to_bottom(path):
+def test_notebook_runs_top_to_bottom(path, tmp_path):
+    # Run in a scratch folder: notebooks write files (saved sessions, segment sidecars).
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": path.parent}}
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
     ).execute()
+    if path.name.startswith("00-start-here"):
+        # The tour's explorer saved its segment next to the notebook, as it tells the reader.
+        assert "shared laughter" in (tmp_path / "example-dyad.segments.tsv").read_text()
+        widget_outputs = [
+            output
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+        ]
+        assert widget_outputs, "the explorer should display as a widget"
