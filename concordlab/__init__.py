@@ -9,6 +9,7 @@ Examples
 """
 
 from concordlab import preprocess
+from concordlab.cohort import CohortResult, LazyCohort, compute_cohort, open_cohort
 from concordlab.compute import (
     add_moments,
     by_segment,
@@ -63,9 +64,11 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_PERSONS",
     "Cohort",
+    "CohortResult",
     "ConcordlabError",
     "DataNotFoundError",
     "FileFormatError",
+    "LazyCohort",
     "SegmentError",
     "ValidationError",
     "add_channel",
@@ -75,6 +78,7 @@ __all__ = [
     "by_segment",
     "channels",
     "circular_shift",
+    "compute_cohort",
     "concordance",
     "concordance_index",
     "example_cohort",
@@ -85,6 +89,7 @@ __all__ = [
     "load",
     "metadata",
     "moments",
+    "open_cohort",
     "persons",
     "preprocess",
     "pseudo_dyads",

@@ -37,7 +37,8 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     session : xarray.DataTree
         The session.
     path : str or os.PathLike
-        Ending in ``.nc`` (netCDF4/HDF5) or ``.zarr`` (a Zarr store, a folder).
+        Ending in ``.nc`` (netCDF4/HDF5) or ``.zarr`` (a Zarr store, a folder). Missing
+        parent folders are created.
     overwrite : bool, default True
         Replace an existing file; with False an existing file is an error.
 
@@ -65,6 +66,7 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
             shutil.rmtree(path)
         else:
             path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
     if engine == "zarr":
         # Zarr format 2 has a stable encoding for variable-length text; format 3 does not yet.
         session.to_zarr(path, mode="w", zarr_format=2, consolidated=True)

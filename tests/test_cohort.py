@@ -1,0 +1,194 @@
+"""Cohorts: opening folders and sessions lazily, computing over them with dask."""
+
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import concordlab
+from concordlab.cohort import compute_cohort, open_cohort
+
+RMEA = {"fs": 25, "channel": "motion"}
+WLCC = {"window": 30, "step": 10, "max_lag": 5}
+
+
+@pytest.fixture(scope="module")
+def rmea_folder(data_dir):
+    return data_dir / "rmea-psychotherapy"
+
+
+@pytest.fixture(scope="module")
+def rmea_cohort(rmea_folder):
+    return open_cohort(rmea_folder, **RMEA)
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return concordlab.simulate_cohort(6, duration=240, channels="eda", seed=11)
+
+
+def test_rmea_layout_gives_groups_ids_and_numbers(rmea_cohort):
+    table = rmea_cohort.table
+    assert len(rmea_cohort) == 20 and rmea_cohort.groups == ["dropout", "normal"]
+    assert (table["group"].value_counts() == 10).all()
+    assert table.loc["dropout/100_01", "dyad"] == "100"
+    assert table["session_number"].eq(1).all()
+
+
+def test_rmea_cohort_values_equal_single_session_results(rmea_cohort):
+    # The single-session reference goes through the public reader, not the cohort code.
+    single = concordlab.rmea_psychotherapy()
+    for measure in ("wlcc_grand_mean", "index"):
+        params = WLCC if measure == "wlcc_grand_mean" else {"window": 30}
+        result = compute_cohort(rmea_cohort, measure, progress=False, **params)
+        assert result.values.sizes["session"] == 20 and result.errors.empty
+        for key, session in single.items():
+            if measure == "index":
+                expected = concordlab.concordance_index(concordlab.concordance(session, window=30))
+            else:
+                summary = concordlab.wlcc_summary(concordlab.wlcc(session, **WLCC))
+                expected = summary["grand_mean"]
+            assert float(result.values.sel(session=key)) == float(expected), key
+
+
+def test_series_results_stack_on_a_session_dimension(rmea_cohort):
+    subset = rmea_cohort.select(["normal/200_01", "dropout/100_01"])
+    result = subset.compute("wlcc", progress=False, **WLCC)
+    assert result.values.dims == ("session", "time", "lag")
+    expected = concordlab.wlcc(subset["dropout/100_01"], **WLCC)
+    np.testing.assert_array_equal(result.values.sel(session="dropout/100_01"), expected)
+    assert list(result.values["group"].values) == ["normal", "dropout"]
+    frame = result.to_frame()
+    assert len(frame) == 2 * expected.size
+    assert {"session", "time", "lag", "wlcc", "group", "dyad"} <= set(frame.columns)
+
+
+def test_pseudo_dyad_counts_match_rmea(rmea_cohort):
+    # rMEA (Kleinbub & Ramseyer) report 760 pseudo pairs for its 20 dyads when roles
+    # are not kept; with roles kept each patient meets the 19 other therapists.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # some sessions are trimmed
+        assert len(rmea_cohort.pseudo_dyads(keep_roles=False)) == 760
+        pseudo = rmea_cohort.pseudo_dyads(keep_roles=True)
+    assert len(pseudo) == 380
+    assert (pseudo.table["first"] != pseudo.table["second"]).all()
+    within = pseudo.table["group"].value_counts()
+    assert within.to_dict() == {"dropout": 90, "normal": 90}  # 200 mixed pairs have no group
+    real = rmea_cohort.compute("index", window=30, progress=False)
+    fake = pseudo.select(pseudo.table.index[:40]).compute("index", window=30, progress=False)
+    assert np.isfinite(real.values).all() and np.isfinite(fake.values).all()
+
+
+def test_saved_sessions_in_group_folders(simulated, tmp_path):
+    for i, (key, session) in enumerate(simulated.items()):
+        group = "pre" if i < 3 else "post"
+        concordlab.save(session, tmp_path / group / f"{key}.nc")
+    concordlab.save(simulated["dyad-01"], tmp_path / "extra.zarr")
+    cohort = open_cohort(tmp_path)
+    assert sorted(cohort) == sorted(
+        [f"{'pre' if i < 3 else 'post'}/{k}" for i, k in enumerate(simulated)] + ["extra"]
+    )
+    result = cohort.compute("index", progress=False)
+    for key in simulated:
+        group = "pre" if key <= "dyad-03" else "post"
+        expected = concordlab.concordance_index(concordlab.concordance(simulated[key]))
+        assert float(result.values.sel(session=f"{group}/{key}")) == float(expected)
+    assert float(result.values.sel(session="extra")) == float(
+        result.values.sel(session="pre/dyad-01")
+    )
+
+
+def test_ratings_join_on_session_or_dyad(rmea_cohort, tmp_path):
+    by_dyad = pd.DataFrame({"dyad": ["100", "200", "999"], "alliance": [3.0, 5.0, 1.0]})
+    path = tmp_path / "ratings.tsv"
+    by_dyad.to_csv(path, sep="\t", index=False)
+    with pytest.warns(UserWarning, match="18 session"):
+        joined = open_cohort(rmea_cohort.table["path"].tolist(), ratings=path, **RMEA)
+    assert joined.table.loc["100_01", "alliance"] == 3.0
+    assert np.isnan(joined.table.loc["101_01", "alliance"])
+    by_session = pd.DataFrame(
+        {"empathy": np.arange(20.0), "group": ["x"] * 20}, index=rmea_cohort.table.index
+    )
+    folder = rmea_cohort.table["path"].iloc[0].rsplit("/", 2)[0]
+    joined = open_cohort(folder, ratings=by_session, **RMEA)
+    assert joined.table["empathy"].tolist() == list(np.arange(20.0))
+    assert (joined.table["group"] == "x").all()  # a group column overrides the folders
+    with pytest.raises(concordlab.ValidationError, match="No rating matches"):
+        open_cohort(folder, ratings=pd.DataFrame({"x": [1]}, index=["nobody"]), **RMEA)
+
+
+def test_simulated_cohort_keeps_its_ratings(simulated):
+    cohort = open_cohort(simulated)
+    assert cohort.table["true_coupling"].equals(simulated.ratings["true_coupling"])
+    result = cohort.compute("index", progress=False)
+    assert "simulated_empathy" in result.values.coords
+    frame = result.to_frame()
+    assert frame.set_index("session")["simulated_empathy"].equals(
+        simulated.ratings["simulated_empathy"]
+    )
+
+
+def test_a_failing_session_is_reported_and_does_not_stop_the_rest(rmea_folder, tmp_path):
+    shutil.copytree(rmea_folder / "normal", tmp_path / "normal")
+    (tmp_path / "normal" / "999_01.txt").write_text("not a number\n1 2 3\n")
+    cohort = open_cohort(tmp_path, **RMEA)
+    with pytest.warns(UserWarning, match=r"1 of 11 session\(s\) failed.*normal/999_01"):
+        result = cohort.compute("index", progress=False)
+    assert result.values.sizes["session"] == 10
+    assert result.errors.index.tolist() == ["normal/999_01"]
+    assert "FileFormatError" in result.errors.loc["normal/999_01", "error"]
+
+
+def test_progress_bar_counts_sessions(simulated, capsys):
+    compute_cohort(simulated, "index", progress=True)
+    assert "6/6" in capsys.readouterr().err
+
+
+def test_schedulers_agree_threads_synchronous(simulated):
+    threads = compute_cohort(simulated, "index", progress=False)
+    serial = compute_cohort(simulated, "index", scheduler="synchronous", progress=False)
+    assert threads.values.equals(serial.values)
+
+
+@pytest.mark.slow
+def test_distributed_local_cluster_with_processes_gives_the_same_numbers(rmea_cohort):
+    distributed = pytest.importorskip("distributed")
+    threaded = compute_cohort(rmea_cohort, "wlcc_grand_mean", progress=False, **WLCC)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        # The active client is used without being named ...
+        on_cluster = compute_cohort(rmea_cohort, "wlcc_grand_mean", progress=False, **WLCC)
+        # ... and a scheduler address works too.
+        by_address = compute_cohort(
+            rmea_cohort,
+            "wlcc_grand_mean",
+            progress=False,
+            scheduler=cluster.scheduler_address,
+            **WLCC,
+        )
+        assert client.run(lambda: 1)  # the work ran in separate worker processes
+    assert on_cluster.values.equals(threaded.values)
+    assert by_address.values.equals(threaded.values)
+
+
+def test_bad_input_is_explained(tmp_path, simulated):
+    with pytest.raises(concordlab.ValidationError, match="does not exist"):
+        open_cohort(tmp_path / "nowhere")
+    with pytest.raises(concordlab.ValidationError, match="No sessions"):
+        open_cohort(tmp_path)
+    with pytest.raises(concordlab.ValidationError, match="Unknown measure"):
+        compute_cohort(simulated, "sync")
+    with pytest.raises(concordlab.ValidationError, match="scheduler must be"):
+        compute_cohort(simulated, "index", scheduler="gpu", progress=False)
+    with pytest.raises(concordlab.ValidationError, match="one session"):
+        open_cohort(simulated["dyad-01"])
+    with pytest.raises(concordlab.ValidationError, match="failed on every session"):
+        compute_cohort(simulated, "index", window=-1, progress=False)
+    with pytest.raises(concordlab.ConcordlabError, match="Cannot reach"):
+        compute_cohort(simulated, "index", scheduler="tcp://127.0.0.1:9", progress=False)
