@@ -1,0 +1,168 @@
+"""The ``concordlab`` command: batch runs over a folder of sessions, for clusters and scripts.
+
+Exit codes (for job schedulers):
+
+- 0: every session computed, results written;
+- 1: some sessions failed: results for the others written, failures listed on stderr
+  (and in ``--errors`` if given);
+- 2: bad command line or input (no such folder, no sessions, bad parameter): nothing
+  computed;
+- 3: nothing could be computed (every session failed, or the dask scheduler is
+  unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from concordlab.cohort import MEASURES, compute_cohort, open_cohort
+from concordlab.errors import ConcordlabError, ValidationError
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+_PARAMETERS = ("method", "window", "step", "slope_window", "max_lag")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="concordlab",
+        description="Physiological concordance between two people, from the command line.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    batch = commands.add_parser(
+        "batch",
+        help="compute a measure over every session in a folder",
+        description=(
+            "Compute one measure over every session in FOLDER (saved .nc/.zarr sessions, or "
+            "text recordings with --fs) in parallel with dask, and write a tidy CSV. "
+            "Exit codes: 0 all done, 1 some sessions failed (the rest written), 2 bad "
+            "input, 3 nothing computed."
+        ),
+        epilog=(
+            "example: concordlab batch data/rmea --fs 25 --channel motion "
+            "--measure wlcc_grand_mean --window 30 --step 10 --max-lag 5 --out rmea.csv"
+        ),
+    )
+    batch.add_argument("folder", type=Path, help="folder of sessions (sub-folders are groups)")
+    batch.add_argument(
+        "--measure", default="index", choices=sorted(MEASURES), help="what to compute"
+    )
+    batch.add_argument("--method", choices=["slope", "pearson", "wlcc_peak"])
+    batch.add_argument("--window", type=float, help="window length (s)")
+    batch.add_argument("--step", type=float, help="step between windows (s)")
+    batch.add_argument("--slope-window", type=float, help="slope window (s), method slope")
+    batch.add_argument("--max-lag", type=float, help="largest lag (s)")
+    batch.add_argument("--channel", help="channel to measure (and name of text recordings')")
+    batch.add_argument("--fs", type=float, help="sampling rate (Hz) of text recordings")
+    batch.add_argument("--ratings", type=Path, help="CSV/TSV of ratings joined on the ids")
+    batch.add_argument("--out", type=Path, default=Path("results.csv"), help="result CSV")
+    batch.add_argument("--errors", type=Path, help="CSV listing the sessions that failed")
+    batch.add_argument(
+        "--scheduler",
+        default="threads",
+        help="threads (default), processes, synchronous, or a dask scheduler address "
+        "such as tcp://10.0.0.1:8786",
+    )
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV so that a killed job never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            frame.to_csv(stream, index=False)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def _batch(args: argparse.Namespace) -> int:
+    read_options = {"fs": args.fs}
+    if args.channel is not None and args.fs is not None:
+        read_options["channel"] = args.channel
+    try:
+        cohort = open_cohort(args.folder, ratings=args.ratings, **read_options)
+    except ValidationError as error:
+        print(f"concordlab batch: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    params = {name: getattr(args, name) for name in _PARAMETERS if getattr(args, name) is not None}
+    try:
+        with warnings.catch_warnings():
+            # The failures are listed one per line below; the summary warning would repeat them.
+            warnings.filterwarnings("ignore", r".*session\(s\) failed", UserWarning)
+            result = compute_cohort(
+                cohort,
+                args.measure,
+                channel=args.channel,
+                scheduler=args.scheduler,
+                progress=not args.quiet,
+                **params,
+            )
+    except ValidationError as error:
+        message = str(error)
+        print(f"concordlab batch: {message}", file=sys.stderr)
+        return EXIT_FAILED if "failed on every session" in message else EXIT_USAGE
+    except ConcordlabError as error:
+        print(f"concordlab batch: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    _write_atomically(result.to_frame(), args.out)
+    computed = result.values.sizes["session"]
+    print(
+        f"concordlab batch: {args.measure} of {computed} session(s) written to {args.out} "
+        f"in {result.seconds:.1f} s",
+        file=sys.stderr,
+    )
+    if result.errors.empty:
+        return EXIT_OK
+    for session, row in result.errors.iterrows():
+        print(f"concordlab batch: FAILED {session}: {row['error']}", file=sys.stderr)
+    if args.errors is not None:
+        _write_atomically(result.errors.reset_index(), args.errors)
+    return EXIT_PARTIAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``concordlab`` command; returns its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 all done, 1 some sessions failed, 2 bad input, 3 nothing computed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import concordlab
+    >>> from concordlab.cli import main
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for key, s in concordlab.simulate_cohort(3, duration=120, channels="eda").items():
+    ...     _ = concordlab.save(s, folder / "sessions" / f"{key}.nc")
+    >>> main(["batch", str(folder / "sessions"), "--window", "20",
+    ...       "--out", str(folder / "index.csv"), "--quiet"])
+    0
+    >>> import pandas as pd
+    >>> pd.read_csv(folder / "index.csv")["index"].notna().sum()
+    np.int64(3)
+    """
+    args = _parser().parse_args(argv)
+    if args.command == "batch":
+        return _batch(args)
+    return EXIT_USAGE  # pragma: no cover - argparse requires a command
