@@ -50,6 +50,8 @@ DEFAULTS = {
     "preprocess": "none",
     "layout": "stacked",
 }
+LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
+X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range")
 SIGNAL_ROWS = (1, 2)
 CONCORDANCE_ROW = 3
 
@@ -155,10 +157,12 @@ class Explorer:
         self._processed: dict[tuple[str, str], xr.DataTree] = {}
         span = time_span(self._session)
         self._origin = span[0]  # the overview strip counts seconds from the first sample
-        self._moving_view = False
+        self._view: tuple[float, float] | None = None
         self._drawn_signal: tuple[str, str] | None = None
         self.figure = self._build_figure()
         self.heatmap = go.FigureWidget(layout={"height": 260, "template": "plotly_white"})
+        # Shown only for wlcc_peak; an empty plotly figure would still draw its axes.
+        self.heatmap_box = ipw.Box([self.heatmap], layout={"display": "none"})
         self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
         self._build_controls()
@@ -319,13 +323,14 @@ class Explorer:
         )
         for trace in figure.data[2:4]:
             trace.on_selection(self._on_selection)
-        figure.layout.on_change(self._on_range, "xaxis.range")
+        # make_subplots shares the x axis through "matches" on the bottom axis (x3): every
+        # axis is set together, and a zoom on any panel reaches Python as any of them.
+        figure.layout.on_change(self._on_range, *X_RANGES)
         return figure
 
     def _visible(self) -> tuple[float, float]:
-        start, end = time_span(self._session)
-        view = self.figure.layout.xaxis.range
-        return (float(view[0]), float(view[1])) if view else (start, end)
+        """The time range in view; one source of truth for figure, strip and heatmap."""
+        return self._view if self._view is not None else time_span(self._session)
 
     def _draw_signals(self) -> None:
         time, values = self._signal()
@@ -360,7 +365,7 @@ class Explorer:
 
     def _draw_heatmap(self) -> None:
         if self.params["method"] != "wlcc_peak":
-            self.heatmap.layout.height = 10
+            self.heatmap_box.layout.display = "none"
             self.heatmap.data = []
             return
         p = self.params
@@ -376,7 +381,8 @@ class Explorer:
                 self.heatmap.add_trace(go.Heatmap(colorscale="RdBu_r", zmin=-1, zmax=1))
             heat = self.heatmap.data[0]
             heat.x, heat.y, heat.z = lagged["time"].values, lagged["lag"].values, lagged.values
-            self.heatmap.layout.height = 260
+            self.heatmap.layout.xaxis.range = self._view
+            self.heatmap_box.layout.display = "block"
             self.heatmap.layout.yaxis.title = "lag (s)"
             self.heatmap.layout.title = lagged.attrs.get("lag_convention", "")
 
@@ -384,29 +390,21 @@ class Explorer:
         time, values = self._signal()
         self.overview.set_signals(time - self._origin, values[0], values[1])
 
-    def _on_range(self, layout: Any, x_range: Any) -> None:
-        """The figure's x range changed (zoom, pan, :meth:`set_view`): follow everywhere."""
-        self._draw_signals()
-        start, end = self._visible()
-        if self.heatmap.data:
-            self.heatmap.layout.xaxis.range = (start, end)
-        if not self._moving_view:
-            self._moving_view = True
-            try:
-                self.overview.set_view(start - self._origin, end - self._origin)
-            finally:
-                self._moving_view = False
+    def _on_range(self, layout: Any, *ranges: Any) -> None:
+        """An x range of the figure changed: a zoom or pan in the browser, or an echo."""
+        for x_range in ranges:
+            if x_range is not None and len(x_range) == 2:
+                new = (float(x_range[0]), float(x_range[1]))
+                if new != self._view:
+                    self.set_view(*new)
+                    return
 
     def _on_overview(self, change: Any) -> None:
         """The overview's window moved (dragged, stepped, playing in the browser)."""
-        if self._moving_view:
-            return
-        self._moving_view = True
-        try:
-            start, end = self.overview.view_start, self.overview.view_end
-            self.set_view(start + self._origin, end + self._origin)
-        finally:
-            self._moving_view = False
+        start = self.overview.view_start + self._origin
+        end = self.overview.view_end + self._origin
+        if (start, end) != self._view:
+            self.set_view(start, end)
 
     def set_view(self, start: float, end: float) -> Explorer:
         """Show the time range [start, end] (seconds), redrawing at full detail.
@@ -421,7 +419,17 @@ class Explorer:
         first, last = time_span(self._session)
         width = min(max(float(end) - float(start), 1e-6), last - first)
         start = min(max(float(start), first), last - width)
-        self.figure.layout.xaxis.range = (start, start + width)
+        view = (start, start + width)
+        if view == self._view:
+            return self
+        self._view = view  # set first: the echoes below find nothing new and stop
+        with self.figure.batch_update():
+            self.figure.update_xaxes(range=view)
+            self._draw_signals()
+            self._label_segments()
+        if self.heatmap.data:
+            self.heatmap.layout.xaxis.range = view
+        self.overview.set_view(start - self._origin, start + width - self._origin)
         return self
 
     def step_view(self, direction: int = 1, fraction: float = 0.5) -> Explorer:
@@ -536,31 +544,10 @@ class Explorer:
         return write_events_tsv(self._session, path)
 
     def _refresh_segments(self) -> None:
+        """Redraw the segments everywhere after a change to them."""
         table = segments(self._session)
-        palette = segment_colours(table)
-        shapes = [
-            {
-                "type": "rect",
-                "xref": "x",
-                "yref": "paper",
-                "x0": row.start,
-                "x1": row.end,
-                "y0": 0,
-                "y1": 1,
-                "fillcolor": palette[(row.label, row.person)],
-                "opacity": 0.3,
-                "line": {"width": 0},
-                "layer": "below",
-                "label": {
-                    "text": row.label if row.person == BOTH else f"{row.label} ({row.person})",
-                    "textposition": "top left",
-                    "font": {"size": 10},
-                },
-            }
-            for row in table.itertuples()
-        ]
-        self.figure.layout.shapes = shapes
-        self.heatmap.layout.shapes = [{**shape, "label": {}} for shape in shapes]
+        self._segment_table = table
+        self._label_segments()
         self.overview.set_segments(
             table.assign(start=table["start"] - self._origin, end=table["end"] - self._origin)
         )
@@ -569,6 +556,49 @@ class Explorer:
                 (f"{i}: {r.start:.1f}-{r.end:.1f} s  {r.label} ({r.person}) {r.note}", i)
                 for i, r in enumerate(table.itertuples())
             ]
+
+    def _label_segments(self) -> None:
+        """Bands on every panel, one colour and legend entry per kind; a band is labelled
+        in place when it is wide enough in the current view to hold its label."""
+        table = getattr(self, "_segment_table", None)
+        if table is None:
+            return
+        palette = segment_colours(table)
+        start, end = self._visible()
+        room = LABEL_ROOM * (end - start)
+        shapes, named = [], set()
+        for row in table.itertuples():
+            kind = (row.label, row.person)
+            text = row.label if row.person == BOTH else f"{row.label} ({row.person})"
+            visible = min(row.end, end) - max(row.start, start)
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": row.start,
+                    "x1": row.end,
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": palette[kind],
+                    "opacity": 0.3,
+                    "line": {"width": 0},
+                    "layer": "below",
+                    "name": text,
+                    "showlegend": kind not in named,
+                    "legendgroup": text,
+                    "label": {
+                        "text": text if visible >= room else "",
+                        "textposition": "top left",
+                        "font": {"size": 10},
+                    },
+                }
+            )
+            named.add(kind)
+        self.figure.layout.shapes = shapes
+        self.heatmap.layout.shapes = [
+            {**shape, "label": {}, "showlegend": False} for shape in shapes
+        ]
 
     # ------------------------------------------------------------------ controls
 
@@ -685,7 +715,7 @@ class Explorer:
                 ]
             )
             self._widget = ipw.VBox(
-                [parameters, self.overview, self.figure, self.heatmap, marking, self.status]
+                [parameters, self.overview, self.figure, self.heatmap_box, marking, self.status]
             )
         return self._widget
 

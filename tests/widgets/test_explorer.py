@@ -204,3 +204,27 @@ def test_overview_counts_from_the_first_sample():
     assert explorer.figure.layout.xaxis.range == (100.0, 160.0)
     explorer.add_segment(130, 140, "talk")
     assert [(s["start"], s["end"]) for s in explorer.overview.segments] == [(30.0, 40.0)]
+
+
+def test_every_shared_axis_follows_the_view(explorer):
+    # make_subplots shares x through "matches" on the bottom axis; all must agree.
+    explorer.set_view(60, 90)
+    layout = explorer.figure.layout
+    assert layout.xaxis.range == layout.xaxis2.range == layout.xaxis3.range == (60.0, 90.0)
+    explorer.figure.layout.xaxis2.range = (400, 460)  # a zoom on the therapist's panel
+    assert explorer.figure.layout.xaxis3.range == (400.0, 460.0)
+    assert (explorer.overview.view_start, explorer.overview.view_end) == (400.0, 460.0)
+
+
+def test_bands_are_labelled_when_wide_enough_and_listed_once_per_kind(explorer):
+    explorer.add_segment(100, 130, "rupture")
+    explorer.add_segment(300, 301, "rupture")
+    explorer.set_view(80, 380)  # the 30 s band spans 10% of the view, the 1 s band 0.3%
+    shapes = {(s.x0, s.x1): s for s in explorer.figure.layout.shapes}
+    assert shapes[(100, 130)].label.text == "rupture"
+    assert shapes[(300, 301)].label.text == ""
+    ruptures = [s for s in explorer.figure.layout.shapes if s.name == "rupture"]
+    assert [s.showlegend for s in ruptures] == [True, False]
+    explorer.set_view(295, 305)  # zoomed in, the short band has room for its label
+    shapes = {(s.x0, s.x1): s for s in explorer.figure.layout.shapes}
+    assert shapes[(300, 301)].label.text == "rupture"
