@@ -5,7 +5,8 @@ Prints, for the session concordance index (Marci slopes, 15 s windows) over the 
 - wall time of ``compute_cohort`` with dask threads, dask processes and a
   ``dask.distributed`` LocalCluster of 2 worker processes, each as a ratio to the loop;
 - peak resident memory of each run (the process and its workers, sampled every 20 ms),
-  next to what all sessions would take in memory at once: it must stay bounded.
+  next to the baseline (a process that imports concordlab and measures one session) and
+  to what all sessions would take in memory at once: it must stay bounded.
 
 Each variant runs in its own Python process so peaks do not carry over. The sessions are
 written once to ``--folder`` (default: a folder in the system's temp dir) and reused.
@@ -27,7 +28,7 @@ from pathlib import Path
 import psutil
 
 RATE = 4.0
-VARIANTS = ("loop", "threads", "processes", "cluster")
+VARIANTS = ("baseline", "loop", "threads", "processes", "cluster")
 
 
 def write_cohort(folder: Path, n: int, minutes: float) -> list[Path]:
@@ -65,7 +66,11 @@ def run_variant(variant: str, folder: Path) -> dict:
 
     paths = sorted((folder / "sessions").glob("*.nc"))
     start = time.perf_counter()
-    if variant == "loop":
+    if variant == "baseline":  # the libraries and one session: the floor of every peak
+        values = np.array(
+            [float(concordlab.concordance_index(concordlab.concordance(concordlab.load(paths[0]))))]
+        )
+    elif variant == "loop":
         values = []
         for path in paths:
             session = concordlab.load(path)
@@ -148,6 +153,8 @@ def main() -> None:
         f"~{in_memory:.0f} MB if all were in memory at once"
     )
     results = {variant: measure(variant, folder) for variant in VARIANTS}
+    baseline = results.pop("baseline")["peak_mb"]
+    print(f"  baseline: importing concordlab and measuring one session peaks at {baseline:.0f} MB")
     loop = results["loop"]["seconds"]
     for variant, result in results.items():
         agrees = abs(result["sum"] - results["loop"]["sum"]) < 1e-9 * max(1, abs(loop))

@@ -8,7 +8,7 @@ Examples
 ('patient', 'therapist')
 """
 
-from concordlab import preprocess
+from concordlab import preprocess, stats
 from concordlab.cohort import CohortResult, LazyCohort, compute_cohort, open_cohort
 from concordlab.compute import (
     add_moments,
@@ -57,6 +57,7 @@ from concordlab.session import (
     validate_session,
 )
 from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
+from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
 from concordlab.widgets import explore
 
 __version__ = "0.1.0"
@@ -78,9 +79,13 @@ __all__ = [
     "by_segment",
     "channels",
     "circular_shift",
+    "compare_groups",
+    "compare_paired",
+    "compare_real_pseudo",
     "compute_cohort",
     "concordance",
     "concordance_index",
+    "correlate",
     "example_cohort",
     "example_session",
     "explore",
@@ -107,6 +112,7 @@ __all__ = [
     "set_segments",
     "simulate_cohort",
     "simulate_dyad",
+    "stats",
     "surrogate_test",
     "time_span",
     "validate_session",

@@ -33,6 +33,7 @@ from concordlab.io.csv import read_csv
 from concordlab.io.store import load
 from concordlab.session import validate_session
 from concordlab.simulate import Cohort
+from concordlab.stats import RealPseudoComparison, compare_real_pseudo
 
 __all__ = [
     "MEASURES",
@@ -81,6 +82,8 @@ parameters as for it: ``method``, ``window``, ``step``, ``slope_window``, ``max_
 ``"mean_concordance"`` (its mean r), ``"concordance"`` (the whole series), ``"wlcc"``
 (:func:`concordlab.wlcc`, time x lag) and ``"wlcc_grand_mean"`` (rMEA's session mean of
 the lagged cross-correlations, from :func:`concordlab.wlcc_summary`)."""
+SCALAR_MEASURES = ("index", "mean_concordance", "wlcc_grand_mean")
+"""The measures of :data:`MEASURES` that give one number per session."""
 
 
 # --------------------------------------------------------------------------- sources
@@ -270,6 +273,77 @@ class LazyCohort:
             rows.append({"first": first, "second": second, "group": group})
         table = pd.DataFrame(rows, index=pd.Index(list(pseudo), name="session"))
         return LazyCohort({k: _Source(session=s) for k, s in pseudo.items()}, table)
+
+    def real_vs_pseudo(
+        self,
+        measure: str | Callable[..., Any] = "index",
+        *,
+        keep_roles: bool = True,
+        n_permutations: int = 10000,
+        alternative: str = "greater",
+        seed: int | None = None,
+        channel: str | None = None,
+        scheduler: str | Any | None = None,
+        progress: bool = True,
+        **params: Any,
+    ) -> RealPseudoComparison:
+        """Is the cohort's concordance real? Its dyads against all its pseudo-dyads.
+
+        Computes ``measure`` (one number per session) on every real dyad and on every
+        pseudo-dyad of :meth:`pseudo_dyads` (all cross pairs, roles kept by default),
+        with the same parameters and scheduler, then compares them with
+        :func:`concordlab.stats.compare_real_pseudo` (the mean of the real dyads against
+        random re-pairings of the same people).
+
+        Parameters
+        ----------
+        measure : str or callable, default "index"
+            A measure giving one number per session (see :func:`compute_cohort`).
+        keep_roles : bool, default True
+            Pair first persons only with second persons (patients with therapists).
+            Without roles kept, the null is the subsets null (plain values).
+        n_permutations, alternative, seed
+            As in :func:`concordlab.stats.compare_real_pseudo`.
+        channel, scheduler, progress, **params
+            As in :func:`compute_cohort`.
+
+        Returns
+        -------
+        RealPseudoComparison
+            Printable; ``.plot()`` draws both distributions, ``.to_frame()`` a table.
+
+        Raises
+        ------
+        ValidationError
+            If the measure does not give one number per session, or too few sessions
+            could be measured.
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> cohort = concordlab.open_cohort(concordlab.simulate_cohort(4, duration=120, seed=2))
+        >>> result = cohort.real_vs_pseudo(window=15, progress=False, seed=0)
+        >>> result.n_real, result.n_pseudo, result.null_method
+        (4, 12, 're-pairing')
+        """
+        options = {"channel": channel, "scheduler": scheduler, "progress": progress, **params}
+        real = compute_cohort(self, measure, **options)
+        pseudo = compute_cohort(self.pseudo_dyads(keep_roles=keep_roles), measure, **options)
+        for result in (real, pseudo):
+            if result.values.ndim != 1:
+                raise ValidationError(
+                    f"real_vs_pseudo needs one number per session, but {result.measure!r} "
+                    f"gives dimensions {result.values.dims}; use a session-level measure "
+                    f"such as one of {list(SCALAR_MEASURES)}."
+                )
+        name = real.measure
+        return compare_real_pseudo(
+            real.values.to_series().rename(name),
+            pseudo.values.to_series().rename(name),
+            n_permutations=n_permutations,
+            alternative=alternative,
+            seed=seed,
+        )
 
     def __repr__(self) -> str:
         groups = self.table["group"].value_counts().to_dict()

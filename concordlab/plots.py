@@ -11,15 +11,26 @@ import plotly.graph_objects as go
 import xarray as xr
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
+from scipy import stats as scipy_stats
 
 from concordlab.errors import ValidationError
 from concordlab.segments import segments
 from concordlab.session import _labels, channels
 from concordlab.session import validate_session as _validate
+from concordlab.stats import (
+    CorrelationResult,
+    GroupComparison,
+    PairedComparison,
+    RealPseudoComparison,
+)
 
 __all__ = [
     "minmax_decimate",
     "plot_concordance",
+    "plot_correlation",
+    "plot_groups",
+    "plot_paired",
+    "plot_real_pseudo",
     "plot_session",
     "plot_wlcc",
     "segment_colours",
@@ -304,3 +315,413 @@ def plot_wlcc(result: xr.DataArray) -> go.Figure:
 def _title(session: xr.DataTree, name: str) -> str:
     attrs = session[name].dataset[name].attrs
     return f"{attrs.get('long_name', name)} ({attrs['sampling_rate']:g} Hz)"
+
+
+# --------------------------------------------------------------------------- cohort statistics
+
+GROUP_COLOURS = ("#2ca02c", "#9467bd")  # first and second group of a comparison
+CHANGE_COLOURS = {"rise": "#2ca02c", "fall": "#d62728", "same": "#7f7f7f"}
+REAL_COLOUR = "#ff7f0e"
+PSEUDO_COLOUR = "#7f7f7f"
+# Draw every pseudo-dyad as a point up to this many; beyond, only their distribution.
+MAX_PSEUDO_POINTS = 2000
+
+
+def _expect(result: object, kind: type, function: str, producer: str) -> None:
+    # By name as well: a reloaded concordlab.stats (IPython autoreload, pytest's importlib
+    # mode) makes new classes, and its results are just as good.
+    if not isinstance(result, kind) and type(result).__qualname__ != kind.__qualname__:
+        raise ValidationError(
+            f"{function} expects the result of concordlab.stats.{producer} (a "
+            f"{kind.__name__}), got {type(result).__name__}."
+        )
+
+
+def _num(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.3g}"
+
+
+def _with_ci(value: float, ci: tuple[float, float], confidence: float) -> str:
+    if not all(math.isfinite(v) for v in ci):
+        return _num(value)
+    return f"{_num(value)} [{confidence:.0%} CI {_num(ci[0])}, {_num(ci[1])}]"
+
+
+def _p_text(p_value: float, alternative: str) -> str:
+    side = "" if alternative == "two-sided" else f", {alternative}"
+    return f"p = {_num(p_value)} (permutation{side})"
+
+
+def plot_correlation(result: CorrelationResult) -> go.Figure:
+    """Scatter of two per-session measures with the regression line and its band.
+
+    One marker per session (hover: its id and both values); the ordinary least-squares
+    line of y on x over the range of x; and the line's pointwise confidence band at the
+    result's confidence, ``ŷ ± t(n - 2) s sqrt(1/n + (x - x̄)² / Sxx)`` (analytic, for
+    normal residuals; ``s`` the residual SD). The title gives n, Pearson's r and
+    Spearman's rho, each with its BCa bootstrap interval and permutation p-value.
+
+    Parameters
+    ----------
+    result : CorrelationResult
+        The result of :func:`concordlab.stats.correlate`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces, in order: the band, ``"OLS fit"`` and ``"sessions"``.
+
+    Raises
+    ------
+    ValidationError
+        If ``result`` is not a :class:`~concordlab.stats.CorrelationResult`.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> from concordlab.plots import plot_correlation
+    >>> from concordlab.stats import correlate
+    >>> ratings = concordlab.simulate_cohort(12, duration=10, channels="eda", seed=1).ratings
+    >>> result = correlate(ratings["true_coupling"], ratings["simulated_empathy"],
+    ...                    n_boot=500, n_permutations=500, seed=0)
+    >>> figure = plot_correlation(result)
+    >>> [trace.name for trace in figure.data]
+    ['95% band (OLS)', 'OLS fit', 'sessions']
+    >>> len(figure.data[2].x)
+    12
+    """
+    _expect(result, CorrelationResult, "plot_correlation", "correlate")
+    x, y, n = result.x, result.y, result.n
+    slope, intercept = np.polyfit(x, y, 1)
+    grid = np.linspace(x.min(), x.max(), 101)
+    fit = intercept + slope * grid
+    residual = y - (intercept + slope * x)
+    s = math.sqrt(float((residual**2).sum()) / (n - 2))
+    sxx = float(((x - x.mean()) ** 2).sum())
+    t = scipy_stats.t.ppf((1 + result.confidence) / 2, n - 2)
+    half = t * s * np.sqrt(1 / n + (grid - x.mean()) ** 2 / sxx)
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=np.concatenate([grid, grid[::-1]]),
+            y=np.concatenate([fit + half, (fit - half)[::-1]]),
+            fill="toself",
+            fillcolor="rgba(68, 68, 68, 0.15)",
+            line={"width": 0},
+            hoverinfo="skip",
+            name=f"{result.confidence:.0%} band (OLS)",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(x=grid, y=fit, mode="lines", name="OLS fit", line={"color": "#444", "width": 2})
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers",
+            name="sessions",
+            text=[str(i) for i in result.ids],
+            marker={"color": PERSON_COLOURS[0], "size": 9, "line": {"color": "white", "width": 1}},
+            hovertemplate=(
+                f"%{{text}}<br>{result.x_name}: %{{x:.4g}}<br>{result.y_name}: %{{y:.4g}}"
+                "<extra></extra>"
+            ),
+        )
+    )
+    lines = []
+    for label, estimate in (("Pearson r", result.pearson), ("Spearman ρ", result.spearman)):
+        lines.append(
+            f"{label} = {_with_ci(estimate.estimate, estimate.ci, result.confidence)}, "
+            f"{_p_text(estimate.p_value, result.alternative)}"
+        )
+    figure.update_layout(
+        title=f"{result.y_name} vs {result.x_name} (n = {n} sessions)<br><sup>"
+        + "<br>".join(lines)
+        + "</sup>",
+        margin={"t": 110},
+        xaxis_title=result.x_name,
+        yaxis_title=result.y_name,
+        height=440,
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return figure
+
+
+def plot_groups(result: GroupComparison) -> go.Figure:
+    """Both groups' distributions: a box per group with every session as a point.
+
+    Each box shows the median, quartiles and (dashed) mean; every session is a point
+    (hover: its session id). The title gives Cohen's d with its interval, Hedges' g and
+    the permutation p-value.
+
+    Parameters
+    ----------
+    result : GroupComparison
+        The result of :func:`concordlab.stats.compare_groups`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One box trace per group, in the order of the comparison.
+
+    Raises
+    ------
+    ValidationError
+        If ``result`` is not a :class:`~concordlab.stats.GroupComparison`.
+
+    Examples
+    --------
+    >>> from concordlab.plots import plot_groups
+    >>> from concordlab.stats import compare_groups
+    >>> result = compare_groups([.5, .6, .4, .7, .2, .3, .25, .35],
+    ...                         ["normal"] * 4 + ["dropout"] * 4,
+    ...                         order=["normal", "dropout"], n_boot=500, seed=0)
+    >>> figure = plot_groups(result)
+    >>> [trace.name for trace in figure.data]
+    ['normal (n=4)', 'dropout (n=4)']
+    >>> [len(trace.y) for trace in figure.data]
+    [4, 4]
+    """
+    _expect(result, GroupComparison, "plot_groups", "compare_groups")
+    figure = go.Figure()
+    for k, label in enumerate(result.groups):
+        mask = np.array([value == label for value in result.labels], dtype=bool)
+        figure.add_trace(
+            go.Box(
+                y=result.values[mask],
+                name=f"{label} (n={result.n[k]})",
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                boxmean=True,
+                text=[str(i) for i in result.ids[mask]],
+                marker={"color": GROUP_COLOURS[k], "size": 8},
+                line={"color": GROUP_COLOURS[k]},
+            )
+        )
+    first, second = result.groups
+    figure.update_layout(
+        title=(
+            f"{result.name}: {first} vs {second}<br><sup>Cohen's d = "
+            f"{_with_ci(result.d, result.d_ci, result.confidence)}, Hedges' g = "
+            f"{_num(result.g)}, {_p_text(result.p_value, result.alternative)}</sup>"
+        ),
+        yaxis_title=result.name,
+        showlegend=False,
+        height=440,
+        template="plotly_white",
+    )
+    return figure
+
+
+def plot_paired(result: PairedComparison) -> go.Figure:
+    """A slopegraph: each dyad's line from before to after, and the mean.
+
+    Dyads are drawn as one trace of line segments (hover: the dyad id), markers coloured
+    by direction (green rise, red fall, grey unchanged); the mean before and after is a
+    thick black line. The title gives the mean change and Cohen's d_z with their
+    intervals and the sign-flip p-value.
+
+    Parameters
+    ----------
+    result : PairedComparison
+        The result of :func:`concordlab.stats.compare_paired`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``"dyads"`` (two points per dyad, separated by gaps) and ``"mean"``.
+
+    Raises
+    ------
+    ValidationError
+        If ``result`` is not a :class:`~concordlab.stats.PairedComparison`.
+
+    Examples
+    --------
+    >>> from concordlab.plots import plot_paired
+    >>> from concordlab.stats import compare_paired
+    >>> result = compare_paired([.2, .3, .25, .4], [.3, .35, .2, .5], n_boot=500, seed=0)
+    >>> figure = plot_paired(result)
+    >>> [trace.name for trace in figure.data]
+    ['dyads', 'mean']
+    >>> sum(y is not None for y in figure.data[0].y)   # two points per dyad
+    8
+    """
+    _expect(result, PairedComparison, "plot_paired", "compare_paired")
+    if result.before_name != result.after_name:
+        labels = (result.before_name, result.after_name)
+    else:
+        labels = ("before", "after")
+    xs: list[str | None] = []
+    ys: list[float | None] = []
+    text: list[str] = []
+    colours: list[str] = []
+    for key, first, second in zip(result.ids, result.before, result.after, strict=True):
+        colour = CHANGE_COLOURS["rise" if second > first else "fall" if second < first else "same"]
+        xs += [labels[0], labels[1], None]
+        ys += [float(first), float(second), None]
+        text += [str(key)] * 3
+        colours += [colour] * 3
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines+markers",
+            name="dyads",
+            text=text,
+            line={"color": "rgba(120, 120, 120, 0.5)", "width": 1.5},
+            marker={"color": colours, "size": 8},
+            hovertemplate="%{text}: %{y:.4g}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=list(labels),
+            y=[result.mean_before, result.mean_after],
+            mode="lines+markers",
+            name="mean",
+            line={"color": "black", "width": 4},
+            marker={"color": "black", "size": 12},
+            hovertemplate="mean: %{y:.4g}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=(
+            f"{labels[0]} → {labels[1]} (n = {result.n} dyads)<br><sup>mean change = "
+            f"{_with_ci(result.mean_diff, result.mean_diff_ci, result.confidence)}, "
+            f"d_z = {_with_ci(result.d, result.d_ci, result.confidence)}, "
+            f"{_p_text(result.p_value, result.alternative).replace('permutation', 'sign flips')}"
+            "</sup>"
+        ),
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": list(labels)},
+        height=440,
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.12},
+    )
+    return figure
+
+
+def plot_real_pseudo(result: RealPseudoComparison) -> go.Figure:
+    """Real dyads against pseudo-dyads, and the real mean against its null distribution.
+
+    Left: the pseudo-dyads' values as a violin (with their points when there are at most
+    2000; hover: the pair) beside the real dyads as a box with every dyad as a point,
+    and a dashed line at the pseudo 95th percentile. Right: the histogram of the null
+    distribution (the mean of each re-paired cohort, or subset) with a line at the real
+    mean. The title gives the difference of means, Cohen's d and the p-value.
+
+    Parameters
+    ----------
+    result : RealPseudoComparison
+        The result of :func:`concordlab.stats.compare_real_pseudo`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``"pseudo-dyads (n=…)"``, ``"real dyads (n=…)"`` (left) and
+        ``"null (…)"`` (right).
+
+    Raises
+    ------
+    ValidationError
+        If ``result`` is not a :class:`~concordlab.stats.RealPseudoComparison`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from concordlab.plots import plot_real_pseudo
+    >>> from concordlab.stats import compare_real_pseudo
+    >>> rng = np.random.default_rng(0)
+    >>> result = compare_real_pseudo(rng.normal(0.3, 0.1, 6), rng.normal(0, 0.1, 30),
+    ...                              n_permutations=500, seed=0)
+    >>> figure = plot_real_pseudo(result)
+    >>> [trace.name for trace in figure.data]
+    ['pseudo-dyads (n=30)', 'real dyads (n=6)', 'null (subsets, 500 draws)']
+    """
+    _expect(result, RealPseudoComparison, "plot_real_pseudo", "compare_real_pseudo")
+    drawn = "re-paired " if result.null_method == "re-pairing" else "pseudo-"
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            f"{result.name} per dyad",
+            f"Null: mean of {result.n_real} {drawn}dyads per draw",
+        ),
+    )
+    points = "all" if result.n_pseudo <= MAX_PSEUDO_POINTS else False
+    figure.add_trace(
+        go.Violin(
+            y=result.pseudo,
+            name=f"pseudo-dyads (n={result.n_pseudo})",
+            points=points,
+            pointpos=0,
+            jitter=0.4,
+            box_visible=True,
+            meanline_visible=True,
+            text=[str(i) for i in result.pseudo_ids],
+            line={"color": PSEUDO_COLOUR},
+            marker={"color": PSEUDO_COLOUR, "size": 4, "opacity": 0.5},
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Box(
+            y=result.real,
+            name=f"real dyads (n={result.n_real})",
+            boxpoints="all",
+            jitter=0.4,
+            pointpos=0,
+            boxmean=True,
+            text=[str(i) for i in result.real_ids],
+            line={"color": REAL_COLOUR},
+            marker={"color": REAL_COLOUR, "size": 8},
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_hline(
+        y=float(np.quantile(result.pseudo, 0.95)),
+        line={"dash": "dash", "color": PSEUDO_COLOUR, "width": 1},
+        annotation_text="pseudo 95th percentile",
+        annotation_position="top left",
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Histogram(
+            x=result.null,
+            name=f"null ({result.null_method}, {result.null.size} draws)",
+            marker={"color": PSEUDO_COLOUR},
+            opacity=0.7,
+        ),
+        row=1,
+        col=2,
+    )
+    figure.add_vline(
+        x=result.mean_real,
+        line={"color": REAL_COLOUR, "width": 3},
+        annotation_text="real mean",
+        annotation_position="top left",
+        row=1,
+        col=2,
+    )
+    figure.update_xaxes(title_text=f"mean {result.name}", row=1, col=2)
+    figure.update_yaxes(title_text=result.name, row=1, col=1)
+    figure.update_yaxes(title_text="draws", row=1, col=2)
+    figure.update_layout(
+        title=(
+            f"Real vs pseudo-dyads: mean difference = {_num(result.mean_diff)}, "
+            f"d = {_num(result.d)}, {_p_text(result.p_value, result.alternative)}"
+            f"<br><sup>{result.above_p95:.0%} of real dyads above the pseudo 95th "
+            f"percentile, {result.above_median:.0%} above the pseudo median</sup>"
+        ),
+        showlegend=False,
+        height=460,
+        template="plotly_white",
+    )
+    return figure

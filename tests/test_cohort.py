@@ -192,3 +192,29 @@ def test_bad_input_is_explained(tmp_path, simulated):
         compute_cohort(simulated, "index", window=-1, progress=False)
     with pytest.raises(concordlab.ConcordlabError, match="Cannot reach"):
         compute_cohort(simulated, "index", scheduler="tcp://127.0.0.1:9", progress=False)
+
+
+def test_real_vs_pseudo_runs_end_to_end_on_rmea(rmea_cohort):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # some sessions are trimmed
+        result = rmea_cohort.real_vs_pseudo(
+            "wlcc_grand_mean", progress=False, n_permutations=2000, seed=0, **WLCC
+        )
+        real = rmea_cohort.compute("wlcc_grand_mean", progress=False, **WLCC).values
+    assert (result.n_real, result.n_pseudo) == (20, 380)
+    assert result.null_method == "re-pairing" and result.null.size == 2000
+    assert result.mean_real == pytest.approx(float(real.mean()))
+    assert 1 / 2001 <= result.p_value <= 1
+    # Pseudo values are the ones a direct computation on a pseudo-dyad session gives.
+    first, second = result.pseudo_ids[0].split("+")  # the first person's dyad + the second's
+    pairs = concordlab.pseudo_dyads({k: rmea_cohort[k] for k in (first, second)})
+    (session,) = [s for key, s in pairs.items() if key.startswith(f"{first}:")]
+    direct = concordlab.wlcc_summary(concordlab.wlcc(session, **WLCC))["grand_mean"]
+    assert result.pseudo[0] == pytest.approx(float(direct))
+    assert len(result.plot().data) >= 2
+
+
+def test_real_vs_pseudo_needs_one_number_per_session(simulated):
+    cohort = open_cohort(simulated)
+    with pytest.raises(concordlab.ValidationError, match="one number per session"):
+        cohort.real_vs_pseudo("concordance", window=15, progress=False)
