@@ -402,7 +402,21 @@ function render({ model, el }) {
   drawWindow();
   onPlaying();
 
+  // Report the width the strip is given (the output area's), so that Python can size the
+  // plots beside it: plotly's widget keeps its first width (700 px) otherwise.
+  let reported = -1;
+  const resize = new ResizeObserver(() => {
+    const width = Math.round(root.getBoundingClientRect().width);
+    if (width > 0 && Math.abs(width - reported) >= 8) {
+      reported = width;
+      model.set("width", width);
+      model.save_changes();
+    }
+  });
+  resize.observe(root);
+
   return () => {
+    resize.disconnect();
     stopLoop();
     for (const [name, handler] of handlers) model.off(name, handler);
   };

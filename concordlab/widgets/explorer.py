@@ -50,6 +50,7 @@ DEFAULTS = {
     "preprocess": "none",
     "layout": "stacked",
 }
+MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
 X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range")
 SIGNAL_ROWS = (1, 2)
@@ -165,6 +166,7 @@ class Explorer:
         self.heatmap_box = ipw.Box([self.heatmap], layout={"display": "none"})
         self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
+        self.overview.observe(self._fit_width, names=["width"])
         self._build_controls()
         self.set_params(**params)
         self.set_view(span[0], min(span[1], span[0] + max(120.0, (span[1] - span[0]) / 5)))
@@ -328,6 +330,13 @@ class Explorer:
         figure.layout.on_change(self._on_range, *X_RANGES)
         return figure
 
+    def _fit_width(self, change: Any) -> None:
+        """Size the plots to the width the browser gives the overview strip above them."""
+        width = int(change["new"])
+        if width >= MIN_WIDTH:
+            self.figure.layout.width = width
+            self.heatmap.layout.width = width
+
     def _visible(self) -> tuple[float, float]:
         """The time range in view; one source of truth for figure, strip and heatmap."""
         return self._view if self._view is not None else time_span(self._session)
@@ -474,7 +483,20 @@ class Explorer:
         start, end = self._selection
         self.add_segment(start, end, label, person, note)
         self._selection = None
+        self._status(f"Added {label!r} at {start:.2f}-{end:.2f} s.")
+        self._clear_selection_box()
         return self
+
+    def _clear_selection_box(self) -> None:
+        """Remove the dashed box of a box selection, now drawn as a band.
+
+        The browser does not report its selections to Python, so the figure here holds
+        none and setting none would send nothing: set a placeholder first, then none.
+        """
+        self.figure.layout.selections = [{"x0": 0, "x1": 0, "y0": 0, "y1": 0, "opacity": 0}]
+        self.figure.layout.selections = ()
+        for trace in self.figure.data[2:4]:
+            trace.selectedpoints = None
 
     def _commit(self, session: xr.DataTree) -> None:
         self._session = session

@@ -134,6 +134,9 @@ class Overview(anywidget.AnyWidget):
         The two persons' labels, in the order of ``first`` and ``second``.
     colours : list of str
         CSS colours of the two sparklines.
+    width : int
+        The strip's width in pixels as laid out in the browser (0 until it is shown),
+        written by the browser when it changes; the explorer sizes its plots to it.
 
     See Also
     --------
@@ -173,6 +176,9 @@ class Overview(anywidget.AnyWidget):
         sync=True
     )
     colours = traitlets.List(traitlets.Unicode(), default_value=list(PERSON_COLOURS)).tag(sync=True)
+    width = traitlets.Int(0, help="the strip's width in pixels, reported by the browser").tag(
+        sync=True
+    )
 
     def __init__(
         self,

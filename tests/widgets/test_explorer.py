@@ -228,3 +228,12 @@ def test_bands_are_labelled_when_wide_enough_and_listed_once_per_kind(explorer):
     explorer.set_view(295, 305)  # zoomed in, the short band has room for its label
     shapes = {(s.x0, s.x1): s for s in explorer.figure.layout.shapes}
     assert shapes[(300, 301)].label.text == "rupture"
+
+
+def test_plots_follow_the_width_the_browser_gives_the_strip():
+    explorer = concordlab.explore(concordlab.example_session(), sidecar=False)
+    assert explorer.figure.layout.width is None  # plotly's own until the browser reports
+    explorer.overview.width = 968  # as the browser reports it
+    assert explorer.figure.layout.width == 968 and explorer.heatmap.layout.width == 968
+    explorer.overview.width = 120  # a collapsed output: keep the last usable width
+    assert explorer.figure.layout.width == 968
