@@ -38,3 +38,22 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
             if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
         ]
         assert widget_outputs, "the explorer should display as a widget"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_teaches_with_goals_exercises_and_hidden_solutions(path):
+    notebook = nbformat.read(path, as_version=4)
+    markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    assert any("Learning goals" in text for text in markdown), "no 'Learning goals' section"
+    exercises = [text for text in markdown if text.lstrip().startswith("**Exercise")]
+    solutions = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", [])
+    ]
+    assert len(exercises) >= 2, "fewer than 2 exercises"
+    assert len(solutions) >= len(exercises), "an exercise without a solution cell"
+    for cell in solutions:
+        # Hidden in JupyterLab until the instructor reveals it; executed by the tests.
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
+        assert cell.source.startswith("# Solution"), cell.source[:40]
