@@ -609,7 +609,11 @@ class CohortResult:
         """
         values = self.values.reset_coords(drop=True)
         frame = values.to_dataframe(name=self.measure).reset_index()
-        return frame.merge(self.table, left_on="session", right_index=True, how="left")
+        # A metadata column named like one of the measure's dimensions gets a prefix.
+        table = self.table.rename(
+            columns={column: f"session_{column}" for column in self.table if column in frame}
+        )
+        return frame.merge(table, left_on="session", right_index=True, how="left")
 
     def __repr__(self) -> str:
         failed = f", {len(self.errors)} failed" if len(self.errors) else ""
@@ -744,8 +748,12 @@ def compute_cohort(
         )
     table = cohort.table.loc[[key for key, _ in done]]
     values = _stack(done, name)
+    # Metadata become session coordinates, unless the measure has a dimension or coordinate
+    # of that name (by_segment's "group"): the measure's own labels win, result.table
+    # still has the metadata.
+    own = set(values.dims) | set(values.coords)
     for column in table.columns:
-        if column != "path":
+        if column != "path" and column not in own:
             values = values.assign_coords({column: ("session", table[column].to_numpy())})
     return CohortResult(values, table, errors, name, dict(params), seconds)
 

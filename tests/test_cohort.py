@@ -218,3 +218,24 @@ def test_real_vs_pseudo_needs_one_number_per_session(simulated):
     cohort = open_cohort(simulated)
     with pytest.raises(concordlab.ValidationError, match="one number per session"):
         cohort.real_vs_pseudo("concordance", window=15, progress=False)
+
+
+def by_talk_turn(session, channel, **params):
+    """Mean concordance per talk turn of each person: a measure with a ``group`` dimension."""
+    result = concordlab.concordance(session, channel, **params)
+    return concordlab.by_segment(result, session, "talk", n_boot=0)["mean"]
+
+
+def test_a_measure_with_a_group_dimension_keeps_its_labels(simulated):
+    cohort = open_cohort(
+        simulated, ratings=pd.DataFrame({"group": ["a"] * 6}, index=list(simulated))
+    )
+    result = cohort.compute(by_talk_turn, window=15, progress=False)
+    assert result.values.dims == ("session", "group")
+    assert list(result.values["group"].values) == ["talk (patient)", "talk (therapist)"]
+    frame = result.to_frame()
+    assert {"group", "session_group", "by_talk_turn"} <= set(frame.columns)
+    assert set(frame["group"]) == {"talk (patient)", "talk (therapist)"}
+    assert set(frame["session_group"]) == {"a"}
+    direct = by_talk_turn(simulated["dyad-02"], None, window=15)
+    np.testing.assert_array_equal(result.values.sel(session="dyad-02"), direct)
