@@ -823,7 +823,9 @@ def _stack(done: list[tuple[str, Any]], name: str) -> xr.DataArray:
             raise ValidationError(
                 f"Session '{key}' gave {type(value).__name__} where the others gave arrays."
             )
-        plain = value.reset_coords(drop=True)
+        # Scalar labels (channel, parameters) would clash across sessions; coordinates
+        # along the measure's dimensions (window_start, window_end) are kept.
+        plain = value.drop_vars([name for name, coord in value.coords.items() if coord.ndim == 0])
         arrays.append(plain.expand_dims(session=[key]))
     stacked = xr.concat(arrays, dim="session", join="outer", combine_attrs="drop_conflicts")
     stacked.name = name

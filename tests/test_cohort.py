@@ -239,3 +239,13 @@ def test_a_measure_with_a_group_dimension_keeps_its_labels(simulated):
     assert set(frame["session_group"]) == {"a"}
     direct = by_talk_turn(simulated["dyad-02"], None, window=15)
     np.testing.assert_array_equal(result.values.sel(session="dyad-02"), direct)
+
+
+def test_concordance_series_keep_their_window_bounds(simulated):
+    result = open_cohort(simulated).compute("concordance", window=15, progress=False)
+    series = result.values.sel(session="dyad-03")
+    assert {"window_start", "window_end"} <= set(series.coords)
+    direct = concordlab.concordance(simulated["dyad-03"], window=15)
+    found = concordlab.moments(series.dropna("time").rename(direct.name), n=2)
+    expected = concordlab.moments(direct, n=2)
+    pd.testing.assert_frame_equal(found.reset_index(drop=True), expected.reset_index(drop=True))
