@@ -327,10 +327,10 @@ def notebook_ready(page: Page) -> None:
 def run_all_cells(page: Page) -> None:
     """Run every cell of the current notebook through the menu: Run > Run All Cells.
 
-    Returns once the first cell is queued or running (its prompt leaves ``[ ]``); the
-    menu is used again if a click was lost while JupyterLab was still busy starting.
+    Returns once the first code cell is queued or running (its prompt leaves ``[ ]``);
+    the menu is used again if a click was lost while JupyterLab was still busy starting.
     """
-    prompt = notebook_panel(page).locator(".jp-InputArea-prompt").first
+    prompt = notebook_panel(page).locator(".jp-CodeCell .jp-InputArea-prompt").first
     for _ in range(3):
         prompt.click()
         page.locator(".lm-MenuBar-item", has_text="Run").first.click()
