@@ -87,6 +87,7 @@ from scipy import special
 from scipy import stats as scipy_stats
 
 from concordlab._checks import check_number, check_seed
+from concordlab.compute.surrogates import count_derangements
 from concordlab.errors import ValidationError
 
 __all__ = [
@@ -1812,15 +1813,6 @@ def _read_pseudo(pseudo: Any, function: str) -> _Pseudo:
     return _Pseudo(None, None, values, ids, name)
 
 
-def _derangements(n: int) -> int:
-    previous, current = 1, 0  # D(0), D(1)
-    if n == 0:
-        return 1
-    for k in range(2, n + 1):
-        previous, current = current, (k - 1) * (current + previous)
-    return current
-
-
 def compare_real_pseudo(
     real: Any,
     pseudo: Any,
@@ -1989,7 +1981,7 @@ def compare_real_pseudo(
             dtype=object,
         )[present]
         null_method = "re-pairing"
-        count = _derangements(size)
+        count = count_derangements(size)
         exact = size <= _MAX_EXACT_ITEMS and count <= n_permutations
         filled = np.where(np.isfinite(matrix), matrix, 0.0)
         counted = np.isfinite(matrix).astype(np.float64)

@@ -37,6 +37,7 @@ Phipson, B., & Smyth, G. K. (2010). Permutation p-values should never be zero.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import numbers
@@ -651,6 +652,43 @@ class _Pool:
                 stacklevel=stacklevel,
             )
 
+    def count_pairings(self) -> int:
+        """How many distinct re-pairings :meth:`random_pairing` draws from.
+
+        keep_roles: the derangements of N, D(N). Otherwise: the perfect matchings of 2N
+        people with none of the N real pairs, sum_k (-1)^k C(N, k) (2N - 2k - 1)!!.
+        """
+        n = len(self.sources)
+        if self.keep_roles:
+            return count_derangements(n)
+        return sum(
+            (-1) ** k * math.comb(n, k) * math.prod(range(2 * (n - k) - 1, 0, -2))
+            for k in range(n + 1)
+        )
+
+    def all_pairings(self) -> list[list[tuple[int, int, int, int]]]:
+        """Every re-pairing :meth:`random_pairing` can draw, in a fixed order."""
+        n = len(self.sources)
+        if self.keep_roles:
+            return [
+                [(i, 0, int(partner[i]), 1) for i in range(n)]
+                for partner in itertools.permutations(range(n))
+                if all(partner[i] != i for i in range(n))
+            ]
+        matchings: list[list[tuple[int, int, int, int]]] = []
+
+        def extend(left: list[tuple[int, int]], pairs: list[tuple[int, int, int, int]]) -> None:
+            if not left:
+                matchings.append(sorted(pairs))
+                return
+            (i, p), rest = left[0], left[1:]
+            for index, (j, q) in enumerate(rest):
+                if i != j:
+                    extend(rest[:index] + rest[index + 1 :], [*pairs, (i, p, j, q)])
+
+        extend([(i, role) for i in range(n) for role in (0, 1)], [])
+        return matchings
+
     def random_pairing(self, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
         """One random re-pairing of the cohort's people, each person used once, no real pair.
 
@@ -672,6 +710,25 @@ class _Pool:
                 for (i, j), (p, q) in zip(dyad.tolist(), role.tolist(), strict=True):
                     pairs.append((i, p, j, q) if i < j else (j, q, i, p))
                 return pairs
+
+
+def count_derangements(n: int) -> int:
+    """The number of derangements of ``n`` items (permutations with no fixed point), D(n).
+
+    The ways to re-pair ``n`` dyads' first persons with the other dyads' second persons.
+
+    Examples
+    --------
+    >>> from concordlab.compute.surrogates import count_derangements
+    >>> [count_derangements(n) for n in range(7)]
+    [1, 0, 1, 2, 9, 44, 265]
+    """
+    previous, current = 1, 0  # D(0), D(1)
+    if n == 0:
+        return 1
+    for k in range(2, n + 1):
+        previous, current = current, (k - 1) * (current + previous)
+    return current
 
 
 def _session_items(sessions: Any) -> list[tuple[str, xr.DataTree]]:
@@ -899,8 +956,11 @@ def surrogate_test(
         ``N`` pseudo-dyads (see :func:`pseudo_dyads` for how they are built, trimmed
         and labelled). So a draw has the same size and the same people as the cohort.
         Each pseudo-dyad's statistic is computed once and reused. With few sessions
-        there are few distinct re-pairings (1 for 2 sessions, 2 for 3, 9 for 4, 44 for
-        5): the null is coarse and the smallest reachable p-value large.
+        there are few distinct re-pairings (with roles kept: 1 for 2 sessions, 2 for 3,
+        9 for 4, 44 for 5, 265 for 6, 1854 for 7): when there are at most ``n``, all of
+        them are used once each instead of ``n`` random draws (``attrs["exact"]``; the
+        ``draw`` dimension then has that length), so the smallest p-value is
+        ``1 / (count + 1)``, as the design allows.
 
     Rules
     -----
@@ -1058,11 +1118,25 @@ def surrogate_test(
             n_nonfinite_observed=left_out,
         )
         nonfinite_in_draws = 0
+        # With few people there are few distinct re-pairings: drawing them at random,
+        # with repeats, would let p = (k + 1) / (n + 1) fall below 1 / (count + 1), the
+        # smallest p the design allows (too many rejections). Enumerate them instead.
+        exact = pool.count_pairings() <= n
+        pairings = iter(pool.all_pairings()) if exact else None
+        if exact:
+            n = pool.count_pairings()
+            children = children[:n]
+            coords["draw"] = ("draw", np.arange(n))
+        attrs["exact"] = exact
+        statistic_of: dict[tuple[int, int, int, int], float] = {}  # each pseudo-dyad once
 
         def draw(rng: np.random.Generator) -> tuple[float, float]:
             nonlocal nonfinite_in_draws
-            values = [_evaluate(statistic, pool.build(pair)) for pair in pool.random_pairing(rng)]
-            mean, dropped = _cohort_mean(values)
+            pairing = next(pairings) if pairings is not None else pool.random_pairing(rng)
+            for pair in pairing:
+                if pair not in statistic_of:
+                    statistic_of[pair] = _evaluate(statistic, pool.build(pair))
+            mean, dropped = _cohort_mean([statistic_of[pair] for pair in pairing])
             nonfinite_in_draws += dropped
             return mean, math.nan
 

@@ -503,7 +503,73 @@ def test_surrogate_test_pseudo_dyads_mean_of_finite_values(cohort):
     result = surrogate_test(sessions, statistic, method="pseudo_dyads", n=5, seed=0)
     assert float(result["observed"]) == 2.0  # mean of the finite per-dyad values
     assert result.attrs["n_nonfinite_observed"] == 1
-    assert result["null"].values.tolist() == [0.0] * 5
+    # 3 dyads have only D(3) = 2 re-pairings: both are used, once each.
+    assert result["null"].values.tolist() == [0.0] * 2
+    assert result.attrs["exact"] == 1
+
+
+@pytest.mark.parametrize("keep_roles", [True, False])
+def test_few_dyads_enumerate_every_re_pairing_once(cohort, keep_roles):
+    """4 dyads: D(4) = 9 re-pairings with roles kept, 60 perfect matchings of 8 people with
+    no real pair without; the null is their means, checked by enumerating them here."""
+    sessions = {k: cohort[k] for k in list(cohort)[:4]}
+    calls = []
+
+    def statistic(session):
+        calls.append(session.attrs.get("session_id"))
+        meta = concordlab.metadata(session)
+        if "surrogate" not in meta:
+            return {"dyad-01": 0.9, "dyad-02": 0.1, "dyad-03": 0.5, "dyad-04": 0.7}[
+                session.attrs["session_id"]
+            ]
+        sources = meta["surrogate"]["sources"]
+        i, j = (int(p["session"].split("-")[1]) for p in sources)
+        roles = [p["source_person"] for p in sources]
+        return i / 10 + j / 100 + (roles == ["therapist", "patient"]) / 1000
+
+    result = surrogate_test(
+        sessions, statistic, method="pseudo_dyads", n=199, seed=0, keep_roles=keep_roles
+    )
+    people = [(i, role) for i in range(1, 5) for role in ("patient", "therapist")]
+    expected = []
+    if keep_roles:
+        for partner in itertools.permutations(range(1, 5)):
+            pairs = list(zip(range(1, 5), partner, strict=True))
+            if all(i != j for i, j in pairs):
+                expected.append(np.mean([i / 10 + j / 100 for i, j in pairs]))
+    else:
+        for order in itertools.permutations(people):
+            pairs = [order[k : k + 2] for k in range(0, 8, 2)]
+            if any(a[0] == b[0] for a, b in pairs):
+                continue
+            key = frozenset(frozenset(pair) for pair in pairs)
+            values = []
+            for a, b in sorted(sorted(pair) for pair in pairs):  # the first person: lower dyad
+                values.append(
+                    a[0] / 10 + b[0] / 100 + ((a[1], b[1]) == ("therapist", "patient")) / 1000
+                )
+            expected.append((key, np.mean(values)))
+        expected = [value for _, value in dict(expected).items()]
+    assert result.attrs["exact"] == 1
+    assert result["null"].sizes["draw"] == len(expected) == (9 if keep_roles else 60)
+    assert sorted(result["null"].values) == pytest.approx(sorted(expected))
+    observed = np.mean([0.9, 0.1, 0.5, 0.7])
+    k = sum(value >= observed - 1e-12 for value in expected)
+    assert float(result["p_value"]) == pytest.approx((k + 1) / (len(expected) + 1))
+    # Each real dyad and each pseudo-dyad used was measured once.
+    assert len(calls) == len(set(calls)) == 4 + (12 if keep_roles else 24)
+
+
+def test_many_dyads_draw_at_random_with_each_pseudo_dyad_measured_once(cohort):
+    calls = []
+
+    def statistic(session):
+        calls.append(session.attrs.get("session_id"))
+        return 0.0
+
+    result = surrogate_test(cohort, statistic, method="pseudo_dyads", n=40, seed=1)
+    assert result.attrs["exact"] == 0 and result["null"].sizes["draw"] == 40
+    assert len(calls) == len(set(calls)) <= 10 + 40 * 10
 
 
 def test_surrogate_test_progress(ramp, capsys, monkeypatch):
