@@ -249,3 +249,15 @@ def test_concordance_series_keep_their_window_bounds(simulated):
     found = concordlab.moments(series.dropna("time").rename(direct.name), n=2)
     expected = concordlab.moments(direct, n=2)
     pd.testing.assert_frame_equal(found.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_default_scheduler_suits_the_sources(simulated, rmea_folder, tmp_path):
+    from concordlab.cohort import PROCESSES_FROM, _local_default
+
+    assert _local_default(open_cohort(simulated)._sources.values()) == "threads"
+    assert _local_default(open_cohort(rmea_folder, **RMEA)._sources.values()) == "threads"
+    paths = [concordlab.save(simulated["dyad-01"], tmp_path / f"s{i}.nc") for i in range(3)]
+    saved = open_cohort(paths)._sources
+    assert _local_default(saved.values()) == "synchronous"
+    many = list(saved.values()) * PROCESSES_FROM
+    assert _local_default(many) == "processes"
