@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import time
 import traceback
 import warnings
@@ -774,6 +775,8 @@ def _local_default(sources: Iterable[_Source]) -> str:
     37.1 s for a loop). Text files (read by pandas' C parser) and sessions in memory
     run best on threads (the 20 rMEA files: 0.2 s vs 0.45 s one after the other).
     """
+    if sys.platform == "emscripten":  # Pyodide (JupyterLite): dask has no threads there
+        return "synchronous"
     stored = 0
     total = 0
     for source in sources:

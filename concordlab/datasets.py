@@ -108,8 +108,12 @@ def _candidate_folders(path: str | os.PathLike[str] | None) -> list[Path]:
         folders.append(Path(path))
     if os.environ.get("CONCORDLAB_RMEA_DIR"):
         folders.append(Path(os.environ["CONCORDLAB_RMEA_DIR"]))
-    # A source checkout keeps a copy beside its tests.
-    folders.append(Path(__file__).resolve().parent.parent / "tests" / "data" / "rmea-psychotherapy")
+    # A source checkout keeps a copy beside its tests: found from the package (an editable
+    # install) or from the working folder (a notebook in a clone, e.g. on Binder).
+    checkout = Path("tests") / "data" / "rmea-psychotherapy"
+    folders.append(Path(__file__).resolve().parent.parent / checkout)
+    here = Path.cwd().resolve()
+    folders.extend(folder / checkout for folder in (here, *here.parents))
     folders.append(_cache_folder())
     return folders
 
@@ -139,7 +143,8 @@ def rmea_files(
     """Paths of the rMEA psychotherapy motion-energy files, fetched if asked.
 
     Looks in ``path``, then ``$CONCORDLAB_RMEA_DIR``, then a source checkout's
-    ``tests/data/rmea-psychotherapy``, then the cache ``~/.cache/concordlab``. With
+    ``tests/data/rmea-psychotherapy`` (beside the package, or in the working folder or one
+    of its parents), then the cache ``~/.cache/concordlab``. With
     ``download=True`` missing files are downloaded into the cache from the pinned rMEA
     commit and their SHA-256 checked.
 

@@ -261,3 +261,12 @@ def test_default_scheduler_suits_the_sources(simulated, rmea_folder, tmp_path):
     assert _local_default(saved.values()) == "synchronous"
     many = list(saved.values()) * PROCESSES_FROM
     assert _local_default(many) == "processes"
+
+
+def test_cohorts_run_on_one_thread_in_pyodide(monkeypatch):
+    from concordlab import cohort
+
+    sources = open_cohort(concordlab.simulate_cohort(2, duration=30))._sources
+    assert cohort._local_default(sources.values()) == "threads"
+    monkeypatch.setattr(cohort.sys, "platform", "emscripten")
+    assert cohort._local_default(sources.values()) == "synchronous"

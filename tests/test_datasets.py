@@ -73,3 +73,19 @@ def test_example_cohort():
     assert len(cohort) == 20
     assert cohort.ratings.attrs["simulated"] is True
     assert cohort.ratings["true_coupling"].nunique() == 20
+
+
+def test_rmea_found_from_the_working_folder_of_a_clone(tmp_path, data_dir, monkeypatch):
+    # A clone whose package is installed elsewhere (not editable), opened in a sub-folder.
+    clone = tmp_path / "clone"
+    shutil.copytree(data_dir / "rmea-psychotherapy", clone / "tests/data/rmea-psychotherapy")
+    (clone / "notebooks").mkdir()
+    monkeypatch.setattr(datasets, "__file__", str(tmp_path / "site-packages/concordlab/x.py"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CONCORDLAB_RMEA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataNotFoundError):
+        datasets.rmea_files("normal")
+    monkeypatch.chdir(clone / "notebooks")
+    files = datasets.rmea_files("normal")
+    assert files[0] == (clone / "tests/data/rmea-psychotherapy/normal/200_01.txt").resolve()

@@ -117,8 +117,12 @@ class Lab:
         return f"http://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
-        """The address of a notebook (or any file) of the root folder in the Lab UI."""
-        return f"{self.base_url}/lab/tree/{path}?token={self.token}"
+        """The address of a notebook (or any file) of the root folder in the Lab UI.
+
+        ``reset`` starts from an empty workspace: without it JupyterLab reopens what an
+        earlier test left open (a notebook whose kernel was killed, and its dialogs).
+        """
+        return f"{self.base_url}/lab/tree/{path}?token={self.token}&reset"
 
     def api(self, method: str, path: str, body: Any = None, timeout: float = 10) -> Any:
         """Call the Jupyter server's REST API; return the decoded JSON answer (or None)."""
