@@ -465,6 +465,27 @@ def _bca(
 # --------------------------------------------------------------------------- permutations
 
 
+def _intervals(
+    statistic: Statistic,
+    sizes: tuple[int, ...],
+    estimates: Any,
+    n_boot: int,
+    rng: np.random.Generator,
+    confidence: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """BCa intervals (one row per estimate; NaN without resamples) and the number of
+    resamples in which each estimate was defined."""
+    ci = np.full((len(estimates), 2), np.nan)
+    valid = np.zeros(len(estimates), dtype=np.int64)
+    if n_boot:
+        boot = _bootstrap(statistic, sizes, n_boot, rng)
+        jack = _jackknife(statistic, sizes)
+        for k, estimate in enumerate(estimates):
+            valid[k] = np.isfinite(boot[k]).sum()
+            ci[k] = _bca(float(estimate), boot[k], [values[k] for values in jack], confidence)
+    return ci, valid
+
+
 def _p_value(observed: float, null: np.ndarray, alternative: str, *, exact: bool) -> float:
     """Permutation p-value: k / m if ``exact`` (observed among the m), else (k + 1) / (m + 1)."""
     null = null[np.isfinite(null)]
@@ -800,14 +821,7 @@ def correlate(
         return np.stack([_pearson(a, b), _spearman(a, b)])
 
     estimates = statistic(np.arange(n)[None, :], (n,))[:, 0]
-    ci = np.full((2, 2), np.nan)
-    valid = np.zeros(2, dtype=np.int64)
-    if n_boot:
-        boot = _bootstrap(statistic, (n,), n_boot, boot_rng)
-        jack = _jackknife(statistic, (n,))
-        for k in range(2):
-            valid[k] = np.isfinite(boot[k]).sum()
-            ci[k] = _bca(float(estimates[k]), boot[k], [jack[0][k]], confidence)
+    ci, valid = _intervals(statistic, (n,), estimates, n_boot, boot_rng, confidence)
 
     # Permutations: r is the dot product of the standardised variables, whose sums do not
     # change when y is permuted.
@@ -1194,14 +1208,8 @@ def compare_groups(
         return np.stack([diff, d])
 
     mean_diff, d = (float(v) for v in statistic(np.arange(n_a + n_b)[None, :], (n_a, n_b))[:, 0])
-    ci = np.full((2, 2), np.nan)
-    n_valid = 0
-    if n_boot:
-        boot = _bootstrap(statistic, (n_a, n_b), n_boot, boot_rng)
-        jack = _jackknife(statistic, (n_a, n_b))
-        n_valid = int(np.isfinite(boot[1]).sum())
-        for k, estimate in enumerate((mean_diff, d)):
-            ci[k] = _bca(estimate, boot[k], [values[k] for values in jack], confidence)
+    ci, valid = _intervals(statistic, (n_a, n_b), (mean_diff, d), n_boot, boot_rng, confidence)
+    n_valid = int(valid[1])
 
     # Permutations: which sessions form the first group (mean difference as statistic).
     total = pooled.sum()
@@ -1509,14 +1517,8 @@ def compare_paired(
         return np.stack(_d_z(diff[index]))
 
     mean_diff, d = (float(v) for v in statistic(np.arange(n)[None, :], (n,))[:, 0])
-    ci = np.full((2, 2), np.nan)
-    n_valid = 0
-    if n_boot:
-        boot = _bootstrap(statistic, (n,), n_boot, boot_rng)
-        jack = _jackknife(statistic, (n,))
-        n_valid = int(np.isfinite(boot[1]).sum())
-        for k, estimate in enumerate((mean_diff, d)):
-            ci[k] = _bca(estimate, boot[k], [jack[0][k]], confidence)
+    ci, valid = _intervals(statistic, (n,), (mean_diff, d), n_boot, boot_rng, confidence)
+    n_valid = int(valid[1])
 
     count = 2**n
     exact = count <= n_permutations
