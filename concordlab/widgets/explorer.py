@@ -375,7 +375,8 @@ class Explorer:
     def _draw_heatmap(self) -> None:
         if self.params["method"] != "wlcc_peak":
             self.heatmap_box.layout.display = "none"
-            self.heatmap.data = []
+            if self.heatmap.data:  # nothing to send on every slider move otherwise
+                self.heatmap.data = []
             return
         p = self.params
         lagged = wlcc(
