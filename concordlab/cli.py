@@ -74,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
         "text files; saved sessions one after the other, or on processes from 200)",
     )
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    lite = commands.add_parser(
+        "lite",
+        help="build the class notebooks as a JupyterLite site (Python in the browser)",
+        description=(
+            "Build the class notebooks and their data as a static JupyterLite site that runs "
+            "offline in the browser (Pyodide). Needs a source checkout, the lite extra "
+            "(pip install -e '.[lite]'), and PyPI and the npm registry while building."
+        ),
+        epilog="example: concordlab lite --out class-site",
+    )
+    lite.add_argument("--out", type=Path, default=Path("class-site"), help="site folder")
+    lite.add_argument("--source", type=Path, help="the checkout (default: this concordlab's)")
+    lite.add_argument("--cache", type=Path, help="download cache (~/.cache/concordlab/lite)")
     return parser
 
 
@@ -135,6 +148,20 @@ def _batch(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL
 
 
+def _lite(args: argparse.Namespace) -> int:
+    from concordlab.lite import build_lite_site
+
+    try:
+        build_lite_site(args.out, source=args.source, cache=args.cache)
+    except ValidationError as error:
+        print(f"concordlab lite: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConcordlabError as error:
+        print(f"concordlab lite: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``concordlab`` command; returns its exit code.
 
@@ -166,4 +193,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "batch":
         return _batch(args)
+    if args.command == "lite":
+        return _lite(args)
     return EXIT_USAGE  # pragma: no cover - argparse requires a command

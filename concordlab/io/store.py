@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from concordlab.errors import FileFormatError, ValidationError
+from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import validate_session
@@ -17,6 +19,8 @@ from concordlab.session import validate_session
 __all__ = ["load", "save"]
 
 _FORMATS = {".nc": "h5netcdf", ".nc4": "h5netcdf", ".h5": "h5netcdf", ".zarr": "zarr"}
+# The packages each engine imports (h5netcdf imports h5py).
+_ENGINE_MODULES = {"h5netcdf": ("h5netcdf", "h5py"), "zarr": ("zarr",)}
 
 
 def _engine(path: Path) -> str:
@@ -25,6 +29,20 @@ def _engine(path: Path) -> str:
         raise ValidationError(
             f"Cannot tell the format of '{path}' from its extension; use '.nc' (netCDF) or "
             "'.zarr' (Zarr)."
+        )
+    missing = [name for name in _ENGINE_MODULES[engine] if importlib.util.find_spec(name) is None]
+    if missing:
+        where = (
+            "In the JupyterLite class site (Python in the browser) no file format is "
+            "available, because h5py and numcodecs have no Pyodide build there; segments you "
+            "mark in the explorer are still kept in its .segments.tsv. Save sessions on Binder "
+            "or a local install."
+            if sys.platform == "emscripten"
+            else f"Install it: pip install {' '.join(missing)}."
+        )
+        raise ConcordlabError(
+            f"Saving and loading '{path.suffix}' files needs {' and '.join(missing)}, which "
+            f"this Python lacks. {where}"
         )
     return engine
 

