@@ -57,9 +57,10 @@ def served(site: LiteSite) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def offline_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
-    """A tab that may only talk to 127.0.0.1; the list collects what it tried elsewhere."""
+    """A tab of a fresh browser profile that may only talk to 127.0.0.1; the list collects
+    what it tried elsewhere."""
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     blocked: list[str] = []
 
@@ -75,6 +76,26 @@ def offline_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
         yield context.new_page(), blocked
     finally:
         context.close()
+
+
+def _run_notebook(page: Page, url: str) -> dict[int, dict]:
+    """Open a notebook of the site, wait for Pyodide, run its code cells one by one."""
+    page.goto(url)
+    page.wait_for_function(
+        f"() => window.jupyterapp && {CURRENT} && {CURRENT}.content "
+        f"&& {CURRENT}.content.model && {CURRENT}.content.model.cells.length > 0",
+        timeout=KERNEL_TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        f"() => {CURRENT}.sessionContext.session?.kernel?.status === 'idle'",
+        timeout=KERNEL_TIMEOUT_MS,
+        polling=500,
+    )
+    count = page.evaluate(f"() => {CURRENT}.content.model.cells.length")
+    kinds = page.evaluate(
+        f"() => [...Array({count}).keys()].map(i => {CURRENT}.content.model.cells.get(i).type)"
+    )
+    return {i: _run_cell(page, i) for i, kind in enumerate(kinds) if kind == "code"}
 
 
 def _run_cell(page: Page, index: int) -> dict:
@@ -140,22 +161,7 @@ def test_tour_runs_in_the_browser_offline(
     """The tour's cells run in Pyodide: the same numbers as here, widgets drawn, real data
     found, and the save step explains why it cannot work in the browser."""
     page, blocked = offline_page
-    page.goto(site.url(served, TOUR))
-    page.wait_for_function(
-        f"() => window.jupyterapp && {CURRENT} && {CURRENT}.content "
-        f"&& {CURRENT}.content.model && {CURRENT}.content.model.cells.length > 0",
-        timeout=KERNEL_TIMEOUT_MS,
-    )
-    page.wait_for_function(
-        f"() => {CURRENT}.sessionContext.session?.kernel?.status === 'idle'",
-        timeout=KERNEL_TIMEOUT_MS,
-        polling=500,
-    )
-    count = page.evaluate(f"() => {CURRENT}.content.model.cells.length")
-    kinds = page.evaluate(
-        f"() => [...Array({count}).keys()].map(i => {CURRENT}.content.model.cells.get(i).type)"
-    )
-    cells = {i: _run_cell(page, i) for i, kind in enumerate(kinds) if kind == "code"}
+    cells = _run_notebook(page, site.url(served, TOUR))
 
     failed = {i: _errors(c["outputs"]) for i, c in cells.items() if _errors(c["outputs"])}
     saving = {i for i, c in cells.items() if "concordlab.save(" in c["source"]}
@@ -189,4 +195,19 @@ def test_tour_runs_in_the_browser_offline(
     )
     sidecar = base64.b64decode(stored[1]).decode() if stored[0] == "base64" else stored[1]
     assert "shared laughter" in sidecar  # the segment the tour adds, kept in the browser
+    assert blocked == []
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted(p.name for p in (REPO / "notebooks").glob("0[1-9]*.ipynb"))
+)
+def test_class_notebook_runs_in_the_browser_offline(
+    notebook: str, site: LiteSite, served: str, offline_page: tuple[Page, list[str]]
+) -> None:
+    """Every other class notebook runs top to bottom in Pyodide, from the site alone."""
+    page, blocked = offline_page
+    cells = _run_notebook(page, site.url(served, notebook))
+    failed = {i: _errors(c["outputs"]) for i, c in cells.items() if _errors(c["outputs"])}
+    assert not failed
+    assert len(cells) > 5
     assert blocked == []
