@@ -22,9 +22,10 @@ Two stand-ins replace packages whose compiled parts have no Pyodide build here: 
 (for dask) is packaged from its pure-Python sources, and ``nbformat`` is reduced to its
 version number, which is all plotly's notebook renderer reads.
 
-What does not work in the browser: :func:`concordlab.save` and :func:`concordlab.load`
-(``.nc`` needs h5py, ``.zarr`` needs numcodecs, and neither has a Pyodide wheel on PyPI or
-npm), and dask runs one task at a time (:func:`concordlab.open_cohort` picks this itself).
+What differs in the browser: h5py and numcodecs have no Pyodide wheel on PyPI or npm, so
+:func:`concordlab.save` writes ``.nc`` files as netCDF3 (which :func:`concordlab.load` reads
+everywhere) and ``.zarr`` stores are not available; dask runs one task at a time
+(:func:`concordlab.open_cohort` picks this itself).
 
 .. |pyodide| replace:: 0.27.7
 """
@@ -54,7 +55,10 @@ __all__ = ["LiteSite", "build_lite_site"]
 PYODIDE_VERSION = "0.27.7"
 # `npm view pyodide@0.27.7 dist.integrity`
 _PYODIDE_NPM_URL = f"https://registry.npmjs.org/pyodide/-/pyodide-{PYODIDE_VERSION}.tgz"
-_PYODIDE_NPM_INTEGRITY = "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="
+_PYODIDE_NPM_INTEGRITY = (
+    "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/"
+    "VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="
+)
 _PYODIDE_CORE_FILES = (
     "pyodide.js",
     "pyodide.mjs",
@@ -105,7 +109,7 @@ _KERNEL_PACKAGES = (
 _LOCK_EXTRA_DEPENDS = {"plotly": ("nbformat",)}
 # Requirements left out of the browser, and why; any other missing one fails the build.
 _NOT_IN_BROWSER = {
-    "h5netcdf": "save/load .nc: h5py has no Pyodide wheel on PyPI or npm",
+    "h5netcdf": "h5py has no Pyodide wheel on PyPI or npm; .nc files are netCDF3 (scipy) there",
     "h5py": "no Pyodide wheel on PyPI or npm",
     "zarr": "save/load .zarr: numcodecs, which zarr needs, has no Pyodide wheel on PyPI or npm",
     "jupyterlab": "the site is JupyterLite's own JupyterLab",

@@ -11,7 +11,32 @@ from hypothesis import strategies as st
 import concordlab
 from concordlab import FileFormatError, ValidationError
 
-FORMATS = [".nc", ".zarr"]
+FORMATS = [".nc", ".zarr", ".nc without h5py"]
+
+
+@pytest.fixture
+def storage(monkeypatch):
+    """Turn a FORMATS entry into a file suffix; "without h5py" hides h5py as in Pyodide,
+    where '.nc' files are netCDF3."""
+
+    def suffix(name: str) -> str:
+        if name.endswith("without h5py"):
+            _hide_module(monkeypatch, "h5py")
+        return name.split()[0]
+
+    return suffix
+
+
+def _hide_module(monkeypatch, hidden: str) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def without_hidden(name, *args):
+        return None if name == hidden else find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_hidden)
+
 
 labels = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/"),
@@ -84,8 +109,8 @@ def sessions(draw):
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(session=sessions())
-def test_round_trip_is_exact(tmp_path, suffix, session):
-    path = concordlab.save(session, tmp_path / f"session{suffix}")
+def test_round_trip_is_exact(tmp_path, storage, suffix, session):
+    path = concordlab.save(session, tmp_path / f"session{storage(suffix)}")
     back = concordlab.load(path)
     assert back.identical(session)
     pd_equal = concordlab.segments(back).equals(concordlab.segments(session))
@@ -97,13 +122,15 @@ def test_round_trip_is_exact(tmp_path, suffix, session):
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
-def test_round_trip_of_real_data_with_everything(tmp_path, suffix, rmea_paths):
+def test_round_trip_of_real_data_with_everything(tmp_path, storage, suffix, rmea_paths):
     session = concordlab.read_csv(rmea_paths[0], fs=25, channel="motion")
     session = concordlab.add_segment(session, 10, 20.5, "Therapeut spricht – ☺", "therapist")
     session = concordlab.add_result(
         session, "lag0", xr.DataArray([0.25], dims="window", name="r", attrs={"window_s": 30.0})
     )
-    back = concordlab.load(concordlab.save(session, tmp_path / f"real{suffix}"))
+    path = concordlab.save(session, tmp_path / f"real{storage(suffix)}")
+    assert (path.is_file() and path.read_bytes()[:3] == b"CDF") == suffix.endswith("h5py")
+    back = concordlab.load(path)
     assert back.identical(session)
     assert concordlab.get_result(back, "lag0").attrs["window_s"] == 30.0
 
@@ -128,32 +155,56 @@ def test_bad_paths_and_files(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("suffix", "hidden", "platform", "hint"),
-    [
-        (".nc", "h5py", "linux", "pip install h5py"),
-        (".zarr", "zarr", "linux", "pip install zarr"),
-        (".nc", "h5netcdf", "emscripten", "JupyterLite"),
-    ],
+    ("platform", "hint"), [("linux", "pip install zarr"), ("emscripten", "JupyterLite")]
 )
-def test_missing_storage_package_is_named_and_nothing_is_lost(
-    tmp_path, monkeypatch, suffix, hidden, platform, hint
-):
-    """Without the package a format needs (as in Pyodide), save and load say what is missing,
-    and an existing file survives an attempt to overwrite it."""
-    import importlib.util
-
+def test_zarr_without_zarr_says_so_and_keeps_the_store(tmp_path, monkeypatch, platform, hint):
     session = concordlab.example_session()
-    path = concordlab.save(session, tmp_path / f"kept{suffix}")
-    find_spec = importlib.util.find_spec
-
-    def without_hidden(name, *args):
-        return None if name == hidden else find_spec(name, *args)
-
-    monkeypatch.setattr(importlib.util, "find_spec", without_hidden)
+    path = concordlab.save(session, tmp_path / "kept.zarr")
+    _hide_module(monkeypatch, "zarr")
     monkeypatch.setattr("sys.platform", platform)
     for attempt in (lambda: concordlab.save(session, path), lambda: concordlab.load(path)):
-        with pytest.raises(concordlab.ConcordlabError, match=hidden) as raised:
+        with pytest.raises(concordlab.ConcordlabError, match="zarr") as raised:
             attempt()
-        assert hint in str(raised.value)
+        assert hint in str(raised.value) and "'.nc'" in str(raised.value)
     monkeypatch.undo()
+    assert concordlab.load(path).identical(session)
+
+
+@pytest.mark.parametrize(
+    ("platform", "hint"), [("linux", "pip install"), ("emscripten", "browser")]
+)
+def test_netcdf4_file_without_h5py_says_what_reads_it(tmp_path, monkeypatch, platform, hint):
+    path = concordlab.save(concordlab.example_session(), tmp_path / "hdf5.nc")
+    assert path.read_bytes()[:4] == b"\x89HDF"
+    _hide_module(monkeypatch, "h5py")
+    monkeypatch.setattr("sys.platform", platform)
+    with pytest.raises(concordlab.ConcordlabError, match="netCDF4 .HDF5. file") as raised:
+        concordlab.load(path)
+    assert hint in str(raised.value)
+
+
+def test_netcdf3_files_written_without_h5py_are_read_everywhere(tmp_path, monkeypatch):
+    session = concordlab.add_segment(concordlab.example_session(), 5, 9, "Lächeln ☺", "both")
+    session = concordlab.add_result(session, "x", concordlab.concordance(session, window=15))
+    _hide_module(monkeypatch, "h5py")
+    path = concordlab.save(session, tmp_path / "browser.nc")
+    assert path.read_bytes()[:3] == b"CDF"  # netCDF3, what scipy writes
+    monkeypatch.undo()
+    assert concordlab.load(path).identical(session)  # read here, where h5py exists
+    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(tmp_path / "foreign.nc", engine="scipy")
+    with pytest.raises(FileFormatError, match="not a concordlab session"):
+        concordlab.load(tmp_path / "foreign.nc")
+
+
+def test_netcdf3_refuses_what_it_cannot_hold_and_keeps_the_old_file(tmp_path, monkeypatch):
+    session = concordlab.example_session()
+    _hide_module(monkeypatch, "h5py")
+    path = concordlab.save(session, tmp_path / "kept.nc")
+    complex_result = xr.DataArray(np.array([1 + 2j]), dims="window", name="z")
+    bad = concordlab.add_result(session, "z", complex_result)
+    with pytest.raises(ValidationError, match="'z' of /results/z .complex128. as netCDF3"):
+        concordlab.save(bad, path)
+    huge = concordlab.add_result(session, "n", xr.DataArray(np.array([2**60]), dims="w", name="n"))
+    with pytest.raises(ValidationError, match="within"):
+        concordlab.save(huge, path)
     assert concordlab.load(path).identical(session)
