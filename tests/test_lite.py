@@ -153,6 +153,7 @@ def test_a_pyodide_wheel_that_differs_from_the_lock_is_refused(tmp_path):
     folder = tmp_path / "pyodide-wheels"
     folder.mkdir()
     genuine = write_wheel(folder, "numpy", "2.0.2", {"numpy/__init__.py": b""})
+    (folder / ".complete").touch()  # as if extracted by an earlier build
     official = {"numpy": _official("numpy", genuine, [])}
     assert lite._pyodide_wheels(tmp_path, official) == {"numpy": genuine}
     genuine.write_bytes(genuine.read_bytes() + b"tampered")
@@ -182,3 +183,12 @@ def test_site_tells_how_to_open_it():
     site = lite.LiteSite(Path("class-site"), ("00-start-here.ipynb", "01-x.ipynb"), 46, 96.6)
     assert "97 MB, 46 Python packages, 2 notebooks" in str(site)
     assert site.url("http://h:1", "01-x.ipynb") == "http://h:1/lab/index.html?path=01-x.ipynb"
+
+
+def test_a_folder_that_is_not_a_site_is_never_replaced(tmp_path):
+    precious = tmp_path / "thesis"
+    precious.mkdir()
+    (precious / "chapter1.tex").write_text("years of work")
+    with pytest.raises(ValidationError, match="is not a JupyterLite site"):
+        lite.build_lite_site(precious, source=REPO, cache=tmp_path / "cache", log=None)
+    assert (precious / "chapter1.tex").read_text() == "years of work"

@@ -120,7 +120,8 @@ def load(path: PathLike) -> xr.DataTree:
     Parameters
     ----------
     path : str or os.PathLike
-        A ``.nc`` file or ``.zarr`` store.
+        A ``.nc`` file (netCDF4, or netCDF3 as written where h5py is missing) or a
+        ``.zarr`` store.
 
     Returns
     -------
