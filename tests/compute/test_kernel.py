@@ -71,6 +71,14 @@ def as_session(x, y, rate=4.0):
 series = arrays(np.float64, 120, elements=st.floats(-50, 50, allow_nan=False, allow_infinity=False))
 
 
+def conditioning(values, window):
+    """Largest squared deviation over the smallest non-constant window variance."""
+    spread = (values - values.mean()) ** 2
+    variances = np.lib.stride_tricks.sliding_window_view(values, window).var(axis=1)
+    varying = variances[variances > 1e-12 * spread.mean()]
+    return float(spread.max() / varying.min()) if varying.size else 1.0
+
+
 @settings(max_examples=40, deadline=None)
 @given(x=series, y=series, offset=st.floats(-1e3, 1e3), scale=st.floats(0.01, 100))
 def test_symmetry_and_invariance(x, y, offset, scale):
@@ -82,7 +90,13 @@ def test_symmetry_and_invariance(x, y, offset, scale):
         as_session(offset + scale * x, y * scale), window=10, step=2.5, max_lag=2
     )
     finite = np.isfinite(r.values) & np.isfinite(transformed.values)
-    np.testing.assert_allclose(transformed.values[finite], r.values[finite], atol=1e-7)
+    # Sums over a window's lagged span carry rounding errors relative to the span's largest
+    # squares, so a window that barely varies next to a large excursion (e.g. 6e-5 steps
+    # beside a 1.1 spike) is known only to about eps times that ratio.
+    ill_conditioned = 100 * np.finfo(float).eps * max(conditioning(x, 40), conditioning(y, 40))
+    np.testing.assert_allclose(
+        transformed.values[finite], r.values[finite], atol=max(1e-7, ill_conditioned)
+    )
     assert np.all(np.abs(r.values[np.isfinite(r.values)]) <= 1)
 
 
