@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 
 from concordlab.errors import ValidationError
+
+
+def check_choice(value: Any, name: str, choices: Collection[str]) -> str:
+    """One of the allowed ``choices``, or a ValidationError listing them.
+
+    Examples
+    --------
+    >>> check_choice("less", "alternative", ("two-sided", "greater", "less"))
+    'less'
+    """
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationError(f"{name} must be one of {list(choices)}, got {value!r}.")
+    return value
 
 
 def check_number(value: Any, name: str, hint: str) -> float:

@@ -20,7 +20,8 @@ from pathlib import Path
 import xarray as xr
 from tqdm.auto import tqdm
 
-from concordlab.errors import DataNotFoundError, ValidationError
+from concordlab._checks import check_choice
+from concordlab.errors import DataNotFoundError
 from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
 
 __all__ = ["example_cohort", "example_session", "rmea_files", "rmea_psychotherapy"]
@@ -128,8 +129,7 @@ def _sha256(path: Path) -> str:
 
 
 def _names(group: str) -> list[str]:
-    if group not in _GROUPS:
-        raise ValidationError(f"group must be one of {list(_GROUPS)}, got {group!r}.")
+    check_choice(group, "group", _GROUPS)
     return [name for name in RMEA_SHA256 if group == "all" or name.startswith(group + "/")]
 
 

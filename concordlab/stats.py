@@ -86,8 +86,8 @@ import xarray as xr
 from scipy import special
 from scipy import stats as scipy_stats
 
-from concordlab._checks import check_number, check_seed
-from concordlab.compute.surrogates import count_derangements
+from concordlab._checks import check_choice, check_number, check_seed
+from concordlab.compute.surrogates import ALTERNATIVES, count_derangements
 from concordlab.errors import ValidationError
 
 __all__ = [
@@ -103,7 +103,6 @@ __all__ = [
     "correlate",
 ]
 
-ALTERNATIVES = ("two-sided", "greater", "less")
 CI_METHOD = "BCa bootstrap (bias-corrected and accelerated, jackknife acceleration)"
 D_FORMULA = (
     "d = (mean_a - mean_b) / s_pooled, "
@@ -166,11 +165,7 @@ def _check_n_permutations(value: Any) -> int:
 
 
 def _check_alternative(alternative: Any) -> str:
-    if alternative not in ALTERNATIVES:
-        raise ValidationError(
-            f"alternative must be one of {list(ALTERNATIVES)}, got {alternative!r}."
-        )
-    return str(alternative)
+    return check_choice(alternative, "alternative", ALTERNATIVES)
 
 
 def _streams(seed: Any) -> tuple[int, np.random.Generator, np.random.Generator]:

@@ -8,7 +8,7 @@ import numpy as np
 import xarray as xr
 from scipy import signal
 
-from concordlab._checks import check_unit_interval
+from concordlab._checks import check_choice, check_unit_interval
 from concordlab.compute._common import (
     Pair,
     as_attr,
@@ -93,8 +93,7 @@ def concordance(
     >>> float(c.mean()) > float(concordlab.concordance(strangers, method="slope").mean())
     True
     """
-    if method not in METHODS:
-        raise ValidationError(f"method must be one of {list(METHODS)}, got {method!r}.")
+    check_choice(method, "method", METHODS)
     pair = pair_from(session, channel)
     min_valid = check_unit_interval(min_valid, "min_valid")
     if method == "wlcc_peak":

@@ -51,7 +51,7 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from concordlab._checks import check_seed
+from concordlab._checks import check_choice, check_seed
 from concordlab.compute._common import as_attr, samples
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
@@ -1065,18 +1065,14 @@ def surrogate_test(
     >>> test["session_statistic"].sizes["session"], test["null"].sizes["draw"]
     (4, 9)
     """
-    if method not in METHODS:
-        raise ValidationError(f"method must be one of {list(METHODS)}, got {method!r}.")
+    check_choice(method, "method", METHODS)
     if not callable(statistic):
         raise ValidationError(
             "statistic must be a function of a session returning a number, e.g. "
             f"lambda s: float(concordance(s).mean()); got {type(statistic).__name__}."
         )
     n = _check_count(n, "n", "e.g. 199 surrogate draws")
-    if alternative not in ALTERNATIVES:
-        raise ValidationError(
-            f"alternative must be one of {list(ALTERNATIVES)}, got {alternative!r}."
-        )
+    check_choice(alternative, "alternative", ALTERNATIVES)
     if progress is not None and not isinstance(progress, bool | np.bool_):
         raise ValidationError(f"progress must be None, True or False, got {progress!r}.")
     unknown = sorted(set(method_kwargs) - set(_METHOD_KWARGS[method]))

@@ -20,6 +20,7 @@ import xarray as xr
 from plotly.subplots import make_subplots
 
 from concordlab import preprocess
+from concordlab._checks import check_choice
 from concordlab.compute import add_moments, concordance, concordance_index, wlcc
 from concordlab.errors import ConcordlabError, ValidationError
 from concordlab.io.bids import write_events_tsv
@@ -222,10 +223,7 @@ class Explorer:
             raise ValidationError(
                 f"Unknown channel '{channel}'; the session has {channels(self._session)}."
             )
-        if new["preprocess"] not in PREPROCESSING:
-            raise ValidationError(
-                f"preprocess must be one of {list(PREPROCESSING)}, got {new['preprocess']!r}."
-            )
+        check_choice(new["preprocess"], "preprocess", PREPROCESSING)
         if new["layout"] not in ("stacked", "overlay"):
             raise ValidationError(f"layout must be 'stacked' or 'overlay', got {new['layout']!r}.")
         for name in ("window", "step", "max_lag", "slope_window"):
