@@ -20,12 +20,9 @@ Run: ``python benchmarks/bench_lite_site.py [--site class-site]``
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -39,11 +36,6 @@ from concordlab.lite import build_lite_site  # noqa: E402
 
 TOUR = "00-start-here.ipynb"
 PRINTED = "session concordance index:"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def visit(page: Page, url: str) -> dict[str, float]:
@@ -79,19 +71,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         site = args.site or build_lite_site(Path(folder) / "site", log=None).path
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site))
-        )
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        lite_url = f"http://127.0.0.1:{server.server_address[1]}/lab/index.html?path={TOUR}"
-
         root = Path(folder) / "root"
         shutil.copytree(REPO / "notebooks", root)
         shutil.copytree(REPO / "tests" / "data", root / "tests" / "data")
         lab = _lab.start_lab(root, Path(folder) / "state")
         results = {}
         try:
-            with sync_playwright() as playwright:
+            with _lab.serve_folder(site) as address, sync_playwright() as playwright:
+                lite_url = f"{address}/lab/index.html?path={TOUR}"
                 browser = _lab.launch_chromium(playwright)
                 # No request routing here: Playwright turns the HTTP cache off when routing,
                 # and the second visit is about the cache. The browser test proves the site
@@ -108,7 +95,6 @@ def main() -> None:
                 browser.close()
         finally:
             lab.stop()
-            server.shutdown()
     peer = results["JupyterLab, local server (peer)"]
     print(f"{'':34} {'kernel idle':>12} {'index printed':>14} {'ratio':>6} {'downloaded':>11}")
     for name, r in results.items():

@@ -1,6 +1,7 @@
 """JupyterLab and headless Chromium for the browser tests and the browser benchmark.
 
-Used by ``tests/browser/conftest.py`` and ``benchmarks/bench_explorer_browser.py``:
+Used by ``tests/browser/conftest.py``, ``tests/browser/test_lite_browser.py`` and the browser
+benchmarks:
 
 - :func:`start_lab` starts ``python -m jupyter lab`` on 127.0.0.1 (free port, token, its own
   HOME, config, runtime, settings and workspace folders, no news or update checks) and
@@ -9,11 +10,16 @@ Used by ``tests/browser/conftest.py`` and ``benchmarks/bench_explorer_browser.py
   to install it;
 - :func:`write_notebook`, :func:`open_notebook`, :func:`run_all_cells`,
   :func:`close_notebook`, :func:`reopen_notebook` and :func:`explorer_output` drive a
-  notebook showing ``concordlab.explore(...)`` in the JupyterLab UI (menus, file browser).
+  notebook showing ``concordlab.explore(...)`` in the JupyterLab UI (menus, file browser);
+- :func:`serve_folder` serves a static site (a JupyterLite build) as ``python -m http.server``
+  does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
 import os
 import re
@@ -21,9 +27,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -397,3 +405,23 @@ def main_plot(output: Locator) -> Locator:
     return output.locator(".js-plotly-plot").filter(
         has=output.page.locator(".gtitle", has_text="session index")
     )
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    """What ``python -m http.server`` serves (as the README says to try a site), quietly."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a free port) while the block runs; yields its address."""
+    handler = functools.partial(_QuietFiles, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,14 +8,12 @@ aborted: the tour must run from the site alone, as in a classroom without the Py
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import _lab
 import pytest
 import xarray as xr
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -33,13 +31,6 @@ CELL_TIMEOUT_MS = 180_000
 CURRENT = "window.jupyterapp.shell.currentWidget"
 
 
-class _StaticFiles(http.server.SimpleHTTPRequestHandler):
-    """What ``python -m http.server`` serves (as the README says to try the site), quietly."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> LiteSite:
     return build_lite_site(tmp_path_factory.mktemp("lite") / "site", log=None)
@@ -47,15 +38,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> LiteSite:
 
 @pytest.fixture(scope="module")
 def served(site: LiteSite) -> Iterator[str]:
-    handler = functools.partial(_StaticFiles, directory=str(site.path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _lab.serve_folder(site.path) as address:
+        yield address
 
 
 @pytest.fixture
