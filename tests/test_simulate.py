@@ -366,13 +366,13 @@ def test_simulated_empathy_correlates_with_true_coupling(rho):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"coupling": 1.5}, "coupling must lie in \\[0, 1\\]"),
+        ({"coupling": 1.5}, "coupling must be a real number, at least 0 and at most 1"),
         ({"coupling": -0.1}, "coupling"),
-        ({"coupling": "high"}, "coupling must be a number"),
+        ({"coupling": "high"}, "coupling must be a real number \\(not str\\)"),
         ({"talk_coupling": 2}, "talk_coupling"),
-        ({"duration": -5}, "duration must be positive"),
+        ({"duration": -5}, "duration must be a real number, above 0"),
         ({"duration": 0}, "duration"),
-        ({"duration": float("nan")}, "duration must be finite"),
+        ({"duration": float("nan")}, "duration must be a real number \\(finite\\)"),
         ({"duration": 10, "lag": 12}, "lag=12 s is not shorter than the session"),
         ({"duration": 10, "lag": -10}, "lag"),
         ({"sampling_rate": 0}, "sampling_rate"),

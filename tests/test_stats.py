@@ -301,7 +301,7 @@ def test_correlate_errors(x, y, message):
     [
         ({"confidence": 1.0}, "strictly between 0 and 1"),
         ({"confidence": 0}, "strictly between 0 and 1"),
-        ({"confidence": "0.95"}, "confidence must be a number"),
+        ({"confidence": "0.95"}, "confidence must be a real number \\(not str\\)"),
         ({"n_boot": 50}, "n_boot >= 200"),
         ({"n_boot": 500, "confidence": 0.99}, "n_boot >= 1000"),
         ({"n_boot": -1}, "whole number"),
