@@ -1,27 +1,83 @@
-"""Helpers every reader shares: error wrapping, numeric checks and time grids."""
+"""Helpers every reader shares: error wrapping, argument checks, numeric checks and time grids."""
 
 from __future__ import annotations
 
 import contextlib
+import gzip
+import json
 import math
 import os
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from concordlab.errors import ConcordlabError, FileFormatError
+from concordlab._checks import SAMPLING_RATE
+from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 
 PathLike = str | os.PathLike[str]
 # How far from a whole number of samples two start times may be and still share a grid.
 _GRID_TOLERANCE = 0.01
+# Gaps in time stamps are filled with NaN; a grid longer than this many times the samples
+# read (plus the slack) is refused as an outlier stamp, not a gap.
+_MAX_GRID_GROWTH = 10
+_GRID_SLACK = 1000
+
+
+def check_path(value: Any, name: str, what: str = "file") -> Path:
+    """``value`` as a :class:`~pathlib.Path`, or a ValidationError saying a path is needed.
+
+    Examples
+    --------
+    >>> check_path("data/a.csv", "path").name
+    'a.csv'
+    >>> try:
+    ...     check_path(None, "path", "CSV file")
+    ... except ValidationError as error:
+    ...     print(error)
+    path must be the path of a CSV file (a str or pathlib.Path), got None.
+    """
+    if not isinstance(value, str | os.PathLike):
+        raise ValidationError(
+            f"{name} must be the path of a {what} (a str or pathlib.Path), got {value!r}."
+        )
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(f"{name} must be the path of a {what}, got {value!r}.")
+    if "\x00" in text:
+        raise ValidationError(f"{name} {text!r} contains a NUL character; no file has that name.")
+    return Path(text)
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` if it is True or False, else a ValidationError.
+
+    Examples
+    --------
+    >>> check_flag(True, "replace")
+    True
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise ValidationError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _damaged(path: PathLike, what: str, detail: object, fix: str) -> FileFormatError:
+    return FileFormatError(f"Cannot read {what} '{path}': {detail}; {fix}.")
 
 
 @contextlib.contextmanager
 def reading(path: PathLike, what: str = "file") -> Iterator[None]:
     """Turn any failure while reading ``path`` into a :class:`FileFormatError` naming it.
 
-    Errors concordlab raised itself pass through unchanged.
+    Errors concordlab raised itself pass through unchanged; the usual failures (a missing
+    file, a folder, text that is not UTF-8, invalid JSON, a damaged gzip or zip file, a
+    table whose rows do not fit its header, a file that is not of the expected kind) are
+    said in plain words with what to do.
 
     Examples
     --------
@@ -31,6 +87,12 @@ def reading(path: PathLike, what: str = "file") -> Iterator[None]:
     ... except FileFormatError as error:
     ...     print(str(error).startswith("Cannot read"))
     True
+    >>> try:
+    ...     with reading("x.json", "JSON sidecar"):
+    ...         json.loads('{"a": 1,}')
+    ... except FileFormatError as error:
+    ...     print(error)  # doctest: +ELLIPSIS
+    JSON sidecar 'x.json' is not valid JSON (line 1, column 9): Expecting ...; fix the file...
     """
     try:
         yield
@@ -45,10 +107,56 @@ def reading(path: PathLike, what: str = "file") -> Iterator[None]:
         raise FileFormatError(
             f"'{path}' is a folder, not a {what}; give the file's path."
         ) from None
+    except NotADirectoryError:
+        raise FileFormatError(
+            f"{what} '{path}' does not exist: a part of the path is a file, not a folder; "
+            "check the path."
+        ) from None
+    except PermissionError:
+        raise FileFormatError(
+            f"Cannot read {what} '{path}': permission denied; check the file's permissions "
+            "or copy it somewhere you can read."
+        ) from None
     except UnicodeDecodeError as error:
         raise FileFormatError(
             f"Cannot read {what} '{path}': it is not text in UTF-8 ({error.reason} at byte "
-            f"{error.start}); export it as UTF-8 CSV/TSV."
+            f"{error.start}); save or export it as UTF-8 CSV/TSV."
+        ) from None
+    except json.JSONDecodeError as error:
+        raise FileFormatError(
+            f"{what} '{path}' is not valid JSON (line {error.lineno}, column {error.colno}): "
+            f"{error.msg}; fix the file (a JSON validator shows the exact spot)."
+        ) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise _damaged(
+            path,
+            what,
+            f"the gzip file is truncated or damaged ({error})",
+            "re-export or re-download it (or unzip it to a plain .tsv)",
+        ) from None
+    except zipfile.BadZipFile as error:
+        raise _damaged(
+            path, what, f"the zip file is truncated or damaged ({error})", "re-download it"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise FileFormatError(
+            f"{what} '{path}' is empty (no rows or columns); it needs a header row and data rows."
+        ) from None
+    except pd.errors.ParserError as error:
+        detail = str(error).strip().rstrip(".")
+        raise FileFormatError(
+            f"{what} '{path}' is not a valid table ({detail}); every row must hold as many "
+            "delimited cells as the header: fix or delete the rows that do not."
+        ) from None
+    except MemoryError:
+        raise FileFormatError(
+            f"{what} '{path}' is too large to read into memory; split it into smaller files."
+        ) from None
+    except OSError as error:
+        detail = error.strerror or str(error) or type(error).__name__
+        raise FileFormatError(
+            f"'{path}' is not a {what} concordlab can read, or it is damaged ({detail}); "
+            "check that it is the right file, or export it again."
         ) from None
     except Exception as error:  # readers promise to raise ConcordlabError only
         raise FileFormatError(
@@ -96,10 +204,26 @@ def numeric_column(values: pd.Series | np.ndarray, path: PathLike, column: objec
     return result
 
 
+def _stamp_resolution(times: np.ndarray) -> float:
+    """The decimal unit the stamps were written to (1, 0.1, 0.001 ...), or 0 when finer."""
+    scale = max(1.0, float(np.max(np.abs(times))))
+    for digits in range(10):
+        unit = 10.0**-digits
+        scaled = times / unit
+        if np.all(np.abs(scaled - np.rint(scaled)) <= 1e-6 + 4e-16 * scale / unit):
+            return unit
+    return 0.0
+
+
 def grid_from_times(
     times: np.ndarray, path: PathLike, column: object, fs: float | None = None
 ) -> tuple[float, float, np.ndarray]:
-    """Place irregular time stamps on a regular grid.
+    """Place time stamps on a regular grid.
+
+    The rate is ``fs``, or the simplest rate (fewest significant digits) that puts every
+    stamp on the grid. A stamp may be off its grid point by :data:`_GRID_TOLERANCE`
+    samples plus the rounding of stamps written with few decimals (half their last digit);
+    a missing stretch of stamps is a gap, filled with NaN by :func:`place_on_grid`.
 
     Parameters
     ----------
@@ -110,7 +234,8 @@ def grid_from_times(
     column : object
         The time column's name, for error messages.
     fs : float, optional
-        The declared sampling rate; estimated from the median step when omitted.
+        The declared sampling rate, already checked; estimated from the stamps when
+        omitted.
 
     Returns
     -------
@@ -125,7 +250,8 @@ def grid_from_times(
     ------
     FileFormatError
         On missing, duplicate or decreasing stamps, on a rate that contradicts the
-        stamps, or on stamps too irregular for any grid.
+        stamps or is not a usable sampling rate, on stamps off the grid, or on a gap
+        that would make the grid much longer than the data (an outlier stamp).
 
     Examples
     --------
@@ -133,43 +259,78 @@ def grid_from_times(
     (0.0, 4.0, array([0, 1, 2, 4]))
     """
     where = f"'{path}', time column {column!r}"
+    times = np.asarray(times, dtype=np.float64)
     if len(times) < 2:
         raise FileFormatError(f"{where}: at least two samples are needed, got {len(times)}.")
     if np.isnan(times).any():
         row = int(np.flatnonzero(np.isnan(times))[0]) + 1
         raise FileFormatError(f"{where}, data row {row}: the time is missing; fill it in.")
+    if not np.isfinite(times).all():
+        row = int(np.flatnonzero(~np.isfinite(times))[0]) + 1
+        raise FileFormatError(f"{where}, data row {row}: the time is infinite; fix it.")
     steps = np.diff(times)
     bad = np.flatnonzero(steps <= 0)
     if bad.size:
         row = int(bad[0]) + 2
         kind = "repeats" if steps[bad[0]] == 0 else "goes back in time"
         raise FileFormatError(
-            f"{where}, data row {row}: the time {kind} ({times[bad[0]]!r} then "
-            f"{times[bad[0] + 1]!r}); time stamps must strictly increase. Sort the file or "
+            f"{where}, data row {row}: the time {kind} ({float(times[bad[0]])!r} then "
+            f"{float(times[bad[0] + 1])!r}); time stamps must strictly increase. Sort the file or "
             "remove the duplicate rows."
         )
-    estimated = 1.0 / float(np.median(steps))
+    with np.errstate(over="ignore", divide="ignore"):
+        estimated = 1.0 / float(np.median(steps))
+    try:
+        SAMPLING_RATE.check(estimated, "rate")
+    except ValidationError:
+        raise FileFormatError(
+            f"{where}: the time stamps step by {1 / estimated:.6g} s, a rate of "
+            f"{estimated:.6g} Hz, outside what a recording can have (above 0, at most 1e+06 "
+            "Hz); are the times in seconds? Convert them, or drop time_column and give fs."
+        ) from None
     if fs is not None:
         rate = float(fs)
-        if not math.isfinite(rate) or rate <= 0:
-            raise FileFormatError(f"fs must be a positive number of Hz, got {fs!r}.")
         if abs(estimated - rate) > 0.01 * rate:
             raise FileFormatError(
                 f"{where}: the time stamps step by {1 / estimated:.6g} s ({estimated:.6g} Hz) but "
                 f"fs={rate:g} Hz was given; drop fs to use the time column, or fix fs."
             )
+        candidates = [rate]
     else:
-        rate = estimated
+        # The median step of rounded stamps is rounded too: refine the rate over the
+        # whole recording, then prefer its shortest form that fits every stamp.
+        median = 1.0 / estimated
+        regular = steps[(steps > 0.5 * median) & (steps < 1.5 * median)]
+        span = float(times[-1] - times[0])
+        refined = float(np.rint(span * regular.size / float(regular.sum()))) / span
+        candidates = [float(f"{refined:.{digits}g}") for digits in range(3, 18)]
     offset = float(times[0])
-    exact = (times - offset) * rate
-    positions = np.rint(exact).astype(np.int64)
-    jitter = np.abs(exact - positions)
-    if jitter.max() > 0.25 or np.any(np.diff(positions) <= 0):
+    allowed = _GRID_TOLERANCE + 0.5 * _stamp_resolution(times) * candidates[-1]
+    for rate in candidates:
+        exact = (times - offset) * rate
+        positions = np.rint(exact).astype(np.int64)
+        jitter = np.abs(exact - positions)
+        if jitter.max() <= allowed and np.all(np.diff(positions) > 0):
+            break
+    else:
         row = int(np.argmax(jitter)) + 1
         raise FileFormatError(
-            f"{where}, data row {row}: the time stamps are too irregular for a {rate:.6g} Hz "
-            f"grid (off by {jitter.max():.2f} samples); resample the recording to a regular "
-            "rate before reading it."
+            f"{where}, data row {row}: the time {float(times[row - 1])!r} is off the regular "
+            f"{rate:.6g} Hz grid by {jitter.max():.2f} samples (more than {allowed:.2g} "
+            "allowed); the time stamps are too irregular. Resample the recording to a regular "
+            "rate before reading it, or drop time_column and give fs if the stamps are only "
+            "imprecise."
+        )
+    n_grid = int(positions[-1]) + 1
+    if n_grid > _MAX_GRID_GROWTH * len(times) + _GRID_SLACK:
+        jumps = np.diff(positions)
+        at = int(np.argmax(jumps))
+        raise FileFormatError(
+            f"{where}, data row {at + 2}: the time jumps from {float(times[at])!r} to "
+            f"{float(times[at + 1])!r}, a gap of {times[at + 1] - times[at]:.6g} s "
+            f"({int(jumps[at]) - 1} missing samples at {rate:.6g} Hz); filled with NaN it "
+            f"would make {n_grid} samples from {len(times)} read. Fix or remove that time "
+            "stamp, or split the recording into separate files at the gap."
         )
     return offset, rate, positions
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import csv as _csv
+import math
+import os
+import re
+import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,9 +16,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from concordlab._checks import SAMPLING_RATE, Choice, Text
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     PathLike,
+    check_path,
     grid_from_times,
     numeric_column,
     pair_on_grid,
@@ -26,38 +34,74 @@ __all__ = ["read_csv"]
 Columns = str | int | Sequence[str | int] | Mapping[str, Any] | None
 
 
-def _sniff_delimiter(path: Path) -> tuple[str, int]:
-    """The delimiter (``,``, tab, ``;`` or whitespace) and the number of leading ``#`` lines."""
-    with open(path, encoding="utf-8") as handle:
+def _head(path: Path) -> tuple[str, int, list[str]]:
+    """The delimiter (``,``, tab, ``;`` or whitespace), the number of leading ``#`` lines and
+    the fields of the first row after them (the header, or the first data row)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # -sig: drop a byte-order mark
         head = handle.read(65536)
-    if not head.strip():
-        raise FileFormatError(f"'{path}' is empty; it needs a header row and data rows.")
-    lines = head.splitlines()
-    comments = 0
-    while comments < len(lines) and lines[comments].lstrip().startswith("#"):
-        comments += 1
-    sample = [line for line in lines[comments : comments + 20] if line.strip()]
-    if not sample:
-        raise FileFormatError(f"'{path}' has no rows besides '#' comments.")
-    for delimiter in ("\t", ",", ";"):
-        if all(delimiter in line for line in sample[:-1] or sample):
-            return delimiter, comments
-    return r"\s+", comments
+        if not head.strip():
+            raise FileFormatError(f"'{path}' is empty; it needs a header row and data rows.")
+        lines = head.splitlines()
+        comments = 0
+        while comments < len(lines) and lines[comments].lstrip().startswith("#"):
+            comments += 1
+        sample = [line for line in lines[comments : comments + 20] if line.strip()]
+        if not sample:
+            raise FileFormatError(f"'{path}' has no rows besides '#' comments.")
+        if len(lines) == 1 and len(head) == 65536:
+            # The first row is longer than the sample: read all of it for the header.
+            sample = [head + handle.readline()]
+    delimiter = r"\s+"
+    for candidate in ("\t", ",", ";"):
+        if all(candidate in line for line in sample[:-1] or sample):
+            delimiter = candidate
+            break
+    first = sample[0]
+    if delimiter == r"\s+":
+        fields = next(_csv.reader([re.sub(r"\s+", " ", first.strip())], delimiter=" "))
+    else:
+        fields = next(_csv.reader([first], delimiter=delimiter))
+    return delimiter, comments, [field.strip() for field in fields]
 
 
 def _read_table(path: PathLike) -> pd.DataFrame:
     path = Path(path)
-    delimiter, comments = _sniff_delimiter(path)
-    table = pd.read_csv(path, sep=delimiter, skiprows=comments, engine="c")
-    table.columns = [str(c).strip() for c in table.columns]
+    delimiter, comments, fields = _head(path)
+    has_header = not all(_looks_numeric(field) for field in fields)
+    if has_header:
+        # pandas renames repeated names (x, x.1): find them in the raw header instead.
+        repeated = sorted(name for name, count in Counter(fields).items() if count > 1)
+        if repeated:
+            raise FileFormatError(
+                f"'{path}': the column name(s) {repeated[:10]} appear more than once in the "
+                "header; give each column its own name."
+            )
+    with warnings.catch_warnings():
+        # Rows longer than the header would silently lose their last cells.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            table = pd.read_csv(
+                path,
+                sep=delimiter,
+                skiprows=comments,
+                header=0 if has_header else None,
+                index_col=False,
+                encoding="utf-8-sig",
+                engine="c",
+            )
+        except pd.errors.ParserWarning:
+            raise FileFormatError(
+                f"'{path}': the data rows hold more cells than the header has names "
+                f"({len(fields)}); name every column in the header, or delete the extra cells."
+            ) from None
+    if has_header:
+        table.columns = [str(c).strip() for c in table.columns]
     if table.empty:
         raise FileFormatError(f"'{path}' has a header but no data rows.")
-    if all(_looks_numeric(c) for c in table.columns):
-        # No header: the first row was data. Read again with numbered columns.
-        table = pd.read_csv(path, sep=delimiter, skiprows=comments, engine="c", header=None)
-    duplicated = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
-    if duplicated:
-        raise FileFormatError(f"'{path}': column name(s) {duplicated} appear more than once.")
+    if len(table) < 2:
+        raise FileFormatError(
+            f"'{path}' holds {len(table)} data row; at least 2 samples per person are needed."
+        )
     return table
 
 
@@ -98,6 +142,11 @@ def _time_column(table: pd.DataFrame, key: str | int, path: PathLike) -> tuple[n
 def _plan(columns: Columns, channel: str, n_files: int, path: PathLike) -> dict[str, list[Any]]:
     """Channel name -> one column key per file-and-person slot."""
     if isinstance(columns, Mapping):
+        if not columns:
+            raise ValidationError(
+                "columns is an empty mapping; map at least one channel to its columns, e.g. "
+                "columns={'eda': ['pat', 'th']}."
+            )
         plan = {str(name): _keys(keys, n_files, path) for name, keys in columns.items()}
     else:
         plan = {channel: _keys(columns, n_files, path)}
@@ -107,7 +156,12 @@ def _plan(columns: Columns, channel: str, n_files: int, path: PathLike) -> dict[
 def _keys(keys: Any, n_files: int, path: PathLike) -> list[Any]:
     if keys is None:
         return [None, None]
-    if isinstance(keys, str | int):
+    if not isinstance(keys, str | int | np.integer | Sequence) or isinstance(keys, bool | bytes):
+        raise ValidationError(
+            f"columns must be a column name, a 0-based position, a pair of them, or a mapping "
+            f"of channel to those; got {keys!r}."
+        )
+    if isinstance(keys, str | int | np.integer):
         if n_files == 2:
             return [keys, keys]
         raise ValidationError(
@@ -204,17 +258,30 @@ def read_csv(
     >>> s["eda"]["eda"].attrs["sampling_rate"]
     2.0
     """
-    paths = [path] if isinstance(path, str | Path) or not isinstance(path, Sequence) else list(path)
-    if len(paths) not in (1, 2):
-        raise ValidationError(
-            f"Give one file holding both persons or two files, one per person; got {len(paths)}."
-        )
+    paths = _check_paths(path)
     persons = _check_persons(persons)
+    if fs is not None:
+        fs = SAMPLING_RATE.check(fs, "fs")
+    if time_column is not None and (
+        isinstance(time_column, bool) or not isinstance(time_column, str | int | np.integer)
+    ):
+        raise ValidationError(
+            f"time_column must be a column name or a 0-based position, got {time_column!r}."
+        )
     if fs is None and time_column is None:
         raise ValidationError(
             f"Reading '{paths[0]}': give the sampling rate (fs=...) or the time column "
             "(time_column=...)."
         )
+    align = Choice(("error", "trim", "pad")).check(align, "align")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ValidationError(
+            f"metadata must be a mapping (a dict) or None, got {type(metadata).__name__}."
+        )
+    if session_id is not None:
+        session_id = Text(non_empty=True).check(session_id, "session_id")
+    if not isinstance(columns, Mapping):
+        channel = Text(non_empty=True).check(channel, "channel")
     plan = _plan(columns, channel, len(paths), paths[0])
     per_channel: dict[str, list[np.ndarray]] = {name: [] for name in plan}
     grids: list[tuple[float, float, np.ndarray] | None] = []
@@ -239,19 +306,12 @@ def read_csv(
                     if grid is not None:
                         values = place_on_grid(values, grid[2])
                     per_channel[name].append(values)
-    rates = {g[1] for g in grids if g is not None}
-    rate = float(fs) if fs is not None else rates.pop()
-    if len(rates) > 1:
-        raise FileFormatError(
-            f"'{paths[0]}' and '{paths[1]}' have different sampling rates; resample one first."
-        )
+    rate = fs if fs is not None else _shared_rate(grids, paths)
     offsets = [g[0] if g is not None else 0.0 for g in grids]
-    if align not in ("error", "trim", "pad"):
-        raise ValidationError(f"align must be 'error', 'trim' or 'pad', got {align!r}.")
     data = {}
     for name, rows in per_channel.items():
         data[name], first_kept = _align(rows, offsets, rate, paths, align)
-    unit_map = units if isinstance(units, Mapping) else {name: units for name in plan}
+    unit_map = _check_units(units, plan)
     return from_arrays(
         data,
         rate,
@@ -262,6 +322,48 @@ def read_csv(
         session_id=session_id or Path(paths[0]).stem,
         metadata={"source": [str(p) for p in paths], "reader": "read_csv", **(metadata or {})},
     )
+
+
+def _check_paths(path: Any) -> list[Path]:
+    if isinstance(path, str | os.PathLike) or path is None:
+        items = [path]
+    elif isinstance(path, Sequence) and not isinstance(path, bytes):
+        items = list(path)
+    else:
+        items = [path]
+    if len(items) not in (1, 2):
+        raise ValidationError(
+            f"Give one file holding both persons or two files, one per person; got {len(items)}."
+        )
+    name = "path" if len(items) == 1 else "each path"
+    return [check_path(item, name, "CSV/TSV data file") for item in items]
+
+
+def _shared_rate(grids: list[tuple[float, float, np.ndarray] | None], paths: list[Path]) -> float:
+    """The rate both files' time columns give, or an error naming both."""
+    rates = [g[1] for g in grids if g is not None]
+    if len(rates) == 2 and not math.isclose(rates[0], rates[1], rel_tol=1e-6):
+        raise FileFormatError(
+            f"'{paths[0]}' is sampled at {rates[0]:.6g} Hz but '{paths[1]}' at {rates[1]:.6g} Hz "
+            "(from their time columns); both persons must share one rate. Resample one file "
+            "first."
+        )
+    return rates[0]
+
+
+def _check_units(units: Any, plan: Mapping[str, Any]) -> dict[str, Any]:
+    if units is None or isinstance(units, str):
+        return {name: units for name in plan}
+    if not isinstance(units, Mapping):
+        raise ValidationError(
+            f"units must be a string, a mapping of channel to units, or None; got {units!r}."
+        )
+    unknown = sorted(str(k) for k in units if k not in plan)
+    if unknown:
+        raise ValidationError(
+            f"units names channel(s) {unknown} that are not read; the channels are {list(plan)}."
+        )
+    return {k: None if v is None else Text().check(v, f"units[{k!r}]") for k, v in units.items()}
 
 
 def _default_column(data_columns: list[Any], slot: int, n_files: int, path: PathLike) -> Any:

@@ -218,3 +218,129 @@ def test_garbage_raises_only_concordlab_errors(tmp_path, content, time_column):
     except ConcordlabError:
         return
     concordlab.validate_session(session)
+
+
+# --------------------------------------------------------------------------- strict input
+
+
+def test_two_files_at_different_rates_are_refused(tmp_path):
+    a = write(tmp_path / "a.csv", "t,x\n" + "".join(f"{i / 4},{i}\n" for i in range(8)))
+    b = write(tmp_path / "b.csv", "t,x\n" + "".join(f"{i / 2},{i}\n" for i in range(4)))
+    with pytest.raises(FileFormatError, match="sampled at 4 Hz but") as info:
+        concordlab.read_csv([a, b], time_column="t")
+    assert "a.csv" in str(info.value) and "b.csv" in str(info.value)
+    assert "2 Hz" in str(info.value)
+
+
+@pytest.mark.parametrize("fs", [0, -4, [4], complex(4), 1e308, "4", True, math.nan, math.inf])
+def test_bad_fs_is_a_validation_error(tmp_path, fs):
+    path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
+    with pytest.raises(ValidationError, match="fs must be a real number"):
+        concordlab.read_csv(path, fs=fs)
+
+
+def test_irregular_time_stamps_are_refused(tmp_path):
+    path = write(tmp_path / "x.csv", "t,a,b\n0,1,2\n1,3,4\n2.2,5,6\n3,1,1\n4,2,2\n")
+    with pytest.raises(FileFormatError, match=r"data row 3: the time 2.2 is off the regular"):
+        concordlab.read_csv(path, time_column="t")
+
+
+def test_rounded_time_stamps_give_the_true_rate(tmp_path):
+    # 256 Hz written to whole milliseconds: every stamp is off by up to 0.13 samples.
+    times = np.round(np.arange(600) / 256, 3)
+    text = "t,a,b\n" + "".join(f"{t:.3f},{i},{i}\n" for i, t in enumerate(times))
+    session = concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t")
+    assert session["signal"]["signal"].attrs["sampling_rate"] == 256.0
+    assert session["signal"].sizes["time"] == 600
+
+
+def test_duplicate_header_names_are_refused(tmp_path):
+    path = write(tmp_path / "x.csv", "x,y,x\n1,2,3\n4,5,6\n")
+    with pytest.raises(FileFormatError, match=r"\['x'\] appear more than once"):
+        concordlab.read_csv(path, fs=1, columns=["x", "y"])
+
+
+def test_duplicate_check_is_linear_in_the_number_of_columns(tmp_path):
+    import time
+
+    names = [f"c{i}" for i in range(20_000)] + ["c7"]
+    path = write(tmp_path / "wide.csv", ",".join(names) + "\n" + ",".join(["1"] * 20_001) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(FileFormatError, match=r"\['c7'\]"):
+        concordlab.read_csv(path, fs=1)
+    assert time.perf_counter() - started < 5
+
+
+def test_an_outlier_time_stamp_is_not_filled_with_nan(tmp_path):
+    text = "t,a,b\n" + "".join(f"{i},{i},{i}\n" for i in range(100)) + "10000000,1,1\n"
+    with pytest.raises(FileFormatError, match=r"data row 101: the time jumps from 99.0") as info:
+        concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t")
+    assert "gap of" in str(info.value) and "remove that time stamp" in str(info.value)
+
+
+def test_a_short_gap_is_still_filled_with_nan(tmp_path):
+    text = "t,a,b\n" + "".join(f"{i},{i},{i}\n" for i in range(10) if i not in (4, 5))
+    values = concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t")
+    assert np.isnan(values["signal"]["signal"].values[0, 4:6]).all()
+
+
+def test_byte_order_mark_and_crlf_are_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xef\xbb\xbft,pat,th\r\n0,1,2\r\n0.5,3,4\r\n1.0,5,6\r\n")
+    session = concordlab.read_csv(path, time_column="t", columns=["pat", "th"])
+    np.testing.assert_array_equal(session["signal"]["signal"].values, [[1, 3, 5], [2, 4, 6]])
+
+
+@pytest.mark.parametrize("path", [None, 4, b"x.csv", ["a.csv", None], ["a", "b", "c"], ""])
+def test_a_path_is_needed(path):
+    with pytest.raises(ValidationError, match="path|one file"):
+        concordlab.read_csv(path, fs=4)
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    with pytest.raises(FileFormatError, match="is a folder"):
+        concordlab.read_csv(tmp_path, fs=4)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n1,2,3\n4,5,6\n", "more cells than the header"),
+        ("a,b\n1,2\n4,5,6\n", "not a valid table"),
+        ("a,b\n1,2\n", "at least 2 samples"),
+        ("a,b\n1,1e999\n2,3\n", "infinite"),
+        ("a,b\n1,\x01\n2,3\n", "not a number"),
+    ],
+)
+def test_more_hostile_files(tmp_path, text, message):
+    with pytest.raises(FileFormatError, match=message) as info:
+        concordlab.read_csv(write(tmp_path / "bad.csv", text), fs=2)
+    assert "bad.csv" in str(info.value)
+
+
+def test_a_very_long_header_line_is_read(tmp_path):
+    names = [f"column_with_a_long_name_{i}" for i in range(5000)]
+    text = ",".join(names) + "\n" + ",".join(["1"] * 5000) + "\n" + ",".join(["2"] * 5000) + "\n"
+    session = concordlab.read_csv(
+        write(tmp_path / "x.csv", text), fs=1, columns=[names[0], names[-1]]
+    )
+    assert session["signal"]["signal"].values.tolist() == [[1, 2], [1, 2]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"align": "stretch"}, "align must be one of"),
+        ({"metadata": ["x"]}, "metadata must be a mapping"),
+        ({"columns": 3.5}, "columns must be"),
+        ({"columns": {}}, "empty mapping"),
+        ({"units": 5}, "units must be"),
+        ({"units": {"eda": "uS"}}, r"units names channel\(s\) \['eda'\]"),
+        ({"session_id": 5}, "session_id must be"),
+        ({"time_column": 1.5, "fs": None}, "time_column must be"),
+    ],
+)
+def test_bad_arguments_are_validation_errors(tmp_path, kwargs, message):
+    path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
+    with pytest.raises(ValidationError, match=message):
+        concordlab.read_csv(path, **{"fs": 2, **kwargs})
