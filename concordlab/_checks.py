@@ -244,7 +244,8 @@ def _with_hint(rule: Real | Integer, value: Any, name: str, hint: str) -> Any:
     try:
         return rule.check(value, name)
     except ValidationError as error:
-        raise ValidationError(f"{str(error)[:-1].rsplit('. Got', 1)[0]}; {hint}. Got {value!r}.")
+        rule = str(error).rsplit(". Got", 1)[0]
+        raise ValidationError(f"{rule}; {hint}. Got {value!r}.") from None
 
 
 def check_number(value: Any, name: str, hint: str) -> float:

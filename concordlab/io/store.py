@@ -7,8 +7,12 @@ bytes.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import os
+import re
+import secrets
 import shutil
 import sys
 from pathlib import Path
@@ -19,8 +23,9 @@ import xarray as xr
 
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading
+from concordlab.io.digest import NODE_ATTRS, tree_digests
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
-from concordlab.session import validate_session
+from concordlab.session import check_storable_text, validate_session
 
 __all__ = ["load", "save"]
 
@@ -31,6 +36,8 @@ _ENGINE_MODULES = {"h5netcdf": ("h5netcdf", "h5py"), "zarr": ("zarr",)}
 # dataset, with the tree's layout (node paths, names, dtypes, attrs) as JSON in this attr.
 _NETCDF3_LAYOUT = "concordlab_layout"
 _NETCDF3_FORMAT = "concordlab-session-netcdf3/1"
+# Root attr of a stored session: the digest of every node's attrs and variables (JSON).
+CHECKSUMS = "concordlab_checksums"
 
 
 def _missing(engine: str) -> list[str]:
@@ -62,8 +69,23 @@ def _engine(path: Path) -> str:
     return engine
 
 
+def _as_path(path: Any) -> Path:
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise ValidationError(
+            f"path must be a file path (str or pathlib.Path) ending in '.nc' or '.zarr', got "
+            f"{path!r}."
+        )
+    return Path(path)
+
+
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:
-    """Write a whole session (channels, segments, results, attrs) to one file.
+    """Write a whole session (channels, segments, results, attrs) to one file, atomically.
+
+    The session is written to a temporary file (or folder, for Zarr) beside ``path``,
+    flushed to disk, read back and checked against the checksums written with it, and only
+    then put in place of ``path``. If anything fails (bad content, a full disk, a killed
+    process) the file that was at ``path`` is untouched; what a killed save leaves behind
+    is cleaned up by the next :func:`save` or :func:`load` of the same path.
 
     Parameters
     ----------
@@ -82,6 +104,14 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     pathlib.Path
         The path written.
 
+    Raises
+    ------
+    ValidationError
+        If the session cannot be stored (e.g. text with a NUL character); nothing is
+        written.
+    ConcordlabError
+        If writing fails; the previous file is kept as it was.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -92,36 +122,57 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     True
     """
     validate_session(session)
-    path = Path(path)
+    path = _as_path(path)
+    if not isinstance(overwrite, bool):
+        raise ValidationError(f"overwrite must be True or False, got {overwrite!r}.")
     engine = _engine(path)
-    # Built before anything is deleted: a session netCDF3 cannot hold leaves the old file.
-    flat = _netcdf3_dataset(session) if engine == "netcdf3" else None
-    if path.exists():
-        if not overwrite:
-            raise ValidationError(f"'{path}' exists; pass overwrite=True to replace it.")
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+    check_storable(session)
+    stored = session.copy()
+    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session))}
+    # Built before anything is written: a session netCDF3 cannot hold is refused here.
+    flat = _netcdf3_dataset(stored) if engine == "netcdf3" else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    if engine == "zarr":
-        # Zarr format 2 has a stable encoding for variable-length text; format 3 does not yet.
-        session.to_zarr(path, mode="w", zarr_format=2, consolidated=True)
-    elif flat is not None:
-        flat.to_netcdf(path, engine="scipy", format="NETCDF3_64BIT")
-    else:
-        session.to_netcdf(path, engine=engine, mode="w")
+    _recover(path)
+    if path.exists() and not overwrite:
+        raise ValidationError(f"'{path}' exists; pass overwrite=True to replace it.")
+    temporary = _sibling(path, "tmp")
+    try:
+        if engine == "zarr":
+            # Zarr format 2 has a stable encoding for variable-length text; 3 does not yet.
+            stored.to_zarr(temporary, mode="w", zarr_format=2, consolidated=True)
+        elif flat is not None:
+            flat.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
+        else:
+            stored.to_netcdf(temporary, engine=engine, mode="w")
+        _flush(temporary)
+        _read(temporary, engine, verify=True)
+        _put_in_place(temporary, path)
+    except BaseException as error:
+        _remove(temporary)
+        if isinstance(error, ConcordlabError | KeyboardInterrupt | SystemExit):
+            raise
+        raise ConcordlabError(
+            f"Could not save the session to '{path}' ({type(error).__name__}: {error}); "
+            f"{'the file there is unchanged' if path.exists() else 'nothing was written'}."
+        ) from error
     return path
 
 
-def load(path: PathLike) -> xr.DataTree:
-    """Read a session written by :func:`save`, fully into memory.
+def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
+    """Read a session written by :func:`save` fully into memory, and check it.
+
+    The file is closed when this returns, so the session can be edited and saved back to
+    the same path. Every array is checked against the checksum :func:`save` stored with
+    it, and the session (segments and metadata too) is validated as a reader's would be.
 
     Parameters
     ----------
     path : str or os.PathLike
         A ``.nc`` file (netCDF4, or netCDF3 as written where h5py is missing) or a
         ``.zarr`` store.
+    verify : bool, default True
+        Check the stored checksums. Pass False only to rescue what is readable from a
+        file known to be damaged, or one changed on purpose with another tool.
 
     Returns
     -------
@@ -131,7 +182,8 @@ def load(path: PathLike) -> xr.DataTree:
     Raises
     ------
     FileFormatError
-        If the file is missing, unreadable or not a concordlab session.
+        If the file is missing, unreadable, damaged (naming the damaged variable) or not
+        a concordlab session.
 
     Examples
     --------
@@ -142,32 +194,234 @@ def load(path: PathLike) -> xr.DataTree:
     >>> concordlab.load(concordlab.save(s, path)).identical(s)
     True
     """
-    path = Path(path)
-    with reading(path, "session file"):
-        engine = _engine(path)
+    path = _as_path(path)
+    if not isinstance(verify, bool):
+        raise ValidationError(f"verify must be True or False, got {verify!r}.")
+    engine = _engine(path)
+    if not path.exists():
+        _recover(path)
+    return _read(path, engine, verify=verify, shown=path)
+
+
+def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -> xr.DataTree:
+    """Read, detach from the file, canonicalise, verify and validate a stored session."""
+    shown = shown or path
+    with reading(shown, "session file"):
         if not path.exists():
             raise FileNotFoundError(path)
-        if _is_netcdf3(path):
-            tree = _from_netcdf3(path)
-        else:
-            if engine == "netcdf3":
-                raise ConcordlabError(
-                    f"'{path}' is a netCDF4 (HDF5) file; reading it needs h5netcdf and h5py, "
-                    "which this Python lacks"
-                    + (
-                        " (Python in the browser has no h5py). Files saved in the browser "
-                        "are netCDF3, which it reads."
-                        if sys.platform == "emscripten"
-                        else ": pip install h5netcdf h5py."
+        try:
+            if _is_netcdf3(path):
+                tree = _from_netcdf3(path)
+            else:
+                if engine == "netcdf3":
+                    raise ConcordlabError(_no_h5py(shown))
+                if engine == "h5netcdf" and path.is_file() and not _is_hdf5(path):
+                    raise FileFormatError(
+                        f"'{shown}' is neither a netCDF4 (HDF5) nor a netCDF3 file (its first "
+                        "bytes are not a netCDF signature); it is damaged or not a session "
+                        "saved by concordlab. Restore it from a backup."
                     )
-                )
-            with xr.open_datatree(path, engine=engine) as opened:
-                tree = opened.load()
-    tree = _canonical(tree)
+                with xr.open_datatree(path, engine=engine) as opened:
+                    tree = _detached(opened)
+        except ConcordlabError:
+            raise
+        except Exception as error:
+            raise FileFormatError(
+                f"'{shown}' is damaged or not a session saved by concordlab: it could not be "
+                f"read ({type(error).__name__}: {error}). Restore it from a backup."
+            ) from error
+    tree = _canonical(tree, shown)
+    expected = tree.attrs.pop(CHECKSUMS, None)
+    if verify and expected is not None:
+        _verify(tree, expected, shown)
     try:
         return validate_session(tree)
     except ValidationError as error:
-        raise FileFormatError(f"'{path}' is not a valid concordlab session: {error}") from None
+        raise FileFormatError(f"'{shown}' is not a valid concordlab session: {error}") from None
+
+
+def _no_h5py(path: Path) -> str:
+    where = (
+        " (Python in the browser has no h5py). Files saved in the browser are netCDF3, "
+        "which it reads."
+        if sys.platform == "emscripten"
+        else ": pip install h5netcdf h5py."
+    )
+    return (
+        f"'{path}' is a netCDF4 (HDF5) file; reading it needs h5netcdf and h5py, which this "
+        f"Python lacks{where}"
+    )
+
+
+def _detached(opened: xr.DataTree) -> xr.DataTree:
+    """A copy of an opened tree whose every array is in memory (the file can be closed).
+
+    ``DataTree.load`` keeps file-backed wrappers with this xarray, which re-read the file
+    later: saving over the same file would then read from the file being replaced.
+    """
+    nodes = {}
+    for node in opened.subtree:
+        dataset = node.to_dataset(inherit=False)
+        variables = {
+            name: xr.Variable(v.dims, np.array(v.values), dict(v.attrs))
+            for name, v in dataset.variables.items()
+        }
+        coords = {name: variables.pop(name) for name in dataset.coords}
+        nodes[node.path] = xr.Dataset(variables, coords=coords, attrs=dict(node.attrs))
+    return xr.DataTree.from_dict(nodes)
+
+
+def _verify(tree: xr.DataTree, expected: Any, path: Path) -> None:
+    """Compare the stored checksums with the data read; name what differs."""
+    try:
+        stored = json.loads(expected)
+        if not isinstance(stored, dict):
+            raise TypeError
+    except (TypeError, ValueError):
+        raise FileFormatError(
+            f"'{path}' is damaged: its checksum record is unreadable. Restore it from a "
+            "backup, or load(path, verify=False) to read it unchecked."
+        ) from None
+    found = tree_digests(tree)
+    advice = (
+        "The file was changed or corrupted after it was saved. Restore it from a backup, "
+        "or load(path, verify=False) to read what is left, unchecked."
+    )
+    for node_path, variables in stored.items():
+        if node_path not in found:
+            raise FileFormatError(f"'{path}' is damaged: node {node_path} is missing. {advice}")
+        for name, digest in variables.items():
+            if found[node_path].get(name) != digest:
+                what = "its attributes" if name == NODE_ATTRS else f"variable '{name}'"
+                raise FileFormatError(
+                    f"'{path}' is damaged: {what} of node {node_path} does not match the "
+                    f"checksum stored when it was saved. {advice}"
+                )
+    extra = sorted(set(found) - set(stored))
+    if extra:
+        raise FileFormatError(f"'{path}' holds nodes it was not saved with: {extra}. {advice}")
+
+
+def check_storable(session: xr.DataTree) -> None:
+    """Refuse, before anything is written, text that no file can store.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> check_storable(concordlab.example_session())
+    """
+    for node in session.subtree:
+        for key, value in node.attrs.items():
+            if isinstance(value, str):
+                check_storable_text(value, f"Attribute '{key}' of node {node.path}")
+        for name, variable in node.to_dataset(inherit=False).variables.items():
+            if variable.dtype.kind in "OU":
+                for text in variable.values.ravel():
+                    if isinstance(text, str):
+                        check_storable_text(text, f"A value of '{name}' in node {node.path}")
+            for key, value in variable.attrs.items():
+                if isinstance(value, str):
+                    check_storable_text(value, f"Attribute '{key}' of '{name}' in {node.path}")
+
+
+# --------------------------------------------------------------------------- atomic files
+
+_SIBLING = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]+$")
+
+
+def _sibling(path: Path, kind: str) -> Path:
+    """A hidden name beside ``path`` for a temporary (``tmp``) or a replaced (``old``) copy."""
+    return path.with_name(f".{path.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _siblings(path: Path) -> list[tuple[Path, str, int]]:
+    found = []
+    if path.parent.is_dir():
+        for entry in path.parent.iterdir():
+            match = _SIBLING.match(entry.name)
+            if match and match["name"] == path.name:
+                found.append((entry, match["kind"], int(match["pid"])))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, AttributeError):
+        return True
+    return True
+
+
+def _recover(path: Path) -> None:
+    """Finish or undo what a killed :func:`save` of ``path`` left behind.
+
+    A save that was killed between moving the old store aside and moving the new one in
+    leaves no ``path`` but an ``old`` copy: it is moved back. Temporaries and old copies of
+    processes that are gone are removed.
+    """
+    leftovers = _siblings(path)
+    if not path.exists():
+        old = [entry for entry, kind, _ in leftovers if kind == "old"]
+        if old:
+            newest = max(old, key=lambda entry: entry.stat().st_mtime)
+            os.replace(newest, path)
+            leftovers = _siblings(path)
+    for entry, _, pid in leftovers:
+        if not _alive(pid):
+            _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    try:
+        descriptor = os.open(
+            path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+        )
+    except OSError:  # e.g. folders cannot be opened on Windows; nothing to flush there
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _flush(path: Path) -> None:
+    """Flush a written file, or every file and folder of a written store, to disk."""
+    if path.is_dir():
+        for folder, _, files in os.walk(path):
+            for name in files:
+                _fsync(Path(folder) / name)
+            _fsync(Path(folder), directory=True)
+    else:
+        _fsync(path)
+
+
+def _put_in_place(temporary: Path, path: Path) -> None:
+    """Move a complete, verified ``temporary`` to ``path`` in one step where possible."""
+    if (path.is_file() and temporary.is_file()) or not path.exists():
+        os.replace(temporary, path)
+    else:
+        # A folder cannot be replaced in one step: set the old aside, move the new in,
+        # then delete the old. A kill in between is undone by _recover.
+        old = _sibling(path, "old")
+        os.replace(path, old)
+        os.replace(temporary, path)
+        _fsync(path.parent, directory=True)
+        _remove(old)
+    _fsync(path.parent, directory=True)
 
 
 def _plain(value: Any) -> Any:
@@ -177,7 +431,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _canonical(tree: xr.DataTree) -> xr.DataTree:
+def _canonical(tree: xr.DataTree, path: Path) -> xr.DataTree:
     """Undo what the storage backends change: attr scalar types, text dtypes, empty tables."""
     for node in tree.subtree:
         node.attrs = {k: _plain(v) for k, v in node.attrs.items()}
@@ -188,7 +442,7 @@ def _canonical(tree: xr.DataTree) -> xr.DataTree:
         table = tree["segments"].to_dataset(inherit=False)
         attrs = table.attrs
         if not set(SEGMENT_COLUMNS) <= set(table.variables):
-            raise FileFormatError("The file's 'segments' node lacks segment columns.")
+            raise FileFormatError(f"'{path}': the 'segments' node lacks segment columns.")
         canonical = segments_dataset(*(table[c].values for c in SEGMENT_COLUMNS))
         tree["segments"] = xr.DataTree(canonical.assign_attrs(attrs))
     return tree
@@ -261,6 +515,11 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} attribute {value!r} has no JSON form")
+
+
+def _is_hdf5(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(8) == b"\x89HDF\r\n\x1a\n"
 
 
 def _is_netcdf3(path: Path) -> bool:

@@ -1,0 +1,214 @@
+"""save/load never lose a session: load detaches from the file, saves are atomic and
+verified, stored checksums catch damage, and a killed save is recovered."""
+
+import os
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+
+import concordlab
+from concordlab import ConcordlabError, FileFormatError, ValidationError
+from concordlab.io.store import CHECKSUMS
+
+FORMATS = [".nc", ".zarr"]
+
+
+def _session(seed: int = 0) -> xr.DataTree:
+    session = concordlab.simulate_dyad(duration=120, seed=seed)
+    return concordlab.add_segment(session, 10, 20, "talk", person="therapist")
+
+
+def _samples(session: xr.DataTree) -> dict[str, np.ndarray]:
+    """Every channel's samples, copied out (independent of the file)."""
+    return {
+        name: np.array(session[name].to_dataset(inherit=False)[name].values)
+        for name in concordlab.channels(session)
+    }
+
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_load_edit_save_to_the_same_file_keeps_every_sample(tmp_path, suffix):
+    """The reviewer's case: load -> add_segment -> save over the same file."""
+    path = tmp_path / f"dyad{suffix}"
+    original = _session()
+    concordlab.save(original, path)
+    loaded = concordlab.load(path)
+    edited = concordlab.add_segment(loaded, 30, 40, "rupture")
+    concordlab.save(edited, path)
+    again = concordlab.load(path)
+    for name, values in _samples(original).items():
+        np.testing.assert_array_equal(_samples(again)[name], values)
+        assert not np.isnan(_samples(again)[name]).all()
+    labels = list(concordlab.segments(again)["label"])
+    assert sorted(labels) == sorted([*concordlab.segments(original)["label"], "rupture"])
+    assert again.identical(edited)
+    # ... and once more from the reloaded session: still file-independent.
+    concordlab.save(concordlab.add_segment(again, 50, 60, "repair"), path)
+    assert len(concordlab.segments(concordlab.load(path))) == len(labels) + 1
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_loaded_session_survives_its_file_being_deleted(tmp_path, suffix):
+    path = tmp_path / f"dyad{suffix}"
+    concordlab.save(_session(), path)
+    loaded = concordlab.load(path)
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    np.testing.assert_array_equal(_samples(loaded)["eda"], _samples(_session())["eda"])
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_explore_a_file_then_save_back(tmp_path, suffix):
+    path = tmp_path / f"dyad{suffix}"
+    concordlab.save(_session(), path)
+    explorer = concordlab.explore(path, sidecar=False)
+    explorer.add_segment(70, 80, "laughter")
+    concordlab.save(explorer.session, path)
+    np.testing.assert_array_equal(
+        _samples(concordlab.load(path))["eda"], _samples(_session())["eda"]
+    )
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_bad_content_is_refused_before_anything_is_written(tmp_path, suffix):
+    """A label with an embedded NUL used to delete the old file before failing."""
+    path = tmp_path / f"dyad{suffix}"
+    concordlab.save(_session(), path)
+    bad = _session()
+    table = concordlab.segments(bad)
+    table.loc[0, "label"] = "bad\x00label"
+    bad["segments"] = xr.DataTree(_segments_node(table))
+    with pytest.raises(ValidationError, match="NUL"):
+        concordlab.save(bad, path)
+    assert concordlab.load(path).identical(_session())
+    assert _leftovers(tmp_path) == []
+
+
+def _segments_node(table):
+    from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
+
+    return segments_dataset(*(table[c].tolist() for c in SEGMENT_COLUMNS))
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, suffix, monkeypatch):
+    path = tmp_path / f"dyad{suffix}"
+    concordlab.save(_session(), path)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xr.DataTree, "to_zarr" if suffix == ".zarr" else "to_netcdf", broken)
+    with pytest.raises(ConcordlabError, match="unchanged"):
+        concordlab.save(_session(seed=1), path)
+    monkeypatch.undo()
+    assert concordlab.load(path).identical(_session())
+    assert _leftovers(tmp_path) == []
+
+
+def test_overwrite_false_refuses_and_keeps_the_file(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    with pytest.raises(ValidationError, match="overwrite=True"):
+        concordlab.save(_session(seed=1), path, overwrite=False)
+    assert concordlab.load(path).identical(_session())
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"dyad.nc", ["dyad.nc"]])
+def test_load_and_save_refuse_a_path_that_is_not_one(bad):
+    with pytest.raises(ValidationError, match="path must be a file path"):
+        concordlab.load(bad)
+    with pytest.raises(ValidationError, match="path must be a file path"):
+        concordlab.save(_session(), bad)
+
+
+def test_checksums_are_stored_and_not_part_of_the_loaded_session(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    with h5py.File(path, "r") as raw:
+        assert CHECKSUMS in raw.attrs
+    assert CHECKSUMS not in concordlab.load(path).attrs
+
+
+def test_a_changed_value_in_a_netcdf_file_is_named(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    with h5py.File(path, "r+") as raw:
+        raw["eda/eda"][0, 100] += 0.001  # a flipped bit would do the same, less readably
+    with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
+        concordlab.load(path)
+    rescued = concordlab.load(path, verify=False)
+    assert rescued["eda"]["eda"].values[0, 100] != _session()["eda"]["eda"].values[0, 100]
+
+
+def test_a_changed_attribute_is_named(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    with h5py.File(path, "r+") as raw:
+        raw["eda/eda"].attrs["sampling_rate"] = 16.0
+    with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
+        concordlab.load(path)
+
+
+def test_a_missing_zarr_chunk_is_an_error_not_fill_values(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.zarr")
+    chunks = [p for p in (path / "eda" / "eda").iterdir() if not p.name.startswith(".")]
+    assert chunks
+    chunks[0].unlink()
+    with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
+        concordlab.load(path)
+
+
+def test_a_corrupted_zarr_chunk_is_an_error(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.zarr")
+    chunk = next(p for p in (path / "eda" / "eda").iterdir() if not p.name.startswith("."))
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    chunk.write_bytes(bytes(data))
+    with pytest.raises(FileFormatError, match="damaged"):
+        concordlab.load(path)
+
+
+def test_a_truncated_netcdf_file_says_it_is_damaged(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(FileFormatError, match="damaged"):
+        concordlab.load(path)
+
+
+def test_a_file_that_is_not_netcdf_says_so(tmp_path):
+    path = tmp_path / "dyad.nc"
+    path.write_bytes(b"PK\x03\x04 this is a zip file")
+    with pytest.raises(FileFormatError, match="neither a netCDF4"):
+        concordlab.load(path)
+
+
+def test_files_saved_before_checksums_still_load(tmp_path):
+    session = _session()
+    path = tmp_path / "old.nc"
+    session.to_netcdf(path, engine="h5netcdf")
+    assert concordlab.load(path).identical(session)
+
+
+def test_a_save_killed_between_the_two_renames_is_recovered(tmp_path):
+    """A Zarr store is replaced in two renames; a kill between them leaves only the old
+    copy beside the path, which the next load moves back."""
+    path = concordlab.save(_session(), tmp_path / "dyad.zarr")
+    dead_pid = 2**22 + 12345  # above Linux's pid_max default: no such process
+    os.replace(path, tmp_path / f".dyad.zarr.old-{dead_pid}-abcd1234")
+    assert concordlab.load(path).identical(_session())
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_temporaries_of_a_dead_process_are_removed_by_the_next_save(tmp_path, suffix):
+    path = concordlab.save(_session(), tmp_path / f"dyad{suffix}")
+    dead_pid = 2**22 + 12345
+    stale = tmp_path / f".dyad{suffix}.tmp-{dead_pid}-deadbeef"
+    stale.mkdir() if suffix == ".zarr" else stale.write_bytes(b"half a file")
+    concordlab.save(_session(seed=1), path)
+    assert _leftovers(tmp_path) == []
+    assert concordlab.load(path).identical(_session(seed=1))
