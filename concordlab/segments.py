@@ -16,9 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from numpy.typing import ArrayLike
 
 from concordlab.errors import SegmentError
-from concordlab.session import BOTH, _labels, check_storable_text, time_span
+from concordlab.session import (
+    BOTH,
+    _check_tree,
+    _labels,
+    check_storable_text,
+    time_span,
+    validate_session,
+)
 
 __all__ = ["SEGMENT_COLUMNS", "add_segment", "remove_segment", "segments", "set_segments"]
 
@@ -55,6 +63,149 @@ def segments_dataset(
     )
 
 
+def _text_problems(values: Any, column: str) -> tuple[np.ndarray, str]:
+    """Rows of a text column that are not storable strings, and what is wrong with the first."""
+    # dtype=object: a numpy str array would silently drop trailing NUL characters.
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    n = array.shape[0] if array.ndim else 0
+    bad = np.zeros(n, dtype=bool)
+    if array.dtype.kind != "U":
+        bad = ~np.fromiter((isinstance(v, str) for v in array.ravel()), bool, n)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            return bad, f"the {column} is {array[row]!r}, not text; give a string"
+    joined = "".join(array.tolist())
+    try:
+        joined.encode("utf-8")
+        storable = "\x00" not in joined
+    except UnicodeEncodeError:
+        storable = False
+    if storable:
+        return bad, ""
+    # Rare: find the rows one by one.
+    for row, text in enumerate(array.tolist()):
+        try:
+            check_storable_text(text, f"the {column}", SegmentError)
+        except SegmentError as error:
+            bad[row] = True
+            if not bad[:row].any():
+                message = str(error).rstrip(".")
+    return bad, message
+
+
+def check_segment_rows(
+    start: ArrayLike,
+    end: ArrayLike,
+    label: ArrayLike,
+    person: ArrayLike,
+    note: ArrayLike,
+    allowed: Sequence[str],
+    span: tuple[float, float] | None = None,
+    context: str = "",
+) -> None:
+    """The one rule for segments: finite times, end after start, a known person, storable text.
+
+    Vectorised, so that it is cheap enough for :func:`concordlab.validate_session`.
+
+    Parameters
+    ----------
+    start, end : array-like of float
+        Times in seconds since session start.
+    label, person, note : array-like of str
+        The text columns.
+    allowed : sequence of str
+        The persons a segment may concern (the session's persons and ``"both"``).
+    span : (float, float), optional
+        The session's time span; when given, segments must lie inside it.
+    context : str, default ""
+        Put before the message, e.g. the file the segments came from.
+
+    Raises
+    ------
+    SegmentError
+        Naming the first bad row (as numbered in the input), what is wrong and the fix.
+
+    Examples
+    --------
+    >>> check_segment_rows([0.0], [1.0], ["talk"], ["both"], [""], ("a", "b", "both"))
+    >>> try:
+    ...     check_segment_rows([2.0], [1.0], ["talk"], ["a"], [""], ("a", "b", "both"))
+    ... except SegmentError as error:
+    ...     print(error)
+    Segment 0 ('talk', 2-1 s): end must be after start; swap or fix the times.
+    """
+    problems = {
+        c: _text_problems(v, c) for c, v in zip(_TEXT_COLUMNS, (label, person, note), strict=True)
+    }
+    try:
+        starts = np.asarray(start, dtype=np.float64)
+        ends = np.asarray(end, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SegmentError(
+            f"{context}Segment times must be numbers of seconds, got start {start!r}, end {end!r}."
+        ) from None
+    bad_text = problems["label"][0] | problems["person"][0] | problems["note"][0]
+    finite = np.isfinite(starts) & np.isfinite(ends)
+    reversed_ = finite & ~(ends > starts)
+    outside = np.zeros_like(finite)
+    if span is not None:
+        first, last = span
+        tolerance = 1e-9 * max(1.0, abs(first), abs(last))
+        outside = finite & ((starts < first - tolerance) | (ends > last + tolerance))
+    persons = np.asarray(person, dtype=object)
+    unknown = ~bad_text & ~np.isin(persons, np.asarray(list(allowed), dtype=object))
+    bad = bad_text | ~finite | reversed_ | outside | unknown
+    if not bad.any():
+        return
+    row = int(np.flatnonzero(bad)[0])
+    if bad_text[row]:
+        column = next(c for c in _TEXT_COLUMNS if problems[c][0][row])
+        raise SegmentError(f"{context}Segment {row}: {problems[column][1]}.")
+    if not finite[row]:
+        column = "start" if not np.isfinite(starts[row]) else "end"
+        value = starts[row] if column == "start" else ends[row]
+        raise SegmentError(
+            f"{context}Segment {row}: {column} is {float(value)!r}; give a finite time in seconds."
+        )
+    name = str(np.asarray(label)[row])
+    where = f"{context}Segment {row} ({name!r}, {starts[row]:g}-{ends[row]:g} s)"
+    if reversed_[row]:
+        raise SegmentError(f"{where}: end must be after start; swap or fix the times.")
+    if outside[row]:
+        first, last = span  # type: ignore[misc]
+        raise SegmentError(
+            f"{where} lies outside the session, which spans {first:g}-{last:g} s; "
+            "clip it to the recording."
+        )
+    raise SegmentError(f"{where}: person {persons[row]!r} is unknown; use one of {list(allowed)}.")
+
+
+def check_segments_node(dataset: xr.Dataset, allowed: Sequence[str]) -> None:
+    """Check a stored ``segments`` node as a reader would (see :func:`check_segment_rows`).
+
+    Examples
+    --------
+    >>> check_segments_node(segments_dataset([1.0], [2.0], ["a"], ["both"], [""]), ("both",))
+    """
+    missing = [c for c in SEGMENT_COLUMNS if c not in dataset.variables]
+    if missing:
+        raise SegmentError(
+            f"The session's segments lack the variable(s) {missing}; rebuild them with "
+            "concordlab.set_segments."
+        )
+    wrong = [c for c in SEGMENT_COLUMNS if dataset[c].dims != ("segment",)]
+    if wrong:
+        raise SegmentError(
+            f"The session's segment variable(s) {wrong} must lie along the 'segment' "
+            "dimension; rebuild them with concordlab.set_segments."
+        )
+    check_segment_rows(
+        *(dataset[c].values for c in SEGMENT_COLUMNS),
+        allowed,
+        context="The session's segments: ",
+    )
+
+
 def segments(session: xr.DataTree) -> pd.DataFrame:
     """The session's segments as a DataFrame (columns start, end, label, person, note).
 
@@ -68,6 +219,8 @@ def segments(session: xr.DataTree) -> pd.DataFrame:
        start   end            label     person note
     0   10.0  25.0  therapist talks  therapist
     """
+    if "segments" not in _check_tree(session).children:
+        raise SegmentError("The session has no 'segments' node; build it with from_arrays.")
     dataset = session["segments"].to_dataset(inherit=False)
     table = pd.DataFrame({column: dataset[column].values for column in SEGMENT_COLUMNS})
     for column in _TEXT_COLUMNS:
@@ -96,6 +249,12 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
     >>> concordlab.segments(concordlab.set_segments(s, table))["label"].tolist()
     ['a', 'b']
     """
+    validate_session(session)
+    if not isinstance(table, pd.DataFrame):
+        raise SegmentError(
+            f"The segments must be a pandas DataFrame with start and end columns, got "
+            f"{type(table).__name__}."
+        )
     missing = [c for c in ("start", "end") if c not in table.columns]
     if missing:
         raise SegmentError(
@@ -107,27 +266,15 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
         values = table[column].tolist() if column in table.columns else [default] * n
         columns[column] = ["" if _is_missing(v) else str(v) for v in values]
     columns["person"] = [p or BOTH for p in columns["person"]]
-    for column, values in columns.items():
-        for row, text in enumerate(values):
-            check_storable_text(text, f"Segment {row}: the {column}", SegmentError)
     starts = _as_seconds(table["start"], "start")
     ends = _as_seconds(table["end"], "end")
-    allowed = (*_labels(session), BOTH)
-    first, last = time_span(session)
-    tolerance = 1e-9 * max(1.0, abs(first), abs(last))
-    for row, (start, end, person) in enumerate(zip(starts, ends, columns["person"], strict=True)):
-        where = f"Segment {row} ({columns['label'][row]!r}, {start:g}-{end:g} s)"
-        if not end > start:
-            raise SegmentError(f"{where}: end must be after start; swap or fix the times.")
-        if start < first - tolerance or end > last + tolerance:
-            raise SegmentError(
-                f"{where} lies outside the session, which spans {first:g}-{last:g} s; "
-                "clip it to the recording."
-            )
-        if person not in allowed:
-            raise SegmentError(
-                f"{where}: person {person!r} is unknown; use one of {list(allowed)}."
-            )
+    check_segment_rows(
+        starts,
+        ends,
+        *(columns[c] for c in _TEXT_COLUMNS),
+        (*_labels(session), BOTH),
+        span=time_span(session),
+    )
     order = np.lexsort((ends, starts))
     dataset = segments_dataset(
         starts[order],
@@ -150,6 +297,8 @@ def _as_seconds(values: pd.Series, column: str) -> np.ndarray:
         raise SegmentError(
             f"Segment {column} times must be numbers of seconds, got {values.tolist()[:5]!r}."
         ) from None
+    if seconds.ndim != 1:
+        raise SegmentError(f"Segment {column} times must be one number per row.")
     bad = np.flatnonzero(~np.isfinite(seconds))
     if bad.size:
         raise SegmentError(
@@ -239,8 +388,17 @@ def remove_segment(
                 f"No segment is labelled {label!r}; labels present: {sorted(set(table['label']))}."
             )
     else:
-        rows = [index] if isinstance(index, int | np.integer) else list(index)
-        bad = [r for r in rows if not isinstance(r, int | np.integer) or not 0 <= r < len(table)]
+        if isinstance(index, int | np.integer) or not isinstance(index, Sequence | np.ndarray):
+            rows = [index]
+        else:
+            rows = list(index)
+        bad = [
+            r
+            for r in rows
+            if isinstance(r, bool | np.bool_)
+            or not isinstance(r, int | np.integer)
+            or not 0 <= r < len(table)
+        ]
         if bad:
             raise SegmentError(
                 f"Segment row(s) {bad} do not exist; the session has {len(table)} segment(s), "

@@ -26,6 +26,7 @@ import xarray as xr
 from numpy.typing import ArrayLike
 from scipy import signal
 
+from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
 from concordlab.errors import ValidationError
 
 __all__ = [
@@ -47,6 +48,7 @@ DEFAULT_PERSONS: tuple[str, str] = ("patient", "therapist")
 FORMAT = "concordlab-session/1"
 RESERVED_NODES = frozenset({"segments", "results", "truth"})
 BOTH = "both"
+_OFFSET = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="0")
 
 # Physical units of the channels people usually record; anything else defaults to "".
 KNOWN_UNITS = {
@@ -117,17 +119,43 @@ def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
 
 
 def _check_rate(rate: Any, channel: str) -> float:
-    try:
-        rate = float(rate)
-    except (TypeError, ValueError):
+    return SAMPLING_RATE.check(rate, f"Channel '{channel}': sampling rate")
+
+
+def _check_tree(session: Any) -> xr.DataTree:
+    """Refuse anything that is not a concordlab session tree (the cheap part of validation)."""
+    if not isinstance(session, xr.DataTree):
         raise ValidationError(
-            f"Channel '{channel}': sampling rate must be a positive number in Hz, got {rate!r}."
-        ) from None
-    if not math.isfinite(rate) or rate <= 0:
-        raise ValidationError(
-            f"Channel '{channel}': sampling rate must be a positive number in Hz, got {rate!r}."
+            f"Expected a concordlab session (xarray.DataTree), got {type(session).__name__}; "
+            "build one with concordlab.from_arrays or a reader such as concordlab.read_csv."
         )
-    return rate
+    if session.attrs.get("format") != FORMAT:
+        raise ValidationError(
+            "This DataTree is not a concordlab session (attrs['format'] is missing or "
+            f"{session.attrs.get('format')!r}); build one with concordlab.from_arrays."
+        )
+    return session
+
+
+def _per_channel(value: Any, name: str, data: Mapping[str, Any], required: bool) -> dict:
+    """A per-channel mapping checked against the channels of ``data``."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"{name} must be a mapping of channel name to value, got {type(value).__name__}."
+        )
+    unknown = sorted(str(k) for k in value if k not in data)
+    if unknown:
+        raise ValidationError(
+            f"{name} names channel(s) {unknown} that are not in data; the channels are "
+            f"{list(data)}."
+        )
+    missing = [k for k in data if k not in value]
+    if required and missing:
+        raise ValidationError(
+            f"{name} gives no value for channel(s) {missing}; give one for every channel "
+            f"of data, e.g. {name}={{{', '.join(f'{k!r}: ...' for k in data)}}}."
+        )
+    return dict(value)
 
 
 def _check_channel_name(name: Any) -> str:
@@ -314,18 +342,28 @@ def from_arrays(
             "metadata": _metadata_json(metadata),
         }
     )
+    if isinstance(sampling_rate, Mapping):
+        rates = _per_channel(sampling_rate, "sampling_rate", data, required=True)
+    else:
+        rates = dict.fromkeys(data, sampling_rate)
+    if isinstance(time_offset, Mapping):
+        offsets = _per_channel(time_offset, "time_offset", data, required=False)
+    else:
+        offsets = dict.fromkeys(data, time_offset)
+    unit_map = {} if units is None else _per_channel(units, "units", data, required=False)
+    name_map = (
+        {} if long_names is None else _per_channel(long_names, "long_names", data, required=False)
+    )
     session = xr.DataTree.from_dict({"/": root, "/segments": _empty_segments()})
     for name, values in data.items():
         session = add_channel(
             session,
             name,
             values,
-            sampling_rate[name] if isinstance(sampling_rate, Mapping) else sampling_rate,
-            units=(units or {}).get(name),
-            long_name=(long_names or {}).get(name),
-            time_offset=(
-                time_offset.get(name, 0.0) if isinstance(time_offset, Mapping) else time_offset
-            ),
+            rates[name],
+            units=unit_map.get(name),
+            long_name=name_map.get(name),
+            time_offset=offsets.get(name, 0.0),
             persons=persons,
         )
     return session
@@ -365,7 +403,29 @@ def metadata(session: xr.DataTree) -> dict[str, Any]:
     >>> concordlab.metadata(s)
     {'site': 'Boston'}
     """
-    return json.loads(session.attrs.get("metadata", "{}") or "{}")
+    return _stored_metadata(_check_tree(session))
+
+
+def _stored_metadata(session: xr.DataTree) -> dict[str, Any]:
+    text = session.attrs.get("metadata", "")
+    if isinstance(text, str) and not text.strip():
+        return {}
+    problem = ""
+    if not isinstance(text, str):
+        problem = f"is a {type(text).__name__}, not JSON text"
+    else:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            problem = f"is not valid JSON ({error})"
+        else:
+            if isinstance(value, dict):
+                return value
+            problem = f"holds a JSON {type(value).__name__}, not an object ({{...}})"
+    raise ValidationError(
+        f"The session's attrs['metadata'] {problem}; it must be a JSON object such as "
+        '\'{"site": "Boston"}\'. Rebuild the session with from_arrays(..., metadata={...}).'
+    )
 
 
 def add_channel(
@@ -413,7 +473,7 @@ def add_channel(
     (['eda'], ['eda', 'hr'])
     """
     name = _check_channel_name(name)
-    existing = channels(session)
+    existing = channels(_check_tree(session))
     if name in existing:
         raise ValidationError(
             f"Channel '{name}' is already in the session; choose another name or remove it first."
@@ -427,16 +487,19 @@ def add_channel(
             f"{_labels(session)}; use the same labels in the same order."
         )
     rate = _check_rate(sampling_rate, name)
-    try:
-        offset = float(time_offset)
-    except (TypeError, ValueError):
-        offset = math.nan
-    if not math.isfinite(offset):
-        raise ValidationError(
-            f"Channel '{name}': time_offset must be a finite number of seconds, "
-            f"got {time_offset!r}."
-        )
+    offset = _OFFSET.check(time_offset, f"Channel '{name}': time_offset")
+    if units is not None:
+        units = Text().check(units, f"Channel '{name}': units")
+    if long_name is not None:
+        long_name = Text().check(long_name, f"Channel '{name}': long_name")
     values = _as_two_rows(data, name)
+    duration = values.shape[1] / rate
+    if not abs(offset) + duration <= MAX_SECONDS:
+        raise ValidationError(
+            f"Channel '{name}': {values.shape[1]} samples at {rate:g} Hz from {offset:g} s "
+            f"would span up to {abs(offset) + duration:.3g} s, beyond {MAX_SECONDS:g} s (about "
+            "31 years); check the sampling rate (in Hz) and the time offset (in seconds)."
+        )
     dataset = _channel_dataset(
         name,
         values,
@@ -460,6 +523,8 @@ def channels(session: xr.DataTree) -> list[str]:
     >>> concordlab.channels(concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4))
     ['eda']
     """
+    if not isinstance(session, xr.DataTree):
+        _check_tree(session)
     return [name for name in session.children if name not in RESERVED_NODES]
 
 
@@ -523,16 +588,7 @@ def validate_session(session: Any) -> xr.DataTree:
     >>> concordlab.validate_session(s) is s
     True
     """
-    if not isinstance(session, xr.DataTree):
-        raise ValidationError(
-            f"Expected a concordlab session (xarray.DataTree), got {type(session).__name__}; "
-            "build one with concordlab.from_arrays or a reader such as concordlab.read_csv."
-        )
-    if session.attrs.get("format") != FORMAT:
-        raise ValidationError(
-            "This DataTree is not a concordlab session (attrs['format'] is missing or "
-            f"{session.attrs.get('format')!r}); build one with concordlab.from_arrays."
-        )
+    _check_tree(session)
     labels = _labels(session)
     for name in channels(session):
         dataset = session[name].dataset
@@ -553,6 +609,11 @@ def validate_session(session: Any) -> xr.DataTree:
             )
     if "segments" not in session.children:
         raise ValidationError("The session has no 'segments' node; build it with from_arrays.")
+    # Local import: segments imports this module for the session helpers.
+    from concordlab.segments import check_segments_node
+
+    check_segments_node(session["segments"].dataset, (*labels, BOTH))
+    _stored_metadata(session)
     return session
 
 
@@ -589,8 +650,18 @@ def resample(
     >>> r["eda"].sizes["time"], r["hr"].sizes["time"], r["hr"]["hr"].attrs["sampling_rate"]
     (200, 200, 2.0)
     """
-    rate = _check_rate(sampling_rate, "resample")
-    selected = channels(session) if names is None else list(names)
+    validate_session(session)
+    rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
+    if names is None:
+        selected = channels(session)
+    elif isinstance(names, str):
+        selected = [names]
+    elif isinstance(names, Sequence):
+        selected = list(names)
+    else:
+        raise ValidationError(
+            f"names must be a list of channel names or None, got {type(names).__name__}."
+        )
     unknown = sorted(set(selected) - set(channels(session)))
     if unknown:
         raise ValidationError(f"Unknown channel(s) {unknown}; the session has {channels(session)}.")
@@ -659,6 +730,7 @@ def add_result(session: xr.DataTree, name: str, result: xr.DataArray | xr.Datase
     >>> concordlab.results(s), concordlab.get_result(s, "concordance").attrs["window"]
     (['concordance'], 30.0)
     """
+    _check_tree(session)
     if not isinstance(name, str) or not name or "/" in name:
         raise ValidationError(f"Result name {name!r} must be a non-empty string without '/'.")
     if isinstance(result, xr.DataArray):
@@ -683,7 +755,7 @@ def results(session: xr.DataTree) -> list[str]:
     >>> concordlab.results(concordlab.from_arrays({"eda": [[1, 2], [3, 4]]}, 4))
     []
     """
-    if "results" not in session.children:
+    if "results" not in _check_tree(session).children:
         return []
     return list(session["results"].children)
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import concordlab
 from concordlab import SegmentError
@@ -78,3 +79,23 @@ def test_segments_respect_channel_offsets():
     s = concordlab.add_segment(s, -5, -1, "baseline")
     with pytest.raises(SegmentError, match="spans -5-5 s"):
         concordlab.add_segment(s, -6, -1, "too early")
+
+
+@pytest.mark.parametrize("thing", [None, {"segments": 1}, "session", xr.Dataset()])
+def test_segment_functions_refuse_what_is_not_a_session(thing):
+    with pytest.raises(concordlab.ValidationError, match="concordlab session"):
+        concordlab.add_segment(thing, 0, 1, "talk")
+    with pytest.raises(concordlab.ValidationError, match="concordlab session"):
+        concordlab.segments(thing)
+
+
+def test_set_segments_needs_a_table(session):
+    with pytest.raises(SegmentError, match="must be a pandas DataFrame"):
+        concordlab.set_segments(session, [(0, 1)])
+
+
+def test_remove_segment_refuses_bools_and_odd_indexes(session):
+    s = concordlab.add_segment(concordlab.add_segment(session, 0, 1, "a"), 2, 3, "b")
+    for index in (True, 1.0, "0", [0, None]):
+        with pytest.raises(SegmentError, match="do not exist"):
+            concordlab.remove_segment(s, index)

@@ -155,3 +155,119 @@ def test_results_are_stored_with_parameters():
     xr.testing.assert_identical(back, result)
     with pytest.raises(ValidationError, match="No result named"):
         concordlab.get_result(stored, "missing")
+
+
+# --------------------------------------------------------------------------- strict input
+
+
+def test_rate_mapping_must_cover_every_channel():
+    data = {"eda": np.ones((2, 8)), "hr": np.ones((2, 2))}
+    with pytest.raises(ValidationError, match=r"no value for channel\(s\) \['hr'\]"):
+        concordlab.from_arrays(data, {"eda": 4})
+    with pytest.raises(ValidationError, match=r"sampling_rate names channel\(s\) \['bvp'\]"):
+        concordlab.from_arrays(data, {"eda": 4, "hr": 1, "bvp": 64})
+    with pytest.raises(ValidationError, match=r"time_offset names channel\(s\) \['HR'\]"):
+        concordlab.from_arrays(data, {"eda": 4, "hr": 1}, time_offset={"HR": 10})
+    with pytest.raises(ValidationError, match=r"units names channel\(s\) \['temp'\]"):
+        concordlab.from_arrays(data, {"eda": 4, "hr": 1}, units={"temp": "degC"})
+
+
+@pytest.mark.parametrize("rate", [True, "4", [4], complex(4), 1e7, -1, np.nan])
+def test_rates_are_checked_by_the_shared_rule(rate):
+    with pytest.raises(ValidationError, match="Channel 'eda': sampling rate must be a real"):
+        concordlab.from_arrays({"eda": np.ones((2, 8))}, rate)
+
+
+def test_a_rate_so_low_the_time_axis_overflows_is_refused():
+    with pytest.raises(ValidationError, match="would span"):
+        concordlab.from_arrays({"eda": np.ones((2, 8))}, 1e-308)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time_offset": "3"}, "time_offset must be a real number"),
+        ({"time_offset": True}, "time_offset must be a real number"),
+        ({"units": {"eda": 5}}, "units must be a string"),
+        ({"long_names": {"eda": None}}, None),
+        ({"sampling_rate": 4, "long_names": "x"}, "long_names must be a mapping"),
+    ],
+)
+def test_per_channel_arguments_are_checked(kwargs, message):
+    kwargs = {"sampling_rate": 4, **kwargs}
+    if message is None:
+        concordlab.from_arrays({"eda": np.ones((2, 8))}, **kwargs)
+        return
+    with pytest.raises(ValidationError, match=message):
+        concordlab.from_arrays({"eda": np.ones((2, 8))}, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: concordlab.channels(None),
+        lambda: concordlab.persons({"eda": 1}),
+        lambda: concordlab.metadata("session"),
+        lambda: concordlab.time_span(xr.Dataset()),
+        lambda: concordlab.results(5),
+        lambda: concordlab.add_channel({}, "hr", np.ones((2, 4)), 1),
+    ],
+)
+def test_session_helpers_refuse_what_is_not_a_session(call):
+    with pytest.raises(ValidationError, match="concordlab session"):
+        call()
+
+
+def _with_segments(session, **columns):
+    table = concordlab.segments(session)
+    dataset = session["segments"].to_dataset()
+    for name, values in columns.items():
+        dataset[name] = ("segment", np.asarray(values, dtype=dataset[name].dtype))
+    broken = session.copy()
+    broken["segments"] = xr.DataTree(dataset)
+    assert len(table) == len(values)
+    return broken
+
+
+def test_validate_session_checks_the_stored_segments():
+    session = make()
+    for start in (10, 20, 30):
+        session = concordlab.add_segment(session, start, start + 5, f"s{start}")
+    concordlab.validate_session(session)
+    cases = [
+        ({"end": [15.0, 19.0, 35.0]}, r"Segment 1 \('s20', 20-19 s\): end must be after start"),
+        ({"start": [10.0, np.nan, 30.0]}, "Segment 1: start is nan"),
+        ({"person": ["both", "both", "nobody"]}, "Segment 2.*person 'nobody' is unknown"),
+        ({"note": ["", "a\x00b", ""]}, "Segment 1: the note contains a NUL"),
+        ({"label": ["a", 5, "c"]}, "Segment 1: the label is 5, not text"),
+    ]
+    for columns, message in cases:
+        with pytest.raises(ValidationError, match=message) as info:
+            concordlab.validate_session(_with_segments(session, **columns))
+        assert "The session's segments" in str(info.value)
+
+
+def test_validate_session_checks_the_metadata_is_a_json_object():
+    session = make()
+    for text, message in [("not json", "not valid JSON"), ("[1, 2]", "JSON list, not an object")]:
+        broken = session.copy()
+        broken.attrs["metadata"] = text
+        with pytest.raises(ValidationError, match=message):
+            concordlab.validate_session(broken)
+        with pytest.raises(ValidationError, match=message):
+            concordlab.metadata(broken)
+
+
+def test_validate_session_stays_cheap_with_many_segments():
+    import time
+
+    session = concordlab.from_arrays({"eda": np.ones((2, 40_000))}, 4)
+    import pandas as pd
+
+    starts = np.arange(5000) * 2.0
+    table = pd.DataFrame({"start": starts, "end": starts + 1, "label": "talk", "note": "n"})
+    session = concordlab.set_segments(session, table)
+    started = time.perf_counter()
+    for _ in range(10):
+        concordlab.validate_session(session)
+    assert time.perf_counter() - started < 5
