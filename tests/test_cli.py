@@ -101,3 +101,52 @@ def test_command_runs_as_a_program(tmp_path):
     np.testing.assert_allclose(
         table["simulated_empathy"].to_numpy(), cohort.ratings["simulated_empathy"].to_numpy()
     )
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [
+        "tcp://10.0.0.1:8786",
+        "tcp://cluster.example.org:8786",
+        "ws://[2001:db8::1]:8786",
+        "tcp://127.0.0.1.example.org:8786",
+    ],
+)
+def test_a_remote_scheduler_without_tls_is_warned_about(scheduler, tmp_path, capsys):
+    # The folder is missing, so nothing connects: the warning comes before anything else.
+    args = ["batch", str(tmp_path / "missing"), "--scheduler", scheduler, "--quiet"]
+    assert main(args) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"warning: the dask scheduler {scheduler} is not on this machine" in err
+    assert "pickle" in err and "run code in this process" in err and "tls://" in err
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [
+        None,
+        "threads",
+        "tcp://127.0.0.1:8786",
+        "tcp://127.3.2.1:8786",
+        "tcp://localhost:8786",
+        "tcp://[::1]:8786",
+        "inproc://10.0.0.1/1234/1",
+        "tls://10.0.0.1:8786",
+        "TLS://cluster.example.org:8786",
+    ],
+)
+def test_a_local_or_tls_scheduler_is_not_warned_about(scheduler, tmp_path, capsys):
+    args = ["batch", str(tmp_path / "missing"), "--quiet"]
+    assert main([*args, "--scheduler", scheduler] if scheduler else args) == EXIT_USAGE
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_scheduler_help_names_the_pickle_risk_and_tls(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", "--help"])
+    assert exit_info.value.code == EXIT_OK
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "dask's protocol is pickle-based" in help_text
+    assert "can run code in this process" in help_text
+    assert "a scheduler you trust and run yourself" in help_text
+    assert "use a tls:// address with dask's TLS security" in help_text

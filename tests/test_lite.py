@@ -157,9 +157,69 @@ def test_a_pyodide_wheel_that_differs_from_the_lock_is_refused(tmp_path):
     official = {"numpy": _official("numpy", genuine, [])}
     assert lite._pyodide_wheels(tmp_path, official) == {"numpy": genuine}
     genuine.write_bytes(genuine.read_bytes() + b"tampered")
-    with pytest.raises(ConcordlabError, match="sha256 differs"):
+    with pytest.raises(ConcordlabError, match="Refusing numpy-2.0.2-py3-none-any.whl"):
         lite._pyodide_wheels(tmp_path, official)
     assert not folder.exists()  # the bad copy is gone; the next build downloads again
+
+
+def _cached_pypi_wheel(folder: Path, monkeypatch) -> tuple[Path, dict[str, str]]:
+    """A wheel of toolz at its Binder version, as an earlier build left it in the cache, and
+    the pins that vouch for it; pip is stubbed out (no network)."""
+    folder.mkdir()
+    version = read_pins(REPO / "binder" / "requirements.txt")["toolz"]
+    wheel = write_wheel(folder, "toolz", version, {"toolz/__init__.py": b""})
+    monkeypatch.setattr(lite, "_PURE_FROM_PYPI", ("toolz",))
+    monkeypatch.setattr(lite, "_pip", lambda *arguments: None)  # the file is already there
+    return wheel, {wheel.name: hashlib.sha256(wheel.read_bytes()).hexdigest()}
+
+
+def test_a_pypi_wheel_whose_bytes_changed_is_refused_and_removed(tmp_path, monkeypatch):
+    wheel, pinned = _cached_pypi_wheel(tmp_path / "wheels", monkeypatch)
+    pins = read_pins(REPO / "binder" / "requirements.txt")
+    assert lite._pypi_wheels(pins, wheel.parent, pinned) == [wheel]
+    wheel.write_bytes(wheel.read_bytes() + b"tampered")
+    tampered = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    with pytest.raises(ConcordlabError) as refusal:
+        lite._pypi_wheels(pins, wheel.parent, pinned)
+    message = str(refusal.value)
+    assert f"Refusing {wheel.name}" in message and "concordlab/_lite_hashes.py" in message
+    assert tampered in message and pinned[wheel.name] in message
+    assert not wheel.exists()  # the next build downloads it again
+
+
+def test_a_pypi_wheel_without_a_pin_is_refused(tmp_path, monkeypatch):
+    wheel, _ = _cached_pypi_wheel(tmp_path / "wheels", monkeypatch)
+    pins = read_pins(REPO / "binder" / "requirements.txt")
+    with pytest.raises(ConcordlabError, match="pins no sha256 for it.*check its sha256"):
+        lite._pypi_wheels(pins, wheel.parent, {})
+    assert not wheel.exists()
+
+
+def test_a_pyyaml_sdist_that_differs_from_its_pin_is_refused(tmp_path, monkeypatch):
+    version = read_pins(REPO / "binder" / "requirements.txt")["pyyaml"]
+    (tmp_path / "sdists").mkdir()
+    sdist = tmp_path / "sdists" / f"pyyaml-{version}.tar.gz"
+    sdist.write_bytes(b"not the published sdist")
+    monkeypatch.setattr(lite, "_pip", lambda *arguments: None)
+    with pytest.raises(ConcordlabError, match=f"Refusing pyyaml-{version}.tar.gz"):
+        lite._pure_pyyaml_wheel({"pyyaml": version}, tmp_path, tmp_path)
+    assert not sdist.exists()
+
+
+def test_every_file_the_build_takes_from_pypi_has_a_pin():
+    """The pins cover each pure-Python requirement at its Binder version, and PyYAML's sdist;
+    none is left over from an earlier version."""
+    pins = read_pins(REPO / "binder" / "requirements.txt")
+    wanted = {(lite._normalise(name), pins[lite._normalise(name)]) for name in lite._PURE_FROM_PYPI}
+    wheels = [name for name in lite.PYPI_SHA256 if name.endswith(".whl")]
+    pinned = [lite._wheel_name_version(Path(name)) for name in wheels]
+    assert sorted(pinned) == sorted(wanted)  # one file each, for exactly these versions
+    sdists = [name for name in lite.PYPI_SHA256 if not name.endswith(".whl")]
+    assert sdists == [f"pyyaml-{pins['pyyaml']}.tar.gz"]
+    for name in wheels:
+        assert name.endswith("-none-any.whl"), name  # pure Python: the same file everywhere
+    for digest in lite.PYPI_SHA256.values():
+        assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
 
 
 def test_notebooks_ask_for_the_pyodide_kernel_and_keep_their_cells(tmp_path):
