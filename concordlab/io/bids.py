@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +28,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
 from concordlab.errors import FileFormatError, SegmentError, ValidationError
-from concordlab.io._common import PathLike, numeric_column, pair_on_grid, reading
+from concordlab.io._common import (
+    PathLike,
+    check_flag,
+    check_path,
+    numeric_column,
+    pair_on_grid,
+    reading,
+)
 from concordlab.segments import segments, set_segments
 from concordlab.session import (
     BOTH,
@@ -46,7 +56,7 @@ NA = "n/a"
 EVENT_COLUMNS = ("onset", "duration", "trial_type", "person", "note")
 # Names a channel cannot take: the session's own nodes and the coordinates of a channel.
 _FORBIDDEN_CHANNELS = RESERVED_NODES | {"time", "person"}
-# Tolerance, in samples, for two start times to count as lying on the same sample grid.
+_START_TIME = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="0")
 
 
 # --------------------------------------------------------------------------- events.tsv
@@ -92,7 +102,7 @@ def write_events_tsv(session: xr.DataTree, path: PathLike) -> Path:
     10.0	15.0	therapist talks	therapist	n/a
     """
     validate_session(session)
-    path = Path(path)
+    path = check_path(path, "path", "events file")
     table = segments(session)
     starts = table["start"].to_numpy(dtype=np.float64)
     durations = table["end"].to_numpy(dtype=np.float64) - starts
@@ -190,7 +200,9 @@ def read_events_tsv(
     1   60.0  80.5  therapist talks  therapist
     """
     validate_session(session)
-    path = Path(path)
+    path = check_path(path, "path", "events file")
+    drop_instant = check_flag(drop_instant, "drop_instant")
+    replace = check_flag(replace, "replace")
     with reading(path, "events file"):
         table = _read_events_table(path)
         onsets = numeric_column(table["onset"], path, "onset")
@@ -302,7 +314,7 @@ def _read_events_table(path: Path) -> pd.DataFrame:
     header = ["" if pd.isna(c) else str(c).strip() for c in table.iloc[0]]
     table = table.iloc[1:].reset_index(drop=True)
     table.columns = header
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    repeated = sorted(name for name, count in Counter(header).items() if count > 1)
     if repeated:
         raise FileFormatError(
             f"'{path}': the column name(s) {repeated} appear more than once in the header; "
@@ -344,6 +356,7 @@ class _PhysioFile:
     descriptions: dict[str, str]
     recording: str
     names: list[str] = field(default_factory=list)
+    column_of: dict[str, str] = field(default_factory=dict)  # channel name -> column
     data: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -440,6 +453,15 @@ def read_bids_physio(
     ('uS', 'sub-01_task-therapy+sub-02_task-therapy')
     """
     persons = _check_persons(persons)
+    drop_instant = check_flag(drop_instant, "drop_instant")
+    if session_id is not None:
+        session_id = Text(non_empty=True).check(session_id, "session_id")
+    if start_time is not None:
+        start_time = Text().check(start_time, "start_time")
+    if not (events is None or isinstance(events, bool | str | os.PathLike)):
+        raise ValidationError(
+            f"events must be the path of an events.tsv file, True, False or None; got {events!r}."
+        )
     groups = [_as_paths(person1, "person1"), _as_paths(person2, "person2")]
     files = [[_read_sidecar(path) for path in group] for group in groups]
     for person_files in files:
@@ -524,14 +546,8 @@ def read_bids_physio(
 
 
 def _as_paths(argument: Any, name: str) -> list[Path]:
-    if isinstance(argument, str | bytes) or not isinstance(argument, Sequence):
-        try:
-            return [Path(argument)]
-        except TypeError:
-            raise ValidationError(
-                f"{name} must be a path to a *_physio.tsv.gz file or a list of them, "
-                f"got {type(argument).__name__}."
-            ) from None
+    if isinstance(argument, str | bytes | os.PathLike) or not isinstance(argument, Sequence):
+        return [check_path(argument, name, "*_physio.tsv.gz file (or a list of them)")]
     paths = list(argument)
     if not paths:
         raise ValidationError(f"{name} is an empty list; give at least one *_physio.tsv.gz file.")
@@ -593,14 +609,13 @@ def _read_sidecar(path: Path) -> _PhysioFile:
             f"'{sidecar}' must hold a JSON object ({{...}}) with SamplingFrequency, StartTime "
             f"and Columns, not a {type(info).__name__}."
         )
-    rate = _sidecar_number(info, "SamplingFrequency", sidecar, 'e.g. "SamplingFrequency": 100')
-    if rate <= 0:
-        raise FileFormatError(
-            f"'{sidecar}': SamplingFrequency must be a positive number of Hz, got {rate!r}."
-        )
+    rate = _sidecar_number(
+        info, "SamplingFrequency", SAMPLING_RATE, sidecar, 'e.g. "SamplingFrequency": 100'
+    )
     start = _sidecar_number(
         info,
         "StartTime",
+        _START_TIME,
         sidecar,
         "the time of the first sample in seconds relative to the events' zero, "
         'e.g. "StartTime": 0',
@@ -615,8 +630,7 @@ def _read_sidecar(path: Path) -> _PhysioFile:
             f"'{sidecar}': Columns must be a list of the data columns' names, e.g. "
             f'"Columns": ["cardiac", "respiratory"], got {columns!r}.'
         )
-    lowered = [c.strip().lower() for c in columns]
-    repeated = sorted({c for c in lowered if lowered.count(c) > 1})
+    repeated = sorted(name for name, count in Counter(_lowered(columns)).items() if count > 1)
     if repeated:
         raise FileFormatError(
             f"'{sidecar}': Columns names {repeated} more than once (case is ignored); give "
@@ -644,13 +658,18 @@ def _read_sidecar(path: Path) -> _PhysioFile:
     )
 
 
-def _sidecar_number(info: dict[str, Any], key: str, sidecar: Path, example: str) -> float:
-    value = info.get(key)
+def _sidecar_number(
+    info: dict[str, Any], key: str, rule: Real, sidecar: Path, example: str
+) -> float:
     if key not in info:
         raise FileFormatError(f"'{sidecar}' lacks {key}; add it: {example}.")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise FileFormatError(f"'{sidecar}': {key} must be a number, got {value!r}; {example}.")
-    return float(value)
+    try:
+        return rule.check(info[key], key)
+    except ValidationError:
+        raise FileFormatError(
+            f"'{sidecar}': {key} must be {rule.describe()} (a finite JSON number), got "
+            f"{info[key]!r}; {example}."
+        ) from None
 
 
 def _name_channels(person_files: list[_PhysioFile]) -> None:
@@ -659,13 +678,18 @@ def _name_channels(person_files: list[_PhysioFile]) -> None:
     for item in person_files:
         for column in item.columns:
             counts[column.strip().lower()] = counts.get(column.strip().lower(), 0) + 1
+    lowered = [set(_lowered(f.columns)) for f in person_files]
     for item in person_files:
         item.names = []
         for column in item.columns:
             name = column.strip().lower()
             if counts[name] > 1:
-                holders = [str(f.path) for f in person_files if name in _lowered(f.columns)]
-                labels = [f.recording for f in person_files if name in _lowered(f.columns)]
+                holders = [
+                    str(f.path) for f, s in zip(person_files, lowered, strict=True) if name in s
+                ]
+                labels = [
+                    f.recording for f, s in zip(person_files, lowered, strict=True) if name in s
+                ]
                 if not all(labels) or len(set(labels)) != len(labels):
                     raise FileFormatError(
                         f"Column '{column}' appears in several files of one person ({holders}) "
@@ -674,6 +698,7 @@ def _name_channels(person_files: list[_PhysioFile]) -> None:
                     )
                 name = f"{name}_{item.recording.lower()}"
             item.names.append(name)
+        item.column_of = dict(zip(item.names, item.columns, strict=True))
 
 
 def _lowered(columns: list[str]) -> list[str]:
@@ -684,12 +709,13 @@ def _select_channels(
     files: list[list[_PhysioFile]], channels: str | Sequence[str] | None, persons: tuple[str, str]
 ) -> list[str]:
     names = [[n for item in person_files for n in item.names] for person_files in files]
+    known = [set(n) for n in names]
     where = [", ".join(f"'{item.sidecar}'" for item in person_files) for person_files in files]
-    shared = [n for n in names[0] if n in names[1]]
+    shared = [n for n in names[0] if n in known[1]]
     if channels is None:
         only = [
-            [n for n in names[0] if n not in names[1]],
-            [n for n in names[1] if n not in names[0]],
+            [n for n in names[0] if n not in known[1]],
+            [n for n in names[1] if n not in known[0]],
         ]
         if only[0] or only[1]:
             parts = [
@@ -703,14 +729,20 @@ def _select_channels(
             )
         selected = names[0]
     else:
+        if not isinstance(channels, str | Sequence) or not all(
+            isinstance(c, str) for c in ([channels] if isinstance(channels, str) else channels)
+        ):
+            raise ValidationError(
+                f"channels must be a channel name or a list of them, got {channels!r}."
+            )
         wanted = [channels] if isinstance(channels, str) else list(channels)
         if not wanted:
             raise ValidationError("channels is empty; name at least one channel, or pass None.")
-        selected = []
-        for channel in wanted:
+        selected: list[str] = []
+        for channel in dict.fromkeys(wanted):
             name = str(channel).strip().lower()
             for i, person in enumerate(persons):
-                if name not in names[i]:
+                if name not in known[i]:
                     raise FileFormatError(
                         f"Channel '{name}' is not in {person}'s recording ({where[i]}), whose "
                         f"channels are {names[i]}; channels both persons have: {shared}."
@@ -729,11 +761,11 @@ def _select_channels(
 
 
 def _file_with(person_files: list[_PhysioFile], name: str) -> _PhysioFile:
-    return next(item for item in person_files if name in item.names)
+    return next(item for item in person_files if name in item.column_of)
 
 
 def _column_of(item: _PhysioFile, name: str) -> str:
-    return item.columns[item.names.index(name)]
+    return item.column_of[name]
 
 
 def _read_data(item: _PhysioFile) -> None:
@@ -779,6 +811,13 @@ def _read_data(item: _PhysioFile) -> None:
             )
         if len(table) < 2:
             raise FileFormatError(f"'{path}' holds {len(table)} sample(s); at least 2 are needed.")
+        if not abs(item.start) + len(table) / item.rate <= MAX_SECONDS:
+            raise FileFormatError(
+                f"'{item.sidecar}': SamplingFrequency {item.rate:g} Hz makes the {len(table)} "
+                f"samples of '{path}' span {len(table) / item.rate:.3g} s from StartTime "
+                f"{item.start:g} s, beyond {MAX_SECONDS:g} s; give SamplingFrequency in Hz "
+                "(samples per second) and StartTime in seconds."
+            )
         for index, (column, name) in enumerate(zip(item.columns, item.names, strict=True)):
             item.data[name] = numeric_column(table.iloc[:, index], path, column)
 
@@ -796,7 +835,7 @@ def _events_path(events: PathLike | bool | None, first_file: Path, prefix: str) 
                 "path with events=..."
             )
         return None
-    return Path(events)
+    return check_path(events, "events", "events.tsv file")
 
 
 def _scans_start_time(item: _PhysioFile) -> str:
@@ -827,13 +866,13 @@ def _scans_start_time(item: _PhysioFile) -> str:
                     continue
                 try:
                     stamp = pd.Timestamp(acq)
-                except (TypeError, ValueError):
+                    if same_file:
+                        # The physio file's own first sample: time zero is StartTime earlier.
+                        stamp = stamp - pd.Timedelta(seconds=item.start)
+                except (TypeError, ValueError, OverflowError):
                     raise FileFormatError(
                         f"'{scans}': acq_time {acq!r} of {filename!r} is not an ISO 8601 date "
                         "and time; fix it, or pass start_time='' to read without it."
                     ) from None
-                if same_file:
-                    # The physio file's own first sample: time zero is StartTime earlier.
-                    stamp = stamp - pd.Timedelta(seconds=item.start)
                 return stamp.isoformat()
     return ""

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -322,7 +323,10 @@ PHYSIO_ERRORS = {
     "json list": (lambda b: json_of(b).write_text("[1, 2]"), "must hold a JSON object"),
     "no StartTime": (lambda b: edit_json(b, StartTime=None), "lacks StartTime"),
     "text rate": (lambda b: edit_json(b, SamplingFrequency="4 Hz"), "SamplingFrequency must be"),
-    "zero rate": (lambda b: edit_json(b, SamplingFrequency=0), "positive number of Hz"),
+    "zero rate": (
+        lambda b: edit_json(b, SamplingFrequency=0),
+        "SamplingFrequency must be a real number, in Hz, above 0",
+    ),
     "no Columns": (lambda b: edit_json(b, Columns=None), "Columns must be a list"),
     "two Columns": (
         lambda b: [edit_json(p, Columns=["eda", "ppg"]) for p in b.parent.parent.glob("*/*.gz")],
@@ -416,3 +420,88 @@ def test_garbage_raises_only_concordlab_errors(garbage_pair, target, content, co
     finally:
         path.write_bytes(original)
     concordlab.validate_session(session)
+
+
+# --------------------------------------------------------------------------- strict input
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"SamplingFrequency": 1e-308}, "SamplingFrequency"),
+        ({"SamplingFrequency": 1e7}, "SamplingFrequency"),
+        ({"SamplingFrequency": True}, "SamplingFrequency"),
+        ({"SamplingFrequency": "4"}, "SamplingFrequency"),
+        ({"SamplingFrequency": 10**400}, "SamplingFrequency"),
+        ({"StartTime": math.nan}, "StartTime"),
+        ({"StartTime": math.inf}, "StartTime"),
+        ({"StartTime": 1e300}, "StartTime"),
+    ],
+)
+def test_sidecar_rate_and_start_must_be_usable(tmp_path, changes, key):
+    a, b = small_pair(tmp_path)
+    sidecar = json.loads(json_of(b).read_text())
+    sidecar.update(changes)
+    json_of(b).write_text(json.dumps(sidecar))  # NaN and Infinity as Python writes them
+    with pytest.raises(FileFormatError, match=key) as info:
+        concordlab.read_bids_physio(a, b)
+    assert "sub-02_task-x_physio.json" in str(info.value)
+
+
+def test_truncated_gzip_is_said_in_plain_words(tmp_path):
+    a, b = small_pair(tmp_path)
+    b.write_bytes(b.read_bytes()[:-12])
+    with pytest.raises(FileFormatError, match="gzip file is truncated or damaged") as info:
+        concordlab.read_bids_physio(a, b)
+    assert "re-download" in str(info.value) and "EOFError" not in str(info.value)
+
+
+def test_events_duplicate_check_is_linear(tmp_path):
+    import time
+
+    s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    names = ["onset", "duration"] + [f"c{i}" for i in range(20_000)] + ["c5"]
+    path = tmp_path / "wide_events.tsv"
+    path.write_text("\t".join(names) + "\n" + "\t".join(["1"] * len(names)) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(FileFormatError, match=r"\['c5'\] appear more than once"):
+        concordlab.read_events_tsv(s, path)
+    assert time.perf_counter() - started < 5
+
+
+def test_bids_arguments_are_checked(tmp_path):
+    a, b = small_pair(tmp_path)
+    s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    events = tmp_path / "x_events.tsv"
+    events.write_text("onset\tduration\n1\t2\n")
+    calls = {
+        "path must be": [
+            lambda: concordlab.read_events_tsv(s, None),
+            lambda: concordlab.write_events_tsv(s, 5),
+        ],
+        "person2 must be": [lambda: concordlab.read_bids_physio(a, None)],
+        "person1 must be": [lambda: concordlab.read_bids_physio([a, None], b)],
+        "drop_instant must be True or False": [
+            lambda: concordlab.read_events_tsv(s, events, drop_instant="no"),
+        ],
+        "replace must be True or False": [
+            lambda: concordlab.read_events_tsv(s, events, replace=None),
+        ],
+        "channels must be": [lambda: concordlab.read_bids_physio(a, b, channels=5)],
+        "events must be": [lambda: concordlab.read_bids_physio(a, b, events=5)],
+        "concordlab session": [lambda: concordlab.read_events_tsv(None, events)],
+    }
+    for message, functions in calls.items():
+        for function in functions:
+            with pytest.raises(ValidationError, match=message):
+                function()
+
+
+def test_events_table_with_a_row_too_long(tmp_path):
+    s = concordlab.from_arrays({"eda": np.ones((2, 400))}, sampling_rate=4)
+    path = tmp_path / "x_events.tsv"
+    path.write_bytes(b"\xef\xbb\xbfonset\tduration\r\n1\t2\r\n3\t4\t5\r\n")
+    with pytest.raises(FileFormatError, match="not a valid tab-separated table"):
+        concordlab.read_events_tsv(s, path)
+    path.write_bytes(b"\xef\xbb\xbfonset\tduration\r\n1\t2\r\n")
+    assert concordlab.segments(concordlab.read_events_tsv(s, path))["end"].tolist() == [3.0]
