@@ -8,6 +8,7 @@ through public methods (:meth:`Explorer.set_params`, :meth:`Explorer.set_view`,
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -75,10 +76,14 @@ def explore(
     channel : str, optional
         The channel shown; default ``"eda"`` or the only one.
     sidecar : path, bool or None
-        Where marked segments are saved at every change. Default: next to the session
-        file (``<file>.segments.tsv``) or ``<session_id>.segments.tsv`` in the working
-        folder. False keeps segments in memory only. Opening the explorer again on the
-        same session restores them.
+        Where marked segments are saved at every change. Default (None or True): next to
+        the session file (``<file>.segments.tsv``), or for a session without a file
+        ``<session_id>-<content id>.segments.tsv`` in the working folder, the id derived
+        from the recorded signals (see :func:`~concordlab.widgets.store.default_sidecar`).
+        False keeps segments in memory only. Opening the explorer again on the same
+        session restores them; explorers open on one session at once merge their changes.
+        If the sidecar cannot be written, the change is kept in memory and the call raises
+        a :class:`~concordlab.ConcordlabError` saying so.
     max_points : int, default 2000
         Points drawn per trace (min/max decimation of the visible range).
     **params
@@ -101,7 +106,7 @@ def explore(
     if isinstance(session, str | Path):
         source = Path(session)
         session = load(source)
-    if sidecar is None:
+    if sidecar is None or sidecar is True:
         sidecar = default_sidecar(session, source)
     return Explorer(
         session,
@@ -498,13 +503,24 @@ class Explorer:
             trace.selectedpoints = None
 
     def _commit(self, session: xr.DataTree) -> None:
+        """Keep the change in memory, then in the sidecar (merged with other writers')."""
+        failure = None
+        if self.store is not None:
+            try:
+                session = self.store.save(session)
+            except ConcordlabError as error:
+                failure = ConcordlabError(
+                    f"{error} The change is kept in memory only: export the segments "
+                    "(export_events) or fix the sidecar's folder before the kernel stops."
+                )
         self._session = session
         self._processed = {
             key: set_segments(s, segments(session)) for key, s in self._processed.items()
         }
-        if self.store is not None and not self.store.save(session):
-            self._status(self.store.last_error + " Segments are kept in memory; export them.")
         self._refresh_segments()
+        if failure is not None:
+            self._status(str(failure), error=True)
+            raise failure
 
     def add_segment(
         self, start: float, end: float, label: str, person: str = BOTH, note: str = ""
@@ -681,7 +697,7 @@ class Explorer:
             try:
                 action()
             except ConcordlabError as error:
-                self._status(f"<span style='color:#b00'>{error}</span>")
+                self._status(str(error), error=True)
 
         return run
 
@@ -692,7 +708,7 @@ class Explorer:
             try:
                 self.set_params(**{name: change["new"]})
             except ConcordlabError as error:
-                self._status(f"<span style='color:#b00'>{error}</span>")
+                self._status(str(error), error=True)
                 self._sync_controls()
 
         return changed
@@ -712,8 +728,10 @@ class Explorer:
         finally:
             self._updating_controls = False
 
-    def _status(self, text: str) -> None:
-        self.status.value = text
+    def _status(self, text: str, *, error: bool = False) -> None:
+        """Show plain ``text`` (escaped: labels and messages are never HTML)."""
+        shown = html.escape(text)
+        self.status.value = f"<span style='color:#b00'>{shown}</span>" if error else shown
 
     @property
     def widget(self) -> ipw.Widget:

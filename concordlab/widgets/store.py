@@ -1,105 +1,265 @@
-"""The explorer's safety net: segments written to a sidecar file at every change."""
+"""The explorer's safety net: segments written to a sidecar file at every change.
+
+The sidecar is a BIDS-style ``events.tsv`` that people may also edit by hand. Every write
+is atomic (a complete temporary file renamed over the old one) and *merges*: under a lock,
+the store re-reads the file, applies only the changes this explorer made since it last
+read or wrote it (segments added, segments removed) and writes the result, so that two
+explorers on one session (a re-run cell beside the old widget, two notebooks) never drop
+each other's segments.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
+import re
+import shutil
 import tempfile
 import time
 import warnings
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 
-from concordlab.errors import ConcordlabError
+from concordlab.errors import ConcordlabError, ValidationError
 from concordlab.io._common import PathLike
 from concordlab.io.bids import read_events_tsv, write_events_tsv
+from concordlab.io.digest import content_id
+from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
 
 __all__ = ["SegmentStore", "default_sidecar"]
 
 SUFFIX = ".segments.tsv"
+# Seconds are compared to the microsecond: the file keeps 12 significant digits.
+_DECIMALS = 6
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe_name(text: str) -> str:
+    """``text`` as a file name that stays in its folder on every system.
+
+    Examples
+    --------
+    >>> _safe_name("..\\\\..\\\\x"), _safe_name("dyad 01/ses 2")
+    ('x', 'dyad_01_ses_2')
+    """
+    name = _UNSAFE.sub("_", text).strip("._")
+    return name[:80] or "session"
 
 
 def default_sidecar(session: xr.DataTree, source: PathLike | None = None) -> Path:
     """Where a session's segments are kept: next to its file, else in the working folder.
+
+    A session without a file gets a name made of its ``session_id`` and an id derived from
+    its recorded signals, so two different sessions never share a sidecar even when their
+    ids are the same (every in-memory session is called ``"session"`` unless named).
 
     Examples
     --------
     >>> import concordlab
     >>> default_sidecar(concordlab.example_session(), "data/dyad.nc").as_posix()
     'data/dyad.nc.segments.tsv'
-    >>> default_sidecar(concordlab.example_session()).name
-    'example-dyad.segments.tsv'
+    >>> default_sidecar(concordlab.example_session()).name  # doctest: +ELLIPSIS
+    'example-dyad-....segments.tsv'
     """
     if source is not None:
         return Path(str(source) + SUFFIX)
-    name = str(session.attrs.get("session_id") or "session").replace("/", "_")
-    return Path.cwd() / f"{name}{SUFFIX}"
+    name = _safe_name(str(session.attrs.get("session_id") or "session"))
+    return Path.cwd() / f"{name}-{content_id(session)}{SUFFIX}"
+
+
+def _keys(table: pd.DataFrame) -> list[tuple]:
+    return [
+        (
+            round(float(r.start), _DECIMALS),
+            round(float(r.end), _DECIMALS),
+            r.label,
+            r.person,
+            r.note,
+        )
+        for r in table.itertuples(index=False)
+    ]
+
+
+def _merge(theirs: pd.DataFrame, base: pd.DataFrame, ours: pd.DataFrame) -> pd.DataFrame:
+    """``theirs`` with the rows ``ours`` added to and removed from ``base`` (multisets)."""
+    base_keys, our_keys = Counter(_keys(base)), Counter(_keys(ours))
+    removed = base_keys - our_keys
+    added = our_keys - base_keys
+    keep = []
+    for key in _keys(theirs):
+        if removed[key]:
+            removed[key] -= 1
+            keep.append(False)
+        else:
+            keep.append(True)
+    new_rows = []
+    for row, key in zip(ours.itertuples(index=False), _keys(ours), strict=True):
+        if added[key]:
+            added[key] -= 1
+            new_rows.append(row._asdict())
+    kept = theirs[keep]
+    merged = pd.concat([kept, pd.DataFrame(new_rows, columns=list(SEGMENT_COLUMNS))])
+    return merged.reset_index(drop=True)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on ``path``'s sidecar (where the OS has one)."""
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        import fcntl
+    except ImportError:  # Windows, or Python in the browser: one process at a time anyway
+        yield
+        return
+    try:
+        handle = open(lock, "a+")  # held open for the duration of the lock
+    except OSError:  # no folder yet, or a read-only one: there is nothing to write either
+        yield
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # releases the lock
 
 
 class SegmentStore:
     """Keeps a session's segments in a BIDS-style ``events.tsv`` sidecar file.
 
-    Every :meth:`save` writes a complete new file next to the old one, flushes it to
-    disk and renames it over the old one, so the file is always either the previous or
-    the new version, never half written, even if the kernel dies.
+    Every :meth:`save` re-reads the file under a lock, merges this store's changes into
+    it, writes a complete new file next to the old one, flushes it to disk and renames it
+    over the old one: the file is always either the previous or the new version, never
+    half written, even if the kernel dies, and segments written by another explorer are
+    kept.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> import concordlab
     >>> store = SegmentStore(pathlib.Path(tempfile.mkdtemp()) / "dyad.segments.tsv")
-    >>> s = concordlab.add_segment(concordlab.example_session(), 10, 20, "rupture")
-    >>> store.save(s)
-    True
-    >>> restored = store.restore(concordlab.example_session())
+    >>> s = store.restore(concordlab.example_session())
+    >>> s = store.save(concordlab.add_segment(s, 10, 20, "rupture"))
+    >>> restored = SegmentStore(store.path).restore(concordlab.example_session())
     >>> "rupture" in set(concordlab.segments(restored)["label"])
     True
     """
 
     def __init__(self, path: PathLike) -> None:
+        if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+            raise ValidationError(f"sidecar must be a file path, got {path!r}.")
         self.path = Path(path)
-        self.last_error: str = ""
+        self._base: pd.DataFrame | None = None
 
     def restore(self, session: xr.DataTree) -> xr.DataTree:
         """The session with the sidecar's segments, or unchanged if there is no sidecar.
 
-        An unreadable sidecar is moved aside (never overwritten) with a warning naming
-        both files, and the session is returned unchanged.
+        Rows that cannot be read are skipped with a warning naming them; the file as it
+        was is first copied aside (``<sidecar>.unreadable-<time>``), so a hand edit is never
+        lost, and every readable row is restored.
         """
-        if not self.path.is_file():
-            return session
-        try:
-            return read_events_tsv(session, self.path, replace=True)
-        except ConcordlabError as error:
-            kept = self.path.with_name(
-                f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
-            )
-            os.replace(self.path, kept)
-            warnings.warn(
-                f"The saved segments in '{self.path}' could not be read ({error}); the file "
-                f"was kept as '{kept}' and the explorer starts from the session's own segments.",
-                stacklevel=2,
-            )
-            return session
+        with _locked(self.path):
+            self._remove_stale_temporaries()
+            restored, skipped = self._read(session)
+            if skipped:  # the original is kept aside: from now on the file holds good rows
+                with contextlib.suppress(OSError, ConcordlabError):
+                    self._write(restored)
+        self._base = segments(restored).copy(deep=True)
+        return restored
 
-    def save(self, session: xr.DataTree) -> bool:
-        """Write the session's segments atomically; False (and ``last_error``) on failure."""
+    def save(self, session: xr.DataTree) -> xr.DataTree:
+        """Merge the session's segment changes into the sidecar; return the merged session.
+
+        Raises
+        ------
+        ConcordlabError
+            If the sidecar cannot be written; the message names the file and the cause.
+        """
+        ours = segments(session)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-            )
-            os.close(handle)
-            try:
-                write_events_tsv(session, temporary)
-                with open(temporary, "rb+") as written:
-                    os.fsync(written.fileno())
-                os.replace(temporary, self.path)
-            finally:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
+            with _locked(self.path):
+                theirs = segments(self._read(session)[0]) if self.path.is_file() else None
+                base = self._base if self._base is not None else ours.iloc[:0]
+                merged = ours if theirs is None else _merge(theirs, base, ours)
+                session = set_segments(session, merged)
+                self._write(session)
         except (OSError, ConcordlabError) as error:
-            self.last_error = f"Could not save segments to '{self.path}': {error}"
-            return False
-        self.last_error = ""
-        return True
+            raise ConcordlabError(f"Could not save segments to '{self.path}': {error}") from error
+        self._base = segments(session).copy(deep=True)
+        return session
+
+    def _read(self, session: xr.DataTree) -> tuple[xr.DataTree, bool]:
+        """The session with the sidecar's readable rows, and whether any row was skipped."""
+        if not self.path.is_file():
+            return session, False
+        try:
+            return read_events_tsv(session, self.path, replace=True), False
+        except ConcordlabError as error:
+            problem = error
+        good, bad = self._readable_rows(session)
+        kept = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.copy2(self.path, kept)
+        rows = ", ".join(str(row) for row, _ in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        first = bad[0][1] if bad else str(problem)
+        warnings.warn(
+            f"Some saved segments in '{self.path}' could not be read (data row(s) {rows}; "
+            f"the first: {first}); they were skipped, {len(good)} row(s) were restored "
+            f"{'' if good else '(the explorer starts from the session own segments) '}and "
+            f"the file as it was is kept as '{kept}'. Fix those rows there and read them "
+            "with concordlab.read_events_tsv.",
+            stacklevel=4,
+        )
+        if not good:  # nothing readable: start from the session's own segments
+            return session, True
+        return set_segments(session, pd.concat(good, ignore_index=True)), True
+
+    def _readable_rows(
+        self, session: xr.DataTree
+    ) -> tuple[list[pd.DataFrame], list[tuple[int, str]]]:
+        """Each data row read on its own: the readable ones and (row, reason) of the rest."""
+        lines = self.path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        good, bad = [], []
+        if not lines:
+            return good, bad
+        with tempfile.TemporaryDirectory() as folder:
+            single = Path(folder) / "row_events.tsv"
+            for row, line in enumerate(lines[1:], start=1):
+                if not line.strip():
+                    continue
+                single.write_text(f"{lines[0]}\n{line}\n", encoding="utf-8")
+                try:
+                    good.append(segments(read_events_tsv(session, single, replace=True)))
+                except ConcordlabError as error:
+                    bad.append((row, str(error).replace(str(single), "the row")))
+        if not bad:  # the header itself is the problem
+            bad.append((0, "the header row"))
+        return good, bad
+
+    def _write(self, session: xr.DataTree) -> None:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        os.close(handle)
+        try:
+            write_events_tsv(session, temporary)
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(temporary, self.path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Remove what writers killed mid-write left; called under the lock, so no live
+        writer of this sidecar is writing."""
+        folder = self.path.parent
+        if not folder.is_dir():
+            return
+        for entry in folder.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                entry.unlink()

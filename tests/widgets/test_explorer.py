@@ -128,9 +128,15 @@ def test_unwritable_sidecar_keeps_segments_in_memory(session, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     explorer = concordlab.explore(session, sidecar=blocker / "x.segments.tsv")
-    explorer.add_segment(5, 6, "kept")
+    with pytest.raises(concordlab.ConcordlabError, match="Could not save.*kept in memory"):
+        explorer.add_segment(5, 6, "kept")
     assert "kept" in set(concordlab.segments(explorer.session)["label"])
     assert "Could not save" in explorer.status.value
+    explorer.select(7, 8)
+    explorer.label_box.value = "by button"
+    explorer.buttons["Add segment"].click()  # the button shows the failure, not a traceback
+    assert "by button" in set(concordlab.segments(explorer.session)["label"])
+    assert "kept in memory" in explorer.status.value
 
 
 def test_unreadable_sidecar_is_kept_aside_not_overwritten(session, tmp_path):
