@@ -128,12 +128,14 @@ def reading(path: PathLike, what: str = "file") -> Iterator[None]:
             f"{error.msg}; fix the file (a JSON validator shows the exact spot)."
         ) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise _damaged(
-            path,
-            what,
-            f"the gzip file is truncated or damaged ({error})",
-            "re-export or re-download it (or unzip it to a plain .tsv)",
-        ) from None
+        name = str(path).lower()
+        if ".zip" in name:
+            kind, fix = "zip file", "re-download or zip it again"
+        elif name.endswith(".gz") or isinstance(error, gzip.BadGzipFile):
+            kind, fix = "gzip file", "re-export or re-download it (or give the unzipped .tsv)"
+        else:
+            kind, fix = "file", "re-export or re-download it"
+        raise _damaged(path, what, f"the {kind} is truncated or damaged ({error})", fix) from None
     except zipfile.BadZipFile as error:
         raise _damaged(
             path, what, f"the zip file is truncated or damaged ({error})", "re-download it"

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Choice, Real, Text
 from concordlab.errors import FileFormatError, ValidationError
-from concordlab.io._common import PathLike, numeric_column, pair_on_grid, reading
+from concordlab.io._common import PathLike, check_path, numeric_column, pair_on_grid, reading
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays, time_span
 
@@ -63,6 +64,7 @@ _LONG_NAMES = {
 _ACC_SCALE = 1.0 / 64.0
 # Unix times accepted as plausible: after 1970, before pandas' last date (2262).
 _LATEST_UNIX = 9.2e9
+_TAG_DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="1")
 _ROW_NAMES = {1: "start time (Unix seconds, UTC)", 2: "sampling rate (Hz)"}
 
 
@@ -80,13 +82,7 @@ class _Export:
     """One person's E4 export: a folder or a .zip, its files found case-insensitively."""
 
     def __init__(self, path: Any, argument: str) -> None:
-        try:
-            self.path = Path(path)
-        except TypeError:
-            raise ValidationError(
-                f"{argument} must be the path of an E4 export folder or .zip, "
-                f"got {type(path).__name__}."
-            ) from None
+        self.path = check_path(path, argument, "E4 export folder or .zip")
         self.zip_members: dict[str, str] = {}
         self.files: dict[str, Path] = {}
         if not self.path.exists():
@@ -128,11 +124,11 @@ class _Export:
         return str(self.path / name)
 
     def text(self, name: str) -> str:
-        """The file's text (UTF-8); call inside ``reading``."""
+        """The file's text (UTF-8, a byte-order mark dropped); call inside ``reading``."""
         if name.lower() in self.files:
-            return self.files[name.lower()].read_text(encoding="utf-8")
+            return self.files[name.lower()].read_text(encoding="utf-8-sig")
         with zipfile.ZipFile(self.path) as archive:
-            return archive.read(self.zip_members[name.lower()]).decode("utf-8")
+            return archive.read(self.zip_members[name.lower()]).decode("utf-8-sig")
 
 
 def read_e4(
@@ -227,14 +223,11 @@ def read_e4(
     1   60.0  65.0  unpaired  therapist
     """
     persons = _check_persons(persons)
-    if align not in ("absolute", "start"):
-        raise ValidationError(f"align must be 'absolute' or 'start', got {align!r}.")
-    if tag_duration is not None and not (
-        isinstance(tag_duration, int | float) and math.isfinite(tag_duration) and tag_duration > 0
-    ):
-        raise ValidationError(
-            f"tag_duration must be a positive number of seconds or None, got {tag_duration!r}."
-        )
+    align = Choice(("absolute", "start")).check(align, "align")  # type: ignore[assignment]
+    if tag_duration is not None:
+        tag_duration = _TAG_DURATION.check(tag_duration, "tag_duration")
+    if session_id is not None:
+        session_id = Text(non_empty=True).check(session_id, "session_id")
     exports = [_Export(person1, "person1"), _Export(person2, "person2")]
     selected = _select(exports, channels, persons)
     files = [f for f in _FILES if any(c in selected for c in _FILES[f])]
@@ -336,7 +329,12 @@ def _select(
                     "channels=[...]."
                 )
         return [c for c in E4_CHANNELS if all(e.has(_FILE_OF[c]) for e in exports)]
-    wanted = [channels] if isinstance(channels, str) else list(channels)
+    wanted = [channels] if isinstance(channels, str) else channels
+    if not isinstance(wanted, Sequence) or not all(isinstance(c, str) for c in wanted):
+        raise ValidationError(
+            f"channels must be an E4 channel name or a list of them, from {list(E4_CHANNELS)} "
+            f"(or 'acc'); got {channels!r}."
+        )
     selected: list[str] = []
     for channel in wanted:
         name = str(channel).strip().lower()
@@ -384,10 +382,18 @@ def _read_signal(export: _Export, name: str) -> _Signal:
                 f"'{where}', row 1: {lines[0].strip()!r} is not a Unix time in seconds (such as "
                 "1495437325); the first row of an E4 file is the recording's start."
             )
-        if rate <= 0:
+        try:
+            SAMPLING_RATE.check(rate, "rate")
+        except ValidationError:
             raise FileFormatError(
-                f"'{where}', row 2: the sampling rate {lines[1].strip()!r} must be a positive "
-                "number of Hz."
+                f"'{where}', row 2: the sampling rate {lines[1].strip()!r} must be "
+                f"{SAMPLING_RATE.describe()}; is this an E4 file?"
+            ) from None
+        if (len(lines) - 2) / rate > MAX_SECONDS:
+            raise FileFormatError(
+                f"'{where}', row 2: at the sampling rate {lines[1].strip()!r} Hz its "
+                f"{len(lines) - 2} samples would span more than {MAX_SECONDS:g} s; row 2 must "
+                "be the rate in Hz (4 for EDA.csv, 64 for BVP.csv)."
             )
         body = "\n".join(lines[2:])
         if len(lines) - 2 < 2 or not body.strip():

@@ -1,5 +1,6 @@
 """read_e4 on realistic Empatica E4 exports written here, and on every kind of bad input."""
 
+import math
 import shutil
 import warnings
 import zipfile
@@ -223,7 +224,11 @@ BAD = {
         r"row 2: '4.0Hz' is text, not the sampling rate",
     ),
     "rate empty": ("EDA.csv", lambda p: replace_lines(p, second="?"), r"row 2: '\?' is not a"),
-    "rate zero": ("TEMP.csv", lambda p: replace_lines(p, second="0.0"), "positive number of Hz"),
+    "rate zero": (
+        "TEMP.csv",
+        lambda p: replace_lines(p, second="0.0"),
+        "must be a real number, in Hz, above 0",
+    ),
     "rate differs": ("EDA.csv", lambda p: replace_lines(p, second="8.000000"), "8 Hz in"),
     "start in ms": (
         "HR.csv",
@@ -346,3 +351,62 @@ def test_garbage_zip_raises_file_format_error(small_dyad, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(a, copy)
     assert pd.Timestamp(concordlab.read_e4(a, copy).attrs["start_time"]).timestamp() == T0
+
+
+# --------------------------------------------------------------------------- strict input
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [("1e7", "at most 1e\\+06"), ("1e-300", "would span more than"), ("-4", "above 0")],
+)
+def test_rate_row_uses_the_shared_rule(dyad, rate, message):
+    a, b, _, _ = dyad
+    replace_lines(b / "EDA.csv", second=rate)
+    with pytest.raises(FileFormatError, match=message) as info:
+        concordlab.read_e4(a, b)
+    assert "EDA.csv" in str(info.value) and "row 2" in str(info.value)
+
+
+def test_truncated_zip_is_said_in_plain_words(small_dyad, tmp_path):
+    a, b = small_dyad
+    archive = tmp_path / "b.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(b.iterdir()):
+            out.write(path, path.name)
+    data = archive.read_bytes()
+    start = data.index(b"EDA.csv") + 7
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(data[:start] + bytes(200) + data[start + 200 :])
+    with pytest.raises(FileFormatError, match="the zip file is truncated or damaged") as info:
+        concordlab.read_e4(a, damaged)
+    assert "damaged.zip" in str(info.value)
+
+
+def test_byte_order_mark_is_dropped(small_dyad, tmp_path):
+    a, b = small_dyad
+    copy = tmp_path / "copy"
+    shutil.copytree(b, copy)
+    (copy / "EDA.csv").write_bytes(b"\xef\xbb\xbf" + (copy / "EDA.csv").read_bytes())
+    assert "eda" in concordlab.channels(concordlab.read_e4(a, copy))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"person2": None}, "person2 must be the path"),
+        ({"person1": 5}, "person1 must be the path"),
+        ({"tag_duration": "1"}, "tag_duration must be a real number"),
+        ({"tag_duration": 0}, "tag_duration must be a real number"),
+        ({"tag_duration": math.inf}, "tag_duration must be a real number"),
+        ({"channels": 5}, "channels must be an E4 channel name"),
+        ({"channels": ["eda", None]}, "channels must be an E4 channel name"),
+        ({"session_id": 7}, "session_id must be"),
+        ({"align": None}, "align must be one of"),
+    ],
+)
+def test_bad_arguments_are_validation_errors(small_dyad, kwargs, message):
+    a, b = small_dyad
+    arguments = {"person1": a, "person2": b, **kwargs}
+    with pytest.raises(ValidationError, match=message):
+        concordlab.read_e4(arguments.pop("person1"), arguments.pop("person2"), **arguments)
