@@ -10,12 +10,16 @@ unchanged, on a ``dask.distributed`` cluster when a client is active.
 
 from __future__ import annotations
 
+import csv
+import inspect
 import math
+import os
 import re
 import sys
 import time
 import traceback
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +32,10 @@ import xarray as xr
 from dask.callbacks import Callback
 from tqdm.auto import tqdm
 
+from concordlab._checks import SAMPLING_RATE, Choice, Text
 from concordlab.compute import concordance, concordance_index, pseudo_dyads, wlcc, wlcc_summary
-from concordlab.errors import ConcordlabError, ValidationError
+from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
+from concordlab.io._common import check_flag, check_path, reading
 from concordlab.io.csv import read_csv
 from concordlab.io.store import load
 from concordlab.session import validate_session
@@ -48,6 +54,8 @@ SESSION_SUFFIXES = (".nc", ".nc4", ".h5", ".zarr")
 TEXT_SUFFIXES = (".txt", ".csv", ".tsv")
 METADATA_COLUMNS = ("dyad", "group", "session_number", "path")
 PROCESSES_FROM = 200  # saved sessions from which a process pool beats reading in turn
+# The options open_cohort passes on to read_csv for text recordings.
+_READ_CSV_OPTIONS = frozenset(inspect.signature(read_csv).parameters) - {"path", "session_id"}
 _NUMBERED = re.compile(r"^(?P<dyad>.+?)_(?:ses-)?(?P<number>\d+)$")
 
 
@@ -230,9 +238,18 @@ class LazyCohort:
         if isinstance(ids, pd.Series) and ids.dtype == bool:
             ids = ids.index[ids.to_numpy()].tolist()
         elif isinstance(ids, np.ndarray) and ids.dtype == bool:
+            if ids.shape != (len(self),):
+                raise ValidationError(
+                    f"A boolean mask must hold one value per session ({len(self)}), got shape "
+                    f"{ids.shape}."
+                )
             ids = self.table.index[ids].tolist()
+        elif isinstance(ids, str) or not isinstance(ids, Iterable):
+            raise ValidationError(
+                f"select needs a list of session ids or a boolean mask, got {ids!r}."
+            )
         ids = list(ids)
-        missing = [i for i in ids if i not in self._sources]
+        missing = [i for i in ids if not isinstance(i, str) or i not in self._sources]
         if missing:
             raise ValidationError(f"Session(s) {missing[:5]} are not in the cohort.")
         return LazyCohort({i: self._sources[i] for i in ids}, self.table.loc[ids])
@@ -266,6 +283,7 @@ class LazyCohort:
         >>> len(pseudo), pseudo.table[["first", "second"]].iloc[0].tolist()
         (6, ['dyad-01', 'dyad-02'])
         """
+        keep_roles = check_flag(keep_roles, "keep_roles")
         pseudo = pseudo_dyads(dict(self.items()), keep_roles=keep_roles, **kwargs)
         rows = []
         for key in pseudo:
@@ -414,18 +432,30 @@ def open_cohort(
     >>> row["dyad"], row["group"], int(row["session_number"])
     ('200', 'normal', 1)
     """
+    unknown = sorted(set(read_options) - _READ_CSV_OPTIONS)
+    if unknown:
+        raise ValidationError(
+            f"open_cohort got unknown option(s) {unknown}; besides its own parameters it "
+            f"takes those of concordlab.read_csv: {sorted(_READ_CSV_OPTIONS)}."
+        )
+    if on is not None:
+        on = Choice(("session", "dyad")).check(on, "on")
+    if ratings is not None and not isinstance(ratings, pd.DataFrame | str | os.PathLike):
+        raise ValidationError(
+            f"ratings must be a DataFrame or a CSV/TSV path, got {type(ratings).__name__}."
+        )
     options = dict(read_options)
     if fs is not None:
-        options["fs"] = fs
+        options["fs"] = SAMPLING_RATE.check(fs, "fs")
     if channel is not None:
-        options["channel"] = channel
+        options["channel"] = Text(non_empty=True).check(channel, "channel")
     frozen = tuple(sorted(options.items()))
     cohort_ratings = None
     if isinstance(sessions, Cohort):
         cohort_ratings = sessions.ratings
         sessions = sessions.sessions
-    if isinstance(sessions, str | Path):
-        folder = Path(sessions)
+    if isinstance(sessions, str | os.PathLike):
+        folder = check_path(sessions, "sessions", "folder of sessions")
         if not folder.exists():
             raise ValidationError(f"'{folder}' does not exist; give a folder of sessions.")
         paths = _files_in(folder) if folder.is_dir() and folder.suffix != ".zarr" else [folder]
@@ -452,8 +482,8 @@ def open_cohort(
             sources.append(_Source(session=session))
     elif isinstance(sessions, Sequence):
         items = list(sessions)
-        if all(isinstance(item, str | Path) for item in items):
-            paths = [Path(item) for item in items]
+        if all(isinstance(item, str | os.PathLike) for item in items):
+            paths = [check_path(item, "each path", "session file") for item in items]
             absent = [str(p) for p in paths if not p.exists()]
             if absent:
                 raise ValidationError(f"These files do not exist: {absent[:5]}.")
@@ -476,7 +506,7 @@ def open_cohort(
             "sessions must be a folder, a list of paths or sessions, a dict of id -> session "
             f"or a Cohort; got {type(sessions).__name__}."
         )
-    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    duplicated = sorted(key for key, count in Counter(keys).items() if count > 1)
     if duplicated:
         raise ValidationError(f"Session id(s) {duplicated[:5]} appear more than once.")
     if not keys:
@@ -497,12 +527,51 @@ def _check_session(session: Any, key: str) -> None:
         raise ValidationError(f"Session '{key}': {error}") from None
 
 
+def _read_ratings(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise ValidationError(f"The ratings table '{path}' {what}; give the CSV/TSV file.")
+    with reading(path, "ratings table"):
+        if not path.read_text(encoding="utf-8-sig").strip():
+            raise FileFormatError(
+                f"The ratings table '{path}' is empty; it needs a header row and one row per "
+                "session or dyad."
+            )
+        options: dict[str, Any] = {"sep": None, "engine": "python", "encoding": "utf-8-sig"}
+        try:
+            with warnings.catch_warnings():
+                # Rows longer than the header would silently lose their last cells.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                table = pd.read_csv(path, index_col=False, **options)
+            # pandas renames repeated names (x, x.1): find them in the raw header instead.
+            header = pd.read_csv(path, header=None, nrows=1, **options)
+        except pd.errors.ParserWarning:
+            raise FileFormatError(
+                f"The ratings table '{path}': its rows hold more cells than the header has "
+                "names; name every column in the header, or delete the extra cells."
+            ) from None
+        except csv.Error as error:  # the delimiter sniffer gave up
+            raise FileFormatError(
+                f"The ratings table '{path}' is not a readable CSV/TSV table ({error}); save "
+                "it as UTF-8 CSV with a header row and commas (or tabs) between the cells."
+            ) from None
+    if table.empty:
+        raise FileFormatError(
+            f"The ratings table '{path}' has a header but no rows; add one row per session or dyad."
+        )
+    names = [str(c).strip() for c in header.iloc[0].tolist()]
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise FileFormatError(
+            f"The ratings table '{path}': the column name(s) {repeated[:10]} appear more than "
+            "once in the header; give each column its own name."
+        )
+    return table
+
+
 def _join_ratings(table: pd.DataFrame, ratings: Any, on: str | None) -> pd.DataFrame:
-    if isinstance(ratings, str | Path):
-        path = Path(ratings)
-        if not path.is_file():
-            raise ValidationError(f"The ratings table '{path}' does not exist.")
-        ratings = pd.read_csv(path, sep=None, engine="python")
+    if isinstance(ratings, str | os.PathLike):
+        ratings = _read_ratings(check_path(ratings, "ratings", "CSV/TSV ratings table"))
     if not isinstance(ratings, pd.DataFrame):
         raise ValidationError(
             f"ratings must be a DataFrame or a CSV/TSV path, got {type(ratings).__name__}."
@@ -710,6 +779,9 @@ def compute_cohort(
     >>> series.values.dims
     ('session', 'time')
     """
+    progress = check_flag(progress, "progress")
+    if channel is not None:
+        channel = Text(non_empty=True).check(channel, "channel")
     if not isinstance(cohort, LazyCohort):
         cohort = open_cohort(cohort)
     if isinstance(measure, str):

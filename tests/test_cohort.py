@@ -270,3 +270,66 @@ def test_cohorts_run_on_one_thread_in_pyodide(monkeypatch):
     assert cohort._local_default(sources.values()) == "threads"
     monkeypatch.setattr(cohort.sys, "platform", "emscripten")
     assert cohort._local_default(sources.values()) == "synchronous"
+
+
+# --------------------------------------------------------------------------- strict input
+
+
+@pytest.fixture(scope="module")
+def small_cohort():
+    return open_cohort(concordlab.simulate_cohort(3, duration=60, channels="eda", seed=3))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("session,empathy\ndyad-01,3\n".encode("utf-16"), "not text in UTF-8.*save"),
+        ("session,empathy\ndyad-01,Müller\n".encode("latin-1"), "not text in UTF-8.*save"),
+        (b"", "is empty"),
+        (b"session,empathy\n", "has a header but no rows"),
+        (b"session,empathy,empathy\ndyad-01,3,4\n", r"\['empathy'\] appear more than once"),
+        (b"session,empathy\ndyad-01,3\ndyad-02,4,5,6\n", "not a valid table"),
+        (b"session,empathy\ndyad-01,3,1\ndyad-02,4,5\n", "more cells than the header"),
+    ],
+)
+def test_bad_ratings_files_are_file_format_errors(tmp_path, small_cohort, content, message):
+    sessions = {key: session for key, session in small_cohort.items()}
+    path = tmp_path / "ratings.csv"
+    path.write_bytes(content)
+    with pytest.raises(concordlab.FileFormatError, match=message) as info:
+        open_cohort(sessions, ratings=path)
+    assert "ratings.csv" in str(info.value)
+
+
+def test_ratings_with_a_byte_order_mark(tmp_path, small_cohort):
+    sessions = {key: session for key, session in small_cohort.items()}
+    path = tmp_path / "ratings.csv"
+    path.write_bytes(b"\xef\xbb\xbfsession,empathy\r\ndyad-01,3\r\ndyad-02,4\r\ndyad-03,5\r\n")
+    joined = open_cohort(sessions, ratings=path)
+    assert joined.table["empathy"].tolist() == [3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c, p: open_cohort(p, fs="25"), "fs must be a real number"),
+        (lambda c, p: open_cohort(p, fs=0), "fs must be a real number"),
+        (lambda c, p: open_cohort(p, sampling_rate=25), r"unknown option\(s\) \['sampling_rate'\]"),
+        (lambda c, p: open_cohort(p, channel=5), "channel must be"),
+        (lambda c, p: open_cohort(p, on="person"), "on must be one of"),
+        (lambda c, p: open_cohort(p, ratings=5), "ratings must be a DataFrame"),
+        (lambda c, p: open_cohort(dict(c.items()), ratings=p), "is a folder"),
+        (lambda c, p: open_cohort(""), "sessions must be the path"),
+        (lambda c, p: open_cohort(None), "sessions must be"),
+        (lambda c, p: open_cohort([p, None]), "not a mix"),
+        (lambda c, p: compute_cohort(c, progress="no"), "progress must be True or False"),
+        (lambda c, p: compute_cohort(c, channel=3, progress=False), "channel must be"),
+        (lambda c, p: c.select(5), "select needs"),
+        (lambda c, p: c.select(np.array([True])), "one value per session"),
+        (lambda c, p: c.select([["dyad-01"]]), "not in the cohort"),
+        (lambda c, p: c.pseudo_dyads(keep_roles="yes"), "keep_roles must be True or False"),
+    ],
+)
+def test_bad_cohort_arguments_are_validation_errors(tmp_path, small_cohort, call, message):
+    with pytest.raises(concordlab.ValidationError, match=message):
+        call(small_cohort, tmp_path)
