@@ -122,7 +122,8 @@ def _locked(path: Path) -> Iterator[None]:
         yield
         return
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with contextlib.suppress(OSError):  # a file system without locks (Pyodide's)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         yield
     finally:
         handle.close()  # releases the lock
