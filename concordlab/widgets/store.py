@@ -184,6 +184,7 @@ class SegmentStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _locked(self.path):
+                self._remove_stale_temporaries()
                 theirs = segments(self._read(session)[0]) if self.path.is_file() else None
                 base = self._base if self._base is not None else ours.iloc[:0]
                 merged = ours if theirs is None else _merge(theirs, base, ours)
