@@ -418,7 +418,11 @@ def open_cohort(
     Raises
     ------
     ValidationError
-        If nothing is found, an id appears twice, or the ratings match no session.
+        If nothing is found, an id appears twice, the ratings match no session, or an
+        argument is bad (``fs`` not a sampling rate, an unknown ``on`` or read option).
+    FileFormatError
+        If the ratings file cannot be read: not UTF-8, empty, rows longer than the
+        header, a column named twice.
 
     Examples
     --------

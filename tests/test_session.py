@@ -271,3 +271,12 @@ def test_validate_session_stays_cheap_with_many_segments():
     for _ in range(10):
         concordlab.validate_session(session)
     assert time.perf_counter() - started < 5
+
+
+def test_load_refuses_a_file_whose_segment_ends_before_it_starts(tmp_path):
+    session = concordlab.add_segment(make(), 10, 20, "talk")
+    broken = _with_segments(session, end=[5.0])
+    path = tmp_path / "broken.nc"
+    broken.to_netcdf(path, engine="h5netcdf")  # bypasses concordlab.save's validation
+    with pytest.raises(concordlab.FileFormatError, match=r"Segment 0 \('talk', 10-5 s\)"):
+        concordlab.load(path)

@@ -423,10 +423,15 @@ def read_bids_physio(
     ------
     FileFormatError
         Naming the file and what to fix: a missing file or sidecar, a sidecar without
-        ``SamplingFrequency``/``StartTime``/``Columns``, a column count that disagrees
-        with ``Columns``, a header row, text in the data, channels only one person has,
-        rates that differ between persons, start times not a whole number of samples
-        apart, recordings that do not overlap in time.
+        ``SamplingFrequency``/``StartTime``/``Columns`` (or whose ``SamplingFrequency``
+        is not a rate above 0 and at most 1e6 Hz, or whose ``StartTime`` is not a finite
+        number of seconds), invalid JSON, a truncated or damaged gzip file, a column
+        count that disagrees with ``Columns``, a header row, text in the data, channels
+        only one person has, rates that differ between persons, start times not a whole
+        number of samples apart, recordings that do not overlap in time.
+    ValidationError
+        For a bad argument: a path that is not a str or path, channels or events of the
+        wrong type.
     SegmentError
         If the events file holds events the session cannot take.
 

@@ -203,7 +203,9 @@ def read_csv(
         they must agree.
     time_column : str or int, optional
         Column of time stamps: seconds, or ISO 8601 date-times (which also set the
-        session's ``start_time``). Gaps in the stamps become NaN samples.
+        session's ``start_time``). The stamps must lie on a regular grid (up to their own
+        rounding); gaps in them become NaN samples, but a gap that would make the grid more
+        than ten times longer than the data is refused as an outlier stamp.
     channel : str, default "signal"
         Name of the channel read, e.g. ``"eda"`` or ``"motion"``.
     columns : optional
@@ -235,7 +237,12 @@ def read_csv(
     ------
     FileFormatError
         Naming the file, the column and the row, for missing files, empty files, unknown
-        columns, text in numeric columns, bad time stamps or unequal lengths.
+        or repeated columns, rows longer than the header, text in numeric columns, time
+        stamps that repeat, go back, lie off a regular grid or jump by an outlier gap, two
+        files at different rates, or unequal lengths.
+    ValidationError
+        For a bad argument: no path, a sampling rate ``fs`` that is not a number of Hz
+        above 0 and at most 1e6, an unknown ``align``, columns or units that do not fit.
 
     Examples
     --------

@@ -195,9 +195,13 @@ def read_e4(
     ------
     FileFormatError
         Naming the file, the row and the fix: a missing export or ``EDA.csv``, an empty
-        file, a header row of text, a start time or rate that is not a number, rates
-        that differ between the two persons, text among the samples, recordings that do
-        not overlap in time.
+        file, a header row of text, a start time that is not a Unix time, a rate that is
+        not a sampling rate (above 0, at most 1e6 Hz), rates that differ between the two
+        persons, text among the samples, recordings that do not overlap in time, a
+        damaged .zip.
+    ValidationError
+        For a bad argument: a path that is not a str or path, an unknown channel or
+        ``align``, a ``tag_duration`` that is not a positive number of seconds.
 
     Examples
     --------
