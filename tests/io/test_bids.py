@@ -440,12 +440,13 @@ def test_garbage_raises_only_concordlab_errors(garbage_pair, target, content, co
 )
 def test_sidecar_rate_and_start_must_be_usable(tmp_path, changes, key):
     a, b = small_pair(tmp_path)
-    sidecar = json.loads(json_of(b).read_text())
-    sidecar.update(changes)
-    json_of(b).write_text(json.dumps(sidecar))  # NaN and Infinity as Python writes them
+    for path in (a, b):  # both, so that the rates still agree
+        sidecar = json.loads(json_of(path).read_text())
+        sidecar.update(changes)
+        json_of(path).write_text(json.dumps(sidecar))  # NaN and Infinity as Python writes them
     with pytest.raises(FileFormatError, match=key) as info:
         concordlab.read_bids_physio(a, b)
-    assert "sub-02_task-x_physio.json" in str(info.value)
+    assert "sub-01_task-x_physio.json" in str(info.value)
 
 
 def test_truncated_gzip_is_said_in_plain_words(tmp_path):
