@@ -291,6 +291,14 @@ def _is_missing(value: Any) -> bool:
 
 
 def _as_seconds(values: pd.Series, column: str) -> np.ndarray:
+    # Text and true/false are not times, even where numpy would convert them.
+    kinds = [isinstance(v, str | bytes | bool | np.bool_) for v in values.tolist()]
+    if any(kinds) or pd.api.types.is_bool_dtype(values):
+        row = kinds.index(True) if any(kinds) else 0
+        raise SegmentError(
+            f"Segment {row}: {column} is {values.tolist()[row]!r}; give a finite time in "
+            "seconds (a number)."
+        )
     try:
         seconds = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -346,6 +354,12 @@ def add_segment(
     >>> len(concordlab.segments(s))
     1
     """
+    for column, value in (("start", start), ("end", end)):
+        # Checked here: concatenating with the stored float columns would convert them.
+        try:
+            _as_seconds(pd.Series([value], dtype=object), column)
+        except SegmentError as error:
+            raise SegmentError(f"The new segment's {str(error).split(': ', 1)[1]}") from None
     row = pd.DataFrame(
         {"start": [start], "end": [end], "label": [label], "person": [person], "note": [note]}
     )

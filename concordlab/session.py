@@ -15,6 +15,7 @@ Functions here never change their input: each returns a new session.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -98,6 +99,11 @@ def check_storable_text(
 
 
 def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
+    if isinstance(persons, str) or not isinstance(persons, Sequence):
+        raise ValidationError(
+            "persons must be two non-empty labels such as ('patient', 'therapist'), "
+            f"got {persons!r}."
+        )
     persons = tuple(persons)
     if len(persons) != 2 or not all(isinstance(p, str) and p.strip() for p in persons):
         raise ValidationError(
@@ -372,11 +378,20 @@ def from_arrays(
 def _check_start_time(start_time: Any) -> str:
     if start_time is None or start_time == "":
         return ""
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        return pd.Timestamp(start_time).isoformat()
-    except (TypeError, ValueError):
+    # Not numbers (read as nanoseconds since 1970) nor 'now'/'today' (not reproducible).
+    usable = isinstance(start_time, datetime.datetime | np.datetime64) or (
+        isinstance(start_time, str) and start_time.strip().lower() not in ("now", "today")
+    )
+    try:
+        if not usable:
+            raise TypeError
+        stamp = pd.Timestamp(start_time)
+        if pd.isna(stamp):
+            raise ValueError
+        return stamp.isoformat()
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(
             f"start_time must be an ISO 8601 date and time such as '2026-01-31T10:00:00', "
             f"got {start_time!r}."

@@ -99,3 +99,9 @@ def test_remove_segment_refuses_bools_and_odd_indexes(session):
     for index in (True, 1.0, "0", [0, None]):
         with pytest.raises(SegmentError, match="do not exist"):
             concordlab.remove_segment(s, index)
+
+
+@pytest.mark.parametrize(("start", "end"), [("5", 10), (5, "10"), (True, 10)])
+def test_segment_times_must_be_numbers(session, start, end):
+    with pytest.raises(SegmentError, match="give a finite time in seconds"):
+        concordlab.add_segment(session, start, end, "talk")

@@ -280,3 +280,19 @@ def test_load_refuses_a_file_whose_segment_ends_before_it_starts(tmp_path):
     broken.to_netcdf(path, engine="h5netcdf")  # bypasses concordlab.save's validation
     with pytest.raises(concordlab.FileFormatError, match=r"Segment 0 \('talk', 10-5 s\)"):
         concordlab.load(path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"persons": "ab"}, "two non-empty labels"),
+        ({"persons": 5}, "two non-empty labels"),
+        ({"start_time": 5}, "ISO 8601"),
+        ({"start_time": 1.7e9}, "ISO 8601"),
+        ({"start_time": "now"}, "ISO 8601"),
+        ({"start_time": "NaT"}, "ISO 8601"),
+    ],
+)
+def test_persons_and_start_time_are_not_guessed(kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        concordlab.from_arrays({"eda": np.ones((2, 8))}, 4, **kwargs)
