@@ -1,16 +1,79 @@
-"""What every measure shares: picking the two series, seconds to samples, result labels."""
+"""What every measure shares: parameter rules, the two series, seconds to samples, labels.
+
+The parameter rules here are constraint objects like those of :mod:`concordlab._checks`
+(one per shared parameter), so that a measure's parameter declarations can point at them.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, SECONDS, Integer, Real, Text
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
+from concordlab.session import validate_session
+
+# The most random draws (surrogates, bootstrap resamples, permutations) one call makes:
+# enough for p-values down to 1e-6, few enough that the draws' bookkeeping fits in memory.
+MAX_DRAWS = 1_000_000
+# The most values (windows x lags) one windowed result may hold: 128 MiB of float64, and
+# the kernel keeps a few arrays of that size while it works.
+MAX_CELLS = 2**24
+
+DRAWS = Integer(low=1, high=MAX_DRAWS, example="1000")
+"""A number of random draws (``n`` surrogates, ``n_boot``, ``n_permutations``): at least 1."""
+
+POSITIVE_SECONDS = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="15")
+"""A duration that must be longer than zero (a window, a step, a segment length)."""
+
+CONFIDENCE = Real(low=0.0, high=1.0, low_open=True, high_open=True, example="0.95")
+"""The coverage of a confidence interval: strictly between 0 and 1."""
+
+FRACTION = Real(low=0.0, high=1.0, example="0.5")
+"""A fraction between 0 and 1 (``min_valid``)."""
+
+CHANNEL = Text(non_empty=True)
+"""A channel name."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """True or False (a Python or numpy bool; not 0/1, not a string).
+
+    Examples
+    --------
+    >>> FLAG.check(np.True_, "fisher_z")
+    True
+    """
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return "True or False"
+
+    def check(self, value: Any, name: str) -> bool:
+        """``value`` as a bool, or a ValidationError naming ``name``."""
+        if not isinstance(value, bool | np.bool_):
+            raise ValidationError(f"{name} must be True or False, got {value!r}.")
+        return bool(value)
+
+
+FLAG = Flag()
+"""A switch (``fisher_z``, ``absolute``, ``keep_roles`` ...)."""
+
+
+def optional(rule: Any, value: Any, name: str) -> Any:
+    """``None``, or ``value`` checked by ``rule``.
+
+    Examples
+    --------
+    >>> optional(SECONDS, None, "lag_step") is None
+    True
+    """
+    return None if value is None else rule.check(value, name)
 
 
 @dataclass(frozen=True)
@@ -38,10 +101,10 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     >>> pair.channel, pair.rate, pair.persons
     ('eda', 32.0, ('patient', 'therapist'))
     """
+    if channel is not None:
+        channel = CHANNEL.check(channel, "channel")
     if isinstance(data, xr.DataTree):
-        # Sessions are validated where they are made (readers, constructors); here only
-        # what this function relies on is checked, so sliders stay fast.
-        names = session_channels(data)
+        names = session_channels(validate_session(data))
         if channel is None:
             if len(names) == 1:
                 channel = names[0]
@@ -73,15 +136,20 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         raise ValidationError(
             f"'{channel}' must have dims (person, time) with two persons, got {dict(array.sizes)}."
         )
+    if array.dtype.kind not in "iuf":
+        raise ValidationError(
+            f"'{channel}' must hold real numbers (NaN for missing), got dtype {array.dtype}."
+        )
     array = array.transpose("person", "time")
     rate = array.attrs.get("sampling_rate")
     if rate is None:
-        steps = np.diff(array["time"].values)
-        if steps.size == 0 or not np.allclose(steps, steps[0]):
+        steps = np.diff(np.asarray(array["time"].values, dtype=np.float64))
+        if steps.size == 0 or not np.allclose(steps, steps[0]) or not steps[0] > 0:
             raise ValidationError(
                 f"'{channel}' has no sampling_rate attr and an irregular time axis; resample it."
             )
         rate = 1.0 / float(steps[0])
+    rate = SAMPLING_RATE.check(rate, f"the sampling_rate of '{channel}'")
     values = array.values.astype(np.float64, copy=False)
     return Pair(
         first=values[0],
@@ -94,27 +162,53 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     )
 
 
-def samples(seconds: Any, rate: float, name: str, minimum: int = 1) -> int:
+def samples(
+    seconds: Any, rate: float, name: str, minimum: int = 1, *, length: int | None = None
+) -> int:
     """A duration in seconds as a whole number of samples (rounded), at least ``minimum``.
+
+    ``seconds`` must pass :data:`~concordlab._checks.SECONDS` (finite, 0 to 1e9 s); with
+    ``length`` (the series' samples) the duration must also fit in the series, and the
+    error says how long the series is.
 
     Examples
     --------
     >>> samples(30, 25.0, "window")
     750
+    >>> try:
+    ...     samples(90, 25.0, "window", length=1500)
+    ... except ValidationError as error:
+    ...     print(str(error).split(";")[1])
+     choose a window of at most 60 s.
     """
-    try:
-        value = float(seconds)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be a number of seconds, got {seconds!r}.") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValidationError(f"{name} must be a non-negative number of seconds, got {seconds!r}.")
+    value = SECONDS.check(seconds, name)
     count = round(value * rate)
     if count < minimum:
         raise ValidationError(
             f"{name}={value:g} s is shorter than {minimum} sample(s) at {rate:g} Hz; "
             f"use at least {minimum / rate:g} s."
         )
+    if length is not None and count > length:
+        raise ValidationError(
+            f"{name}={value:g} s is longer than the series ({length / rate:g} s, {length} "
+            f"samples at {rate:g} Hz); choose a {name} of at most {length / rate:g} s."
+        )
     return count
+
+
+def check_cells(n_windows: int, n_lags: int, fix: str) -> None:
+    """Refuse a result of more than :data:`MAX_CELLS` values, before it is allocated.
+
+    Examples
+    --------
+    >>> check_cells(3600, 321, "use a larger step")
+    """
+    if n_windows * n_lags > MAX_CELLS:
+        raise ValidationError(
+            f"These parameters ask for {n_windows} windows x {n_lags} lags = "
+            f"{n_windows * n_lags:,} values, more than the {MAX_CELLS:,} one result may hold; "
+            f"{fix}."
+        )
 
 
 def window_coords(starts: np.ndarray, window: int, pair: Pair) -> dict[str, Any]:

@@ -8,10 +8,12 @@ import numpy as np
 import xarray as xr
 from scipy import signal
 
-from concordlab._checks import check_choice, check_unit_interval
+from concordlab._checks import SAMPLING_RATE, SECONDS, Choice, Integer
 from concordlab.compute._common import (
+    FRACTION,
     Pair,
     as_attr,
+    optional,
     pair_from,
     samples,
     window_coords,
@@ -23,6 +25,7 @@ from concordlab.errors import ValidationError
 __all__ = ["METHODS", "concordance", "concordance_index", "slopes"]
 
 METHODS = ("pearson", "slope", "wlcc_peak")
+METHOD = Choice(METHODS)
 
 
 def concordance(
@@ -93,9 +96,14 @@ def concordance(
     >>> float(c.mean()) > float(concordlab.concordance(strangers, method="slope").mean())
     True
     """
-    check_choice(method, "method", METHODS)
+    METHOD.check(method, "method")
     pair = pair_from(session, channel)
-    min_valid = check_unit_interval(min_valid, "min_valid")
+    min_valid = FRACTION.check(min_valid, "min_valid")
+    # Parameters the method does not use are still checked, so a typo never passes.
+    for name, value in (("slope_window", slope_window), ("max_lag", max_lag)):
+        SECONDS.check(value, name)
+    optional(SECONDS, lag_step, "lag_step")
+    peak_search = optional(SECONDS, peak_search, "peak_search")
     if method == "wlcc_peak":
         cross = wlcc(
             session,
@@ -111,8 +119,9 @@ def concordance(
         result.name = "r"
         result.attrs = dict(peaks.attrs, method=method, measure="concordance")
         return result
-    window_n = samples(window, pair.rate, "window", minimum=2)
-    step_n = samples(step, pair.rate, "step")
+    n = pair.first.size
+    window_n = samples(window, pair.rate, "window", minimum=2, length=n)
+    step_n = samples(step, pair.rate, "step", length=n)
     attrs = {
         "measure": "concordance",
         "method": method,
@@ -125,7 +134,7 @@ def concordance(
     }
     first, second = pair.first, pair.second
     if method == "slope":
-        slope_n = _odd(samples(slope_window, pair.rate, "slope_window", minimum=2))
+        slope_n = _odd(samples(slope_window, pair.rate, "slope_window", minimum=2, length=n))
         first = slopes(first, pair.rate, slope_n, min_valid)
         second = slopes(second, pair.rate, slope_n, min_valid)
         attrs["slope_window"] = slope_n / pair.rate
@@ -141,6 +150,9 @@ def concordance(
     moments = windowed_moments(first, second, window_n, step_n, [0], starts)
     values = moments.pearson(min_count=max(2.0, min_valid * window_n))[:, 0]
     return _series(values, starts, window_n, pair, attrs)
+
+
+_SLOPE_SAMPLES = Integer(low=3, example="161")
 
 
 def _odd(n: int) -> int:
@@ -172,10 +184,20 @@ def slopes(values: np.ndarray, rate: float, window: int, min_valid: float = 0.5)
     >>> slopes(3 * t + 1, rate=2.0, window=5).round(12).tolist()
     [nan, nan, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, nan, nan]
     """
+    values = np.asarray(values)
+    if values.ndim != 1 or values.dtype.kind not in "iuf":
+        raise ValidationError(
+            f"values must be a 1-D array of real numbers, got shape {values.shape} and "
+            f"dtype {values.dtype}."
+        )
+    values = values.astype(np.float64, copy=False)
+    rate = SAMPLING_RATE.check(rate, "rate")
+    window = _SLOPE_SAMPLES.check(window, "window")
     if window % 2 == 0 or window < 3:
         raise ValidationError(
             f"The slope window must be an odd number >= 3 of samples, got {window}."
         )
+    min_valid = FRACTION.check(min_valid, "min_valid")
     half = window // 2
     out = np.full(values.size, np.nan)
     if values.size < window:
@@ -225,9 +247,12 @@ def concordance_index(result: xr.DataArray) -> xr.DataArray:
     >>> float(concordlab.concordance_index(xr.DataArray([0.5, 0.1], dims="time")))
     inf
     """
-    if not isinstance(result, xr.DataArray):
+    if not isinstance(result, xr.DataArray) or result.dtype.kind not in "iuf":
+        what = type(result).__name__
+        if isinstance(result, xr.DataArray):
+            what = f"a DataArray of dtype {result.dtype}"
         raise ValidationError(
-            f"Expected a concordance result (xarray.DataArray), got {type(result).__name__}."
+            f"Expected a concordance result (an xarray.DataArray of real numbers), got {what}."
         )
     values = result.values[np.isfinite(result.values)]
     positive = float(values[values > 0].sum())

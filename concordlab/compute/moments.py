@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import check_seed
-from concordlab.compute._common import as_attr
+from concordlab._checks import SECONDS, Integer, Text, check_seed
+from concordlab.compute._common import CONFIDENCE, MAX_DRAWS, POSITIVE_SECONDS, as_attr
 from concordlab.errors import ValidationError
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
 from concordlab.session import BOTH, get_result, persons, time_span, validate_session
@@ -156,25 +155,10 @@ def _series(result: Any, function: str) -> _Series:
     )
 
 
-def _count(value: Any, name: str, minimum: int, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValidationError(
-            f"{name} must be a whole number >= {minimum}, e.g. {name}={example}; got {value!r}."
-        )
-    return int(value)
-
-
-def _seconds(value: Any, name: str, *, positive: bool, example: str) -> float:
-    bound = "positive" if positive else "non-negative"
-    try:
-        seconds = math.nan if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
-        raise ValidationError(
-            f"{name} must be a {bound} number of seconds, e.g. {name}={example}; got {value!r}."
-        )
-    return seconds
+# How many moments one call may ask for (far more than any series has windows of).
+_MOMENTS = Integer(low=1, high=MAX_DRAWS, example="5")
+_N_BOOT = Integer(low=0, high=MAX_DRAWS, example="2000")
+_LABEL = Text(non_empty=True)
 
 
 def _kind(kind: Any) -> str:
@@ -245,18 +229,13 @@ def _find_moments(
     """The moments table and, if fewer than ``n`` were found, the warning to give."""
     series = _series(result, function)
     kind = _kind(kind)
-    n = _count(n, "n", 1, "5")
+    n = _MOMENTS.check(n, "n")
     if duration is None:
         duration = series.window
     else:
-        duration = _seconds(duration, "duration", positive=True, example="15")
-    min_gap = _seconds(min_gap, "min_gap", positive=False, example="30")
-    if label is None:
-        label = f"{kind} concordance"
-    elif not isinstance(label, str) or not label.strip():
-        raise ValidationError(
-            f"label must be a non-empty text such as 'high concordance', got {label!r}."
-        )
+        duration = POSITIVE_SECONDS.check(duration, "duration")
+    min_gap = SECONDS.check(min_gap, "min_gap")
+    label = f"{kind} concordance" if label is None else _LABEL.check(label, "label")
     scores = _span_scores(series.time, series.values, duration)
     starts = np.maximum(series.time - duration / 2, series.first)
     ends = np.minimum(series.time + duration / 2, series.last)
@@ -707,16 +686,9 @@ def by_segment(
     """
     series = _series(result, "by_segment")
     validate_session(session)
-    n_boot = _count(n_boot, "n_boot", 0, "2000")
+    n_boot = _N_BOOT.check(n_boot, "n_boot")
     seed = check_seed(seed)
-    try:
-        confidence = math.nan if isinstance(confidence, bool) else float(confidence)
-    except (TypeError, ValueError):
-        confidence = math.nan
-    if not 0.0 < confidence < 1.0:
-        raise ValidationError(
-            f"confidence must lie strictly between 0 and 1, e.g. 0.95; got {confidence!r}."
-        )
+    confidence = CONFIDENCE.check(confidence, "confidence")
     table = segments(session)
     if table.empty:
         raise ValidationError(

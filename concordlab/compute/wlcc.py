@@ -8,8 +8,17 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage
 
-from concordlab._checks import check_unit_interval
-from concordlab.compute._common import as_attr, pair_from, samples, window_coords
+from concordlab._checks import SECONDS
+from concordlab.compute._common import (
+    FLAG,
+    FRACTION,
+    as_attr,
+    check_cells,
+    optional,
+    pair_from,
+    samples,
+    window_coords,
+)
 from concordlab.compute.kernel import window_starts, windowed_moments
 from concordlab.errors import ValidationError
 
@@ -82,20 +91,25 @@ def wlcc(
     2.0
     """
     pair = pair_from(session, channel)
-    window_n = samples(window, pair.rate, "window", minimum=2)
-    step_n = samples(step, pair.rate, "step")
-    max_lag_n = samples(max_lag, pair.rate, "max_lag", minimum=0)
-    lag_step_n = 1 if lag_step is None else samples(lag_step, pair.rate, "lag_step")
-    min_valid = check_unit_interval(min_valid, "min_valid")
+    n = pair.first.size
+    window_n = samples(window, pair.rate, "window", minimum=2, length=n)
+    step_n = samples(step, pair.rate, "step", length=n)
+    max_lag_n = samples(max_lag, pair.rate, "max_lag", minimum=0, length=n)
+    lag_step_n = 1 if lag_step is None else samples(lag_step, pair.rate, "lag_step", length=n)
+    fisher_z = FLAG.check(fisher_z, "fisher_z")
+    absolute = FLAG.check(absolute, "absolute")
+    min_valid = FRACTION.check(min_valid, "min_valid")
+    if window_n + max_lag_n > n:
+        raise ValidationError(
+            f"The '{pair.channel}' series ({n / pair.rate:g} s) is shorter than one window "
+            f"plus the largest lag ({(window_n + max_lag_n) / pair.rate:g} s); use a shorter "
+            f"window or max_lag (window + max_lag at most {n / pair.rate:g} s)."
+        )
+    starts = window_starts(n, window_n, step_n, max_lag_n)
+    n_lags = 2 * (max_lag_n // lag_step_n) + 1
+    check_cells(starts.size, n_lags, "use a larger step or lag_step, or a smaller max_lag")
     positive = np.arange(0, max_lag_n + 1, lag_step_n)
     lags = np.concatenate([-positive[:0:-1], positive])
-    starts = window_starts(pair.first.size, window_n, step_n, max_lag_n)
-    if starts.size == 0:
-        raise ValidationError(
-            f"The '{pair.channel}' series ({pair.first.size / pair.rate:g} s) is shorter than "
-            f"one window plus the largest lag ({(window_n + max_lag_n) / pair.rate:g} s); "
-            "use a shorter window or max_lag."
-        )
     moments = windowed_moments(pair.first, pair.second, window_n, step_n, lags, starts)
     values = moments.pearson(min_count=max(2.0, min_valid * window_n))
     name = "r"
@@ -137,9 +151,16 @@ def wlcc(
 
 
 def _check_wlcc(result: xr.DataArray) -> None:
-    if not isinstance(result, xr.DataArray) or set(result.dims) != {"time", "lag"}:
+    if (
+        not isinstance(result, xr.DataArray)
+        or set(result.dims) != {"time", "lag"}
+        or "lag" not in result.coords
+        or result.dtype.kind not in "iuf"
+        or result["lag"].dtype.kind not in "iuf"
+    ):
         raise ValidationError(
-            "Expected the result of concordlab.wlcc: a DataArray with dims (time, lag)."
+            "Expected the result of concordlab.wlcc: a DataArray of real numbers with dims "
+            "(time, lag) and a lag coordinate in seconds."
         )
 
 
@@ -231,9 +252,19 @@ def wlcc_peaks(
     True
     """
     _check_wlcc(result)
+    search = optional(SECONDS, search, "search")
+    neighbourhood = optional(SECONDS, neighbourhood, "neighbourhood")
+    smooth = SECONDS.check(smooth, "smooth")
     result = result.transpose("time", "lag")
     lags = result["lag"].values
     lag_step = float(np.median(np.diff(lags))) if lags.size > 1 else 1.0
+    span = float(lags[-1] - lags[0]) if lags.size > 1 else 0.0
+    for name, value in (("neighbourhood", neighbourhood), ("smooth", smooth)):
+        if value is not None and value > span + lag_step:
+            raise ValidationError(
+                f"{name}={value:g} s is wider than the result's lag range ({span:g} s); "
+                f"choose a {name} of at most {span + lag_step:g} s."
+            )
     values = result.values.copy()
     if smooth:
         width = max(1, round(smooth / lag_step))

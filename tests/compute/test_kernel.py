@@ -116,7 +116,7 @@ def test_nan_windows_stay_nan_and_never_crash():
 
 def test_input_errors():
     s = as_session(np.arange(40.0), np.arange(40.0))
-    with pytest.raises(concordlab.ValidationError, match="shorter than one window"):
+    with pytest.raises(concordlab.ValidationError, match="longer than the series"):
         concordlab.wlcc(s, window=20, step=1, max_lag=1)
     with pytest.raises(concordlab.ValidationError, match="min_valid"):
         concordlab.wlcc(s, window=2, step=1, max_lag=1, min_valid=2)

@@ -419,12 +419,12 @@ def test_small_groups_give_nan_with_a_note():
             "window_end must be after",
         ),
         (lambda r: r, {"kind": "medium"}, "kind must be 'high'"),
-        (lambda r: r, {"n": 0}, "n must be a whole number >= 1"),
+        (lambda r: r, {"n": 0}, "n must be a whole number, at least 1"),
         (lambda r: r, {"n": 2.5}, "n must be a whole number"),
-        (lambda r: r, {"min_gap": -1}, "min_gap must be a non-negative number"),
-        (lambda r: r, {"duration": 0}, "duration must be a positive number"),
-        (lambda r: r, {"duration": "long"}, "duration must be a positive number"),
-        (lambda r: r, {"label": ""}, "label must be a non-empty text"),
+        (lambda r: r, {"min_gap": -1}, "min_gap must be a real number, in seconds, at least 0"),
+        (lambda r: r, {"duration": 0}, "duration must be a real number, in seconds, above 0"),
+        (lambda r: r, {"duration": "long"}, "duration must be a real number .not str."),
+        (lambda r: r, {"label": ""}, "label must be a non-empty string"),
     ],
 )
 def test_moments_errors(make, kwargs, message):
@@ -443,9 +443,11 @@ def test_by_segment_errors():
         by_segment(result, s, ["talk", "laugh"])
     with pytest.raises(ValidationError, match="labels must be"):
         by_segment(result, s, [])
-    with pytest.raises(ValidationError, match="confidence must lie"):
+    with pytest.raises(
+        ValidationError, match="confidence must be a real number, above 0 and below 1"
+    ):
         by_segment(result, s, confidence=1.5)
-    with pytest.raises(ValidationError, match="n_boot must be a whole number >= 0"):
+    with pytest.raises(ValidationError, match="n_boot must be a whole number, at least 0"):
         by_segment(result, s, n_boot=-1)
     with pytest.raises(ValidationError, match="seed must be None or"):
         by_segment(result, s, seed=-3)
