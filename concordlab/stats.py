@@ -86,8 +86,9 @@ import xarray as xr
 from scipy import special
 from scipy import stats as scipy_stats
 
-from concordlab._checks import check_choice, check_number, check_seed
-from concordlab.compute.surrogates import ALTERNATIVES, count_derangements
+from concordlab._checks import Integer, check_seed
+from concordlab.compute._common import CONFIDENCE, MAX_DRAWS
+from concordlab.compute.surrogates import ALTERNATIVE, ALTERNATIVES, count_derangements
 from concordlab.errors import ValidationError
 
 __all__ = [
@@ -125,25 +126,16 @@ _PAIR_ID = re.compile(
 # --------------------------------------------------------------------------- checks
 
 
+RESAMPLES = Integer(low=0, high=MAX_DRAWS, example="5000")
+"""A number of bootstrap resamples or permutations (0 skips; see the minimums below)."""
+
+
 def _check_confidence(confidence: Any) -> float:
-    value = check_number(confidence, "confidence", "give the interval's coverage, e.g. 0.95")
-    if not 0.0 < value < 1.0:
-        raise ValidationError(
-            f"confidence must lie strictly between 0 and 1, e.g. 0.95; got {confidence!r}."
-        )
-    return value
-
-
-def _check_whole(value: Any, name: str, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValidationError(
-            f"{name} must be a whole number, e.g. {name}={example}; got {value!r}."
-        )
-    return int(value)
+    return CONFIDENCE.check(confidence, "confidence")
 
 
 def _check_n_boot(n_boot: Any, confidence: float) -> int:
-    n_boot = _check_whole(n_boot, "n_boot", "5000")
+    n_boot = RESAMPLES.check(n_boot, "n_boot")
     least = max(_MIN_RESAMPLES, math.ceil(round(10.0 / (1.0 - confidence), 6)))
     if 0 < n_boot < least:
         raise ValidationError(
@@ -155,7 +147,7 @@ def _check_n_boot(n_boot: Any, confidence: float) -> int:
 
 
 def _check_n_permutations(value: Any) -> int:
-    value = _check_whole(value, "n_permutations", "10000")
+    value = RESAMPLES.check(value, "n_permutations")
     if value < _MIN_RESAMPLES:
         raise ValidationError(
             f"n_permutations={value} is too few: the smallest Monte Carlo p-value is "
@@ -165,7 +157,7 @@ def _check_n_permutations(value: Any) -> int:
 
 
 def _check_alternative(alternative: Any) -> str:
-    return check_choice(alternative, "alternative", ALTERNATIVES)
+    return ALTERNATIVE.check(alternative, "alternative")
 
 
 def _streams(seed: Any) -> tuple[int, np.random.Generator, np.random.Generator]:

@@ -299,8 +299,8 @@ def test_correlate_errors(x, y, message):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"confidence": 1.0}, "strictly between 0 and 1"),
-        ({"confidence": 0}, "strictly between 0 and 1"),
+        ({"confidence": 1.0}, "above 0 and below 1"),
+        ({"confidence": 0}, "above 0 and below 1"),
         ({"confidence": "0.95"}, "confidence must be a real number \\(not str\\)"),
         ({"n_boot": 50}, "n_boot >= 200"),
         ({"n_boot": 500, "confidence": 0.99}, "n_boot >= 1000"),
