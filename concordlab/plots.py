@@ -13,6 +13,8 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from scipy import stats as scipy_stats
 
+from concordlab._checks import Integer
+from concordlab.compute._common import FLAG
 from concordlab.errors import ValidationError
 from concordlab.segments import segments
 from concordlab.session import _labels, channels
@@ -38,6 +40,10 @@ __all__ = [
 
 PERSON_COLOURS = ("#1f77b4", "#d62728")  # patient blue, therapist red
 MAX_POINTS = 4000
+
+
+MAX_POINTS_RULE = Integer(low=4, high=10_000_000, example="4000")
+"""Points per trace after decimation."""
 
 
 def minmax_decimate(
@@ -67,8 +73,18 @@ def minmax_decimate(
     >>> minmax_decimate(t, v, max_points=4)  # two bins of five samples
     (array([1., 4., 5., 8.]), array([ 5., -3.,  1.,  9.]))
     """
-    if max_points < 4:
-        raise ValidationError(f"max_points must be at least 4, got {max_points}.")
+    max_points = MAX_POINTS_RULE.check(max_points, "max_points")
+    time, values = np.asarray(time), np.asarray(values)
+    if (
+        time.ndim != 1
+        or time.shape != values.shape
+        or time.dtype.kind not in "iuf"
+        or values.dtype.kind not in "iuf"
+    ):
+        raise ValidationError(
+            f"time and values must be 1-D arrays of real numbers of equal length, got shapes "
+            f"{time.shape} and {values.shape} (dtypes {time.dtype}, {values.dtype})."
+        )
     n = len(values)
     if n <= max_points:
         return time, values
@@ -120,7 +136,21 @@ def plot_session(
     ['patient', 'therapist']
     """
     _validate(session)
-    names = channels(session) if names is None else list(names)
+    available = channels(session)
+    if names is None:
+        names = available
+    else:
+        wanted = [names] if isinstance(names, str) else names
+        if not isinstance(wanted, Sequence) or not all(
+            isinstance(name, str) and name in available for name in wanted
+        ):
+            raise ValidationError(
+                f"names must be None (all channels) or a list of the session's channels "
+                f"{available}, got {names!r}."
+            )
+        names = list(wanted)
+    FLAG.check(show_segments, "show_segments")
+    max_points = MAX_POINTS_RULE.check(max_points, "max_points")
     labels = _labels(session)
     figure = make_subplots(
         rows=len(names),

@@ -41,7 +41,15 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage, signal
 
-from concordlab._checks import check_number, check_positive
+from concordlab._checks import (
+    MAX_SECONDS,
+    SAMPLING_RATE,
+    SECONDS,
+    Integer,
+    Real,
+    check_number,
+    check_positive,
+)
 from concordlab.errors import ValidationError
 from concordlab.segments import segments, set_segments
 from concordlab.session import channels as list_channels
@@ -79,12 +87,21 @@ _REPORT_COLUMNS = ("channel", "person", "start", "end", "reason", "n_samples")
 # --------------------------------------------------------------------------- validation
 
 
-def _positive_int(value: Any, name: str, hint: str) -> int:
+FACTOR = Integer(low=1, high=10**9, example="8")
+"""Samples per block of :func:`downsample`."""
+ORDER = Integer(low=1, high=100, example="4")
+"""Order of a Butterworth filter."""
+CUTOFF = Real(low=0.0, low_open=True, high=1e6, unit="Hz", example="1.0")
+"""A filter's cutoff frequency."""
+WIDTH = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="2.0")
+"""The width of a moving window."""
+
+
+def _positive_int(rule: Integer, value: Any, name: str) -> int:
+    # A float with an integral value (8.0) is accepted, as it always was.
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValidationError(f"{name} must be a positive whole number; {hint}. Got {value!r}.")
-    return int(value)
+    return rule.check(value, name)
 
 
 def _select(session: xr.DataTree, selection: Channels) -> list[str]:
@@ -336,10 +353,10 @@ def downsample(
         )
     plan: dict[str, tuple[int, float]] = {}
     if factor is not None:
-        factor = _positive_int(factor, "factor", "give the number of samples per block, e.g. 8")
+        factor = _positive_int(FACTOR, factor, "factor")
         plan = {name: (factor, _rate(session, name) / factor) for name in names}
     else:
-        target = check_positive(rate, "rate", "give the target rate in Hz, e.g. 4")
+        target = SAMPLING_RATE.check(rate, "rate")
         for name in names:
             old = _rate(session, name)
             ratio = old / target
@@ -446,8 +463,8 @@ def lowpass(
     'lowpass(cutoff=1.0, order=4)'
     """
     names = _select(session, channels)
-    cutoff = check_positive(cutoff, "cutoff", "give a frequency in Hz, e.g. 1.0")
-    order = _positive_int(order, "order", "give the filter order, e.g. 4")
+    cutoff = CUTOFF.check(cutoff, "cutoff")
+    order = _positive_int(ORDER, order, "order")
     for name in names:
         nyquist = _rate(session, name) / 2
         if cutoff >= nyquist:
@@ -507,7 +524,7 @@ def smooth(session: xr.DataTree, window: float, *, channels: Channels = None) ->
     [[1.5, 2.0, 3.0, 4.0, 4.5], [nan, nan, 3.5, 4.0, 4.5]]
     """
     names = _select(session, channels)
-    window = check_positive(window, "window", "give the window width in seconds, e.g. 2.0")
+    window = WIDTH.check(window, "window")
     sizes = {
         name: _odd_window(window, _rate(session, name), name, session[name].sizes["time"])
         for name in names
@@ -701,10 +718,13 @@ def eda_components(
     if not isinstance(channel, str):
         raise ValidationError(f"channel must be one channel name such as 'eda', got {channel!r}.")
     (name,) = _select(session, channel)
+    # Both are checked whichever method uses them, so a bad value never passes unseen.
+    cutoff = CUTOFF.check(cutoff, "cutoff")
+    window = WIDTH.check(window, "window")
     rate = _rate(session, name)
     values = _values(session, name)
     if method == "lowpass":
-        cutoff = check_positive(cutoff, "cutoff", "give the tonic cutoff in Hz, e.g. 0.05")
+        cutoff = CUTOFF.check(cutoff, "cutoff")
         if cutoff >= rate / 2:
             raise ValidationError(
                 f"cutoff={cutoff:g} Hz is not below the Nyquist frequency of channel '{name}' "
@@ -713,7 +733,7 @@ def eda_components(
         tonic = _filter_runs(values, signal.butter(2, cutoff, fs=rate, output="sos"))
         step = _step("eda_components", method=method, cutoff=cutoff)
     elif method == "median":
-        window = check_positive(window, "window", "give the median window in seconds, e.g. 4.0")
+        window = WIDTH.check(window, "window")
         size = _odd_window(window, rate, name, values.shape[1])
         tonic = _moving_median(values, size)
         step = _step("eda_components", method=method, window=window)
@@ -870,9 +890,7 @@ def mask_artefacts(
     1   7.25  8.5  artefact  therapist
     """
     names = _select(session, channels)
-    pad = check_number(pad, "pad", "give seconds around each artefact, e.g. 5.0 (or 0)")
-    if pad < 0:
-        raise ValidationError(f"pad must be 0 or more seconds, got {pad!r}.")
+    pad = SECONDS.check(pad, "pad")
     labels = persons(session)
     plans = {}
     for name in names:
@@ -910,7 +928,8 @@ def mask_artefacts(
             jumps[:, :-1] |= steep
             jumps[:, 1:] |= steep
             codes[jumps] |= 2
-        reach = round(pad * rate)
+        # Beyond the series' length a wider pad changes nothing (and would not fit in memory).
+        reach = min(round(pad * rate), values.shape[1])
         if reach > 0:
             near = ndimage.maximum_filter1d(
                 (codes > 0).astype(np.int8), 2 * reach + 1, axis=1, mode="constant"

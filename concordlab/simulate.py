@@ -45,7 +45,6 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +54,15 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage, signal
 
-from concordlab._checks import check_number, check_positive, check_seed, check_unit_interval
+from concordlab._checks import (
+    MAX_SECONDS,
+    SAMPLING_RATE,
+    Integer,
+    Real,
+    check_number,
+    check_seed,
+    check_unit_interval,
+)
 from concordlab.errors import ValidationError
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
@@ -135,6 +142,17 @@ def _smooth_noise(
     return np.stack([np.interp(fine, np.arange(n_coarse), row) for row in coarse])
 
 
+# The most samples a simulated series (or response kernel) may have: 2**26 (512 MiB of
+# float64; 24 days at 32 Hz), so a huge duration is refused instead of exhausting memory.
+MAX_SAMPLES = 2**26
+_DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="600")
+_LAG = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="2.0")
+_TIME_CONSTANT = Real(low=0.0, low_open=True, high=3600.0, unit="seconds", example="2.0")
+# Shorter mean turns would make the turn sampler draw without end.
+_MEAN_TURN = Real(low=0.1, high=MAX_SECONDS, unit="seconds", example="20")
+_DYADS = Integer(low=1, high=10_000, example="20")
+
+
 def bateman_kernel(
     sampling_rate: float, tau_rise: float = TAU_RISE, tau_decay: float = TAU_DECAY
 ) -> np.ndarray:
@@ -161,12 +179,18 @@ def bateman_kernel(
     >>> round(float(k.max()), 3), float(k.argmax() / 32.0)  # peak about 1.2 s after onset
     (1.0, 1.1875)
     """
-    sampling_rate = check_positive(sampling_rate, "sampling_rate", "give a rate in Hz, e.g. 32")
-    tau_rise = check_positive(tau_rise, "tau_rise", "give the onset time constant in s, e.g. 0.75")
-    tau_decay = check_positive(tau_decay, "tau_decay", "give the decay time constant in s, e.g. 2")
+    sampling_rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
+    tau_rise = _TIME_CONSTANT.check(tau_rise, "tau_rise")
+    tau_decay = _TIME_CONSTANT.check(tau_decay, "tau_decay")
     if not tau_rise < tau_decay:
         raise ValidationError(
             f"tau_rise ({tau_rise:g} s) must be shorter than tau_decay ({tau_decay:g} s)."
+        )
+    if 10.0 * tau_decay * sampling_rate > MAX_SAMPLES:
+        raise ValidationError(
+            f"tau_decay={tau_decay:g} s at {sampling_rate:g} Hz asks for a kernel of more than "
+            f"{MAX_SAMPLES:,} samples (10 time constants); use a shorter tau_decay or a lower "
+            "sampling_rate."
         )
     t = np.arange(math.ceil(10.0 * tau_decay * sampling_rate) + 1) / sampling_rate
     kernel = np.exp(-t / tau_decay) - np.exp(-t / tau_rise)
@@ -309,23 +333,30 @@ def simulate_dyad(
     >>> float(s["truth"]["coupling"].max())  # while the patient talks
     0.8
     """
-    duration = check_positive(duration, "duration", "give the session length in seconds, e.g. 600")
+    duration = _DURATION.check(duration, "duration")
     coupling = check_unit_interval(coupling, "coupling")
     talk_coupling = check_unit_interval(talk_coupling, "talk_coupling")
-    lag = check_number(lag, "lag", "give the delay in seconds, e.g. 2.0")
-    fs = check_positive(sampling_rate, "sampling_rate", "give the EDA rate in Hz, e.g. 32")
+    lag = _LAG.check(lag, "lag")
+    fs = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
     if fs < 1.0:
         raise ValidationError(
             f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
             f"(4-32 Hz is typical), got {fs!r}."
         )
-    hr_rate = check_positive(hr_rate, "hr_rate", "give the heart-rate rate in Hz, e.g. 4")
-    mean_turn = check_positive(
-        mean_turn, "mean_turn", "give the mean turn length in seconds, e.g. 20"
-    )
+    hr_rate = SAMPLING_RATE.check(hr_rate, "hr_rate")
+    mean_turn = _MEAN_TURN.check(mean_turn, "mean_turn")
     if not isinstance(turns, bool | np.bool_):
         raise ValidationError(f"turns must be True or False, got {turns!r}.")
     wanted = _check_channels(channels)
+    if (
+        not isinstance(persons, Sequence)
+        or isinstance(persons, str)
+        or not all(isinstance(p, str) for p in persons)
+    ):
+        raise ValidationError(
+            f"persons must be a list of two names such as ['patient', 'therapist'], got "
+            f"{persons!r}."
+        )
     persons = _check_persons(persons)
     seed = check_seed(seed)
     if session_id is None:
@@ -334,6 +365,13 @@ def simulate_dyad(
         raise ValidationError(f"session_id must be a non-empty string, got {session_id!r}.")
     n = round(duration * fs)
     n_hr = round(duration * hr_rate)
+    for name, count, rate in (("eda", n, fs), ("hr", n_hr, hr_rate)):
+        if name in wanted and count > MAX_SAMPLES:
+            raise ValidationError(
+                f"duration={duration:g} s at {rate:g} Hz gives {count:,} samples of '{name}', "
+                f"more than the {MAX_SAMPLES:,} a simulated series may have; use a duration of "
+                f"at most {MAX_SAMPLES / rate:g} s at that rate."
+            )
     for name, count, rate in (("eda", n, fs), ("hr", n_hr, hr_rate)):
         if name in wanted and count < 2:
             raise ValidationError(
@@ -679,9 +717,7 @@ def simulate_cohort(
     >>> bool(cohort.ratings["true_coupling"].between(0.1, 0.9).all())
     True
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValidationError(f"n must be a positive whole number of dyads, e.g. 20; got {n!r}.")
-    n = int(n)
+    n = _DYADS.check(n, "n")
     low, high = _range(coupling_range, "coupling_range")
     for name, value in (("low", low), ("high", high)):
         check_unit_interval(value, f"coupling_range {name} end")

@@ -106,8 +106,8 @@ def test_downsample_rate_per_channel_and_segments_stay_valid():
         ({"factor": 2, "rate": 16}, "either factor"),
         ({"rate": 5}, "does not divide"),
         ({"rate": 64}, "cannot raise"),
-        ({"factor": 0}, "positive whole number"),
-        ({"factor": 2.5}, "positive whole number"),
+        ({"factor": 0}, "whole number, at least 1"),
+        ({"factor": 2.5}, "whole number, at least 1"),
         ({"factor": 1000}, "too few"),
         ({"factor": 2, "channels": "ecg"}, "Unknown channel"),
     ],
@@ -152,9 +152,9 @@ def test_lowpass_removes_5hz_keeps_0p1hz_and_leaves_nan_alone():
     [
         ((16.0,), {}, "Nyquist"),
         ((3.0,), {}, r"channel 'hr' \(2 Hz"),  # hr at 4 Hz
-        ((0.0,), {}, "positive"),
+        ((0.0,), {}, "above 0"),
         (("1",), {}, "number"),
-        ((1.0,), {"order": 0}, "positive whole number"),
+        ((1.0,), {"order": 0}, "whole number, at least 1"),
     ],
 )
 def test_lowpass_refuses(args, kwargs, message):
@@ -237,7 +237,8 @@ def test_smooth_matches_naive_centred_means(window, size):
 
 
 @pytest.mark.parametrize(
-    ("window", "message"), [(0.05, "shorter than 2 samples"), (100.0, "longer than"), (-1, "pos")]
+    ("window", "message"),
+    [(0.05, "shorter than 2 samples"), (100.0, "longer than"), (-1, "above 0")],
 )
 def test_smooth_refuses(window, message):
     with pytest.raises(ValidationError, match=message):

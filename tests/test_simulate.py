@@ -370,7 +370,7 @@ def test_simulated_empathy_correlates_with_true_coupling(rho):
         ({"coupling": -0.1}, "coupling"),
         ({"coupling": "high"}, "coupling must be a real number \\(not str\\)"),
         ({"talk_coupling": 2}, "talk_coupling"),
-        ({"duration": -5}, "duration must be a real number, above 0"),
+        ({"duration": -5}, "duration must be a real number, in seconds, above 0"),
         ({"duration": 0}, "duration"),
         ({"duration": float("nan")}, "duration must be a real number \\(finite\\)"),
         ({"duration": 10, "lag": 12}, "lag=12 s is not shorter than the session"),
@@ -399,7 +399,7 @@ def test_simulate_dyad_validation(kwargs, match):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"n": 0}, "n must be a positive"),
+        ({"n": 0}, "n must be a whole number, at least 1"),
         ({"n": 2.5}, "n must be"),
         ({"coupling_range": (0.5, 1.2)}, "coupling_range"),
         ({"coupling_range": (0.8, 0.2)}, "low <= high"),
