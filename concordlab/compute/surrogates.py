@@ -40,7 +40,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import numbers
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -51,8 +50,15 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from concordlab._checks import check_choice, check_seed
-from concordlab.compute._common import as_attr, samples
+from concordlab._checks import SECONDS, Choice, check_seed
+from concordlab.compute._common import (
+    DRAWS,
+    FLAG,
+    POSITIVE_SECONDS,
+    as_attr,
+    optional,
+    samples,
+)
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
 from concordlab.session import from_arrays, validate_session
@@ -70,6 +76,9 @@ __all__ = [
 
 METHODS = ("circular_shift", "segment_shuffle", "pseudo_dyads")
 ALTERNATIVES = ("greater", "less", "two-sided")
+METHOD = Choice(METHODS)
+ALTERNATIVE = Choice(ALTERNATIVES)
+"""The direction of a test (shared with :mod:`concordlab.stats`)."""
 
 #: Floor of the default ``min_shift`` of :func:`circular_shift`, in seconds: twice the
 #: default concordance window (15 s), so no window of a surrogate sees its partner's
@@ -101,24 +110,6 @@ def _rng(seed: Any) -> tuple[np.random.Generator, int | None]:
         return seed, None
     record = check_seed(seed)
     return np.random.default_rng(record), record
-
-
-def _check_count(value: Any, name: str, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValidationError(f"{name} must be a whole number >= 1, {hint}; got {value!r}.")
-    return int(value)
-
-
-def _check_seconds(value: Any, name: str, *, positive: bool) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if isinstance(value, bool) or not math.isfinite(seconds) or seconds < 0:
-        raise ValidationError(f"{name} must be a non-negative number of seconds, got {value!r}.")
-    if positive and seconds == 0:
-        raise ValidationError(f"{name} must be a positive number of seconds, got {value!r}.")
-    return seconds
 
 
 def _select_channels(available: Sequence[str], channel: Any, where: str) -> list[str]:
@@ -233,7 +224,7 @@ class _Dyad:
         shortest = min(durations.values())
         if min_shift is None:
             min_shift = max(DEFAULT_MIN_SHIFT_FRACTION * shortest, DEFAULT_MIN_SHIFT)
-        min_shift = _check_seconds(min_shift, "min_shift", positive=False)
+        min_shift = SECONDS.check(min_shift, "min_shift")
         reference = min(self.channels, key=lambda c: durations[c])
         n = self.values[reference].shape[1]
         lowest = max(1, math.ceil(min_shift * self.rates[reference] - 1e-9))
@@ -268,7 +259,7 @@ class _Dyad:
     # -- segment shuffle
 
     def pieces(self, segment_length: Any) -> tuple[float, dict[str, int], dict[str, int]]:
-        length = _check_seconds(segment_length, "segment_length", positive=True)
+        length = POSITIVE_SECONDS.check(segment_length, "segment_length")
         sizes, counts = {}, {}
         for name in self.channels:
             n = self.values[name].shape[1]
@@ -502,8 +493,7 @@ class _Pool:
 
     @classmethod
     def prepare(cls, sessions: Any, channel: Any, keep_roles: Any) -> _Pool:
-        if not isinstance(keep_roles, bool | np.bool_):
-            raise ValidationError(f"keep_roles must be True or False, got {keep_roles!r}.")
+        keep_roles = FLAG.check(keep_roles, "keep_roles")
         items = _session_items(sessions)
         available = [
             c
@@ -847,16 +837,16 @@ def pseudo_dyads(
     >>> len(pseudo_dyads(cohort, n=4, seed=0))
     4
     """
+    n = optional(DRAWS, n, "n")
+    rng, _ = _rng(seed)
     pool = _Pool.prepare(sessions, channel, keep_roles)
     pairs = pool.pairs()
     if n is not None:
-        n = _check_count(n, "n", f"at most the {len(pairs)} pseudo-dyads there are")
         if n > len(pairs):
             raise ValidationError(
                 f"n={n} is more than the {len(pairs)} pseudo-dyads these "
                 f"{len(pool.sources)} sessions give; ask for at most {len(pairs)} (or n=None)."
             )
-        rng = np.random.default_rng(check_seed(seed))
         pairs = [pairs[k] for k in np.sort(rng.choice(len(pairs), size=n, replace=False))]
     pool.warn_trimming(pairs, stacklevel=3)
     return {pool.pair_id(pair): pool.build(pair) for pair in pairs}
@@ -871,15 +861,45 @@ _METHOD_KWARGS = {
 }
 
 
-def _evaluate(statistic: Callable[[xr.DataTree], Any], session: xr.DataTree) -> float:
-    value = statistic(session)
+def _evaluate(
+    statistic: Callable[[xr.DataTree], Any], session: xr.DataTree, where: str, *, nan_ok: bool
+) -> float:
+    """``statistic(session)`` as a float; every failure a ValidationError saying ``where``.
+
+    An infinite value is always an error; NaN only where ``nan_ok`` is False (the real data).
+    """
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        value = statistic(session)
+    except Exception as error:  # the user's own code: any failure, told with its context
         raise ValidationError(
-            "statistic must return one number (a float or a 0-d array), got "
-            f"{type(value).__name__}; e.g. lambda s: float(concordance(s).mean())."
-        ) from None
+            f"The statistic failed on {where}: {type(error).__name__}: {error}"
+        ) from error
+    if isinstance(value, complex | np.complexfloating) or (
+        isinstance(value, np.ndarray | xr.DataArray) and value.dtype.kind not in "iufb"
+    ):
+        number = None
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+    if number is None:
+        raise ValidationError(
+            f"The statistic must return one number (a real float or a 0-d array), got "
+            f"{type(value).__name__} on {where}; e.g. lambda s: float(concordance(s).mean())."
+        )
+    if math.isinf(number) or (math.isnan(number) and not nan_ok):
+        raise ValidationError(
+            f"The statistic returned {number} on {where}; a p-value needs a finite number. "
+            + (
+                "Use a bounded statistic, e.g. the mean concordance rather than the "
+                "concordance index (infinite when a session has no negative windows)."
+                if math.isinf(number)
+                else "NaN means undefined (e.g. too much missing data): check the data, or "
+                "use a statistic that is defined on it."
+            )
+        )
+    return number
 
 
 def _cohort_mean(values: Sequence[float]) -> tuple[float, int]:
@@ -974,16 +994,20 @@ def surrogate_test(
         ``z = (observed - mean(null)) / sd(null)``, mean and sample SD (ddof=1) over the
         finite null values: how many null SDs the observed value lies above the null mean.
     Non-finite statistics
-        NaN means "undefined" (e.g. too much missing data): NaN null draws are left out
-        of ``m``, of ``k`` and of the effect size (``n_valid`` counts those kept, and a
-        warning says how many were left out); a NaN observed value gives NaN ``p_value``
-        and ``effect_size``, with a warning. ``+inf``/``-inf`` (e.g. a concordance index
-        with no negative windows) are valid extreme values: they take part in ``k`` as
-        the largest/smallest numbers (``inf >= inf``) but not in the mean and SD of the
-        effect size; an infinite observed value has ``effect_size`` of the same infinity.
-        For ``"pseudo_dyads"``, each cohort mean (observed and draws) is taken over the
-        dyads whose statistic is finite; the number left out is in ``attrs``. Prefer a
-        bounded statistic (mean concordance) to the index for cohorts.
+        A p-value needs finite numbers. ``+inf``/``-inf`` anywhere (e.g. a concordance
+        index with no negative windows) is an error naming the data it came from; prefer
+        a bounded statistic (mean concordance). NaN means "undefined" (e.g. too much
+        missing data): on the real data it is an error; on a surrogate draw the draw is
+        left out of ``m``, of ``k`` and of the effect size (``n_valid`` counts those
+        kept, and a warning says how many were left out); if every draw is NaN it is an
+        error. For ``"pseudo_dyads"``, each cohort mean (observed and draws) is taken over
+        the dyads whose statistic is not NaN, the number left out is in ``attrs``, and it
+        is an error only when every real dyad is NaN.
+    Errors in the statistic
+        An exception raised by ``statistic`` becomes a :class:`ValidationError` that says
+        where it happened (the real data, the real dyad, or the draw number with its
+        shift, segment order or pseudo-dyad), with the original exception chained as
+        ``__cause__``.
 
     Parameters
     ----------
@@ -1025,9 +1049,10 @@ def surrogate_test(
     Raises
     ------
     ValidationError
-        Unknown method or alternative, ``n < 1``, method kwargs that the method does not
-        take, a single session for ``"pseudo_dyads"`` or several for a within-dyad
-        method, or a statistic that does not return a number.
+        Unknown method or alternative, ``n`` not a whole number from 1 to 1,000,000,
+        method kwargs that the method does not take, a single session for
+        ``"pseudo_dyads"`` or several for a within-dyad method; a statistic that fails,
+        does not return a real number, or returns a non-finite one (see above).
 
     See Also
     --------
@@ -1065,16 +1090,15 @@ def surrogate_test(
     >>> test["session_statistic"].sizes["session"], test["null"].sizes["draw"]
     (4, 9)
     """
-    check_choice(method, "method", METHODS)
+    METHOD.check(method, "method")
     if not callable(statistic):
         raise ValidationError(
             "statistic must be a function of a session returning a number, e.g. "
             f"lambda s: float(concordance(s).mean()); got {type(statistic).__name__}."
         )
-    n = _check_count(n, "n", "e.g. 199 surrogate draws")
-    check_choice(alternative, "alternative", ALTERNATIVES)
-    if progress is not None and not isinstance(progress, bool | np.bool_):
-        raise ValidationError(f"progress must be None, True or False, got {progress!r}.")
+    n = DRAWS.check(n, "n")
+    ALTERNATIVE.check(alternative, "alternative")
+    progress = optional(FLAG, progress, "progress")
     unknown = sorted(set(method_kwargs) - set(_METHOD_KWARGS[method]))
     if unknown:
         raise ValidationError(
@@ -1093,8 +1117,17 @@ def surrogate_test(
         )
         pool.warn_trimming(pool.pairs(), stacklevel=3)
         ids = [source.id for source in pool.sources]
-        per_session = [_evaluate(statistic, session) for session in pool.sessions]
+        per_session = [
+            _evaluate(statistic, session, f"the real dyad '{key}'", nan_ok=True)
+            for key, session in zip(ids, pool.sessions, strict=True)
+        ]
         observed, left_out = _cohort_mean(per_session)
+        if math.isnan(observed):
+            raise ValidationError(
+                f"The statistic is NaN (undefined) on every one of the {len(ids)} real dyads, "
+                "so there is nothing to test; check the data for missing samples or use "
+                "another statistic."
+            )
         extra["session_statistic"] = (
             "session",
             np.asarray(per_session),
@@ -1126,12 +1159,16 @@ def surrogate_test(
         attrs["exact"] = exact
         statistic_of: dict[tuple[int, int, int, int], float] = {}  # each pseudo-dyad once
 
-        def draw(rng: np.random.Generator) -> tuple[float, float]:
+        def draw(rng: np.random.Generator, index: int) -> tuple[float, float]:
             nonlocal nonfinite_in_draws
             pairing = next(pairings) if pairings is not None else pool.random_pairing(rng)
             for pair in pairing:
                 if pair not in statistic_of:
-                    statistic_of[pair] = _evaluate(statistic, pool.build(pair))
+                    where = (
+                        f"surrogate draw {index} (draws are numbered 0 to {n - 1}), pseudo-dyad "
+                        f"'{pool.pair_id(pair)}'"
+                    )
+                    statistic_of[pair] = _evaluate(statistic, pool.build(pair), where, nan_ok=True)
             mean, dropped = _cohort_mean([statistic_of[pair] for pair in pairing])
             nonfinite_in_draws += dropped
             return mean, math.nan
@@ -1160,13 +1197,18 @@ def surrogate_test(
             person=dyad.persons[dyad.row],
             channels=",".join(dyad.channels),
         )
-        observed = _evaluate(statistic, data)
+        observed = _evaluate(statistic, data, "the real data", nan_ok=False)
 
-        def draw(rng: np.random.Generator) -> tuple[float, float]:
+        def draw(rng: np.random.Generator, index: int) -> tuple[float, float]:
+            where = f"surrogate draw {index} (draws are numbered 0 to {n - 1})"
             if method == "circular_shift":
                 surrogate, shift = dyad.circular(rng, method_kwargs.get("min_shift"))
-                return _evaluate(statistic, surrogate), shift
-            return _evaluate(statistic, dyad.shuffle(rng, method_kwargs["segment_length"])), 0.0
+                where += f", circular shift of {shift:g} s"
+                return _evaluate(statistic, surrogate, where, nan_ok=True), shift
+            surrogate = dyad.shuffle(rng, method_kwargs["segment_length"])
+            order = session_metadata(surrogate)["surrogate"]["order"]
+            where += f", segment order {order}"
+            return _evaluate(statistic, surrogate, where, nan_ok=True), 0.0
 
     null = np.full(n, np.nan)
     shifts = np.full(n, np.nan)
@@ -1176,7 +1218,7 @@ def surrogate_test(
             bar = tqdm(total=n, desc=f"surrogates ({method})", unit="draw")
         started = time.perf_counter()
         for index, child in enumerate(children):
-            null[index], shifts[index] = draw(np.random.default_rng(child))
+            null[index], shifts[index] = draw(np.random.default_rng(child), index)
             if bar is not None:
                 bar.update(1)
             elif index == 0 and progress is None:
@@ -1194,12 +1236,12 @@ def surrogate_test(
     p_value, above, below = _p_value(observed, null, alternative)
     effect, null_mean, null_sd = _effect_size(observed, null)
     n_valid = int(np.count_nonzero(~np.isnan(null)))
-    if math.isnan(observed):
-        warnings.warn(
-            "The statistic of the real data is NaN (undefined), so the p-value and effect "
-            "size are NaN; check the data for missing samples or use another statistic.",
-            RuntimeWarning,
-            stacklevel=2,
+    if n_valid == 0:
+        raise ValidationError(
+            f"The statistic is NaN (undefined) on all {n} surrogates, so there is no null "
+            "distribution to compare with; check the data for missing samples, or choose "
+            "surrogate parameters (min_shift, segment_length) or a statistic that keep it "
+            "defined."
         )
     if n_valid < n:
         warnings.warn(

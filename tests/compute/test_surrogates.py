@@ -2,7 +2,6 @@
 
 import itertools
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -240,7 +239,7 @@ def test_segment_shuffle_errors():
         segment_shuffle(session, 10)
     with pytest.raises(ValidationError, match="not shorter"):
         segment_shuffle(session, 60)
-    with pytest.raises(ValidationError, match="positive"):
+    with pytest.raises(ValidationError, match="above 0"):
         segment_shuffle(session, 0)
     with pytest.raises(ValidationError, match="segment_length"):
         segment_shuffle(session, "long")
@@ -417,32 +416,28 @@ def test_surrogate_test_non_finite_statistics(ramp):
     assert float(result["p_value"]) == pytest.approx(((valid >= 200).sum() + 1) / (valid.size + 1))
     assert float(result["null_mean"]) == pytest.approx(valid.mean())
 
-    with pytest.warns(RuntimeWarning) as caught:
-        undefined = surrogate_test(ramp, lambda s: math.nan, n=5, seed=0)
-    messages = " ".join(str(w.message) for w in caught)
-    assert "real data is NaN" in messages and "5 of 5 surrogate statistics are NaN" in messages
-    assert math.isnan(float(undefined["p_value"])) and math.isnan(float(undefined["effect_size"]))
+    # NaN on the real data, inf anywhere, NaN on every draw: errors, never a p-value.
+    with pytest.raises(ValidationError, match="returned nan on the real data"):
+        surrogate_test(ramp, lambda s: math.nan, n=5, seed=0)
 
     def infinite_when_real(session):
         return math.inf if "surrogate" not in concordlab.metadata(session) else 1.0
 
-    extreme = surrogate_test(ramp, infinite_when_real, n=19, seed=0)
-    assert float(extreme["p_value"]) == pytest.approx(1 / 20)
-    assert float(extreme["effect_size"]) == math.inf
+    with pytest.raises(ValidationError, match="returned inf on the real data"):
+        surrogate_test(ramp, infinite_when_real, n=19, seed=0)
 
     def infinite_surrogates(session):
         value = first_of_second(session)
         return math.inf if value > 300 else value
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        mixed = surrogate_test(ramp, infinite_surrogates, n=49, seed=0, min_shift=1)
-    null = mixed["null"].values
-    assert np.isinf(null).any() and int(mixed["n_valid"]) == 49
-    assert float(mixed["p_value"]) == pytest.approx(((null >= 200).sum() + 1) / 50)
-    finite = null[np.isfinite(null)]
-    expected = (200 - finite.mean()) / finite.std(ddof=1)
-    assert float(mixed["effect_size"]) == pytest.approx(expected)
+    with pytest.raises(ValidationError, match=r"returned inf on surrogate draw \d+ .*shift of"):
+        surrogate_test(ramp, infinite_surrogates, n=49, seed=0, min_shift=1)
+
+    def nan_surrogates(session):
+        return 1.0 if "surrogate" not in concordlab.metadata(session) else math.nan
+
+    with pytest.raises(ValidationError, match="NaN .undefined. on all 5 surrogates"):
+        surrogate_test(ramp, nan_surrogates, n=5, seed=0)
 
 
 def test_surrogate_test_pseudo_dyads(cohort):
@@ -495,13 +490,13 @@ def test_surrogate_test_pseudo_dyads_mean_of_finite_values(cohort):
     def statistic(session):
         meta = concordlab.metadata(session)
         if "surrogate" not in meta:
-            return {"dyad-01": 1.0, "dyad-02": math.inf, "dyad-03": 3.0}[
+            return {"dyad-01": 1.0, "dyad-02": math.nan, "dyad-03": 3.0}[
                 session.attrs["session_id"]
             ]
         return 0.0
 
     result = surrogate_test(sessions, statistic, method="pseudo_dyads", n=5, seed=0)
-    assert float(result["observed"]) == 2.0  # mean of the finite per-dyad values
+    assert float(result["observed"]) == 2.0  # mean of the per-dyad values that are not NaN
     assert result.attrs["n_nonfinite_observed"] == 1
     # 3 dyads have only D(3) = 2 re-pairings: both are used, once each.
     assert result["null"].values.tolist() == [0.0] * 2
