@@ -252,6 +252,8 @@ NASTY_E4 = {
     "long line": b"1495437325\n4\n" + b"1" * 300_000 + b"\n0.5\n",
     "two rates": b"1495437325, 1495437325\n4.0, 8.0\n0.5, 0.5\n0.5, 0.5\n",
     "different rate": ("1495437325.000000\n8.000000\n" + "0.5\n" * 960).encode(),
+    "form feed in a sample": b"1495437325\n4\n" + b"0.5\n" * 5 + b"\x0c0.6\n" + b"0.5\n" * 400,
+    "vertical tab in a sample": b"1495437325\n4\n" + b"0.5\n" * 5 + b"0.6\x0b\n" + b"0.5\n" * 400,
     "fractional start": ("1495437325.100000\n4.000000\n" + "0.5\n" * 480).encode(),
 }
 
