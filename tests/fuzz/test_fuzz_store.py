@@ -44,7 +44,8 @@ def _case(path, damage, label):
             loaded.identical(original), "loaded a damaged store that differs from the saved"
         )
 
-    return cases.Case("load", label, lambda: concordlab.load(path), verify, isolate=True)
+    isolate = path.suffix == ".nc"  # HDF5 may hang in C; zarr does not survive a fork
+    return cases.Case("load", label, lambda: concordlab.load(path), verify, isolate=isolate)
 
 
 @pytest.mark.parametrize("how", ["delete", "empty", "garbage"])
