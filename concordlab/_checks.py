@@ -34,6 +34,7 @@ from concordlab.errors import ValidationError
 
 __all__ = [
     "MAX_SECONDS",
+    "MIN_SECONDS",
     "SAMPLING_RATE",
     "SECONDS",
     "Choice",
@@ -50,6 +51,9 @@ __all__ = [
 # The longest span any time parameter may have: about 31.7 years, far beyond any recording,
 # and small enough that seconds times a sampling rate stays exact in float64.
 MAX_SECONDS = 1e9
+
+MIN_SECONDS = 1e-6
+"""The shortest span worth a name: one sample at the highest sampling rate (1 MHz)."""
 
 
 def _bound_text(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
@@ -222,8 +226,8 @@ class Text:
         return value
 
 
-SAMPLING_RATE = Real(low=0.0, low_open=True, high=1e6, unit="Hz", example="32")
-"""Samples per second: above 0 and at most 1 MHz."""
+SAMPLING_RATE = Real(low=1 / MAX_SECONDS, high=1 / MIN_SECONDS, unit="Hz", example="32")
+"""Samples per second: at least one per 1e9 s and at most 1 MHz."""
 
 SECONDS = Real(low=0.0, high=MAX_SECONDS, unit="seconds", example="30")
 """A non-negative duration in seconds (a window, a step, a lag, a pad)."""

@@ -863,14 +863,35 @@ def _local_default(sources: Iterable[_Source]) -> str:
     return "processes" if total >= PROCESSES_FROM else "synchronous"
 
 
+LOCAL_SCHEDULERS = ("threads", "processes", "synchronous")
+
+
+def _check_scheduler(scheduler: Any) -> None:
+    if (
+        scheduler is None
+        or isinstance(scheduler, str)
+        and (scheduler in LOCAL_SCHEDULERS or "://" in scheduler)
+    ):
+        return
+    is_client = not isinstance(scheduler, str) and all(
+        callable(getattr(scheduler, name, None)) for name in ("compute", "gather")
+    )
+    if not is_client:
+        raise ValidationError(
+            f"scheduler must be 'threads', 'processes', 'synchronous', a dask.distributed "
+            f"Client or a scheduler address such as 'tls://host:8786', got {scheduler!r}."
+        )
+
+
 def _run(tasks: list, scheduler: Any, progress: bool, *, label: str) -> list:
+    _check_scheduler(scheduler)
     client = None
     if isinstance(scheduler, str) and "://" in scheduler:
         from distributed import Client
 
         try:
             client = Client(scheduler, timeout="10s", set_as_default=False)
-        except OSError as error:
+        except (OSError, ValueError, TypeError) as error:
             raise ConcordlabError(
                 f"Cannot reach the dask scheduler at {scheduler} ({error}); check the "
                 "address and that the scheduler is running."
@@ -887,11 +908,6 @@ def _run(tasks: list, scheduler: Any, progress: bool, *, label: str) -> list:
             scheduler = "threads"
     if client is not None:
         return _run_distributed(client, tasks, progress, label)
-    if scheduler not in ("threads", "processes", "synchronous"):
-        raise ValidationError(
-            f"scheduler must be 'threads', 'processes', 'synchronous', a dask.distributed "
-            f"Client or a scheduler address, got {scheduler!r}."
-        )
     keys = {task.key for task in tasks}
     with tqdm(total=len(tasks), desc=label, unit="session", disable=not progress) as bar:
         with _TaskBar(keys, bar):

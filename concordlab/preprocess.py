@@ -97,6 +97,21 @@ WIDTH = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="
 """The width of a moving window."""
 
 
+MIN_RELATIVE_CUTOFF = 1e-6
+"""The slowest Butterworth filter designed: a millionth of the Nyquist frequency (slower ones
+cannot be computed accurately in double precision)."""
+
+
+def _check_cutoff(cutoff: float, rate: float, name: str, hint: str) -> None:
+    nyquist = rate / 2
+    if not MIN_RELATIVE_CUTOFF * nyquist <= cutoff < nyquist:
+        raise ValidationError(
+            f"cutoff={cutoff:g} Hz does not fit channel '{name}' ({rate:g} Hz sampling): it "
+            f"must be below the Nyquist frequency {nyquist:g} Hz and at least "
+            f"{MIN_RELATIVE_CUTOFF * nyquist:g} Hz (a millionth of it); {hint}."
+        )
+
+
 def _positive_int(rule: Integer, value: Any, name: str) -> int:
     # A float with an integral value (8.0) is accepted, as it always was.
     if isinstance(value, float) and value.is_integer():
@@ -466,13 +481,9 @@ def lowpass(
     cutoff = CUTOFF.check(cutoff, "cutoff")
     order = _positive_int(ORDER, order, "order")
     for name in names:
-        nyquist = _rate(session, name) / 2
-        if cutoff >= nyquist:
-            raise ValidationError(
-                f"cutoff={cutoff:g} Hz is not below the Nyquist frequency of channel '{name}' "
-                f"({nyquist:g} Hz at {2 * nyquist:g} Hz sampling); choose a cutoff below "
-                f"{nyquist:g} Hz or select other channels with channels=...."
-            )
+        _check_cutoff(
+            cutoff, _rate(session, name), name, "or select other channels with channels=..."
+        )
     nodes = {}
     for name in names:
         sos = signal.butter(order, cutoff, fs=_rate(session, name), output="sos")
@@ -724,12 +735,7 @@ def eda_components(
     rate = _rate(session, name)
     values = _values(session, name)
     if method == "lowpass":
-        cutoff = CUTOFF.check(cutoff, "cutoff")
-        if cutoff >= rate / 2:
-            raise ValidationError(
-                f"cutoff={cutoff:g} Hz is not below the Nyquist frequency of channel '{name}' "
-                f"({rate / 2:g} Hz); the tonic cutoff is usually 0.05 Hz."
-            )
+        _check_cutoff(cutoff, rate, name, "the tonic cutoff is usually 0.05 Hz")
         tonic = _filter_runs(values, signal.butter(2, cutoff, fs=rate, output="sos"))
         step = _step("eda_components", method=method, cutoff=cutoff)
     elif method == "median":
@@ -892,6 +898,13 @@ def mask_artefacts(
     names = _select(session, channels)
     pad = SECONDS.check(pad, "pad")
     labels = persons(session)
+    for parameter, rule in (("valid_range", valid_range), ("max_jump", max_jump)):
+        unknown = sorted(set(rule) - set(names), key=str) if isinstance(rule, Mapping) else []
+        if unknown:
+            raise ValidationError(
+                f"{parameter} names channel(s) {unknown} that are not among the channels "
+                f"masked here, {names}; use these names or select channels with channels=...."
+            )
     plans = {}
     for name in names:
         eda = _is_raw_skin_conductance(session, name)

@@ -10,6 +10,7 @@ untouched.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -222,7 +223,7 @@ def segments(session: xr.DataTree) -> pd.DataFrame:
     if "segments" not in _check_tree(session).children:
         raise SegmentError("The session has no 'segments' node; build it with from_arrays.")
     dataset = session["segments"].to_dataset(inherit=False)
-    table = pd.DataFrame({column: dataset[column].values for column in SEGMENT_COLUMNS})
+    table = pd.DataFrame({c: dataset[c].values.copy() for c in SEGMENT_COLUMNS})
     for column in _TEXT_COLUMNS:
         table[column] = table[column].astype(object)
     return table
@@ -291,27 +292,25 @@ def _is_missing(value: Any) -> bool:
 
 
 def _as_seconds(values: pd.Series, column: str) -> np.ndarray:
-    # Text and true/false are not times, even where numpy would convert them.
-    kinds = [isinstance(v, str | bytes | bool | np.bool_) for v in values.tolist()]
-    if any(kinds) or pd.api.types.is_bool_dtype(values):
-        row = kinds.index(True) if any(kinds) else 0
-        raise SegmentError(
-            f"Segment {row}: {column} is {values.tolist()[row]!r}; give a finite time in "
-            "seconds (a number)."
-        )
+    seconds = np.empty(len(values), dtype=np.float64)
+    for row, value in enumerate(values.tolist()):
+        seconds[row] = _one_time(value, row, column)
+    return seconds
+
+
+def _one_time(value: Any, row: int, column: str) -> float:
+    # Text, true/false and complex numbers are not times, even where numpy would convert them.
+    is_number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
     try:
-        seconds = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
+        seconds = float(value) if is_number else math.nan
+    except OverflowError:
+        seconds = math.inf
+    if not (is_number and math.isfinite(seconds)):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         raise SegmentError(
-            f"Segment {column} times must be numbers of seconds, got {values.tolist()[:5]!r}."
-        ) from None
-    if seconds.ndim != 1:
-        raise SegmentError(f"Segment {column} times must be one number per row.")
-    bad = np.flatnonzero(~np.isfinite(seconds))
-    if bad.size:
-        raise SegmentError(
-            f"Segment {bad[0]}: {column} is {values.tolist()[bad[0]]!r}; give a finite time in "
-            "seconds."
+            f"Segment {row}: {column} is {shown}; give a finite time in seconds (one number)."
         )
     return seconds
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, SECONDS, Integer, Real, Text
+from concordlab._checks import MAX_SECONDS, MIN_SECONDS, SAMPLING_RATE, SECONDS, Integer, Real, Text
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
 from concordlab.session import validate_session
@@ -27,8 +27,9 @@ MAX_CELLS = 2**24
 DRAWS = Integer(low=1, high=MAX_DRAWS, example="1000")
 """A number of random draws (``n`` surrogates, ``n_boot``, ``n_permutations``): at least 1."""
 
-POSITIVE_SECONDS = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="15")
-"""A duration that must be longer than zero (a window, a step, a segment length)."""
+POSITIVE_SECONDS = Real(low=MIN_SECONDS, high=MAX_SECONDS, unit="seconds", example="15")
+"""A duration that must be longer than zero, at least a microsecond (a window, a step, a
+segment length)."""
 
 CONFIDENCE = Real(low=0.0, high=1.0, low_open=True, high_open=True, example="0.95")
 """The coverage of a confidence interval: strictly between 0 and 1."""

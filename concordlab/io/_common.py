@@ -66,6 +66,23 @@ def check_flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of ``text``, split at CR, LF or CRLF only.
+
+    ``str.splitlines`` also splits at form feeds, vertical tabs and other separators that can
+    sit inside a damaged cell; such a cell must stay one cell.
+
+    Examples
+    --------
+    >>> text_lines("1\\r\\n2\\x0c\\n3\\r4\\n")
+    ['1', '2\\x0c', '3', '4']
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _damaged(path: PathLike, what: str, detail: object, fix: str) -> FileFormatError:
     return FileFormatError(f"Cannot read {what} '{path}': {detail}; {fix}.")
 

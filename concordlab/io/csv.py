@@ -8,7 +8,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from concordlab.io._common import (
     pair_on_grid,
     place_on_grid,
     reading,
+    text_lines,
 )
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
 
@@ -41,7 +42,7 @@ def _head(path: Path) -> tuple[str, int, list[str]]:
         head = handle.read(65536)
         if not head.strip():
             raise FileFormatError(f"'{path}' is empty; it needs a header row and data rows.")
-        lines = head.splitlines()
+        lines = text_lines(head)
         comments = 0
         while comments < len(lines) and lines[comments].lstrip().startswith("#"):
             comments += 1
@@ -96,6 +97,9 @@ def _read_table(path: PathLike) -> pd.DataFrame:
             ) from None
     if has_header:
         table.columns = [str(c).strip() for c in table.columns]
+    # pandas pads short rows with NaN; only rows whose last cell is missing can be short.
+    if len(table.columns) > 1 and table.iloc[:, -1].isna().any():
+        _refuse_short_rows(path, delimiter, comments, has_header, len(table.columns))
     if table.empty:
         raise FileFormatError(f"'{path}' has a header but no data rows.")
     if len(table) < 2:
@@ -103,6 +107,32 @@ def _read_table(path: PathLike) -> pd.DataFrame:
             f"'{path}' holds {len(table)} data row; at least 2 samples per person are needed."
         )
     return table
+
+
+def _refuse_short_rows(
+    path: Path, delimiter: str, comments: int, has_header: bool, width: int
+) -> None:
+    """Raise if a data row holds fewer than ``width`` cells."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for _ in range(comments):
+            handle.readline()
+        if delimiter == r"\s+":
+            rows: Iterator[list[str]] = (line.split() for line in handle)
+        else:
+            rows = _csv.reader(handle, delimiter=delimiter)
+        number = -1 if has_header else 0
+        for cells in rows:
+            if not cells or cells == [""]:
+                continue  # blank lines are skipped, as pandas does
+            number += 1
+            if number == 0:
+                continue  # the header
+            if len(cells) < width:
+                raise FileFormatError(
+                    f"'{path}': data row {number} holds {len(cells)} cell(s), the header "
+                    f"{width}; the file may be cut off. Complete or delete the row (leave a "
+                    "cell empty between delimiters for a missing value)."
+                )
 
 
 def _looks_numeric(text: str) -> bool:

@@ -26,7 +26,14 @@ import xarray as xr
 
 from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Choice, Real, Text
 from concordlab.errors import FileFormatError, ValidationError
-from concordlab.io._common import PathLike, check_path, numeric_column, pair_on_grid, reading
+from concordlab.io._common import (
+    PathLike,
+    check_path,
+    numeric_column,
+    pair_on_grid,
+    reading,
+    text_lines,
+)
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays, time_span
 
@@ -366,7 +373,7 @@ def _read_signal(export: _Export, name: str) -> _Signal:
     n_columns = len(_FILES[name])
     with reading(where, "E4 file"):
         text = export.text(name)
-        lines = text.splitlines()
+        lines = text_lines(text)
         while lines and not lines[-1].strip():
             lines.pop()
         if not lines:
@@ -508,7 +515,7 @@ def _tag_rows(
         return []
     where = export.where("tags.csv")
     with reading(where, "E4 tags file"):
-        lines = export.text("tags.csv").splitlines()
+        lines = text_lines(export.text("tags.csv"))
     first, last = time_span(session)
     rows, outside = [], 0
     for number, line in enumerate(lines, start=1):

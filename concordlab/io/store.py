@@ -24,6 +24,7 @@ import xarray as xr
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading
 from concordlab.io.digest import NODE_ATTRS, tree_digests
+from concordlab.io.seal import USER_BLOCK, check_seal, hdf5_offset, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import check_storable_text, validate_session
 
@@ -143,9 +144,9 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
         elif flat is not None:
             flat.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
         else:
-            stored.to_netcdf(temporary, engine=engine, mode="w")
+            _write_sealed(stored, temporary)
         _flush(temporary)
-        _read(temporary, engine, verify=True)
+        _read(temporary, engine, verify=True, trust_seal=False)
         _put_in_place(temporary, path)
     except BaseException as error:
         _remove(temporary)
@@ -203,9 +204,31 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     return _read(path, engine, verify=verify, shown=path)
 
 
-def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -> xr.DataTree:
-    """Read, detach from the file, canonicalise, verify and validate a stored session."""
+def _write_sealed(stored: xr.DataTree, path: Path) -> None:
+    """Write netCDF4 after a user block, then put the file's checksum in that block."""
+    import h5netcdf
+
+    with h5netcdf.File(path, "w", userblock_size=USER_BLOCK):
+        pass
+    stored.to_netcdf(path, engine="h5netcdf", mode="a")
+    seal(path)
+
+
+def _read(
+    path: Path,
+    engine: str,
+    *,
+    verify: bool,
+    shown: Path | None = None,
+    trust_seal: bool = True,
+) -> xr.DataTree:
+    """Read, detach from the file, canonicalise, verify and validate a stored session.
+
+    A sealed ``.nc`` file whose seal holds is byte for byte what save verified, so its
+    arrays are not hashed again unless ``trust_seal`` is False (the check within save).
+    """
     shown = shown or path
+    sealed = False
     with reading(shown, "session file"):
         if not path.exists():
             raise FileNotFoundError(path)
@@ -215,7 +238,9 @@ def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -
             else:
                 if engine == "netcdf3":
                     raise ConcordlabError(_no_h5py(shown))
-                if engine == "h5netcdf" and path.is_file() and not _is_hdf5(path):
+                if engine == "h5netcdf" and path.is_file() and verify:
+                    sealed = check_seal(path, shown)
+                if engine == "h5netcdf" and path.is_file() and hdf5_offset(path) is None:
                     raise FileFormatError(
                         f"'{shown}' is neither a netCDF4 (HDF5) nor a netCDF3 file (its first "
                         "bytes are not a netCDF signature); it is damaged or not a session "
@@ -232,7 +257,7 @@ def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -
             ) from error
     tree = _canonical(tree, shown)
     expected = tree.attrs.pop(CHECKSUMS, None)
-    if verify and expected is not None:
+    if verify and expected is not None and not (sealed and trust_seal):
         _verify(tree, expected, shown)
     try:
         return validate_session(tree)
@@ -515,11 +540,6 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} attribute {value!r} has no JSON form")
-
-
-def _is_hdf5(path: Path) -> bool:
-    with path.open("rb") as stream:
-        return stream.read(8) == b"\x89HDF\r\n\x1a\n"
 
 
 def _is_netcdf3(path: Path) -> bool:

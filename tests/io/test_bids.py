@@ -325,7 +325,7 @@ PHYSIO_ERRORS = {
     "text rate": (lambda b: edit_json(b, SamplingFrequency="4 Hz"), "SamplingFrequency must be"),
     "zero rate": (
         lambda b: edit_json(b, SamplingFrequency=0),
-        "SamplingFrequency must be a real number, in Hz, above 0",
+        "SamplingFrequency must be a real number, in Hz, at least 1e-09",
     ),
     "no Columns": (lambda b: edit_json(b, Columns=None), "Columns must be a list"),
     "two Columns": (

@@ -227,7 +227,7 @@ BAD = {
     "rate zero": (
         "TEMP.csv",
         lambda p: replace_lines(p, second="0.0"),
-        "must be a real number, in Hz, above 0",
+        "must be a real number, in Hz, at least 1e-09",
     ),
     "rate differs": ("EDA.csv", lambda p: replace_lines(p, second="8.000000"), "8 Hz in"),
     "start in ms": (
@@ -358,7 +358,12 @@ def test_garbage_zip_raises_file_format_error(small_dyad, tmp_path):
 
 @pytest.mark.parametrize(
     ("rate", "message"),
-    [("1e7", "at most 1e\\+06"), ("1e-300", "would span more than"), ("-4", "above 0")],
+    [
+        ("1e7", "at most 1e\\+06"),
+        ("1e-300", "at least 1e-09"),
+        ("1e-8", "would span more than"),
+        ("-4", "at least 1e-09"),
+    ],
 )
 def test_rate_row_uses_the_shared_rule(dyad, rate, message):
     a, b, _, _ = dyad

@@ -1,6 +1,7 @@
 """save/load never lose a session: load detaches from the file, saves are atomic and
 verified, stored checksums catch damage, and a killed save is recovered."""
 
+import json
 import os
 import shutil
 
@@ -11,6 +12,7 @@ import xarray as xr
 
 import concordlab
 from concordlab import ConcordlabError, FileFormatError, ValidationError
+from concordlab.io.digest import tree_digests
 from concordlab.io.store import CHECKSUMS
 
 FORMATS = [".nc", ".zarr"]
@@ -135,22 +137,77 @@ def test_checksums_are_stored_and_not_part_of_the_loaded_session(tmp_path):
     assert CHECKSUMS not in concordlab.load(path).attrs
 
 
-def test_a_changed_value_in_a_netcdf_file_is_named(tmp_path):
+def test_a_changed_value_in_a_netcdf_file_is_refused_before_hdf5_reads_it(tmp_path):
     path = concordlab.save(_session(), tmp_path / "dyad.nc")
     with h5py.File(path, "r+") as raw:
         raw["eda/eda"][0, 100] += 0.001  # a flipped bit would do the same, less readably
-    with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
+    with pytest.raises(FileFormatError, match="no longer match the SHA-256 checksum"):
         concordlab.load(path)
     rescued = concordlab.load(path, verify=False)
     assert rescued["eda"]["eda"].values[0, 100] != _session()["eda"]["eda"].values[0, 100]
 
 
-def test_a_changed_attribute_is_named(tmp_path):
+def test_a_changed_attribute_in_a_netcdf_file_is_refused(tmp_path):
     path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    with h5py.File(path, "r+") as raw:
+        raw["eda/eda"].attrs["sampling_rate"] = 16.0
+    with pytest.raises(FileFormatError, match="no longer match"):
+        concordlab.load(path)
+
+
+def _unsealed(session, path):
+    """A .nc file as the previous release wrote it: checksums, but no user block."""
+    stored = session.copy()
+    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session))}
+    stored.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def test_an_unsealed_file_still_names_the_changed_variable(tmp_path):
+    path = _unsealed(_session(), tmp_path / "dyad.nc")
+    assert concordlab.load(path).identical(_session())
     with h5py.File(path, "r+") as raw:
         raw["eda/eda"].attrs["sampling_rate"] = 16.0
     with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
         concordlab.load(path)
+
+
+def test_a_changed_zarr_attribute_is_named(tmp_path):
+    path = concordlab.save(_session(), tmp_path / "dyad.zarr")
+    for name in (".zmetadata", "eda/eda/.zattrs"):  # the consolidated copy and the original
+        stored = json.loads((path / name).read_text())
+        attributes = stored["metadata"]["eda/eda/.zattrs"] if name == ".zmetadata" else stored
+        attributes["sampling_rate"] = 16.0
+        (path / name).write_text(json.dumps(stored))
+    with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
+        concordlab.load(path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda data: data + b"\x00" * 10, "extended after saving"),
+        (lambda data: data[:-10], "cut short after saving"),
+        (lambda data: bytes(40) + data[40:], "first 512 bytes"),
+        (lambda data: data[:512] + bytes(8) + data[520:], "no longer match"),
+    ],
+    ids=["extended", "cut short", "seal zeroed", "signature zeroed"],
+)
+def test_the_seal_catches_damage_anywhere(tmp_path, damage, message):
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(FileFormatError, match=message):
+        concordlab.load(path)
+
+
+def test_a_sealed_file_is_standard_netcdf4(tmp_path):
+    """The netCDF-C library (through netCDF4) reads a file with the checksum's user block."""
+    import netCDF4  # in the test extra: the format's own library
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+    with netCDF4.Dataset(path) as opened:
+        assert opened.data_model == "NETCDF4"
+        values = opened["eda"]["eda"][:]
+    assert np.array_equal(np.asarray(values), _session()["eda"]["eda"].values, equal_nan=True)
 
 
 def test_a_missing_zarr_chunk_is_an_error_not_fill_values(tmp_path):
