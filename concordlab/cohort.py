@@ -867,10 +867,8 @@ LOCAL_SCHEDULERS = ("threads", "processes", "synchronous")
 
 
 def _check_scheduler(scheduler: Any) -> None:
-    if (
-        scheduler is None
-        or isinstance(scheduler, str)
-        and (scheduler in LOCAL_SCHEDULERS or "://" in scheduler)
+    if scheduler is None or (
+        isinstance(scheduler, str) and (scheduler in LOCAL_SCHEDULERS or "://" in scheduler)
     ):
         return
     is_client = not isinstance(scheduler, str) and all(

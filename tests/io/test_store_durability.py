@@ -203,6 +203,7 @@ def test_the_seal_catches_damage_anywhere(tmp_path, damage, message):
 def test_a_sealed_file_is_standard_netcdf4(tmp_path):
     """The netCDF-C library (through netCDF4) reads a file with the checksum's user block."""
     import netCDF4  # in the test extra: the format's own library
+
     path = concordlab.save(_session(), tmp_path / "dyad.nc")
     with netCDF4.Dataset(path) as opened:
         assert opened.data_model == "NETCDF4"
