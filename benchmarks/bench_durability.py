@@ -8,10 +8,13 @@ raises ConcordlabError, within a time limit), and prints the counts by outcome, 
     read_csv: 500 cases: 312 read, 188 ConcordlabError, 0 other exceptions, 0 hangs,
     0 wrong results
 
-followed by the distinct failures. ``kill_counts()`` runs the kill harness of
-tests/fuzz/kill.py when it exists.
+followed by the distinct failures, the outcomes of ``--kills`` SIGKILLs per kind during
+``save`` (.nc, .zarr) and sidecar edits (tests/fuzz/kill.py), and what the safe save and
+the checked load cost against xarray's plain ``to_netcdf``/``to_zarr`` and
+``open_datatree(...).load()`` on the same 60-minute session, measured in the same run.
 
-Run from the repository root: ``python benchmarks/bench_durability.py [--cases 500]``
+Run from the repository root:
+``python benchmarks/bench_durability.py [--cases 500] [--kills 200]``
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from pathlib import Path
 
 FUZZ = Path(__file__).resolve().parent.parent / "tests" / "fuzz"
 sys.path.insert(0, str(FUZZ))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cases  # noqa: E402  (the generators of tests/fuzz)
+from _timing import best_of  # noqa: E402
 
 VERB = {
     "read_csv": "read",
@@ -81,7 +86,7 @@ def run_parameters(failures: dict[str, str]) -> collections.Counter:
     return counts
 
 
-# ---- kill harness: tests/fuzz/kill.py is written by another engineer --------------------
+# ---- kill harness: tests/fuzz/kill.py ---------------------------------------------------
 KILL_KINDS = ("nc", "zarr", "segments")
 
 
@@ -109,11 +114,46 @@ def kill_counts(n: int = 50) -> dict[str, collections.Counter]:
     return out
 
 
+def save_costs(minutes: float = 60, rate: float = 256) -> None:
+    """Print safe save and checked load against xarray's plain calls, as ratios."""
+    import xarray as xr
+
+    import concordlab
+
+    session = concordlab.simulate_dyad(minutes * 60, sampling_rate=rate, seed=1)
+    folder = Path(tempfile.mkdtemp())
+    try:
+        for suffix, engine in ((".nc", "h5netcdf"), (".zarr", "zarr")):
+            ours, plain = folder / f"ours{suffix}", folder / f"plain{suffix}"
+
+            def write_plain(plain=plain, engine=engine):
+                shutil.rmtree(plain, ignore_errors=True)
+                if engine == "zarr":
+                    session.to_zarr(plain, mode="w", zarr_format=2, consolidated=True)
+                else:
+                    session.to_netcdf(plain, engine=engine, mode="w")
+
+            save = best_of(5, lambda ours=ours: concordlab.save(session, ours))
+            peer_save = best_of(5, write_plain)
+            load = best_of(5, lambda ours=ours: concordlab.load(ours))
+            peer_load = best_of(
+                5, lambda plain=plain, engine=engine: xr.open_datatree(plain, engine=engine).load()
+            )
+            print(
+                f"{suffix} {minutes:g} min at {rate:g} Hz: save {save:.3f} s vs xarray "
+                f"{peer_save:.3f} s ({save / peer_save:.2f}x); load {load:.3f} s vs xarray "
+                f"{peer_load:.3f} s ({load / peer_load:.2f}x)"
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     """Run every generator and the parameter fuzz; print counts and distinct failures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=500, help="cases per generator")
     parser.add_argument("--only", nargs="*", default=None, help="generators to run")
+    parser.add_argument("--kills", type=int, default=50, help="SIGKILLs per kind")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     failures: dict[str, str] = {}
@@ -126,7 +166,8 @@ def main() -> None:
         start = time.perf_counter()
         counts = run_parameters(failures)
         print(f"{summary('parameters', counts)}   ({time.perf_counter() - start:.0f} s)")
-    kill_counts()
+    kill_counts(args.kills)
+    save_costs()
     if failures:
         print(f"\n{len(failures)} distinct failures:")
         for key, example in failures.items():

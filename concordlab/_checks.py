@@ -17,7 +17,7 @@ Examples
 ...     SAMPLING_RATE.check("4", "sampling_rate")
 ... except ValidationError as error:
 ...     print(error)
-sampling_rate must be a real number (not str), in Hz, above 0 and at most 1e+06; e.g. 32. Got '4'.
+sampling_rate must be a real number (not str), in Hz, at least 1e-09 and at most 1e+06; e.g. 32. Got '4'.
 """
 
 from __future__ import annotations
@@ -33,11 +33,13 @@ import numpy as np
 from concordlab.errors import ValidationError
 
 __all__ = [
+    "FLAG",
     "MAX_SECONDS",
     "MIN_SECONDS",
     "SAMPLING_RATE",
     "SECONDS",
     "Choice",
+    "Flag",
     "Integer",
     "Real",
     "Text",
@@ -301,3 +303,28 @@ def check_seed(seed: Any, name: str = "seed") -> int:
             f"{name} must be None or a non-negative integer such as 42, got {seed!r}."
         )
     return int(seed)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """True or False (a Python or numpy bool; not 0/1, not a string).
+
+    Examples
+    --------
+    >>> FLAG.check(np.True_, "fisher_z")
+    True
+    """
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return "True or False"
+
+    def check(self, value: Any, name: str) -> bool:
+        """``value`` as a bool, or a ValidationError naming ``name``."""
+        if not isinstance(value, bool | np.bool_):
+            raise ValidationError(f"{name} must be True or False, got {value!r}.")
+        return bool(value)
+
+
+FLAG = Flag()
+"""A switch (``fisher_z``, ``absolute``, ``keep_roles`` ...)."""

@@ -198,6 +198,9 @@ def _batch(args: argparse.Namespace) -> int:
     except ValidationError as error:
         print(f"concordlab batch: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ConcordlabError as error:  # e.g. an unreadable ratings file
+        print(f"concordlab batch: {error}", file=sys.stderr)
+        return EXIT_FAILED
     params = {name: getattr(args, name) for name in _PARAMETERS if getattr(args, name) is not None}
     try:
         with warnings.catch_warnings():

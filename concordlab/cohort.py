@@ -32,10 +32,10 @@ import xarray as xr
 from dask.callbacks import Callback
 from tqdm.auto import tqdm
 
-from concordlab._checks import SAMPLING_RATE, Choice, Text
+from concordlab._checks import FLAG, SAMPLING_RATE, Choice, Text
 from concordlab.compute import concordance, concordance_index, pseudo_dyads, wlcc, wlcc_summary
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
-from concordlab.io._common import check_flag, check_path, reading
+from concordlab.io._common import check_path, reading
 from concordlab.io.csv import read_csv
 from concordlab.io.store import load
 from concordlab.session import validate_session
@@ -283,7 +283,7 @@ class LazyCohort:
         >>> len(pseudo), pseudo.table[["first", "second"]].iloc[0].tolist()
         (6, ['dyad-01', 'dyad-02'])
         """
-        keep_roles = check_flag(keep_roles, "keep_roles")
+        keep_roles = FLAG.check(keep_roles, "keep_roles")
         pseudo = pseudo_dyads(dict(self.items()), keep_roles=keep_roles, **kwargs)
         rows = []
         for key in pseudo:
@@ -754,7 +754,8 @@ def compute_cohort(
         (one after the other) below :data:`PROCESSES_FROM` sessions and ``"processes"``
         from there (a fresh process pool each call costs about 2 s; in a script, guard
         the call with ``if __name__ == "__main__":``). A string with ``://`` is a
-        scheduler address to connect to (e.g. ``"tcp://host:8786"``).
+        scheduler address to connect to (e.g. ``"tls://host:8786"``); use only a
+        scheduler you run yourself, as it runs whatever it is sent.
     progress : bool, default True
         Show a progress bar (one step per session).
     **params
@@ -783,7 +784,7 @@ def compute_cohort(
     >>> series.values.dims
     ('session', 'time')
     """
-    progress = check_flag(progress, "progress")
+    progress = FLAG.check(progress, "progress")
     if channel is not None:
         channel = Text(non_empty=True).check(channel, "channel")
     if not isinstance(cohort, LazyCohort):

@@ -13,8 +13,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from scipy import stats as scipy_stats
 
-from concordlab._checks import Integer
-from concordlab.compute._common import FLAG
+from concordlab._checks import FLAG, Integer
 from concordlab.errors import ValidationError
 from concordlab.segments import segments
 from concordlab.session import _labels, channels

@@ -106,9 +106,9 @@ def _check_cutoff(cutoff: float, rate: float, name: str, hint: str) -> None:
     nyquist = rate / 2
     if not MIN_RELATIVE_CUTOFF * nyquist <= cutoff < nyquist:
         raise ValidationError(
-            f"cutoff={cutoff:g} Hz does not fit channel '{name}' ({rate:g} Hz sampling): it "
-            f"must be below the Nyquist frequency {nyquist:g} Hz and at least "
-            f"{MIN_RELATIVE_CUTOFF * nyquist:g} Hz (a millionth of it); {hint}."
+            f"cutoff={cutoff:g} Hz does not fit channel '{name}' ({nyquist:g} Hz Nyquist "
+            f"frequency at {rate:g} Hz sampling): it must be below the Nyquist frequency and "
+            f"at least {MIN_RELATIVE_CUTOFF * nyquist:g} Hz (a millionth of it); {hint}."
         )
 
 

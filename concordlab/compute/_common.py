@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from concordlab._checks import MAX_SECONDS, MIN_SECONDS, SAMPLING_RATE, SECONDS, Integer, Real, Text
+from concordlab._checks import (
+    MAX_SECONDS,
+    MIN_SECONDS,
+    SAMPLING_RATE,
+    SECONDS,
+    Integer,
+    Real,
+    Text,
+)
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
 from concordlab.session import validate_session
@@ -39,31 +47,6 @@ FRACTION = Real(low=0.0, high=1.0, example="0.5")
 
 CHANNEL = Text(non_empty=True)
 """A channel name."""
-
-
-@dataclass(frozen=True)
-class Flag:
-    """True or False (a Python or numpy bool; not 0/1, not a string).
-
-    Examples
-    --------
-    >>> FLAG.check(np.True_, "fisher_z")
-    True
-    """
-
-    def describe(self) -> str:
-        """The rule in words."""
-        return "True or False"
-
-    def check(self, value: Any, name: str) -> bool:
-        """``value`` as a bool, or a ValidationError naming ``name``."""
-        if not isinstance(value, bool | np.bool_):
-            raise ValidationError(f"{name} must be True or False, got {value!r}.")
-        return bool(value)
-
-
-FLAG = Flag()
-"""A switch (``fisher_z``, ``absolute``, ``keep_roles`` ...)."""
 
 
 def optional(rule: Any, value: Any, name: str) -> Any:

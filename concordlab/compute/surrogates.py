@@ -50,10 +50,9 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from concordlab._checks import SECONDS, Choice, check_seed
+from concordlab._checks import FLAG, SECONDS, Choice, check_seed
 from concordlab.compute._common import (
     DRAWS,
-    FLAG,
     POSITIVE_SECONDS,
     as_attr,
     optional,

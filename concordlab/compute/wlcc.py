@@ -8,9 +8,8 @@ import numpy as np
 import xarray as xr
 from scipy import ndimage
 
-from concordlab._checks import SECONDS
+from concordlab._checks import FLAG, SECONDS
 from concordlab.compute._common import (
-    FLAG,
     FRACTION,
     as_attr,
     check_cells,

@@ -53,19 +53,6 @@ def check_path(value: Any, name: str, what: str = "file") -> Path:
     return Path(text)
 
 
-def check_flag(value: Any, name: str) -> bool:
-    """``value`` if it is True or False, else a ValidationError.
-
-    Examples
-    --------
-    >>> check_flag(True, "replace")
-    True
-    """
-    if not isinstance(value, bool | np.bool_):
-        raise ValidationError(f"{name} must be True or False, got {value!r}.")
-    return bool(value)
-
-
 def text_lines(text: str) -> list[str]:
     """The lines of ``text``, split at CR, LF or CRLF only.
 

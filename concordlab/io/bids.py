@@ -28,11 +28,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
+from concordlab._checks import FLAG, MAX_SECONDS, SAMPLING_RATE, Real, Text
 from concordlab.errors import FileFormatError, SegmentError, ValidationError
 from concordlab.io._common import (
     PathLike,
-    check_flag,
     check_path,
     numeric_column,
     pair_on_grid,
@@ -201,8 +200,8 @@ def read_events_tsv(
     """
     validate_session(session)
     path = check_path(path, "path", "events file")
-    drop_instant = check_flag(drop_instant, "drop_instant")
-    replace = check_flag(replace, "replace")
+    drop_instant = FLAG.check(drop_instant, "drop_instant")
+    replace = FLAG.check(replace, "replace")
     with reading(path, "events file"):
         table = _read_events_table(path)
         onsets = numeric_column(table["onset"], path, "onset")
@@ -458,7 +457,7 @@ def read_bids_physio(
     ('uS', 'sub-01_task-therapy+sub-02_task-therapy')
     """
     persons = _check_persons(persons)
-    drop_instant = check_flag(drop_instant, "drop_instant")
+    drop_instant = FLAG.check(drop_instant, "drop_instant")
     if session_id is not None:
         session_id = Text(non_empty=True).check(session_id, "session_id")
     if start_time is not None:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from concordlab._checks import FLAG
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading
 from concordlab.io.digest import NODE_ATTRS, tree_digests
@@ -124,8 +125,7 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     """
     validate_session(session)
     path = _as_path(path)
-    if not isinstance(overwrite, bool):
-        raise ValidationError(f"overwrite must be True or False, got {overwrite!r}.")
+    overwrite = FLAG.check(overwrite, "overwrite")
     engine = _engine(path)
     check_storable(session)
     stored = session.copy()
@@ -196,8 +196,7 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     True
     """
     path = _as_path(path)
-    if not isinstance(verify, bool):
-        raise ValidationError(f"verify must be True or False, got {verify!r}.")
+    verify = FLAG.check(verify, "verify")
     engine = _engine(path)
     if not path.exists():
         _recover(path)

@@ -422,7 +422,11 @@ def test_small_groups_give_nan_with_a_note():
         (lambda r: r, {"n": 0}, "n must be a whole number, at least 1"),
         (lambda r: r, {"n": 2.5}, "n must be a whole number"),
         (lambda r: r, {"min_gap": -1}, "min_gap must be a real number, in seconds, at least 0"),
-        (lambda r: r, {"duration": 0}, "duration must be a real number, in seconds, above 0"),
+        (
+            lambda r: r,
+            {"duration": 0},
+            "duration must be a real number, in seconds, at least 1e-06",
+        ),
         (lambda r: r, {"duration": "long"}, "duration must be a real number .not str."),
         (lambda r: r, {"label": ""}, "label must be a non-empty string"),
     ],

@@ -239,7 +239,7 @@ def test_segment_shuffle_errors():
         segment_shuffle(session, 10)
     with pytest.raises(ValidationError, match="not shorter"):
         segment_shuffle(session, 60)
-    with pytest.raises(ValidationError, match="above 0"):
+    with pytest.raises(ValidationError, match="at least 1e-06"):
         segment_shuffle(session, 0)
     with pytest.raises(ValidationError, match="segment_length"):
         segment_shuffle(session, "long")
