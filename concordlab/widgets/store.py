@@ -112,8 +112,8 @@ def _locked(path: Path) -> Iterator[None]:
     """An exclusive lock between processes on ``path``'s sidecar (where the OS has one)."""
     lock = path.with_name(f".{path.name}.lock")
     try:
-        import fcntl
-    except ImportError:  # Windows, or Python in the browser: one process at a time anyway
+        from fcntl import LOCK_EX, flock
+    except ImportError:  # Windows, or Pyodide (its fcntl lacks flock): one process anyway
         yield
         return
     try:
@@ -123,7 +123,7 @@ def _locked(path: Path) -> Iterator[None]:
         return
     try:
         with contextlib.suppress(OSError):  # a file system without locks (Pyodide's)
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            flock(handle.fileno(), LOCK_EX)
         yield
     finally:
         handle.close()  # releases the lock

@@ -148,3 +148,15 @@ def test_writers_in_two_processes_merge_under_the_lock(session, tmp_path):
         assert os.waitstatus_to_exitcode(status) == 0
     labels = concordlab.segments(SegmentStore(sidecar).restore(session))["label"]
     assert (labels == "p0").sum() == per_process and (labels == "p1").sum() == per_process
+
+
+def test_a_fcntl_without_flock_is_no_lock_not_an_error(session, tmp_path, monkeypatch):
+    """Pyodide (the JupyterLite class site) has a fcntl module without flock."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "fcntl", types.ModuleType("fcntl"))
+    sidecar = tmp_path / "dyad.segments.tsv"
+    explorer = concordlab.explore(session, sidecar=sidecar)
+    explorer.add_segment(10, 20, "in the browser")
+    assert "in the browser" in _labels(concordlab.explore(session, sidecar=sidecar).session)
