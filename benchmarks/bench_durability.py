@@ -14,7 +14,7 @@ the checked load cost against xarray's plain ``to_netcdf``/``to_zarr`` and
 ``open_datatree(...).load()`` on the same 60-minute session, measured in the same run.
 
 Run from the repository root:
-``python benchmarks/bench_durability.py [--cases 500] [--kills 200]``
+``python benchmarks/bench_durability.py [--cases 500] [--kills 200] (the defaults)``
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=500, help="cases per generator")
     parser.add_argument("--only", nargs="*", default=None, help="generators to run")
-    parser.add_argument("--kills", type=int, default=50, help="SIGKILLs per kind")
+    parser.add_argument("--kills", type=int, default=200, help="SIGKILLs per kind")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     failures: dict[str, str] = {}
