@@ -17,7 +17,8 @@ Examples
 ...     SAMPLING_RATE.check("4", "sampling_rate")
 ... except ValidationError as error:
 ...     print(error)
-sampling_rate must be a real number (not str), in Hz, at least 1e-09 and at most 1e+06; e.g. 32. Got '4'.
+sampling_rate must be a real number (not str), in Hz, at least 1e-09 and at most 1e+06;
+e.g. 32. Got '4'.
 """
 
 from __future__ import annotations

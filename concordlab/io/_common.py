@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import os
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -51,6 +52,29 @@ def check_path(value: Any, name: str, what: str = "file") -> Path:
     if "\x00" in text:
         raise ValidationError(f"{name} {text!r} contains a NUL character; no file has that name.")
     return Path(text)
+
+
+def replace_file(temporary: PathLike, path: PathLike) -> None:
+    """Put the complete file ``temporary`` in place of ``path``, in one step where possible.
+
+    Python in the browser (JupyterLite's file system) does not rename a file over another
+    reliably: there the bytes are copied into ``path`` and ``temporary`` is removed, which
+    is not atomic (one kernel, no other writer).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "new").write_text("new")
+    >>> replace_file(folder / "new", folder / "old")
+    >>> (folder / "old").read_text(), (folder / "new").exists()
+    ('new', False)
+    """
+    if sys.platform == "emscripten" and Path(temporary).is_file():
+        Path(path).write_bytes(Path(temporary).read_bytes())
+        os.unlink(temporary)
+    else:
+        os.replace(temporary, path)
 
 
 def text_lines(text: str) -> list[str]:

@@ -23,7 +23,7 @@ import xarray as xr
 
 from concordlab._checks import FLAG
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
-from concordlab.io._common import PathLike, reading
+from concordlab.io._common import PathLike, reading, replace_file
 from concordlab.io.digest import NODE_ATTRS, tree_digests
 from concordlab.io.seal import USER_BLOCK, check_seal, hdf5_offset, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
@@ -436,7 +436,7 @@ def _flush(path: Path) -> None:
 def _put_in_place(temporary: Path, path: Path) -> None:
     """Move a complete, verified ``temporary`` to ``path`` in one step where possible."""
     if (path.is_file() and temporary.is_file()) or not path.exists():
-        os.replace(temporary, path)
+        replace_file(temporary, path)
     else:
         # A folder cannot be replaced in one step: set the old aside, move the new in,
         # then delete the old. A kill in between is undone by _recover.

@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from concordlab.errors import ConcordlabError, ValidationError
-from concordlab.io._common import PathLike
+from concordlab.io._common import PathLike, replace_file
 from concordlab.io.bids import read_events_tsv, write_events_tsv
 from concordlab.io.digest import content_id
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
@@ -251,7 +251,7 @@ class SegmentStore:
             write_events_tsv(session, temporary)
             with open(temporary, "rb+") as written:
                 os.fsync(written.fileno())
-            os.replace(temporary, self.path)
+            replace_file(temporary, self.path)
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
