@@ -550,7 +550,8 @@ def _is_netcdf3(path: Path) -> bool:
 
 def _from_netcdf3(path: Path) -> xr.DataTree:
     """Rebuild the tree :func:`_netcdf3_dataset` flattened."""
-    with xr.open_dataset(path, engine="scipy") as opened:
+    # No mmap: the browser's file system (JupyterLite) cannot map files.
+    with xr.open_dataset(path, engine="scipy", mmap=False) as opened:
         flat = opened.load()
     layout = json.loads(flat.attrs.get(_NETCDF3_LAYOUT, "{}"))
     if layout.get("format") != _NETCDF3_FORMAT:

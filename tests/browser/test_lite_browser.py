@@ -198,11 +198,12 @@ def test_tour_runs_in_the_browser_offline(
 
     # A session saved in the browser (netCDF3: no h5py there) loads here. Its numbers were
     # simulated by Pyodide's numpy and scipy, so they agree to rounding, the rest exactly.
-    page.evaluate(
-        f"""async () => await {CURRENT}.sessionContext.session.kernel.requestExecute({{code:
+    reply = page.evaluate(
+        f"""async () => (await {CURRENT}.sessionContext.session.kernel.requestExecute({{code:
                "concordlab.save(concordlab.add_segment(session, 60, 90, 'rupture?', "
-               + "person='both', note='check video'), 'from-browser.nc')"}}).done"""
+               + "person='both', note='check video'), 'from-browser.nc')"}}).done).content"""
     )
+    assert reply["status"] == "ok", f"{reply.get('ename')}: {reply.get('evalue')}"
     saved = tmp_path / "from-browser.nc"
     saved.write_bytes(base64.b64decode(_file(page, "from-browser.nc")[1]))
     assert saved.read_bytes()[:3] == b"CDF"
