@@ -22,7 +22,9 @@ USER_BLOCK = 512
 """Bytes reserved at the start of a ``.nc`` session for its checksum (HDF5's smallest)."""
 
 _SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_HEADER = re.compile(rb"concordlab session file\nsha256 ([0-9a-f]{64}) of bytes 512 to (\d+)\n")
+_HEADER = re.compile(
+    rf"concordlab session file\nsha256 ([0-9a-f]{{64}}) of bytes {USER_BLOCK} to (\d+)\n".encode()
+)
 _RESTORE = (
     "Restore it from a backup, or load(path, verify=False) to try reading it unchecked "
     "(a damaged file can then fail or hang inside the HDF5 library)."
@@ -72,7 +74,7 @@ def seal(path: Path) -> None:
     if hdf5_offset(path) != USER_BLOCK:
         raise FileFormatError(f"'{path}' has no {USER_BLOCK}-byte user block to seal.")
     size = path.stat().st_size
-    header = f"concordlab session file\nsha256 {_digest(path)} of bytes 512 to {size}\n"
+    header = f"concordlab session file\nsha256 {_digest(path)} of bytes {USER_BLOCK} to {size}\n"
     with path.open("r+b") as stream:
         stream.write(header.encode("ascii").ljust(USER_BLOCK, b" "))
 

@@ -224,7 +224,8 @@ def _read(
     """Read, detach from the file, canonicalise, verify and validate a stored session.
 
     A sealed ``.nc`` file whose seal holds is byte for byte what save verified, so its
-    arrays are not hashed again unless ``trust_seal`` is False (the check within save).
+    arrays are not hashed again. Within save (``trust_seal`` False) the seal has just been
+    computed from the file: it is not checked, the arrays are.
     """
     shown = shown or path
     sealed = False
@@ -237,7 +238,7 @@ def _read(
             else:
                 if engine == "netcdf3":
                     raise ConcordlabError(_no_h5py(shown))
-                if engine == "h5netcdf" and path.is_file() and verify:
+                if engine == "h5netcdf" and path.is_file() and verify and trust_seal:
                     sealed = check_seal(path, shown)
                 if engine == "h5netcdf" and path.is_file() and hdf5_offset(path) is None:
                     raise FileFormatError(
@@ -256,7 +257,7 @@ def _read(
             ) from error
     tree = _canonical(tree, shown)
     expected = tree.attrs.pop(CHECKSUMS, None)
-    if verify and expected is not None and not (sealed and trust_seal):
+    if verify and expected is not None and not sealed:
         _verify(tree, expected, shown)
     try:
         return validate_session(tree)
