@@ -1,15 +1,27 @@
 """concordlab: explore physiological concordance between two people recorded together.
 
+The light parts (the session model, segments, readers, compute, preprocess, simulation,
+errors) are imported with the package; the parts that need heavy libraries are imported
+on first use (PEP 562): the statistics (``concordlab.stats``), the cohorts (dask) and the
+explorer (plotly, ipywidgets, anywidget). So ``import concordlab`` stays quick, which
+matters in a browser classroom.
+
 Examples
 --------
 >>> import concordlab
 >>> session = concordlab.example_session()
 >>> concordlab.persons(session)
 ('patient', 'therapist')
+>>> "explore" in dir(concordlab)
+True
 """
 
-from concordlab import preprocess, stats
-from concordlab.cohort import CohortResult, LazyCohort, compute_cohort, open_cohort
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from concordlab import preprocess
 from concordlab.compute import (
     add_moments,
     by_segment,
@@ -57,8 +69,44 @@ from concordlab.session import (
     validate_session,
 )
 from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
-from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
-from concordlab.widgets import explore
+
+# Heavy names, imported on first use: name -> module that defines it (a module itself
+# when the name is the module's last part).
+_LAZY: dict[str, str] = {
+    "CohortResult": "concordlab.cohort",
+    "LazyCohort": "concordlab.cohort",
+    "compute_cohort": "concordlab.cohort",
+    "open_cohort": "concordlab.cohort",
+    "stats": "concordlab.stats",
+    "compare_groups": "concordlab.stats",
+    "compare_paired": "concordlab.stats",
+    "compare_real_pseudo": "concordlab.stats",
+    "correlate": "concordlab.stats",
+    "explore": "concordlab.widgets.explorer",
+}
+
+if TYPE_CHECKING:
+    from concordlab import stats
+    from concordlab.cohort import CohortResult, LazyCohort, compute_cohort, open_cohort
+    from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
+    from concordlab.widgets.explorer import explore
+
+
+def __getattr__(name: str) -> Any:
+    """Import a heavy public name on first use (PEP 562) and keep it in the namespace."""
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'concordlab' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

@@ -28,6 +28,12 @@ from numpy.typing import ArrayLike
 from scipy import signal
 
 from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
+from concordlab._segments_schema import (
+    BOTH,
+    check_segments_node,
+    check_storable_text,
+    segments_dataset,
+)
 from concordlab.errors import ValidationError
 
 __all__ = [
@@ -48,7 +54,6 @@ __all__ = [
 DEFAULT_PERSONS: tuple[str, str] = ("patient", "therapist")
 FORMAT = "concordlab-session/1"
 RESERVED_NODES = frozenset({"segments", "results", "truth"})
-BOTH = "both"
 _OFFSET = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="0")
 
 # Physical units of the channels people usually record; anything else defaults to "".
@@ -74,28 +79,6 @@ KNOWN_LONG_NAMES = {
     "motion": "motion energy",
     "resp": "respiration",
 }
-
-
-def check_storable_text(
-    text: str, where: str, error: type[ValidationError] = ValidationError
-) -> str:
-    """Refuse text that no file can store: NUL characters and lone surrogates.
-
-    Examples
-    --------
-    >>> check_storable_text("Zürich ☺", "site")
-    'Zürich ☺'
-    """
-    if "\x00" in text:
-        raise error(f"{where} contains a NUL character (\\x00), which files cannot store.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as problem:
-        raise error(
-            f"{where} is not valid Unicode ({problem.reason} at position {problem.start}); "
-            "re-type or re-decode that text."
-        ) from None
-    return text
 
 
 def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
@@ -267,9 +250,6 @@ def _channel_dataset(
 
 
 def _empty_segments() -> xr.Dataset:
-    # Local import: segments imports this module for the session helpers.
-    from concordlab.segments import segments_dataset
-
     return segments_dataset([], [], [], [], [])
 
 
@@ -624,9 +604,6 @@ def validate_session(session: Any) -> xr.DataTree:
             )
     if "segments" not in session.children:
         raise ValidationError("The session has no 'segments' node; build it with from_arrays.")
-    # Local import: segments imports this module for the session helpers.
-    from concordlab.segments import check_segments_node
-
     check_segments_node(session["segments"].dataset, (*labels, BOTH))
     _stored_metadata(session)
     return session
