@@ -18,26 +18,27 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Choice, Real, Text
+from concordlab._deprecate import REMOVED_IN
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     PathLike,
     check_path,
     numeric_column,
-    pair_on_grid,
     reading,
     text_lines,
 )
-from concordlab.segments import set_segments
-from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays, time_span
+from concordlab.io.pairing import ALIGN, pair_recordings
+from concordlab.io.recording import Channel, Marker, Recording
+from concordlab.session import DEFAULT_PERSONS, _check_persons
 
-__all__ = ["E4_CHANNELS", "read_e4"]
+__all__ = ["E4_CHANNELS", "read_e4", "read_e4_recording"]
 
 # File of each channel, and the channels of each file (in file-column order).
 _FILES = {
@@ -138,6 +139,102 @@ class _Export:
             return archive.read(self.zip_members[name.lower()]).decode("utf-8-sig")
 
 
+def read_e4_recording(
+    path: PathLike,
+    *,
+    channels: str | Sequence[str] | None = None,
+    tag_duration: float | None = 1.0,
+    person: str | None = None,
+) -> Recording:
+    """Read one person's Empatica E4 export (a folder, or the .zip E4 connect downloads).
+
+    Channels: ``eda`` (µS), ``hr`` (bpm), ``temp`` (°C), ``bvp`` (photoplethysmogram,
+    arbitrary units) and ``acc_x``, ``acc_y``, ``acc_z`` (converted from the file's
+    1/64 g to g), each at its native rate. The recording's time zero is the device's
+    start (the earliest first sample of the files read; ``start_time``, ISO 8601 UTC);
+    each channel's ``offset`` is its own first sample (HR 10 s later in real exports).
+    Each time in ``tags.csv`` (a button press) becomes a marker labelled ``"tag"`` of
+    ``tag_duration`` seconds, its note giving the press's UTC time. ``IBI.csv`` and
+    ``info.txt`` are not read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The export folder, or a .zip of one.
+    channels : str or sequence of str, optional
+        Channels to read (``acc`` means all three axes). Default: every channel the export
+        has a file for; it must hold ``EDA.csv``.
+    tag_duration : float or None, default 1.0
+        Seconds of the marker made from each button press; None ignores ``tags.csv``.
+    person : str, optional
+        The person's label, used in messages and kept on the recording.
+
+    Returns
+    -------
+    Recording
+        ``source`` holds ``path``, ``format`` (``"e4"``), ``name``, ``device_start``,
+        ``files`` (the file of each channel) and ``not_read``.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file, the row and the fix (see :func:`read_e4`).
+    ValidationError
+        For a bad argument.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "A"
+    >>> folder.mkdir()
+    >>> _ = (folder / "EDA.csv").write_text("1700000000\\n4.0\\n" + "0.5\\n" * 40)
+    >>> r = read_e4_recording(folder)
+    >>> r.start_time, r.channel_names, r.channels["eda"].sampling_rate
+    ('2023-11-14T22:13:20+00:00', ('eda',), 4.0)
+    """
+    if tag_duration is not None:
+        tag_duration = _TAG_DURATION.check(tag_duration, "tag_duration")
+    if person is not None:
+        person = Text(non_empty=True).check(person, "person")
+    export = _Export(path, "path")
+    return _recording(
+        export, _select([export], channels, (person or "path",)), tag_duration, person
+    )
+
+
+def _recording(
+    export: _Export, selected: list[str], tag_duration: float | None, person: str | None
+) -> Recording:
+    files = [f for f in _FILES if any(c in selected for c in _FILES[f])]
+    signals = {f: _read_signal(export, f) for f in files}
+    _check_same_recording(signals, person or str(export.path))
+    zero = min(s.start for s in signals.values())
+    channels = {}
+    for f, signal in signals.items():
+        for column, name in enumerate(_FILES[f]):
+            if name in selected:
+                channels[name] = Channel(
+                    signal.values[column],
+                    signal.rate,
+                    units=_UNITS[name],
+                    long_name=_LONG_NAMES[name],
+                    offset=signal.start - zero,
+                )
+    source = {
+        "path": str(export.path),
+        "format": "e4",
+        "name": _export_name(export.path),
+        "device_start": _iso(zero),
+        "files": {name: signals[_FILE_OF[name]].where for name in channels},
+        "not_read": [n for n in (*_FILES, "IBI.csv") if n not in files and export.has(n)],
+    }
+    markers: tuple[Marker, ...] = ()
+    if tag_duration is not None and export.has("tags.csv"):
+        markers = _tags(export, zero, tag_duration)
+        source.update(marker_file=export.where("tags.csv"), marker_kind="button press(es)")
+    return Recording(channels, _iso(zero), markers, source, person)
+
+
 def read_e4(
     person1: PathLike,
     person2: PathLike,
@@ -145,28 +242,25 @@ def read_e4(
     persons: Sequence[str] = DEFAULT_PERSONS,
     channels: str | Sequence[str] | None = None,
     session_id: str | None = None,
-    align: Literal["absolute", "start"] = "absolute",
+    align: str = "pad",
     tag_duration: float | None = 1.0,
 ) -> xr.DataTree:
     """Read a dyad from two Empatica E4 exports, aligned on absolute time.
 
-    Channels: ``eda`` (µS), ``hr`` (bpm), ``temp`` (°C), ``bvp`` (photoplethysmogram,
-    arbitrary units) and ``acc_x``, ``acc_y``, ``acc_z`` (converted from the file's
-    1/64 g to g), each at its native rate. ``IBI.csv`` (inter-beat intervals at
-    irregular times, not a sampled signal) is not read, nor is ``info.txt``; the data files
-    left unread (IBI, or a channel only one export has) are listed in the metadata under
-    ``"not_read"``.
-
-    Alignment: the session starts at the earliest first sample of both devices
-    (``attrs["start_time"]``, ISO 8601 UTC); each channel's time starts at its own first
-    sample (HR 10 s after the others in real exports). Both persons share one sample grid
-    per channel, NaN where a device was not recording: the part only one device recorded
-    is kept, not cropped, and marked by a segment labelled ``"unpaired"`` whose person is
-    the one recording alone. When the two devices' start times for a channel are not a
-    whole number of samples apart, the later series is moved to the nearest sample (at
-    most half a sample period); the seconds moved are stored in the session metadata
-    under ``"grid_shift_s"`` (``{channel: {person: seconds}}``, positive = later than
-    recorded).
+    Each export is read with :func:`read_e4_recording` and the two are paired with
+    :func:`~concordlab.io.pairing.pair_recordings` on the devices' clocks: the session
+    starts at the earliest first sample of both devices (``attrs["start_time"]``, ISO 8601
+    UTC); each channel's time starts at its own first sample (HR 10 s after the others in
+    real exports). Both persons share one sample grid per channel, NaN where a device was
+    not recording: with ``align="pad"`` the part only one device recorded is kept, not
+    cropped, and marked by a segment labelled ``"unpaired"`` whose person is the one
+    recording alone (also listed in the metadata under ``"unpaired"``). When the two
+    devices' start times for a channel are not a whole number of samples apart, the later
+    series is moved to the nearest sample (at most half a sample period); the seconds moved
+    are in the metadata under ``"grid_shift_s"`` (``{channel: {person: seconds}}``,
+    positive = later than recorded). ``IBI.csv`` (inter-beat intervals at irregular times,
+    not a sampled signal) is not read, nor is ``info.txt``; the data files left unread (IBI,
+    or a channel only one export has) are listed in the metadata under ``"not_read"``.
 
     Tags: each time in ``tags.csv`` (a button press on the device) becomes a segment
     labelled ``"tag"`` of ``tag_duration`` seconds (cut at the session's end) for the
@@ -184,11 +278,13 @@ def read_e4(
         both must hold ``EDA.csv``.
     session_id : str, optional
         Default: the two export names joined by ``+``.
-    align : {"absolute", "start"}, default "absolute"
-        ``"absolute"`` aligns the devices on their Unix times: the two exports must
-        overlap in time. ``"start"`` shifts person2's device to start when person1's
-        did, for pseudo-dyads of people recorded at different times; the shift (seconds)
-        is in the metadata under ``"person2_shift_s"`` and ``start_time`` is person1's.
+    align : {"pad", "trim", "error", "start"}, default "pad"
+        As in every reader (see :func:`~concordlab.io.pairing.pair_recordings`): ``"pad"``
+        keeps everything on the devices' clocks (the exports must overlap in time);
+        ``"start"`` shifts person2's device to start when person1's did, for pseudo-dyads
+        of people recorded at different times (the shift, seconds, is in the metadata
+        under ``"person2_shift_s"``; ``start_time`` is person1's). ``"absolute"`` is the
+        old name of ``"pad"``.
     tag_duration : float or None, default 1.0
         Length in seconds of the segment made from each button press; None ignores
         ``tags.csv``.
@@ -234,98 +330,69 @@ def read_e4(
     1   60.0  65.0  unpaired  therapist
     """
     persons = _check_persons(persons)
-    align = Choice(("absolute", "start")).check(align, "align")  # type: ignore[assignment]
+    if align == "absolute":
+        warnings.warn(
+            "read_e4(align='absolute') is renamed align='pad'; the old name stops working in "
+            f"concordlab {REMOVED_IN}.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        align = "pad"
+    align = Choice(ALIGN).check(align, "align")
     if tag_duration is not None:
         tag_duration = _TAG_DURATION.check(tag_duration, "tag_duration")
     if session_id is not None:
         session_id = Text(non_empty=True).check(session_id, "session_id")
     exports = [_Export(person1, "person1"), _Export(person2, "person2")]
     selected = _select(exports, channels, persons)
+    recordings = [
+        _recording(export, selected, tag_duration, person)
+        for export, person in zip(exports, persons, strict=True)
+    ]
     files = [f for f in _FILES if any(c in selected for c in _FILES[f])]
-    signals = [{f: _read_signal(export, f) for f in files} for export in exports]
-    for person, per_file in zip(persons, signals, strict=True):
-        _check_same_recording(per_file, person)
-
-    device_start = [min(s.start for s in per_file.values()) for per_file in signals]
-    person2_shift = device_start[0] - device_start[1] if align == "start" else 0.0
-    starts = {f: [signals[0][f].start, signals[1][f].start + person2_shift] for f in files}
-    session_start = min(min(pair) for pair in starts.values())
-
-    data: dict[str, np.ndarray] = {}
-    rates: dict[str, float] = {}
-    offsets: dict[str, float] = {}
-    moved: dict[str, dict[str, float]] = {}
-    spans: list[list[tuple[float, float]]] = [[], []]  # each person's recorded spans
-    hint = (
-        " To pair two people recorded at different times (a pseudo-dyad), pass align='start'."
-        if align == "absolute"
-        else ""
-    )
-    for f in files:
-        first, second = signals[0][f], signals[1][f]
-        if not math.isclose(first.rate, second.rate, rel_tol=1e-9):
-            raise FileFormatError(
-                f"{f}: the sampling rate is {first.rate:g} Hz in '{first.where}' but "
-                f"{second.rate:g} Hz in '{second.where}' (row 2); both persons' channel must "
-                f"share one rate. Check that both are E4 exports, or leave "
-                f"{list(_FILES[f])} out with channels=[...]."
-            )
-        rate = first.rate
-        for column, channel in enumerate(_FILES[f]):
-            if channel not in selected:
-                continue
-            values, grid_start, shift = pair_on_grid(
-                [first.values[column], second.values[column]],
-                starts[f],
-                rate,
-                describe=f"{f} ('{first.where}' and '{second.where}')",
-                what="start time",
-                exact=False,
-                hint=hint,
-            )
-            data[channel], rates[channel] = values, rate
-            offsets[channel] = grid_start - session_start
-            shifted = {p: s for p, s in zip(persons, shift, strict=True) if s}
-            if shifted:
-                moved[channel] = shifted
-            for person, signal in enumerate((first, second)):
-                begin = starts[f][person] + shift[person] - session_start
-                spans[person].append((begin, begin + len(signal.values[column]) / rate))
-
     meta: dict[str, Any] = {
-        "reader": "read_e4",
-        "source": {p: str(e.path) for p, e in zip(persons, exports, strict=True)},
-        "device_start": {p: _iso(s) for p, s in zip(persons, device_start, strict=True)},
-        "align": align,
+        "device_start": {r.person: r.source["device_start"] for r in recordings},
         "not_read": [
             n for n in (*_FILES, "IBI.csv") if n not in files and any(e.has(n) for e in exports)
         ],
     }
-    if moved:
-        meta["grid_shift_s"] = moved
     if align == "start":
-        meta["person2_shift_s"] = person2_shift
-    if session_id is None:
-        session_id = "+".join(_export_name(e.path) for e in exports)
-    session = from_arrays(
-        data,
-        rates,
+        zeros = [pd.Timestamp(r.start_time) for r in recordings]
+        meta["person2_shift_s"] = (zeros[0] - zeros[1]).total_seconds()
+    return pair_recordings(
+        recordings,
         persons=persons,
-        units={c: _UNITS[c] for c in data},
-        long_names={c: _LONG_NAMES[c] for c in data},
-        time_offset=offsets,
-        start_time=_iso(session_start),
+        align=align,
         session_id=session_id,
         metadata=meta,
+        reader="read_e4",
     )
-    rows = _unpaired(spans, persons)
-    if tag_duration is not None:
-        shifts = (0.0, person2_shift)
-        for person, export, shift in zip(persons, exports, shifts, strict=True):
-            rows += _tag_rows(export, person, session_start - shift, tag_duration, session)
-    if not rows:
-        return session
-    return set_segments(session, pd.DataFrame(rows))
+
+
+def _tags(export: _Export, zero: float, duration: float) -> tuple[Marker, ...]:
+    """Markers for the button presses in ``tags.csv``; ``zero`` is the device start (Unix s)."""
+    where = export.where("tags.csv")
+    with reading(where, "E4 tags file"):
+        lines = text_lines(export.text("tags.csv"))
+    markers = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            stamp = float(line.strip().split(",")[0])
+        except ValueError:
+            raise FileFormatError(
+                f"'{where}', row {number}: {line.strip()!r} is not a Unix time in seconds; "
+                "tags.csv holds one button-press time per row."
+            ) from None
+        if not 0 < stamp < _LATEST_UNIX:
+            raise FileFormatError(
+                f"'{where}', row {number}: {line.strip()!r} is not a Unix time in seconds "
+                "(such as 1495437400.5); tags.csv holds one button-press time per row."
+            )
+        note = f"E4 button press at {_iso(stamp)}"
+        markers.append(Marker(stamp - zero, duration, "tag", note))
+    return tuple(markers)
 
 
 def _select(
@@ -485,68 +552,6 @@ def _check_same_recording(per_file: dict[str, _Signal], person: str) -> None:
                     f"'{per_file[b].where}' ({_iso(start_b)} to {_iso(end_b)}) do not overlap "
                     "in time; are they from the same E4 export? Put one export per folder."
                 )
-
-
-def _unpaired(
-    spans: list[list[tuple[float, float]]], persons: tuple[str, str]
-) -> list[dict[str, Any]]:
-    """A segment for each span only one device covered, at the start or at the end."""
-    begin = [min(s for s, _ in person_spans) for person_spans in spans]
-    end = [max(e for _, e in person_spans) for person_spans in spans]
-    rows = []
-    for person, other in ((0, 1), (1, 0)):
-        note = f"only {persons[person]}'s device was recording"
-        if begin[person] < begin[other]:
-            rows.append(_row(begin[person], begin[other], "unpaired", persons[person], note))
-        if end[person] > end[other]:
-            rows.append(_row(end[other], end[person], "unpaired", persons[person], note))
-    return rows
-
-
-def _row(start: float, end: float, label: str, person: str, note: str) -> dict[str, Any]:
-    return {"start": start, "end": end, "label": label, "person": person, "note": note}
-
-
-def _tag_rows(
-    export: _Export, person: str, zero: float, duration: float, session: xr.DataTree
-) -> list[dict[str, Any]]:
-    """Segments for the button presses in ``tags.csv``; ``zero`` is session time 0 in Unix s."""
-    if not export.has("tags.csv"):
-        return []
-    where = export.where("tags.csv")
-    with reading(where, "E4 tags file"):
-        lines = text_lines(export.text("tags.csv"))
-    first, last = time_span(session)
-    rows, outside = [], 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            stamp = float(line.strip().split(",")[0])
-        except ValueError:
-            raise FileFormatError(
-                f"'{where}', row {number}: {line.strip()!r} is not a Unix time in seconds; "
-                "tags.csv holds one button-press time per row."
-            ) from None
-        if not 0 < stamp < _LATEST_UNIX:
-            raise FileFormatError(
-                f"'{where}', row {number}: {line.strip()!r} is not a Unix time in seconds "
-                "(such as 1495437400.5); tags.csv holds one button-press time per row."
-            )
-        start = stamp - zero
-        if not first <= start < last:
-            outside += 1
-            continue
-        note = f"E4 button press on {person}'s device at {_iso(stamp)}"
-        rows.append(_row(start, min(start + duration, last), "tag", person, note))
-    if outside:
-        warnings.warn(
-            f"'{where}': {outside} button press(es) lie outside the recording and were not "
-            "made into segments.",
-            UserWarning,
-            stacklevel=3,
-        )
-    return rows
 
 
 def _iso(unix_seconds: float) -> str:
