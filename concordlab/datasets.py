@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import xarray as xr
-from tqdm.auto import tqdm
 
 from concordlab._checks import check_choice
 from concordlab.errors import DataNotFoundError
@@ -186,6 +185,9 @@ def rmea_files(
             "normal/ and dropout/, set CONCORDLAB_RMEA_DIR, or pass download=True."
         )
     cache = _cache_folder() if path is None else Path(path)
+    # Imported here: in a Jupyter kernel tqdm.auto imports ipywidgets (slow to import).
+    from tqdm.auto import tqdm
+
     for name in tqdm(names, desc="rMEA files", unit="file", disable=None):
         target = cache / name
         if target.is_file() and _sha256(target) == RMEA_SHA256[name]:
@@ -253,7 +255,7 @@ def rmea_psychotherapy(
         key = f"{file.parent.name}/{file.stem}"
         sessions[key] = read_csv(
             file,
-            fs=RMEA_SAMPLING_RATE,
+            RMEA_SAMPLING_RATE,  # by position: the parameter is being renamed sampling_rate
             channel="motion",
             units="a.u.",
             session_id=file.stem,

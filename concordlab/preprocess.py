@@ -50,6 +50,7 @@ from concordlab._checks import (
     check_number,
     check_positive,
 )
+from concordlab._deprecate import renamed
 from concordlab.errors import ValidationError
 from concordlab.segments import segments, set_segments
 from concordlab.session import channels as list_channels
@@ -298,11 +299,12 @@ def _odd_window(window: float, rate: float, name: str, n_samples: int) -> int:
 # --------------------------------------------------------------------------- downsample
 
 
+@renamed(rate="sampling_rate")
 def downsample(
     session: xr.DataTree,
     factor: int | None = None,
     *,
-    rate: float | None = None,
+    sampling_rate: float | None = None,
     channels: Channels = None,
 ) -> xr.DataTree:
     """Lower the sampling rate by averaging non-overlapping blocks of samples.
@@ -315,12 +317,12 @@ def downsample(
 
     **Time coordinate:** each new sample is stamped with the time of its block's *first*
     sample, so the channel keeps its start (``offset``) and ``time = offset +
-    arange(n) / new_rate``. This matches the session model, in which a sample at ``t``
-    stands for the interval ``[t, t + 1 / rate)``: a block's stamp and new period cover
-    exactly the samples averaged, the session's time span does not move and segments
-    stay inside it. Measured as instants, the block mean is centred ``(factor - 1) / (2 *
-    rate)`` seconds after its stamp; both persons shift alike, so lags between them are
-    unaffected.
+    arange(n) / sampling_rate``. This matches the session model, in which a sample at
+    ``t`` stands for the interval ``[t, t + 1 / sampling_rate)``: a block's stamp and new
+    period cover exactly the samples averaged, the session's time span does not move and
+    segments stay inside it. Measured as instants, the block mean is centred ``(factor -
+    1) / 2`` original sample periods after its stamp; both persons shift alike, so lags
+    between them are unaffected.
 
     Parameters
     ----------
@@ -328,9 +330,10 @@ def downsample(
         The session.
     factor : int, optional
         Number of samples per block (1 leaves the values as they are).
-    rate : float, optional
+    sampling_rate : float, optional
         Target rate in Hz instead of ``factor``; it must divide each selected channel's
-        rate into a whole number of samples (e.g. 32 Hz to 4 Hz, factor 8).
+        rate into a whole number of samples (e.g. 32 Hz to 4 Hz, factor 8). Its old name
+        ``rate`` still works until concordlab 0.3, with a ``FutureWarning``.
     channels : str or list of str, optional
         Channels to downsample; default all.
 
@@ -343,8 +346,8 @@ def downsample(
     Raises
     ------
     ValidationError
-        If neither or both of ``factor`` and ``rate`` are given, the rate does not divide
-        a channel's rate, or fewer than 2 blocks would remain.
+        If neither or both of ``factor`` and ``sampling_rate`` are given, the rate does not
+        divide a channel's rate, or fewer than 2 blocks would remain.
 
     Examples
     --------
@@ -357,21 +360,21 @@ def downsample(
     [[0.5, 2.5, 4.5, 6.5], [9.5, 11.5, 13.5, 15.5]]
     >>> d["eda"]["time"].values.tolist(), d["eda"]["eda"].attrs["sampling_rate"]
     ([0.0, 0.5, 1.0, 1.5], 2.0)
-    >>> downsample(s, rate=1)["eda"]["eda"].attrs["history"]
+    >>> downsample(s, sampling_rate=1)["eda"]["eda"].attrs["history"]
     'downsample(factor=4)'
     """
     names = _select(session, channels)
-    if (factor is None) == (rate is None):
+    if (factor is None) == (sampling_rate is None):
         raise ValidationError(
-            "Give either factor (samples per block, e.g. 8) or rate (target rate in Hz, "
-            "e.g. rate=4), not both or neither."
+            "Give either factor (samples per block, e.g. 8) or sampling_rate (target rate "
+            "in Hz, e.g. sampling_rate=4), not both or neither."
         )
     plan: dict[str, tuple[int, float]] = {}
     if factor is not None:
         factor = _positive_int(FACTOR, factor, "factor")
         plan = {name: (factor, _rate(session, name) / factor) for name in names}
     else:
-        target = SAMPLING_RATE.check(rate, "rate")
+        target = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
         for name in names:
             old = _rate(session, name)
             ratio = old / target
@@ -387,8 +390,8 @@ def downsample(
                         "concordlab.resample for any rate"
                     )
                 raise ValidationError(
-                    f"rate={target:g} Hz does not divide channel '{name}' ({old:g} Hz) into "
-                    f"whole blocks ({old:g} / {target:g} = {ratio:.4g} samples); {hint}."
+                    f"sampling_rate={target:g} Hz does not divide channel '{name}' ({old:g} Hz) "
+                    f"into whole blocks ({old:g} / {target:g} = {ratio:.4g} samples); {hint}."
                 )
             plan[name] = (whole, target)
     nodes = {}

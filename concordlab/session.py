@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike
 from scipy import signal
 
 from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
+from concordlab._deprecate import renamed
 from concordlab._segments_schema import (
     BOTH,
     check_segments_node,
@@ -423,9 +424,10 @@ def _stored_metadata(session: xr.DataTree) -> dict[str, Any]:
     )
 
 
+@renamed(name="channel")
 def add_channel(
     session: xr.DataTree,
-    name: str,
+    channel: str,
     data: ArrayLike,
     sampling_rate: float,
     *,
@@ -440,8 +442,9 @@ def add_channel(
     ----------
     session : xarray.DataTree
         The session to extend.
-    name : str
-        Channel name, e.g. ``"eda"``; becomes the node and variable name.
+    channel : str
+        Channel name, e.g. ``"eda"``; becomes the node and variable name. Its old name
+        ``name`` still works until concordlab 0.3, with a ``FutureWarning``.
     data : array-like, shape (2, n_samples)
         One row per person, in the session's person order; NaN marks missing samples.
     sampling_rate : float
@@ -467,8 +470,8 @@ def add_channel(
     >>> concordlab.channels(s), concordlab.channels(s2)
     (['eda'], ['eda', 'hr'])
     """
-    name = _check_channel_name(name)
-    existing = channels(_check_tree(session))
+    name = _check_channel_name(channel)
+    existing = _channel_names(_check_tree(session))
     if name in existing:
         raise ValidationError(
             f"Channel '{name}' is already in the session; choose another name or remove it first."
@@ -521,6 +524,10 @@ def channels(session: xr.DataTree) -> list[str]:
     if not isinstance(session, xr.DataTree):
         _check_tree(session)
     return [name for name in session.children if name not in RESERVED_NODES]
+
+
+# For the functions whose ``channels`` parameter hides :func:`channels`.
+_channel_names = channels
 
 
 def persons(session: xr.DataTree) -> tuple[str, str]:
@@ -609,8 +616,9 @@ def validate_session(session: Any) -> xr.DataTree:
     return session
 
 
+@renamed(names="channels")
 def resample(
-    session: xr.DataTree, sampling_rate: float, names: Sequence[str] | None = None
+    session: xr.DataTree, sampling_rate: float, channels: str | Sequence[str] | None = None
 ) -> xr.DataTree:
     """Return a copy of ``session`` with channels resampled to one common rate.
 
@@ -624,8 +632,9 @@ def resample(
         The session.
     sampling_rate : float
         The new rate in Hz.
-    names : sequence of str, optional
-        Channels to resample; default all.
+    channels : str or sequence of str, optional
+        Channel(s) to resample; default all. Its old name ``names`` still works until
+        concordlab 0.3, with a ``FutureWarning``.
 
     Returns
     -------
@@ -644,19 +653,21 @@ def resample(
     """
     validate_session(session)
     rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
-    if names is None:
-        selected = channels(session)
-    elif isinstance(names, str):
-        selected = [names]
-    elif isinstance(names, Sequence):
-        selected = list(names)
+    present = _channel_names(session)
+    if channels is None:
+        selected = present
+    elif isinstance(channels, str):
+        selected = [channels]
+    elif isinstance(channels, Sequence):
+        selected = list(channels)
     else:
         raise ValidationError(
-            f"names must be a list of channel names or None, got {type(names).__name__}."
+            "channels must be a channel name, a list of channel names or None, got "
+            f"{type(channels).__name__}."
         )
-    unknown = sorted(set(selected) - set(channels(session)))
+    unknown = sorted(set(selected) - set(present), key=str)
     if unknown:
-        raise ValidationError(f"Unknown channel(s) {unknown}; the session has {channels(session)}.")
+        raise ValidationError(f"Unknown channel(s) {unknown}; the session has {present}.")
     new = session.copy()
     for name in selected:
         dataset = session[name].dataset

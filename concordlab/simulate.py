@@ -63,6 +63,7 @@ from concordlab._checks import (
     check_seed,
     check_unit_interval,
 )
+from concordlab._deprecate import renamed
 from concordlab.errors import ValidationError
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
@@ -247,6 +248,7 @@ def _coupling_curve(
 # --------------------------------------------------------------------------- the dyad
 
 
+@renamed(fs="sampling_rate")
 def simulate_dyad(
     duration: float = 600.0,
     *,
@@ -281,7 +283,8 @@ def simulate_dyad(
         **Positive lag = the second person follows the first**; negative = the second
         leads. Rounded to the nearest sample; ``abs(lag)`` must be shorter than the session.
     sampling_rate : float, default 32.0
-        Rate of the EDA channel in Hz (and of the ``truth`` node), at least 1 Hz.
+        Rate of the EDA channel in Hz (and of the ``truth`` node), at least 1 Hz. Its old
+        name ``fs`` still works until concordlab 0.3, with a ``FutureWarning``.
     turns : bool, default True
         Simulate alternating talk turns, stored as segments labelled ``"talk"`` with
         ``person`` = the speaker. With False the coupling is constant.
@@ -648,6 +651,7 @@ class Cohort:
         return "\n".join(lines)
 
 
+@renamed(fs="sampling_rate")
 def simulate_cohort(
     n: int = 20,
     *,
@@ -694,7 +698,8 @@ def simulate_cohort(
         Seed of the whole cohort; None draws a fresh one.
     **dyad_kwargs
         Further arguments of :func:`simulate_dyad` (``talk_coupling``, ``channels``,
-        ``sampling_rate`` ...), the same for every dyad.
+        ``sampling_rate`` ...), the same for every dyad. The old name ``fs`` of
+        ``sampling_rate`` still works until concordlab 0.3, with a ``FutureWarning``.
 
     Returns
     -------

@@ -79,13 +79,22 @@ def test_downsample_matches_loop_of_block_means():
     assert result["eda"]["time"].attrs["units"] == "s"
     assert history(result) == "downsample(factor=4)"
     assert concordlab.time_span(result)[0] == concordlab.time_span(session)[0]
-    # The same through rate=.
-    assert downsample(session, rate=2).identical(result)
+    # The same through sampling_rate=.
+    assert downsample(session, sampling_rate=2).identical(result)
+
+
+def test_downsample_old_rate_name_warns_and_gives_the_same():
+    session = concordlab.simulate_dyad(30, seed=4)
+    with pytest.warns(FutureWarning, match=r"downsample\(sampling_rate=\.\.\.\)"):
+        old = downsample(session, rate=4)
+    assert old.identical(downsample(session, sampling_rate=4))
+    with pytest.raises(ValidationError, match="Give sampling_rate only"):
+        downsample(session, rate=4, sampling_rate=4)
 
 
 def test_downsample_rate_per_channel_and_segments_stay_valid():
     session = concordlab.simulate_dyad(60, seed=2)  # eda 32 Hz, hr 4 Hz, talk segments from 0 s
-    result = downsample(session, rate=4)
+    result = downsample(session, sampling_rate=4)
     assert result["eda"]["eda"].attrs["sampling_rate"] == 4.0
     assert result["hr"]["hr"].attrs["sampling_rate"] == 4.0
     assert history(result, "eda") == "downsample(factor=8)"
@@ -103,9 +112,9 @@ def test_downsample_rate_per_channel_and_segments_stay_valid():
     ("kwargs", "message"),
     [
         ({}, "either factor"),
-        ({"factor": 2, "rate": 16}, "either factor"),
-        ({"rate": 5}, "does not divide"),
-        ({"rate": 64}, "cannot raise"),
+        ({"factor": 2, "sampling_rate": 16}, "either factor"),
+        ({"sampling_rate": 5}, "does not divide"),
+        ({"sampling_rate": 64}, "cannot raise"),
         ({"factor": 0}, "whole number, at least 1"),
         ({"factor": 2.5}, "whole number, at least 1"),
         ({"factor": 1000}, "too few"),
@@ -389,7 +398,7 @@ def test_mask_artefacts_clean_data_reports_nothing(resting_eda):
 
 
 STEPS = {
-    "downsample": lambda s: downsample(s, rate=2),  # block 7 (3.5 s) lies in the gap
+    "downsample": lambda s: downsample(s, sampling_rate=2),  # block 7 (3.5 s) lies in the gap
     "lowpass": lambda s: lowpass(s, 0.5),
     "detrend": detrend,
     "standardise": standardise,

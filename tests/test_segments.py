@@ -105,3 +105,29 @@ def test_remove_segment_refuses_bools_and_odd_indexes(session):
 def test_segment_times_must_be_numbers(session, start, end):
     with pytest.raises(SegmentError, match="give a finite time in seconds"):
         concordlab.add_segment(session, start, end, "talk")
+
+
+def test_schema_keeps_its_old_import_paths():
+    # The schema moved to a leaf module (no session <-> segments cycle); old paths still work.
+    import importlib
+
+    schema = importlib.import_module("concordlab._segments_schema")
+    # Not "from concordlab import segments": the package attribute is the function.
+    segments_module = importlib.import_module("concordlab.segments")
+    session_module = importlib.import_module("concordlab.session")
+
+    for name in ("BOTH", "SEGMENT_COLUMNS", "segments_dataset", "check_segment_rows"):
+        assert getattr(segments_module, name) is getattr(schema, name)
+    assert segments_module.check_segments_node is schema.check_segments_node
+    assert session_module.check_storable_text is schema.check_storable_text
+    assert session_module.BOTH is schema.BOTH
+
+
+def test_a_stored_node_is_checked_by_the_schema(session):
+    from concordlab._segments_schema import check_segments_node, segments_dataset
+
+    node = segments_dataset([1.0], [2.0], ["talk"], ["nobody"], [""])
+    with pytest.raises(SegmentError, match="person 'nobody' is unknown"):
+        check_segments_node(node, ("patient", "therapist", "both"))
+    with pytest.raises(SegmentError, match="lack the variable"):
+        check_segments_node(node.drop_vars("note"), ("both",))

@@ -139,6 +139,34 @@ def test_resample_upsamples_to_common_rate():
         concordlab.resample(session, 4, ["bvp"])
 
 
+def test_resample_selects_channels_by_the_channels_parameter():
+    session = make()
+    only = concordlab.resample(session, 4, channels="hr")
+    assert only["eda"].identical(session["eda"])
+    assert only["hr"]["hr"].attrs["sampling_rate"] == 4.0
+    assert concordlab.resample(session, 4, channels=["hr"]).identical(only)
+    with pytest.raises(ValidationError, match="channels must be a channel name"):
+        concordlab.resample(session, 4, channels=4)
+
+
+def test_resample_old_names_parameter_warns_and_gives_the_same():
+    session = make()
+    with pytest.warns(FutureWarning, match=r"resample\(names=\.\.\.\) is renamed"):
+        old = concordlab.resample(session, 4, names=["hr"])
+    assert old.identical(concordlab.resample(session, 4, channels=["hr"]))
+    with pytest.raises(ValidationError, match="Give channels only"):
+        concordlab.resample(session, 4, names=["hr"], channels=["hr"])
+
+
+def test_add_channel_old_name_parameter_warns_and_gives_the_same():
+    session = make()
+    hr = np.full((2, 5), 70.0)
+    new = concordlab.add_channel(session, channel="temp", data=hr, sampling_rate=1)
+    with pytest.warns(FutureWarning, match=r"add_channel\(channel=\.\.\.\)"):
+        old = concordlab.add_channel(session, name="temp", data=hr, sampling_rate=1)
+    assert old.identical(new)
+
+
 def test_results_are_stored_with_parameters():
     session = make()
     result = xr.DataArray(

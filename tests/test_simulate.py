@@ -168,6 +168,24 @@ def test_custom_persons_and_rates():
     assert set(concordlab.segments(s)["person"]) <= {"A", "B"}
 
 
+def test_old_fs_name_warns_and_gives_the_same_session():
+    # A new user's first script: simulate_dyad(fs=32).
+    with pytest.warns(FutureWarning, match=r"simulate_dyad\(fs=\.\.\.\) is renamed"):
+        old = simulate_dyad(20, fs=8, seed=3)
+    assert old.identical(simulate_dyad(20, sampling_rate=8, seed=3))
+    with pytest.raises(concordlab.ValidationError, match="Give sampling_rate only"):
+        simulate_dyad(20, fs=8, sampling_rate=8, seed=3)
+
+
+def test_cohort_old_fs_name_warns_and_gives_the_same_cohort():
+    with pytest.warns(FutureWarning, match=r"simulate_cohort\(sampling_rate=\.\.\.\)"):
+        old = simulate_cohort(2, duration=10, fs=4, channels="eda", seed=1)
+    new = simulate_cohort(2, duration=10, sampling_rate=4, channels="eda", seed=1)
+    assert old.sessions.keys() == new.sessions.keys()
+    assert all(old.sessions[k].identical(new.sessions[k]) for k in new.sessions)
+    pd.testing.assert_frame_equal(old.ratings, new.ratings)
+
+
 # --------------------------------------------------------------------------- plausibility
 
 
