@@ -14,7 +14,6 @@ lies at its sidecar's ``StartTime``, which may be negative.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import warnings
@@ -34,9 +33,10 @@ from concordlab.io._common import (
     PathLike,
     check_path,
     numeric_column,
-    pair_on_grid,
     reading,
 )
+from concordlab.io.pairing import pair_recordings
+from concordlab.io.recording import Channel, Recording
 from concordlab.segments import segments, set_segments
 from concordlab.session import (
     BOTH,
@@ -44,12 +44,11 @@ from concordlab.session import (
     RESERVED_NODES,
     _check_persons,
     _labels,
-    from_arrays,
     time_span,
     validate_session,
 )
 
-__all__ = ["read_bids_physio", "read_events_tsv", "write_events_tsv"]
+__all__ = ["read_bids_physio", "read_bids_recording", "read_events_tsv", "write_events_tsv"]
 
 NA = "n/a"
 EVENT_COLUMNS = ("onset", "duration", "trial_type", "person", "note")
@@ -359,6 +358,88 @@ class _PhysioFile:
     data: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def read_bids_recording(
+    path: PathLike | Sequence[PathLike],
+    *,
+    channels: str | Sequence[str] | None = None,
+    person: str | None = None,
+) -> Recording:
+    """Read one person's BIDS physiological recording (``*_physio.tsv.gz`` + ``.json``).
+
+    Each file's JSON sidecar (the same name ending in ``.json``) gives
+    ``SamplingFrequency``, ``StartTime`` (the channel's ``offset``: seconds of the first
+    sample relative to the events' time zero, the recording's zero) and ``Columns``; each
+    column becomes a channel named by its lower-cased name, with the sidecar's ``Units``
+    and ``Description``. ``start_time`` is the ``acq_time`` of a ``*_scans.tsv`` file
+    listing it (see :func:`read_bids_physio`), else None.
+
+    Parameters
+    ----------
+    path : path or sequence of paths
+        The person's ``*_physio.tsv.gz`` (or ``.tsv``) file, or several
+        ``_recording-<label>_physio`` files of that person.
+    channels : str or sequence of str, optional
+        Channels to read (lower-case names); default all.
+    person : str, optional
+        The person's label, kept on the recording.
+
+    Returns
+    -------
+    Recording
+        ``source`` holds ``path`` (the first file), ``format`` (``"bids-physio"``),
+        ``name`` (the BIDS prefix), ``paths`` (all files) and ``files`` (each channel's).
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file and what to fix (see :func:`read_bids_physio`).
+    ValidationError
+        For a bad argument.
+
+    Examples
+    --------
+    >>> import gzip, json, tempfile, pathlib
+    >>> stem = pathlib.Path(tempfile.mkdtemp()) / "sub-01_task-rest_physio"
+    >>> _ = stem.with_suffix(".json").write_text(json.dumps(
+    ...     {"SamplingFrequency": 4, "StartTime": -0.5, "Columns": ["EDA"]}))
+    >>> _ = pathlib.Path(f"{stem}.tsv.gz").write_bytes(gzip.compress(b"2.0\\n2.1\\n2.2\\n"))
+    >>> r = read_bids_recording(f"{stem}.tsv.gz")
+    >>> r.channel_names, r.channels["eda"].offset, r.source["format"]
+    (('eda',), -0.5, 'bids-physio')
+    """
+    label = "path" if person is None else Text(non_empty=True).check(person, "person")
+    files = [_read_sidecar(p) for p in _as_paths(path, "path")]
+    _name_channels(files)
+    selected = _select_channels([files, files], channels, (label, label))
+    return _recording(files, selected, _scans_start_time(files[0]) or None, person)
+
+
+def _recording(
+    files: list[_PhysioFile], selected: list[str], start_time: str | None, person: str | None
+) -> Recording:
+    channels = {}
+    for name in selected:
+        item = _file_with(files, name)
+        _read_data(item)
+        column = _column_of(item, name)
+        channels[name] = Channel(
+            item.data[name],
+            item.rate,
+            units=item.units.get(column, ""),
+            long_name=item.descriptions.get(column, ""),
+            offset=item.start,
+        )
+    source = {
+        "path": str(files[0].path),
+        "format": "bids-physio",
+        "name": _bids_prefix(files[0].path),
+        "paths": [str(item.path) for item in files],
+        "files": {name: str(_file_with(files, name).path) for name in selected},
+        "rate_field": "SamplingFrequency",
+    }
+    return Recording(channels, start_time, (), source, person)
+
+
 def read_bids_physio(
     person1: PathLike | Sequence[PathLike],
     person2: PathLike | Sequence[PathLike],
@@ -471,73 +552,23 @@ def read_bids_physio(
     for person_files in files:
         _name_channels(person_files)
     selected = _select_channels(files, channels, persons)
-
-    data: dict[str, np.ndarray] = {}
-    rates: dict[str, float] = {}
-    offsets: dict[str, float] = {}
-    units: dict[str, str] = {}
-    long_names: dict[str, str] = {}
-    for name in selected:
-        pair = [_file_with(person_files, name) for person_files in files]
-        for item in pair:
-            _read_data(item)
-        first, second = pair
-        if not math.isclose(first.rate, second.rate, rel_tol=1e-9):
-            raise FileFormatError(
-                f"Channel '{name}': '{first.sidecar}' gives SamplingFrequency {first.rate:g} Hz "
-                f"but '{second.sidecar}' gives {second.rate:g} Hz; both persons' channel must "
-                "share one rate. Resample one recording, or leave the channel out with "
-                "channels=[...]."
-            )
-        column1, column2 = (_column_of(item, name) for item in pair)
-        unit_pair = [
-            item.units.get(column, "")
-            for item, column in zip(pair, (column1, column2), strict=True)
-        ]
-        if all(unit_pair) and unit_pair[0] != unit_pair[1]:
-            raise FileFormatError(
-                f"Channel '{name}': Units are {unit_pair[0]!r} in '{first.sidecar}' but "
-                f"{unit_pair[1]!r} in '{second.sidecar}'; convert one recording so both use "
-                "the same units."
-            )
-        values, offset, _ = pair_on_grid(
-            [first.data[name], second.data[name]],
-            [first.start, second.start],
-            first.rate,
-            describe=f"Channel '{name}' ('{first.path}' and '{second.path}')",
-            what="StartTime",
-            exact=True,
-        )
-        data[name], rates[name], offsets[name] = values, first.rate, offset
-        if unit_pair[0] or unit_pair[1]:
-            units[name] = unit_pair[0] or unit_pair[1]
-        description = first.descriptions.get(column1) or second.descriptions.get(column2)
-        if description:
-            long_names[name] = description
-
+    # Both persons share the events' time zero: no per-recording clock (start_time None).
+    recordings = [
+        _recording(person_files, selected, None, person)
+        for person_files, person in zip(files, persons, strict=True)
+    ]
     prefixes = [_bids_prefix(group[0]) for group in groups]
-    if session_id is None:
-        session_id = prefixes[0] if prefixes[0] == prefixes[1] else "+".join(prefixes)
     if start_time is None:
         start_time = _scans_start_time(files[0][0])
     events_path = _events_path(events, groups[0][0], prefixes[0])
-    session = from_arrays(
-        data,
-        rates,
+    session = pair_recordings(
+        recordings,
         persons=persons,
-        units=units,
-        long_names=long_names,
-        time_offset=offsets,
-        start_time=start_time or None,
+        align="pad",
         session_id=session_id,
-        metadata={
-            "reader": "read_bids_physio",
-            "source": {
-                person: [str(path) for path in group]
-                for person, group in zip(persons, groups, strict=True)
-            },
-            "events": None if events_path is None else str(events_path),
-        },
+        start_time=start_time,
+        metadata={"events": None if events_path is None else str(events_path)},
+        reader="read_bids_physio",
     )
     if events_path is None:
         return session

@@ -279,9 +279,11 @@ def _place(
     where = [_where(r, name) for r in recordings]
     rates = [c.sampling_rate for c in series]
     if not all(math.isclose(rate, rates[0], rel_tol=1e-9) for rate in rates):
+        field = recordings[0].source.get("rate_field")
+        said = f" ({field} {rates[0]:g} Hz vs {rates[1]:g} Hz)" if field else ""
         raise FileFormatError(
             f"Channel '{name}': '{where[0]}' is sampled at {rates[0]:g} Hz but {rates[1]:g} Hz "
-            f"in '{where[1]}'; both persons' channel must share one rate. Resample one "
+            f"in '{where[1]}'{said}; both persons' channel must share one rate. Resample one "
             "recording first, or leave the channel out with channels=[...]."
         )
     starts = [s + c.offset for s, c in zip(shifts, series, strict=True)]

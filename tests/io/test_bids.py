@@ -105,7 +105,8 @@ def test_values_units_and_alignment(dataset):
     assert len(concordlab.segments(s)) == 0
     meta = concordlab.metadata(s)
     assert meta["reader"] == "read_bids_physio" and meta["events"] is None
-    assert meta["source"]["therapist"] == [str(p) for p in therapist["files"]]
+    assert meta["source"]["therapist"]["paths"] == [str(p) for p in therapist["files"]]
+    assert meta["source"]["therapist"]["format"] == "bids-physio"
 
 
 def test_default_events_file_and_instant_events(dataset):
