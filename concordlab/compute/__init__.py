@@ -1,4 +1,4 @@
-"""The concordance engine: one windowed kernel, measures built on it.
+"""The concordance engine: one windowed kernel, one window grid, measures in a registry.
 
 Examples
 --------
@@ -6,8 +6,10 @@ Examples
 """
 
 from concordlab.compute.concordance import concordance, concordance_index, slopes
+from concordlab.compute.grid import WindowGrid, windowed_apply
 from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
 from concordlab.compute.moments import add_moments, by_segment, moments
+from concordlab.compute.registry import Measure, Parameter, get_measure, measure_names, register
 from concordlab.compute.surrogates import (
     circular_shift,
     pseudo_dyads,
@@ -17,18 +19,25 @@ from concordlab.compute.surrogates import (
 from concordlab.compute.wlcc import wlcc, wlcc_peaks, wlcc_summary
 
 __all__ = [
+    "Measure",
+    "Parameter",
+    "WindowGrid",
     "WindowedMoments",
     "add_moments",
     "by_segment",
     "circular_shift",
     "concordance",
     "concordance_index",
+    "get_measure",
+    "measure_names",
     "moments",
     "pseudo_dyads",
+    "register",
     "segment_shuffle",
     "slopes",
     "surrogate_test",
     "window_starts",
+    "windowed_apply",
     "windowed_moments",
     "wlcc",
     "wlcc_peaks",

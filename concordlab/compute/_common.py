@@ -71,6 +71,8 @@ class Pair:
     persons: tuple[str, str]
     channel: str
     units: str
+    session_id: str = ""
+    history: str = ""
 
 
 def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> Pair:
@@ -124,6 +126,7 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         raise ValidationError(
             f"'{channel}' must hold real numbers (NaN for missing), got dtype {array.dtype}."
         )
+    session_id = str(data.attrs.get("session_id", "")) if isinstance(data, xr.DataTree) else ""
     array = array.transpose("person", "time")
     rate = array.attrs.get("sampling_rate")
     if rate is None:
@@ -143,6 +146,8 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         persons=(str(array["person"].values[0]), str(array["person"].values[1])),
         channel=channel,
         units=str(array.attrs.get("units", "")),
+        session_id=session_id,
+        history=str(array.attrs.get("history", "") or ""),
     )
 
 

@@ -1,0 +1,108 @@
+"""The measures' parameters, each declared once: rule, default, unit, documentation, slider.
+
+A measure module lists the ones it takes; :func:`concordlab.concordance`, the CLI's flags,
+the explorer's sliders and the docstrings (through :data:`concordlab._docs.DOCS`) all
+come from these declarations.
+
+Examples
+--------
+>>> WINDOW.default, WINDOW.unit, WINDOW.slider
+(15.0, 's', (2.0, 120.0, 0.5))
+>>> MAX_LAG.check(5)
+5.0
+"""
+
+from __future__ import annotations
+
+from concordlab._checks import FLAG, SECONDS
+from concordlab._docs import DOCS
+from concordlab.compute._common import FRACTION
+from concordlab.compute.registry import Parameter
+
+__all__ = [
+    "ABSOLUTE",
+    "FISHER_Z",
+    "LAG_STEP",
+    "MAX_LAG",
+    "MIN_VALID",
+    "PEAK_SEARCH",
+    "SLOPE_WINDOW",
+    "STEP",
+    "WINDOW",
+]
+
+WINDOW = Parameter(
+    "window",
+    SECONDS,
+    15.0,
+    "Window length in seconds (rounded to whole samples).",
+    unit="s",
+    slider=(2.0, 120.0, 0.5),
+)
+STEP = Parameter(
+    "step",
+    SECONDS,
+    1.0,
+    "Seconds between window starts (rounded to whole samples).",
+    unit="s",
+    slider=(0.25, 30.0, 0.25),
+)
+SLOPE_WINDOW = Parameter(
+    "slope_window",
+    SECONDS,
+    5.0,
+    "Seconds over which each local slope is fitted (rounded up to an odd number of samples).",
+    unit="s",
+    slider=(1.0, 20.0, 0.5),
+)
+MAX_LAG = Parameter(
+    "max_lag",
+    SECONDS,
+    5.0,
+    "Largest lag in seconds, in both directions (positive lag: the second person "
+    "follows the first).",
+    unit="s",
+    slider=(0.0, 20.0, 0.25),
+)
+LAG_STEP = Parameter(
+    "lag_step",
+    SECONDS,
+    None,
+    "Seconds between lags; default one sample.",
+    unit="s",
+    optional=True,
+)
+PEAK_SEARCH = Parameter(
+    "peak_search",
+    SECONDS,
+    None,
+    "Largest absolute lag searched for each window's peak, in seconds; default all lags.",
+    unit="s",
+    optional=True,
+)
+MIN_VALID = Parameter(
+    "min_valid",
+    FRACTION,
+    0.5,
+    "Fraction of a window's samples (and of a slope window's) that must be present; "
+    "otherwise the value is NaN.",
+)
+FISHER_Z = Parameter(
+    "fisher_z", FLAG, False, "Return Fisher's z = atanh(r), clipped to ±10 (rMEA's r2Z)."
+)
+ABSOLUTE = Parameter(
+    "absolute", FLAG, False, "Return absolute values (rMEA's ABS), after fisher_z."
+)
+
+for _parameter in (
+    WINDOW,
+    STEP,
+    SLOPE_WINDOW,
+    MAX_LAG,
+    LAG_STEP,
+    PEAK_SEARCH,
+    MIN_VALID,
+    FISHER_Z,
+    ABSOLUTE,
+):
+    DOCS.add_parameter(_parameter)

@@ -1,0 +1,137 @@
+"""One result builder for every measure: the values on the grid, and a fixed attrs schema.
+
+Every measure's result carries, in ``attrs``: ``measure`` and ``method`` (the registered
+name), every parameter as used (window and lags rounded to whole samples, in seconds),
+``lag_convention``, ``channel``, ``persons``, ``session_id``, ``history`` (the channel's
+preprocessing steps), ``sampling_rate``, ``units`` of the input and ``concordlab_version``.
+:func:`reproduce` reads them back, so ``concordance(session, **reproduce(result))`` gives
+the same result again.
+
+Examples
+--------
+>>> import concordlab
+>>> r = concordlab.concordance(concordlab.example_session(), method="pearson", window=20)
+>>> sorted(reproduce(r).items())
+[('channel', 'eda'), ('method', 'pearson'), ('min_valid', 0.5), ('step', 1.0), ('window', 20.0)]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from concordlab._version import __version__
+from concordlab.compute._common import Pair, as_attr
+from concordlab.compute.grid import WindowGrid
+from concordlab.errors import ValidationError
+
+__all__ = ["ATTRS", "build_result", "reproduce"]
+
+ATTRS = (
+    "measure",
+    "method",
+    "long_name",
+    "channel",
+    "persons",
+    "session_id",
+    "history",
+    "lag_convention",
+    "sampling_rate",
+    "units",
+    "concordlab_version",
+)
+"""The attrs every result has, besides its parameters (listed in ``attrs["parameters"]``)."""
+
+
+def build_result(
+    values: np.ndarray,
+    grid: WindowGrid,
+    pair: Pair,
+    *,
+    measure: Any,
+    params: dict[str, Any],
+    long_name: str,
+    name: str = "r",
+    coords: dict[str, Any] | None = None,
+) -> xr.DataArray:
+    """``values`` (``(windows,)`` or ``(windows, lags)``) as a result with the fixed schema.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per window, or per window and lag when the measure is lagged.
+    grid : WindowGrid
+        The grid the values were computed on (its coordinates are used).
+    pair : Pair
+        The two series they came from (channel, persons, session, history).
+    measure : Measure
+        The registered measure (its name and dims).
+    params : dict
+        Every parameter as used, keyed by the measure's parameter names.
+    long_name : str
+        What the values are, in words.
+    name : str, default "r"
+        The DataArray's name.
+    coords : dict, optional
+        Extra coordinates along ``time`` (e.g. a peak's lag).
+
+    Returns
+    -------
+    xarray.DataArray
+    """
+    lagged = measure.lagged
+    data = values if lagged else np.asarray(values).reshape(-1)
+    all_coords = grid.coords(pair, lagged=lagged)
+    all_coords.update(coords or {})
+    attrs = {
+        "measure": measure.name,
+        "method": measure.name,
+        "long_name": long_name,
+        "channel": pair.channel,
+        "persons": list(pair.persons),
+        "session_id": pair.session_id,
+        "history": pair.history,
+        "lag_convention": grid.lag_convention,
+        "sampling_rate": pair.rate,
+        "units": pair.units,
+        "concordlab_version": __version__,
+        "parameters": list(params),
+        **{key: as_attr(value) for key, value in params.items()},
+    }
+    return xr.DataArray(data, dims=measure.dims, coords=all_coords, name=name, attrs=attrs)
+
+
+def reproduce(result: xr.DataArray | xr.Dataset) -> dict[str, Any]:
+    """The arguments of :func:`concordlab.concordance` that computed ``result``.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.example_session()
+    >>> r = concordlab.concordance(s, method="wlcc", window=30, step=10, max_lag=2)
+    >>> again = concordlab.concordance(s, **reproduce(r))
+    >>> bool(again.equals(r))
+    True
+    """
+    attrs = getattr(result, "attrs", None)
+    if not isinstance(attrs, dict) or "parameters" not in attrs or "method" not in attrs:
+        raise ValidationError(
+            "This is not a result of concordlab.concordance (its attrs name no method and "
+            "parameters); only results computed by concordlab can be reproduced."
+        )
+    from concordlab.compute.registry import get_measure
+
+    measure = get_measure(attrs["method"])
+    names = np.atleast_1d(attrs["parameters"]).tolist()
+    params: dict[str, Any] = {"method": measure.name, "channel": attrs["channel"]}
+    for name in names:
+        value = attrs[name]
+        parameter = measure.parameter(name)
+        if parameter.optional and isinstance(value, str) and value == "":
+            value = None
+        elif parameter.rule.__class__.__name__ == "Flag":
+            value = bool(value)
+        params[name] = value
+    return params
