@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,11 +15,13 @@ from plotly.subplots import make_subplots
 from scipy import stats as scipy_stats
 
 from concordlab._checks import FLAG, Integer
+from concordlab._deprecate import renamed
 from concordlab.errors import ValidationError
 from concordlab.segments import segments
-from concordlab.session import _labels, channels
+from concordlab.session import _labels
+from concordlab.session import channels as _channels
 from concordlab.session import validate_session as _validate
-from concordlab.stats import (
+from concordlab.stats.results import (
     CorrelationResult,
     GroupComparison,
     PairedComparison,
@@ -102,9 +105,10 @@ def minmax_decimate(
     return time[index], values[index]
 
 
+@renamed(names="channels")
 def plot_session(
     session: xr.DataTree,
-    names: Sequence[str] | None = None,
+    channels: str | Sequence[str] | None = None,
     *,
     show_segments: bool = True,
     max_points: int = MAX_POINTS,
@@ -115,8 +119,9 @@ def plot_session(
     ----------
     session : xarray.DataTree
         The session.
-    names : sequence of str, optional
-        Channels to draw; default all.
+    channels : str or sequence of str, optional
+        Channels to draw; default all. (Formerly ``names``, which still works until
+        concordlab 0.3, with a ``FutureWarning``.)
     show_segments : bool, default True
         Shade each segment, coloured by label, in every panel.
     max_points : int, default 4000
@@ -130,24 +135,15 @@ def plot_session(
     --------
     >>> import concordlab
     >>> from concordlab.plots import plot_session
-    >>> fig = plot_session(concordlab.example_session())
+    >>> session = concordlab.example_session()
+    >>> fig = plot_session(session)
     >>> [trace.name for trace in fig.data][:2]
     ['patient', 'therapist']
+    >>> len(plot_session(session, channels=["eda"], show_segments=False).data)  # one panel
+    2
     """
     _validate(session)
-    available = channels(session)
-    if names is None:
-        names = available
-    else:
-        wanted = [names] if isinstance(names, str) else names
-        if not isinstance(wanted, Sequence) or not all(
-            isinstance(name, str) and name in available for name in wanted
-        ):
-            raise ValidationError(
-                f"names must be None (all channels) or a list of the session's channels "
-                f"{available}, got {names!r}."
-            )
-        names = list(wanted)
+    names = _select_channels(session, channels)
     FLAG.check(show_segments, "show_segments")
     max_points = MAX_POINTS_RULE.check(max_points, "max_points")
     labels = _labels(session)
@@ -187,6 +183,22 @@ def plot_session(
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
     return figure
+
+
+def _select_channels(session: xr.DataTree, channels: Any) -> list[str]:
+    """The channels to draw, in the order given; all of the session's by default."""
+    available = _channels(session)
+    if channels is None:
+        return list(available)
+    wanted = [channels] if isinstance(channels, str) else channels
+    if not isinstance(wanted, Sequence) or not all(
+        isinstance(name, str) and name in available for name in wanted
+    ):
+        raise ValidationError(
+            f"channels must be None (all channels) or a list of the session's channels "
+            f"{available}, got {channels!r}."
+        )
+    return list(wanted)
 
 
 def segment_colours(table: pd.DataFrame) -> dict[tuple[str, str], str]:

@@ -1,0 +1,364 @@
+"""Real dyads against pseudo-dyads (people who never met): :func:`compare_real_pseudo`."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from concordlab.compute.surrogates import count_derangements
+from concordlab.errors import ValidationError
+from concordlab.stats._inputs import (
+    _as_input,
+    _check_unique,
+    _flat,
+    _frozen,
+    _Input,
+    _numbers,
+    _Pseudo,
+    _read_pseudo,
+    _report,
+)
+from concordlab.stats._resampling import (
+    _MAX_EXACT_ITEMS,
+    _check_alternative,
+    _check_n_permutations,
+    _cohen_d,
+    _p_value,
+    _permutations,
+    _row_chunks,
+    _streams,
+)
+from concordlab.stats.results import RealPseudoComparison
+
+__all__ = ["compare_real_pseudo"]
+
+# The null of a comparison: the mean of each drawn cohort, how it was drawn ("re-pairing"
+# or "subsets"), how many draws there could be, whether all were enumerated, and a
+# description of the draws.
+_Null = tuple[np.ndarray, str, int, bool, str]
+
+
+def compare_real_pseudo(
+    real: Any,
+    pseudo: Any,
+    *,
+    n_permutations: int = 10000,
+    alternative: str = "greater",
+    seed: int | None = None,
+) -> RealPseudoComparison:
+    """Real dyads against pseudo-dyads (people who never met): is concordance real?
+
+    ``real`` holds a measure (e.g. the concordance index) of each real dyad, ``pseudo``
+    the same measure of pseudo-dyads, e.g. all cross pairs with roles kept: the first
+    person (patient) of dyad *i* with the second person (therapist) of dyad *j != i*, as
+    :func:`concordlab.pseudo_dyads` builds them (20 real dyads give 380 pseudo-dyads).
+
+    **Pseudo-dyads are not independent**: each person appears in ``N - 1`` of them, so a
+    test that treats the 380 values as 380 independent observations overstates the
+    evidence. The p-value therefore compares the **mean over the real dyads** with the
+    means of cohorts built like the real one (rMEA's approach):
+
+    - **re-pairing** (when the pairs are known, see ``pseudo``): each draw re-pairs the
+      same ``N`` people at random, each person once and no real pair kept (the first
+      persons with a random derangement of the second persons), and takes the mean
+      over its ``N`` pseudo-dyads, the null of :func:`concordlab.surrogate_test` with
+      ``method="pseudo_dyads"``, read from the values already computed. Every draw
+      shares the real cohort's people and their individual levels, so person effects
+      cancel. All ``D(N)`` derangements are enumerated when at most ``n_permutations``
+      (N <= 7 by default).
+    - **subsets** (plain values): each draw is the mean of ``n_real`` pseudo values
+      drawn without replacement; all subsets when at most ``n_permutations``.
+
+    ``p = (1 + k) / (1 + m)`` over the ``m`` draws, ``k`` of them at least as extreme as
+    the real mean (the real cohort counted as one more member of the null), one-sided
+    (real dyads more concordant) by default. NaN pseudo values are left out of each
+    draw's mean, as :func:`concordlab.surrogate_test` does.
+
+    Descriptive, with no interval (the pseudo values are not independent): the
+    difference of means ``mean_real - mean_pseudo`` over all pseudo values used,
+    Cohen's d with the pooled SD of real and pseudo values, ``z`` (the real mean in
+    SDs of the null), and the fraction of real dyads above the median and the 95th
+    percentile of the pseudo values.
+
+    Parameters
+    ----------
+    real : pandas.Series, dict, xarray.DataArray or array-like
+        One value per real dyad, indexed by dyad (session) id to match the pairs of
+        ``pseudo``. NaN and +/-inf count as missing and are left out (with a
+        ``UserWarning``).
+    pseudo : pandas.DataFrame, pandas.Series or array-like
+        The pseudo-dyad values, with their pairs when known: a square DataFrame with
+        the same dyad ids as rows (the first person's dyad) and columns (the second
+        person's dyad), diagonal ignored; a Series with a two-level MultiIndex (first
+        person's dyad, second person's dyad); or a Series keyed like
+        :func:`concordlab.pseudo_dyads` (``"dyad-01:patient+dyad-02:therapist"``). Any
+        other Series or array-like is taken as plain values (the subsets null). When
+        ``real`` is indexed by ids, the re-pairing uses the dyads of ``real`` (which
+        must all be in ``pseudo``); otherwise ``real`` must have one value per dyad of
+        ``pseudo``, in its order.
+    n_permutations : int, default 10000
+        Random re-pairings (or subsets) for the null (at least 100), unless all can be
+        enumerated.
+    alternative : {"greater", "less", "two-sided"}, default "greater"
+        The alternative: real dyads more concordant than pseudo-dyads, less, or either
+        (two-sided: ``min(1, 2 * min(p_greater, p_less))``).
+    seed : int, optional
+        Seed of the random draws; None draws a fresh one, recorded in ``result.seed``.
+
+    Returns
+    -------
+    RealPseudoComparison
+        ``mean_diff``, ``d``, ``z``, ``above_median``, ``above_p95``, ``p_value``,
+        ``null`` and ``null_method``; ``result.to_frame()`` is a one-row table,
+        ``result.plot()`` the figure.
+
+    Raises
+    ------
+    ValidationError
+        If fewer than 2 real dyads or 2 pseudo values remain, there are not more pseudo
+        values than real ones (subsets), real ids are not dyads of ``pseudo``, nothing
+        varies, the values are not numeric, or a parameter is out of range.
+
+    Warns
+    -----
+    UserWarning
+        If real dyads or pseudo-dyads were left out (missing values, ids not matched).
+
+    See Also
+    --------
+    concordlab.pseudo_dyads : Build the pseudo-dyad sessions.
+    concordlab.surrogate_test : The same re-pairing null, computing each draw anew.
+    concordlab.plots.plot_real_pseudo : The figure.
+
+    Examples
+    --------
+    Eight dyads: the pseudo-dyads' matrix (rows: the patient's dyad, columns: the
+    therapist's) and the real dyads, more concordant:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from concordlab.stats import compare_real_pseudo
+    >>> rng = np.random.default_rng(0)
+    >>> ids = [f"dyad-{i}" for i in range(1, 9)]
+    >>> pseudo = pd.DataFrame(rng.normal(0.0, 0.1, (8, 8)), index=ids, columns=ids)
+    >>> real = pd.Series(rng.normal(0.25, 0.1, 8), index=ids, name="concordance")
+    >>> result = compare_real_pseudo(real, pseudo, seed=0)
+    >>> result.null_method, result.n_real, result.n_pseudo
+    ('re-pairing', 8, 56)
+    >>> bool(result.p_value < 0.001), result.above_median
+    (True, 1.0)
+    """
+    function = "compare_real_pseudo"
+    n_permutations = _check_n_permutations(n_permutations)
+    alternative = _check_alternative(alternative)
+    seed, _, rng = _streams(seed)
+    structure = _read_pseudo(pseudo, function)
+    part, real_values, real_ids, dropped = _read_real(real, function)
+    name = part.name if part.name != "real" else (structure.name or "value")
+    if structure.matrix is not None:
+        real_ids, pseudo_values, pseudo_ids, null = _repairing_null(
+            structure, part, real_values, real_ids, dropped, n_permutations, rng, function
+        )
+    else:
+        pseudo_values, pseudo_ids, null = _subsets_null(
+            structure, real_values, dropped, n_permutations, rng, function
+        )
+    null_values, null_method, count, exact, what = null
+    if pseudo_values.size < 2:
+        raise ValidationError(
+            f"{function} needs at least 2 pseudo-dyad values, got {pseudo_values.size}."
+        )
+    if _flat(np.concatenate([real_values, pseudo_values])):
+        raise ValidationError(
+            f"{function}: every real and pseudo value is {real_values[0]:g}, so they cannot "
+            "be compared; the values need to vary."
+        )
+    _report(function, dropped, real_values.size, "real and pseudo", stacklevel=2)
+    observed = float(real_values.mean())
+    p_value = _p_value(observed, null_values, alternative, exact=False)
+    mean_diff, d = (float(v) for v in _cohen_d(real_values, pseudo_values))
+    median, p95 = np.quantile(pseudo_values, [0.5, 0.95])
+    count_used = count if exact else n_permutations
+    p_method = (
+        f"{'one-sided (' + alternative + ')' if alternative != 'two-sided' else 'two-sided'} "
+        f"test of the real mean against {'all' if exact else 'random'} {count_used} {what}, "
+        "p = (k + 1) / (m + 1)"
+    )
+    return RealPseudoComparison(
+        n_real=int(real_values.size),
+        n_pseudo=int(pseudo_values.size),
+        mean_real=observed,
+        sd_real=float(real_values.std(ddof=1)),
+        mean_pseudo=float(pseudo_values.mean()),
+        sd_pseudo=float(pseudo_values.std(ddof=1)),
+        mean_diff=mean_diff,
+        d=d,
+        z=_null_z(observed, null_values),
+        above_median=float((real_values > median).mean()),
+        above_p95=float((real_values > p95).mean()),
+        p_value=p_value,
+        null=_frozen(null_values),
+        null_method=null_method,
+        real=_frozen(real_values),
+        real_ids=_frozen(real_ids, dtype=object),
+        pseudo=_frozen(pseudo_values),
+        pseudo_ids=_frozen(pseudo_ids, dtype=object),
+        name=name,
+        n_permutations=n_permutations,
+        exact=exact,
+        alternative=alternative,
+        seed=seed,
+        p_method=p_method,
+        dropped=dropped,
+    )
+
+
+def _read_real(real: Any, function: str) -> tuple[_Input, np.ndarray, np.ndarray, dict[str, int]]:
+    """The real dyads' input, their finite values and ids, and the counts left out so far."""
+    part = _as_input(real, "real", function)
+    _check_unique(part, "real", function)
+    values = _numbers(part.series, "real", function)
+    finite = np.isfinite(values)
+    dropped = {"unmatched": 0, "missing": int((~finite).sum()), "pseudo_missing": 0}
+    ids = (
+        part.series.index.to_numpy(dtype=object)
+        if part.labelled
+        else np.arange(values.size, dtype=object)
+    )
+    return part, values[finite], ids[finite], dropped
+
+
+def _null_z(observed: float, null: np.ndarray) -> float:
+    """The observed mean in standard deviations of the null, from its mean."""
+    finite_null = null[np.isfinite(null)]
+    null_sd = float(finite_null.std(ddof=1)) if finite_null.size > 1 else math.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (observed - float(finite_null.mean())) / null_sd if finite_null.size else math.nan
+    return float(z)
+
+
+def _repairing_null(
+    structure: _Pseudo,
+    part: _Input,
+    real_values: np.ndarray,
+    real_ids: np.ndarray,
+    dropped: dict[str, int],
+    n_permutations: int,
+    rng: np.random.Generator,
+    function: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Null]:
+    """Re-pairing null (pairs known): the real ids, the pseudo values and ids among the
+    real dyads, and the null; fills ``dropped``'s ``unmatched`` and ``pseudo_missing``."""
+    dyads = structure.dyads
+    assert dyads is not None and structure.matrix is not None
+    if part.labelled:
+        unknown = [key for key in real_ids if key not in set(dyads)]
+        if unknown:
+            raise ValidationError(
+                f"{function}: real dyad(s) {unknown[:5]} are not among the dyads of "
+                f"pseudo ({dyads[:3]} ...); index real by the same dyad ids as pseudo's "
+                "pairs."
+            )
+        chosen = [dyads.index(key) for key in real_ids]
+        dropped["unmatched"] = len(dyads) - len(chosen)
+    else:
+        if real_values.size != len(dyads) or dropped["missing"]:
+            raise ValidationError(
+                f"{function}: real has {part.series.size} values without ids but pseudo "
+                f"pairs {len(dyads)} dyads; give real as a Series indexed by the dyad ids "
+                f"of pseudo (e.g. {dyads[:2]}) so they can be matched."
+            )
+        chosen = list(range(len(dyads)))
+        real_ids = np.array(dyads, dtype=object)
+    matrix = structure.matrix[np.ix_(chosen, chosen)]
+    size = len(chosen)
+    if size < 2:
+        raise ValidationError(f"{function} needs at least 2 real dyads with a value, got {size}.")
+    off = ~np.eye(size, dtype=bool)
+    cells = matrix[off]
+    present = np.isfinite(cells)
+    dropped["pseudo_missing"] = int((~present).sum())
+    row, col = np.nonzero(off)
+    chosen_ids = np.asarray(real_ids, dtype=object)
+    pseudo_values = cells[present]
+    pseudo_ids = np.array(
+        [f"{chosen_ids[i]}+{chosen_ids[j]}" for i, j in zip(row, col, strict=True)],
+        dtype=object,
+    )[present]
+    count = count_derangements(size)
+    exact = size <= _MAX_EXACT_ITEMS and count <= n_permutations
+    null = _repairing_means(matrix, n_permutations, rng, exact)
+    what = "re-pairings (derangements of the second persons)"
+    return real_ids, pseudo_values, pseudo_ids, (null, "re-pairing", count, exact, what)
+
+
+def _repairing_means(
+    matrix: np.ndarray, n_permutations: int, rng: np.random.Generator, exact: bool
+) -> np.ndarray:
+    """The mean pseudo value of each re-pairing (a derangement of the second persons):
+    all of them, or ``n_permutations`` random ones; NaN cells left out of each mean."""
+    size = matrix.shape[0]
+    filled = np.where(np.isfinite(matrix), matrix, 0.0)
+    counted = np.isfinite(matrix).astype(np.float64)
+    rows = np.arange(size)
+
+    def cohort_means(partners: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return filled[rows, partners].sum(-1) / counted[rows, partners].sum(-1)
+
+    if exact:
+        every = next(_permutations(size, 0, rng, True))
+        return cohort_means(every[~(every == rows).any(-1)])
+    pieces, have = [], 0
+    while have < n_permutations:
+        # About 1/e of permutations are derangements: draw ~3x what is missing.
+        need = n_permutations - have
+        for chunk in _permutations(size, min(3 * need + 10, 10**7), rng, False):
+            chunk = chunk[~(chunk == rows).any(-1)][:need]
+            pieces.append(cohort_means(chunk))
+            have += chunk.shape[0]
+            need -= chunk.shape[0]
+            if need == 0:
+                break
+    return np.concatenate(pieces)
+
+
+def _subsets_null(
+    structure: _Pseudo,
+    real_values: np.ndarray,
+    dropped: dict[str, int],
+    n_permutations: int,
+    rng: np.random.Generator,
+    function: str,
+) -> tuple[np.ndarray, np.ndarray, _Null]:
+    """Subsets null (plain pseudo values): the pseudo values and ids used, and the means
+    of subsets of ``n_real`` of them; fills ``dropped["pseudo_missing"]``."""
+    keep = np.isfinite(structure.values)
+    dropped["pseudo_missing"] = int((~keep).sum())
+    pseudo_values, pseudo_ids = structure.values[keep], structure.ids[keep]
+    n_real = real_values.size
+    if n_real < 2:
+        raise ValidationError(f"{function} needs at least 2 real dyads with a value, got {n_real}.")
+    if pseudo_values.size <= n_real:
+        raise ValidationError(
+            f"{function}: the null draws subsets of {n_real} pseudo values, so it needs "
+            f"more pseudo values than real ones; got {pseudo_values.size}."
+        )
+    total = pseudo_values.size
+    count = math.comb(total, n_real)
+    exact = count <= n_permutations
+    if exact:
+        subsets = np.array(list(itertools.combinations(range(total), n_real)), dtype=np.intp)
+        null = pseudo_values[subsets].mean(-1)
+    else:
+        pieces = []
+        for start, stop in _row_chunks(n_permutations, total):
+            keys = rng.random((stop - start, total))
+            subset = np.argpartition(keys, n_real - 1, axis=1)[:, :n_real]
+            pieces.append(pseudo_values[subset].mean(-1))
+        null = np.concatenate(pieces)
+    what = f"subsets of {n_real} pseudo values"
+    return pseudo_values, pseudo_ids, (null, "subsets", count, exact, what)
