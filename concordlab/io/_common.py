@@ -246,11 +246,11 @@ def _stamp_resolution(times: np.ndarray) -> float:
 
 
 def grid_from_times(
-    times: np.ndarray, path: PathLike, column: object, fs: float | None = None
+    times: np.ndarray, path: PathLike, column: object, sampling_rate: float | None = None
 ) -> tuple[float, float, np.ndarray]:
     """Place time stamps on a regular grid.
 
-    The rate is ``fs``, or the simplest rate (fewest significant digits) that puts every
+    The rate is ``sampling_rate``, or the simplest rate (fewest significant digits) that puts every
     stamp on the grid. A stamp may be off its grid point by :data:`_GRID_TOLERANCE`
     samples plus the rounding of stamps written with few decimals (half their last digit);
     a missing stretch of stamps is a gap, filled with NaN by :func:`place_on_grid`.
@@ -263,7 +263,7 @@ def grid_from_times(
         The file, for error messages.
     column : object
         The time column's name, for error messages.
-    fs : float, optional
+    sampling_rate : float, optional
         The declared sampling rate, already checked; estimated from the stamps when
         omitted.
 
@@ -316,14 +316,16 @@ def grid_from_times(
         raise FileFormatError(
             f"{where}: the time stamps step by {1 / estimated:.6g} s, a rate of "
             f"{estimated:.6g} Hz, outside what a recording can have (above 0, at most 1e+06 "
-            "Hz); are the times in seconds? Convert them, or drop time_column and give fs."
+            "Hz); are the times in seconds? Convert them, or drop time_column and give "
+            "sampling_rate."
         ) from None
-    if fs is not None:
-        rate = float(fs)
+    if sampling_rate is not None:
+        rate = float(sampling_rate)
         if abs(estimated - rate) > 0.01 * rate:
             raise FileFormatError(
                 f"{where}: the time stamps step by {1 / estimated:.6g} s ({estimated:.6g} Hz) but "
-                f"fs={rate:g} Hz was given; drop fs to use the time column, or fix fs."
+                f"sampling_rate={rate:g} Hz was given; drop sampling_rate to use the time column, "
+                "or fix sampling_rate."
             )
         candidates = [rate]
     else:
@@ -348,8 +350,8 @@ def grid_from_times(
             f"{where}, data row {row}: the time {float(times[row - 1])!r} is off the regular "
             f"{rate:.6g} Hz grid by {jitter.max():.2f} samples (more than {allowed:.2g} "
             "allowed); the time stamps are too irregular. Resample the recording to a regular "
-            "rate before reading it, or drop time_column and give fs if the stamps are only "
-            "imprecise."
+            "rate before reading it, or drop time_column and give sampling_rate if the stamps are "
+            "only imprecise."
         )
     n_grid = int(positions[-1]) + 1
     if n_grid > _MAX_GRID_GROWTH * len(times) + _GRID_SLACK:

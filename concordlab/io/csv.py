@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv as _csv
-import math
 import os
 import re
 import warnings
@@ -17,20 +16,22 @@ import pandas as pd
 import xarray as xr
 
 from concordlab._checks import SAMPLING_RATE, Choice, Text
+from concordlab._deprecate import renamed
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     PathLike,
     check_path,
     grid_from_times,
     numeric_column,
-    pair_on_grid,
     place_on_grid,
     reading,
     text_lines,
 )
-from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
+from concordlab.io.pairing import ALIGN, pair_recordings
+from concordlab.io.recording import Channel, Recording
+from concordlab.session import DEFAULT_PERSONS, _check_persons
 
-__all__ = ["read_csv"]
+__all__ = ["read_csv", "read_csv_recording"]
 
 Columns = str | int | Sequence[str | int] | Mapping[str, Any] | None
 
@@ -204,9 +205,141 @@ def _keys(keys: Any, n_files: int, path: PathLike) -> list[Any]:
     return keys
 
 
+def read_csv_recording(
+    path: PathLike,
+    sampling_rate: float | None = None,
+    *,
+    time_column: str | int | None = None,
+    channel: str = "signal",
+    columns: str | int | Mapping[str, str | int] | None = None,
+    units: str | Mapping[str, str] | None = None,
+    person: str | None = None,
+) -> Recording:
+    """Read one person's recording from delimited text (CSV, TSV, whitespace-separated).
+
+    The file is parsed as by :func:`read_csv`; one column (or one per channel) holds this
+    person's samples.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    sampling_rate : float, optional
+        Sampling rate in Hz; needed unless ``time_column`` is given.
+    time_column : str or int, optional
+        Column of time stamps (seconds, or ISO 8601 date-times, which set ``start_time``).
+    channel : str, default "signal"
+        Name of the channel read.
+    columns : str, int or mapping, optional
+        The data column (name or 0-based position), or ``{channel: column}`` for several
+        channels. Default: the file's only column besides the time column.
+    units : str or mapping, optional
+        Units of the channel, or of each channel in a mapping.
+    person : str, optional
+        The person's label, kept on the recording.
+
+    Returns
+    -------
+    Recording
+        ``source`` holds ``path``, ``format`` (``"csv"``), ``name`` (the file name without
+        extension) and ``columns`` (each channel's column).
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file, the column and the row (see :func:`read_csv`).
+    ValidationError
+        For a bad argument.
+
+    Examples
+    --------
+    >>> r = read_csv_recording("tests/data/eda-single/biosppy/eda.txt", 1000, channel="eda",
+    ...                        units="ADC")
+    >>> r.channels["eda"].n_samples, r.channels["eda"].sampling_rate, r.source["format"]
+    (150000, 1000.0, 'csv')
+    """
+    file = check_path(path, "path", "CSV/TSV data file")
+    options = _check_options(sampling_rate, time_column, channel, columns, file)
+    if person is not None:
+        person = Text(non_empty=True).check(person, "person")
+    if isinstance(columns, Sequence) and not isinstance(columns, str):
+        raise ValidationError(
+            f"One person's recording reads one column per channel: give columns='name' or "
+            f"{{channel: column}}, not {columns!r} (read_csv reads two persons' columns)."
+        )
+    plan = _plan(columns, options["channel"], 2, file)
+    recording = _file_recordings(file, plan, [0], 2, _check_units(units, plan), **options)[0]
+    return recording if person is None else recording.with_person(person)
+
+
+def _check_options(
+    sampling_rate: Any, time_column: Any, channel: Any, columns: Any, path: Path
+) -> dict[str, Any]:
+    """The checked reading options shared by :func:`read_csv` and one-person reading."""
+    if sampling_rate is not None:
+        sampling_rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
+    if time_column is not None and (
+        isinstance(time_column, bool) or not isinstance(time_column, str | int | np.integer)
+    ):
+        raise ValidationError(
+            f"time_column must be a column name or a 0-based position, got {time_column!r}."
+        )
+    if sampling_rate is None and time_column is None:
+        raise ValidationError(
+            f"Reading '{path}': give the sampling rate (sampling_rate=...) or the time column "
+            "(time_column=...)."
+        )
+    if not isinstance(columns, Mapping):
+        channel = Text(non_empty=True).check(channel, "channel")
+    return {"sampling_rate": sampling_rate, "time_column": time_column, "channel": channel}
+
+
+def _file_recordings(
+    file: Path,
+    plan: Mapping[str, list[Any]],
+    slots: list[int],
+    n_files: int,
+    unit_map: Mapping[str, str | None],
+    *,
+    sampling_rate: float | None,
+    time_column: str | int | None,
+    channel: str,
+) -> list[Recording]:
+    """One recording per column slot of ``file`` (two when it holds both persons)."""
+    with reading(file, "data file"):
+        table = _read_table(file)
+        grid, absolute, time_name = None, "", None
+        if time_column is not None:
+            times, absolute = _time_column(table, time_column, file)
+            grid = grid_from_times(times, file, time_column, sampling_rate)
+            time_name = _column(table, time_column, file).name
+        data_columns = [c for c in table.columns if c != time_name]
+        out = []
+        for slot in slots:
+            found, used = {}, {}
+            for name, keys in plan.items():
+                key = keys[slot]
+                if key is None:
+                    key = _default_column(data_columns, slot, n_files, file)
+                values = numeric_column(_column(table, key, file), file, key)
+                if grid is not None:
+                    values = place_on_grid(values, grid[2])
+                found[name] = Channel(
+                    values,
+                    grid[1] if grid is not None else sampling_rate,
+                    units=unit_map.get(name) or "",
+                    offset=grid[0] if grid is not None else 0.0,
+                )
+                used[name] = key if isinstance(key, int) else str(key)
+            source = {"path": str(file), "format": "csv", "name": file.stem, "columns": used}
+            out.append(Recording(found, absolute or None, (), source))
+    return out
+
+
+@renamed(fs="sampling_rate")
 def read_csv(
     path: PathLike | Sequence[PathLike],
-    fs: float | None = None,
+    sampling_rate: float | None = None,
     *,
     time_column: str | int | None = None,
     channel: str = "signal",
@@ -222,20 +355,22 @@ def read_csv(
 
     The delimiter (comma, tab, semicolon or whitespace) is detected; leading ``#`` lines
     are skipped; a file without a header row gets columns numbered from 0. Empty cells
-    and ``NA`` become NaN (missing).
+    and ``NA`` become NaN (missing). Each person's columns become a recording
+    (:func:`read_csv_recording`), paired by :func:`~concordlab.io.pairing.pair_recordings`.
 
     Parameters
     ----------
     path : path or pair of paths
         One file holding both persons, or two files, one per person, in person order.
-    fs : float, optional
+    sampling_rate : float, optional
         Sampling rate in Hz. Needed unless ``time_column`` is given; if both are given
-        they must agree.
+        they must agree. (``fs`` is its old name, accepted with a ``FutureWarning``.)
     time_column : str or int, optional
         Column of time stamps: seconds, or ISO 8601 date-times (which also set the
         session's ``start_time``). The stamps must lie on a regular grid (up to their own
         rounding); gaps in them become NaN samples, but a gap that would make the grid more
-        than ten times longer than the data is refused as an outlier stamp.
+        than ten times longer than the data is refused as an outlier stamp. Two files'
+        numeric stamps share one time zero; ISO stamps are absolute times.
     channel : str, default "signal"
         Name of the channel read, e.g. ``"eda"`` or ``"motion"``.
     columns : optional
@@ -249,14 +384,16 @@ def read_csv(
     units : str or mapping, optional
         Units of the channel, or of each channel in a mapping.
     session_id : str, optional
-        Default: the file's name without extension.
+        Default: the (first) file's name without extension.
     start_time : str, optional
         Absolute start of the session (ISO 8601).
-    align : {"error", "trim", "pad"}, default "error"
+    align : {"error", "trim", "pad", "start"}, default "error"
         With one file per person covering different times: raise, keep only the time
-        both cover, or keep all of it with NaN where one person is missing.
+        both cover, keep all of it with NaN where one person is missing, or start both
+        files together (pseudo-dyads); the same meaning in every reader (see
+        :func:`~concordlab.io.pairing.pair_recordings`).
     metadata : mapping, optional
-        Free information stored with the session, besides the source file names.
+        Free information stored with the session, besides the ``source`` of each person.
 
     Returns
     -------
@@ -271,7 +408,7 @@ def read_csv(
         stamps that repeat, go back, lie off a regular grid or jump by an outlier gap, two
         files at different rates, or unequal lengths.
     ValidationError
-        For a bad argument: no path, a sampling rate ``fs`` that is not a number of Hz
+        For a bad argument: no path, a ``sampling_rate`` that is not a number of Hz
         above 0 and at most 1e6, an unknown ``align``, columns or units that do not fit.
 
     Examples
@@ -280,7 +417,7 @@ def read_csv(
 
     >>> import concordlab
     >>> from concordlab.datasets import rmea_files
-    >>> s = concordlab.read_csv(rmea_files("normal")[0], fs=25, channel="motion")
+    >>> s = concordlab.read_csv(rmea_files("normal")[0], sampling_rate=25, channel="motion")
     >>> s["motion"].sizes["time"], concordlab.persons(s)
     (15000, ('patient', 'therapist'))
 
@@ -297,67 +434,28 @@ def read_csv(
     """
     paths = _check_paths(path)
     persons = _check_persons(persons)
-    if fs is not None:
-        fs = SAMPLING_RATE.check(fs, "fs")
-    if time_column is not None and (
-        isinstance(time_column, bool) or not isinstance(time_column, str | int | np.integer)
-    ):
-        raise ValidationError(
-            f"time_column must be a column name or a 0-based position, got {time_column!r}."
-        )
-    if fs is None and time_column is None:
-        raise ValidationError(
-            f"Reading '{paths[0]}': give the sampling rate (fs=...) or the time column "
-            "(time_column=...)."
-        )
-    align = Choice(("error", "trim", "pad")).check(align, "align")
+    options = _check_options(sampling_rate, time_column, channel, columns, paths[0])
+    align = Choice(ALIGN).check(align, "align")
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ValidationError(
             f"metadata must be a mapping (a dict) or None, got {type(metadata).__name__}."
         )
     if session_id is not None:
         session_id = Text(non_empty=True).check(session_id, "session_id")
-    if not isinstance(columns, Mapping):
-        channel = Text(non_empty=True).check(channel, "channel")
-    plan = _plan(columns, channel, len(paths), paths[0])
-    per_channel: dict[str, list[np.ndarray]] = {name: [] for name in plan}
-    grids: list[tuple[float, float, np.ndarray] | None] = []
-    absolute_start = ""
-    for file_index, file in enumerate(paths):
-        with reading(file, "data file"):
-            table = _read_table(file)
-            grid = None
-            if time_column is not None:
-                times, absolute_start = _time_column(table, time_column, file)
-                grid = grid_from_times(times, file, time_column, fs)
-            grids.append(grid)
-            time_name = _column(table, time_column, file).name if time_column is not None else None
-            data_columns = [c for c in table.columns if c != time_name]
-            for name, keys in plan.items():
-                slots = [0, 1] if len(paths) == 1 else [file_index]
-                for slot in slots:
-                    key = keys[slot]
-                    if key is None:
-                        key = _default_column(data_columns, slot, len(paths), file)
-                    values = numeric_column(_column(table, key, file), file, key)
-                    if grid is not None:
-                        values = place_on_grid(values, grid[2])
-                    per_channel[name].append(values)
-    rate = fs if fs is not None else _shared_rate(grids, paths)
-    offsets = [g[0] if g is not None else 0.0 for g in grids]
-    data = {}
-    for name, rows in per_channel.items():
-        data[name], first_kept = _align(rows, offsets, rate, paths, align)
+    plan = _plan(columns, options["channel"], len(paths), paths[0])
     unit_map = _check_units(units, plan)
-    return from_arrays(
-        data,
-        rate,
+    recordings = []
+    for index, file in enumerate(paths):
+        slots = [0, 1] if len(paths) == 1 else [index]
+        recordings += _file_recordings(file, plan, slots, len(paths), unit_map, **options)
+    return pair_recordings(
+        recordings,
         persons=persons,
-        units={k: v for k, v in unit_map.items() if v is not None},
-        time_offset=min(offsets) + first_kept / rate,
-        start_time=start_time or absolute_start or None,
+        align=align,
         session_id=session_id or Path(paths[0]).stem,
-        metadata={"source": [str(p) for p in paths], "reader": "read_csv", **(metadata or {})},
+        start_time=start_time or None,
+        metadata=metadata,
+        reader="read_csv",
     )
 
 
@@ -374,18 +472,6 @@ def _check_paths(path: Any) -> list[Path]:
         )
     name = "path" if len(items) == 1 else "each path"
     return [check_path(item, name, "CSV/TSV data file") for item in items]
-
-
-def _shared_rate(grids: list[tuple[float, float, np.ndarray] | None], paths: list[Path]) -> float:
-    """The rate both files' time columns give, or an error naming both."""
-    rates = [g[1] for g in grids if g is not None]
-    if len(rates) == 2 and not math.isclose(rates[0], rates[1], rel_tol=1e-6):
-        raise FileFormatError(
-            f"'{paths[0]}' is sampled at {rates[0]:.6g} Hz but '{paths[1]}' at {rates[1]:.6g} Hz "
-            "(from their time columns); both persons must share one rate. Resample one file "
-            "first."
-        )
-    return rates[0]
 
 
 def _check_units(units: Any, plan: Mapping[str, Any]) -> dict[str, Any]:
@@ -412,27 +498,3 @@ def _default_column(data_columns: list[Any], slot: int, n_files: int, path: Path
             "say which to use with columns=...."
         )
     return data_columns[slot if n_files == 1 else 0]
-
-
-def _align(
-    rows: list[np.ndarray], offsets: list[float], rate: float, paths: list[Any], align: str
-) -> tuple[np.ndarray, int]:
-    """Stack the two persons' series on one time grid (see ``align`` in :func:`read_csv`).
-
-    Returns the (2, n) array and the index, on the padded grid, of its first sample.
-    """
-    if len(paths) == 1:
-        return np.vstack(rows), 0
-    describe = f"'{paths[0]}' and '{paths[1]}'"
-    values, start, _ = pair_on_grid(rows, offsets, rate, describe=describe)
-    shifts = [round((offset - start) * rate) for offset in offsets]
-    ends = [shift + len(row) for shift, row in zip(shifts, rows, strict=True)]
-    if align == "trim":
-        return values[:, max(shifts) : min(ends)], max(shifts)
-    if align == "error" and (shifts[0] != shifts[1] or ends[0] != ends[1]):
-        raise FileFormatError(
-            f"{describe} cover different times ({len(rows[0])} and {len(rows[1])} samples from "
-            f"{offsets[0]:g} s and {offsets[1]:g} s); pass align='trim' to keep only the time "
-            "both cover, or align='pad' to keep everything with NaN where a person is missing."
-        )
-    return values, 0

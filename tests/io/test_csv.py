@@ -23,7 +23,7 @@ def parse_whitespace_pairs(path: Path) -> tuple[list[str], np.ndarray]:
 
 def test_reads_all_twenty_rmea_dyads(rmea_paths):
     for path in rmea_paths:
-        session = concordlab.read_csv(path, fs=25, channel="motion")
+        session = concordlab.read_csv(path, sampling_rate=25, channel="motion")
         header, expected = parse_whitespace_pairs(path)
         assert header == ["pat", "th"]
         motion = session["motion"]["motion"]
@@ -43,9 +43,9 @@ def test_neurokit_pseudo_dyad_trimmed_to_common_time(data_dir):
     resting = data_dir / "eda-single/neurokit/bio_resting_8min_100hz.csv"
     event = data_dir / "eda-single/neurokit/bio_eventrelated_100hz.csv"
     with pytest.raises(FileFormatError, match="align='trim'"):
-        concordlab.read_csv([resting, event], fs=100, channel="eda", columns="EDA")
+        concordlab.read_csv([resting, event], sampling_rate=100, channel="eda", columns="EDA")
     session = concordlab.read_csv(
-        [resting, event], fs=100, channel="eda", columns="EDA", align="trim", units="uS"
+        [resting, event], sampling_rate=100, channel="eda", columns="EDA", align="trim", units="uS"
     )
     with open(resting) as handle:
         resting_eda = [float(row["EDA"]) for row in csv.DictReader(handle)]
@@ -59,7 +59,7 @@ def test_neurokit_pseudo_dyad_trimmed_to_common_time(data_dir):
     assert 0.5 < np.nanmean(eda.values) < 40  # microsiemens
 
     padded = concordlab.read_csv(
-        [resting, event], fs=100, channel="eda", columns="EDA", align="pad"
+        [resting, event], sampling_rate=100, channel="eda", columns="EDA", align="pad"
     )["eda"]["eda"]
     assert padded.sizes["time"] == len(resting_eda)
     assert np.isnan(padded.values[1, 15000:]).all()
@@ -71,7 +71,7 @@ def test_neurokit_several_channels_from_two_files(data_dir):
     event = data_dir / "eda-single/neurokit/bio_eventrelated_100hz.csv"
     session = concordlab.read_csv(
         [resting, event],
-        fs=100,
+        sampling_rate=100,
         columns={"eda": "EDA", "ecg": "ECG", "resp": "RSP"},
         align="trim",
         persons=("person A", "person B"),
@@ -86,7 +86,7 @@ def test_neurokit_several_channels_from_two_files(data_dir):
 def test_biosppy_file_with_comment_header_and_no_column_names(data_dir):
     path = data_dir / "eda-single/biosppy/eda.txt"
     expected = [float(x) for x in path.read_text().splitlines() if not x.startswith("#")]
-    session = concordlab.read_csv([path, path], fs=1000, channel="eda", units="ADC")
+    session = concordlab.read_csv([path, path], sampling_rate=1000, channel="eda", units="ADC")
     eda = session["eda"]["eda"]
     assert eda.sizes["time"] == len(expected) == 150000
     np.testing.assert_array_equal(eda.values[0], expected)
@@ -103,7 +103,7 @@ def write(path: Path, text: str) -> Path:
     [("a,b\n1,2\n3,4\n", ","), ("a\tb\n1\t2\n3\t4\n", "\t"), ("a b\n1 2\n3  4\n", " ")],
 )
 def test_delimiters(tmp_path, text, delimiter):
-    session = concordlab.read_csv(write(tmp_path / "x.txt", text), fs=2)
+    session = concordlab.read_csv(write(tmp_path / "x.txt", text), sampling_rate=2)
     np.testing.assert_array_equal(session["signal"]["signal"].values, [[1, 3], [2, 4]])
 
 
@@ -136,7 +136,9 @@ def test_time_columns_of_two_files_are_aligned(tmp_path):
 
 
 def test_empty_cells_and_na_become_nan(tmp_path):
-    session = concordlab.read_csv(write(tmp_path / "x.csv", "a,b\n1,\nNA,4\n5,6\n"), fs=1)
+    session = concordlab.read_csv(
+        write(tmp_path / "x.csv", "a,b\n1,\nNA,4\n5,6\n"), sampling_rate=1
+    )
     np.testing.assert_array_equal(
         session["signal"]["signal"].values, [[1, np.nan, 5], [np.nan, 4, 6]]
     )
@@ -162,7 +164,7 @@ def test_bad_files_name_the_file_and_the_problem(tmp_path, case):
     else:
         write(path, text)
     with pytest.raises(FileFormatError, match=message) as info:
-        concordlab.read_csv(path, fs=4)
+        concordlab.read_csv(path, sampling_rate=4)
     assert "bad.csv" in str(info.value) or case in ("three columns",)
 
 
@@ -171,10 +173,14 @@ def test_bad_files_name_the_file_and_the_problem(tmp_path, case):
     [
         ("t,a,b\n0,1,2\n0,3,4\n", {"time_column": "t"}, "repeats"),
         ("t,a,b\n0,1,2\n1,3,4\n0.5,5,6\n", {"time_column": "t"}, "goes back in time"),
-        ("t,a,b\n0,1,2\n1,3,4\n2,5,6\n", {"time_column": "t", "fs": 4}, "fs=4 Hz was given"),
+        (
+            "t,a,b\n0,1,2\n1,3,4\n2,5,6\n",
+            {"time_column": "t", "sampling_rate": 4},
+            "sampling_rate=4 Hz was given",
+        ),
         ("t,a,b\n0,1,2\n1,3,4\n", {"time_column": "x"}, "no column 'x'"),
         ("t,a,b\n0,1,2\n,3,4\n", {"time_column": "t"}, "time is missing"),
-        ("a,b\n1,2\n3,4\n", {"columns": ["a", "zz"], "fs": 1}, "no column 'zz'"),
+        ("a,b\n1,2\n3,4\n", {"columns": ["a", "zz"], "sampling_rate": 1}, "no column 'zz'"),
         ("t,a,b\n0,1,2\n1,3,4\n1.4,5,6\n2,1,1\n", {"time_column": "t"}, "too irregular"),
     ],
 )
@@ -189,13 +195,13 @@ def test_mismatched_lengths_and_missing_file(tmp_path):
     a = write(tmp_path / "a.csv", "x\n1\n2\n3\n")
     b = write(tmp_path / "b.csv", "x\n1\n2\n")
     with pytest.raises(FileFormatError, match="3 and 2 samples"):
-        concordlab.read_csv([a, b], fs=1)
+        concordlab.read_csv([a, b], sampling_rate=1)
     with pytest.raises(FileFormatError, match="does not exist"):
-        concordlab.read_csv(tmp_path / "missing.csv", fs=1)
-    with pytest.raises(ValidationError, match="fs=..."):
+        concordlab.read_csv(tmp_path / "missing.csv", sampling_rate=1)
+    with pytest.raises(ValidationError, match=r"sampling_rate=\.\.\."):
         concordlab.read_csv(a)
     with pytest.raises(ValidationError, match="align"):
-        concordlab.read_csv([a, b], fs=1, align="stretch")
+        concordlab.read_csv([a, b], sampling_rate=1, align="stretch")
 
 
 @settings(
@@ -213,7 +219,7 @@ def test_garbage_raises_only_concordlab_errors(tmp_path, content, time_column):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     try:
         session = concordlab.read_csv(
-            path, fs=None if time_column is not None else 2.0, time_column=time_column
+            path, sampling_rate=None if time_column is not None else 2.0, time_column=time_column
         )
     except ConcordlabError:
         return
@@ -232,11 +238,20 @@ def test_two_files_at_different_rates_are_refused(tmp_path):
     assert "2 Hz" in str(info.value)
 
 
-@pytest.mark.parametrize("fs", [0, -4, [4], complex(4), 1e308, "4", True, math.nan, math.inf])
-def test_bad_fs_is_a_validation_error(tmp_path, fs):
+@pytest.mark.parametrize("rate", [0, -4, [4], complex(4), 1e308, "4", True, math.nan, math.inf])
+def test_bad_sampling_rate_is_a_validation_error(tmp_path, rate):
     path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
-    with pytest.raises(ValidationError, match="fs must be a real number"):
-        concordlab.read_csv(path, fs=fs)
+    with pytest.raises(ValidationError, match="sampling_rate must be a real number"):
+        concordlab.read_csv(path, sampling_rate=rate)
+
+
+def test_fs_is_the_old_name_of_sampling_rate(tmp_path):
+    path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
+    with pytest.warns(FutureWarning, match=r"read_csv\(sampling_rate=\.\.\.\)"):
+        session = concordlab.read_csv(path, fs=2)
+    assert session["signal"]["signal"].attrs["sampling_rate"] == 2.0
+    with pytest.raises(ValidationError, match="Give sampling_rate only"):
+        concordlab.read_csv(path, fs=2, sampling_rate=2)
 
 
 def test_irregular_time_stamps_are_refused(tmp_path):
@@ -257,7 +272,7 @@ def test_rounded_time_stamps_give_the_true_rate(tmp_path):
 def test_duplicate_header_names_are_refused(tmp_path):
     path = write(tmp_path / "x.csv", "x,y,x\n1,2,3\n4,5,6\n")
     with pytest.raises(FileFormatError, match=r"\['x'\] appear more than once"):
-        concordlab.read_csv(path, fs=1, columns=["x", "y"])
+        concordlab.read_csv(path, sampling_rate=1, columns=["x", "y"])
 
 
 def test_duplicate_check_is_linear_in_the_number_of_columns(tmp_path):
@@ -267,7 +282,7 @@ def test_duplicate_check_is_linear_in_the_number_of_columns(tmp_path):
     path = write(tmp_path / "wide.csv", ",".join(names) + "\n" + ",".join(["1"] * 20_001) + "\n")
     started = time.perf_counter()
     with pytest.raises(FileFormatError, match=r"\['c7'\]"):
-        concordlab.read_csv(path, fs=1)
+        concordlab.read_csv(path, sampling_rate=1)
     assert time.perf_counter() - started < 5
 
 
@@ -294,12 +309,12 @@ def test_byte_order_mark_and_crlf_are_read(tmp_path):
 @pytest.mark.parametrize("path", [None, 4, b"x.csv", ["a.csv", None], ["a", "b", "c"], ""])
 def test_a_path_is_needed(path):
     with pytest.raises(ValidationError, match="path|one file"):
-        concordlab.read_csv(path, fs=4)
+        concordlab.read_csv(path, sampling_rate=4)
 
 
 def test_a_folder_is_not_a_file(tmp_path):
     with pytest.raises(FileFormatError, match="is a folder"):
-        concordlab.read_csv(tmp_path, fs=4)
+        concordlab.read_csv(tmp_path, sampling_rate=4)
 
 
 @pytest.mark.parametrize(
@@ -314,7 +329,7 @@ def test_a_folder_is_not_a_file(tmp_path):
 )
 def test_more_hostile_files(tmp_path, text, message):
     with pytest.raises(FileFormatError, match=message) as info:
-        concordlab.read_csv(write(tmp_path / "bad.csv", text), fs=2)
+        concordlab.read_csv(write(tmp_path / "bad.csv", text), sampling_rate=2)
     assert "bad.csv" in str(info.value)
 
 
@@ -322,7 +337,7 @@ def test_a_very_long_header_line_is_read(tmp_path):
     names = [f"column_with_a_long_name_{i}" for i in range(5000)]
     text = ",".join(names) + "\n" + ",".join(["1"] * 5000) + "\n" + ",".join(["2"] * 5000) + "\n"
     session = concordlab.read_csv(
-        write(tmp_path / "x.csv", text), fs=1, columns=[names[0], names[-1]]
+        write(tmp_path / "x.csv", text), sampling_rate=1, columns=[names[0], names[-1]]
     )
     assert session["signal"]["signal"].values.tolist() == [[1, 2], [1, 2]]
 
@@ -337,10 +352,10 @@ def test_a_very_long_header_line_is_read(tmp_path):
         ({"units": 5}, "units must be"),
         ({"units": {"eda": "uS"}}, r"units names channel\(s\) \['eda'\]"),
         ({"session_id": 5}, "session_id must be"),
-        ({"time_column": 1.5, "fs": None}, "time_column must be"),
+        ({"time_column": 1.5, "sampling_rate": None}, "time_column must be"),
     ],
 )
 def test_bad_arguments_are_validation_errors(tmp_path, kwargs, message):
     path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
     with pytest.raises(ValidationError, match=message):
-        concordlab.read_csv(path, **{"fs": 2, **kwargs})
+        concordlab.read_csv(path, **{"sampling_rate": 2, **kwargs})
