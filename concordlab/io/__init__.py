@@ -1,21 +1,47 @@
 """Readers and writers: every format becomes the same session model.
 
+One person's recording is read by :func:`read_recording` (any format) into a
+:class:`Recording`; :func:`pair_recordings` pairs recordings into a session; :func:`read`
+reads a saved session, a file of both persons or one path per person. The format registry
+is :data:`concordlab.io.dispatch.FORMATS`.
+
 Examples
 --------
->>> from concordlab.io import read_csv, save, load
+>>> from concordlab.io import read, read_recording, pair_recordings, save, load
 """
 
-from concordlab.io.bids import read_bids_physio, read_events_tsv, write_events_tsv
-from concordlab.io.csv import read_csv
-from concordlab.io.e4 import read_e4
+from concordlab.io.bids import (
+    read_bids_physio,
+    read_bids_recording,
+    read_events_tsv,
+    write_events_tsv,
+)
+from concordlab.io.csv import read_csv, read_csv_recording
+from concordlab.io.dispatch import FORMATS, Format, find_format, read, read_recording
+from concordlab.io.e4 import read_e4, read_e4_recording
+from concordlab.io.pairing import ALIGN, pair_recordings
+from concordlab.io.recording import Channel, Marker, Recording
 from concordlab.io.store import load, save
 
 __all__ = [
+    "ALIGN",
+    "FORMATS",
+    "Channel",
+    "Format",
+    "Marker",
+    "Recording",
+    "find_format",
     "load",
+    "pair_recordings",
+    "read",
     "read_bids_physio",
+    "read_bids_recording",
     "read_csv",
+    "read_csv_recording",
     "read_e4",
+    "read_e4_recording",
     "read_events_tsv",
+    "read_recording",
     "save",
     "write_events_tsv",
 ]
