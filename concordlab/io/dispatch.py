@@ -12,6 +12,7 @@ plus one line in :data:`FORMATS`.
 from __future__ import annotations
 
 import importlib
+import inspect
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -203,7 +204,8 @@ def read(path_or_paths: PathLike | Sequence[PathLike], **options: Any) -> xr.Dat
       (:func:`read_csv`, :func:`read_e4`, :func:`read_bids_physio`) with ``options``; of
       different formats: each read with :func:`read_recording`, then paired with
       :func:`~concordlab.io.pairing.pair_recordings` (``persons``, ``align``,
-      ``channels``, ``session_id`` go to the pairing, the rest to the readers).
+      ``channels``, ``session_id`` go to the pairing, the rest to each reader that takes
+      them).
 
     Parameters
     ----------
@@ -243,8 +245,15 @@ def read(path_or_paths: PathLike | Sequence[PathLike], **options: Any) -> xr.Dat
         return _load(formats[0].dyad)(*_dyad_arguments(formats[0], paths), **options)
     keys = ("persons", "align", "channels", "session_id")
     pairing = {k: options.pop(k) for k in keys if k in options}
+    takes = [set(inspect.signature(_load(f.recording)).parameters) for f in formats]
+    unused = sorted(set(options) - set.union(*takes))
+    if unused:
+        raise ValidationError(
+            f"No reader of {[f.name for f in formats]} takes the option(s) {unused}."
+        )
     recordings = [
-        read_recording(p, format=f.name, **options) for p, f in zip(paths, formats, strict=True)
+        read_recording(p, format=f.name, **{k: v for k, v in options.items() if k in t})
+        for p, f, t in zip(paths, formats, takes, strict=True)
     ]
     return pair_recordings(recordings, reader="read", **pairing)
 
