@@ -1,15 +1,19 @@
 """Surrogate data: pseudo-dyads, segment shuffle, circular shift and the surrogate test."""
 
+import inspect
 import itertools
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import concordlab
 from concordlab.compute import surrogates
 from concordlab.compute.surrogates import (
+    _pool,
+    _significance,
     circular_shift,
     pseudo_dyads,
     segment_shuffle,
@@ -92,13 +96,13 @@ def test_pseudo_dyads_any_roles(cohort):
 
 
 def test_pseudo_dyads_random_subset_is_reproducible(cohort):
-    subset = pseudo_dyads(cohort, n=7, seed=3)
+    subset = pseudo_dyads(cohort, n_surrogates=7, seed=3)
     assert len(subset) == 7
-    assert list(subset) == list(pseudo_dyads(cohort, n=7, seed=3))
+    assert list(subset) == list(pseudo_dyads(cohort, n_surrogates=7, seed=3))
     assert set(subset) <= set(pseudo_dyads(cohort))
-    assert list(subset) != list(pseudo_dyads(cohort, n=7, seed=4))
+    assert list(subset) != list(pseudo_dyads(cohort, n_surrogates=7, seed=4))
     with pytest.raises(ValidationError, match="at most 90"):
-        pseudo_dyads(cohort, n=91)
+        pseudo_dyads(cohort, n_surrogates=91)
 
 
 def test_pseudo_dyads_trim_to_the_shorter_series():
@@ -123,7 +127,7 @@ def test_pseudo_dyads_ids_from_a_list_and_several_channels():
     pseudo = pseudo_dyads(list(cohort.sessions.values()))
     assert next(iter(pseudo)) == "dyad-01:patient+dyad-02:therapist"
     assert concordlab.channels(pseudo["dyad-01:patient+dyad-02:therapist"]) == ["eda", "hr"]
-    only_hr = pseudo_dyads(cohort, channel="hr")["dyad-03:patient+dyad-01:therapist"]
+    only_hr = pseudo_dyads(cohort, channels="hr")["dyad-03:patient+dyad-01:therapist"]
     assert concordlab.channels(only_hr) == ["hr"]
     np.testing.assert_array_equal(values(only_hr, "hr")[1], values(cohort["dyad-01"], "hr")[1])
 
@@ -142,7 +146,7 @@ def test_pseudo_dyads_errors(cohort):
     with pytest.raises(ValidationError, match="share no channel"):
         pseudo_dyads([cohort["dyad-01"], hr_only])
     with pytest.raises(ValidationError, match="Unknown channel"):
-        pseudo_dyads(cohort, channel="hr")
+        pseudo_dyads(cohort, channels="hr")
     with pytest.raises(ValidationError, match="keep_roles"):
         pseudo_dyads(cohort, keep_roles="yes")
     with pytest.raises(ValidationError, match="Session 'x'"):
@@ -218,7 +222,7 @@ def test_segment_shuffle_other_person_and_channels():
     for name, data, size in (("eda", eda, 20), ("hr", hr, 5)):
         expected = np.concatenate([pieces(data[0], size)[k] for k in order[name]])
         np.testing.assert_array_equal(values(shuffled, name)[0], expected)
-    only = segment_shuffle(session, 5, seed=1, channel="hr")
+    only = segment_shuffle(session, 5, seed=1, channels="hr")
     assert concordlab.channels(only) == ["hr"]
 
 
@@ -246,7 +250,7 @@ def test_segment_shuffle_errors():
     with pytest.raises(ValidationError, match="persons"):
         segment_shuffle(session, 2, person="nurse")
     with pytest.raises(ValidationError, match="Unknown channel"):
-        segment_shuffle(session, 2, channel="hr")
+        segment_shuffle(session, 2, channels="hr")
     with pytest.raises(ValidationError, match="seed"):
         segment_shuffle(session, 2, seed=-1)
     with pytest.raises(ValidationError, match=r"\(40 samples at 4 Hz\)"):
@@ -340,7 +344,7 @@ def ramp():
 
 
 def test_surrogate_test_null_values_and_p_value_formula(ramp):
-    result = surrogate_test(ramp, first_of_second, n=99, seed=8, min_shift=5)
+    result = surrogate_test(ramp, first_of_second, n_surrogates=99, seed=8, min_shift=5)
     # An independent prediction: draw d rotates by the shift of circular_shift(seed=child d).
     children = np.random.SeedSequence(8).spawn(99)
     predicted = [
@@ -354,9 +358,13 @@ def test_surrogate_test_null_values_and_p_value_formula(ramp):
     k_less = sum(value <= 200 for value in predicted)
     assert 0 < k_greater < 99
     assert float(result["p_value"]) == pytest.approx((k_greater + 1) / 100)
-    less = surrogate_test(ramp, first_of_second, n=99, seed=8, alternative="less", min_shift=5)
+    less = surrogate_test(
+        ramp, first_of_second, n_surrogates=99, seed=8, alternative="less", min_shift=5
+    )
     assert float(less["p_value"]) == pytest.approx((k_less + 1) / 100)
-    both = surrogate_test(ramp, first_of_second, n=99, seed=8, alternative="two-sided", min_shift=5)
+    both = surrogate_test(
+        ramp, first_of_second, n_surrogates=99, seed=8, alternative="two-sided", min_shift=5
+    )
     expected = min(1.0, 2 * min(k_greater + 1, k_less + 1) / 100)
     assert float(both["p_value"]) == pytest.approx(expected)
     null = np.asarray(predicted)
@@ -368,29 +376,29 @@ def test_surrogate_test_null_values_and_p_value_formula(ramp):
 
 
 def test_surrogate_test_ties_count_as_extreme(ramp):
-    constant = surrogate_test(ramp, lambda s: 0.1 + 0.2, n=9, seed=0)
+    constant = surrogate_test(ramp, lambda s: 0.1 + 0.2, n_surrogates=9, seed=0)
     assert float(constant["p_value"]) == 1.0
-    less = surrogate_test(ramp, lambda s: 0.1 + 0.2, n=9, seed=0, alternative="less")
+    less = surrogate_test(ramp, lambda s: 0.1 + 0.2, n_surrogates=9, seed=0, alternative="less")
     assert float(less["p_value"]) == 1.0
     assert math.isnan(float(constant["effect_size"]))  # sd 0, difference 0
 
 
 def test_surrogate_test_is_reproducible(ramp):
-    a = surrogate_test(ramp, first_of_second, n=30, seed=1)
-    b = surrogate_test(ramp, first_of_second, n=30, seed=1)
-    c = surrogate_test(ramp, first_of_second, n=30, seed=2)
+    a = surrogate_test(ramp, first_of_second, n_surrogates=30, seed=1)
+    b = surrogate_test(ramp, first_of_second, n_surrogates=30, seed=1)
+    c = surrogate_test(ramp, first_of_second, n_surrogates=30, seed=2)
     np.testing.assert_array_equal(a["null"], b["null"])
     assert a.identical(b)
     assert not np.array_equal(a["null"], c["null"])
-    fresh = surrogate_test(ramp, first_of_second, n=3)
+    fresh = surrogate_test(ramp, first_of_second, n_surrogates=3)
     assert isinstance(fresh.attrs["seed"], int)
-    again = surrogate_test(ramp, first_of_second, n=3, seed=fresh.attrs["seed"])
+    again = surrogate_test(ramp, first_of_second, n_surrogates=3, seed=fresh.attrs["seed"])
     np.testing.assert_array_equal(fresh["null"], again["null"])
 
 
 def test_surrogate_test_segment_shuffle(ramp):
     result = surrogate_test(
-        ramp, first_of_second, method="segment_shuffle", n=50, seed=3, segment_length=10
+        ramp, first_of_second, method="segment_shuffle", n_surrogates=50, seed=3, segment_length=10
     )
     # The first sample of a shuffled series is the first sample of some 10 s piece.
     starts = {float(values(ramp)[1, k]) for k in range(0, 400, 40)}
@@ -409,7 +417,7 @@ def test_surrogate_test_non_finite_statistics(ramp):
         return math.nan if value > 300 else value
 
     with pytest.warns(RuntimeWarning, match="are NaN and were left out"):
-        result = surrogate_test(ramp, sometimes_nan, n=49, seed=0, min_shift=1)
+        result = surrogate_test(ramp, sometimes_nan, n_surrogates=49, seed=0, min_shift=1)
     null = result["null"].values
     valid = null[~np.isnan(null)]
     assert int(result["n_valid"]) == valid.size < 49
@@ -418,26 +426,26 @@ def test_surrogate_test_non_finite_statistics(ramp):
 
     # NaN on the real data, inf anywhere, NaN on every draw: errors, never a p-value.
     with pytest.raises(ValidationError, match="returned nan on the real data"):
-        surrogate_test(ramp, lambda s: math.nan, n=5, seed=0)
+        surrogate_test(ramp, lambda s: math.nan, n_surrogates=5, seed=0)
 
     def infinite_when_real(session):
         return math.inf if "surrogate" not in concordlab.metadata(session) else 1.0
 
     with pytest.raises(ValidationError, match="returned inf on the real data"):
-        surrogate_test(ramp, infinite_when_real, n=19, seed=0)
+        surrogate_test(ramp, infinite_when_real, n_surrogates=19, seed=0)
 
     def infinite_surrogates(session):
         value = first_of_second(session)
         return math.inf if value > 300 else value
 
     with pytest.raises(ValidationError, match=r"returned inf on surrogate draw \d+ .*shift of"):
-        surrogate_test(ramp, infinite_surrogates, n=49, seed=0, min_shift=1)
+        surrogate_test(ramp, infinite_surrogates, n_surrogates=49, seed=0, min_shift=1)
 
     def nan_surrogates(session):
         return 1.0 if "surrogate" not in concordlab.metadata(session) else math.nan
 
     with pytest.raises(ValidationError, match="NaN .undefined. on all 5 surrogates"):
-        surrogate_test(ramp, nan_surrogates, n=5, seed=0)
+        surrogate_test(ramp, nan_surrogates, n_surrogates=5, seed=0)
 
 
 def test_surrogate_test_pseudo_dyads(cohort):
@@ -449,7 +457,7 @@ def test_surrogate_test_pseudo_dyads(cohort):
         i, j = (int(p["session"].split("-")[1]) for p in meta["surrogate"]["sources"])
         return float(abs(i - j))
 
-    result = surrogate_test(cohort, dyad_distance, method="pseudo_dyads", n=30, seed=4)
+    result = surrogate_test(cohort, dyad_distance, method="pseudo_dyads", n_surrogates=30, seed=4)
     assert result["session"].values.tolist() == list(cohort)
     assert result["session_statistic"].values.tolist() == [0.0] * 10
     assert float(result["observed"]) == 0.0
@@ -457,7 +465,7 @@ def test_surrogate_test_pseudo_dyads(cohort):
     assert (result["null"].values >= 1).all()
     assert float(result["p_value"]) == 1.0
     less = surrogate_test(
-        cohort, dyad_distance, method="pseudo_dyads", n=30, seed=4, alternative="less"
+        cohort, dyad_distance, method="pseudo_dyads", n_surrogates=30, seed=4, alternative="less"
     )
     assert float(less["p_value"]) == pytest.approx(1 / 31)
     np.testing.assert_array_equal(less["null"], result["null"])
@@ -467,7 +475,7 @@ def test_surrogate_test_pseudo_dyads(cohort):
 
 @pytest.mark.parametrize("keep_roles", [True, False])
 def test_random_pairings_use_every_person_once_and_no_real_pair(cohort, keep_roles):
-    pool = surrogates._Pool.prepare(cohort, None, keep_roles)
+    pool = _pool._Pool.prepare(cohort, None, keep_roles)
     rng = np.random.default_rng(0)
     seen = set()
     for _ in range(200):
@@ -495,7 +503,7 @@ def test_surrogate_test_pseudo_dyads_mean_of_finite_values(cohort):
             ]
         return 0.0
 
-    result = surrogate_test(sessions, statistic, method="pseudo_dyads", n=5, seed=0)
+    result = surrogate_test(sessions, statistic, method="pseudo_dyads", n_surrogates=5, seed=0)
     assert float(result["observed"]) == 2.0  # mean of the per-dyad values that are not NaN
     assert result.attrs["n_nonfinite_observed"] == 1
     # 3 dyads have only D(3) = 2 re-pairings: both are used, once each.
@@ -523,7 +531,7 @@ def test_few_dyads_enumerate_every_re_pairing_once(cohort, keep_roles):
         return i / 10 + j / 100 + (roles == ["therapist", "patient"]) / 1000
 
     result = surrogate_test(
-        sessions, statistic, method="pseudo_dyads", n=199, seed=0, keep_roles=keep_roles
+        sessions, statistic, method="pseudo_dyads", n_surrogates=199, seed=0, keep_roles=keep_roles
     )
     people = [(i, role) for i in range(1, 5) for role in ("patient", "therapist")]
     expected = []
@@ -562,25 +570,25 @@ def test_many_dyads_draw_at_random_with_each_pseudo_dyad_measured_once(cohort):
         calls.append(session.attrs.get("session_id"))
         return 0.0
 
-    result = surrogate_test(cohort, statistic, method="pseudo_dyads", n=40, seed=1)
+    result = surrogate_test(cohort, statistic, method="pseudo_dyads", n_surrogates=40, seed=1)
     assert result.attrs["exact"] == 0 and result["null"].sizes["draw"] == 40
     assert len(calls) == len(set(calls)) <= 10 + 40 * 10
 
 
 def test_surrogate_test_progress(ramp, capsys, monkeypatch):
-    surrogate_test(ramp, first_of_second, n=5, seed=0, progress=False)
+    surrogate_test(ramp, first_of_second, n_surrogates=5, seed=0, progress=False)
     assert capsys.readouterr().err == ""
-    surrogate_test(ramp, first_of_second, n=5, seed=0)  # fast: no bar by default
+    surrogate_test(ramp, first_of_second, n_surrogates=5, seed=0)  # fast: no bar by default
     assert capsys.readouterr().err == ""
-    surrogate_test(ramp, first_of_second, n=5, seed=0, progress=True)
+    surrogate_test(ramp, first_of_second, n_surrogates=5, seed=0, progress=True)
     assert "surrogates (circular_shift)" in capsys.readouterr().err
-    monkeypatch.setattr(surrogates, "_PROGRESS_AFTER", 0.0)  # as if each draw were slow
-    surrogate_test(ramp, first_of_second, n=5, seed=0)
+    monkeypatch.setattr(_significance, "_PROGRESS_AFTER", 0.0)  # as if each draw were slow
+    surrogate_test(ramp, first_of_second, n_surrogates=5, seed=0)
     assert "5/5" in capsys.readouterr().err
 
 
 def test_surrogate_test_result_is_labelled(ramp):
-    result = surrogate_test(ramp, first_of_second, n=9, seed=0, channel="eda")
+    result = surrogate_test(ramp, first_of_second, n_surrogates=9, seed=0, channels="eda")
     assert set(result.data_vars) == {
         "observed",
         "null",
@@ -603,8 +611,8 @@ def test_surrogate_test_errors(cohort, ramp):
     with pytest.raises(ValidationError, match="method must be one of"):
         surrogate_test(ramp, stat, method="phase_randomise")
     for bad in (0, -3, 2.5, True):
-        with pytest.raises(ValidationError, match="n must be a whole number"):
-            surrogate_test(ramp, stat, n=bad)
+        with pytest.raises(ValidationError, match="n_surrogates must be a whole number"):
+            surrogate_test(ramp, stat, n_surrogates=bad)
     with pytest.raises(ValidationError, match="alternative"):
         surrogate_test(ramp, stat, alternative="bigger")
     with pytest.raises(ValidationError, match=r"takes no parameter\(s\) \['segment_length'\]"):
@@ -622,13 +630,89 @@ def test_surrogate_test_errors(cohort, ramp):
     with pytest.raises(ValidationError, match="statistic must be a function"):
         surrogate_test(ramp, 3.0)
     with pytest.raises(ValidationError, match="statistic must return one number"):
-        surrogate_test(ramp, lambda s: "high", n=3)
+        surrogate_test(ramp, lambda s: "high", n_surrogates=3)
     with pytest.raises(ValidationError, match="progress"):
         surrogate_test(ramp, stat, progress="yes")
     with pytest.raises(ValidationError, match="seed"):
         surrogate_test(ramp, stat, seed=1.5)
     with pytest.raises(ValidationError, match="min_shift"):
         surrogate_test(ramp, stat, min_shift=60)
+
+
+# --------------------------------------------------------------------------- structure, old names
+
+
+def test_one_strategy_per_method():
+    assert tuple(_significance.STRATEGIES) == surrogates.METHODS
+    assert {m: s.takes for m, s in _significance.STRATEGIES.items()} == {
+        "circular_shift": ("min_shift", "channels", "person"),
+        "segment_shuffle": ("segment_length", "channels", "person"),
+        "pseudo_dyads": ("keep_roles", "channels"),
+    }
+    # The names other modules import from here are still there.
+    for name in ("ALTERNATIVE", "ALTERNATIVES", "METHOD", "count_derangements"):
+        assert hasattr(surrogates, name)
+    for name in surrogates.__all__:
+        assert getattr(concordlab.compute, name, None) is getattr(surrogates, name) or (
+            name.isupper()
+        )
+
+
+def test_new_names_in_the_signatures():
+    assert "n_surrogates" in inspect.signature(surrogate_test).parameters
+    assert {"n_surrogates", "channels"} <= set(inspect.signature(pseudo_dyads).parameters)
+    for function in (circular_shift, segment_shuffle):
+        assert "channels" in inspect.signature(function).parameters
+        assert "channel" not in inspect.signature(function).parameters
+
+
+def renamed_message(function, old, new):
+    return rf"{function}\({old}=\.\.\.\) is renamed {function}\({new}=\.\.\.\)"
+
+
+def test_old_names_still_work_with_a_future_warning(ramp, cohort):
+    new = surrogate_test(ramp, first_of_second, n_surrogates=9, seed=0, channels="eda")
+    assert new.attrs["n_surrogates"] == new.attrs["n"] == 9
+    with pytest.warns(FutureWarning, match=renamed_message("surrogate_test", "n", "n_surrogates")):
+        old = surrogate_test(ramp, first_of_second, n=9, seed=0, channels="eda")
+    xr.testing.assert_identical(old, new)
+    with pytest.warns(
+        FutureWarning, match=renamed_message("surrogate_test", "channel", "channels")
+    ):
+        old = surrogate_test(ramp, first_of_second, n_surrogates=9, seed=0, channel="eda")
+    xr.testing.assert_identical(old, new)
+    with pytest.warns(FutureWarning, match=renamed_message("pseudo_dyads", "n", "n_surrogates")):
+        assert list(pseudo_dyads(cohort, n=7, seed=3)) == list(
+            pseudo_dyads(cohort, n_surrogates=7, seed=3)
+        )
+    with pytest.warns(FutureWarning, match=renamed_message("pseudo_dyads", "channel", "channels")):
+        assert list(pseudo_dyads(cohort, channel="eda")) == list(pseudo_dyads(cohort))
+    for function, args in ((circular_shift, ()), (segment_shuffle, (5,))):
+        with pytest.warns(
+            FutureWarning, match=renamed_message(function.__name__, "channel", "channels")
+        ):
+            old = function(ramp, *args, seed=1, channel="eda")
+        xr.testing.assert_identical(old, function(ramp, *args, seed=1, channels="eda"))
+    with pytest.raises(ValidationError, match="Give n_surrogates only"):
+        surrogate_test(ramp, first_of_second, n=9, n_surrogates=9)
+
+
+def test_warnings_point_at_the_caller(ramp):
+    sessions = [
+        random_session(40, seed=1, session_id="long"),
+        random_session(30, seed=2, session_id="short"),
+    ]
+    with pytest.warns(UserWarning, match="trimmed") as caught:
+        pseudo_dyads(sessions)
+    with pytest.warns(UserWarning, match="trimmed") as also:
+        surrogate_test(sessions, lambda s: 0.0, method="pseudo_dyads", n_surrogates=3, seed=0)
+
+    def sometimes_nan(session):
+        return math.nan if values(session)[1, 0] < 100 else 1.0
+
+    with pytest.warns(RuntimeWarning, match="left out") as nan:
+        surrogate_test(ramp, sometimes_nan, n_surrogates=19, seed=0, min_shift=1)
+    assert {w.filename for w in [*caught, *also, *nan]} == {__file__}
 
 
 # --------------------------------------------------------------------------- calibration
@@ -639,13 +723,15 @@ def mean_concordance(session):
     return float(concordlab.concordance(session, method="slope").mean())
 
 
-def rejection_rate(coupling, simulations, first_seed, n=99, **simulate):
+def rejection_rate(coupling, simulations, first_seed, n_surrogates=99, **simulate):
     rejected = 0
     for i in range(simulations):
         session = concordlab.simulate_dyad(
             coupling=coupling, turns=False, channels="eda", seed=first_seed + i, **simulate
         )
-        result = surrogate_test(session, mean_concordance, n=n, seed=i, progress=False)
+        result = surrogate_test(
+            session, mean_concordance, n_surrogates=n_surrogates, seed=i, progress=False
+        )
         rejected += float(result["p_value"]) <= 0.05
     return rejected / simulations
 
@@ -657,9 +743,9 @@ def test_calibration_fast():
     """
     quick = {"duration": 600, "sampling_rate": 8}
     # Uncoupled: P(>= 6 of 25 rejected | true rate 5 %) < 0.2 %.
-    assert rejection_rate(0.0, 25, 500, n=39, **quick) <= 5 / 25
+    assert rejection_rate(0.0, 25, 500, n_surrogates=39, **quick) <= 5 / 25
     # Coupled: P(<= 14 of 20 rejected | true rate 90 %) ~ 1 %.
-    assert rejection_rate(0.5, 20, 700, n=39, **quick) >= 15 / 20
+    assert rejection_rate(0.5, 20, 700, n_surrogates=39, **quick) >= 15 / 20
 
 
 @pytest.mark.slow

@@ -1,0 +1,448 @@
+"""The surrogate test, one small strategy per method.
+
+A strategy prepares one method's surrogates once (checking its parameters and computing
+the observed value) and then gives one null value per draw; :func:`surrogate_test` checks
+the common parameters, picks the strategy, runs the draws and builds the result.
+
+Examples
+--------
+>>> sorted(STRATEGIES) == sorted(METHODS)
+True
+>>> STRATEGIES["segment_shuffle"].takes
+('segment_length', 'channels', 'person')
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import xarray as xr
+from tqdm.auto import tqdm
+
+from concordlab._checks import FLAG, Choice, check_seed
+from concordlab._deprecate import renamed
+from concordlab.compute._common import DRAWS, as_attr, optional
+from concordlab.compute.surrogates._common import ALTERNATIVE
+from concordlab.compute.surrogates._dyad import _Dyad
+from concordlab.compute.surrogates._inference import cohort_mean, evaluate, null_variables
+from concordlab.compute.surrogates._pool import _Pool
+from concordlab.errors import ValidationError
+from concordlab.session import metadata as session_metadata
+from concordlab.simulate import Cohort
+
+__all__ = ["METHOD", "METHODS", "STRATEGIES", "surrogate_test"]
+
+# With progress=None a bar is shown when the draws are expected to take longer than this.
+_PROGRESS_AFTER = 2.0  # s
+# Frames between a strategy's warnings and the user's call: the warning, the strategy's
+# __init__, surrogate_test, the renamed() wrapper, the caller.
+_CALLER = 5
+
+Pair = tuple[int, int, int, int]
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class _Strategy:
+    """One method's null: prepared once (``observed``, ``n``), then one value per draw.
+
+    ``n`` is the number of draws to make (fewer than asked when a method enumerates every
+    surrogate it can make); :meth:`describe` gives, after the draws, the method's own
+    coordinates, variables and attrs of the result.
+    """
+
+    method: ClassVar[str]
+    takes: ClassVar[tuple[str, ...]]  # the method kwargs it accepts
+    observed: float
+    n: int
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        raise NotImplementedError
+
+    def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        raise NotImplementedError
+
+    def where(self, index: int) -> str:
+        return f"surrogate draw {index} (draws are numbered 0 to {self.n - 1})"
+
+
+class _WithinDyad(_Strategy):
+    """Surrogates of one session: the second person's (or ``person``'s) signal changed."""
+
+    def __init__(self, data: Any, statistic: Callable, n: int, options: Mapping[str, Any]) -> None:
+        if not isinstance(data, xr.DataTree):
+            raise ValidationError(
+                f"method '{self.method}' makes surrogates of one session; got "
+                f"{type(data).__name__}. For several sessions use method='pseudo_dyads', "
+                "or test each session on its own."
+            )
+        self.statistic, self.n, self.options = statistic, n, options
+        self.dyad = _Dyad.prepare(data, options.get("channels"), options.get("person"))
+        self.attrs = self.check()
+        self.attrs.update(
+            session_id=self.dyad.session_id,
+            person=self.dyad.persons[self.dyad.row],
+            channels=",".join(self.dyad.channels),
+        )
+        self.observed = evaluate(statistic, data, "the real data", nan_ok=False)
+
+    def check(self) -> dict[str, Any]:
+        """The method's own parameters, checked, as attrs of the result."""
+        raise NotImplementedError
+
+    def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        return {}, {}, self.attrs
+
+
+class _CircularShift(_WithinDyad):
+    method = "circular_shift"
+    takes = ("min_shift", "channels", "person")
+
+    def check(self) -> dict[str, Any]:
+        _, _, _, min_shift = self.dyad.shift_range(self.options.get("min_shift"))
+        self.shifts = np.full(self.n, np.nan)
+        return {"min_shift": min_shift}
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        surrogate, shift = self.dyad.circular(rng, self.options.get("min_shift"))
+        where = f"{self.where(index)}, circular shift of {shift:g} s"
+        value = evaluate(self.statistic, surrogate, where, nan_ok=True)
+        self.shifts[index] = shift
+        return value
+
+    def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        shift = ("draw", self.shifts, {"units": "s", "long_name": "circular shift"})
+        return {"shift": shift}, {}, self.attrs
+
+
+class _SegmentShuffle(_WithinDyad):
+    method = "segment_shuffle"
+    takes = ("segment_length", "channels", "person")
+
+    def check(self) -> dict[str, Any]:
+        if "segment_length" not in self.options:
+            raise ValidationError(
+                "method 'segment_shuffle' needs segment_length=<seconds>, e.g. "
+                "segment_length=60 (at least the concordance window)."
+            )
+        length, _, counts = self.dyad.pieces(self.options["segment_length"])
+        return {"segment_length": length, "n_pieces": max(counts.values())}
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        surrogate = self.dyad.shuffle(rng, self.options["segment_length"])
+        order = session_metadata(surrogate)["surrogate"]["order"]
+        where = f"{self.where(index)}, segment order {order}"
+        return evaluate(self.statistic, surrogate, where, nan_ok=True)
+
+
+class _PseudoDyads(_Strategy):
+    """Re-pairings of a cohort: each draw the mean statistic over ``N`` pseudo-dyads.
+
+    With few sessions every re-pairing is used once (``exact``); each pseudo-dyad's
+    statistic is computed once and reused.
+    """
+
+    method = "pseudo_dyads"
+    takes = ("keep_roles", "channels")
+
+    def __init__(self, data: Any, statistic: Callable, n: int, options: Mapping[str, Any]) -> None:
+        pool = _Pool.prepare(data, options.get("channels"), options.get("keep_roles", True))
+        pool.warn_trimming(pool.pairs(), stacklevel=_CALLER)
+        self.pool, self.statistic = pool, statistic
+        self.ids = [source.id for source in pool.sources]
+        self.per_session = [
+            evaluate(statistic, session, f"the real dyad '{key}'", nan_ok=True)
+            for key, session in zip(self.ids, pool.sessions, strict=True)
+        ]
+        self.observed, left_out = cohort_mean(self.per_session)
+        if math.isnan(self.observed):
+            raise ValidationError(
+                f"The statistic is NaN (undefined) on every one of the {len(self.ids)} real "
+                "dyads, so there is nothing to test; check the data for missing samples or use "
+                "another statistic."
+            )
+        # With few people there are few distinct re-pairings: drawing them at random,
+        # with repeats, would let p = (k + 1) / (n + 1) fall below 1 / (count + 1), the
+        # smallest p the design allows (too many rejections). Enumerate them instead.
+        count = pool.count_pairings()
+        self.exact = count <= n
+        self.n = count if self.exact else n
+        self.pairings: Iterator[list[Pair]] | None = (
+            iter(pool.all_pairings()) if self.exact else None
+        )
+        self.statistic_of: dict[Pair, float] = {}  # each pseudo-dyad once
+        self.nonfinite_in_draws = 0
+        self.left_out = left_out
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        pool = self.pool
+        pairing = next(self.pairings) if self.pairings is not None else pool.random_pairing(rng)
+        for pair in pairing:
+            if pair not in self.statistic_of:
+                where = f"{self.where(index)}, pseudo-dyad '{pool.pair_id(pair)}'"
+                self.statistic_of[pair] = evaluate(
+                    self.statistic, pool.build(pair), where, nan_ok=True
+                )
+        mean, dropped = cohort_mean([self.statistic_of[pair] for pair in pairing])
+        self.nonfinite_in_draws += dropped
+        return mean
+
+    def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        coords = {"session": ("session", self.ids)}
+        variables = {
+            "session_statistic": (
+                "session",
+                np.asarray(self.per_session),
+                {"long_name": "statistic of each real dyad"},
+            )
+        }
+        attrs = {
+            "observed_rule": "mean of the statistic over the real dyads (finite values only)",
+            "null_rule": (
+                "mean of the statistic over N pseudo-dyads pairing the same people at random, "
+                "each person once, no real pair (keep_roles: a derangement of the second "
+                "persons; else a perfect matching)"
+            ),
+            "n_sessions": len(self.ids),
+            "keep_roles": self.pool.keep_roles,
+            "channels": ",".join(self.pool.channels),
+            "n_nonfinite_observed": self.left_out,
+            "exact": self.exact,
+            "n_nonfinite_in_draws": self.nonfinite_in_draws,
+        }
+        return coords, variables, attrs
+
+
+STRATEGIES: dict[str, type[_Strategy]] = {
+    strategy.method: strategy for strategy in (_CircularShift, _SegmentShuffle, _PseudoDyads)
+}
+"""The strategy of each method, by name."""
+METHODS = tuple(STRATEGIES)
+METHOD = Choice(METHODS)
+
+
+# --------------------------------------------------------------------------- the test
+
+
+def _check_options(method: str, options: Mapping[str, Any]) -> None:
+    takes = STRATEGIES[method].takes
+    unknown = sorted(set(options) - set(takes))
+    if unknown:
+        raise ValidationError(
+            f"method '{method}' takes no parameter(s) {unknown}; it takes {list(takes)}."
+        )
+
+
+def _draws(
+    strategy: _Strategy, children: Sequence[np.random.SeedSequence], progress: bool | None
+) -> np.ndarray:
+    """One null value per seed child; a tqdm bar if asked, or if the draws look slow."""
+    n, label = len(children), f"surrogates ({strategy.method})"
+    null = np.full(n, np.nan)
+    bar = tqdm(total=n, desc=label, unit="draw") if progress else None
+    try:
+        started = time.perf_counter()
+        for index, child in enumerate(children):
+            null[index] = strategy.draw(np.random.default_rng(child), index)
+            if bar is not None:
+                bar.update(1)
+            elif index == 0 and progress is None:
+                if (n - 1) * (time.perf_counter() - started) > _PROGRESS_AFTER:
+                    bar = tqdm(total=n, initial=1, desc=label, unit="draw")
+    finally:
+        if bar is not None:
+            bar.close()
+    return null
+
+
+@renamed(n="n_surrogates", channel="channels")
+def surrogate_test(
+    data: xr.DataTree | Cohort | Mapping[str, xr.DataTree] | Sequence[xr.DataTree],
+    statistic: Callable[[xr.DataTree], float],
+    *,
+    method: str = "circular_shift",
+    n_surrogates: int = 199,
+    seed: int | None = None,
+    alternative: str = "greater",
+    progress: bool | None = None,
+    **method_kwargs: Any,
+) -> xr.Dataset:
+    """Test a statistic of real dyads against its distribution over surrogates.
+
+    The null hypothesis: the two persons' alignment in time carries nothing beyond what
+    each person's own signal carries. The statistic of the real data (``observed``) is
+    compared with its values on ``n_surrogates`` surrogates in which that alignment is
+    destroyed.
+
+    Methods
+    -------
+    ``"circular_shift"`` (one session)
+        Each draw is :func:`circular_shift` of ``data`` (method kwargs ``min_shift``,
+        ``channels``, ``person``). The observed value is ``statistic(data)``.
+    ``"segment_shuffle"`` (one session)
+        Each draw is :func:`segment_shuffle` of ``data`` (``segment_length`` required;
+        ``channels``, ``person``).
+    ``"pseudo_dyads"`` (a cohort: several sessions)
+        The observed value is the **mean statistic over the real dyads**. Each draw
+        re-pairs the same people at random, each person used once and no real pair
+        kept: the first persons with a random derangement of the second persons
+        (``keep_roles=True``, default), or a random perfect matching of everyone with no
+        real pair (``keep_roles=False``); the draw is the mean statistic over those
+        ``N`` pseudo-dyads (see :func:`pseudo_dyads` for how they are built, trimmed
+        and labelled). So a draw has the same size and the same people as the cohort.
+        Each pseudo-dyad's statistic is computed once and reused. With few sessions
+        there are few distinct re-pairings (with roles kept: 1 for 2 sessions, 2 for 3,
+        9 for 4, 44 for 5, 265 for 6, 1854 for 7): when there are at most ``n_surrogates``,
+        all of them are used once each instead of ``n_surrogates`` random draws
+        (``attrs["exact"]``; the ``draw`` dimension then has that length), so the smallest
+        p-value is ``1 / (count + 1)``, as the design allows.
+
+    Rules
+    -----
+    p-value
+        ``p = (k + 1) / (m + 1)`` (Phipson & Smyth 2010; never 0), with ``m`` the number
+        of null values that are not NaN and ``k`` the number of them ``>=`` the observed
+        value (``alternative="greater"``) or ``<=`` it (``"less"``). Null values within a
+        relative 1e-12 of the observed count as ties, i.e. as extreme.
+        ``"two-sided"``: ``min(1, 2 * min(p_greater, p_less))``.
+    Effect size
+        ``z = (observed - mean(null)) / sd(null)``, mean and sample SD (ddof=1) over the
+        finite null values: how many null SDs the observed value lies above the null mean.
+    Non-finite statistics
+        A p-value needs finite numbers. ``+inf``/``-inf`` anywhere (e.g. a concordance
+        index with no negative windows) is an error naming the data it came from; prefer
+        a bounded statistic (mean concordance). NaN means "undefined" (e.g. too much
+        missing data): on the real data it is an error; on a surrogate draw the draw is
+        left out of ``m``, of ``k`` and of the effect size (``n_valid`` counts those
+        kept, and a warning says how many were left out); if every draw is NaN it is an
+        error. For ``"pseudo_dyads"``, each cohort mean (observed and draws) is taken over
+        the dyads whose statistic is not NaN, the number left out is in ``attrs``, and it
+        is an error only when every real dyad is NaN.
+    Errors in the statistic
+        An exception raised by ``statistic`` becomes a :class:`ValidationError` that says
+        where it happened (the real data, the real dyad, or the draw number with its
+        shift, segment order or pseudo-dyad), with the original exception chained as
+        ``__cause__``.
+
+    Parameters
+    ----------
+    data : xarray.DataTree, or Cohort / dict / list of sessions
+        One session for the within-dyad methods; several for ``"pseudo_dyads"``.
+    statistic : callable
+        ``statistic(session) -> float`` (a 0-d DataArray is fine), e.g.
+        ``lambda s: float(concordance(s).mean())``. Larger should mean more concordance
+        for ``alternative="greater"``.
+    method : {"circular_shift", "segment_shuffle", "pseudo_dyads"}, default "circular_shift"
+        How surrogates are made (see above).
+    n_surrogates : int, default 199
+        Number of surrogate draws; ``1 / (n_surrogates + 1)`` is the smallest possible
+        p-value. (Formerly ``n``, which still works for one release with a
+        ``FutureWarning``.)
+    seed : int, optional
+        Seed of all draws: draw ``d`` uses ``numpy.random.default_rng`` of the ``d``-th
+        child of ``numpy.random.SeedSequence(seed).spawn(n_surrogates)``, so the same seed gives the
+        same result and the draws do not depend on one another. None draws a fresh seed,
+        recorded in ``attrs["seed"]``.
+    alternative : {"greater", "less", "two-sided"}, default "greater"
+        Direction of the test; "greater": more concordance than the surrogates.
+    progress : bool, optional
+        Show a tqdm progress bar. None (default): show one when the draws are expected
+        to take more than about 2 s (estimated from the first draw); False: never.
+    **method_kwargs
+        Passed to the surrogate method: ``min_shift``, ``channels``, ``person``
+        (circular_shift); ``segment_length``, ``channels``, ``person``
+        (segment_shuffle); ``keep_roles``, ``channels`` (pseudo_dyads). The old name
+        ``channel`` still works for one release with a ``FutureWarning``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``observed`` (scalar), ``null`` (dim ``draw``, ``n_surrogates`` values), ``p_value``,
+        ``effect_size`` (the z above), ``null_mean``, ``null_sd``, ``n_valid``; for
+        ``"circular_shift"`` the coordinate ``shift`` (s) along ``draw``; for
+        ``"pseudo_dyads"`` ``session_statistic`` (dim ``session``: each real dyad's
+        value). ``attrs`` hold the method, its parameters, ``n_surrogates`` (also as
+        ``n``, its old name, for one release), ``seed``,
+        ``alternative``, the statistic's name and the rules above in words.
+
+    Raises
+    ------
+    ValidationError
+        Unknown method or alternative, ``n_surrogates`` not a whole number from 1 to 1,000,000,
+        method kwargs that the method does not take, a single session for
+        ``"pseudo_dyads"`` or several for a within-dyad method; a statistic that fails,
+        does not return a real number, or returns a non-finite one (see above).
+
+    See Also
+    --------
+    circular_shift, segment_shuffle, pseudo_dyads
+
+    Notes
+    -----
+    Calibration on simulated 10-minute skin conductance dyads
+    (``simulate_dyad(600, turns=False)``, 32 Hz), statistic = mean slope concordance
+    (``concordance(s, method="slope").mean()``), ``n_surrogates=99``, alpha = 0.05: with the
+    default ``"circular_shift"``, 36 of 600 uncoupled dyads were rejected (6.0 %;
+    7.5 %, 5.5 % and 5.0 % in three blocks of 200) and 93 % of dyads with coupling 0.5
+    (90.5 % and 95.5 % in two blocks of 200). ``"segment_shuffle"`` with 30 s segments:
+    7.0 % and 95.5 %. The concordance index behaves alike (7.0 % uncoupled) but is
+    ``±inf`` when a session has no negative (positive) windows; the mean is bounded.
+
+    Examples
+    --------
+    A strongly coupled dyad against circularly shifted surrogates of itself:
+
+    >>> import concordlab
+    >>> from concordlab.compute.surrogates import surrogate_test
+    >>> s = concordlab.simulate_dyad(180, coupling=0.9, turns=False, channels="eda", seed=2)
+    >>> mean_r = lambda s: float(concordlab.concordance(s).mean())
+    >>> result = surrogate_test(s, mean_r, n_surrogates=19, seed=0)
+    >>> float(result["p_value"]), bool(result["effect_size"] > 2)
+    (0.05, True)
+    >>> result["null"].sizes["draw"], result.attrs["method"]
+    (19, 'circular_shift')
+
+    A cohort against pseudo-dyads (each draw: the same people, randomly re-paired):
+
+    >>> cohort = concordlab.simulate_cohort(4, duration=60, channels="eda", seed=1)
+    >>> test = surrogate_test(cohort, mean_r, method="pseudo_dyads", n_surrogates=9, seed=0)
+    >>> test["session_statistic"].sizes["session"], test["null"].sizes["draw"]
+    (4, 9)
+    """
+
+    METHOD.check(method, "method")
+    if not callable(statistic):
+        raise ValidationError(
+            "statistic must be a function of a session returning a number, e.g. "
+            f"lambda s: float(concordance(s).mean()); got {type(statistic).__name__}."
+        )
+    n_surrogates = DRAWS.check(n_surrogates, "n_surrogates")
+    ALTERNATIVE.check(alternative, "alternative")
+    progress = optional(FLAG, progress, "progress")
+    _check_options(method, method_kwargs)
+    seed = check_seed(seed)
+    children = np.random.SeedSequence(seed).spawn(n_surrogates)
+
+    strategy = STRATEGIES[method](data, statistic, n_surrogates, method_kwargs)
+    null = _draws(strategy, children[: strategy.n], progress)
+    coords, variables, attrs = strategy.describe()
+    name = getattr(statistic, "__qualname__", None) or type(statistic).__name__
+    return xr.Dataset(
+        {**null_variables(strategy.observed, null, alternative, stacklevel=3), **variables},
+        coords={"draw": ("draw", np.arange(strategy.n)), **coords},
+        attrs={
+            "test": "surrogate_test",
+            "method": method,
+            "n_surrogates": strategy.n,
+            "n": strategy.n,  # the old name, kept for one release
+            "seed": seed,
+            "alternative": alternative,
+            "statistic": str(name),
+            **{key: as_attr(value) for key, value in attrs.items()},
+        },
+    )
