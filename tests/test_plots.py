@@ -48,7 +48,7 @@ def test_session_figure():
     assert all(len(trace.x) <= 1000 for trace in lines)
     n_panels = len(concordlab.channels(session))
     assert len(figure.layout.shapes) == len(concordlab.segments(session)) * n_panels
-    bare = plot_session(session, ["eda"], show_segments=False)
+    bare = plot_session(session, channels=["eda"], show_segments=False)
     assert len(bare.data) == 2 and len(bare.layout.shapes) == 0
 
 
@@ -64,3 +64,19 @@ def test_concordance_and_wlcc_figures():
     assert heat.data[0].z.shape[0] == 2 * 4 * 32 + 1  # lags of +-4 s at 32 Hz
     with pytest.raises(concordlab.ValidationError, match="dim 'time'"):
         plot_concordance(session["eda"]["eda"])
+
+
+def test_plot_session_selects_channels_and_its_old_name_still_works():
+    session = concordlab.example_session()
+    figure = plot_session(session, channels=["eda"], show_segments=False)
+    assert [trace.name for trace in figure.data] == ["patient", "therapist"]
+    assert plot_session(session, "eda", show_segments=False).data[0].y.tolist() == list(
+        figure.data[0].y
+    )
+    with pytest.warns(FutureWarning, match=r"plot_session\(channels=\.\.\.\)"):
+        old = plot_session(session, names=["eda"], show_segments=False)
+    np.testing.assert_array_equal(old.data[0].y, figure.data[0].y)
+    with pytest.raises(concordlab.ValidationError, match="Give channels only"):
+        plot_session(session, names=["eda"], channels=["eda"])
+    with pytest.raises(concordlab.ValidationError, match="channels must be None"):
+        plot_session(session, channels=["heart"])

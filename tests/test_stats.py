@@ -13,11 +13,15 @@ References used here, never values read off the code:
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import itertools
 import math
 import statistics
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +30,7 @@ import pytest
 import xarray as xr
 from scipy import stats
 
+import concordlab.stats
 from concordlab.errors import ValidationError
 from concordlab.plots import plot_correlation, plot_groups, plot_paired, plot_real_pseudo
 from concordlab.stats import (
@@ -925,3 +930,64 @@ def test_results_plot_themselves():
     assert isinstance(compare_groups([1.0, 2, 3, 4], list("aabb"), n_boot=0), GroupComparison)
     assert isinstance(compare_paired([1.0, 2, 3], [2.0, 4, 4], n_boot=0), PairedComparison)
     assert isinstance(compare_real_pseudo([0.5, 0.4], [0.1, 0.2, 0.0]), RealPseudoComparison)
+
+
+# --------------------------------------------------------------------------- package layout
+
+STATS_MODULES = [
+    "concordlab.stats",
+    "concordlab.stats.results",
+    "concordlab.stats.correlation",
+    "concordlab.stats.groups",
+    "concordlab.stats.paired",
+    "concordlab.stats.real_pseudo",
+]
+RESULT_CLASSES = [
+    "CorrelationResult",
+    "GroupComparison",
+    "PairedComparison",
+    "RealPseudoComparison",
+]
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """The concordlab modules that ``path`` imports when it is imported (not inside
+    functions, not under ``if TYPE_CHECKING:``)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "concordlab"}
+
+
+def test_importing_the_statistics_loads_neither_plotly_nor_the_plots():
+    # Relies on concordlab/__init__.py loading its submodules on first use (issue 12):
+    # the package runs first whichever submodule is imported.
+    code = (
+        f"import sys; import {', '.join(STATS_MODULES)}; "
+        "print([m for m in ('plotly', 'concordlab.plots') if m in sys.modules])"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
+
+
+def test_results_are_a_leaf_and_plots_reach_stats_only_through_them():
+    package = Path(concordlab.stats.__file__).parent
+    assert module_level_imports(package / "results.py") == set()  # imports no concordlab module
+    for path in package.glob("*.py"):
+        assert not any(name.startswith("concordlab.plots") for name in module_level_imports(path))
+    plots = module_level_imports(package.parent / "plots.py")
+    assert {name for name in plots if name.startswith("concordlab.stats")} == {
+        "concordlab.stats.results",
+        *(f"concordlab.stats.results.{name}" for name in RESULT_CLASSES),
+    }
+
+
+def test_every_name_of_the_former_module_is_still_there():
+    for name in [*concordlab.stats.__all__, "CI_METHOD", "D_FORMULA", "RESAMPLES"]:
+        assert hasattr(concordlab.stats, name), name
+    assert concordlab.stats.CorrelationResult.__module__ == "concordlab.stats.results"
+    assert concordlab.correlate is concordlab.stats.correlate
