@@ -39,6 +39,7 @@ import pandas as pd
 import xarray as xr
 
 from concordlab._checks import SECONDS, Integer, Text, check_seed
+from concordlab._deprecate import REMOVED_IN
 from concordlab.compute._common import CONFIDENCE, MAX_DRAWS, POSITIVE_SECONDS, as_attr
 from concordlab.errors import ValidationError
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
@@ -584,8 +585,8 @@ def _block_bootstrap_d(
 
 
 def by_segment(
-    result: xr.DataArray,
     session: xr.DataTree,
+    result: xr.DataArray,
     labels: str | Sequence[str] | None = None,
     *,
     n_boot: int = 2000,
@@ -623,17 +624,19 @@ def by_segment(
 
     Parameters
     ----------
+    session : xarray.DataTree
+        The session whose segments define the groups (the session comes first, as in
+        every function; the old order ``by_segment(result, session)`` still works for
+        one release with a ``FutureWarning``).
     result : xarray.DataArray
         A concordance series: dim ``time`` (window centres, s) with coordinates
         ``window_start`` and ``window_end``, e.g. from :func:`concordlab.concordance`.
-    session : xarray.DataTree
-        The session whose segments define the groups.
     labels : str or sequence of str, optional
         Restrict to these segment labels (all of a label's groups, e.g. ``"talk"``) or
         group names (e.g. ``"talk (therapist)"``); default all groups. The comparison is
         always with all windows outside the group.
     n_boot : int, default 2000
-        Bootstrap resamples; 0 skips the interval (``d_low``/``d_high`` are NaN).
+        Bootstrap resamples; 0 skips the interval (``d_ci`` is NaN).
     seed : int, optional
         Seed of the bootstrap; the same seed gives the same interval. With None a fresh
         seed is drawn and stored in ``attrs["seed"]``.
@@ -643,21 +646,26 @@ def by_segment(
     Returns
     -------
     xarray.Dataset
-        Dim ``group`` (coordinates ``group``, ``label``, ``person``; groups sorted by
-        label, ``"both"`` before the two persons in session order, or in the order of
-        ``labels`` when given) with ``n_windows``,
-        ``mean``, ``sd`` (in the group), ``n_outside``, ``mean_outside``,
-        ``sd_outside``, ``mean_diff``, ``d``, ``d_low``, ``d_high``, ``n_boot_valid``
-        and ``note`` (why a value is NaN, or ""). Groups with fewer than 2 windows (or
-        fewer than 2 outside) get NaN SDs and d. The attrs hold the parameters (``n_boot``,
-        ``seed``, ``confidence``, ``labels`` as JSON text, ``block_length`` in windows,
-        ``block_seconds``, the membership rule and the d formula) and the series' own attrs
-        (method, window ...).
+        Dim ``condition``, one per group of segments (coordinates ``condition``, the
+        group's name, ``label`` and ``person``; sorted by label, ``"both"`` before the
+        two persons in session order, or in the order of ``labels`` when given; not
+        ``group``, which names a cohort's group column) with ``n_windows``, ``mean``,
+        ``sd`` (in the group), ``n_outside``, ``mean_outside``, ``sd_outside``,
+        ``mean_diff``, ``d``, ``d_ci`` (dims ``condition``, ``bound``; ``bound`` =
+        ``["low", "high"]``: the interval of d), ``n_boot_valid`` and ``note`` (why a
+        value is NaN, or ""). ``d_low`` and ``d_high`` repeat ``d_ci``'s bounds for one
+        release (deprecated: use ``d_ci.sel(bound="low")``). Groups with fewer than 2
+        windows (or fewer than 2 outside) get NaN SDs and d. The attrs hold the
+        parameters (``n_boot``, ``seed``, ``confidence``, ``labels`` as JSON text,
+        ``block_length`` in windows, ``block_seconds``, the membership rule and the d
+        formula) and the series' own attrs (method, window ...).
 
     Warns
     -----
     UserWarning
         If d is undefined for some group (see ``note``).
+    FutureWarning
+        If called in the old order, ``by_segment(result, session)``.
 
     Raises
     ------
@@ -676,14 +684,18 @@ def by_segment(
     >>> s = concordlab.simulate_dyad(300, coupling=0.7, talk_coupling=0.1, seed=2,
     ...                              channels=("eda",))
     >>> c = concordlab.concordance(s, method="slope")
-    >>> table = by_segment(c, s, "talk", n_boot=200, seed=0)
-    >>> table["group"].values.tolist()
+    >>> table = by_segment(s, c, "talk", n_boot=200, seed=0)
+    >>> table["condition"].values.tolist()
     ['talk (patient)', 'talk (therapist)']
-    >>> bool(table["d"].sel(group="talk (therapist)") < 0)  # lower while the therapist talks
+    >>> bool(table["d"].sel(condition="talk (therapist)") < 0)  # lower while the therapist talks
+    True
+    >>> low, high = table["d_ci"].sel(condition="talk (therapist)").values
+    >>> bool(low <= table["d"].sel(condition="talk (therapist)") <= high)
     True
     >>> table.attrs["block_length"], table.attrs["seed"]
     (15, 0)
     """
+    session, result = _session_first(session, result)
     series = _series(result, "by_segment")
     validate_session(session)
     n_boot = _N_BOOT.check(n_boot, "n_boot")
@@ -700,84 +712,22 @@ def by_segment(
     members = np.stack([_inside(series.time, group) for group in groups])
     valid = ~np.isnan(series.values)
     stats = _two_groups(series.values[None, :], members & valid, ~members & valid)
-    n_in, mean_in, sd_in, n_out, mean_out, sd_out, d = stats
-
     block = 1
     if math.isfinite(series.step) and series.step > 0:
         block = max(1, round(series.window / series.step))
     block = min(block, series.time.size)
-    d_low = np.full(len(groups), np.nan)
-    d_high = np.full(len(groups), np.nan)
-    n_valid = np.zeros(len(groups), dtype=np.int64)
-    if n_boot:
-        boot = _block_bootstrap_d(
-            series.values, members, block, n_boot, np.random.default_rng(seed)
-        )
-        alpha = (1.0 - confidence) / 2.0
-        for g in range(len(groups)):
-            draws = boot[g][np.isfinite(boot[g])]
-            n_valid[g] = draws.size
-            if draws.size and np.isfinite(d[g]):
-                d_low[g], d_high[g] = np.quantile(draws, [alpha, 1.0 - alpha])
-
-    notes = []
-    for g in range(len(groups)):
-        note = []
-        if n_in[g] < 2:
-            note.append(f"{int(n_in[g])} valid window(s) in the group: sd and d need 2")
-        if n_out[g] < 2:
-            note.append(f"{int(n_out[g])} valid window(s) outside the group: d needs 2")
-        if n_in[g] >= 2 and n_out[g] >= 2 and not np.isfinite(d[g]):
-            note.append("no spread in the values: d is undefined")
-        if n_boot and np.isfinite(d[g]) and n_valid[g] < n_boot:
-            note.append(
-                f"d undefined in {n_boot - int(n_valid[g])} of {n_boot} bootstrap resamples "
-                "(too few windows of the group in them); interval from the rest"
-            )
-        notes.append("; ".join(note))
-    undefined = [group.name for group, value in zip(groups, d, strict=True) if np.isnan(value)]
+    d_ci, n_valid = _d_interval(series, members, stats[-1], block, n_boot, seed, confidence)
+    notes = _notes(stats, n_valid, n_boot)
+    undefined = [g.name for g, value in zip(groups, stats[-1], strict=True) if np.isnan(value)]
     if undefined:
         warnings.warn(
             f"Cohen's d is undefined for the group(s) {undefined}; see the 'note' variable.",
             UserWarning,
             stacklevel=2,
         )
-
-    inherited = {
-        k: as_attr(v) for k, v in series.attrs.items() if k not in ("measure", "long_name")
-    }
-    name = series.name
-
-    def variable(values: np.ndarray, long_name: str) -> tuple[str, np.ndarray, dict]:
-        return ("group", values, {"long_name": long_name})
-
-    return xr.Dataset(
+    dataset = _by_segment_dataset(series, groups, stats, d_ci, n_valid, notes, confidence)
+    dataset.attrs.update(
         {
-            "n_windows": variable(
-                n_in.astype(np.int64), "valid windows whose centre lies in the group"
-            ),
-            "mean": variable(mean_in, f"mean {name} in the group"),
-            "sd": variable(sd_in, f"standard deviation (ddof=1) of {name} in the group"),
-            "n_outside": variable(n_out.astype(np.int64), "valid windows outside the group"),
-            "mean_outside": variable(mean_out, f"mean {name} outside the group"),
-            "sd_outside": variable(sd_out, f"standard deviation (ddof=1) of {name} outside"),
-            "mean_diff": variable(mean_in - mean_out, "mean in the group minus mean outside"),
-            "d": variable(d, "Cohen's d, group vs outside (pooled SD)"),
-            "d_low": variable(d_low, f"lower bound of the {confidence:g} interval of d"),
-            "d_high": variable(d_high, f"upper bound of the {confidence:g} interval of d"),
-            "n_boot_valid": variable(n_valid, "bootstrap resamples in which d is defined"),
-            "note": variable(np.array(notes, dtype=object), "why a value is missing"),
-        },
-        coords={
-            "group": [group.name for group in groups],
-            "label": ("group", np.array([group.label for group in groups], dtype=object)),
-            "person": ("group", np.array([group.person for group in groups], dtype=object)),
-        },
-        attrs={
-            **inherited,
-            "measure": "concordance by segment",
-            "long_name": f"{name} per segment group vs the rest of the session",
-            "source_measure": as_attr(series.attrs.get("measure")),
             # JSON text: a one-element list attribute would come back from netCDF as a string.
             "labels": json.dumps(None if labels is None else list(requested)),
             "membership": "a window belongs to a group if its centre lies in [start, end) of "
@@ -791,5 +741,132 @@ def by_segment(
             "confidence": confidence,
             "block_length": int(block),
             "block_seconds": float(block * series.step) if math.isfinite(series.step) else 0.0,
+        }
+    )
+    return dataset
+
+
+def _session_first(session: Any, result: Any) -> tuple[Any, Any]:
+    """``(session, result)``; the old order ``(result, session)`` swapped, with a warning."""
+    if isinstance(session, xr.DataArray | xr.Dataset) and isinstance(result, xr.DataTree):
+        warnings.warn(
+            "by_segment(result, session, ...) is now by_segment(session, result, ...): the "
+            "session comes first, as in every function; the old order stops working in "
+            f"concordlab {REMOVED_IN}.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return result, session
+    if isinstance(session, xr.DataArray | xr.Dataset):
+        raise ValidationError(
+            "by_segment takes the session first, then the concordance series: "
+            f"by_segment(session, result, ...); got a {type(session).__name__} and a "
+            f"{type(result).__name__}."
+        )
+    return session, result
+
+
+def _d_interval(
+    series: _Series,
+    members: np.ndarray,
+    d: np.ndarray,
+    block: int,
+    n_boot: int,
+    seed: int,
+    confidence: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap interval of each group's d, shape (groups, 2), and the valid draws."""
+    interval = np.full((members.shape[0], 2), np.nan)
+    n_valid = np.zeros(members.shape[0], dtype=np.int64)
+    if not n_boot:
+        return interval, n_valid
+    boot = _block_bootstrap_d(series.values, members, block, n_boot, np.random.default_rng(seed))
+    alpha = (1.0 - confidence) / 2.0
+    for g in range(members.shape[0]):
+        draws = boot[g][np.isfinite(boot[g])]
+        n_valid[g] = draws.size
+        if draws.size and np.isfinite(d[g]):
+            interval[g] = np.quantile(draws, [alpha, 1.0 - alpha])
+    return interval, n_valid
+
+
+def _notes(stats: tuple[np.ndarray, ...], n_valid: np.ndarray, n_boot: int) -> list[str]:
+    """Why a group's values are missing (or its interval rests on fewer resamples), or ""."""
+    n_in, _, _, n_out, _, _, d = stats
+    notes = []
+    for g in range(d.size):
+        note = []
+        if n_in[g] < 2:
+            note.append(f"{int(n_in[g])} valid window(s) in the group: sd and d need 2")
+        if n_out[g] < 2:
+            note.append(f"{int(n_out[g])} valid window(s) outside the group: d needs 2")
+        if n_in[g] >= 2 and n_out[g] >= 2 and not np.isfinite(d[g]):
+            note.append("no spread in the values: d is undefined")
+        if n_boot and np.isfinite(d[g]) and n_valid[g] < n_boot:
+            note.append(
+                f"d undefined in {n_boot - int(n_valid[g])} of {n_boot} bootstrap resamples "
+                "(too few windows of the group in them); interval from the rest"
+            )
+        notes.append("; ".join(note))
+    return notes
+
+
+def _by_segment_dataset(
+    series: _Series,
+    groups: list[_Group],
+    stats: tuple[np.ndarray, ...],
+    d_ci: np.ndarray,
+    n_valid: np.ndarray,
+    notes: list[str],
+    confidence: float,
+) -> xr.Dataset:
+    """The result of :func:`by_segment` along ``condition``, with the series' own attrs."""
+    n_in, mean_in, sd_in, n_out, mean_out, sd_out, d = stats
+    name = series.name
+
+    def variable(values: np.ndarray, long_name: str, **attrs: str) -> tuple[str, np.ndarray, dict]:
+        return ("condition", values, {"long_name": long_name, **attrs})
+
+    old = f"deprecated: use d_ci (dims condition, bound); removed in concordlab {REMOVED_IN}"
+    inherited = {
+        k: as_attr(v) for k, v in series.attrs.items() if k not in ("measure", "long_name")
+    }
+    return xr.Dataset(
+        {
+            "n_windows": variable(
+                n_in.astype(np.int64), "valid windows whose centre lies in the group"
+            ),
+            "mean": variable(mean_in, f"mean {name} in the group"),
+            "sd": variable(sd_in, f"standard deviation (ddof=1) of {name} in the group"),
+            "n_outside": variable(n_out.astype(np.int64), "valid windows outside the group"),
+            "mean_outside": variable(mean_out, f"mean {name} outside the group"),
+            "sd_outside": variable(sd_out, f"standard deviation (ddof=1) of {name} outside"),
+            "mean_diff": variable(mean_in - mean_out, "mean in the group minus mean outside"),
+            "d": variable(d, "Cohen's d, group vs outside (pooled SD)"),
+            "d_ci": (
+                ("condition", "bound"),
+                d_ci,
+                {"long_name": f"{confidence:g} bootstrap interval of d (low, high)"},
+            ),
+            "d_low": variable(
+                d_ci[:, 0], f"lower bound of the {confidence:g} interval of d", deprecated=old
+            ),
+            "d_high": variable(
+                d_ci[:, 1], f"upper bound of the {confidence:g} interval of d", deprecated=old
+            ),
+            "n_boot_valid": variable(n_valid, "bootstrap resamples in which d is defined"),
+            "note": variable(np.array(notes, dtype=object), "why a value is missing"),
+        },
+        coords={
+            "condition": [group.name for group in groups],
+            "bound": ["low", "high"],
+            "label": ("condition", np.array([group.label for group in groups], dtype=object)),
+            "person": ("condition", np.array([group.person for group in groups], dtype=object)),
+        },
+        attrs={
+            **inherited,
+            "measure": "concordance by segment",
+            "long_name": f"{name} per segment group vs the rest of the session",
+            "source_measure": as_attr(series.attrs.get("measure")),
         },
     )

@@ -240,8 +240,8 @@ def test_group_statistics_match_numpy():
         }
     )
     s = concordlab.set_segments(s, segs)
-    out = by_segment(result, s, n_boot=0, seed=1)
-    assert out["group"].values.tolist() == ["silence", "talk (patient)", "talk (therapist)"]
+    out = by_segment(s, result, n_boot=0, seed=1)
+    assert out["condition"].values.tolist() == ["silence", "talk (patient)", "talk (therapist)"]
     assert out["label"].values.tolist() == ["silence", "talk", "talk"]
     assert out["person"].values.tolist() == ["both", "patient", "therapist"]
     valid = np.isfinite(values)
@@ -257,7 +257,7 @@ def test_group_statistics_match_numpy():
         pooled = np.sqrt(
             ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
         )
-        got = out.sel(group=group)
+        got = out.sel(condition=group)
         assert int(got["n_windows"]) == a.size and int(got["n_outside"]) == b.size
         assert float(got["mean"]) == pytest.approx(a.mean(), rel=1e-12)
         assert float(got["sd"]) == pytest.approx(a.std(ddof=1), rel=1e-12)
@@ -265,16 +265,18 @@ def test_group_statistics_match_numpy():
         assert float(got["sd_outside"]) == pytest.approx(b.std(ddof=1), rel=1e-12)
         assert float(got["mean_diff"]) == pytest.approx(a.mean() - b.mean(), rel=1e-12)
         assert float(got["d"]) == pytest.approx((a.mean() - b.mean()) / pooled, rel=1e-12)
-        assert math.isnan(float(got["d_low"])) and str(got["note"].values) == ""
-    assert int(out.sel(group="talk (therapist)")["n_windows"]) == 40 + 10
+        assert np.isnan(got["d_ci"].values).all() and str(got["note"].values) == ""
+    assert int(out.sel(condition="talk (therapist)")["n_windows"]) == 40 + 10
     # Restricting by label or by group name.
-    assert by_segment(result, s, "talk", n_boot=0)["group"].values.tolist() == [
+    assert by_segment(s, result, "talk", n_boot=0)["condition"].values.tolist() == [
         "talk (patient)",
         "talk (therapist)",
     ]
-    only = by_segment(result, s, ["talk (therapist)", "silence"], n_boot=0)
-    assert only["group"].values.tolist() == ["talk (therapist)", "silence"]
-    np.testing.assert_array_equal(only["d"].values, out["d"].sel(group=only["group"]).values)
+    only = by_segment(s, result, ["talk (therapist)", "silence"], n_boot=0)
+    assert only["condition"].values.tolist() == ["talk (therapist)", "silence"]
+    np.testing.assert_array_equal(
+        only["d"].values, out["d"].sel(condition=only["condition"]).values
+    )
 
 
 def test_centre_on_a_boundary_belongs_to_the_segment_starting_there():
@@ -285,7 +287,7 @@ def test_centre_on_a_boundary_belongs_to_the_segment_starting_there():
             {"start": [10.0, 20.0], "end": [20.0, 30.0], "label": ["a", "b"]},
         ),
     )
-    out = by_segment(result, s, n_boot=0)
+    out = by_segment(s, result, n_boot=0)
     assert out["n_windows"].values.tolist() == [10, 10]  # 10..19 and 20..29
     assert out["mean"].values.tolist() == [np.mean(np.arange(8, 18)), np.mean(np.arange(18, 28))]
 
@@ -293,22 +295,23 @@ def test_centre_on_a_boundary_belongs_to_the_segment_starting_there():
 def test_attrs_and_seeded_reproducibility(tmp_path):
     s = concordlab.simulate_dyad(300, coupling=0.7, talk_coupling=0.1, seed=4, channels=("eda",))
     c = concordlab.concordance(s, method="slope", window=20, step=2)
-    first = by_segment(c, s, "talk", n_boot=300, seed=11)
-    again = by_segment(c, s, "talk", n_boot=300, seed=11)
-    other = by_segment(c, s, "talk", n_boot=300, seed=12)
+    first = by_segment(s, c, "talk", n_boot=300, seed=11)
+    again = by_segment(s, c, "talk", n_boot=300, seed=11)
+    other = by_segment(s, c, "talk", n_boot=300, seed=12)
     assert first.identical(again)
-    assert not np.array_equal(first["d_low"].values, other["d_low"].values)
+    assert not np.array_equal(first["d_ci"].values, other["d_ci"].values)
     np.testing.assert_array_equal(first["d"].values, other["d"].values)
-    assert (first["d_low"] <= first["d"]).all() and (first["d"] <= first["d_high"]).all()
+    low, high = first["d_ci"].sel(bound="low"), first["d_ci"].sel(bound="high")
+    assert (low <= first["d"]).all() and (first["d"] <= high).all()
     attrs = first.attrs
     assert attrs["block_length"] == 10 and attrs["block_seconds"] == 20.0  # window / step
     assert (attrs["n_boot"], attrs["seed"], attrs["confidence"]) == (300, 11, 0.95)
     assert attrs["method"] == "slope" and attrs["window"] == 20.0
     assert attrs["labels"] == '["talk"]'
     assert "s_pooled" in attrs["effect_size"] and "[start, end)" in attrs["membership"]
-    fresh = by_segment(c, s, n_boot=50)
+    fresh = by_segment(s, c, n_boot=50)
     assert isinstance(fresh.attrs["seed"], int)
-    assert fresh.identical(by_segment(c, s, n_boot=50, seed=fresh.attrs["seed"]))
+    assert fresh.identical(by_segment(s, c, n_boot=50, seed=fresh.attrs["seed"]))
     # Storable: a saved session keeps the result exactly.
     stored = concordlab.add_result(s, "by_segment", first)
     loaded = concordlab.load(concordlab.save(stored, tmp_path / "s.nc"))
@@ -357,10 +360,10 @@ def test_block_bootstrap_interval_covers_the_true_d():
     for rep in range(reps):
         result, table, member = _known_d_replicate(rng, delta)
         out = by_segment(
-            result, concordlab.set_segments(base, table), "talk (therapist)", n_boot=300, seed=rep
+            concordlab.set_segments(base, table), result, "talk (therapist)", n_boot=300, seed=rep
         )
         assert out.attrs["block_length"] == 15
-        covered += float(out["d_low"][0]) <= delta <= float(out["d_high"][0])
+        covered += float(out["d_ci"][0, 0]) <= delta <= float(out["d_ci"][0, 1])
         low, high = _iid_bootstrap_interval(result.values, member, rng)
         covered_iid += low <= delta <= high
     assert covered / reps >= 0.8
@@ -371,12 +374,30 @@ def test_therapist_talk_lowers_concordance_in_simulated_dyads():
     therapist, patient, d = [], [], []
     for seed in range(5):
         s = concordlab.simulate_dyad(600, coupling=0.7, talk_coupling=0.1, seed=seed)
-        out = by_segment(concordlab.concordance(s, method="slope"), s, "talk", n_boot=200, seed=0)
-        therapist.append(float(out["mean"].sel(group="talk (therapist)")))
-        patient.append(float(out["mean"].sel(group="talk (patient)")))
-        d.append(float(out["d"].sel(group="talk (therapist)")))
+        out = by_segment(s, concordlab.concordance(s, method="slope"), "talk", n_boot=200, seed=0)
+        therapist.append(float(out["mean"].sel(condition="talk (therapist)")))
+        patient.append(float(out["mean"].sel(condition="talk (patient)")))
+        d.append(float(out["d"].sel(condition="talk (therapist)")))
     assert np.mean(therapist) < np.mean(patient)
     assert np.mean(d) < 0 and sum(value < 0 for value in d) >= 4
+
+
+def test_old_argument_order_and_interval_names_still_work():
+    s = concordlab.simulate_dyad(300, coupling=0.7, talk_coupling=0.1, seed=4, channels=("eda",))
+    c = concordlab.concordance(s, method="slope", window=20, step=2)
+    new = by_segment(s, c, "talk", n_boot=100, seed=3)
+    with pytest.warns(FutureWarning, match=r"by_segment\(session, result, \.\.\.\)") as caught:
+        old = by_segment(c, s, "talk", n_boot=100, seed=3)
+    assert caught[0].filename == __file__
+    assert old.identical(new)
+    assert "group" not in new.dims and new["d_ci"].dims == ("condition", "bound")
+    assert new["bound"].values.tolist() == ["low", "high"]
+    assert new["label"].dims == new["person"].dims == ("condition",)
+    # d_low / d_high: the same bounds for one release, marked deprecated.
+    np.testing.assert_array_equal(new["d_low"], new["d_ci"].sel(bound="low"))
+    np.testing.assert_array_equal(new["d_high"], new["d_ci"].sel(bound="high"))
+    assert "deprecated: use d_ci" in new["d_low"].attrs["deprecated"]
+    assert "deprecated: use d_ci" in new["d_high"].attrs["deprecated"]
 
 
 def test_small_groups_give_nan_with_a_note():
@@ -387,19 +408,19 @@ def test_small_groups_give_nan_with_a_note():
     s = concordlab.add_segment(s, 0.0, 100.0, "session")  # nothing outside
     s = concordlab.add_segment(s, 40.0, 60.0, "talk", person="therapist")
     with pytest.warns(UserWarning, match="undefined for the group"):
-        out = by_segment(result, s, n_boot=100, seed=0)
-    cough = out.sel(group="cough (patient)")
+        out = by_segment(s, result, n_boot=100, seed=0)
+    cough = out.sel(condition="cough (patient)")
     assert int(cough["n_windows"]) == 1 and float(cough["mean"]) == pytest.approx(
         result.sel(time=20.5).item()
     )
     assert math.isnan(float(cough["sd"])) and math.isnan(float(cough["d"]))
     assert "1 valid window(s) in the group" in str(cough["note"].values)
-    sigh = out.sel(group="sigh")
+    sigh = out.sel(condition="sigh")
     assert int(sigh["n_windows"]) == 0 and math.isnan(float(sigh["mean"]))
-    whole = out.sel(group="session")
+    whole = out.sel(condition="session")
     assert int(whole["n_outside"]) == 0 and "outside the group" in str(whole["note"].values)
-    assert np.isfinite(float(out["d"].sel(group="talk (therapist)")))
-    assert math.isnan(float(cough["d_low"]))
+    assert np.isfinite(float(out["d"].sel(condition="talk (therapist)")))
+    assert np.isnan(cough["d_ci"].values).all()
 
 
 # --------------------------------------------------------------------------- errors
@@ -441,23 +462,25 @@ def test_by_segment_errors():
     result = series(np.linspace(0, 1, 86))
     bare = session_for(100)
     with pytest.raises(ValidationError, match="no segments"):
-        by_segment(result, bare)
+        by_segment(bare, result)
     s = concordlab.add_segment(bare, 10, 40, "talk", person="therapist")
     with pytest.raises(ValidationError, match=r"Unknown segment label\(s\) \['laugh'\]"):
-        by_segment(result, s, ["talk", "laugh"])
+        by_segment(s, result, ["talk", "laugh"])
     with pytest.raises(ValidationError, match="labels must be"):
-        by_segment(result, s, [])
+        by_segment(s, result, [])
     with pytest.raises(
         ValidationError, match="confidence must be a real number, above 0 and below 1"
     ):
-        by_segment(result, s, confidence=1.5)
+        by_segment(s, result, confidence=1.5)
     with pytest.raises(ValidationError, match="n_boot must be a whole number, at least 0"):
-        by_segment(result, s, n_boot=-1)
+        by_segment(s, result, n_boot=-1)
     with pytest.raises(ValidationError, match="seed must be None or"):
-        by_segment(result, s, seed=-3)
+        by_segment(s, result, seed=-3)
     with pytest.raises(ValidationError, match="pick one lag"):
-        by_segment(result.expand_dims(lag=[0.0]), s)
+        by_segment(s, result.expand_dims(lag=[0.0]))
     with pytest.raises(ValidationError):
+        by_segment("not a session", result)
+    with pytest.raises(ValidationError, match=r"takes the session first"):
         by_segment(result, "not a session")
 
 
@@ -475,4 +498,4 @@ def test_no_warnings_in_the_plain_case():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         moments(result, n=3)
-        by_segment(result, s, n_boot=50, seed=0)
+        by_segment(s, result, n_boot=50, seed=0)
