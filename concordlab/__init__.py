@@ -1,10 +1,11 @@
 """concordlab: explore physiological concordance between two people recorded together.
 
-The light parts (the session model, segments, readers, compute, preprocess, simulation,
-errors) are imported with the package; the parts that need heavy libraries are imported
-on first use (PEP 562): the statistics (``concordlab.stats``), the cohorts (dask) and the
-explorer (plotly, ipywidgets, anywidget). So ``import concordlab`` stays quick, which
-matters in a browser classroom.
+Only the session model (sessions, segments, errors) is imported with the package; every
+other public name is imported on first use (PEP 562): the readers, compute, preprocess
+and simulation (scipy), the statistics, the cohorts (dask) and the explorer (plotly,
+ipywidgets, anywidget). So ``import concordlab`` costs little more than ``import
+xarray``, which matters in a browser classroom. ``dir(concordlab)`` lists every name and
+``concordlab.<submodule>`` (e.g. ``concordlab.plots``) is imported on first use too.
 
 Examples
 --------
@@ -21,37 +22,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from concordlab import preprocess
-from concordlab.compute import (
-    add_moments,
-    by_segment,
-    circular_shift,
-    concordance,
-    concordance_index,
-    moments,
-    pseudo_dyads,
-    segment_shuffle,
-    surrogate_test,
-    wlcc,
-    wlcc_peaks,
-    wlcc_summary,
-)
-from concordlab.datasets import example_cohort, example_session, rmea_psychotherapy
+# Eager: light (numpy, xarray), and ``segments`` must be bound to the function before any
+# import of the submodule concordlab.segments could bind that name to the module.
+from concordlab._version import __version__ as __version__
 from concordlab.errors import (
     ConcordlabError,
     DataNotFoundError,
     FileFormatError,
     SegmentError,
     ValidationError,
-)
-from concordlab.io import (
-    load,
-    read_bids_physio,
-    read_csv,
-    read_e4,
-    read_events_tsv,
-    save,
-    write_events_tsv,
 )
 from concordlab.segments import add_segment, remove_segment, segments, set_segments
 from concordlab.session import (
@@ -68,47 +47,112 @@ from concordlab.session import (
     time_span,
     validate_session,
 )
-from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
 
-# Heavy names, imported on first use: name -> module that defines it (a module itself
-# when the name is the module's last part).
-_LAZY: dict[str, str] = {
-    "CohortResult": "concordlab.cohort",
-    "LazyCohort": "concordlab.cohort",
-    "compute_cohort": "concordlab.cohort",
-    "open_cohort": "concordlab.cohort",
-    "stats": "concordlab.stats",
-    "compare_groups": "concordlab.stats",
-    "compare_paired": "concordlab.stats",
-    "compare_real_pseudo": "concordlab.stats",
-    "correlate": "concordlab.stats",
-    "explore": "concordlab.widgets.explorer",
+# Imported on first use: the module that defines each public name.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "concordlab.cohort": ("CohortResult", "LazyCohort", "compute_cohort", "open_cohort"),
+    "concordlab.compute": (
+        "add_moments",
+        "by_segment",
+        "circular_shift",
+        "concordance",
+        "concordance_index",
+        "moments",
+        "pseudo_dyads",
+        "segment_shuffle",
+        "surrogate_test",
+        "wlcc",
+        "wlcc_peaks",
+        "wlcc_summary",
+    ),
+    "concordlab.datasets": ("example_cohort", "example_session", "rmea_psychotherapy"),
+    "concordlab.io": (
+        "Recording",
+        "load",
+        "pair_recordings",
+        "read",
+        "read_bids_physio",
+        "read_csv",
+        "read_e4",
+        "read_events_tsv",
+        "read_recording",
+        "save",
+        "write_events_tsv",
+    ),
+    "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad"),
+    "concordlab.stats": ("compare_groups", "compare_paired", "compare_real_pseudo", "correlate"),
+    "concordlab.widgets.explorer": ("explore",),
 }
+_LAZY: dict[str, str] = {name: module for module, names in _HOMES.items() for name in names}
+# Submodules reachable as attributes of the package (``concordlab.stats``), on first use.
+_SUBMODULES = frozenset(
+    {
+        "cli",
+        "cohort",
+        "compute",
+        "datasets",
+        "io",
+        "lite",
+        "plots",
+        "preprocess",
+        "session",
+        "simulate",
+        "stats",
+        "widgets",
+    }
+)
 
 if TYPE_CHECKING:
-    from concordlab import stats
+    from concordlab import preprocess, stats
     from concordlab.cohort import CohortResult, LazyCohort, compute_cohort, open_cohort
+    from concordlab.compute import (
+        add_moments,
+        by_segment,
+        circular_shift,
+        concordance,
+        concordance_index,
+        moments,
+        pseudo_dyads,
+        segment_shuffle,
+        surrogate_test,
+        wlcc,
+        wlcc_peaks,
+        wlcc_summary,
+    )
+    from concordlab.datasets import example_cohort, example_session, rmea_psychotherapy
+    from concordlab.io import (
+        Recording,
+        load,
+        pair_recordings,
+        read,
+        read_bids_physio,
+        read_csv,
+        read_e4,
+        read_events_tsv,
+        read_recording,
+        save,
+        write_events_tsv,
+    )
+    from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
     from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
     from concordlab.widgets.explorer import explore
 
 
 def __getattr__(name: str) -> Any:
-    """Import a heavy public name on first use (PEP 562) and keep it in the namespace."""
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'concordlab' has no attribute {name!r}") from None
-    module = importlib.import_module(module_name)
-    value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
+    """Import a public name or a submodule on first use (PEP 562); keep it in the namespace."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_PERSONS",
@@ -118,6 +162,7 @@ __all__ = [
     "DataNotFoundError",
     "FileFormatError",
     "LazyCohort",
+    "Recording",
     "SegmentError",
     "ValidationError",
     "add_channel",
@@ -143,13 +188,16 @@ __all__ = [
     "metadata",
     "moments",
     "open_cohort",
+    "pair_recordings",
     "persons",
     "preprocess",
     "pseudo_dyads",
+    "read",
     "read_bids_physio",
     "read_csv",
     "read_e4",
     "read_events_tsv",
+    "read_recording",
     "remove_segment",
     "resample",
     "results",

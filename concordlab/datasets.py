@@ -255,7 +255,7 @@ def rmea_psychotherapy(
         key = f"{file.parent.name}/{file.stem}"
         sessions[key] = read_csv(
             file,
-            RMEA_SAMPLING_RATE,  # by position: the parameter is being renamed sampling_rate
+            sampling_rate=RMEA_SAMPLING_RATE,
             channel="motion",
             units="a.u.",
             session_id=file.stem,

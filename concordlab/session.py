@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
-from scipy import signal
 
 from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
 from concordlab._deprecate import renamed
@@ -691,6 +690,9 @@ def resample(
 def _resample_rows(values: np.ndarray, old_rate: float, new_rate: float) -> np.ndarray:
     if old_rate == new_rate:
         return values.copy()
+    # Imported here: scipy.signal takes about a second to import, the session model none.
+    from scipy import signal
+
     ratio = Fraction(new_rate / old_rate).limit_denominator(1000)
     n_old = values.shape[1]
     n_new = math.ceil(n_old * ratio.numerator / ratio.denominator)

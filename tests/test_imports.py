@@ -212,6 +212,35 @@ def test_import_leaves_heavy_libraries_out():
     assert [name for name in HEAVY if name in top] == []
 
 
+def test_import_loads_only_the_session_model():
+    # scipy.signal alone takes about a second: readers, compute and preprocess load on use.
+    top = loaded("import concordlab")
+    assert "scipy" not in top
+    modules = json.loads(
+        fresh("import json, sys, concordlab\nprint(json.dumps(sorted(sys.modules)))")
+    )
+    ours = {m for m in modules if m.startswith("concordlab")}
+    assert ours <= {
+        "concordlab",
+        "concordlab._checks",
+        "concordlab._deprecate",
+        "concordlab._segments_schema",
+        "concordlab._version",
+        "concordlab.errors",
+        "concordlab.segments",
+        "concordlab.session",
+    }
+
+
+def test_submodules_are_attributes_on_first_use():
+    code = (
+        "import sys, concordlab\n"
+        "assert 'concordlab.plots' not in sys.modules\n"
+        "print(concordlab.plots.__name__, concordlab.io.read.__name__)"
+    )
+    assert fresh(code).split() == ["concordlab.plots", "read"]
+
+
 def test_import_widgets_package_leaves_heavy_libraries_out():
     top = loaded("import concordlab.widgets")
     assert [name for name in HEAVY if name in top] == []

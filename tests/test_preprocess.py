@@ -47,7 +47,7 @@ def dyad(seed=0, *, gaps=True):
 def resting_eda(data_dir):
     """NeuroKit2's 8-minute resting EDA (100 Hz, µS) for both persons."""
     path = data_dir / "eda-single" / "neurokit" / "bio_resting_8min_100hz.csv"
-    return concordlab.read_csv([path, path], fs=100, channel="eda", columns="EDA")
+    return concordlab.read_csv([path, path], sampling_rate=100, channel="eda", columns="EDA")
 
 
 # --------------------------------------------------------------------------- downsample
