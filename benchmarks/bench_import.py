@@ -63,9 +63,7 @@ def main() -> None:
     print(f"python -c 'import xarray'     : {xarray:6.3f} s")
     print(f"python -c 'import concordlab' : {concordlab:6.3f} s")
     print(f"ratio concordlab / xarray     : {concordlab / xarray:6.2f}x")
-    print(
-        f"ratio without start-up        : {(concordlab - startup) / (xarray - startup):6.2f}x"
-    )
+    print(f"ratio without start-up        : {(concordlab - startup) / (xarray - startup):6.2f}x")
     for name in ("explore", "open_cohort"):
         print(f"first use concordlab.{name:11s}: {first_use(name, args.repeat):6.3f} s")
     loaded = set(json.loads(run(LOADED)))
