@@ -30,13 +30,13 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from concordlab.cohort import MEASURES, compute_cohort, open_cohort
+from concordlab.cohort import cohort_measures, compute_cohort, open_cohort
+from concordlab.compute.registry import Parameter, measure_names, measures, parameter_table
 from concordlab.errors import ConcordlabError, ValidationError
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
-_PARAMETERS = ("method", "window", "step", "slope_window", "max_lag")
 # Schemes whose traffic dask encrypts and authenticates (with its TLS security settings), and
 # those that never leave the machine.
 _ENCRYPTED_SCHEMES = ("tls", "wss")
@@ -54,26 +54,27 @@ def _parser() -> argparse.ArgumentParser:
         help="compute a measure over every session in a folder",
         description=(
             "Compute one measure over every session in FOLDER (saved .nc/.zarr sessions, or "
-            "text recordings with --fs) in parallel with dask, and write a tidy CSV. "
+            "text recordings with --sampling-rate) in parallel with dask, and write a tidy CSV. "
             "Exit codes: 0 all done, 1 some sessions failed (the rest written), 2 bad "
             "input, 3 nothing computed."
         ),
         epilog=(
-            "example: concordlab batch data/rmea --fs 25 --channel motion "
+            "example: concordlab batch data/rmea --sampling-rate 25 --channel motion "
             "--measure wlcc_grand_mean --window 30 --step 10 --max-lag 5 --out rmea.csv"
         ),
     )
     batch.add_argument("folder", type=Path, help="folder of sessions (sub-folders are groups)")
     batch.add_argument(
-        "--measure", default="index", choices=sorted(MEASURES), help="what to compute"
+        "--measure", default="index", choices=cohort_measures(), help="what to compute"
     )
-    batch.add_argument("--method", choices=["slope", "pearson", "wlcc_peak"])
-    batch.add_argument("--window", type=float, help="window length (s)")
-    batch.add_argument("--step", type=float, help="step between windows (s)")
-    batch.add_argument("--slope-window", type=float, help="slope window (s), method slope")
-    batch.add_argument("--max-lag", type=float, help="largest lag (s)")
+    batch.add_argument(
+        "--method", choices=measure_names(), help="the concordance method (default slope)"
+    )
+    for parameter in parameter_table().values():
+        _add_parameter(batch, parameter)
     batch.add_argument("--channel", help="channel to measure (and name of text recordings')")
-    batch.add_argument("--fs", type=float, help="sampling rate (Hz) of text recordings")
+    batch.add_argument("--sampling-rate", type=float, help="sampling rate (Hz) of text recordings")
+    batch.add_argument("--fs", type=float, help=argparse.SUPPRESS)  # old name, one release
     batch.add_argument("--ratings", type=Path, help="CSV/TSV of ratings joined on the ids")
     batch.add_argument("--out", type=Path, default=Path("results.csv"), help="result CSV")
     batch.add_argument("--errors", type=Path, help="CSV listing the sessions that failed")
@@ -104,6 +105,18 @@ def _parser() -> argparse.ArgumentParser:
     lite.add_argument("--source", type=Path, help="the checkout (default: this concordlab's)")
     lite.add_argument("--cache", type=Path, help="download cache (~/.cache/concordlab/lite)")
     return parser
+
+
+def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> None:
+    """A ``--flag`` for a measure parameter, from its declaration in the registry."""
+    takers = [m.name for m in measures() if parameter in m.parameters]
+    unit = f" ({parameter.unit})" if parameter.unit else ""
+    text = f"{parameter.doc}{unit} Methods: {', '.join(takers)}."
+    flag = "--" + parameter.name.replace("_", "-")
+    if isinstance(parameter.default, bool):
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, help=text)
+    else:
+        parser.add_argument(flag, type=float, help=text.replace("%", "%%"))
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
@@ -190,8 +203,16 @@ def _batch(args: argparse.Namespace) -> int:
     warning = _scheduler_warning(args.scheduler)
     if warning is not None:
         print(f"concordlab batch: {warning}", file=sys.stderr)
-    read_options = {"fs": args.fs}
-    if args.channel is not None and args.fs is not None:
+    sampling_rate = args.sampling_rate
+    if args.fs is not None:
+        print(
+            "concordlab batch: --fs is renamed --sampling-rate; the old name stops working in "
+            "concordlab 0.3.",
+            file=sys.stderr,
+        )
+        sampling_rate = args.fs if sampling_rate is None else sampling_rate
+    read_options = {"sampling_rate": sampling_rate}
+    if args.channel is not None and sampling_rate is not None:
         read_options["channel"] = args.channel
     try:
         cohort = open_cohort(args.folder, ratings=args.ratings, **read_options)
@@ -201,7 +222,8 @@ def _batch(args: argparse.Namespace) -> int:
     except ConcordlabError as error:  # e.g. an unreadable ratings file
         print(f"concordlab batch: {error}", file=sys.stderr)
         return EXIT_FAILED
-    params = {name: getattr(args, name) for name in _PARAMETERS if getattr(args, name) is not None}
+    names = ["method", *parameter_table()]
+    params = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     try:
         with warnings.catch_warnings():
             # The failures are listed one per line below; the summary warning would repeat them.

@@ -33,7 +33,9 @@ from dask.callbacks import Callback
 from tqdm.auto import tqdm
 
 from concordlab._checks import FLAG, SAMPLING_RATE, Choice, Text
-from concordlab.compute import concordance, concordance_index, pseudo_dyads, wlcc, wlcc_summary
+from concordlab._deprecate import renamed
+from concordlab.compute import concordance, concordance_index, pseudo_dyads, wlcc_summary
+from concordlab.compute.registry import get_measure, measure_names
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import check_path, reading
 from concordlab.io.csv import read_csv
@@ -72,11 +74,22 @@ def _series(session: xr.DataTree, channel: str | None, **params: Any) -> xr.Data
 
 
 def _lagged(session: xr.DataTree, channel: str | None, **params: Any) -> xr.DataArray:
-    return wlcc(session, channel, **params)
+    return concordance(session, channel, **_wlcc_params(params))
 
 
 def _grand_mean(session: xr.DataTree, channel: str | None, **params: Any) -> float:
-    return float(wlcc_summary(wlcc(session, channel, **params))["grand_mean"])
+    lagged = concordance(session, channel, **_wlcc_params(params))
+    return float(wlcc_summary(lagged)["grand_mean"])
+
+
+def _wlcc_params(params: dict[str, Any]) -> dict[str, Any]:
+    method = params.get("method", "wlcc")
+    if method != "wlcc":
+        raise ValidationError(
+            f"The wlcc measures compute method 'wlcc' only, got method={method!r}; use "
+            "measure='concordance' or 'index' for other methods."
+        )
+    return {**params, "method": "wlcc"}
 
 
 MEASURES: dict[str, Callable[..., Any]] = {
@@ -87,13 +100,53 @@ MEASURES: dict[str, Callable[..., Any]] = {
     "wlcc_grand_mean": _grand_mean,
 }
 """Measures :func:`compute_cohort` knows by name, each a function of (session, channel,
-**params): ``"index"`` (the session concordance index of :func:`concordlab.concordance`,
-parameters as for it: ``method``, ``window``, ``step``, ``slope_window``, ``max_lag``),
-``"mean_concordance"`` (its mean r), ``"concordance"`` (the whole series), ``"wlcc"``
-(:func:`concordlab.wlcc`, time x lag) and ``"wlcc_grand_mean"`` (rMEA's session mean of
-the lagged cross-correlations, from :func:`concordlab.wlcc_summary`)."""
+**params), with the parameters of :func:`concordlab.concordance` (``method`` and the
+chosen method's parameters): ``"index"`` (the session concordance index),
+``"mean_concordance"`` (the mean of the series), ``"concordance"`` (the whole result of
+any registered method) and, for method ``"wlcc"``, ``"wlcc"`` (time x lag) and
+``"wlcc_grand_mean"`` (rMEA's session mean of the lagged cross-correlations, from
+:func:`concordlab.wlcc_summary`). Every registered measure's name (see
+:func:`concordlab.compute.registry.measure_names`) is a measure too: its whole result."""
 SCALAR_MEASURES = ("index", "mean_concordance", "wlcc_grand_mean")
 """The measures of :data:`MEASURES` that give one number per session."""
+
+
+def cohort_measures() -> list[str]:
+    """Every name :func:`compute_cohort` takes: :data:`MEASURES` and the registry's.
+
+    Examples
+    --------
+    >>> cohort_measures()  # doctest: +NORMALIZE_WHITESPACE
+    ['concordance', 'index', 'mean_concordance', 'pearson', 'slope', 'wlcc',
+     'wlcc_grand_mean', 'wlcc_peak']
+    """
+    return sorted(set(MEASURES) | set(measure_names()))
+
+
+def _resolve(measure: Any, params: dict[str, Any]) -> tuple[str, Callable[..., Any], dict]:
+    """The measure's name and function, and its parameters checked once, up front."""
+    if callable(measure) and not isinstance(measure, str):
+        return getattr(measure, "__name__", "measure"), measure, params
+    if not isinstance(measure, str) or measure not in cohort_measures():
+        raise ValidationError(
+            f"Unknown measure {measure!r}; choose from {cohort_measures()} or pass a "
+            "function f(session, channel, **params)."
+        )
+    if measure in MEASURES:
+        name, function = measure, MEASURES[measure]
+        if measure in ("wlcc", "wlcc_grand_mean"):
+            params = _wlcc_params(params)
+    else:
+        if params.get("method", measure) != measure:
+            raise ValidationError(
+                f"measure={measure!r} is a method itself; give no other method, got "
+                f"method={params['method']!r}."
+            )
+        name, function, params = measure, _series, {**params, "method": measure}
+    method = params.get("method", "slope")
+    rest = {key: value for key, value in params.items() if key != "method"}
+    get_measure(method).check(rest, where=f"compute_cohort({name!r}, method={method!r})")
+    return name, function, params
 
 
 # --------------------------------------------------------------------------- sources
@@ -373,12 +426,13 @@ class LazyCohort:
         return f"<LazyCohort: {len(self)} session(s){shown}{extra}>"
 
 
+@renamed(fs="sampling_rate")
 def open_cohort(
     sessions: str | Path | Sequence[str | Path | xr.DataTree] | Mapping[str, xr.DataTree] | Cohort,
     ratings: pd.DataFrame | str | Path | None = None,
     *,
     on: str | None = None,
-    fs: float | None = None,
+    sampling_rate: float | None = None,
     channel: str | None = None,
     **read_options: Any,
 ) -> LazyCohort:
@@ -402,8 +456,9 @@ def open_cohort(
         What the ratings' index (or a column of that name) holds; default: a
         ``session`` or ``dyad`` column if there is one, else whichever of the two the
         index matches best.
-    fs : float, optional
-        Sampling rate (Hz) of text recordings without a time column (rMEA: 25).
+    sampling_rate : float, optional
+        Sampling rate (Hz) of text recordings without a time column (rMEA: 25). Its old
+        name ``fs`` works until concordlab 0.3, with a ``FutureWarning``.
     channel : str, optional
         Channel name given to text recordings (rMEA: ``"motion"``).
     **read_options
@@ -419,7 +474,7 @@ def open_cohort(
     ------
     ValidationError
         If nothing is found, an id appears twice, the ratings match no session, or an
-        argument is bad (``fs`` not a sampling rate, an unknown ``on`` or read option).
+        argument is bad (``sampling_rate`` not a sampling rate, an unknown ``on`` or read option).
     FileFormatError
         If the ratings file cannot be read: not UTF-8, empty, rows longer than the
         header, a column named twice.
@@ -429,7 +484,7 @@ def open_cohort(
     >>> import concordlab
     >>> from concordlab.datasets import rmea_files
     >>> folder = rmea_files()[0].parent.parent
-    >>> cohort = concordlab.open_cohort(folder, fs=25, channel="motion")
+    >>> cohort = concordlab.open_cohort(folder, sampling_rate=25, channel="motion")
     >>> len(cohort), cohort.groups
     (20, ['dropout', 'normal'])
     >>> row = cohort.table.loc["normal/200_01"]
@@ -449,8 +504,8 @@ def open_cohort(
             f"ratings must be a DataFrame or a CSV/TSV path, got {type(ratings).__name__}."
         )
     options = dict(read_options)
-    if fs is not None:
-        options["fs"] = SAMPLING_RATE.check(fs, "fs")
+    if sampling_rate is not None:
+        options["sampling_rate"] = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
     if channel is not None:
         options["channel"] = Text(non_empty=True).check(channel, "channel")
     frozen = tuple(sorted(options.items()))
@@ -741,7 +796,8 @@ def compute_cohort(
     cohort : LazyCohort, or anything :func:`open_cohort` accepts
         The sessions.
     measure : str or callable, default "index"
-        A name from :data:`MEASURES`, or a function ``f(session, channel, **params)``
+        A name from :func:`cohort_measures` (:data:`MEASURES` and every registered
+        measure), or a function ``f(session, channel, **params)``
         returning a number or an xarray object (define it at module level to use
         processes or a cluster: it must be picklable).
     channel : str, optional
@@ -760,7 +816,8 @@ def compute_cohort(
         Show a progress bar (one step per session).
     **params
         The measure's parameters, exactly as for one session (``method``, ``window``,
-        ``step``, ``slope_window``, ``max_lag`` ...).
+        ``step``, ``slope_window``, ``max_lag`` ...), checked once before any session is
+        read: a parameter the method does not take is refused.
 
     Returns
     -------
@@ -789,17 +846,7 @@ def compute_cohort(
         channel = Text(non_empty=True).check(channel, "channel")
     if not isinstance(cohort, LazyCohort):
         cohort = open_cohort(cohort)
-    if isinstance(measure, str):
-        if measure not in MEASURES:
-            raise ValidationError(
-                f"Unknown measure {measure!r}; choose from {sorted(MEASURES)} or pass a "
-                "function f(session, channel, **params)."
-            )
-        name, function = measure, MEASURES[measure]
-    elif callable(measure):
-        name, function = getattr(measure, "__name__", "measure"), measure
-    else:
-        raise ValidationError(f"measure must be a name or a function, got {measure!r}.")
+    name, function, params = _resolve(measure, params)
     ids = list(cohort)
     sources = cohort._sources
     tasks = [

@@ -11,7 +11,7 @@ import pytest
 import concordlab
 from concordlab.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 
-RMEA = ["--fs", "25", "--channel", "motion"]
+RMEA = ["--sampling-rate", "25", "--channel", "motion"]
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +150,30 @@ def test_scheduler_help_names_the_pickle_risk_and_tls(capsys):
     assert "can run code in this process" in help_text
     assert "a scheduler you trust and run yourself" in help_text
     assert "use a tls:// address with dask's TLS security" in help_text
+
+
+def test_flags_come_from_the_measure_registry(tmp_path, rmea_folder, capsys):
+    from concordlab.compute.registry import parameter_table
+
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    shown = capsys.readouterr().out
+    for name in parameter_table():
+        assert f"--{name.replace('_', '-')}" in shown
+    out = tmp_path / "peaks.csv"
+    args = [str(rmea_folder / "normal"), *RMEA, "--quiet", "--out", str(out)]
+    code = main(
+        ["batch", *args, "--measure", "index", "--method", "wlcc_peak", "--peak-search", "2"]
+    )
+    assert code == EXIT_OK and out.exists()
+    # A parameter the method does not take is a usage error, named with its method.
+    code = main(["batch", *args, "--method", "pearson", "--slope-window", "5"])
+    assert code == EXIT_USAGE
+    assert "slope_window is a parameter of method 'slope'" in capsys.readouterr().err
+
+
+def test_the_old_flag_fs_still_works(tmp_path, rmea_folder, capsys):
+    out = tmp_path / "old.csv"
+    args = ["batch", str(rmea_folder / "normal"), "--fs", "25", "--channel", "motion"]
+    assert main([*args, "--quiet", "--out", str(out)]) == EXIT_OK
+    assert "--fs is renamed --sampling-rate" in capsys.readouterr().err

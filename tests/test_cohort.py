@@ -10,7 +10,7 @@ import pytest
 import concordlab
 from concordlab.cohort import compute_cohort, open_cohort
 
-RMEA = {"fs": 25, "channel": "motion"}
+RMEA = {"sampling_rate": 25, "channel": "motion"}
 WLCC = {"window": 30, "step": 10, "max_lag": 5}
 
 
@@ -177,6 +177,10 @@ def test_distributed_local_cluster_with_processes_gives_the_same_numbers(rmea_co
     assert by_address.values.equals(threaded.values)
 
 
+def _always_fails(session, channel, **params):
+    raise concordlab.ValidationError("this measure fails on purpose")
+
+
 def test_bad_input_is_explained(tmp_path, simulated):
     with pytest.raises(concordlab.ValidationError, match="does not exist"):
         open_cohort(tmp_path / "nowhere")
@@ -189,7 +193,13 @@ def test_bad_input_is_explained(tmp_path, simulated):
     with pytest.raises(concordlab.ValidationError, match="one session"):
         open_cohort(simulated["dyad-01"])
     with pytest.raises(concordlab.ValidationError, match="failed on every session"):
+        compute_cohort(simulated, _always_fails, progress=False)
+    # Parameters are checked once, before any session is read.
+    with pytest.raises(concordlab.ValidationError, match="window must be") as refused:
         compute_cohort(simulated, "index", window=-1, progress=False)
+    assert "failed on every session" not in str(refused.value)
+    with pytest.raises(concordlab.ValidationError, match="is a parameter of method 'slope'"):
+        compute_cohort(simulated, "index", method="pearson", slope_window=5, progress=False)
     with pytest.raises(concordlab.ConcordlabError, match="Cannot reach"):
         compute_cohort(simulated, "index", scheduler="tcp://127.0.0.1:9", progress=False)
 
@@ -223,7 +233,22 @@ def test_real_vs_pseudo_needs_one_number_per_session(simulated):
 def by_talk_turn(session, channel, **params):
     """Mean concordance per talk turn of each person: a measure with a ``group`` dimension."""
     result = concordlab.concordance(session, channel, **params)
-    return concordlab.by_segment(result, session, "talk", n_boot=0)["mean"]
+    by_turn = concordlab.by_segment(session, result, "talk", n_boot=0)["mean"]
+    return by_turn.rename(condition="group")
+
+
+def by_condition(session, channel, **params):
+    result = concordlab.concordance(session, channel, **params)
+    return concordlab.by_segment(session, result, "talk", n_boot=0)["mean"]
+
+
+def test_by_segment_no_longer_clashes_with_the_group_column(simulated):
+    cohort = open_cohort(
+        simulated, ratings=pd.DataFrame({"group": ["a"] * 6}, index=list(simulated))
+    )
+    result = cohort.compute(by_condition, window=15, progress=False)
+    assert result.values.dims == ("session", "condition")
+    assert set(result.values["group"].values) == {"a"}
 
 
 def test_a_measure_with_a_group_dimension_keeps_its_labels(simulated):
@@ -312,9 +337,9 @@ def test_ratings_with_a_byte_order_mark(tmp_path, small_cohort):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda c, p: open_cohort(p, fs="25"), "fs must be a real number"),
-        (lambda c, p: open_cohort(p, fs=0), "fs must be a real number"),
-        (lambda c, p: open_cohort(p, sampling_rate=25), r"unknown option\(s\) \['sampling_rate'\]"),
+        (lambda c, p: open_cohort(p, sampling_rate="25"), "sampling_rate must be a real number"),
+        (lambda c, p: open_cohort(p, sampling_rate=0), "sampling_rate must be a real number"),
+        (lambda c, p: open_cohort(p, rate=25), r"unknown option\(s\) \['rate'\]"),
         (lambda c, p: open_cohort(p, channel=5), "channel must be"),
         (lambda c, p: open_cohort(p, on="person"), "on must be one of"),
         (lambda c, p: open_cohort(p, ratings=5), "ratings must be a DataFrame"),
@@ -333,3 +358,10 @@ def test_ratings_with_a_byte_order_mark(tmp_path, small_cohort):
 def test_bad_cohort_arguments_are_validation_errors(tmp_path, small_cohort, call, message):
     with pytest.raises(concordlab.ValidationError, match=message):
         call(small_cohort, tmp_path)
+
+
+def test_the_old_name_fs_still_works_with_a_warning(rmea_folder):
+    folder = rmea_folder
+    with pytest.warns(FutureWarning, match="renamed open_cohort\\(sampling_rate"):
+        old = open_cohort(folder, fs=25, channel="motion")
+    assert old.table.equals(open_cohort(folder, **RMEA).table)

@@ -9,7 +9,6 @@ through public methods (:meth:`Explorer.set_params`, :meth:`Explorer.set_view`,
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,11 @@ import plotly.graph_objects as go
 import xarray as xr
 from plotly.subplots import make_subplots
 
-from concordlab import preprocess
+import concordlab.preprocess as preprocess
 from concordlab._checks import check_choice
-from concordlab.compute import add_moments, concordance, concordance_index, wlcc
+from concordlab.compute.concordance import concordance, concordance_index
+from concordlab.compute.moments import add_moments
+from concordlab.compute.registry import Parameter, get_measure, measure_names, measures
 from concordlab.errors import ConcordlabError, ValidationError
 from concordlab.io.bids import write_events_tsv
 from concordlab.io.store import load
@@ -43,15 +44,30 @@ PREPROCESSING: dict[str, Callable[[xr.DataTree, str], xr.DataTree]] = {
     "detrend": lambda s, c: preprocess.detrend(s, channels=c),
     "standardise": lambda s, c: preprocess.standardise(s, channels=c),
 }
+METHODS = tuple(measure_names(("time",)))
+"""The registered measures the explorer offers: those with one value per window."""
+
+
+def _slider_parameters() -> dict[str, Parameter]:
+    """Every parameter with a slider range of the offered measures, in declaration order."""
+    found: dict[str, Parameter] = {}
+    for measure in measures():
+        if measure.name in METHODS:
+            for parameter in measure.parameters:
+                if parameter.slider is not None:
+                    found.setdefault(parameter.name, parameter)
+    return found
+
+
+SLIDERS = _slider_parameters()
+"""The explorer's sliders, each from a measure parameter's declaration."""
 DEFAULTS = {
     "method": "slope",
-    "window": 15.0,
-    "step": 1.0,
-    "max_lag": 5.0,
-    "slope_window": 5.0,
+    **{name: parameter.default for name, parameter in SLIDERS.items()},
     "preprocess": "none",
     "layout": "stacked",
 }
+"""The explorer's starting parameters (the measures' defaults)."""
 MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
 X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range")
@@ -168,7 +184,8 @@ class Explorer:
         self._drawn_signal: tuple[str, str] | None = None
         self.figure = self._build_figure()
         self.heatmap = go.FigureWidget(layout={"height": 260, "template": "plotly_white"})
-        # Shown only for wlcc_peak; an empty plotly figure would still draw its axes.
+        # Shown only for a measure with a lag profile (wlcc_peak); an empty plotly figure
+        # would still draw its axes.
         self.heatmap_box = ipw.Box([self.heatmap], layout={"display": "none"})
         self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
@@ -205,10 +222,13 @@ class Explorer:
     def set_params(self, **params: Any) -> Explorer:
         """Change parameters and redraw, exactly as the controls do.
 
-        Accepted: ``channel``, ``method`` ("slope", "pearson", "wlcc_peak"), ``window``,
-        ``step``, ``max_lag``, ``slope_window`` (seconds), ``preprocess`` (one of
-        :data:`PREPROCESSING`) and ``layout`` ("stacked" or "overlay"). Invalid values
-        raise :class:`~concordlab.ValidationError` and change nothing.
+        Accepted: ``channel``, ``method`` (one of :data:`METHODS`, the registered
+        measures with one value per window), the measures' parameters that have a
+        slider (:data:`SLIDERS`: ``window``, ``step``, ``max_lag``, ``slope_window``,
+        in seconds), ``preprocess`` (one of :data:`PREPROCESSING`) and ``layout``
+        ("stacked" or "overlay"). Each value is checked by its parameter's declaration;
+        invalid values raise :class:`~concordlab.ValidationError` and change nothing.
+        Every slider's value is kept; only those the method takes are used.
 
         Examples
         --------
@@ -228,18 +248,11 @@ class Explorer:
             raise ValidationError(
                 f"Unknown channel '{channel}'; the session has {channels(self._session)}."
             )
+        check_choice(new["method"], "method", METHODS)
         check_choice(new["preprocess"], "preprocess", PREPROCESSING)
-        if new["layout"] not in ("stacked", "overlay"):
-            raise ValidationError(f"layout must be 'stacked' or 'overlay', got {new['layout']!r}.")
-        for name in ("window", "step", "max_lag", "slope_window"):
-            value = new[name]
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not (math.isfinite(value) and value >= 0)
-            ):
-                raise ValidationError(f"{name} must be a non-negative number of seconds.")
-            new[name] = float(value)
+        check_choice(new["layout"], "layout", ("stacked", "overlay"))
+        for name, parameter in SLIDERS.items():
+            new[name] = parameter.check(new[name])
         old_params, old_channel = self.params, self.channel
         self.params, self.channel = new, channel
         try:
@@ -260,17 +273,11 @@ class Explorer:
         self._sync_controls()
         return self
 
-    def _compute(self) -> xr.DataArray:
-        p = self.params
-        return concordance(
-            self._processed_session(),
-            self.channel,
-            method=p["method"],
-            window=p["window"],
-            step=p["step"],
-            slope_window=p["slope_window"],
-            max_lag=p["max_lag"],
-        )
+    def _compute(self, method: str | None = None) -> xr.DataArray:
+        """The result of ``method`` (default the chosen one) with the sliders it takes."""
+        measure = get_measure(method or self.params["method"])
+        taken = {p.name: self.params[p.name] for p in measure.parameters if p.name in SLIDERS}
+        return concordance(self._processed_session(), self.channel, method=measure.name, **taken)
 
     # ------------------------------------------------------------------ figure
 
@@ -376,19 +383,13 @@ class Explorer:
         )
 
     def _draw_heatmap(self) -> None:
-        if self.params["method"] != "wlcc_peak":
+        profile = get_measure(self.params["method"]).lag_profile
+        if profile is None:
             self.heatmap_box.layout.display = "none"
             if self.heatmap.data:  # nothing to send on every slider move otherwise
                 self.heatmap.data = []
             return
-        p = self.params
-        lagged = wlcc(
-            self._processed_session(),
-            self.channel,
-            window=p["window"],
-            step=p["step"],
-            max_lag=p["max_lag"],
-        ).transpose("lag", "time")
+        lagged = self._compute(profile).transpose("lag", "time")
         with self.heatmap.batch_update():
             if not self.heatmap.data:
                 self.heatmap.add_trace(go.Heatmap(colorscale="RdBu_r", zmin=-1, zmax=1))
@@ -640,13 +641,15 @@ class Explorer:
     # ------------------------------------------------------------------ controls
 
     def _build_controls(self) -> None:
-        def slider(name: str, low: float, high: float, step: float) -> ipw.FloatSlider:
+        def slider(parameter: Parameter) -> ipw.FloatSlider:
+            low, high, step = parameter.slider or (0.0, 1.0, 0.1)
             return ipw.FloatSlider(
-                value=DEFAULTS[name],
+                value=DEFAULTS[parameter.name],
                 min=low,
                 max=high,
                 step=step,
-                description=name,
+                description=parameter.name,
+                tooltip=parameter.doc,
                 continuous_update=True,
                 style={"description_width": "90px"},
             )
@@ -656,11 +659,8 @@ class Explorer:
                 options=channels(self._session), value=self.channel, description="channel"
             ),
             "layout": ipw.ToggleButtons(options=["stacked", "overlay"], value="stacked"),
-            "method": ipw.Dropdown(options=["slope", "pearson", "wlcc_peak"], description="method"),
-            "window": slider("window", 2, 120, 0.5),
-            "step": slider("step", 0.25, 30, 0.25),
-            "max_lag": slider("max_lag", 0, 20, 0.25),
-            "slope_window": slider("slope_window", 1, 20, 0.5),
+            "method": ipw.Dropdown(options=list(METHODS), description="method"),
+            **{name: slider(parameter) for name, parameter in SLIDERS.items()},
             "preprocess": ipw.Dropdown(options=list(PREPROCESSING), description="preprocess"),
         }
         for name, control in self.controls.items():
@@ -722,9 +722,11 @@ class Explorer:
                 value = self.channel if name == "channel" else self.params[name]
                 if control.value != value:
                     control.value = value
-            heavy = self.params["method"] == "wlcc_peak"
-            for name in ("window", "step", "max_lag", "slope_window"):
-                self.controls[name].continuous_update = not heavy
+            measure = get_measure(self.params["method"])
+            taken = {p.name for p in measure.parameters}
+            for name in SLIDERS:
+                self.controls[name].continuous_update = measure.fast
+                self.controls[name].disabled = name not in taken
         finally:
             self._updating_controls = False
 
@@ -742,8 +744,10 @@ class Explorer:
                 [
                     ipw.HBox([c["channel"], c["method"], c["preprocess"]]),
                     c["layout"],
-                    ipw.HBox([c["window"], c["step"]]),
-                    ipw.HBox([c["max_lag"], c["slope_window"]]),
+                    *(
+                        ipw.HBox([c[name] for name in list(SLIDERS)[i : i + 2]])
+                        for i in range(0, len(SLIDERS), 2)
+                    ),
                 ]
             )
             marking = ipw.VBox(
