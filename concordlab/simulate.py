@@ -248,7 +248,7 @@ def _coupling_curve(
 # --------------------------------------------------------------------------- the dyad
 
 
-@renamed(fs="sampling_rate")
+@renamed(fs="sampling_rate", hr_rate="hr_sampling_rate")
 def simulate_dyad(
     duration: float = 600.0,
     *,
@@ -259,7 +259,7 @@ def simulate_dyad(
     talk_coupling: float = 0.2,
     mean_turn: float = 20.0,
     channels: Sequence[str] = SUPPORTED_CHANNELS,
-    hr_rate: float = 4.0,
+    hr_sampling_rate: float = 4.0,
     persons: Sequence[str] = DEFAULT_PERSONS,
     seed: int | None = None,
     session_id: str | None = None,
@@ -295,9 +295,10 @@ def simulate_dyad(
         Mean duration of a talk turn in seconds.
     channels : sequence of str, default ("eda", "hr")
         Which channels to produce: ``"eda"`` (skin conductance, µS, at
-        ``sampling_rate``) and/or ``"hr"`` (heart rate, bpm, at ``hr_rate``).
-    hr_rate : float, default 4.0
-        Rate of the heart-rate channel in Hz.
+        ``sampling_rate``) and/or ``"hr"`` (heart rate, bpm, at ``hr_sampling_rate``).
+    hr_sampling_rate : float, default 4.0
+        Rate of the heart-rate channel in Hz. Its old name ``hr_rate`` still works until
+        concordlab 0.3, with a ``FutureWarning``.
     persons : pair of str, default ("patient", "therapist")
         Labels of the two people; the second one follows by ``lag`` and is the one
         whose talking lowers the coupling.
@@ -346,7 +347,7 @@ def simulate_dyad(
             f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
             f"(4-32 Hz is typical), got {fs!r}."
         )
-    hr_rate = SAMPLING_RATE.check(hr_rate, "hr_rate")
+    hr_rate = SAMPLING_RATE.check(hr_sampling_rate, "hr_sampling_rate")
     mean_turn = _MEAN_TURN.check(mean_turn, "mean_turn")
     if not isinstance(turns, bool | np.bool_):
         raise ValidationError(f"turns must be True or False, got {turns!r}.")
@@ -445,7 +446,7 @@ def simulate_dyad(
         data["eda"] = np.maximum(tonic[:, n_pre:] + phasic[:, n_pre:] + noise, 0.01)
         rates["eda"] = fs
 
-    # 4. Heart rate at hr_rate, driven by the same arousal.
+    # 4. Heart rate at hr_sampling_rate, driven by the same arousal.
     rng = streams["hr"]
     hr_baseline = rng.uniform(*HR_BASELINE_RANGE, size=2)
     breathing = rng.uniform(*HR_RESP_RANGE, size=2)
@@ -475,7 +476,7 @@ def simulate_dyad(
         "talk_coupling": talk_coupling,
         "mean_turn": mean_turn,
         "channels": list(wanted),
-        "hr_rate": hr_rate,
+        "hr_sampling_rate": hr_rate,
         "seed": seed,
     }
     session = from_arrays(
@@ -651,7 +652,7 @@ class Cohort:
         return "\n".join(lines)
 
 
-@renamed(fs="sampling_rate")
+@renamed(fs="sampling_rate", hr_rate="hr_sampling_rate")
 def simulate_cohort(
     n: int = 20,
     *,
@@ -698,8 +699,9 @@ def simulate_cohort(
         Seed of the whole cohort; None draws a fresh one.
     **dyad_kwargs
         Further arguments of :func:`simulate_dyad` (``talk_coupling``, ``channels``,
-        ``sampling_rate`` ...), the same for every dyad. The old name ``fs`` of
-        ``sampling_rate`` still works until concordlab 0.3, with a ``FutureWarning``.
+        ``sampling_rate`` ...), the same for every dyad. The old names ``fs`` and
+        ``hr_rate`` (of ``sampling_rate`` and ``hr_sampling_rate``) still work until
+        concordlab 0.3, with a ``FutureWarning``.
 
     Returns
     -------

@@ -162,7 +162,7 @@ def test_lag_delays_the_second_persons_shared_arousal():
 
 
 def test_custom_persons_and_rates():
-    s = simulate_dyad(20, persons=("A", "B"), sampling_rate=8, hr_rate=2, seed=0)
+    s = simulate_dyad(20, persons=("A", "B"), sampling_rate=8, hr_sampling_rate=2, seed=0)
     assert concordlab.persons(s) == ("A", "B")
     assert s["eda"].sizes["time"] == 160 and s["hr"].sizes["time"] == 40
     assert set(concordlab.segments(s)["person"]) <= {"A", "B"}
@@ -175,6 +175,10 @@ def test_old_fs_name_warns_and_gives_the_same_session():
     assert old.identical(simulate_dyad(20, sampling_rate=8, seed=3))
     with pytest.raises(concordlab.ValidationError, match="Give sampling_rate only"):
         simulate_dyad(20, fs=8, sampling_rate=8, seed=3)
+    with pytest.warns(FutureWarning, match=r"simulate_dyad\(hr_sampling_rate=\.\.\.\)"):
+        old = simulate_dyad(20, hr_rate=2, seed=3)
+    assert old.identical(simulate_dyad(20, hr_sampling_rate=2, seed=3))
+    assert json.loads(old["truth"].attrs["parameters"])["hr_sampling_rate"] == 2.0
 
 
 def test_cohort_old_fs_name_warns_and_gives_the_same_cohort():
@@ -184,6 +188,10 @@ def test_cohort_old_fs_name_warns_and_gives_the_same_cohort():
     assert old.sessions.keys() == new.sessions.keys()
     assert all(old.sessions[k].identical(new.sessions[k]) for k in new.sessions)
     pd.testing.assert_frame_equal(old.ratings, new.ratings)
+    with pytest.warns(FutureWarning, match="hr_sampling_rate"):
+        old = simulate_cohort(2, duration=10, hr_rate=2, channels="hr", seed=1)
+    new = simulate_cohort(2, duration=10, hr_sampling_rate=2, channels="hr", seed=1)
+    assert all(old.sessions[k].identical(new.sessions[k]) for k in new.sessions)
 
 
 # --------------------------------------------------------------------------- plausibility
@@ -395,7 +403,7 @@ def test_simulated_empathy_correlates_with_true_coupling(rho):
         ({"duration": 10, "lag": -10}, "lag"),
         ({"sampling_rate": 0}, "sampling_rate"),
         ({"sampling_rate": 0.5}, "at least 1 Hz"),
-        ({"hr_rate": -1}, "hr_rate"),
+        ({"hr_sampling_rate": -1}, "hr_sampling_rate"),
         ({"mean_turn": 0}, "mean_turn"),
         ({"channels": ("eda", "bvp")}, "channels"),
         ({"channels": ()}, "channels"),
