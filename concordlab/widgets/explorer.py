@@ -34,7 +34,14 @@ from concordlab.session import _labels, channels, time_span, validate_session
 from concordlab.widgets.overview import Overview
 from concordlab.widgets.store import SegmentStore, default_sidecar
 
-__all__ = ["PREPROCESSING", "Explorer", "explore"]
+__all__ = [
+    "PREPROCESSING",
+    "Explorer",
+    "explore",
+    "explorer_defaults",
+    "explorer_methods",
+    "explorer_sliders",
+]
 
 # Preprocessing choices offered by the explorer: label -> function of (session, channel).
 PREPROCESSING: dict[str, Callable[[xr.DataTree, str], xr.DataTree]] = {
@@ -44,30 +51,66 @@ PREPROCESSING: dict[str, Callable[[xr.DataTree, str], xr.DataTree]] = {
     "detrend": lambda s, c: preprocess.detrend(s, channels=c),
     "standardise": lambda s, c: preprocess.standardise(s, channels=c),
 }
-METHODS = tuple(measure_names(("time",)))
-"""The registered measures the explorer offers: those with one value per window."""
 
 
-def _slider_parameters() -> dict[str, Parameter]:
-    """Every parameter with a slider range of the offered measures, in declaration order."""
+def explorer_methods() -> tuple[str, ...]:
+    """The registered measures the explorer offers: those with one value per window.
+
+    Read from the registry when an explorer opens, so a measure registered later is
+    offered too.
+
+    Examples
+    --------
+    >>> explorer_methods()
+    ('pearson', 'slope', 'wlcc_peak')
+    """
+    return tuple(measure_names(("time",)))
+
+
+def explorer_sliders() -> dict[str, Parameter]:
+    """The sliders: every parameter with a slider range of the offered measures.
+
+    Examples
+    --------
+    >>> list(explorer_sliders())
+    ['window', 'step', 'slope_window', 'max_lag']
+    """
     found: dict[str, Parameter] = {}
+    offered = explorer_methods()
     for measure in measures():
-        if measure.name in METHODS:
+        if measure.name in offered:
             for parameter in measure.parameters:
                 if parameter.slider is not None:
                     found.setdefault(parameter.name, parameter)
     return found
 
 
-SLIDERS = _slider_parameters()
-"""The explorer's sliders, each from a measure parameter's declaration."""
-DEFAULTS = {
-    "method": "slope",
-    **{name: parameter.default for name, parameter in SLIDERS.items()},
-    "preprocess": "none",
-    "layout": "stacked",
-}
-"""The explorer's starting parameters (the measures' defaults)."""
+def explorer_defaults() -> dict[str, Any]:
+    """The explorer's starting parameters: the measures' defaults and the view's.
+
+    Examples
+    --------
+    >>> explorer_defaults()["method"], explorer_defaults()["window"]
+    ('slope', 15.0)
+    """
+    return {
+        "method": "slope",
+        **{name: parameter.default for name, parameter in explorer_sliders().items()},
+        "preprocess": "none",
+        "layout": "stacked",
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # The former constants, now read from the registry each time.
+    derived = {"METHODS": explorer_methods, "SLIDERS": explorer_sliders}
+    if name in derived:
+        return derived[name]()
+    if name == "DEFAULTS":
+        return explorer_defaults()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
 X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range")
@@ -143,6 +186,9 @@ class Explorer:
     params : dict
         The current parameters (method, window, step, max_lag, slope_window, preprocess,
         layout).
+    methods, sliders : tuple and dict
+        The measures offered and the parameters with a slider, read from the measure
+        registry when the explorer opened.
     result : xarray.DataArray
         The concordance series currently shown.
     index : float
@@ -174,7 +220,9 @@ class Explorer:
         self._session = self.store.restore(session) if self.store else session
         self.channel = channel
         self.max_points = int(max_points)
-        self.params: dict[str, Any] = dict(DEFAULTS)
+        self.sliders = explorer_sliders()
+        self.methods = explorer_methods()
+        self.params: dict[str, Any] = explorer_defaults()
         self._updating_controls = False
         self._selection: tuple[float, float] | None = None
         self._processed: dict[tuple[str, str], xr.DataTree] = {}
@@ -222,13 +270,14 @@ class Explorer:
     def set_params(self, **params: Any) -> Explorer:
         """Change parameters and redraw, exactly as the controls do.
 
-        Accepted: ``channel``, ``method`` (one of :data:`METHODS`, the registered
-        measures with one value per window), the measures' parameters that have a
-        slider (:data:`SLIDERS`: ``window``, ``step``, ``max_lag``, ``slope_window``,
-        in seconds), ``preprocess`` (one of :data:`PREPROCESSING`) and ``layout``
-        ("stacked" or "overlay"). Each value is checked by its parameter's declaration;
-        invalid values raise :class:`~concordlab.ValidationError` and change nothing.
-        Every slider's value is kept; only those the method takes are used.
+        Accepted: ``channel``, ``method`` (one of :func:`explorer_methods`, the
+        registered measures with one value per window), the measures' parameters that
+        have a slider (:func:`explorer_sliders`: ``window``, ``step``, ``max_lag``,
+        ``slope_window``, in seconds), ``preprocess`` (one of :data:`PREPROCESSING`)
+        and ``layout`` ("stacked" or "overlay"). Each value is checked by its
+        parameter's declaration; invalid values raise
+        :class:`~concordlab.ValidationError` and change nothing. Every slider's value is
+        kept; only those the method takes are used.
 
         Examples
         --------
@@ -237,10 +286,10 @@ class Explorer:
         >>> explorer.set_params(method="pearson", window=30).params["method"]
         'pearson'
         """
-        unknown = sorted(set(params) - set(DEFAULTS) - {"channel"})
+        unknown = sorted(set(params) - set(self.params) - {"channel"})
         if unknown:
             raise ValidationError(
-                f"Unknown parameter(s) {unknown}; use {sorted([*DEFAULTS, 'channel'])}."
+                f"Unknown parameter(s) {unknown}; use {sorted([*self.params, 'channel'])}."
             )
         new = {**self.params, **{k: v for k, v in params.items() if k != "channel"}}
         channel = params.get("channel", self.channel)
@@ -248,10 +297,10 @@ class Explorer:
             raise ValidationError(
                 f"Unknown channel '{channel}'; the session has {channels(self._session)}."
             )
-        check_choice(new["method"], "method", METHODS)
+        check_choice(new["method"], "method", self.methods)
         check_choice(new["preprocess"], "preprocess", PREPROCESSING)
         check_choice(new["layout"], "layout", ("stacked", "overlay"))
-        for name, parameter in SLIDERS.items():
+        for name, parameter in self.sliders.items():
             new[name] = parameter.check(new[name])
         old_params, old_channel = self.params, self.channel
         self.params, self.channel = new, channel
@@ -276,7 +325,7 @@ class Explorer:
     def _compute(self, method: str | None = None) -> xr.DataArray:
         """The result of ``method`` (default the chosen one) with the sliders it takes."""
         measure = get_measure(method or self.params["method"])
-        taken = {p.name: self.params[p.name] for p in measure.parameters if p.name in SLIDERS}
+        taken = {p.name: self.params[p.name] for p in measure.parameters if p.name in self.sliders}
         return concordance(self._processed_session(), self.channel, method=measure.name, **taken)
 
     # ------------------------------------------------------------------ figure
@@ -644,7 +693,7 @@ class Explorer:
         def slider(parameter: Parameter) -> ipw.FloatSlider:
             low, high, step = parameter.slider or (0.0, 1.0, 0.1)
             return ipw.FloatSlider(
-                value=DEFAULTS[parameter.name],
+                value=parameter.default,
                 min=low,
                 max=high,
                 step=step,
@@ -659,8 +708,8 @@ class Explorer:
                 options=channels(self._session), value=self.channel, description="channel"
             ),
             "layout": ipw.ToggleButtons(options=["stacked", "overlay"], value="stacked"),
-            "method": ipw.Dropdown(options=list(METHODS), description="method"),
-            **{name: slider(parameter) for name, parameter in SLIDERS.items()},
+            "method": ipw.Dropdown(options=list(self.methods), description="method"),
+            **{name: slider(parameter) for name, parameter in self.sliders.items()},
             "preprocess": ipw.Dropdown(options=list(PREPROCESSING), description="preprocess"),
         }
         for name, control in self.controls.items():
@@ -724,7 +773,7 @@ class Explorer:
                     control.value = value
             measure = get_measure(self.params["method"])
             taken = {p.name for p in measure.parameters}
-            for name in SLIDERS:
+            for name in self.sliders:
                 self.controls[name].continuous_update = measure.fast
                 self.controls[name].disabled = name not in taken
         finally:
@@ -745,8 +794,8 @@ class Explorer:
                     ipw.HBox([c["channel"], c["method"], c["preprocess"]]),
                     c["layout"],
                     *(
-                        ipw.HBox([c[name] for name in list(SLIDERS)[i : i + 2]])
-                        for i in range(0, len(SLIDERS), 2)
+                        ipw.HBox([c[name] for name in list(self.sliders)[i : i + 2]])
+                        for i in range(0, len(self.sliders), 2)
                     ),
                 ]
             )
