@@ -23,15 +23,6 @@ import concordlab
 PACKAGE = Path(concordlab.__file__).parent
 HEAVY = ("plotly", "dask", "ipywidgets", "anywidget")
 
-# Edges of known cycles in modules being reworked elsewhere (issue 12, item 5). Empty when
-# every cycle is fixed; an entry here must say what removes it.
-KNOWN_EDGES: set[tuple[str, str]] = set()
-
-# Submodules that still import the package itself, as (module, name). TODO(issue 12):
-# widgets/explorer.py is being changed to import concordlab.preprocess directly; then
-# remove its entry.
-KNOWN_PACKAGE_IMPORTS: set[tuple[str, str]] = {("concordlab.widgets.explorer", "preprocess")}
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -103,7 +94,7 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {module: set() for module in MODULES}
     for module in MODULES:
         for target, _, _ in imports_of(module):
-            if target != module and (module, target) not in KNOWN_EDGES:
+            if target != module:
                 graph[module].add(target)
     return graph
 
@@ -182,7 +173,7 @@ def test_submodules_import_submodules_not_the_package():
         if module == "concordlab":
             continue
         for target, node, name in imports_of(module):
-            if target == "concordlab" and (module, name) not in KNOWN_PACKAGE_IMPORTS:
+            if target == "concordlab":
                 offenders.append(f"{module} (line {node.lineno}): from concordlab import {name}")
     assert not offenders, (
         "Submodules should import the module they need directly (import "
