@@ -39,6 +39,7 @@ from concordlab.compute.registry import get_measure, measure_names
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import check_path, reading
 from concordlab.io.csv import read_csv
+from concordlab.io.dispatch import SESSION_SUFFIXES, read
 from concordlab.io.store import load
 from concordlab.session import validate_session
 from concordlab.simulate import Cohort
@@ -52,7 +53,6 @@ __all__ = [
     "open_cohort",
 ]
 
-SESSION_SUFFIXES = (".nc", ".nc4", ".h5", ".zarr")
 TEXT_SUFFIXES = (".txt", ".csv", ".tsv")
 METADATA_COLUMNS = ("dyad", "group", "session_number", "path")
 PROCESSES_FROM = 200  # saved sessions from which a process pool beats reading in turn
@@ -166,8 +166,7 @@ class _Source:
         assert self.path is not None
         if self.path.suffix.lower() in SESSION_SUFFIXES:
             return load(self.path)
-        options = dict(self.read_options)
-        return read_csv(self.path, session_id=self.path.stem, **options)
+        return read(self.path, session_id=self.path.stem, **dict(self.read_options))
 
 
 def _split_id(name: str) -> tuple[str, int | None]:
@@ -880,8 +879,8 @@ def compute_cohort(
     table = cohort.table.loc[[key for key, _ in done]]
     values = _stack(done, name)
     # Metadata become session coordinates, unless the measure has a dimension or coordinate
-    # of that name (by_segment's "group"): the measure's own labels win, result.table
-    # still has the metadata.
+    # of that name (a user's measure with a "group" dim): the measure's own labels win,
+    # result.table still has the metadata.
     own = set(values.dims) | set(values.coords)
     for column in table.columns:
         if column != "path" and column not in own:
