@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from dask.callbacks import Callback
-from tqdm.auto import tqdm
 
 from concordlab._checks import FLAG, SAMPLING_RATE, Choice, Text
 from concordlab._deprecate import renamed
@@ -755,7 +754,7 @@ class CohortResult:
 class _TaskBar(Callback):
     """A tqdm bar over the per-session tasks of a local dask computation."""
 
-    def __init__(self, keys: set, bar: tqdm) -> None:
+    def __init__(self, keys: set, bar: Any) -> None:
         super().__init__()
         self._keys, self._bar = keys, bar
 
@@ -953,6 +952,8 @@ def _run(tasks: list, scheduler: Any, progress: bool, *, label: str) -> list:
             scheduler = "threads"
     if client is not None:
         return _run_distributed(client, tasks, progress, label)
+    from tqdm.auto import tqdm  # in a kernel tqdm.auto imports ipywidgets: only when used
+
     keys = {task.key for task in tasks}
     with tqdm(total=len(tasks), desc=label, unit="session", disable=not progress) as bar:
         with _TaskBar(keys, bar):
@@ -961,6 +962,7 @@ def _run(tasks: list, scheduler: Any, progress: bool, *, label: str) -> list:
 
 def _run_distributed(client: Any, tasks: list, progress: bool, label: str) -> list:
     from distributed import as_completed
+    from tqdm.auto import tqdm
 
     futures = client.compute(tasks)
     with tqdm(total=len(futures), desc=label, unit="session", disable=not progress) as bar:

@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
-from tqdm.auto import tqdm
 
 from concordlab._checks import FLAG, Choice, check_seed
 from concordlab._deprecate import renamed
@@ -244,6 +243,8 @@ def _draws(
     """One null value per seed child; a tqdm bar if asked, or if the draws look slow."""
     n, label = len(children), f"surrogates ({strategy.method})"
     null = np.full(n, np.nan)
+    from tqdm.auto import tqdm  # in a kernel tqdm.auto imports ipywidgets: only when used
+
     bar = tqdm(total=n, desc=label, unit="draw") if progress else None
     try:
         started = time.perf_counter()
