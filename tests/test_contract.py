@@ -664,12 +664,6 @@ _VIOLATED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "accepted: reader is not checked to be a non-empty string": [
         ("pair_recordings", "reader", ("5", "None", "''")),
     ],
-    "sidecar='' is a ValueError 'PosixPath('.') has an empty name'": [
-        ("explore", "sidecar", ("''",)),
-    ],
-    "max_points is not checked: '4' accepted, None TypeError, nan ValueError, inf OverflowError": [
-        ("explore", "max_points", ("'4'", "None", "nan", "inf"))
-    ],
     "accepted: as_segments is not checked to be a bool": [
         ("preprocess.mask_artefacts", "as_segments", ("'yes'", "2", "None")),
     ],

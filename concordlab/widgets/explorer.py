@@ -20,7 +20,7 @@ import xarray as xr
 from plotly.subplots import make_subplots
 
 import concordlab.preprocess as preprocess
-from concordlab._checks import check_choice
+from concordlab._checks import Integer, check_choice
 from concordlab.compute.concordance import concordance, concordance_index
 from concordlab.compute.moments import add_moments
 from concordlab.compute.registry import Parameter, get_measure, measure_names, measures
@@ -112,6 +112,8 @@ def __getattr__(name: str) -> Any:
 
 
 MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
+MAX_POINTS = Integer(low=10, high=10**7, example="2000")
+"""Points drawn per trace: enough for a line, few enough for the browser."""
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
 X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range")
 SIGNAL_ROWS = (1, 2)
@@ -211,6 +213,7 @@ class Explorer:
         **params: Any,
     ) -> None:
         validate_session(session)
+        self.max_points = MAX_POINTS.check(max_points, "max_points")
         names = channels(session)
         if channel is None:
             channel = "eda" if "eda" in names else names[0]
@@ -219,7 +222,6 @@ class Explorer:
         self.store = SegmentStore(sidecar) if sidecar is not None else None
         self._session = self.store.restore(session) if self.store else session
         self.channel = channel
-        self.max_points = int(max_points)
         self.sliders = explorer_sliders()
         self.methods = explorer_methods()
         self.params: dict[str, Any] = explorer_defaults()

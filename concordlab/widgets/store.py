@@ -153,6 +153,10 @@ class SegmentStore:
     def __init__(self, path: PathLike) -> None:
         if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
             raise ValidationError(f"sidecar must be a file path, got {path!r}.")
+        if not str(path).strip() or Path(path).name in ("", ".", ".."):
+            raise ValidationError(
+                f"sidecar must name a file, such as 'dyad.segments.tsv', got {str(path)!r}."
+            )
         self.path = Path(path)
         self._base: pd.DataFrame | None = None
 
