@@ -27,7 +27,7 @@ CALLS = {
         lambda s, **k: stats.compare_groups(X, ["a"] * 10 + ["b"] * 10, **{**FEW, **k}),
         ["n_boot", "n_permutations", "confidence", "alternative"],
     ),
-    "downsample": (lambda s, **k: preprocess.downsample(s, **k), ["factor", "rate"]),
+    "downsample": (lambda s, **k: preprocess.downsample(s, **k), ["factor", "sampling_rate"]),
     "lowpass": (
         lambda s, **k: preprocess.lowpass(s, **{"cutoff": 1, **k}),
         ["cutoff", "order"],
@@ -41,7 +41,7 @@ CALLS = {
     ),
     "simulate_dyad": (
         lambda s, **k: concordlab.simulate_dyad(**{"duration": 30, "seed": 1, **k}),
-        ["duration", "lag", "sampling_rate", "mean_turn", "hr_rate", "persons"],
+        ["duration", "lag", "sampling_rate", "mean_turn", "hr_sampling_rate", "persons"],
     ),
     "simulate_cohort": (
         lambda s, **k: concordlab.simulate_cohort(**{"n": 2, "duration": 30, **k}),
@@ -55,10 +55,10 @@ CALLS = {
     ),
     "plot_session": (
         lambda s, **k: plots.plot_session(s, **k),
-        ["names", "show_segments", "max_points"],
+        ["channels", "show_segments", "max_points"],
     ),
 }
-VALID = [("names", None), ("show_segments", True), ("values", [4]), ("lag", -1.0)]
+VALID = [("channels", None), ("show_segments", True), ("values", [4]), ("lag", -1.0)]
 
 
 def _valid(parameter, value):

@@ -17,7 +17,7 @@ def real_eda(data_dir):
     folder = data_dir / "eda-single" / "neurokit"
     return concordlab.read_csv(
         [folder / "bio_resting_8min_100hz.csv", folder / "bio_eventrelated_100hz.csv"],
-        fs=100,
+        sampling_rate=100,
         channel="eda",
         columns="EDA",
         align="trim",

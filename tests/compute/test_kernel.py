@@ -64,8 +64,8 @@ def test_large_offset_gives_the_centred_correlations():
         np.testing.assert_allclose(shifted, centred, atol=1e-9)
 
 
-def as_session(x, y, rate=4.0):
-    return concordlab.from_arrays({"eda": np.vstack([x, y])}, rate)
+def as_session(x, y, sampling_rate=4.0):
+    return concordlab.from_arrays({"eda": np.vstack([x, y])}, sampling_rate)
 
 
 series = arrays(np.float64, 120, elements=st.floats(-50, 50, allow_nan=False, allow_infinity=False))

@@ -68,28 +68,30 @@ CALLS = {
         ["kind", "n", "duration", "min_gap", "label"],
     ),
     "by_segment": (
-        lambda f, **k: concordlab.by_segment(concordlab.concordance(f["talk"]), f["talk"], **k),
+        lambda f, **k: concordlab.by_segment(f["talk"], concordlab.concordance(f["talk"]), **k),
         ["n_boot", "confidence", "seed"],
     ),
     "slopes": (
-        lambda f, **k: slopes(**{"values": np.arange(20.0), "rate": 2.0, "window": 5, **k}),
-        ["values", "rate", "window", "min_valid"],
+        lambda f, **k: slopes(
+            **{"values": np.arange(20.0), "sampling_rate": 2.0, "window": 5, **k}
+        ),
+        ["values", "sampling_rate", "window", "min_valid"],
     ),
     "circular_shift": (
         lambda f, **k: concordlab.circular_shift(f["eda"], **k),
-        ["seed", "min_shift", "channel", "person"],
+        ["seed", "min_shift", "channels", "person"],
     ),
     "segment_shuffle": (
         lambda f, **k: concordlab.segment_shuffle(f["eda"], **{"segment_length": 10, **k}),
-        ["segment_length", "seed", "channel", "person"],
+        ["segment_length", "seed", "channels", "person"],
     ),
     "pseudo_dyads": (
         lambda f, **k: concordlab.pseudo_dyads(f["cohort"], **k),
-        ["keep_roles", "channel", "n", "seed"],
+        ["keep_roles", "channels", "n_surrogates", "seed"],
     ),
     "surrogate_test": (
-        lambda f, **k: concordlab.surrogate_test(f["eda"], _constant, **{"n": 3, **k}),
-        ["n", "seed", "alternative", "progress", "method", "min_shift"],
+        lambda f, **k: concordlab.surrogate_test(f["eda"], _constant, **{"n_surrogates": 3, **k}),
+        ["n_surrogates", "seed", "alternative", "progress", "method", "min_shift"],
     ),
 }
 # Values that are valid for a parameter (None is a default for many).
@@ -102,8 +104,10 @@ VALID = [
     ("seed", None),
     ("min_shift", None),
     ("channel", None),
+    ("channels", None),
     ("person", None),
     ("n", None),
+    ("n_surrogates", None),
     ("progress", None),
     ("progress", True),
     ("fisher_z", True),
@@ -149,7 +153,7 @@ NOT_SESSIONS = [None, {}, xr.Dataset(), xr.DataTree(), "session.nc", 1]
         lambda s: concordlab.wlcc(s, window=10, step=5, max_lag=2),
         lambda s: concordlab.circular_shift(s, seed=0),
         lambda s: concordlab.segment_shuffle(s, 10, seed=0),
-        lambda s: concordlab.surrogate_test(s, _constant, n=2, seed=0),
+        lambda s: concordlab.surrogate_test(s, _constant, n_surrogates=2, seed=0),
         lambda s: concordlab.add_moments(s, xr.DataArray([0.1], dims="time")),
     ],
     ids=["concordance", "wlcc", "circular_shift", "segment_shuffle", "surrogate_test", "moments"],
@@ -162,7 +166,7 @@ def test_not_a_session_is_a_validation_error(call, value):
 def test_by_segment_needs_a_session(series):
     for value in NOT_SESSIONS:
         with pytest.raises(ValidationError):
-            concordlab.by_segment(series, value)
+            concordlab.by_segment(value, series)
 
 
 def test_huge_window_states_the_session_length(eda):
@@ -208,37 +212,46 @@ def test_a_failing_statistic_names_the_draw_and_the_surrogate(eda, cohort):
         return 1.0
 
     with pytest.raises(ValidationError, match=r"surrogate draw 0 .*circular shift of") as info:
-        concordlab.surrogate_test(eda, fails_on_surrogates, n=3, seed=0)
+        concordlab.surrogate_test(eda, fails_on_surrogates, n_surrogates=3, seed=0)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert "ZeroDivisionError: boom" in str(info.value)
 
     with pytest.raises(ValidationError, match=r"surrogate draw 0 .*segment order"):
         concordlab.surrogate_test(
-            eda, fails_on_surrogates, method="segment_shuffle", segment_length=10, n=3, seed=0
+            eda,
+            fails_on_surrogates,
+            method="segment_shuffle",
+            segment_length=10,
+            n_surrogates=3,
+            seed=0,
         )
     with pytest.raises(ValidationError, match=r"surrogate draw 0 .*pseudo-dyad 'dyad-0"):
-        concordlab.surrogate_test(cohort, fails_on_surrogates, method="pseudo_dyads", n=3, seed=0)
+        concordlab.surrogate_test(
+            cohort, fails_on_surrogates, method="pseudo_dyads", n_surrogates=3, seed=0
+        )
     with pytest.raises(ValidationError, match="on the real data") as info:
-        concordlab.surrogate_test(eda, lambda s: 1 / 0, n=3, seed=0)
+        concordlab.surrogate_test(eda, lambda s: 1 / 0, n_surrogates=3, seed=0)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     with pytest.raises(ValidationError, match="on the real dyad 'dyad-01'"):
-        concordlab.surrogate_test(cohort, lambda s: 1 / 0, method="pseudo_dyads", n=3)
+        concordlab.surrogate_test(cohort, lambda s: 1 / 0, method="pseudo_dyads", n_surrogates=3)
 
 
 def test_infinite_statistics_never_give_a_p_value(eda, cohort):
     # An infinite statistic used to give p = 1 / (n + 1) (case 4).
     with pytest.raises(ValidationError, match="returned inf on the real data"):
-        concordlab.surrogate_test(eda, lambda s: math.inf, n=3, seed=0)
+        concordlab.surrogate_test(eda, lambda s: math.inf, n_surrogates=3, seed=0)
 
     def infinite_pseudo(session):
         return math.inf if "surrogate" in concordlab.metadata(session) else 1.0
 
     with pytest.raises(ValidationError, match=r"returned inf on surrogate draw 0 .*pseudo-dyad"):
-        concordlab.surrogate_test(cohort, infinite_pseudo, method="pseudo_dyads", n=3, seed=0)
+        concordlab.surrogate_test(
+            cohort, infinite_pseudo, method="pseudo_dyads", n_surrogates=3, seed=0
+        )
     with pytest.raises(ValidationError, match="NaN .undefined. on every one of the 3 real"):
-        concordlab.surrogate_test(cohort, lambda s: math.nan, method="pseudo_dyads", n=3)
+        concordlab.surrogate_test(cohort, lambda s: math.nan, method="pseudo_dyads", n_surrogates=3)
     with pytest.raises(ValidationError, match="must return one number"):
-        concordlab.surrogate_test(eda, lambda s: 1 + 2j, n=3, seed=0)
+        concordlab.surrogate_test(eda, lambda s: 1 + 2j, n_surrogates=3, seed=0)
 
 
 def test_data_array_input_is_checked():

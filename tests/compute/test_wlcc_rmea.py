@@ -22,7 +22,9 @@ def results(data_dir):
     out = {}
     for dyad in DYADS:
         session = concordlab.read_csv(
-            data_dir / "rmea-psychotherapy" / "normal" / f"{dyad}.txt", fs=25, channel="motion"
+            data_dir / "rmea-psychotherapy" / "normal" / f"{dyad}.txt",
+            sampling_rate=25,
+            channel="motion",
         )
         out[dyad] = concordlab.wlcc(session, window=30, step=10, max_lag=5)
     return out
@@ -83,7 +85,9 @@ def test_session_summaries_match_rmea(results):
 
 def test_fisher_z_and_absolute_follow_rmea_rules(results, data_dir):
     session = concordlab.read_csv(
-        data_dir / "rmea-psychotherapy" / "normal" / "200_01.txt", fs=25, channel="motion"
+        data_dir / "rmea-psychotherapy" / "normal" / "200_01.txt",
+        sampling_rate=25,
+        channel="motion",
     )
     r = results["200_01"]
     z = concordlab.wlcc(session, window=30, step=10, max_lag=5, fisher_z=True)

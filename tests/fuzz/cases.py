@@ -658,8 +658,8 @@ def _expected_csv(file: CsvFile, delimiter: str, n_data: int) -> tuple[Any, Any]
 
 
 def csv_case(chooser: Chooser, folder: Path) -> Case:
-    """A read_csv case: one file with both persons or one file per person, fs or a time
-    column, maybe two different sampling rates, with nasty cells and damage."""
+    """A read_csv case: one file with both persons or one file per person, a sampling rate
+    or a time column, maybe two different sampling rates, with nasty cells and damage."""
     two_files = chooser.flag(0.3)
     delimiter = chooser.choice([",", "\t", ";", " "])
     rate = float(chooser.choice([4, 8, 10, 16, 25, 32]))
@@ -684,7 +684,7 @@ def csv_case(chooser: Chooser, folder: Path) -> Case:
                 starts[index],
             )
         )
-    fs = None if use_time and chooser.flag(0.7) else rate
+    sampling_rate = None if use_time and chooser.flag(0.7) else rate
     options: dict[str, Any] = {"channel": "eda", "align": align}
     if use_time:
         options["time_column"] = files[0].time_column
@@ -692,14 +692,14 @@ def csv_case(chooser: Chooser, folder: Path) -> Case:
             options["time_column"] = "time"
     paths = [f.path for f in files] if two_files else files[0].path
     label = (
-        f"read_csv(fs={fs}, {options}) of "
+        f"read_csv(sampling_rate={sampling_rate}, {options}) of "
         + " and ".join(f"[{f.description}] {short(f.data)}" for f in files)
         + f"; rates written {rates[: len(files)]}, starts {starts[: len(files)]}"
     )
     expected = [_expected_csv(f, delimiter, 1 if two_files else 2) for f in files]
 
     def call() -> Any:
-        return concordlab.read_csv(paths, fs, **options)
+        return concordlab.read_csv(paths, sampling_rate, **options)
 
     def verify(session: Any) -> None:
         check_session(session)
@@ -707,8 +707,11 @@ def csv_case(chooser: Chooser, folder: Path) -> Case:
         check(not reasons, f"read a file an independent parse refuses: {reasons}")
         time, values, attrs = channel_data(session, "eda")
         got_rate = float(attrs["sampling_rate"])
-        if fs is not None:
-            check(got_rate == fs, f"sampling_rate {got_rate} but fs={fs} was given")
+        if sampling_rate is not None:
+            check(
+                got_rate == sampling_rate,
+                f"sampling_rate {got_rate} but sampling_rate={sampling_rate} was given",
+            )
         if use_time:
             for index, (stamps, _) in enumerate(expected):
                 median = 1 / float(np.median(np.diff(stamps)))
@@ -739,9 +742,10 @@ def csv_case(chooser: Chooser, folder: Path) -> Case:
             for person, row in enumerate(rows):
                 want[person, : min(n, row.size)] = row[:n]
             check(same(values, want), f"values differ {first_difference(values, want)}")
+            steps = np.arange(n) / got_rate
             check(
-                same(time, np.arange(n) / got_rate),
-                f"time axis is not 0, 1/fs, ...: {first_difference(time, np.arange(n) / got_rate)}",
+                same(time, steps),
+                f"time axis is not 0, 1/sampling_rate, ...: {first_difference(time, steps)}",
             )
 
     return Case("read_csv", label, call, verify)
@@ -939,7 +943,7 @@ def e4_case(chooser: Chooser, folder: Path) -> Case:
     start and rate rows, nasty cells, damage and different rates."""
     exports, written = [], []
     notes = []
-    align = chooser.choice(["absolute", "absolute", "start"])
+    align = chooser.choice(["pad", "pad", "start"])
     with_hr = chooser.flag(0.3)
     rate = float(chooser.choice([4, 8, 16, 32]))
     for person in range(2):
@@ -1028,9 +1032,9 @@ def e4_case(chooser: Chooser, folder: Path) -> Case:
             got == parsed[0][1] == parsed[1][1],
             f"eda sampling_rate {got} but the files say {parsed[0][1]} and {parsed[1][1]}",
         )
-        first = min(p[0] for p in parsed) if align == "absolute" else parsed[0][0]
+        first = min(p[0] for p in parsed) if align == "pad" else parsed[0][0]
         for person, (start, _, column) in enumerate(parsed):
-            begin = start - first if align == "absolute" else 0.0
+            begin = start - first if align == "pad" else 0.0
             stamps = time[0] + begin + np.arange(column.size) / got
             check_placed(time, values[person], stamps, column, got, f"eda person {person}")
 
@@ -1142,7 +1146,7 @@ def events_case(chooser: Chooser, folder: Path) -> Case:
 
 def store_session(seed: int = 0) -> xr.DataTree:
     """A small session with two channels at different rates, segments and a result."""
-    session = concordlab.simulate_dyad(60, sampling_rate=8, hr_rate=4, seed=seed)
+    session = concordlab.simulate_dyad(60, sampling_rate=8, hr_sampling_rate=4, seed=seed)
     session = concordlab.add_segment(session, 5, 15, "talk", person="therapist")
     return concordlab.add_result(session, "c", concordlab.concordance(session, window=10))
 
@@ -1348,7 +1352,7 @@ class Target:
 def _ctx() -> dict[str, Any]:
     """Shared valid inputs of the parameter fuzz (built once per process)."""
     if "session" not in _CONTEXT:
-        session = concordlab.simulate_dyad(90, sampling_rate=8, hr_rate=4, seed=1)
+        session = concordlab.simulate_dyad(90, sampling_rate=8, hr_sampling_rate=4, seed=1)
         session = concordlab.add_segment(session, 10, 30, "laugh")
         series = concordlab.concordance(session, "eda", window=10)
         lagged = concordlab.wlcc(session, "eda", window=10, step=2, max_lag=3)
@@ -1435,7 +1439,7 @@ def targets() -> list[Target]:
                 "sampling_rate",
                 "talk_coupling",
                 "mean_turn",
-                "hr_rate",
+                "hr_sampling_rate",
             ),
             ("turns", "seed", "channels", "persons"),
         ),
@@ -1497,7 +1501,7 @@ def targets() -> list[Target]:
         Target(
             "by_segment",
             lambda **k: concordlab.by_segment(
-                c()["series"], c()["session"], **{"n_boot": 50, "seed": 0, **k}
+                c()["session"], c()["series"], **{"n_boot": 50, "seed": 0, **k}
             ),
             ("n_boot", "confidence"),
             ("labels", "seed"),
@@ -1505,9 +1509,9 @@ def targets() -> list[Target]:
         Target(
             "surrogate_test",
             lambda **k: concordlab.surrogate_test(
-                c()["session"], _stat, **{"n": 19, "seed": 0, "progress": False, **k}
+                c()["session"], _stat, **{"n_surrogates": 19, "seed": 0, "progress": False, **k}
             ),
-            ("n", "min_shift"),
+            ("n_surrogates", "min_shift"),
             ("method", "alternative", "seed", "progress"),
         ),
         Target(
@@ -1515,16 +1519,22 @@ def targets() -> list[Target]:
             lambda **k: concordlab.surrogate_test(
                 c()["session"],
                 _stat,
-                **{"method": "segment_shuffle", "segment_length": 10, "n": 9, "seed": 0, **k},
+                **{
+                    "method": "segment_shuffle",
+                    "segment_length": 10,
+                    "n_surrogates": 9,
+                    "seed": 0,
+                    **k,
+                },
             ),
-            ("segment_length", "n"),
+            ("segment_length", "n_surrogates"),
             ("progress",),
         ),
         Target(
             "pseudo_dyads",
             lambda **k: concordlab.pseudo_dyads(c()["cohort"], **{"seed": 0, **k}),
-            ("n",),
-            ("keep_roles", "channel", "seed"),
+            ("n_surrogates",),
+            ("keep_roles", "channels", "seed"),
         ),
         Target(
             "segment_shuffle",
@@ -1532,13 +1542,13 @@ def targets() -> list[Target]:
                 c()["session"], k.pop("segment_length", 10.0), **{"seed": 0, **k}
             ),
             ("segment_length",),
-            ("seed", "channel", "person"),
+            ("seed", "channels", "person"),
         ),
         Target(
             "circular_shift",
             lambda **k: concordlab.circular_shift(c()["session"], **{"seed": 0, **k}),
             ("min_shift",),
-            ("seed", "channel", "person"),
+            ("seed", "channels", "person"),
         ),
         Target(
             "preprocess.detrend",
@@ -1549,7 +1559,7 @@ def targets() -> list[Target]:
         Target(
             "preprocess.downsample",
             lambda **k: pp.downsample(c()["session"], **(k or {"factor": 2})),
-            ("factor", "rate"),
+            ("factor", "sampling_rate"),
             ("channels",),
         ),
         Target(
@@ -1617,7 +1627,7 @@ def targets() -> list[Target]:
         Target(
             "open_cohort",
             lambda **k: concordlab.open_cohort(c()["cohort"], **k),
-            ("fs",),
+            ("sampling_rate",),
             ("channel", "on", "ratings"),
         ),
         Target(
@@ -1709,7 +1719,7 @@ def cohort_case(chooser: Chooser, folder: Path) -> Case:
     label = f"compute_cohort({measure!r}, window={window!r}) of {expected_ids}; damage: {notes}"
 
     def call() -> Any:
-        cohort = concordlab.open_cohort(root, fs=4, channel="eda")
+        cohort = concordlab.open_cohort(root, sampling_rate=4, channel="eda")
         return concordlab.compute_cohort(
             cohort, measure, scheduler="synchronous", progress=False, window=window
         )

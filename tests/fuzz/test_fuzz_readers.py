@@ -64,14 +64,14 @@ NASTY_CSV = {
 }
 
 
-@pytest.mark.parametrize("use_time", [False, True], ids=["fs", "time_column"])
+@pytest.mark.parametrize("use_time", [False, True], ids=["sampling_rate", "time_column"])
 @pytest.mark.parametrize("name", list(NASTY_CSV))
 def test_read_csv_nasty(tmp_path, name, use_time):
     """The nastiest single files; values must equal an independent parse when read."""
     data = NASTY_CSV[name]
     path = tmp_path / "x.csv"
     path.write_bytes(data)
-    fs = None if use_time else 4.0
+    sampling_rate = None if use_time else 4.0
     options = {"time_column": "t"} if use_time else {}
     options["columns"] = ["a", "b"]
 
@@ -94,15 +94,15 @@ def test_read_csv_nasty(tmp_path, name, use_time):
             stamps = columns["t"]
             cases.check(bool((np.diff(stamps) > 0).all()), "accepted non-increasing stamps")
         else:
-            cases.check(rate == 4.0, f"sampling_rate {rate} but fs=4")
+            cases.check(rate == 4.0, f"sampling_rate {rate} but sampling_rate=4 was given")
             stamps = np.arange(len(table.rows)) / 4.0
         for person, column in enumerate(("a", "b")):
             cases.check_placed(time, values[person], stamps, columns[column], rate, column)
 
     case = cases.Case(
         "read_csv",
-        f"{name}: {cases.short(data)} (fs={fs}, {options})",
-        lambda: concordlab.read_csv(path, fs, **options),
+        f"{name}: {cases.short(data)} (sampling_rate={sampling_rate}, {options})",
+        lambda: concordlab.read_csv(path, sampling_rate, **options),
         verify,
     )
     cases.assert_ok(case)

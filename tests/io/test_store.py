@@ -123,7 +123,7 @@ def test_round_trip_is_exact(tmp_path, storage, suffix, session):
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_round_trip_of_real_data_with_everything(tmp_path, storage, suffix, rmea_paths):
-    session = concordlab.read_csv(rmea_paths[0], fs=25, channel="motion")
+    session = concordlab.read_csv(rmea_paths[0], sampling_rate=25, channel="motion")
     session = concordlab.add_segment(session, 10, 20.5, "Therapeut spricht – ☺", "therapist")
     session = concordlab.add_result(
         session, "lag0", xr.DataArray([0.25], dims="window", name="r", attrs={"window_s": 30.0})
