@@ -293,7 +293,7 @@ def test_cohorts_run_on_one_thread_in_pyodide(monkeypatch):
 
     sources = open_cohort(concordlab.simulate_cohort(2, duration=30))._sources
     assert cohort._local_default(sources.values()) == "threads"
-    monkeypatch.setattr(cohort.sys, "platform", "emscripten")
+    monkeypatch.setattr("sys.platform", "emscripten")
     assert cohort._local_default(sources.values()) == "synchronous"
 
 
