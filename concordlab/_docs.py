@@ -48,7 +48,8 @@ class _DocDict(dict):
             kind += ", optional"
         elif parameter.default is not None:
             kind += f", default {parameter.default!r}"
-        self.add(parameter.name, kind, parameter.describe())
+        rule = parameter.rule.describe()
+        self.add(parameter.name, kind, f"{parameter.doc} {rule[0].upper()}{rule[1:]}.")
 
 
 DOCS = _DocDict()

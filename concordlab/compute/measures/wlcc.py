@@ -12,6 +12,7 @@ import xarray as xr
 from scipy import ndimage
 
 from concordlab._checks import SECONDS
+from concordlab._docs import fill_doc
 from concordlab.compute._common import Pair, as_attr, optional, pair_from
 from concordlab.compute.grid import WindowGrid
 from concordlab.compute.parameters import (
@@ -125,17 +126,18 @@ WLCC_PEAK = Measure(
 )
 
 
-def wlcc(
+@fill_doc
+def wlcc(  # noqa: D417 (fill_doc writes the shared entries)
     session: xr.DataTree | xr.DataArray,
     channel: str | None = None,
     *,
-    window: float,
-    step: float,
-    max_lag: float,
-    lag_step: float | None = None,
-    fisher_z: bool = False,
-    absolute: bool = False,
-    min_valid: float = 0.5,
+    window: float = WINDOW.default,
+    step: float = STEP.default,
+    max_lag: float = MAX_LAG.default,
+    lag_step: float | None = LAG_STEP.default,
+    fisher_z: bool = FISHER_Z.default,
+    absolute: bool = ABSOLUTE.default,
+    min_valid: float = MIN_VALID.default,
 ) -> xr.DataArray:
     """Windowed lagged cross-correlation of the two persons' signals.
 
@@ -148,27 +150,20 @@ def wlcc(
     with room for the largest lag are computed. With ``fisher_z=False, absolute=False``
     the values equal rMEA's ``MEAccf(lagSec, winSec, incSec, r2Z=FALSE, ABS=FALSE)``.
 
+    This is ``concordance(session, channel, method="wlcc", ...)`` with its parameters
+    spelled out; windows where either signal is constant are NaN.
+
     Parameters
     ----------
-    session : xarray.DataTree or xarray.DataArray
-        A session, or a (person, time) DataArray with a ``sampling_rate`` attr.
-    channel : str, optional
-        Which channel; default the only one, or ``"eda"``.
-    window : float
-        Window length in seconds.
-    step : float
-        Seconds between window starts.
-    max_lag : float
-        Largest lag in seconds, in both directions.
-    lag_step : float, optional
-        Seconds between lags; default one sample.
-    fisher_z : bool, default False
-        Return Fisher's z = atanh(r), clipped to ±10 (rMEA's ``r2Z``).
-    absolute : bool, default False
-        Return absolute values (rMEA's ``ABS``), after ``fisher_z``.
-    min_valid : float, default 0.5
-        Fraction of a window's pairs that must be present (not NaN); cells with fewer
-        are NaN. Windows where either signal is constant are NaN too.
+    %(session)s
+    %(channel)s
+    %(window)s
+    %(step)s
+    %(max_lag)s
+    %(lag_step)s
+    %(fisher_z)s
+    %(absolute)s
+    %(min_valid)s
 
     Returns
     -------
