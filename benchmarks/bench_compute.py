@@ -45,7 +45,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    sessions = [concordlab.read_csv(path, fs=25, channel="motion") for path in rmea_files("all")]
+    sessions = [
+        concordlab.read_csv(path, sampling_rate=25, channel="motion") for path in rmea_files("all")
+    ]
     pairs = [s["motion"]["motion"].values for s in sessions]
 
     def ours() -> list:

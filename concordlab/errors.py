@@ -66,7 +66,7 @@ class FileFormatError(ConcordlabError, ValueError):
     --------
     >>> import concordlab
     >>> try:
-    ...     concordlab.read_csv("no-such-file.csv", fs=4)
+    ...     concordlab.read_csv("no-such-file.csv", sampling_rate=4)
     ... except concordlab.FileFormatError as error:
     ...     print("no-such-file.csv" in str(error))
     True
