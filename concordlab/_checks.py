@@ -1,10 +1,13 @@
 """Checks of plain parameters shared by every module (one home for each rule).
 
 A parameter's rule is a *constraint object*: a small frozen description of what a value may
-be (:class:`Real`, :class:`Integer`, :class:`Choice`, :class:`Text`). Its :meth:`check`
-returns the value in canonical form or raises a :class:`~concordlab.errors.ValidationError`
-that names the parameter, the rule and an example, and :meth:`describe` says the rule in
-words for docstrings and slider ranges. Shared rules (a sampling rate, a number of seconds,
+be (:class:`Real`, :class:`Integer`, :class:`Choice`, :class:`Text`, :class:`Flag`,
+:class:`Seed`, :class:`Bounds`, :class:`FilePath`, :class:`Channels`, :class:`Persons`). Its
+:meth:`check` returns the value in canonical form or raises a
+:class:`~concordlab.errors.ValidationError` that names the parameter, the rule and an example,
+in one format: ``"<name> must be <rule>; e.g. <example>. Got <value>."`` (the value may be
+followed by what is wrong with it, in brackets); :meth:`describe` says the rule in words for
+docstrings and slider ranges. Shared rules (a sampling rate, a number of seconds,
 a seed) are declared once here as module constants; every public function checks its
 parameters with them, so that no bad value is accepted and no exception other than
 :class:`~concordlab.errors.ConcordlabError` escapes on bad input.
@@ -25,7 +28,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection
+import os
+import pathlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,17 +42,26 @@ __all__ = [
     "FLAG",
     "MAX_SECONDS",
     "MIN_SECONDS",
+    "PERSONS",
     "SAMPLING_RATE",
     "SECONDS",
+    "SEED",
+    "UNIT_INTERVAL",
+    "Bounds",
+    "Channels",
     "Choice",
+    "FilePath",
     "Flag",
     "Integer",
+    "Persons",
     "Real",
+    "Seed",
     "Text",
     "check_choice",
     "check_number",
     "check_positive",
     "check_seed",
+    "check_storable_text",
     "check_unit_interval",
 ]
 
@@ -57,6 +71,13 @@ MAX_SECONDS = 1e9
 
 MIN_SECONDS = 1e-6
 """The shortest span worth a name: one sample at the highest sampling rate (1 MHz)."""
+
+
+def _failure(name: str, rule: str, example: str, value: Any, why: str = "") -> ValidationError:
+    """The one message format: ``<name> must be <rule>; e.g. <example>. Got <value> (<why>).``"""
+    example = f"; e.g. {example}" if example else ""
+    why = f" ({why})" if why else ""
+    return ValidationError(f"{name} must be {rule}{example}. Got {value!r}{why}.")
 
 
 def _bound_text(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
@@ -80,6 +101,8 @@ class Real:
         The unit, said in the error ("in Hz", "in seconds").
     example : str
         A valid value, shown in the error.
+    note : str
+        Why the rule is what it is, said after it in brackets.
 
     Examples
     --------
@@ -95,6 +118,7 @@ class Real:
     high_open: bool = False
     unit: str = ""
     example: str = ""
+    note: str = ""
 
     def describe(self) -> str:
         """The rule in words."""
@@ -104,7 +128,7 @@ class Real:
         bounds = _bound_text(self.low, self.high, self.low_open, self.high_open)
         if bounds:
             words.append(bounds)
-        return ", ".join(words)
+        return ", ".join(words) + (f" ({self.note})" if self.note else "")
 
     def _fail(self, name: str, value: Any, kind: str = "") -> ValidationError:
         example = f"; e.g. {self.example}" if self.example else ""
@@ -145,11 +169,13 @@ class Integer:
     low: int | None = None
     high: int | None = None
     example: str = ""
+    note: str = ""
 
     def describe(self) -> str:
         """The rule in words."""
         bounds = _bound_text(self.low, self.high, False, False)
-        return "a whole number" + (f", {bounds}" if bounds else "")
+        note = f" ({self.note})" if self.note else ""
+        return "a whole number" + (f", {bounds}" if bounds else "") + note
 
     def check(self, value: Any, name: str) -> int:
         """``value`` as an int, or a ValidationError naming ``name`` and the rule."""
@@ -160,8 +186,8 @@ class Integer:
                 self.high is not None and value > self.high
             )
         if bad:
-            example = f"; e.g. {name}={self.example}" if self.example else ""
-            raise ValidationError(f"{name} must be {self.describe()}{example}. Got {value!r}.")
+            example = f"{name}={self.example}" if self.example else ""
+            raise _failure(name, self.describe(), example, value)
         return value
 
 
@@ -173,6 +199,12 @@ class Choice:
     --------
     >>> Choice(("two-sided", "greater", "less")).check("less", "alternative")
     'less'
+    >>> try:
+    ...     Choice(("two-sided", "greater", "less")).check("both", "alternative")
+    ... except ValidationError as error:
+    ...     print(error)
+    alternative must be one of ['two-sided', 'greater', 'less']; e.g. alternative='two-sided'.
+    Got 'both'.
     """
 
     choices: tuple[str, ...]
@@ -184,7 +216,8 @@ class Choice:
     def check(self, value: Any, name: str) -> str:
         """``value``, or a ValidationError listing the choices."""
         if not isinstance(value, str) or value not in self.choices:
-            raise ValidationError(f"{name} must be {self.describe()}, got {value!r}.")
+            example = f"{name}={self.choices[0]!r}" if self.choices else ""
+            raise _failure(name, self.describe(), example, value)
         return value
 
 
@@ -200,6 +233,7 @@ class Text:
 
     non_empty: bool = False
     max_length: int = 10_000
+    example: str = "'session-01'"
 
     def describe(self) -> str:
         """The rule in words."""
@@ -207,26 +241,52 @@ class Text:
 
     def check(self, value: Any, name: str) -> str:
         """``value``, or a ValidationError saying what is wrong with it."""
+        example = f"{name}={self.example}" if self.example else ""
         if not isinstance(value, str):
-            raise ValidationError(f"{name} must be {self.describe()}, got {value!r}.")
+            raise _failure(name, self.describe(), example, value)
         if self.non_empty and not value.strip():
-            raise ValidationError(f"{name} must be {self.describe()}, got {value!r}.")
+            raise _failure(name, self.describe(), example, value)
         if len(value) > self.max_length:
             raise ValidationError(
                 f"{name} is {len(value)} characters long; at most {self.max_length} are allowed."
             )
-        if "\x00" in value:
-            raise ValidationError(
-                f"{name} contains a NUL character (\\x00), which files cannot store."
-            )
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as problem:
-            raise ValidationError(
-                f"{name} is not valid Unicode ({problem.reason} at position {problem.start}); "
-                "re-type or re-decode that text."
-            ) from None
-        return value
+        return check_storable_text(value, name)
+
+
+def check_storable_text(
+    text: str, where: str, error: type[ValidationError] = ValidationError
+) -> str:
+    """Refuse text that no file can store: NUL characters and lone surrogates.
+
+    Parameters
+    ----------
+    text : str
+        The text to check.
+    where : str
+        What the text is, to start the message (e.g. ``"session_id"``).
+    error : type of ValidationError, default ValidationError
+        The exception raised.
+
+    Returns
+    -------
+    str
+        ``text``, unchanged.
+
+    Examples
+    --------
+    >>> check_storable_text("Zürich ☺", "site")
+    'Zürich ☺'
+    """
+    if "\x00" in text:
+        raise error(f"{where} contains a NUL character (\\x00), which files cannot store.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        raise error(
+            f"{where} is not valid Unicode ({problem.reason} at position {problem.start}); "
+            "re-type or re-decode that text."
+        ) from None
+    return text
 
 
 SAMPLING_RATE = Real(low=1 / MAX_SECONDS, high=1 / MIN_SECONDS, unit="Hz", example="32")
@@ -288,22 +348,60 @@ def check_unit_interval(value: Any, name: str) -> float:
     return _with_hint(Real(low=0.0, high=1.0), value, name, "give a value between 0 and 1")
 
 
+UNIT_INTERVAL = Real(low=0.0, high=1.0, example="0.5")
+"""A fraction or a probability, in [0, 1] (``coupling``, ``min_valid`` ...)."""
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A random seed: None or a non-negative whole number. None draws a fresh seed, to be
+    recorded with the result so that it can be reproduced exactly.
+
+    Examples
+    --------
+    >>> SEED.check(42, "seed")
+    42
+    >>> isinstance(SEED.check(None, "seed"), int)
+    True
+    >>> try:
+    ...     SEED.check(-1, "seed")
+    ... except ValidationError as error:
+    ...     print(error)
+    seed must be None or a non-negative whole number (None draws a fresh seed, recorded with
+    the result); e.g. seed=42. Got -1.
+    """
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return (
+            "None or a non-negative whole number (None draws a fresh seed, recorded with "
+            "the result)"
+        )
+
+    def check(self, value: Any, name: str = "seed") -> int:
+        """``value`` as an int (a fresh one for None), or a ValidationError naming ``name``."""
+        if value is None:
+            return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+            raise _failure(name, self.describe(), f"{name}=42", value)
+        if value < 0:
+            raise _failure(name, self.describe(), f"{name}=42", value)
+        return int(value)
+
+
+SEED = Seed()
+"""The ``seed`` of every function that draws random numbers."""
+
+
 def check_seed(seed: Any, name: str = "seed") -> int:
-    """A seed as a non-negative int; None draws a fresh one, to be recorded with the result
-    so it can be reproduced exactly.
+    """A seed as a non-negative int; None draws a fresh one (see :class:`Seed`).
 
     Examples
     --------
     >>> check_seed(42)
     42
     """
-    if seed is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValidationError(
-            f"{name} must be None or a non-negative integer such as 42, got {seed!r}."
-        )
-    return int(seed)
+    return SEED.check(seed, name)
 
 
 @dataclass(frozen=True)
@@ -323,9 +421,291 @@ class Flag:
     def check(self, value: Any, name: str) -> bool:
         """``value`` as a bool, or a ValidationError naming ``name``."""
         if not isinstance(value, bool | np.bool_):
-            raise ValidationError(f"{name} must be True or False, got {value!r}.")
+            raise _failure(name, self.describe(), f"{name}=True", value)
         return bool(value)
 
 
 FLAG = Flag()
 """A switch (``fisher_z``, ``absolute``, ``keep_roles`` ...)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A pair ``(low, high)`` of numbers, each obeying ``each``, in order.
+
+    Parameters
+    ----------
+    each : Real
+        The rule of each end.
+    strict : bool
+        ``low < high`` (else ``low <= high``).
+    open_ends : bool
+        An end may be None (or an infinity) for no limit; it is returned as None.
+    example : str
+        A valid pair, shown in the error.
+
+    Examples
+    --------
+    >>> Bounds(UNIT_INTERVAL, example="(0.1, 0.9)").check([0.1, 0.9], "coupling_range")
+    (0.1, 0.9)
+    >>> Bounds(strict=True, open_ends=True).check((None, 60), "valid_range")
+    (None, 60.0)
+    >>> try:
+    ...     Bounds(strict=True, example="(0.05, 60)").check((5, 1), "valid_range")
+    ... except ValidationError as error:
+    ...     print(error)
+    valid_range must be a pair (low, high) of real numbers with low < high; e.g. (0.05, 60).
+    Got (5, 1).
+    """
+
+    each: Real = Real()
+    strict: bool = False
+    open_ends: bool = False
+    example: str = "(0, 1)"
+
+    def describe(self) -> str:
+        """The rule in words."""
+        each = self.each.describe().replace("a real number", "real numbers", 1)
+        rule = f"a pair (low, high) of {each} with low {'<' if self.strict else '<='} high"
+        return rule + (", None for no limit at that end" if self.open_ends else "")
+
+    def check(self, value: Any, name: str) -> tuple[float | None, float | None]:
+        """``(low, high)`` as floats (None for an open end), or a ValidationError."""
+        if isinstance(value, str | bytes | Mapping) or np.ndim(value) != 1 or len(value) != 2:
+            raise _failure(name, self.describe(), self.example, value, "not a pair")
+        ends: list[float | None] = []
+        for end, item in zip(("low", "high"), value, strict=True):
+            if self.open_ends and (item is None or (isinstance(item, float) and math.isinf(item))):
+                ends.append(None)
+                continue
+            try:
+                ends.append(self.each.check(item, f"{name} {end} end"))
+            except ValidationError:
+                raise _failure(name, self.describe(), self.example, value, f"{end} end") from None
+        low, high = ends
+        if low is not None and high is not None and (low >= high if self.strict else low > high):
+            raise _failure(name, self.describe(), self.example, value)
+        return low, high
+
+
+@dataclass(frozen=True)
+class FilePath:
+    """The path of a file or folder: a non-empty ``str`` or :class:`os.PathLike`.
+
+    Examples
+    --------
+    >>> FilePath("CSV file").check("data/a.csv", "path").name
+    'a.csv'
+    >>> try:
+    ...     FilePath("CSV file").check(None, "path")
+    ... except ValidationError as error:
+    ...     print(error)
+    path must be the path of a CSV file (a str or pathlib.Path); e.g. path='recording.csv'.
+    Got None.
+    """
+
+    what: str = "file"
+    example: str = "'recording.csv'"
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return f"the path of a {self.what} (a str or pathlib.Path)"
+
+    def check(self, value: Any, name: str) -> pathlib.Path:
+        """``value`` as a :class:`pathlib.Path`, or a ValidationError naming ``name``."""
+        example = f"{name}={self.example}"
+        if not isinstance(value, str | os.PathLike):
+            raise _failure(name, self.describe(), example, value)
+        text = os.fspath(value)
+        if not isinstance(text, str) or not text.strip():
+            raise _failure(name, self.describe(), example, value, "empty")
+        if "\x00" in text:
+            why = "it holds a NUL character; no file has that name"
+            raise _failure(name, self.describe(), example, value, why)
+        return pathlib.Path(text)
+
+
+def _names(items: Collection[Any]) -> str:
+    return ", ".join(repr(item) for item in items)
+
+
+@dataclass(frozen=True)
+class Channels:
+    """A selection of channels: None (the default: all available, or a given default), one
+    name, or a non-empty list of distinct names, each among those available.
+
+    Parameters
+    ----------
+    what : str
+        What a channel is called in the message (``"channel"``, ``"E4 channel"``).
+    order : {"given", "available"}
+        Return the names in the order given, or in the order of ``available``.
+    fold_case : bool
+        Compare names stripped and lower-cased (formats whose channel names are lower-case).
+    aliases : tuple of (str, tuple of str)
+        Names that stand for several channels (``("acc", ("acc_x", "acc_y", "acc_z"))``);
+        overlaps between them and the names they stand for are merged.
+    example : str
+        A valid selection, shown in the error.
+
+    Examples
+    --------
+    >>> CHANNELS = Channels()
+    >>> CHANNELS.check(None, "channels", available=["eda", "hr"])
+    ('eda', 'hr')
+    >>> CHANNELS.check("hr", "channels", available=["eda", "hr"])
+    ('hr',)
+    >>> Channels(order="available").check(["hr", "eda"], "channels", available=["eda", "hr"])
+    ('eda', 'hr')
+    >>> try:
+    ...     CHANNELS.check(["bvp"], "channels", available=["eda", "hr"],
+    ...                    where="the session's channels")
+    ... except ValidationError as error:
+    ...     print(error)
+    channels must be None (every channel), one channel name or a non-empty list of distinct
+    names from the session's channels ['eda', 'hr']; e.g. channels=['eda']. Got ['bvp'] (unknown
+    channel(s): 'bvp').
+    """
+
+    what: str = "channel"
+    order: str = "given"
+    fold_case: bool = False
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    example: str = "['eda']"
+
+    def describe(self, available: Collection[str] | None = None, where: str = "") -> str:
+        """The rule in words (with the names available, if given)."""
+        what = self.what
+        rule = f"None (every {what}), one {what} name or a non-empty list of distinct names"
+        if available is not None:
+            rule += f" from {where or 'those available:'} {list(available)}"
+            if self.aliases:
+                rule += f" (or {_names(alias for alias, _ in self.aliases)})"
+        return rule
+
+    def check(
+        self,
+        value: Any,
+        name: str = "channels",
+        *,
+        available: Collection[str] | None = None,
+        default: Collection[str] | None = None,
+        where: str = "",
+    ) -> tuple[str, ...] | None:
+        """The selected names, or a ValidationError naming ``name`` and what is wrong.
+
+        ``None`` selects ``default`` if given, else every name of ``available`` (else it
+        returns None: the caller knows the default). Without ``available`` only the shape is
+        checked (a reader checks each file for the names).
+        """
+        rule = self.describe(available, where)
+        example = f"{name}={self.example}"
+
+        def fail(why: str = "") -> ValidationError:
+            return _failure(name, rule, example, value, why)
+
+        if value is None:
+            chosen = default if default is not None else available
+            return None if chosen is None else tuple(chosen)
+        if isinstance(value, str):
+            items: list[Any] = [value]
+        elif isinstance(value, Collection) and not isinstance(value, bytes | Mapping):
+            items = list(value)
+        else:
+            raise fail()
+        if not items:
+            raise fail("empty")
+        not_text = [item for item in items if not isinstance(item, str)]
+        if not_text:
+            raise fail(f"not a name: {_names(not_text)}")
+        wanted = [str(item).strip().lower() if self.fold_case else str(item) for item in items]
+        repeated = list(dict.fromkeys(n for i, n in enumerate(wanted) if n in wanted[:i]))
+        if repeated:
+            raise fail(f"repeated: {_names(repeated)}")
+        expand = dict(self.aliases)
+        selected = list(dict.fromkeys(c for n in wanted for c in expand.get(n, (n,))))
+        if available is not None:
+            unknown = [n for n in wanted if n not in expand and n not in available]
+            if unknown:
+                raise fail(f"unknown {self.what}(s): {_names(unknown)}")
+            if self.order == "available":
+                selected = [n for n in available if n in selected]
+        return tuple(selected)
+
+
+@dataclass(frozen=True)
+class Persons:
+    """Person labels: distinct, non-empty strings that files can store, none of them reserved.
+
+    Parameters
+    ----------
+    low, high : int
+        How many labels (``high=None``: no upper limit).
+    reserved : tuple of str
+        Labels with another meaning (``"both"``: a segment that concerns every person).
+    example : str
+        A valid value, shown in the error.
+
+    Examples
+    --------
+    >>> PERSONS.check(["patient", "therapist"], "persons")
+    ('patient', 'therapist')
+    >>> try:
+    ...     PERSONS.check(("a", "a"), "persons")
+    ... except ValidationError as error:
+    ...     print(error)
+    persons must be two distinct, non-empty person labels (strings), not 'both' (reserved for
+    segments that concern both persons); e.g. persons=('patient', 'therapist'). Got ('a', 'a')
+    (repeated: 'a').
+    """
+
+    low: int = 2
+    high: int | None = 2
+    reserved: tuple[str, ...] = ("both",)
+    example: str = "('patient', 'therapist')"
+
+    def describe(self) -> str:
+        """The rule in words."""
+        words = {2: "two", 3: "three", 4: "four"}
+        if self.low == self.high:
+            count = words.get(self.low, str(self.low))
+        elif self.high is None:
+            count = f"at least {self.low}"
+        else:
+            count = f"{self.low} to {self.high}"
+        rule = f"{count} distinct, non-empty person labels (strings)"
+        if self.reserved:
+            rule += (
+                f", not {' or '.join(repr(r) for r in self.reserved)} (reserved for segments "
+                "that concern both persons)"
+            )
+        return rule
+
+    def check(self, value: Any, name: str = "persons") -> tuple[str, ...]:
+        """``value`` as a tuple of labels, or a ValidationError naming ``name``."""
+        rule, example = self.describe(), f"{name}={self.example}"
+
+        def fail(why: str = "") -> ValidationError:
+            return _failure(name, rule, example, value, why)
+
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Collection):
+            raise fail()
+        labels = tuple(value)
+        if len(labels) < self.low or (self.high is not None and len(labels) > self.high):
+            raise fail(f"{len(labels)} label(s)")
+        bad = [label for label in labels if not isinstance(label, str) or not label.strip()]
+        if bad:
+            raise fail(f"not a non-empty string: {_names(bad)}")
+        for label in labels:
+            check_storable_text(label, f"{name}: the person label {label!r}")
+        repeated = list(dict.fromkeys(p for i, p in enumerate(labels) if p in labels[:i]))
+        if repeated:
+            raise fail(f"repeated: {_names(repeated)}")
+        reserved = [label for label in labels if label in self.reserved]
+        if reserved:
+            raise fail(f"reserved: {_names(reserved)}")
+        return labels
+
+
+PERSONS = Persons()
+"""The two person labels of a session (``persons``)."""

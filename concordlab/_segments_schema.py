@@ -1,6 +1,7 @@
 """The segments schema: the columns of a session's ``segments`` node and the one rule they obey.
 
-A leaf module (it imports only :mod:`concordlab.errors`), so that :mod:`concordlab.session`
+A leaf module (it imports only :mod:`concordlab.errors` and :mod:`concordlab._checks`, where
+:func:`check_storable_text` lives), so that :mod:`concordlab.session`
 (which checks a stored ``segments`` node) and :mod:`concordlab.segments` (which edits it)
 both build on it without importing each other in a cycle. The public names are re-exported
 by :mod:`concordlab.segments` (and :func:`check_storable_text` by :mod:`concordlab.session`).
@@ -23,7 +24,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from concordlab.errors import SegmentError, ValidationError
+from concordlab._checks import check_storable_text
+from concordlab.errors import SegmentError
 
 __all__ = [
     "BOTH",
@@ -43,42 +45,6 @@ SEGMENT_COLUMNS = ("start", "end", "label", "person", "note")
 
 TEXT_COLUMNS = ("label", "person", "note")
 """The text columns among :data:`SEGMENT_COLUMNS`."""
-
-
-def check_storable_text(
-    text: str, where: str, error: type[ValidationError] = ValidationError
-) -> str:
-    """Refuse text that no file can store: NUL characters and lone surrogates.
-
-    Parameters
-    ----------
-    text : str
-        The text to check.
-    where : str
-        What the text is, to start the message (e.g. ``"session_id"``).
-    error : type of ValidationError, default ValidationError
-        The exception raised.
-
-    Returns
-    -------
-    str
-        ``text``, unchanged.
-
-    Examples
-    --------
-    >>> check_storable_text("Zürich ☺", "site")
-    'Zürich ☺'
-    """
-    if "\x00" in text:
-        raise error(f"{where} contains a NUL character (\\x00), which files cannot store.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as problem:
-        raise error(
-            f"{where} is not valid Unicode ({problem.reason} at position {problem.start}); "
-            "re-type or re-decode that text."
-        ) from None
-    return text
 
 
 def segments_dataset(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from scipy import stats as scipy_stats
 
-from concordlab._checks import FLAG, Integer
+from concordlab._checks import FLAG, Channels, Integer
 from concordlab._deprecate import renamed
 from concordlab.errors import ValidationError
 from concordlab.segments import segments
@@ -46,6 +45,8 @@ MAX_POINTS = 4000
 
 MAX_POINTS_RULE = Integer(low=4, high=10_000_000, example="4000")
 """Points per trace after decimation."""
+_CHANNELS = Channels()
+"""The channels :func:`plot_session` draws, in the order given (None: all)."""
 
 
 def minmax_decimate(
@@ -143,7 +144,9 @@ def plot_session(
     2
     """
     _validate(session)
-    names = _select_channels(session, channels)
+    names = _CHANNELS.check(
+        channels, "channels", available=_channels(session), where="the session's channels"
+    )
     FLAG.check(show_segments, "show_segments")
     max_points = MAX_POINTS_RULE.check(max_points, "max_points")
     labels = _labels(session)
@@ -183,22 +186,6 @@ def plot_session(
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
     return figure
-
-
-def _select_channels(session: xr.DataTree, channels: Any) -> list[str]:
-    """The channels to draw, in the order given; all of the session's by default."""
-    available = _channels(session)
-    if channels is None:
-        return list(available)
-    wanted = [channels] if isinstance(channels, str) else channels
-    if not isinstance(wanted, Sequence) or not all(
-        isinstance(name, str) and name in available for name in wanted
-    ):
-        raise ValidationError(
-            f"channels must be None (all channels) or a list of the session's channels "
-            f"{available}, got {channels!r}."
-        )
-    return list(wanted)
 
 
 def segment_colours(table: pd.DataFrame) -> dict[tuple[str, str], str]:

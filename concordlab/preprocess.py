@@ -31,7 +31,6 @@ processing. *Behav Res Methods*, 53, 1689-1696 (``eda_phasic``, methods "highpas
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -45,11 +44,12 @@ from concordlab._checks import (
     MAX_SECONDS,
     SAMPLING_RATE,
     SECONDS,
+    Bounds,
     Integer,
     Real,
-    check_number,
     check_positive,
 )
+from concordlab._checks import Channels as _Channels
 from concordlab._deprecate import renamed
 from concordlab.errors import ValidationError
 from concordlab.segments import segments, set_segments
@@ -96,6 +96,10 @@ CUTOFF = Real(low=0.0, low_open=True, high=1e6, unit="Hz", example="1.0")
 """A filter's cutoff frequency."""
 WIDTH = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="2.0")
 """The width of a moving window."""
+VALID_RANGE = Bounds(
+    Real(unit="the channel's units"), strict=True, open_ends=True, example="(0.05, 60)"
+)
+"""A channel's plausible range of :func:`mask_artefacts`."""
 
 
 MIN_RELATIVE_CUTOFF = 1e-6
@@ -120,29 +124,17 @@ def _positive_int(rule: Integer, value: Any, name: str) -> int:
     return rule.check(value, name)
 
 
-def _select(session: xr.DataTree, selection: Channels) -> list[str]:
+_CHANNELS = _Channels(order="available")
+"""The channels a step processes, in session order (None: all)."""
+
+
+def _select(session: xr.DataTree, selection: Channels, name: str = "channels") -> list[str]:
     """Validate the session and return the selected channel names, in session order."""
     validate_session(session)
     available = list_channels(session)
-    if selection is None:
-        return available
-    requested = [selection] if isinstance(selection, str) else selection
-    try:
-        requested = list(requested)
-    except TypeError:
-        requested = [requested]
-    if not requested:
-        raise ValidationError(
-            f"channels is empty; give a channel name, a list of names, or None for all of "
-            f"{available}."
-        )
-    unknown = [name for name in requested if name not in available]
-    if unknown:
-        raise ValidationError(
-            f"Unknown channel(s) {unknown}; the session has {available}. "
-            "Give one of those names (or channels=None for all)."
-        )
-    return [name for name in available if name in requested]
+    return list(
+        _CHANNELS.check(selection, name, available=available, where="the session's channels")
+    )
 
 
 def _rate(session: xr.DataTree, name: str) -> float:
@@ -730,8 +722,10 @@ def eda_components(
     "eda_components(method='lowpass', cutoff=0.05)"
     """
     if not isinstance(channel, str):
-        raise ValidationError(f"channel must be one channel name such as 'eda', got {channel!r}.")
-    (name,) = _select(session, channel)
+        raise ValidationError(
+            f"channel must be one channel name of the session; e.g. channel='eda'. Got {channel!r}."
+        )
+    (name,) = _select(session, channel, "channel")
     # Both are checked whichever method uses them, so a bad value never passes unseen.
     cutoff = CUTOFF.check(cutoff, "cutoff")
     window = WIDTH.check(window, "window")
@@ -776,22 +770,6 @@ def _is_raw_skin_conductance(session: xr.DataTree, name: str) -> bool:
         and units in _MICROSIEMENS
         and not any(step in history for step in _LEVEL_CHANGING)
     )
-
-
-def _check_range(value: Any, name: str) -> Range | None:
-    if value is None:
-        return None
-    hint = "give (low, high) in the channel's units, e.g. (0.05, 60); None for no limit"
-    if isinstance(value, str | bytes | Mapping) or np.ndim(value) != 1 or len(value) != 2:
-        raise ValidationError(f"valid_range for '{name}' must be a pair; {hint}. Got {value!r}.")
-    low, high = (
-        None if v is None or (isinstance(v, float) and math.isinf(v)) else v for v in value
-    )
-    low = None if low is None else check_number(low, f"valid_range low for '{name}'", hint)
-    high = None if high is None else check_number(high, f"valid_range high for '{name}'", hint)
-    if low is not None and high is not None and not low < high:
-        raise ValidationError(f"valid_range for '{name}' must have low < high; {hint}.")
-    return (low, high)
 
 
 def _rule(parameter: Any, name: str, default: Any) -> Any:
@@ -911,7 +889,9 @@ def mask_artefacts(
     plans = {}
     for name in names:
         eda = _is_raw_skin_conductance(session, name)
-        limits = _check_range(_rule(valid_range, name, EDA_VALID_RANGE if eda else None), name)
+        limits = _rule(valid_range, name, EDA_VALID_RANGE if eda else None)
+        if limits is not None:
+            limits = VALID_RANGE.check(limits, f"valid_range for '{name}'")
         jump = _rule(max_jump, name, EDA_MAX_JUMP if eda else None)
         if jump is not None:
             jump = check_positive(jump, f"max_jump for '{name}'", "give units per second, e.g. 10")

@@ -26,7 +26,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Real, Text
+from concordlab._checks import MAX_SECONDS, PERSONS, SAMPLING_RATE, Channels, Real, Text
 from concordlab._deprecate import renamed
 from concordlab._segments_schema import (
     BOTH,
@@ -81,34 +81,8 @@ KNOWN_LONG_NAMES = {
 }
 
 
-def _check_persons(persons: Sequence[str]) -> tuple[str, str]:
-    if isinstance(persons, str) or not isinstance(persons, Sequence):
-        raise ValidationError(
-            "persons must be two non-empty labels such as ('patient', 'therapist'), "
-            f"got {persons!r}."
-        )
-    persons = tuple(persons)
-    if len(persons) != 2 or not all(isinstance(p, str) and p.strip() for p in persons):
-        raise ValidationError(
-            "persons must be two non-empty labels such as ('patient', 'therapist'), "
-            f"got {persons!r}."
-        )
-    for person in persons:
-        check_storable_text(person, f"The person label {person!r}")
-    if persons[0] == persons[1]:
-        raise ValidationError(
-            f"persons must differ, got {persons!r}: give each person its own label."
-        )
-    if BOTH in persons:
-        raise ValidationError(
-            f"'{BOTH}' is reserved for segments that concern both persons; "
-            "choose other person labels."
-        )
-    return persons  # type: ignore[return-value]
-
-
-def _check_rate(rate: Any, channel: str) -> float:
-    return SAMPLING_RATE.check(rate, f"Channel '{channel}': sampling rate")
+_CHANNELS = Channels()
+"""A selection of the session's channels (:func:`resample`)."""
 
 
 def _check_tree(session: Any) -> xr.DataTree:
@@ -314,7 +288,7 @@ def from_arrays(
     >>> s["eda"]["eda"].attrs["units"], s["hr"]["hr"].attrs["sampling_rate"]
     ('uS', 1.0)
     """
-    persons = _check_persons(persons)
+    persons = PERSONS.check(persons, "persons")
     if not isinstance(data, Mapping) or not data:
         raise ValidationError(
             "data must be a non-empty mapping of channel name to a (2, n_samples) array, "
@@ -477,13 +451,13 @@ def add_channel(
         )
     if persons is None:
         persons = _labels(session) if existing else DEFAULT_PERSONS
-    persons = _check_persons(persons)
+    persons = PERSONS.check(persons, "persons")
     if existing and tuple(persons) != _labels(session):
         raise ValidationError(
             f"Channel '{name}' is labelled {tuple(persons)} but the session's persons are "
             f"{_labels(session)}; use the same labels in the same order."
         )
-    rate = _check_rate(sampling_rate, name)
+    rate = SAMPLING_RATE.check(sampling_rate, f"sampling_rate of channel '{name}'")
     offset = _OFFSET.check(time_offset, f"Channel '{name}': time_offset")
     if units is not None:
         units = Text().check(units, f"Channel '{name}': units")
@@ -602,7 +576,9 @@ def validate_session(session: Any) -> xr.DataTree:
                 f"Channel '{name}' has persons {tuple(dataset['person'].values)}, "
                 f"the session has {labels}; all channels must use the same labels."
             )
-        rate = _check_rate(dataset[name].attrs.get("sampling_rate"), name)
+        rate = SAMPLING_RATE.check(
+            dataset[name].attrs.get("sampling_rate"), f"Channel '{name}': sampling rate"
+        )
         expected = time_axis(dataset.sizes["time"], rate, float(dataset["time"].values[0]))
         if not np.allclose(dataset["time"].values, expected, rtol=0, atol=0.01 / rate):
             raise ValidationError(
@@ -652,21 +628,9 @@ def resample(
     """
     validate_session(session)
     rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
-    present = _channel_names(session)
-    if channels is None:
-        selected = present
-    elif isinstance(channels, str):
-        selected = [channels]
-    elif isinstance(channels, Sequence):
-        selected = list(channels)
-    else:
-        raise ValidationError(
-            "channels must be a channel name, a list of channel names or None, got "
-            f"{type(channels).__name__}."
-        )
-    unknown = sorted(set(selected) - set(present), key=str)
-    if unknown:
-        raise ValidationError(f"Unknown channel(s) {unknown}; the session has {present}.")
+    selected = _CHANNELS.check(
+        channels, "channels", available=_channel_names(session), where="the session's channels"
+    )
     new = session.copy()
     for name in selected:
         dataset = session[name].dataset

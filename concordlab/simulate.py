@@ -55,18 +55,23 @@ import xarray as xr
 from scipy import ndimage, signal
 
 from concordlab._checks import (
+    FLAG,
     MAX_SECONDS,
+    PERSONS,
     SAMPLING_RATE,
+    UNIT_INTERVAL,
+    Bounds,
+    Channels,
     Integer,
     Real,
-    check_number,
+    Text,
     check_seed,
     check_unit_interval,
 )
 from concordlab._deprecate import renamed
 from concordlab.errors import ValidationError
 from concordlab.segments import set_segments
-from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays
+from concordlab.session import DEFAULT_PERSONS, from_arrays
 
 __all__ = ["Cohort", "bateman_kernel", "simulate_cohort", "simulate_dyad"]
 
@@ -101,20 +106,8 @@ _STREAMS = ("arousal", "turns", "eda", "hr")
 # --------------------------------------------------------------------------- validation
 
 
-def _check_channels(requested: Any) -> tuple[str, ...]:
-    if isinstance(requested, str):
-        requested = (requested,)
-    try:
-        requested = tuple(requested)
-    except TypeError:
-        requested = ()
-    unknown = [c for c in requested if c not in SUPPORTED_CHANNELS]
-    if not requested or unknown or len(set(requested)) != len(requested):
-        raise ValidationError(
-            f"channels must be a non-empty selection without repeats from {SUPPORTED_CHANNELS}, "
-            f"e.g. ('eda', 'hr'); got {requested!r}."
-        )
-    return requested
+_CHANNELS = Channels(example="('eda', 'hr')")
+"""The channels simulated, among :data:`SUPPORTED_CHANNELS`."""
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -152,6 +145,9 @@ _TIME_CONSTANT = Real(low=0.0, low_open=True, high=3600.0, unit="seconds", examp
 # Shorter mean turns would make the turn sampler draw without end.
 _MEAN_TURN = Real(low=0.1, high=MAX_SECONDS, unit="seconds", example="20")
 _DYADS = Integer(low=1, high=10_000, example="20")
+_COUPLING_RANGE = Bounds(UNIT_INTERVAL, example="(0.1, 0.9)")
+_LAG_RANGE = Bounds(_LAG, example="(0, 3)")
+_RATING_CORRELATION = Real(low=-1.0, high=1.0, example="0.5")
 
 
 def bateman_kernel(
@@ -349,24 +345,15 @@ def simulate_dyad(
         )
     hr_rate = SAMPLING_RATE.check(hr_sampling_rate, "hr_sampling_rate")
     mean_turn = _MEAN_TURN.check(mean_turn, "mean_turn")
-    if not isinstance(turns, bool | np.bool_):
-        raise ValidationError(f"turns must be True or False, got {turns!r}.")
-    wanted = _check_channels(channels)
-    if (
-        not isinstance(persons, Sequence)
-        or isinstance(persons, str)
-        or not all(isinstance(p, str) for p in persons)
-    ):
-        raise ValidationError(
-            f"persons must be a list of two names such as ['patient', 'therapist'], got "
-            f"{persons!r}."
-        )
-    persons = _check_persons(persons)
+    turns = FLAG.check(turns, "turns")
+    wanted = _CHANNELS.check(
+        channels, "channels", available=SUPPORTED_CHANNELS, where="the simulated channels"
+    )
+    persons = PERSONS.check(persons, "persons")
     seed = check_seed(seed)
     if session_id is None:
         session_id = f"sim-{seed}"
-    if not isinstance(session_id, str) or not session_id:
-        raise ValidationError(f"session_id must be a non-empty string, got {session_id!r}.")
+    session_id = Text(non_empty=True, example="'sim-1'").check(session_id, "session_id")
     n = round(duration * fs)
     n_hr = round(duration * hr_rate)
     for name, count, rate in (("eda", n, fs), ("hr", n_hr, hr_rate)):
@@ -725,14 +712,8 @@ def simulate_cohort(
     True
     """
     n = _DYADS.check(n, "n")
-    low, high = _range(coupling_range, "coupling_range")
-    for name, value in (("low", low), ("high", high)):
-        check_unit_interval(value, f"coupling_range {name} end")
-    rho = check_number(rating_correlation, "rating_correlation", "give a value between -1 and 1")
-    if not -1.0 <= rho <= 1.0:
-        raise ValidationError(
-            f"rating_correlation must lie in [-1, 1], e.g. 0.5; got {rating_correlation!r}."
-        )
+    low, high = _COUPLING_RANGE.check(coupling_range, "coupling_range")
+    rho = _RATING_CORRELATION.check(rating_correlation, "rating_correlation")
     allowed = set(inspect.signature(simulate_dyad).parameters) - {"duration"}
     unknown = sorted(set(dyad_kwargs) - allowed)
     if unknown:
@@ -748,7 +729,7 @@ def simulate_cohort(
         raise ValidationError("Give either lag (the same for all dyads) or lag_range, not both.")
     lags = None
     if lag_range is not None:
-        lag_low, lag_high = _range(lag_range, "lag_range")
+        lag_low, lag_high = _LAG_RANGE.check(lag_range, "lag_range")
     seed = check_seed(seed)
 
     root = np.random.SeedSequence(seed)
@@ -805,15 +786,3 @@ def simulate_cohort(
         }
     )
     return Cohort(sessions=sessions, ratings=ratings)
-
-
-def _range(value: Any, name: str) -> tuple[float, float]:
-    try:
-        low, high = value
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be a pair (low, high), got {value!r}.") from None
-    low = check_number(low, f"{name} low end", "give a pair of numbers (low, high)")
-    high = check_number(high, f"{name} high end", "give a pair of numbers (low, high)")
-    if low > high:
-        raise ValidationError(f"{name} must be (low, high) with low <= high, got {value!r}.")
-    return low, high

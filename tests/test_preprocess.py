@@ -118,7 +118,7 @@ def test_downsample_rate_per_channel_and_segments_stay_valid():
         ({"factor": 0}, "whole number, at least 1"),
         ({"factor": 2.5}, "whole number, at least 1"),
         ({"factor": 1000}, "too few"),
-        ({"factor": 2, "channels": "ecg"}, "Unknown channel"),
+        ({"factor": 2, "channels": "ecg"}, "unknown channel"),
     ],
 )
 def test_downsample_refuses(kwargs, message):
@@ -297,7 +297,7 @@ def test_eda_components_median_and_gaps(resting_eda):
     assert concordlab.channels(again) == ["eda", "eda_tonic", "eda_phasic"]
     with pytest.raises(ValidationError, match="'lowpass' or 'median'"):
         eda_components(session, method="cvx")
-    with pytest.raises(ValidationError, match="Unknown channel"):
+    with pytest.raises(ValidationError, match="unknown channel"):
         eda_components(session, channel="scl")
     with pytest.raises(ValidationError, match="Nyquist"):
         eda_components(session, cutoff=60)

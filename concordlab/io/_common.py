@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import SAMPLING_RATE
+from concordlab._checks import SAMPLING_RATE, FilePath
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 
 PathLike = str | os.PathLike[str]
@@ -30,7 +30,8 @@ _GRID_SLACK = 1000
 
 
 def check_path(value: Any, name: str, what: str = "file") -> Path:
-    """``value`` as a :class:`~pathlib.Path`, or a ValidationError saying a path is needed.
+    """``value`` as a :class:`~pathlib.Path`, or a ValidationError saying a path is needed
+    (the rule is :class:`concordlab._checks.FilePath`).
 
     Examples
     --------
@@ -40,18 +41,10 @@ def check_path(value: Any, name: str, what: str = "file") -> Path:
     ...     check_path(None, "path", "CSV file")
     ... except ValidationError as error:
     ...     print(error)
-    path must be the path of a CSV file (a str or pathlib.Path), got None.
+    path must be the path of a CSV file (a str or pathlib.Path); e.g. path='recording.csv'.
+    Got None.
     """
-    if not isinstance(value, str | os.PathLike):
-        raise ValidationError(
-            f"{name} must be the path of a {what} (a str or pathlib.Path), got {value!r}."
-        )
-    text = os.fspath(value)
-    if not isinstance(text, str) or not text.strip():
-        raise ValidationError(f"{name} must be the path of a {what}, got {value!r}.")
-    if "\x00" in text:
-        raise ValidationError(f"{name} {text!r} contains a NUL character; no file has that name.")
-    return Path(text)
+    return FilePath(what).check(value, name)
 
 
 def replace_file(temporary: PathLike, path: PathLike) -> None:

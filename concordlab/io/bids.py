@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import FLAG, MAX_SECONDS, SAMPLING_RATE, Real, Text
+from concordlab._checks import FLAG, MAX_SECONDS, PERSONS, SAMPLING_RATE, Channels, Real, Text
 from concordlab.errors import FileFormatError, SegmentError, ValidationError
 from concordlab.io._common import (
     PathLike,
@@ -42,7 +42,6 @@ from concordlab.session import (
     BOTH,
     DEFAULT_PERSONS,
     RESERVED_NODES,
-    _check_persons,
     _labels,
     time_span,
     validate_session,
@@ -537,7 +536,7 @@ def read_bids_physio(
     >>> s["eda"]["eda"].attrs["units"], s.attrs["session_id"]
     ('uS', 'sub-01_task-therapy+sub-02_task-therapy')
     """
-    persons = _check_persons(persons)
+    persons = PERSONS.check(persons, "persons")
     drop_instant = FLAG.check(drop_instant, "drop_instant")
     if session_id is not None:
         session_id = Text(non_empty=True).check(session_id, "session_id")
@@ -740,6 +739,10 @@ def _lowered(columns: list[str]) -> list[str]:
     return [c.strip().lower() for c in columns]
 
 
+_CHANNELS = Channels(fold_case=True)
+"""The channels to read (names in any case); each file is then checked for them."""
+
+
 def _select_channels(
     files: list[list[_PhysioFile]], channels: str | Sequence[str] | None, persons: tuple[str, str]
 ) -> list[str]:
@@ -764,26 +767,14 @@ def _select_channels(
             )
         selected = names[0]
     else:
-        if not isinstance(channels, str | Sequence) or not all(
-            isinstance(c, str) for c in ([channels] if isinstance(channels, str) else channels)
-        ):
-            raise ValidationError(
-                f"channels must be a channel name or a list of them, got {channels!r}."
-            )
-        wanted = [channels] if isinstance(channels, str) else list(channels)
-        if not wanted:
-            raise ValidationError("channels is empty; name at least one channel, or pass None.")
-        selected: list[str] = []
-        for channel in dict.fromkeys(wanted):
-            name = str(channel).strip().lower()
+        selected = list(_CHANNELS.check(channels, "channels") or ())
+        for name in selected:
             for i, person in enumerate(persons):
                 if name not in known[i]:
                     raise FileFormatError(
                         f"Channel '{name}' is not in {person}'s recording ({where[i]}), whose "
                         f"channels are {names[i]}; channels both persons have: {shared}."
                     )
-            if name not in selected:
-                selected.append(name)
     for name in selected:
         if name in _FORBIDDEN_CHANNELS or not name or "/" in name or name.startswith("."):
             item = _file_with(files[0], name)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import SAMPLING_RATE, Choice, Text
+from concordlab._checks import PERSONS, SAMPLING_RATE, Choice, Text
 from concordlab._deprecate import renamed
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
@@ -29,7 +29,7 @@ from concordlab.io._common import (
 )
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Recording
-from concordlab.session import DEFAULT_PERSONS, _check_persons
+from concordlab.session import DEFAULT_PERSONS
 
 __all__ = ["read_csv", "read_csv_recording"]
 
@@ -433,7 +433,7 @@ def read_csv(
     2.0
     """
     paths = _check_paths(path)
-    persons = _check_persons(persons)
+    persons = PERSONS.check(persons, "persons")
     options = _check_options(sampling_rate, time_column, channel, columns, paths[0])
     align = Choice(ALIGN).check(align, "align")
     if metadata is not None and not isinstance(metadata, Mapping):

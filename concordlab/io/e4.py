@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import MAX_SECONDS, SAMPLING_RATE, Choice, Real, Text
+from concordlab._checks import MAX_SECONDS, PERSONS, SAMPLING_RATE, Channels, Choice, Real, Text
 from concordlab._deprecate import REMOVED_IN
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
@@ -36,7 +36,7 @@ from concordlab.io._common import (
 )
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Marker, Recording
-from concordlab.session import DEFAULT_PERSONS, _check_persons
+from concordlab.session import DEFAULT_PERSONS
 
 __all__ = ["E4_CHANNELS", "read_e4", "read_e4_recording"]
 
@@ -329,7 +329,7 @@ def read_e4(
     0    0.0   5.0  unpaired    patient
     1   60.0  65.0  unpaired  therapist
     """
-    persons = _check_persons(persons)
+    persons = PERSONS.check(persons, "persons")
     if align == "absolute":
         warnings.warn(
             "read_e4(align='absolute') is renamed align='pad'; the old name stops working in "
@@ -395,6 +395,15 @@ def _tags(export: _Export, zero: float, duration: float) -> tuple[Marker, ...]:
     return tuple(markers)
 
 
+_CHANNELS = Channels(
+    what="E4 channel",
+    order="available",
+    fold_case=True,
+    aliases=(("acc", ("acc_x", "acc_y", "acc_z")),),
+)
+"""The E4 channels to read (names in any case; ``acc`` for the three axes)."""
+
+
 def _select(
     exports: list[_Export], channels: str | Sequence[str] | None, persons: tuple[str, str]
 ) -> list[str]:
@@ -407,32 +416,16 @@ def _select(
                     "channels=[...]."
                 )
         return [c for c in E4_CHANNELS if all(e.has(_FILE_OF[c]) for e in exports)]
-    wanted = [channels] if isinstance(channels, str) else channels
-    if not isinstance(wanted, Sequence) or not all(isinstance(c, str) for c in wanted):
-        raise ValidationError(
-            f"channels must be an E4 channel name or a list of them, from {list(E4_CHANNELS)} "
-            f"(or 'acc'); got {channels!r}."
-        )
-    selected: list[str] = []
-    for channel in wanted:
-        name = str(channel).strip().lower()
-        expanded = ["acc_x", "acc_y", "acc_z"] if name == "acc" else [name]
-        for item in expanded:
-            if item not in _FILE_OF:
-                raise ValidationError(
-                    f"Unknown E4 channel {channel!r}; choose from {list(E4_CHANNELS)} (or 'acc')."
+    selected = _CHANNELS.check(channels, "channels", available=E4_CHANNELS, where="the E4 channels")
+    assert selected is not None
+    for item in selected:
+        for export, person in zip(exports, persons, strict=True):
+            if not export.has(_FILE_OF[item]):
+                raise FileFormatError(
+                    f"E4 export '{export.path}' ({person}) has no {_FILE_OF[item]}, needed "
+                    f"for channel '{item}'; leave it out of channels=[...]."
                 )
-            for export, person in zip(exports, persons, strict=True):
-                if not export.has(_FILE_OF[item]):
-                    raise FileFormatError(
-                        f"E4 export '{export.path}' ({person}) has no {_FILE_OF[item]}, needed "
-                        f"for channel '{item}'; leave it out of channels=[...]."
-                    )
-            if item not in selected:
-                selected.append(item)
-    if not selected:
-        raise ValidationError("channels is empty; name at least one E4 channel, or pass None.")
-    return [c for c in E4_CHANNELS if c in selected]
+    return list(selected)
 
 
 def _read_signal(export: _Export, name: str) -> _Signal:

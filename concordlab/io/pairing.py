@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import Choice, Text
+from concordlab._checks import PERSONS, Channels, Choice, Text
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import pair_on_grid
 from concordlab.io.recording import Recording
 from concordlab.segments import set_segments
-from concordlab.session import DEFAULT_PERSONS, _check_persons, from_arrays, time_span
+from concordlab.session import DEFAULT_PERSONS, from_arrays, time_span
 
 __all__ = ["ALIGN", "pair_recordings"]
 
@@ -203,7 +203,11 @@ def _persons(persons: Sequence[str] | None, recordings: list[Recording]) -> tupl
     if persons is None:
         own = [r.person for r in recordings]
         persons = own if all(own) and len(set(own)) == len(own) else DEFAULT_PERSONS
-    return _check_persons(persons)  # type: ignore[arg-type]
+    return PERSONS.check(persons, "persons")  # type: ignore[return-value]
+
+
+_CHANNELS = Channels()
+"""The channels to pair; each recording is then checked for them (a file's content)."""
 
 
 def _select(
@@ -223,12 +227,8 @@ def _select(
                 f"channels=[...] to pair those all have: {shared}."
             )
         return shared
-    wanted = [channels] if isinstance(channels, str) else channels
-    ok = isinstance(wanted, Sequence) and all(isinstance(c, str) for c in wanted)
-    if not ok or not wanted:
-        raise ValidationError(
-            f"channels must be a channel name or a non-empty list of them, got {channels!r}."
-        )
+    wanted = _CHANNELS.check(channels, "channels")
+    assert wanted is not None
     for name in wanted:
         for person, recording in zip(persons, recordings, strict=True):
             if name not in recording.channels:
@@ -237,7 +237,7 @@ def _select(
                     f"whose channels are {list(recording.channel_names)}; channels all "
                     f"persons have: {shared}."
                 )
-    return list(dict.fromkeys(wanted))
+    return list(wanted)
 
 
 def _shifts(recordings: list[Recording], clock: bool, align: str) -> tuple[list[float], list]:

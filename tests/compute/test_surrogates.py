@@ -145,7 +145,7 @@ def test_pseudo_dyads_errors(cohort):
     hr_only = concordlab.from_arrays({"hr": np.ones((2, 10))}, 1)
     with pytest.raises(ValidationError, match="share no channel"):
         pseudo_dyads([cohort["dyad-01"], hr_only])
-    with pytest.raises(ValidationError, match="Unknown channel"):
+    with pytest.raises(ValidationError, match="unknown channel"):
         pseudo_dyads(cohort, channels="hr")
     with pytest.raises(ValidationError, match="keep_roles"):
         pseudo_dyads(cohort, keep_roles="yes")
@@ -249,7 +249,7 @@ def test_segment_shuffle_errors():
         segment_shuffle(session, "long")
     with pytest.raises(ValidationError, match="persons"):
         segment_shuffle(session, 2, person="nurse")
-    with pytest.raises(ValidationError, match="Unknown channel"):
+    with pytest.raises(ValidationError, match="unknown channel"):
         segment_shuffle(session, 2, channels="hr")
     with pytest.raises(ValidationError, match="seed"):
         segment_shuffle(session, 2, seed=-1)

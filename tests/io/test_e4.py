@@ -162,7 +162,7 @@ def test_channel_selection_and_missing_files(dyad):
     with pytest.raises(FileFormatError, match=r"no TEMP\.csv.*channel 'temp'") as info:
         concordlab.read_e4(a, b, channels=["eda", "temp"])
     assert str(b) in str(info.value)
-    with pytest.raises(ValidationError, match="Unknown E4 channel 'gsr'"):
+    with pytest.raises(ValidationError, match=r"unknown E4 channel\(s\): 'gsr'"):
         concordlab.read_e4(a, b, channels=["gsr"])
 
 
@@ -404,8 +404,8 @@ def test_byte_order_mark_is_dropped(small_dyad, tmp_path):
         ({"tag_duration": "1"}, "tag_duration must be a real number"),
         ({"tag_duration": 0}, "tag_duration must be a real number"),
         ({"tag_duration": math.inf}, "tag_duration must be a real number"),
-        ({"channels": 5}, "channels must be an E4 channel name"),
-        ({"channels": ["eda", None]}, "channels must be an E4 channel name"),
+        ({"channels": 5}, "channels must be None .*one E4 channel name"),
+        ({"channels": ["eda", None]}, "channels must be None .*one E4 channel name"),
         ({"session_id": 7}, "session_id must be"),
         ({"align": None}, "align must be one of"),
     ],

@@ -2,28 +2,28 @@
 
 Examples
 --------
->>> from concordlab.compute.surrogates._common import select_channels
->>> select_channels(["eda", "hr"], "eda", "the session")
-['eda']
+>>> from concordlab.compute.surrogates._common import CHANNELS
+>>> CHANNELS.check("eda", "channels", available=["eda", "hr"])
+('eda',)
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from concordlab._checks import Choice, check_seed
-from concordlab.errors import ValidationError
+from concordlab._checks import Channels, Choice, check_seed
 
-__all__ = ["ALTERNATIVE", "ALTERNATIVES", "rng_of", "select_channels", "with_seed"]
+__all__ = ["ALTERNATIVE", "ALTERNATIVES", "CHANNELS", "rng_of", "with_seed"]
 
 ALTERNATIVES = ("greater", "less", "two-sided")
 ALTERNATIVE = Choice(ALTERNATIVES)
 """The direction of a test (shared with :mod:`concordlab.stats`)."""
+CHANNELS = Channels()
+"""The channels a surrogate method draws from (None: all of them)."""
 
 
 def rng_of(seed: Any) -> tuple[np.random.Generator, int | None]:
@@ -39,34 +39,6 @@ def rng_of(seed: Any) -> tuple[np.random.Generator, int | None]:
         return seed, None
     record = check_seed(seed)
     return np.random.default_rng(record), record
-
-
-def select_channels(available: Sequence[str], channels: Any, where: str) -> list[str]:
-    """The ``channels`` asked for (one name, several, or None for all) among ``available``.
-
-    Examples
-    --------
-    >>> select_channels(["eda", "hr"], None, "the session")
-    ['eda', 'hr']
-    >>> select_channels(["eda", "hr"], ["hr"], "the session")
-    ['hr']
-    """
-    if channels is None:
-        return list(available)
-    wanted = [channels] if isinstance(channels, str) else channels
-    try:
-        wanted = list(wanted)
-    except TypeError:
-        wanted = [channels]
-    if not wanted or not all(isinstance(c, str) for c in wanted) or len(set(wanted)) < len(wanted):
-        raise ValidationError(
-            f"channels must be None (all channels), a channel name such as 'eda' or a list of "
-            f"distinct names; got {channels!r}."
-        )
-    unknown = [c for c in wanted if c not in available]
-    if unknown:
-        raise ValidationError(f"Unknown channel(s) {unknown}; {where} has {list(available)}.")
-    return wanted
 
 
 def with_seed(session: xr.DataTree, seed: int | None) -> xr.DataTree:

@@ -27,7 +27,7 @@ import xarray as xr
 from concordlab._checks import SECONDS
 from concordlab._deprecate import renamed
 from concordlab.compute._common import POSITIVE_SECONDS, samples
-from concordlab.compute.surrogates._common import rng_of, select_channels, with_seed
+from concordlab.compute.surrogates._common import CHANNELS, rng_of, with_seed
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
 from concordlab.session import metadata as session_metadata
@@ -73,7 +73,9 @@ class _Dyad:
     @classmethod
     def prepare(cls, session: Any, channels: Any, person: Any) -> _Dyad:
         session = validate_session(session)
-        names = select_channels(session_channels(session), channels, "the session")
+        available = session_channels(session)
+        where = "the session's channels"
+        names = list(CHANNELS.check(channels, "channels", available=available, where=where))
         persons = tuple(str(p) for p in session[names[0]].dataset["person"].values)
         nodes = {"/": session.to_dataset(inherit=False)}
         values, rates = {}, {}

@@ -28,7 +28,7 @@ import xarray as xr
 from concordlab._checks import FLAG
 from concordlab._deprecate import renamed
 from concordlab.compute._common import DRAWS, optional
-from concordlab.compute.surrogates._common import rng_of, select_channels
+from concordlab.compute.surrogates._common import CHANNELS, rng_of
 from concordlab.errors import ValidationError
 from concordlab.session import channels as session_channels
 from concordlab.session import from_arrays, validate_session
@@ -78,7 +78,9 @@ class _Pool:
                 "The sessions share no channel, so no pseudo-dyad can be built; give sessions "
                 "that record the same channel (e.g. 'eda') under the same name."
             )
-        names = select_channels(available, channels, "every session")
+        names = CHANNELS.check(
+            channels, "channels", available=available, where="the channels every session has"
+        )
         rates: dict[str, float] = {}
         sources = []
         for session_id, session in items:
