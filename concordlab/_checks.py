@@ -354,7 +354,7 @@ UNIT_INTERVAL = Real(low=0.0, high=1.0, example="0.5")
 
 @dataclass(frozen=True)
 class Seed:
-    """A random seed: None or a non-negative whole number. None draws a fresh seed, to be
+    """A random seed: None or a non-negative integer. None draws a fresh seed, to be
     recorded with the result so that it can be reproduced exactly.
 
     Examples
@@ -367,16 +367,13 @@ class Seed:
     ...     SEED.check(-1, "seed")
     ... except ValidationError as error:
     ...     print(error)
-    seed must be None or a non-negative whole number (None draws a fresh seed, recorded with
+    seed must be None or a non-negative integer (None draws a fresh seed, recorded with
     the result); e.g. seed=42. Got -1.
     """
 
     def describe(self) -> str:
         """The rule in words."""
-        return (
-            "None or a non-negative whole number (None draws a fresh seed, recorded with "
-            "the result)"
-        )
+        return "None or a non-negative integer (None draws a fresh seed, recorded with the result)"
 
     def check(self, value: Any, name: str = "seed") -> int:
         """``value`` as an int (a fresh one for None), or a ValidationError naming ``name``."""

@@ -23,6 +23,8 @@ from concordlab.compute._common import CONFIDENCE, MAX_DRAWS
 from concordlab.compute.surrogates import ALTERNATIVE
 from concordlab.errors import ValidationError
 
+__all__ = ["ALTERNATIVE", "CONFIDENCE", "PERMUTATIONS", "RESAMPLES"]
+
 CI_METHOD = "BCa bootstrap (bias-corrected and accelerated, jackknife acceleration)"
 D_FORMULA = (
     "d = (mean_a - mean_b) / s_pooled, "
@@ -42,11 +44,14 @@ _MAX_EXACT_ITEMS = 9
 
 
 RESAMPLES = Integer(low=0, high=MAX_DRAWS, example="5000")
-"""A number of bootstrap resamples or permutations (0 skips; see the minimums below)."""
-
-
-def _check_confidence(confidence: Any) -> float:
-    return CONFIDENCE.check(confidence, "confidence")
+"""A number of bootstrap resamples (0 skips the interval; see :func:`_check_n_boot`)."""
+PERMUTATIONS = Integer(
+    low=_MIN_RESAMPLES,
+    high=MAX_DRAWS,
+    example="10000",
+    note="the smallest Monte Carlo p-value is 1 / (n_permutations + 1)",
+)
+"""A number of permutations."""
 
 
 def _check_n_boot(n_boot: Any, confidence: float) -> int:
@@ -59,20 +64,6 @@ def _check_n_boot(n_boot: Any, confidence: float) -> int:
             "the interval."
         )
     return n_boot
-
-
-def _check_n_permutations(value: Any) -> int:
-    value = RESAMPLES.check(value, "n_permutations")
-    if value < _MIN_RESAMPLES:
-        raise ValidationError(
-            f"n_permutations={value} is too few: the smallest Monte Carlo p-value is "
-            f"1 / (n_permutations + 1); use at least {_MIN_RESAMPLES} (default 10000)."
-        )
-    return value
-
-
-def _check_alternative(alternative: Any) -> str:
-    return ALTERNATIVE.check(alternative, "alternative")
 
 
 def _streams(seed: Any) -> tuple[int, np.random.Generator, np.random.Generator]:

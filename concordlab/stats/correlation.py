@@ -12,11 +12,11 @@ from concordlab.errors import ValidationError
 from concordlab.stats._inputs import _flat, _frozen, _matched_values, _report
 from concordlab.stats._resampling import (
     _MAX_EXACT_ITEMS,
+    ALTERNATIVE,
     CI_METHOD,
-    _check_alternative,
-    _check_confidence,
+    CONFIDENCE,
+    PERMUTATIONS,
     _check_n_boot,
-    _check_n_permutations,
     _describe_p,
     _interval,
     _intervals,
@@ -117,10 +117,10 @@ def correlate(
     [['pearson', 20], ['spearman', 20]]
     """
     function = "correlate"
-    confidence = _check_confidence(confidence)
+    confidence = CONFIDENCE.check(confidence, "confidence")
     n_boot = _check_n_boot(n_boot, confidence)
-    n_permutations = _check_n_permutations(n_permutations)
-    alternative = _check_alternative(alternative)
+    n_permutations = PERMUTATIONS.check(n_permutations, "n_permutations")
+    alternative = ALTERNATIVE.check(alternative, "alternative")
     seed, boot_rng, permutation_rng = _streams(seed)
     xs, ys, ids, names, dropped = _matched_values({"x": x, "y": y}, function, "sessions")
     n = xs.size

@@ -13,11 +13,11 @@ import pandas as pd
 from concordlab.errors import ValidationError
 from concordlab.stats._inputs import _align, _flat, _frozen, _numbers, _report
 from concordlab.stats._resampling import (
+    ALTERNATIVE,
     CI_METHOD,
-    _check_alternative,
-    _check_confidence,
+    CONFIDENCE,
+    PERMUTATIONS,
     _check_n_boot,
-    _check_n_permutations,
     _cohen_d,
     _describe_p,
     _hedges_j,
@@ -132,10 +132,10 @@ def compare_groups(
     (True, 0.0079)
     """
     function = "compare_groups"
-    confidence = _check_confidence(confidence)
+    confidence = CONFIDENCE.check(confidence, "confidence")
     n_boot = _check_n_boot(n_boot, confidence)
-    n_permutations = _check_n_permutations(n_permutations)
-    alternative = _check_alternative(alternative)
+    n_permutations = PERMUTATIONS.check(n_permutations, "n_permutations")
+    alternative = ALTERNATIVE.check(alternative, "alternative")
     seed, boot_rng, permutation_rng = _streams(seed)
     (first, a), (second, b), ids, names, dropped = _select_groups(values, groups, order, function)
     n_a, n_b = a.size, b.size

@@ -9,11 +9,11 @@ import numpy as np
 from concordlab.errors import ValidationError
 from concordlab.stats._inputs import _flat, _frozen, _matched_values, _report
 from concordlab.stats._resampling import (
+    ALTERNATIVE,
     CI_METHOD,
-    _check_alternative,
-    _check_confidence,
+    CONFIDENCE,
+    PERMUTATIONS,
     _check_n_boot,
-    _check_n_permutations,
     _d_z,
     _describe_p,
     _hedges_j,
@@ -111,10 +111,10 @@ def compare_paired(
     (True, 0.015625)
     """
     function = "compare_paired"
-    confidence = _check_confidence(confidence)
+    confidence = CONFIDENCE.check(confidence, "confidence")
     n_boot = _check_n_boot(n_boot, confidence)
-    n_permutations = _check_n_permutations(n_permutations)
-    alternative = _check_alternative(alternative)
+    n_permutations = PERMUTATIONS.check(n_permutations, "n_permutations")
+    alternative = ALTERNATIVE.check(alternative, "alternative")
     seed, boot_rng, permutation_rng = _streams(seed)
     inputs = {"before": before, "after": after}
     first, second, ids, names, dropped = _matched_values(inputs, function, "dyads")

@@ -23,8 +23,8 @@ from concordlab.stats._inputs import (
 )
 from concordlab.stats._resampling import (
     _MAX_EXACT_ITEMS,
-    _check_alternative,
-    _check_n_permutations,
+    ALTERNATIVE,
+    PERMUTATIONS,
     _cohen_d,
     _p_value,
     _permutations,
@@ -152,8 +152,8 @@ def compare_real_pseudo(
     (True, 1.0)
     """
     function = "compare_real_pseudo"
-    n_permutations = _check_n_permutations(n_permutations)
-    alternative = _check_alternative(alternative)
+    n_permutations = PERMUTATIONS.check(n_permutations, "n_permutations")
+    alternative = ALTERNATIVE.check(alternative, "alternative")
     seed, _, rng = _streams(seed)
     structure = _read_pseudo(pseudo, function)
     part, real_values, real_ids, dropped = _read_real(real, function)
