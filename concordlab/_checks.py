@@ -706,3 +706,52 @@ class Persons:
 
 PERSONS = Persons()
 """The two person labels of a session (``persons``)."""
+
+
+@dataclass(frozen=True)
+class ChannelName:
+    """The name of a channel: a non-empty string without '/', not starting with '.', and not
+    one of the ``reserved`` names (each with the reason, said in the error).
+
+    Examples
+    --------
+    >>> rule = ChannelName(reserved=(("time", "the name of a dimension"),))
+    >>> rule.check("eda", "channel")
+    'eda'
+    >>> rule.problem("a/b"), rule.problem("time")
+    ("it holds '/'", 'the name of a dimension')
+    >>> try:
+    ...     rule.check("time", "channel")
+    ... except ValidationError as error:
+    ...     print(error)
+    channel must be a non-empty name without '/', not starting with '.', not 'time'; e.g.
+    channel='eda'. Got 'time' (the name of a dimension).
+    """
+
+    reserved: tuple[tuple[str, str], ...] = ()
+    example: str = "'eda'"
+
+    def describe(self) -> str:
+        """The rule in words."""
+        rule = "a non-empty name without '/', not starting with '.'"
+        if self.reserved:
+            rule += f", not {_names(name for name, _ in self.reserved)}"
+        return rule
+
+    def problem(self, value: Any) -> str:
+        """What is wrong with ``value`` as a channel name ("" if nothing), for readers that
+        raise their own error naming the file."""
+        if not isinstance(value, str) or not value:
+            return "not a non-empty string"
+        if "/" in value:
+            return "it holds '/'"
+        if value.startswith("."):
+            return "it starts with '.'"
+        return dict(self.reserved).get(value, "")
+
+    def check(self, value: Any, name: str) -> str:
+        """``value``, or a ValidationError naming ``name`` and what is wrong."""
+        why = self.problem(value)
+        if why:
+            raise _failure(name, self.describe(), f"{name}={self.example}", value, why)
+        return value

@@ -26,7 +26,15 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from concordlab._checks import MAX_SECONDS, PERSONS, SAMPLING_RATE, Channels, Real, Text
+from concordlab._checks import (
+    MAX_SECONDS,
+    PERSONS,
+    SAMPLING_RATE,
+    ChannelName,
+    Channels,
+    Real,
+    Text,
+)
 from concordlab._deprecate import renamed
 from concordlab._segments_schema import (
     BOTH,
@@ -54,6 +62,14 @@ __all__ = [
 DEFAULT_PERSONS: tuple[str, str] = ("patient", "therapist")
 FORMAT = "concordlab-session/1"
 RESERVED_NODES = frozenset({"segments", "results", "truth"})
+CHANNEL_NAME = ChannelName(
+    reserved=(
+        *((node, f"reserved for the session's {node}") for node in sorted(RESERVED_NODES)),
+        ("time", "the name of a dimension"),
+        ("person", "the name of a dimension"),
+    )
+)
+"""The rule of a channel's name (the name of its node, of its variable and of a column)."""
 _OFFSET = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="0")
 
 # Physical units of the channels people usually record; anything else defaults to "".
@@ -119,22 +135,6 @@ def _per_channel(value: Any, name: str, data: Mapping[str, Any], required: bool)
             f"of data, e.g. {name}={{{', '.join(f'{k!r}: ...' for k in data)}}}."
         )
     return dict(value)
-
-
-def _check_channel_name(name: Any) -> str:
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise ValidationError(
-            f"Channel name {name!r} is not usable: give a non-empty name without '/', e.g. 'eda'."
-        )
-    if name in RESERVED_NODES:
-        raise ValidationError(
-            f"Channel name '{name}' is reserved for the session's {name}; rename the channel."
-        )
-    if name in ("time", "person"):
-        raise ValidationError(
-            f"Channel name '{name}' is the name of a dimension; rename the channel."
-        )
-    return name
 
 
 def _as_two_rows(data: Any, channel: str) -> np.ndarray:
@@ -443,7 +443,7 @@ def add_channel(
     >>> concordlab.channels(s), concordlab.channels(s2)
     (['eda'], ['eda', 'hr'])
     """
-    name = _check_channel_name(channel)
+    name = CHANNEL_NAME.check(channel, "channel")
     existing = _channel_names(_check_tree(session))
     if name in existing:
         raise ValidationError(

@@ -40,8 +40,8 @@ from concordlab.io.recording import Channel, Recording
 from concordlab.segments import segments, set_segments
 from concordlab.session import (
     BOTH,
+    CHANNEL_NAME,
     DEFAULT_PERSONS,
-    RESERVED_NODES,
     _labels,
     time_span,
     validate_session,
@@ -52,7 +52,6 @@ __all__ = ["read_bids_physio", "read_bids_recording", "read_events_tsv", "write_
 NA = "n/a"
 EVENT_COLUMNS = ("onset", "duration", "trial_type", "person", "note")
 # Names a channel cannot take: the session's own nodes and the coordinates of a channel.
-_FORBIDDEN_CHANNELS = RESERVED_NODES | {"time", "person"}
 _START_TIME = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="0")
 
 
@@ -776,12 +775,13 @@ def _select_channels(
                         f"channels are {names[i]}; channels both persons have: {shared}."
                     )
     for name in selected:
-        if name in _FORBIDDEN_CHANNELS or not name or "/" in name or name.startswith("."):
+        why = CHANNEL_NAME.problem(name)
+        if why:
             item = _file_with(files[0], name)
             raise FileFormatError(
-                f"'{item.sidecar}': the column name {name!r} cannot name a channel (it is "
-                f"reserved or holds '/'); rename it in Columns, or leave it out with "
-                f"channels=[...]."
+                f"'{item.sidecar}': the column name {name!r} cannot name a channel ({why}; a "
+                f"channel name must be {CHANNEL_NAME.describe()}); rename it in Columns, or "
+                "leave it out with channels=[...]."
             )
     return selected
 

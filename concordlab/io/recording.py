@@ -23,11 +23,9 @@ import pandas as pd
 
 from concordlab._checks import MAX_SECONDS, SAMPLING_RATE
 from concordlab.errors import ValidationError
-from concordlab.session import RESERVED_NODES
+from concordlab.session import CHANNEL_NAME
 
 __all__ = ["Channel", "Marker", "Recording"]
-
-_FORBIDDEN = RESERVED_NODES | {"time", "person"}
 
 
 @dataclass(frozen=True)
@@ -160,11 +158,7 @@ class Recording:
         if not isinstance(self.channels, Mapping) or not self.channels:
             raise ValidationError(f"{where} has no channels; a recording needs at least one.")
         for name, channel in self.channels.items():
-            if not isinstance(name, str) or not name or name in _FORBIDDEN or "/" in name:
-                raise ValidationError(
-                    f"{where}: {name!r} cannot name a channel (empty, reserved or holding '/'); "
-                    "rename it."
-                )
+            CHANNEL_NAME.check(name, f"{where}: a channel name")
             if not isinstance(channel, Channel):
                 raise ValidationError(
                     f"{where}, channel '{name}': expected a Channel, got {type(channel).__name__}."
