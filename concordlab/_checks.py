@@ -542,6 +542,8 @@ class Channels:
     aliases : tuple of (str, tuple of str)
         Names that stand for several channels (``("acc", ("acc_x", "acc_y", "acc_z"))``);
         overlaps between them and the names they stand for are merged.
+    none : bool
+        None selects the default (else None is refused: the caller's default is a list).
     example : str
         A valid selection, shown in the error.
 
@@ -568,12 +570,15 @@ class Channels:
     order: str = "given"
     fold_case: bool = False
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    none: bool = True
     example: str = "['eda']"
 
     def describe(self, available: Collection[str] | None = None, where: str = "") -> str:
         """The rule in words (with the names available, if given)."""
         what = self.what
-        rule = f"None (every {what}), one {what} name or a non-empty list of distinct names"
+        rule = f"one {what} name or a non-empty list of distinct names"
+        if self.none:
+            rule = f"None (every {what}), {rule}"
         if available is not None:
             rule += f" from {where or 'those available:'} {list(available)}"
             if self.aliases:
@@ -601,7 +606,7 @@ class Channels:
         def fail(why: str = "") -> ValidationError:
             return _failure(name, rule, example, value, why)
 
-        if value is None:
+        if value is None and self.none:
             chosen = default if default is not None else available
             return None if chosen is None else tuple(chosen)
         if isinstance(value, str):

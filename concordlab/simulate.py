@@ -106,7 +106,7 @@ _STREAMS = ("arousal", "turns", "eda", "hr")
 # --------------------------------------------------------------------------- validation
 
 
-_CHANNELS = Channels(example="('eda', 'hr')")
+_CHANNELS = Channels(none=False, example="('eda', 'hr')")
 """The channels simulated, among :data:`SUPPORTED_CHANNELS`."""
 
 
