@@ -457,7 +457,9 @@ def add_channel(
             f"Channel '{name}' is labelled {tuple(persons)} but the session's persons are "
             f"{_labels(session)}; use the same labels in the same order."
         )
-    rate = SAMPLING_RATE.check(sampling_rate, f"sampling_rate of channel '{name}'")
+    rate = SAMPLING_RATE.check(
+        sampling_rate, f"the sampling rate of channel '{name}' (sampling_rate)"
+    )
     offset = _OFFSET.check(time_offset, f"Channel '{name}': time_offset")
     if units is not None:
         units = Text().check(units, f"Channel '{name}': units")

@@ -202,7 +202,8 @@ def test_rate_mapping_must_cover_every_channel():
 
 @pytest.mark.parametrize("rate", [True, "4", [4], complex(4), 1e7, -1, np.nan])
 def test_rates_are_checked_by_the_shared_rule(rate):
-    with pytest.raises(ValidationError, match="sampling_rate of channel 'eda' must be a real"):
+    message = r"sampling rate of channel 'eda' \(sampling_rate\) must be a real"
+    with pytest.raises(ValidationError, match=message):
         concordlab.from_arrays({"eda": np.ones((2, 8))}, rate)
 
 
