@@ -591,10 +591,6 @@ VALID: dict[tuple[str, str, str], str] = {
 
 NUMBERS = ("'4'", "True", "None", "nan", "inf", "-1.0", "10**30")
 _VIOLATED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    "says 'sampling rate', not the parameter's name sampling_rate": [
-        ("add_channel", "sampling_rate", NUMBERS),
-        ("from_arrays", "sampling_rate", NUMBERS),
-    ],
     "SegmentError says the segment lies outside the session, not which of start/end is bad": [
         ("add_segment", "start", ("-1.0",)),
         ("add_segment", "end", ("10**30",)),
@@ -616,20 +612,6 @@ _VIOLATED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "a non-integer index is a SegmentError 'Segment row(s) [...] do not exist', not a "
     "ValidationError naming index": [
         ("remove_segment", "index", ("'4'", "True", "nan", "inf", "-1.0", "10**30", "1.5")),
-    ],
-    "'Unknown channel(s) [...]' does not name the parameter channels": [
-        (key, "channels", ("''", "'no-such-choice'"))
-        for key in (
-            "resample",
-            "circular_shift",
-            "pseudo_dyads",
-            "segment_shuffle",
-            "surrogate_test",
-            "surrogate_test[segment_shuffle]",
-        )
-    ],
-    "'Unknown E4 channel ...' does not name the parameter channels": [
-        ("read_e4", "channels", ("''", "'no-such-choice'")),
     ],
     "a FileFormatError 'Channel ... is not in patient's recording', not a ValidationError "
     "naming channels": [
