@@ -33,7 +33,7 @@ MAX_DRAWS = 1_000_000
 MAX_CELLS = 2**24
 
 DRAWS = Integer(low=1, high=MAX_DRAWS, example="1000")
-"""A number of random draws (``n`` surrogates, ``n_boot``, ``n_permutations``): at least 1."""
+"""A number of random draws (``n_surrogates``, ``n_boot``, ``n_permutations``): at least 1."""
 
 POSITIVE_SECONDS = Real(low=MIN_SECONDS, high=MAX_SECONDS, unit="seconds", example="15")
 """A duration that must be longer than zero, at least a microsecond (a window, a step, a

@@ -600,7 +600,8 @@ def test_surrogate_test_result_is_labelled(ramp):
     }
     assert result["null"].dims == ("draw",)
     assert result["shift"].attrs["units"] == "s"
-    assert result.attrs["method"] == "circular_shift" and result.attrs["n"] == 9
+    assert result.attrs["method"] == "circular_shift" and result.attrs["n_surrogates"] == 9
+    assert result.attrs["n"] == 9  # the old name, kept for one release
     assert result.attrs["alternative"] == "greater" and result.attrs["channels"] == "eda"
     assert "sd(null)" in result["effect_size"].attrs["long_name"]
     assert result.attrs["person"] == "therapist" and result.attrs["session_id"] == "session"
