@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from concordlab._checks import Integer, Text
+
 # The schema lives in a leaf module that session imports too; its names stay importable here.
 from concordlab._segments_schema import BOTH as BOTH
 from concordlab._segments_schema import SEGMENT_COLUMNS as SEGMENT_COLUMNS
@@ -25,7 +27,7 @@ from concordlab._segments_schema import TEXT_COLUMNS as _TEXT_COLUMNS
 from concordlab._segments_schema import check_segment_rows as check_segment_rows
 from concordlab._segments_schema import check_segments_node as check_segments_node
 from concordlab._segments_schema import segments_dataset as segments_dataset
-from concordlab.errors import SegmentError
+from concordlab.errors import SegmentError, ValidationError
 from concordlab.session import _check_tree, _labels, time_span, validate_session
 
 __all__ = ["SEGMENT_COLUMNS", "add_segment", "remove_segment", "segments", "set_segments"]
@@ -177,16 +179,43 @@ def add_segment(
     >>> len(concordlab.segments(s))
     1
     """
+    validate_session(session)
+    first, last = time_span(session)
     for column, value in (("start", start), ("end", end)):
         # Checked here: concatenating with the stored float columns would convert them.
         try:
-            _as_seconds(pd.Series([value], dtype=object), column)
+            seconds = _as_seconds(pd.Series([value], dtype=object), column)[0]
         except SegmentError as error:
             raise SegmentError(f"The new segment's {str(error).split(': ', 1)[1]}") from None
-    row = pd.DataFrame(
-        {"start": [start], "end": [end], "label": [label], "person": [person], "note": [note]}
-    )
+        tolerance = 1e-9 * max(1.0, abs(first), abs(last))
+        if not first - tolerance <= seconds <= last + tolerance:
+            raise SegmentError(
+                f"The new segment's {column} {seconds:g} s lies outside the session, which spans "
+                f"{first:g}-{last:g} s; clip it to the recording."
+            )
+    texts = {
+        name: _segment_check(rule, value, name)
+        for name, rule, value in (
+            ("label", _LABEL, label),
+            ("person", _PERSON, person),
+            ("note", _NOTE, note),
+        )
+    }
+    row = pd.DataFrame({"start": [start], "end": [end], **{k: [v] for k, v in texts.items()}})
     return set_segments(session, pd.concat([segments(session), row], ignore_index=True))
+
+
+_LABEL = Text(non_empty=True, example="'therapist talks'")
+_PERSON = Text(non_empty=True, example="'both'")
+_NOTE = Text(example="'greeting'")
+
+
+def _segment_check(rule: Text | Integer, value: Any, name: str) -> Any:
+    """``rule.check(value, name)``, its ValidationError raised as the SegmentError it is."""
+    try:
+        return rule.check(value, name)
+    except ValidationError as error:
+        raise SegmentError(str(error)) from None
 
 
 def remove_segment(
@@ -219,27 +248,25 @@ def remove_segment(
     if (index is None) == (label is None):
         raise SegmentError("Give either index (row numbers) or label, not both or neither.")
     if label is not None:
+        label = _segment_check(_LABEL, label, "label")
         keep = table["label"] != label
         if keep.all():
             raise SegmentError(
-                f"No segment is labelled {label!r}; labels present: {sorted(set(table['label']))}."
+                f"label={label!r}: no segment is labelled {label!r}; labels present: "
+                f"{sorted(set(table['label']))}."
             )
     else:
         if isinstance(index, int | np.integer) or not isinstance(index, Sequence | np.ndarray):
-            rows = [index]
+            given = [index]
         else:
-            rows = list(index)
-        bad = [
-            r
-            for r in rows
-            if isinstance(r, bool | np.bool_)
-            or not isinstance(r, int | np.integer)
-            or not 0 <= r < len(table)
-        ]
-        if bad:
-            raise SegmentError(
-                f"Segment row(s) {bad} do not exist; the session has {len(table)} segment(s), "
-                f"numbered 0 to {len(table) - 1}."
-            )
+            given = list(index)
+        n = len(table)
+        row_number = Integer(
+            low=0,
+            high=n - 1,
+            example="0",
+            note=f"a row of segments(session): the session has {n} segment(s); others do not exist",
+        )
+        rows = [_segment_check(row_number, r, "index") for r in given]
         keep = ~table.index.isin(rows)
     return set_segments(session, table[keep].reset_index(drop=True))

@@ -223,6 +223,13 @@ def _channel_dataset(
     return xr.Dataset({name: variable}, coords={"person": list(persons), "time": time})
 
 
+SESSION_ID = Text(non_empty=True, example="'dyad-01'")
+"""The name of a session (its dyad id)."""
+
+RESULT_NAME = Text(non_empty=True, example="'ccf'")
+"""The name of a stored result."""
+
+
 def _empty_segments() -> xr.Dataset:
     return segments_dataset([], [], [], [], [])
 
@@ -297,7 +304,7 @@ def from_arrays(
     root = xr.Dataset(
         attrs={
             "format": FORMAT,
-            "session_id": check_storable_text(str(session_id), "session_id"),
+            "session_id": SESSION_ID.check(session_id, "session_id"),
             "start_time": _check_start_time(start_time),
             "metadata": _metadata_json(metadata),
         }
@@ -743,9 +750,11 @@ def get_result(session: xr.DataTree, name: str) -> xr.DataArray | xr.Dataset:
     >>> concordlab.get_result(s, "r").values.tolist()
     [1.0]
     """
+    name = RESULT_NAME.check(name, "name")
     if name not in results(session):
         raise ValidationError(
-            f"No result named '{name}' in the session; stored results: {results(session)}."
+            f"name={name!r}: no result named {name!r} in the session; stored results: "
+            f"{results(session)}."
         )
     dataset = session[f"results/{name}"].to_dataset(inherit=False)
     if len(dataset.data_vars) == 1:

@@ -591,28 +591,6 @@ VALID: dict[tuple[str, str, str], str] = {
 
 NUMBERS = ("'4'", "True", "None", "nan", "inf", "-1.0", "10**30")
 _VIOLATED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    "SegmentError says the segment lies outside the session, not which of start/end is bad": [
-        ("add_segment", "start", ("-1.0",)),
-        ("add_segment", "end", ("10**30",)),
-    ],
-    "accepted: a non-string is stored as its str(), None and '' as '' (label) or 'both' (person)": [
-        ("add_segment", "label", ("5", "None", "''")),
-        ("add_segment", "person", ("None", "''")),
-        ("add_segment", "note", ("5", "None")),
-    ],
-    "accepted: stored as str(value) ('5', 'None', '')": [
-        ("from_arrays", "session_id", ("5", "None", "''")),
-    ],
-    "SegmentError 'No segment is labelled ...' does not name the parameter label": [
-        ("remove_segment[label]", "label", ("5", "''", "'no-such-choice'")),
-    ],
-    "'No result named ...' does not name the parameter name": [
-        ("get_result", "name", ("5", "None", "''", "'no-such-choice'")),
-    ],
-    "a non-integer index is a SegmentError 'Segment row(s) [...] do not exist', not a "
-    "ValidationError naming index": [
-        ("remove_segment", "index", ("'4'", "True", "nan", "inf", "-1.0", "10**30", "1.5")),
-    ],
     "a FileFormatError 'Channel ... is not in patient's recording', not a ValidationError "
     "naming channels": [
         ("read_bids_physio", "channels", ("''", "'no-such-choice'")),

@@ -60,7 +60,7 @@ def test_remove_errors(session):
     s = concordlab.add_segment(session, 1, 2, "x")
     with pytest.raises(SegmentError, match="do not exist"):
         concordlab.remove_segment(s, 3)
-    with pytest.raises(SegmentError, match="No segment is labelled"):
+    with pytest.raises(SegmentError, match="label=.y.: no segment is labelled"):
         concordlab.remove_segment(s, label="y")
     with pytest.raises(SegmentError, match="either index"):
         concordlab.remove_segment(s)

@@ -181,7 +181,7 @@ def test_results_are_stored_with_parameters():
     assert concordlab.results(stored) == ["ccf"]
     back = concordlab.get_result(stored, "ccf")
     xr.testing.assert_identical(back, result)
-    with pytest.raises(ValidationError, match="No result named"):
+    with pytest.raises(ValidationError, match="name=.missing.: no result named"):
         concordlab.get_result(stored, "missing")
 
 
