@@ -39,8 +39,10 @@ import numpy as np
 from concordlab.errors import ValidationError
 
 __all__ = [
+    "COLUMN",
     "FLAG",
     "MAX_SECONDS",
+    "METADATA",
     "MIN_SECONDS",
     "PERSONS",
     "SAMPLING_RATE",
@@ -50,9 +52,11 @@ __all__ = [
     "Bounds",
     "Channels",
     "Choice",
+    "Column",
     "FilePath",
     "Flag",
     "Integer",
+    "Metadata",
     "Persons",
     "Real",
     "Seed",
@@ -427,6 +431,43 @@ FLAG = Flag()
 
 
 @dataclass(frozen=True)
+class Metadata:
+    """Free information: None (nothing) or a mapping (a dict) with string keys.
+
+    Examples
+    --------
+    >>> METADATA.check(None, "metadata")
+    {}
+    >>> try:
+    ...     METADATA.check(["x"], "metadata")
+    ... except ValidationError as error:
+    ...     print(error)
+    metadata must be a mapping (a dict) with string keys, or None; e.g. metadata={'site':
+    'Boston'}. Got ['x'].
+    """
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return "a mapping (a dict) with string keys, or None"
+
+    def check(self, value: Any, name: str) -> dict[str, Any]:
+        """``value`` as a dict ({} for None), or a ValidationError naming ``name``."""
+        if value is None:
+            return {}
+        example = f"{name}={{'site': 'Boston'}}"
+        if not isinstance(value, Mapping):
+            raise _failure(name, self.describe(), example, value)
+        keys = [key for key in value if not isinstance(key, str)]
+        if keys:
+            raise _failure(name, self.describe(), example, value, f"not a string: {_names(keys)}")
+        return dict(value)
+
+
+METADATA = Metadata()
+"""The ``metadata`` of readers and constructors."""
+
+
+@dataclass(frozen=True)
 class Bounds:
     """A pair ``(low, high)`` of numbers, each obeying ``each``, in order.
 
@@ -520,6 +561,47 @@ class FilePath:
             why = "it holds a NUL character; no file has that name"
             raise _failure(name, self.describe(), example, value, why)
         return pathlib.Path(text)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: a name (a non-empty string) or a 0-based position.
+
+    Whether the file has that column is the reader's check, naming the file.
+
+    Examples
+    --------
+    >>> COLUMN.check("t", "time_column"), COLUMN.check(np.int64(0), "time_column")
+    ('t', 0)
+    >>> try:
+    ...     COLUMN.check(1.5, "time_column")
+    ... except ValidationError as error:
+    ...     print(error)
+    time_column must be a column name (a non-empty string) or a 0-based position (a whole
+    number, at least 0); e.g. time_column='time'. Got 1.5.
+    """
+
+    example: str = "'time'"
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return (
+            "a column name (a non-empty string) or a 0-based position (a whole number, at least 0)"
+        )
+
+    def check(self, value: Any, name: str) -> str | int:
+        """``value`` (an int for a position), or a ValidationError naming ``name``."""
+        if isinstance(value, str):
+            if value.strip():
+                return check_storable_text(value, name)
+        elif isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+            if value >= 0:
+                return int(value)
+        raise _failure(name, self.describe(), f"{name}={self.example}", value)
+
+
+COLUMN = Column()
+"""A column of a delimited-text file (``time_column``, ``columns``)."""
 
 
 def _names(items: Collection[Any]) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from concordlab._checks import check_choice
+from concordlab._checks import FLAG, FilePath, check_choice
 from concordlab.errors import DataNotFoundError
 from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
 
@@ -132,6 +132,9 @@ def _names(group: str) -> list[str]:
     return [name for name in RMEA_SHA256 if group == "all" or name.startswith(group + "/")]
 
 
+_RMEA_FOLDER = FilePath("folder holding normal/ and dropout/", example="'data/rmea'")
+
+
 def rmea_files(
     group: str = "all",
     *,
@@ -175,6 +178,9 @@ def rmea_files(
     ['200_01.txt', '201_01.txt']
     """
     names = _names(group)
+    if path is not None and path != "":  # "" is the working folder, as documented
+        path = _RMEA_FOLDER.check(path, "path")
+    download = FLAG.check(download, "download")
     for folder in _candidate_folders(path):
         if all((folder / name).is_file() for name in names):
             return [folder / name for name in names]

@@ -41,6 +41,7 @@ import xarray as xr
 from scipy import ndimage, signal
 
 from concordlab._checks import (
+    FLAG,
     MAX_SECONDS,
     SAMPLING_RATE,
     SECONDS,
@@ -878,6 +879,7 @@ def mask_artefacts(
     """
     names = _select(session, channels)
     pad = SECONDS.check(pad, "pad")
+    as_segments = FLAG.check(as_segments, "as_segments")
     labels = persons(session)
     for parameter, rule in (("valid_range", valid_range), ("max_jump", max_jump)):
         unknown = sorted(set(rule) - set(names), key=str) if isinstance(rule, Mapping) else []

@@ -31,6 +31,7 @@ from concordlab.cohort._sources import (
 from concordlab.compute import pseudo_dyads
 from concordlab.errors import ValidationError
 from concordlab.io._common import check_path
+from concordlab.io.csv import check_read_options
 from concordlab.simulate import Cohort
 from concordlab.stats import RealPseudoComparison, compare_real_pseudo
 
@@ -345,6 +346,9 @@ def open_cohort(
         options["sampling_rate"] = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
     if channel is not None:
         options["channel"] = Text(non_empty=True).check(channel, "channel")
+    # Checked now, as read_csv checks them, not when each session is read; whether a file
+    # has the time_column or columns named is checked when it is read.
+    check_read_options(**options)
     frozen = tuple(sorted(options.items()))
     cohort_ratings = None
     if isinstance(sessions, Cohort):

@@ -766,7 +766,11 @@ def _select_channels(
             )
         selected = names[0]
     else:
-        selected = list(_CHANNELS.check(channels, "channels") or ())
+        # A name neither recording has is the parameter's problem; one only one person's
+        # recording has is the files' (they disagree).
+        either = names[0] + [n for n in names[1] if n not in known[0]]
+        where_either = "the channels of the persons' recordings"
+        selected = list(_CHANNELS.check(channels, "channels", available=either, where=where_either))
         for name in selected:
             for i, person in enumerate(persons):
                 if name not in known[i]:

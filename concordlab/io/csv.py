@@ -7,7 +7,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import PERSONS, SAMPLING_RATE, Choice, Text
+from concordlab._checks import COLUMN, METADATA, PERSONS, SAMPLING_RATE, Choice, Text
 from concordlab._deprecate import renamed
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
@@ -30,6 +30,7 @@ from concordlab.io._common import (
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Recording
 from concordlab.session import DEFAULT_PERSONS
+from concordlab.session import _check_start_time as check_start_time
 
 __all__ = ["read_csv", "read_csv_recording"]
 
@@ -144,19 +145,27 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def _column(table: pd.DataFrame, key: str | int, path: PathLike) -> pd.Series:
-    """A column by name, or by 0-based position when the key is an int not used as a name."""
+def _column(
+    table: pd.DataFrame, key: str | int, path: PathLike, parameter: str = "columns"
+) -> pd.Series:
+    """A column by name, or by 0-based position when the key is an int not used as a name.
+
+    A key the file does not have is the file's problem (a FileFormatError), said naming the
+    ``parameter`` that asked for it."""
     if key in table.columns:
         return table[key]
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         if 0 <= key < table.shape[1]:
             return table.iloc[:, int(key)]
-    raise FileFormatError(f"'{path}' has no column {key!r}; its columns are {list(table.columns)}.")
+    raise FileFormatError(
+        f"{parameter}={key!r}: '{path}' has no column {key!r}; its columns are "
+        f"{list(table.columns)}."
+    )
 
 
 def _time_column(table: pd.DataFrame, key: str | int, path: PathLike) -> tuple[np.ndarray, str]:
     """Times in seconds from a numeric or a date/time column, and the absolute start."""
-    column = _column(table, key, path)
+    column = _column(table, key, path, "time_column")
     if pd.api.types.is_numeric_dtype(column):
         return numeric_column(column, path, key), ""
     try:
@@ -185,24 +194,108 @@ def _plan(columns: Columns, channel: str, n_files: int, path: PathLike) -> dict[
 
 
 def _keys(keys: Any, n_files: int, path: PathLike) -> list[Any]:
+    keys = _check_keys(keys)
     if keys is None:
         return [None, None]
-    if not isinstance(keys, str | int | np.integer | Sequence) or isinstance(keys, bool | bytes):
-        raise ValidationError(
-            f"columns must be a column name, a 0-based position, a pair of them, or a mapping "
-            f"of channel to those; got {keys!r}."
-        )
-    if isinstance(keys, str | int | np.integer):
+    if not isinstance(keys, list):
         if n_files == 2:
             return [keys, keys]
         raise ValidationError(
             f"'{path}' holds both persons: name two columns, e.g. columns=['pat', 'th'], "
             f"not {keys!r}."
         )
+    return keys
+
+
+def _check_keys(keys: Any) -> Any:
+    """The column(s) of one channel, checked without a file: None, one column or a pair."""
+    if keys is None:
+        return None
+    if not isinstance(keys, str | int | np.integer | Sequence) or isinstance(keys, bool | bytes):
+        raise ValidationError(
+            f"columns must be a column name, a 0-based position, a pair of them, or a mapping "
+            f"of channel to those; got {keys!r}."
+        )
+    if isinstance(keys, str | int | np.integer):
+        return COLUMN.check(keys, "columns")
     keys = list(keys)
     if len(keys) != 2:
         raise ValidationError(f"Name exactly two columns, one per person, got {keys!r}.")
-    return keys
+    return [COLUMN.check(key, "columns") for key in keys]
+
+
+def check_read_options(
+    *,
+    sampling_rate: Any = None,
+    time_column: Any = None,
+    channel: Any = "signal",
+    columns: Any = None,
+    persons: Any = DEFAULT_PERSONS,
+    units: Any = None,
+    session_id: Any = None,
+    start_time: Any = None,
+    align: Any = "error",
+    metadata: Any = None,
+) -> dict[str, Any]:
+    """The options of :func:`read_csv` checked as far as they can be without reading a file.
+
+    :func:`read_csv` checks its options with it, and :func:`concordlab.open_cohort` when it
+    opens a cohort, before any file is read. Whether a file has the ``time_column`` or
+    ``columns`` named is checked when it is read.
+
+    Returns
+    -------
+    dict
+        The options, in canonical form (``persons`` a tuple, ``metadata`` a dict ...).
+
+    Raises
+    ------
+    ValidationError
+        Naming the bad option, its rule and an example.
+
+    Examples
+    --------
+    >>> check_read_options(persons=["a", "b"], align="pad")["persons"]
+    ('a', 'b')
+    >>> try:
+    ...     check_read_options(align="both")
+    ... except ValidationError as error:
+    ...     print(error)
+    align must be one of ['error', 'trim', 'pad', 'start']; e.g. align='error'. Got 'both'.
+    """
+    if sampling_rate is not None:
+        sampling_rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
+    if time_column is not None:
+        time_column = COLUMN.check(time_column, "time_column")
+    if isinstance(columns, Mapping):
+        if not columns:
+            raise ValidationError(
+                "columns is an empty mapping; map at least one channel to its columns, e.g. "
+                "columns={'eda': ['pat', 'th']}."
+            )
+        for keys in columns.values():
+            _check_keys(keys)
+        names = [str(name) for name in columns]
+    else:
+        channel = Text(non_empty=True).check(channel, "channel")
+        _check_keys(columns)
+        names = [channel]
+    if session_id is not None:
+        session_id = Text(non_empty=True).check(session_id, "session_id")
+    if start_time is not None and start_time != "":
+        check_start_time(start_time)
+    return {
+        "sampling_rate": sampling_rate,
+        "time_column": time_column,
+        "channel": channel,
+        "columns": columns,
+        "persons": PERSONS.check(persons, "persons"),
+        "units": _check_units(units, names),
+        "session_id": session_id,
+        "start_time": start_time or None,
+        "align": Choice(ALIGN).check(align, "align"),
+        "metadata": METADATA.check(metadata, "metadata"),
+    }
 
 
 def read_csv_recording(
@@ -278,12 +371,8 @@ def _check_options(
     """The checked reading options shared by :func:`read_csv` and one-person reading."""
     if sampling_rate is not None:
         sampling_rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
-    if time_column is not None and (
-        isinstance(time_column, bool) or not isinstance(time_column, str | int | np.integer)
-    ):
-        raise ValidationError(
-            f"time_column must be a column name or a 0-based position, got {time_column!r}."
-        )
+    if time_column is not None:
+        time_column = COLUMN.check(time_column, "time_column")
     if sampling_rate is None and time_column is None:
         raise ValidationError(
             f"Reading '{path}': give the sampling rate (sampling_rate=...) or the time column "
@@ -312,7 +401,7 @@ def _file_recordings(
         if time_column is not None:
             times, absolute = _time_column(table, time_column, file)
             grid = grid_from_times(times, file, time_column, sampling_rate)
-            time_name = _column(table, time_column, file).name
+            time_name = _column(table, time_column, file, "time_column").name
         data_columns = [c for c in table.columns if c != time_name]
         out = []
         for slot in slots:
@@ -433,28 +522,31 @@ def read_csv(
     2.0
     """
     paths = _check_paths(path)
-    persons = PERSONS.check(persons, "persons")
+    checked = check_read_options(
+        time_column=time_column,
+        channel=channel,
+        columns=columns,
+        persons=persons,
+        units=units,
+        session_id=session_id,
+        start_time=start_time,
+        align=align,
+        metadata=metadata,
+    )
     options = _check_options(sampling_rate, time_column, channel, columns, paths[0])
-    align = Choice(ALIGN).check(align, "align")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        raise ValidationError(
-            f"metadata must be a mapping (a dict) or None, got {type(metadata).__name__}."
-        )
-    if session_id is not None:
-        session_id = Text(non_empty=True).check(session_id, "session_id")
     plan = _plan(columns, options["channel"], len(paths), paths[0])
-    unit_map = _check_units(units, plan)
+    unit_map = checked["units"]
     recordings = []
     for index, file in enumerate(paths):
         slots = [0, 1] if len(paths) == 1 else [index]
         recordings += _file_recordings(file, plan, slots, len(paths), unit_map, **options)
     return pair_recordings(
         recordings,
-        persons=persons,
-        align=align,
-        session_id=session_id or Path(paths[0]).stem,
-        start_time=start_time or None,
-        metadata=metadata,
+        persons=checked["persons"],
+        align=checked["align"],
+        session_id=checked["session_id"] or Path(paths[0]).stem,
+        start_time=checked["start_time"],
+        metadata=checked["metadata"],
         reader="read_csv",
     )
 
@@ -474,7 +566,7 @@ def _check_paths(path: Any) -> list[Path]:
     return [check_path(item, name, "CSV/TSV data file") for item in items]
 
 
-def _check_units(units: Any, plan: Mapping[str, Any]) -> dict[str, Any]:
+def _check_units(units: Any, plan: Collection[str]) -> dict[str, Any]:
     if units is None or isinstance(units, str):
         return {name: units for name in plan}
     if not isinstance(units, Mapping):

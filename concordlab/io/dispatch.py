@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,7 +242,9 @@ def read(path_or_paths: PathLike | Sequence[PathLike], **options: Any) -> xr.Dat
     named = options.pop("format", None)
     formats = [find_format(p, named) for p in paths]
     if formats[0] == formats[1] and formats[0].dyad is not None:
-        return _load(formats[0].dyad)(*_dyad_arguments(formats[0], paths), **options)
+        reader = _load(formats[0].dyad)
+        _check_taken(reader, options, f"{formats[0].name} files")
+        return reader(*_dyad_arguments(formats[0], paths), **options)
     keys = ("persons", "align", "channels", "session_id")
     pairing = {k: options.pop(k) for k in keys if k in options}
     takes = [set(inspect.signature(_load(f.recording)).parameters) for f in formats]
@@ -266,6 +268,7 @@ def _read_one(path: Path, options: dict[str, Any]) -> xr.DataTree:
     if path.name.lower().endswith(SESSION_SUFFIXES):
         from concordlab.io.store import load
 
+        _check_taken(load, options, f"'{path}' (a saved session)")
         return load(path, **options)
     chosen = find_format(path, options.pop("format", None))
     if not chosen.both_persons or chosen.dyad is None:
@@ -273,4 +276,20 @@ def _read_one(path: Path, options: dict[str, Any]) -> xr.DataTree:
             f"'{path}' ({chosen.description}) holds one person; give two paths, one per "
             "person: concordlab.read([first, second])."
         )
-    return _load(chosen.dyad)(path, **options)
+    reader = _load(chosen.dyad)
+    _check_taken(reader, options, f"'{path}' ({chosen.description})")
+    return reader(path, **options)
+
+
+def _check_taken(reader: Any, options: Mapping[str, Any], what: str) -> None:
+    """Refuse options ``reader`` does not take, naming them (not a TypeError from the call)."""
+    parameters = inspect.signature(reader).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return
+    takes = [n for n, p in parameters.items() if p.kind is not p.VAR_POSITIONAL][1:]
+    unknown = sorted(set(options) - set(takes) - set(getattr(reader, "__renamed__", {})))
+    if unknown:
+        raise ValidationError(
+            f"Unknown option(s) {unknown} for reading {what} with {reader.__name__}; its "
+            f"options are {sorted(takes)}."
+        )

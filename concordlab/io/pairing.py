@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import PERSONS, Channels, Choice, Text
+from concordlab._checks import METADATA, PERSONS, Channels, Choice, Text
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import pair_on_grid
 from concordlab.io.recording import Recording
@@ -148,6 +148,8 @@ def pair_recordings(
     align = Choice(ALIGN).check(align, "align")
     if session_id is not None:
         session_id = Text(non_empty=True).check(session_id, "session_id")
+    metadata = METADATA.check(metadata, "metadata")
+    reader = Text(non_empty=True, example="'read_csv'").check(reader, "reader")
     selected = _select(recordings, channels, persons)
     clock = all(r.start_time is not None for r in recordings)
     shifts, moved_by = _shifts(recordings, clock, align)
@@ -176,7 +178,7 @@ def pair_recordings(
         time_offset={name: p.offset - zero for name, p in placed.items()},
         start_time=_start_time(recordings, start_time, clock, zero, align),
         session_id=session_id or _session_id(recordings),
-        metadata={**meta, **(metadata or {})},
+        metadata={**meta, **metadata},
     )
     rows = _unpaired_rows(spans, persons) if clock else []
     rows += _marker_rows(recordings, persons, shifts, zero, session)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from concordlab._checks import FLAG
+from concordlab._checks import FLAG, FilePath
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading, replace_file
 from concordlab.io.digest import NODE_ATTRS, tree_digests
@@ -71,13 +71,11 @@ def _engine(path: Path) -> str:
     return engine
 
 
+_STORE_PATH = FilePath("netCDF (.nc) or Zarr (.zarr) file", example="'dyad.nc'")
+
+
 def _as_path(path: Any) -> Path:
-    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
-        raise ValidationError(
-            f"path must be a file path (str or pathlib.Path) ending in '.nc' or '.zarr', got "
-            f"{path!r}."
-        )
-    return Path(path)
+    return _STORE_PATH.check(path, "path")
 
 
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:

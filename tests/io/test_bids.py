@@ -183,7 +183,11 @@ def test_start_time_from_scans_tsv(dataset):
 def test_write_events_tsv_file_content(tmp_path):
     s = concordlab.from_arrays({"eda": np.ones((2, 800))}, sampling_rate=4)
     s = concordlab.add_segment(s, 10, 25.5, "therapist talks", person="therapist")
-    s = concordlab.add_segment(s, 0.1, 0.3, "", note='a\ttab and "quotes"')
+    # An unlabelled segment (add_segment needs a label; a table may leave it empty).
+    unlabelled = pd.DataFrame(
+        {"start": [0.1], "end": [0.3], "label": [""], "note": ['a\ttab and "quotes"']}
+    )
+    s = concordlab.set_segments(s, pd.concat([concordlab.segments(s), unlabelled]))
     path = concordlab.write_events_tsv(s, tmp_path / "sub-01_events.tsv")
     assert path == tmp_path / "sub-01_events.tsv"
     lines = path.read_text(encoding="utf-8").splitlines()

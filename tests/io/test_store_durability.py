@@ -124,9 +124,9 @@ def test_overwrite_false_refuses_and_keeps_the_file(tmp_path):
 
 @pytest.mark.parametrize("bad", [None, 3, b"dyad.nc", ["dyad.nc"]])
 def test_load_and_save_refuse_a_path_that_is_not_one(bad):
-    with pytest.raises(ValidationError, match="path must be a file path"):
+    with pytest.raises(ValidationError, match="path must be the path of a netCDF"):
         concordlab.load(bad)
-    with pytest.raises(ValidationError, match="path must be a file path"):
+    with pytest.raises(ValidationError, match="path must be the path of a netCDF"):
         concordlab.save(_session(), bad)
 
 
