@@ -261,7 +261,7 @@ def check_read_options(
     ...     check_read_options(align="both")
     ... except ValidationError as error:
     ...     print(error)
-    align must be one of ['error', 'trim', 'pad', 'start']; e.g. align='error'. Got 'both'.
+    align must be one of ['pad', 'trim', 'error', 'start']; e.g. align='pad'. Got 'both'.
     """
     if sampling_rate is not None:
         sampling_rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
