@@ -1,4 +1,5 @@
-"""Preprocessing: downsample, filter, detrend, standardise, smooth, split EDA, mask artefacts.
+"""Preprocessing: downsample, filter, detrend, standardise, smooth, split EDA, mask artefacts;
+rMEA's smoothing and scaling (:func:`rmea_smooth`, :func:`rmea_scale`).
 
 Every function takes a session and returns a **new** session; the input is never
 changed. Conventions shared by all of them:
@@ -65,6 +66,8 @@ __all__ = [
     "eda_components",
     "lowpass",
     "mask_artefacts",
+    "rmea_scale",
+    "rmea_smooth",
     "smooth",
     "standardise",
 ]
@@ -81,7 +84,7 @@ EDA_MAX_JUMP: float = 10.0
 _EDA_NAMES = frozenset({"eda", "sc", "scl", "gsr"})
 _MICROSIEMENS = frozenset({"us", "µs", "μs", "microsiemens", "micro siemens"})
 # Steps after which a channel no longer holds raw skin conductance levels.
-_LEVEL_CHANGING = ("detrend", "standardise")
+_LEVEL_CHANGING = ("detrend", "standardise", "rmea_scale")
 _REASONS = ("out of range", "jump", "near artefact")
 _REPORT_COLUMNS = ("channel", "person", "start", "end", "reason", "n_samples")
 
@@ -548,6 +551,137 @@ def smooth(session: xr.DataTree, window: float, *, channels: Channels = None) ->
     return _replace(session, nodes)
 
 
+# --------------------------------------------------------------------------- rMEA-compatible
+
+RMEA_SCALE = Real(low=0.0, low_open=True, high=1e15, example="'sd' or 0.7")
+"""A positive divisor of :func:`rmea_scale` (or ``"sd"``)."""
+_FLT_EPSILON = float(np.finfo(np.float32).eps)  # R's `from:to` counts to + FLT_EPSILON
+
+
+def _rmea_window_samples(window: float, rate: float, name: str, n_samples: int) -> float:
+    """``window`` seconds as rMEA's (possibly fractional) number of samples, checked."""
+    samples = window * rate
+    if samples < 1:
+        raise ValidationError(
+            f"window={window:g} s is shorter than 1 sample of channel '{name}' "
+            f"({rate:g} Hz, one sample = {1 / rate:g} s); give at least {1 / rate:g} s."
+        )
+    if samples > n_samples:
+        raise ValidationError(
+            f"window={window:g} s is longer than channel '{name}' ({n_samples / rate:g} s); "
+            "give a shorter window."
+        )
+    return samples
+
+
+def _rmea_moving_sum_mean(values: np.ndarray, samples: float) -> np.ndarray:
+    """rMEA's moving average over the last axis (see :func:`rmea_smooth` for the rule)."""
+    n_time = values.shape[-1]
+    half = (samples - 1) / 2
+    t = np.arange(1, n_time + 1, dtype=np.float64)  # rMEA's 1-based sample numbers
+    first = np.maximum(t - half, 1.0)
+    count = np.floor(t + half - first + 1 + _FLT_EPSILON).astype(np.int64)
+    total = np.zeros(values.shape)
+    broken = np.zeros(values.shape, dtype=bool)  # a window past the end or over a NaN
+    for k in range(int(count.max())):
+        used = k < count
+        index = np.trunc(first + k).astype(np.int64) - 1  # 0-based sample in the window
+        past = used & (index >= n_time)
+        inside = used & ~past
+        term = np.zeros(values.shape)
+        term[..., inside] = values[..., index[inside]]
+        broken |= past | np.isnan(term)
+        total += np.where(np.isnan(term), 0.0, term)
+    out = np.where(broken, 0.0, total / samples)
+    out[np.isnan(values)] = np.nan
+    return out
+
+
+def rmea_smooth(
+    session: xr.DataTree, window: float = 0.5, *, channels: Channels = None
+) -> xr.DataTree:
+    """rMEA's moving average (``MEAsmooth``), reproduced sample for sample.
+
+    Matches ``rMEA::MEAsmooth(mea, moving.average.win = window)`` of rMEA 1.3.0
+    (Kleinbub & Ramseyer 2020; the rule of its internal ``sasFiltB``, after SAS
+    ``proc expand``), written anew from that rule. With ``n = window * sampling_rate``
+    samples, **not rounded** (0.5 s at 25 Hz gives ``n = 12.5``), sample ``t`` (counting
+    from 1) becomes the sum of the samples from ``max(t - (n - 1) / 2, 1)`` up to
+    ``t + (n - 1) / 2`` (R's ``from:to``: steps of 1 from the start, positions truncated to
+    whole samples), **divided by n**, also where the window is cut at the start. With
+    ``n = 12.5`` that is the 6 samples before ``t``, ``t`` and the 5 after it, divided by
+    12.5. Each person's series is smoothed on its own.
+
+    Differences from concordlab's conventions, kept because rMEA has them (use
+    :func:`smooth` for a centred mean that follows them):
+
+    - the window is not centred and, where ``n`` is fractional, its sum is divided by more
+      than the number of samples in it (12 samples / 12.5): the level shrinks by 4 %;
+    - **0 is written** where the window runs past the end of the recording (the last
+      ``floor((n - 1) / 2)`` samples: 5 at 25 Hz) and wherever the window holds a missing
+      sample; a missing sample itself stays NaN (as ``MEAsmooth`` puts its NA back). These
+      zeros are not data: mask them (e.g. with NaN) if they should not count.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    window : float, default 0.5
+        Width of the window in seconds (rMEA's ``moving.average.win``, default 0.5 s);
+        ``window * sampling_rate`` must be at least 1 sample and at most the channel's
+        length.
+    channels : str or list of str, optional
+        Channels to smooth; default all.
+
+    Returns
+    -------
+    xarray.DataTree
+        A new session with the smoothed channels; their ``history`` gains
+        ``rmea_smooth(window=...)``.
+
+    Raises
+    ------
+    ValidationError
+        If the window is not a positive number of seconds, shorter than 1 sample or longer
+        than a channel.
+
+    See Also
+    --------
+    smooth : a centred moving average that keeps NaN in, NaN out.
+    rmea_scale : rMEA's ``MEAscale``, which rMEA's README applies next.
+
+    Examples
+    --------
+    At 2 Hz a 1.5 s window is ``n = 3`` samples: one back, one forward, and 0 at the end
+    (where the window runs past it) and next to the gap.
+
+    >>> import numpy as np
+    >>> import concordlab
+    >>> from concordlab.preprocess import rmea_smooth
+    >>> s = concordlab.from_arrays({"motion": [[3.0, 6, 9, 12, 15], [3, np.nan, 9, 12, 15]]}, 2)
+    >>> rmea_smooth(s, 1.5)["motion"]["motion"].values.tolist()
+    [[3.0, 6.0, 9.0, 12.0, 0.0], [0.0, nan, 0.0, 12.0, 0.0]]
+    >>> rmea_smooth(s, 1.5)["motion"]["motion"].attrs["history"]
+    'rmea_smooth(window=1.5)'
+    """
+    names = _select(session, channels)
+    window = WIDTH.check(window, "window")
+    samples = {
+        name: _rmea_window_samples(window, _rate(session, name), name, session[name].sizes["time"])
+        for name in names
+    }
+    nodes = {
+        name: _channel_node(
+            session,
+            name,
+            _rmea_moving_sum_mean(_values(session, name), samples[name]),
+            _step("rmea_smooth", window=window),
+        )
+        for name in names
+    }
+    return _replace(session, nodes)
+
+
 # --------------------------------------------------------------------------- level and scale
 
 
@@ -657,6 +791,99 @@ def standardise(session: xr.DataTree, *, channels: Channels = None) -> xr.DataTr
         scaled = centred / np.where(constant, 1.0, sd)
         attrs = dict(session[name][name].attrs, units="z")
         nodes[name] = _channel_node(session, name, scaled, _step("standardise"), attrs=attrs)
+    return _replace(session, nodes)
+
+
+def rmea_scale(
+    session: xr.DataTree,
+    scale: float | Literal["sd"] = "sd",
+    *,
+    center: bool = False,
+    channels: Channels = None,
+) -> xr.DataTree:
+    """rMEA's scaling (``MEAscale``): divide each person's series by its SD or a number.
+
+    Matches ``rMEA::MEAscale(mea, scale = scale, center = center, removeNA = TRUE)`` of
+    rMEA 1.3.0 (Kleinbub & Ramseyer 2020), written anew from its rule (R's
+    ``base::scale`` applied to each person's series on its own): with ``center=True`` the
+    mean of the valid samples is subtracted first; then the series is divided by
+    ``scale``, a positive number, or with ``scale="sd"`` by its **sample** standard
+    deviation (``ddof=1``, R's ``sd``) over the valid samples, around its mean even when
+    it is not centred. rMEA's default is ``scale="sd", center=False``: the series are
+    rescaled, not z-scored (use :func:`standardise` for a z-score). NaN stays NaN.
+
+    Differences from rMEA: a series whose SD is 0 or undefined (constant, or fewer than 2
+    valid samples) is left unscaled (only centred if asked), where rMEA divides by 0 or
+    NA; ``scale`` as any other R function (rMEA's ``match.fun``), ``removeNA=FALSE`` and a
+    numeric ``center`` are not offered.
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    scale : float or "sd", default "sd"
+        The divisor: a positive number, or ``"sd"`` for each series' own SD.
+    center : bool, default False
+        Subtract each series' mean (of its valid samples) first.
+    channels : str or list of str, optional
+        Channels to scale; default all.
+
+    Returns
+    -------
+    xarray.DataTree
+        A new session; with ``scale="sd"`` the scaled channels' ``units`` become ``"SD"``.
+        Their ``history`` gains ``rmea_scale(scale=..., center=...)``.
+
+    Raises
+    ------
+    ValidationError
+        If ``scale`` is neither ``"sd"`` nor a positive finite number, or ``center`` is not
+        a bool.
+
+    See Also
+    --------
+    rmea_smooth : rMEA's ``MEAsmooth``; rMEA's README applies it first, then this.
+    standardise : a z-score (population SD, centred).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import concordlab
+    >>> from concordlab.preprocess import rmea_scale
+    >>> s = concordlab.from_arrays({"motion": [[1.0, 2, 3, 4, 5], [2, np.nan, 4, 6, 8]]}, 1)
+    >>> x = rmea_scale(s)["motion"]["motion"]
+    >>> x.values.round(4).tolist(), x.attrs["units"]
+    ([[0.6325, 1.2649, 1.8974, 2.5298, 3.1623], [0.7746, nan, 1.5492, 2.3238, 3.0984]], 'SD')
+    >>> rmea_scale(s, 2, center=True)["motion"]["motion"].values.tolist()
+    [[-1.0, -0.5, 0.0, 0.5, 1.0], [-1.5, nan, -0.5, 0.5, 1.5]]
+    """
+    names = _select(session, channels)
+    if isinstance(scale, str):
+        if scale != "sd":
+            raise ValidationError(
+                f"scale must be 'sd' or a positive number (a divisor); got {scale!r}."
+            )
+    else:
+        scale = RMEA_SCALE.check(scale, "scale")
+    center = FLAG.check(center, "center")
+    nodes = {}
+    for name in names:
+        values = _values(session, name)
+        valid = np.isfinite(values)
+        count = valid.sum(axis=1, keepdims=True)
+        mean = np.where(valid, values, 0.0).sum(axis=1, keepdims=True) / np.maximum(count, 1)
+        out = values - mean if center else values.copy()
+        attrs = dict(session[name][name].attrs)
+        if scale == "sd":
+            squares = np.where(valid, values - mean, 0.0) ** 2
+            sd = np.sqrt(squares.sum(axis=1, keepdims=True) / np.maximum(count - 1, 1))
+            usable = (count >= 2) & (sd > 1e-12 * np.maximum(np.abs(mean), 1e-300))
+            out = out / np.where(usable, sd, 1.0)
+            attrs["units"] = "SD"
+        else:
+            out = out / scale
+        step = _step("rmea_scale", scale=scale, center=center)
+        nodes[name] = _channel_node(session, name, out, step, attrs=attrs)
     return _replace(session, nodes)
 
 

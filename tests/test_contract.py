@@ -273,6 +273,8 @@ BASE: dict[str, Base] = {
     "preprocess.eda_components": lambda f: ((f.session,), {}),
     "preprocess.lowpass": lambda f: ((f.session,), {"cutoff": 1.0}),
     "preprocess.mask_artefacts": lambda f: ((f.session,), {}),
+    "preprocess.rmea_scale": lambda f: ((f.session,), {}),
+    "preprocess.rmea_smooth": lambda f: ((f.session,), {}),
     "preprocess.smooth": lambda f: ((f.session,), {"window": 2.0}),
     "preprocess.standardise": lambda f: ((f.session,), {}),
     # plots

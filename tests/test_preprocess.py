@@ -19,6 +19,8 @@ from concordlab.preprocess import (
     eda_components,
     lowpass,
     mask_artefacts,
+    rmea_scale,
+    rmea_smooth,
     smooth,
     standardise,
 )
@@ -252,6 +254,142 @@ def test_smooth_matches_naive_centred_means(window, size):
 def test_smooth_refuses(window, message):
     with pytest.raises(ValidationError, match=message):
         smooth(dyad(), window, channels="eda")
+
+
+# --------------------------------------------------------------------------- rMEA's steps
+
+
+def naive_rmea_smooth(series, samples):
+    """rMEA 1.3.0 ``sasFiltB`` (R/rMea_filter.R) followed by ``MEAsmooth``'s NA restore,
+    as a plain loop over R's 1-based positions: ``a[i1:i2]`` summed and divided by n."""
+    n_time = len(series)
+    out = []
+    for t in range(1, n_time + 1):
+        i1 = t - (samples - 1) / 2
+        if i1 < 1:
+            i1 = 1
+        i2 = t + (samples - 1) / 2
+        picked, position = [], i1
+        while position <= i2 + 1e-7:  # R's from:to, steps of 1 up to `to` (with its fuzz)
+            index = int(position)  # R truncates a fractional index
+            picked.append(series[index - 1] if index <= n_time else np.nan)  # past end: NA
+            position += 1
+        total = sum(picked) / samples
+        out.append(0.0 if np.isnan(total) else total)  # res[is.na(res)] = 0
+    out = np.array(out)
+    out[np.isnan(series)] = np.nan  # MEAsmooth: x[[1]][na1] = NA
+    return out
+
+
+def naive_rmea_scale(series, scale="sd", center=False):
+    """R's ``base::scale(x, scale = sd(na.omit(x)), center = center)`` as a loop."""
+    good = [v for v in series if not np.isnan(v)]
+    mean = sum(good) / len(good)
+    divisor = scale
+    if scale == "sd":
+        divisor = np.sqrt(sum((v - mean) ** 2 for v in good) / (len(good) - 1))
+    return np.array([((v - mean) if center else v) / divisor for v in series])
+
+
+@pytest.fixture(scope="module")
+def rmea_sessions():
+    return concordlab.rmea_psychotherapy()
+
+
+def test_rmea_smooth_matches_rmea_rule_on_rmea_data(rmea_sessions):
+    assert len(rmea_sessions) == 20
+    worst = 0.0
+    for session in rmea_sessions.values():
+        raw = values(session, "motion")
+        assert session["motion"]["motion"].attrs["sampling_rate"] == 25
+        smoothed = rmea_smooth(session)  # rMEA's default: 0.5 s at 25 Hz, n = 12.5
+        got = values(smoothed, "motion")
+        for person in range(2):
+            expected = naive_rmea_smooth(raw[person], 12.5)
+            np.testing.assert_allclose(got[person], expected, rtol=0, atol=1e-12)
+            worst = max(worst, np.nanmax(np.abs(got[person] - expected)))
+            # the rule as read: 6 back, 5 forward, / 12.5; the last 5 samples are 0
+            assert got[person][100] == pytest.approx(raw[person][94:106].sum() / 12.5, abs=1e-12)
+            assert got[person][2] == pytest.approx(raw[person][:8].sum() / 12.5, abs=1e-12)
+            assert (got[person][-5:] == 0).all()
+            last = raw[person][-12:].sum() / 12.5  # the last full window
+            assert got[person][-6] == pytest.approx(last, abs=1e-12)
+        assert history(smoothed, "motion") == "rmea_smooth(window=0.5)"
+    assert worst <= 1e-12
+
+
+def test_rmea_readme_pipeline_matches_rmea_rule(rmea_sessions):
+    # rMEA's README: MEAscale(MEAsmooth(mea_all)) with the defaults, then MEAccf
+    for key in ("normal/200_01", "dropout/105_01"):
+        session = rmea_sessions[key]
+        got = values(rmea_scale(rmea_smooth(session)), "motion")
+        for person in range(2):
+            smoothed = naive_rmea_smooth(values(session, "motion")[person], 12.5)
+            expected = naive_rmea_scale(smoothed)
+            np.testing.assert_allclose(got[person], expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", ["sd", 0.7, 3])
+@pytest.mark.parametrize("center", [False, True])
+def test_rmea_scale_matches_rmea_rule(rmea_sessions, scale, center):
+    session = rmea_sessions["normal/203_01"]
+    raw = values(session, "motion").copy()
+    raw[0, 50:80] = np.nan
+    session = concordlab.from_arrays({"motion": raw}, 25)
+    scaled = rmea_scale(session, scale, center=center)
+    for person in range(2):
+        expected = naive_rmea_scale(raw[person], scale, center)
+        np.testing.assert_allclose(values(scaled, "motion")[person], expected, rtol=1e-13)
+    units = scaled["motion"]["motion"].attrs.get("units")
+    assert (units == "SD") == (scale == "sd")
+    assert history(scaled, "motion") == f"rmea_scale(scale={scale!r}, center={center})".replace(
+        "scale=3,", "scale=3.0,"
+    )
+
+
+def test_rmea_smooth_nan_short_series_and_other_windows():
+    rng = np.random.default_rng(3)
+    series = rng.gamma(2.0, size=(2, 40))
+    series[0, [3, 17, 18]] = np.nan
+    series[1, 39] = np.nan
+    for window, rate in [(0.5, 25), (1.0, 8), (0.75, 8), (3.0, 1), (1.0, 1), (0.4, 10)]:
+        session = concordlab.from_arrays({"motion": series}, rate)
+        got = values(rmea_smooth(session, window), "motion")
+        for person in range(2):
+            expected = naive_rmea_smooth(series[person], window * rate)
+            np.testing.assert_allclose(got[person], expected, rtol=0, atol=1e-12)
+        assert np.array_equal(np.isnan(got), np.isnan(series))  # NaN stays, nothing new
+    # a series exactly as long as the window: only its first samples reach no further
+    short = concordlab.from_arrays({"motion": series[:, :12]}, 25)
+    got = values(rmea_smooth(short, 12 / 25), "motion")
+    np.testing.assert_allclose(got[1], naive_rmea_smooth(series[1, :12], 12), atol=1e-12)
+    with pytest.raises(ValidationError, match="window=0.5 s is longer than channel"):
+        rmea_smooth(short)
+    # a constant series is rescaled by 1 (SD 0: rMEA would divide by 0)
+    flat = concordlab.from_arrays({"motion": np.full((2, 10), 4.0)}, 1)
+    assert (values(rmea_scale(flat), "motion") == 4.0).all()
+    assert (values(rmea_scale(flat, center=True), "motion") == 0.0).all()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda s: rmea_smooth(s, 0.01), "window=0.01 s is shorter than 1 sample"),
+        (lambda s: rmea_smooth(s, -1.0), "window must be"),
+        (lambda s: rmea_smooth(s, "0.5"), "window must be"),
+        (lambda s: rmea_smooth(s, 1e9), "window"),
+        (lambda s: rmea_smooth(s, channels="ecg"), "channel"),
+        (lambda s: rmea_scale(s, "mad"), "scale must be 'sd' or a positive number"),
+        (lambda s: rmea_scale(s, 0), "scale must be"),
+        (lambda s: rmea_scale(s, np.nan), "scale must be"),
+        (lambda s: rmea_scale(s, True), "scale must be"),
+        (lambda s: rmea_scale(s, center="yes"), "center"),
+        (lambda s: rmea_scale(s, center=2), "center"),
+    ],
+)
+def test_rmea_steps_refuse(call, message):
+    with pytest.raises(ValidationError, match=message):
+        call(dyad())
 
 
 # --------------------------------------------------------------------------- eda_components
