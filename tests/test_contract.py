@@ -16,13 +16,12 @@ its reason; known violations of the contract, strict xfails, in :data:`VIOLATION
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import inspect
 import json
 import math
 import re
-import signal
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -36,6 +35,9 @@ import concordlab
 from concordlab import ConcordlabError, FileFormatError, ValidationError
 
 DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(Path(__file__).parent / "fuzz"))  # the fuzz suite's shared helpers
+from cases import time_limit  # noqa: E402 (after the path it is found on)
+
 MODULES = ("preprocess", "stats", "plots")
 TIMEOUT = 30  # seconds one call may take; invalid values should be refused at once
 
@@ -621,23 +623,9 @@ UNKNOWN_VIOLATIONS: dict[str, str] = {}
 # --------------------------------------------------------------------------- running
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"did not finish within {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _call(fixtures: Fixtures, key: str, **overrides: Any) -> Any:
     args, kwargs = BASE[key](fixtures)
-    with warnings.catch_warnings(), _time_limit(TIMEOUT):
+    with warnings.catch_warnings(), time_limit(TIMEOUT):
         warnings.simplefilter("ignore")
         return _function(key)(*args, **{**kwargs, **overrides})
 
