@@ -48,8 +48,7 @@ class _DocDict(dict):
             kind += ", optional"
         elif parameter.default is not None:
             kind += f", default {parameter.default!r}"
-        rule = parameter.rule.describe()
-        self.add(parameter.name, kind, f"{parameter.doc} {rule[0].upper()}{rule[1:]}.")
+        self.add(parameter.name, kind, parameter.describe())
 
 
 DOCS = _DocDict()

@@ -111,12 +111,12 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
     """A ``--flag`` for a measure parameter, from its declaration in the registry."""
     takers = [m.name for m in measures() if parameter in m.parameters]
     unit = f" ({parameter.unit})" if parameter.unit else ""
-    text = f"{parameter.doc}{unit} Methods: {', '.join(takers)}."
+    text = f"{parameter.doc}{unit} Methods: {', '.join(takers)}.".replace("%", "%%")
     flag = "--" + parameter.name.replace("_", "-")
     if isinstance(parameter.default, bool):
         parser.add_argument(flag, action=argparse.BooleanOptionalAction, help=text)
     else:
-        parser.add_argument(flag, type=float, help=text.replace("%", "%%"))
+        parser.add_argument(flag, type=float, help=text)
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path) -> None:

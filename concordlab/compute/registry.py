@@ -88,12 +88,9 @@ class Parameter:
         return self.rule.check(value, self.name)
 
     def describe(self) -> str:
-        """The documentation and the rule in words (for docstrings and ``--help``)."""
+        """The documentation and the rule in words (the shared docstring entry's text)."""
         rule = self.rule.describe()
-        rule = rule[0].upper() + rule[1:]
-        if self.default is None:
-            return f"{self.doc} {rule}."
-        return f"{self.doc} {rule}; default {self.default!r}."
+        return f"{self.doc} {rule[0].upper()}{rule[1:]}."
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,10 @@ class Measure:
     lag_profile : str, optional
         The registered measure (with a ``lag`` dim) whose values this one is read from,
         drawn by the explorer beside it (``wlcc_peak`` is read from ``wlcc``).
+    from_profile : callable, optional
+        ``from_profile(profile_result, **rest)``: this measure from an already computed
+        ``lag_profile`` result and its parameters the profile does not take, so that a
+        caller showing both computes the profile once.
     fast : bool
         Fast enough to recompute while a slider moves.
 
@@ -133,6 +134,7 @@ class Measure:
     dims: tuple[str, ...]
     summary: str
     lag_profile: str | None = None
+    from_profile: Callable[..., xr.DataArray] | None = None
     fast: bool = True
     _by_name: dict[str, Parameter] = field(init=False, repr=False, compare=False)
 

@@ -131,7 +131,7 @@ def reproduce(result: xr.DataArray | xr.Dataset) -> dict[str, Any]:
         parameter = measure.parameter(name)
         if parameter.optional and isinstance(value, str) and value == "":
             value = None
-        elif parameter.rule.__class__.__name__ == "Flag":
+        elif isinstance(parameter.default, bool):  # stored as 0/1 (netCDF has no bool)
             value = bool(value)
         params[name] = value
     return params

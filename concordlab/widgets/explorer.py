@@ -307,11 +307,11 @@ class Explorer:
         old_params, old_channel = self.params, self.channel
         self.params, self.channel = new, channel
         try:
-            result = self._compute()
+            result, lagged = self._compute_shown()
         except ConcordlabError:
             self.params, self.channel = old_params, old_channel
             raise
-        self.result = result
+        self.result, self._lagged = result, lagged
         self.index = float(concordance_index(result))
         with self.figure.batch_update():
             if (channel, new["preprocess"]) != self._drawn_signal:
@@ -323,6 +323,23 @@ class Explorer:
         self._draw_heatmap()
         self._sync_controls()
         return self
+
+    def _compute_shown(self) -> tuple[xr.DataArray, xr.DataArray | None]:
+        """The chosen measure's result and, if it has one, its lag profile (for the heatmap).
+
+        A measure read from its profile (``from_profile``) is derived from the profile
+        computed once, not computed a second time.
+        """
+        measure = get_measure(self.params["method"])
+        if measure.lag_profile is None:
+            return self._compute(), None
+        lagged = self._compute(measure.lag_profile)
+        if measure.from_profile is None:
+            return self._compute(), lagged
+        profile = {p.name for p in get_measure(measure.lag_profile).parameters}
+        taken = {p.name: self.params[p.name] for p in measure.parameters if p.name in self.sliders}
+        rest = {k: v for k, v in measure.check(taken).items() if k not in profile}
+        return measure.from_profile(lagged, **rest), lagged
 
     def _compute(self, method: str | None = None) -> xr.DataArray:
         """The result of ``method`` (default the chosen one) with the sliders it takes."""
@@ -434,13 +451,12 @@ class Explorer:
         )
 
     def _draw_heatmap(self) -> None:
-        profile = get_measure(self.params["method"]).lag_profile
-        if profile is None:
+        if self._lagged is None:
             self.heatmap_box.layout.display = "none"
             if self.heatmap.data:  # nothing to send on every slider move otherwise
                 self.heatmap.data = []
             return
-        lagged = self._compute(profile).transpose("lag", "time")
+        lagged = self._lagged.transpose("lag", "time")
         with self.heatmap.batch_update():
             if not self.heatmap.data:
                 self.heatmap.add_trace(go.Heatmap(colorscale="RdBu_r", zmin=-1, zmax=1))

@@ -186,3 +186,16 @@ def test_a_name_cannot_be_registered_twice():
     clash = Measure("slope", _mean_product, (WINDOW,), ("time",), "another slope")
     with pytest.raises(concordlab.ValidationError, match="registered already"):
         registry.register(clash)
+
+
+def test_a_measure_read_from_its_profile_equals_the_direct_computation(session):
+    from concordlab.widgets.explorer import explore
+
+    peak = get_measure("wlcc_peak")
+    params = {"window": 20.0, "step": 2.0, "max_lag": 3.0}
+    direct = concordlab.concordance(session, method="wlcc_peak", **params)
+    cross = concordlab.concordance(session, method="wlcc", **params)
+    xr.testing.assert_identical(peak.from_profile(cross, peak_search=None), direct)
+    explorer = explore(session, sidecar=False, method="wlcc_peak", **params)
+    xr.testing.assert_identical(explorer.result, direct)
+    xr.testing.assert_identical(explorer._lagged, cross)

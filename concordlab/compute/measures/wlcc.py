@@ -96,6 +96,11 @@ def _wlcc_peak(
     cross = WLCC(
         pair, window=window, step=step, max_lag=max_lag, lag_step=lag_step, min_valid=min_valid
     )
+    return _peaks_of(cross, peak_search=peak_search)
+
+
+def _peaks_of(cross: xr.DataArray, *, peak_search: float | None) -> xr.DataArray:
+    """The ``wlcc_peak`` result read from a ``wlcc`` result (no second cross-correlation)."""
     peaks = wlcc_peaks(cross, search=peak_search)
     grid_params = {k: cross.attrs[k] for k in ("window", "step", "max_lag", "lag_step")}
     result = peaks["peak_value"].assign_coords(peak_lag=peaks["peak_lag"])
@@ -122,6 +127,7 @@ WLCC_PEAK = Measure(
     dims=("time",),
     summary="per window, the wlcc peak nearest lag 0 (Boker et al. 2002); its lag as peak_lag",
     lag_profile="wlcc",
+    from_profile=_peaks_of,
     fast=False,
 )
 
