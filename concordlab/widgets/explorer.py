@@ -103,11 +103,13 @@ def explorer_defaults() -> dict[str, Any]:
 
 def __getattr__(name: str) -> Any:
     # The former constants, now read from the registry each time.
-    derived = {"METHODS": explorer_methods, "SLIDERS": explorer_sliders}
+    derived = {
+        "METHODS": explorer_methods,
+        "SLIDERS": explorer_sliders,
+        "DEFAULTS": explorer_defaults,
+    }
     if name in derived:
         return derived[name]()
-    if name == "DEFAULTS":
-        return explorer_defaults()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
