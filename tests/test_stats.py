@@ -612,18 +612,18 @@ def test_exact_repairing_matches_enumeration():
     real, matrix = person_matrix(rng, 4, effect=0.1)
     result = compare_real_pseudo(real, matrix, seed=0)
     assert result.null_method == "re-pairing" and result.exact
-    values = matrix.to_numpy()
-    means = [
-        np.mean([values[i, p[i]] for i in range(4)])
-        for p in itertools.permutations(range(4))
-        if all(p[i] != i for i in range(4))
-    ]
-    assert len(means) == 9  # derangements of 4
+    values = matrix.to_numpy().copy()
+    for i in range(4):
+        values[i, i] = real.iloc[i]  # a pairing may keep a real dyad
+    means = [np.mean([values[i, p[i]] for i in range(4)]) for p in itertools.permutations(range(4))]
+    assert len(means) == 24  # every pairing of 4 dyads, the real one among them
     assert sorted(result.null) == pytest.approx(sorted(means))
     observed = real.mean()
+    assert result.null[0] == pytest.approx(observed)
     k = sum(m >= observed - 1e-12 for m in means)
-    assert result.p_value == pytest.approx((k + 1) / (len(means) + 1))
+    assert result.p_value == pytest.approx(k / len(means))
     assert result.n_pseudo == 12 and result.n_real == 4
+    assert "p = k / m" in result.p_method
 
 
 def test_monte_carlo_repairing_matches_naive_loop():
@@ -633,12 +633,12 @@ def test_monte_carlo_repairing_matches_naive_loop():
     result = compare_real_pseudo(real, matrix, n_permutations=n_permutations, seed=seed)
     assert not result.exact
     _, loop_rng = streams(seed)
-    values = matrix.to_numpy()
+    values = matrix.to_numpy().copy()
+    for i in range(12):
+        values[i, i] = real.iloc[i]
     means = []
     while len(means) < n_permutations:
         partner = loop_rng.permutation(12)
-        if any(partner[i] == i for i in range(12)):
-            continue
         means.append(np.mean([values[i, partner[i]] for i in range(12)]))
     assert result.null == pytest.approx(np.array(means), abs=1e-12)
     k = sum(m >= real.mean() for m in means)
@@ -682,21 +682,23 @@ def test_subsets_null_exact_and_naive_loop():
     pseudo = [0.1, 0.3, 0.0, 0.25, 0.15, 0.4, 0.05]
     result = compare_real_pseudo(real, pseudo, alternative="two-sided")
     assert result.null_method == "subsets" and result.exact
-    means = [np.mean(c) for c in itertools.combinations(pseudo, 3)]
+    means = [np.mean(c) for c in itertools.combinations(real + pseudo, 3)]
+    assert len(means) == 120  # C(10, 3): the real subset among them
     observed = np.mean(real)
     greater = sum(m >= observed - 1e-12 for m in means)
     less = sum(m <= observed + 1e-12 for m in means)
-    assert result.p_value == pytest.approx(two_sided(greater, less, 35, plus_one=True))
+    assert result.p_value == pytest.approx(two_sided(greater, less, 120, plus_one=False))
     rng = np.random.default_rng(5)
     pseudo = rng.normal(size=200)
     real = rng.normal(0.3, 1, 15)
     seed, n_permutations = 2, 1000
     result = compare_real_pseudo(real, pseudo, n_permutations=n_permutations, seed=seed)
     _, loop_rng = streams(seed)
+    pooled = np.concatenate([real, pseudo])
     loop = []
     for _ in range(n_permutations):
-        keys = loop_rng.random(pseudo.size)
-        loop.append(pseudo[np.argsort(keys)[:15]].mean())
+        keys = loop_rng.random(pooled.size)
+        loop.append(pooled[np.argsort(keys)[:15]].mean())
     assert result.null == pytest.approx(np.array(loop), abs=1e-12)
 
 
@@ -726,6 +728,26 @@ def test_repairing_null_is_calibrated_with_person_effects():
         result = compare_real_pseudo(real, matrix, n_permutations=200, seed=seed)
         significant += result.p_value < 0.05
     assert 2 <= significant <= 20
+
+
+def test_repairing_null_holds_its_level_where_the_old_null_did_not():
+    """2000 cohorts of 5 dyads with no effect: the exact test over all 5! = 120 pairings
+    rejects at 0.05 in at most 6 / 120 = 5 % of them by construction (about 100; the
+    bound 130 is 3 binomial SDs above). The earlier null, the 44 re-pairings that keep
+    no real dyad with p = (k + 1) / 45, computed here by hand on the same cohorts,
+    rejects about 9 %, above the bound."""
+    derangements = [p for p in itertools.permutations(range(5)) if all(p[i] != i for i in range(5))]
+    rejected = old_rejected = 0
+    for seed in range(2000):
+        real, matrix = person_matrix(np.random.default_rng(seed), 5)
+        result = compare_real_pseudo(real, matrix, seed=seed)
+        assert result.exact and result.null.size == 120
+        rejected += result.p_value <= 0.05
+        values = matrix.to_numpy()
+        old_null = [np.mean([values[i, p[i]] for i in range(5)]) for p in derangements]
+        old_p = (1 + sum(m >= real.mean() - 1e-12 for m in old_null)) / (1 + len(old_null))
+        old_rejected += old_p <= 0.05
+    assert rejected <= 130 < old_rejected
 
 
 def test_real_pseudo_errors():
@@ -760,7 +782,7 @@ def test_pseudo_dyads_keys_are_read_as_pairs():
     real = pd.Series([0.6, 0.7, 0.8], index=list(cohort))
     result = compare_real_pseudo(real, pseudo, seed=0)
     assert result.null_method == "re-pairing"
-    assert result.exact and result.null.size == 2  # the two derangements of 3 dyads
+    assert result.exact and result.null.size == 6  # every pairing of 3 dyads: 3!
     assert set(result.pseudo_ids) == {f"{a}+{b}" for a in cohort for b in cohort if a != b}
 
 
@@ -906,8 +928,8 @@ def test_plot_groups_paired_and_real_pseudo():
     figure = plot_real_pseudo(comparison)
     violin, box, histogram = figure.data
     assert (violin.type, box.type, histogram.type) == ("violin", "box", "histogram")
-    assert len(violin.y) == 30 and len(box.y) == 6 and len(histogram.x) == 265  # D(6)
-    assert comparison.exact
+    assert len(violin.y) == 30 and len(box.y) == 6 and len(histogram.x) == 300  # 300 of 6! = 720
+    assert not comparison.exact
     assert any(shape.x0 == comparison.mean_real for shape in figure.layout.shapes)
 
 

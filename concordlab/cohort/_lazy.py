@@ -201,8 +201,15 @@ class LazyCohort:
         Computes ``measure`` (one number per session) on every real dyad and on every
         pseudo-dyad of :meth:`pseudo_dyads` (all cross pairs, roles kept by default),
         with the same parameters and scheduler, then compares them with
-        :func:`concordlab.stats.compare_real_pseudo` (the mean of the real dyads against
-        random re-pairings of the same people).
+        :func:`concordlab.stats.compare_real_pseudo`: the mean of the real dyads against
+        the means of the pairings of the same people (the real pairing among them).
+
+        **Null hypothesis: who was recorded with whom makes no difference** (the real
+        pairing is exchangeable with every other pairing of the same people), so the
+        test holds its level exactly; the smallest attainable p is ``1 / N!`` for ``N``
+        dyads when all ``N!`` pairings are enumerated (N <= 7 by default), else
+        ``1 / (n_permutations + 1)``. The real-vs-strangers summary (``mean_diff``,
+        ``d``, ``above_median``, ``above_p95``) is a description, not the test.
 
         Parameters
         ----------
@@ -210,7 +217,11 @@ class LazyCohort:
             A measure giving one number per session (see :func:`compute_cohort`).
         keep_roles : bool, default True
             Pair first persons only with second persons (patients with therapists).
-            Without roles kept, the null is the subsets null (plain values).
+            Without roles kept, the null is the subsets null (the real values
+            exchangeable with the pseudo values), which holds only approximately because
+            pseudo-dyads share people; for the exact null over every perfect matching of
+            everyone use :func:`concordlab.surrogate_test` with
+            ``method="pseudo_dyads", keep_roles=False``.
         n_permutations, alternative, seed
             As in :func:`concordlab.stats.compare_real_pseudo`.
         channel, scheduler, progress, **params

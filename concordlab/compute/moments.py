@@ -40,6 +40,7 @@ import xarray as xr
 
 from concordlab._checks import SECONDS, Integer, Text, check_seed
 from concordlab._deprecate import REMOVED_IN
+from concordlab._inference import cohen_d
 from concordlab.compute._common import CONFIDENCE, MAX_DRAWS, POSITIVE_SECONDS, as_attr
 from concordlab.errors import ValidationError
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
@@ -533,18 +534,15 @@ def _two_groups(x: np.ndarray, inside: np.ndarray, outside: np.ndarray) -> tuple
         n_out = outside.sum(-1)
         mean_in = np.where(inside, x, 0.0).sum(-1) / n_in
         mean_out = np.where(outside, x, 0.0).sum(-1) / n_out
-        ss_in = np.where(inside, (x - mean_in[..., None]) ** 2, 0.0).sum(-1)
-        ss_out = np.where(outside, (x - mean_out[..., None]) ** 2, 0.0).sum(-1)
-        sd_in = np.sqrt(ss_in / (n_in - 1))
-        sd_out = np.sqrt(ss_out / (n_out - 1))
-        pooled = np.sqrt((ss_in + ss_out) / (n_in + n_out - 2))
-        d = (mean_in - mean_out) / pooled
+        sd_in = np.sqrt(np.where(inside, (x - mean_in[..., None]) ** 2, 0.0).sum(-1) / (n_in - 1))
+        sd_out = np.sqrt(
+            np.where(outside, (x - mean_out[..., None]) ** 2, 0.0).sum(-1) / (n_out - 1)
+        )
+    _, d = cohen_d(x, x, where_a=inside, where_b=outside)
     mean_in = np.where(n_in >= 1, mean_in, np.nan)
     mean_out = np.where(n_out >= 1, mean_out, np.nan)
     sd_in = np.where(n_in >= 2, sd_in, np.nan)
     sd_out = np.where(n_out >= 2, sd_out, np.nan)
-    defined = (n_in >= 2) & (n_out >= 2) & (pooled > 0)
-    d = np.where(defined, d, np.nan)
     return n_in, mean_in, sd_in, n_out, mean_out, sd_out, d
 
 

@@ -4,7 +4,7 @@ effect sizes, the bootstrap with BCa intervals, and permutation p-values.
 Every analysis (:func:`~concordlab.stats.correlate`, :func:`~concordlab.stats.compare_groups`,
 ...) describes its statistic as a function of an index array and hands it to
 :func:`_intervals`; its null distribution is a set of rearrangements drawn with
-:func:`_permutations` (or enumerated) and scored with :func:`_p_value`.
+:func:`_permutations` (or enumerated) and scored with :func:`concordlab._inference.p_value`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ D_FORMULA = (
 _MIN_RESAMPLES = 100
 # Index arrays are built in chunks of about this many cells.
 _CHUNK_CELLS = 1_000_000
-# Null values within this relative distance of the observed statistic count as ties.
-_TIE_TOLERANCE = 1e-12
 # Exact enumeration of permutations (n! of them) only up to this many items.
 _MAX_EXACT_ITEMS = 9
 
@@ -89,32 +87,6 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Spearman rho (Pearson r of average ranks) along the last axis."""
     return _pearson(scipy_stats.rankdata(x, axis=-1), scipy_stats.rankdata(y, axis=-1))
-
-
-def _cohen_d(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean difference and Cohen's d (pooled SD, ddof=1) of a vs b along the last axis."""
-    n_a, n_b = a.shape[-1], b.shape[-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_a, mean_b = a.mean(-1), b.mean(-1)
-        ss = ((a - mean_a[..., None]) ** 2).sum(-1) + ((b - mean_b[..., None]) ** 2).sum(-1)
-        d = (mean_a - mean_b) / np.sqrt(ss / (n_a + n_b - 2))
-    flat = (np.ptp(a, axis=-1) == 0) & (np.ptp(b, axis=-1) == 0)
-    return mean_a - mean_b, np.where(flat, np.nan, d)
-
-
-def _d_z(diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and Cohen's d_z (mean / SD, ddof=1) along the last axis."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = diff.mean(-1)
-        d = mean / diff.std(-1, ddof=1)
-    return mean, np.where(np.ptp(diff, axis=-1) == 0, np.nan, d)
-
-
-def _hedges_j(df: int) -> float:
-    """Hedges' exact small-sample correction J(df) = Γ(df/2) / (sqrt(df/2) Γ((df-1)/2))."""
-    if df < 2:
-        return math.nan
-    return math.exp(special.gammaln(df / 2) - special.gammaln((df - 1) / 2)) / math.sqrt(df / 2)
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -223,26 +195,6 @@ def _intervals(
             valid[k] = np.isfinite(boot[k]).sum()
             ci[k] = _bca(float(estimate), boot[k], [values[k] for values in jack], confidence)
     return ci, valid
-
-
-def _p_value(observed: float, null: np.ndarray, alternative: str, *, exact: bool) -> float:
-    """Permutation p-value: k / m if ``exact`` (observed among the m), else (k + 1) / (m + 1)."""
-    null = null[np.isfinite(null)]
-    if not math.isfinite(observed) or null.size == 0:
-        return math.nan
-    tolerance = _TIE_TOLERANCE * max(abs(observed), float(np.abs(null).max()))
-    above = np.count_nonzero(null >= observed - tolerance)
-    below = np.count_nonzero(null <= observed + tolerance)
-    m = null.size
-    if exact:
-        p_greater, p_less = above / m, below / m
-    else:
-        p_greater, p_less = (above + 1) / (m + 1), (below + 1) / (m + 1)
-    if alternative == "greater":
-        return float(p_greater)
-    if alternative == "less":
-        return float(p_less)
-    return float(min(1.0, 2.0 * min(p_greater, p_less)))
 
 
 def _permutations(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
+from concordlab._inference import p_value as _p_value
 from concordlab.errors import ValidationError
 from concordlab.stats._inputs import _flat, _frozen, _matched_values, _report
 from concordlab.stats._resampling import (
@@ -20,7 +21,6 @@ from concordlab.stats._resampling import (
     _describe_p,
     _interval,
     _intervals,
-    _p_value,
     _pearson,
     _permutations,
     _spearman,
@@ -206,6 +206,6 @@ def _permutation_p_values(
             np.concatenate(null),
             alternative,
             exact=exact,
-        )
+        ).p
         for (zx, zy), null in zip(pairs, nulls, strict=True)
     ]

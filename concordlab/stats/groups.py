@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from concordlab._inference import cohen_d as _cohen_d
+from concordlab._inference import hedges_j as _hedges_j
+from concordlab._inference import p_value as _p_value
 from concordlab.errors import ValidationError
 from concordlab.stats._inputs import _align, _flat, _frozen, _numbers, _report
 from concordlab.stats._resampling import (
@@ -18,12 +21,9 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
-    _cohen_d,
     _describe_p,
-    _hedges_j,
     _interval,
     _intervals,
-    _p_value,
     _permutations,
     _streams,
 )
@@ -250,7 +250,7 @@ def _split_p_value(
         chunks = (c[:, :n_a] for c in _permutations(size, n_permutations, rng, False))
     null = np.concatenate([difference(chunk) for chunk in chunks])
     observed = float(difference(np.arange(n_a)[None, :])[0])
-    return _p_value(observed, null, alternative, exact=exact), exact, count
+    return _p_value(observed, null, alternative, exact=exact).p, exact, count
 
 
 def _group_order(labels: pd.Series, order: Any, function: str) -> tuple[Any, Any]:

@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from concordlab._inference import d_z as _d_z
+from concordlab._inference import hedges_j as _hedges_j
+from concordlab._inference import p_value as _p_value
 from concordlab.errors import ValidationError
 from concordlab.stats._inputs import _flat, _frozen, _matched_values, _report
 from concordlab.stats._resampling import (
@@ -14,12 +17,9 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
-    _d_z,
     _describe_p,
-    _hedges_j,
     _interval,
     _intervals,
-    _p_value,
     _row_chunks,
     _streams,
 )
@@ -137,7 +137,7 @@ def compare_paired(
     exact = count <= n_permutations
     null = _sign_flip_null(diff, n_permutations, permutation_rng, exact)
     observed = float((np.ones((1, n), dtype=np.int64) * diff).mean(-1)[0])
-    p_value = _p_value(observed, null, alternative, exact=exact)
+    p_value = _p_value(observed, null, alternative, exact=exact).p
     return PairedComparison(
         n=n,
         mean_before=float(first.mean()),

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from concordlab.compute.surrogates import count_derangements
+from concordlab._inference import cohen_d as _cohen_d
+from concordlab._inference import p_value as _p_value
 from concordlab.errors import ValidationError
 from concordlab.stats._inputs import (
     _as_input,
@@ -25,8 +26,6 @@ from concordlab.stats._resampling import (
     _MAX_EXACT_ITEMS,
     ALTERNATIVE,
     PERMUTATIONS,
-    _cohen_d,
-    _p_value,
     _permutations,
     _row_chunks,
     _streams,
@@ -56,32 +55,47 @@ def compare_real_pseudo(
     person (patient) of dyad *i* with the second person (therapist) of dyad *j != i*, as
     :func:`concordlab.pseudo_dyads` builds them (20 real dyads give 380 pseudo-dyads).
 
-    **Pseudo-dyads are not independent**: each person appears in ``N - 1`` of them, so a
-    test that treats the 380 values as 380 independent observations overstates the
-    evidence. The p-value therefore compares the **mean over the real dyads** with the
-    means of cohorts built like the real one (rMEA's approach):
+    **Null hypothesis (re-pairing): who was recorded with whom makes no difference**,
+    i.e. the mean over the real dyads has the same distribution as the mean over any
+    other pairing of the same people. **Pseudo-dyads are not independent**: each person
+    appears in ``N - 1`` of them, so a test that treats the 380 values as 380 independent
+    observations overstates the evidence. The p-value therefore compares the **mean over
+    the real dyads** with the means of cohorts built like the real one (rMEA's approach):
 
-    - **re-pairing** (when the pairs are known, see ``pseudo``): each draw re-pairs the
-      same ``N`` people at random, each person once and no real pair kept (the first
-      persons with a random derangement of the second persons), and takes the mean
-      over its ``N`` pseudo-dyads, the null of :func:`concordlab.surrogate_test` with
-      ``method="pseudo_dyads"``, read from the values already computed. Every draw
-      shares the real cohort's people and their individual levels, so person effects
-      cancel. All ``D(N)`` derangements are enumerated when at most ``n_permutations``
-      (N <= 7 by default).
-    - **subsets** (plain values): each draw is the mean of ``n_real`` pseudo values
-      drawn without replacement; all subsets when at most ``n_permutations``.
+    - **re-pairing** (when the pairs are known, see ``pseudo``): each draw pairs the same
+      ``N`` people at random, each person once (the first persons with a uniformly random
+      permutation of the second persons), and takes the mean over its ``N`` dyads, read
+      from the values already computed (a pair that is a real dyad takes the real
+      value): the null of :func:`concordlab.surrogate_test` with
+      ``method="pseudo_dyads"``. The real pairing is one of the ``N!`` pairings, so the
+      real cohort is exchangeable with the draws and the test holds its level exactly
+      (a null of re-pairings that never keep a real dyad, as in earlier versions,
+      rejected 9.5 % of uncoupled cohorts of 5 at 0.05). Every draw shares the real
+      cohort's people and their individual levels, so person effects cancel. All
+      ``N!`` pairings are enumerated when at most ``n_permutations`` (N <= 7 by
+      default): ``p = k / N!``, the **smallest attainable p** ``1 / N!`` (0.5 for 2
+      dyads, 1/6 for 3, 1/24 for 4).
+    - **subsets** (plain values; null hypothesis: the real values are exchangeable with
+      the pseudo values): the real and pseudo values are pooled, and each draw is the
+      mean of ``n_real`` of them drawn without replacement (the real set is one of the
+      ``C(n_real + n_pseudo, n_real)`` subsets); all subsets when at most
+      ``n_permutations`` (``p = k / m``, smallest ``1 / m``). Prefer the re-pairing
+      null where the pairs are known: plain pseudo values share people, so they are
+      exchangeable with the real ones only approximately.
 
-    ``p = (1 + k) / (1 + m)`` over the ``m`` draws, ``k`` of them at least as extreme as
-    the real mean (the real cohort counted as one more member of the null), one-sided
-    (real dyads more concordant) by default. NaN pseudo values are left out of each
-    draw's mean, as :func:`concordlab.surrogate_test` does.
+    Random draws give ``p = (1 + k) / (1 + m)`` (the real cohort counted as one more
+    member of the null; smallest ``1 / (n_permutations + 1)``); enumeration gives
+    ``p = k / m`` with the real cohort among the ``m``. ``k`` counts the draws at least
+    as extreme as the real mean; one-sided (real dyads more concordant) by default. NaN
+    pseudo values are left out of each draw's mean, as :func:`concordlab.surrogate_test`
+    does.
 
-    Descriptive, with no interval (the pseudo values are not independent): the
-    difference of means ``mean_real - mean_pseudo`` over all pseudo values used,
-    Cohen's d with the pooled SD of real and pseudo values, ``z`` (the real mean in
-    SDs of the null), and the fraction of real dyads above the median and the 95th
-    percentile of the pseudo values.
+    **Description, not the test** (no interval; the pseudo values are not independent):
+    the real dyads against the strangers, Marci et al. (2007)'s check: the difference
+    of means ``mean_real - mean_pseudo`` over all pseudo values used, Cohen's d with the
+    pooled SD of real and pseudo values, ``z`` (the real mean in SDs of the null), and
+    the fraction of real dyads above the median and the 95th percentile of the pseudo
+    values.
 
     Parameters
     ----------
@@ -178,14 +192,14 @@ def compare_real_pseudo(
         )
     _report(function, dropped, real_values.size, "real and pseudo", stacklevel=2)
     observed = float(real_values.mean())
-    p_value = _p_value(observed, null_values, alternative, exact=False)
+    p_value = _p_value(observed, null_values, alternative, exact=exact).p
     mean_diff, d = (float(v) for v in _cohen_d(real_values, pseudo_values))
     median, p95 = np.quantile(pseudo_values, [0.5, 0.95])
     count_used = count if exact else n_permutations
     p_method = (
         f"{'one-sided (' + alternative + ')' if alternative != 'two-sided' else 'two-sided'} "
         f"test of the real mean against {'all' if exact else 'random'} {count_used} {what}, "
-        "p = (k + 1) / (m + 1)"
+        + ("p = k / m" if exact else "p = (k + 1) / (m + 1)")
     )
     return RealPseudoComparison(
         n_real=int(real_values.size),
@@ -288,41 +302,28 @@ def _repairing_null(
         [f"{chosen_ids[i]}+{chosen_ids[j]}" for i, j in zip(row, col, strict=True)],
         dtype=object,
     )[present]
-    count = count_derangements(size)
+    matrix = matrix.copy()
+    matrix[np.diag_indices(size)] = real_values  # a pairing may keep a real dyad
+    count = math.factorial(size)
     exact = size <= _MAX_EXACT_ITEMS and count <= n_permutations
     null = _repairing_means(matrix, n_permutations, rng, exact)
-    what = "re-pairings (derangements of the second persons)"
+    what = "pairings (permutations of the second persons, the real one among them)"
     return real_ids, pseudo_values, pseudo_ids, (null, "re-pairing", count, exact, what)
 
 
 def _repairing_means(
     matrix: np.ndarray, n_permutations: int, rng: np.random.Generator, exact: bool
 ) -> np.ndarray:
-    """The mean pseudo value of each re-pairing (a derangement of the second persons):
-    all of them, or ``n_permutations`` random ones; NaN cells left out of each mean."""
-    size = matrix.shape[0]
+    """The mean value of each pairing (a permutation of the second persons; ``matrix``'s
+    diagonal holds the real dyads): all of them, the identity first, or
+    ``n_permutations`` random ones; NaN cells left out of each mean."""
+    rows = np.arange(matrix.shape[0])
     filled = np.where(np.isfinite(matrix), matrix, 0.0)
     counted = np.isfinite(matrix).astype(np.float64)
-    rows = np.arange(size)
-
-    def cohort_means(partners: np.ndarray) -> np.ndarray:
+    pieces = []
+    for partners in _permutations(matrix.shape[0], n_permutations, rng, exact):
         with np.errstate(invalid="ignore", divide="ignore"):
-            return filled[rows, partners].sum(-1) / counted[rows, partners].sum(-1)
-
-    if exact:
-        every = next(_permutations(size, 0, rng, True))
-        return cohort_means(every[~(every == rows).any(-1)])
-    pieces, have = [], 0
-    while have < n_permutations:
-        # About 1/e of permutations are derangements: draw ~3x what is missing.
-        need = n_permutations - have
-        for chunk in _permutations(size, min(3 * need + 10, 10**7), rng, False):
-            chunk = chunk[~(chunk == rows).any(-1)][:need]
-            pieces.append(cohort_means(chunk))
-            have += chunk.shape[0]
-            need -= chunk.shape[0]
-            if need == 0:
-                break
+            pieces.append(filled[rows, partners].sum(-1) / counted[rows, partners].sum(-1))
     return np.concatenate(pieces)
 
 
@@ -347,18 +348,19 @@ def _subsets_null(
             f"{function}: the null draws subsets of {n_real} pseudo values, so it needs "
             f"more pseudo values than real ones; got {pseudo_values.size}."
         )
-    total = pseudo_values.size
+    pooled = np.concatenate([real_values, pseudo_values])  # the real subset is one of them
+    total = pooled.size
     count = math.comb(total, n_real)
     exact = count <= n_permutations
     if exact:
         subsets = np.array(list(itertools.combinations(range(total), n_real)), dtype=np.intp)
-        null = pseudo_values[subsets].mean(-1)
+        null = pooled[subsets].mean(-1)
     else:
         pieces = []
         for start, stop in _row_chunks(n_permutations, total):
             keys = rng.random((stop - start, total))
             subset = np.argpartition(keys, n_real - 1, axis=1)[:, :n_real]
-            pieces.append(pseudo_values[subset].mean(-1))
+            pieces.append(pooled[subset].mean(-1))
         null = np.concatenate(pieces)
-    what = f"subsets of {n_real} pseudo values"
+    what = f"subsets of {n_real} of the pooled real and pseudo values"
     return pseudo_values, pseudo_ids, (null, "subsets", count, exact, what)

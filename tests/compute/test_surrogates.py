@@ -461,8 +461,8 @@ def test_surrogate_test_pseudo_dyads(cohort):
     assert result["session"].values.tolist() == list(cohort)
     assert result["session_statistic"].values.tolist() == [0.0] * 10
     assert float(result["observed"]) == 0.0
-    # Each draw pairs every person once with someone from another dyad: mean |i - j| >= 1.
-    assert (result["null"].values >= 1).all()
+    # A random pairing of 10 dyads keeps all of them only with probability 1 / 10!.
+    assert (result["null"].values >= 0).all() and (result["null"].values > 0).all()
     assert float(result["p_value"]) == 1.0
     less = surrogate_test(
         cohort, dyad_distance, method="pseudo_dyads", n_surrogates=30, seed=4, alternative="less"
@@ -471,25 +471,42 @@ def test_surrogate_test_pseudo_dyads(cohort):
     np.testing.assert_array_equal(less["null"], result["null"])
     assert result.attrs["n_sessions"] == 10 and result.attrs["keep_roles"] == 1
     assert result.attrs["channels"] == "eda"
+    assert result.attrs["n_pairings"] == math.factorial(10)
+    assert result.attrs["smallest_p"] == pytest.approx(1 / 31)
+    assert "who was recorded with whom" in result.attrs["null_hypothesis"]
+    # The description: the mean over all 90 pseudo-dyads of different dyads, by hand.
+    distances = [abs(i - j) for i in range(1, 11) for j in range(1, 11) if i != j]
+    assert float(result["pseudo_mean"]) == pytest.approx(np.mean(distances))
+    assert result["pseudo_mean"].attrs["n_pseudo"] == 90
 
 
 @pytest.mark.parametrize("keep_roles", [True, False])
-def test_random_pairings_use_every_person_once_and_no_real_pair(cohort, keep_roles):
+def test_random_pairings_use_every_person_once_and_are_uniform(cohort, keep_roles):
     pool = _pool._Pool.prepare(cohort, None, keep_roles)
     rng = np.random.default_rng(0)
-    seen = set()
     for _ in range(200):
         pairing = pool.random_pairing(rng)
         assert len(pairing) == 10
         people = [(i, p) for i, p, _, _ in pairing] + [(j, q) for _, _, j, q in pairing]
         assert len(set(people)) == 20  # each person exactly once
-        assert all(i < j or keep_roles for i, _, j, _ in pairing)
-        assert all(i != j for i, _, j, _ in pairing)
         if keep_roles:
             assert all((p, q) == (0, 1) for _, p, _, q in pairing)
-        assert set(pairing) <= set(pool.pairs())
-        seen.add(tuple(sorted(pairing)))
-    assert len(seen) == 200  # 10 dyads: millions of pairings, repeats are unlikely
+        assert all(i != j or (p, q) == (0, 1) for i, p, j, q in pairing)
+    # Uniform over the whole group, the real pairing included: 3 dyads have 3! = 6
+    # permutations with roles kept, 5 * 3 * 1 = 15 perfect matchings of 6 people without.
+    small = _pool._Pool.prepare({k: cohort[k] for k in list(cohort)[:3]}, None, keep_roles)
+    count = 6 if keep_roles else 15
+    assert small.count_pairings() == count
+    every = [tuple(pairing) for pairing in small.all_pairings()]
+    assert len(every) == len(set(every)) == count
+    assert every[0] == ((0, 0, 0, 1), (1, 0, 1, 1), (2, 0, 2, 1))  # the real pairing first
+    draws = 600 * count
+    tally = {pairing: 0 for pairing in every}
+    for _ in range(draws):
+        tally[tuple(small.random_pairing(rng))] += 1
+    frequencies = np.array(list(tally.values())) / draws
+    # Each cell's binomial SD is sqrt(p (1 - p) / draws) < 0.0062: 5 SDs apart at most.
+    assert np.abs(frequencies - 1 / count).max() < 5 * math.sqrt((1 / count) / draws)
 
 
 def test_surrogate_test_pseudo_dyads_mean_of_finite_values(cohort):
@@ -503,32 +520,41 @@ def test_surrogate_test_pseudo_dyads_mean_of_finite_values(cohort):
             ]
         return 0.0
 
-    result = surrogate_test(sessions, statistic, method="pseudo_dyads", n_surrogates=5, seed=0)
+    result = surrogate_test(sessions, statistic, method="pseudo_dyads", n_surrogates=9, seed=0)
     assert float(result["observed"]) == 2.0  # mean of the per-dyad values that are not NaN
     assert result.attrs["n_nonfinite_observed"] == 1
-    # 3 dyads have only D(3) = 2 re-pairings: both are used, once each.
-    assert result["null"].values.tolist() == [0.0] * 2
+    # 3 dyads have 3! = 6 pairings, all used once: the real one (mean of 1 and 3), the
+    # three that keep one real dyad (1, NaN -> dropped, 3; the others 0) and the two
+    # 3-cycles (0). A pairing keeping dyad 1 alone averages (1 + 0 + 0) / 3.
+    assert sorted(result["null"].values.tolist()) == pytest.approx([0, 0, 0, 1 / 3, 1, 2])
     assert result.attrs["exact"] == 1
+    assert float(result["p_value"]) == pytest.approx(1 / 6)  # k / m: only the real one
 
 
 @pytest.mark.parametrize("keep_roles", [True, False])
-def test_few_dyads_enumerate_every_re_pairing_once(cohort, keep_roles):
-    """4 dyads: D(4) = 9 re-pairings with roles kept, 60 perfect matchings of 8 people with
-    no real pair without; the null is their means, checked by enumerating them here."""
+def test_few_dyads_enumerate_every_pairing_once(cohort, keep_roles):
+    """4 dyads: 4! = 24 pairings with roles kept, 7 * 5 * 3 = 105 perfect matchings of 8
+    people without, the real pairing among them; the null is their means, checked by
+    enumerating them here."""
     sessions = {k: cohort[k] for k in list(cohort)[:4]}
+    real = {"dyad-01": 0.9, "dyad-02": 0.1, "dyad-03": 0.5, "dyad-04": 0.7}
     calls = []
 
     def statistic(session):
         calls.append(session.attrs.get("session_id"))
         meta = concordlab.metadata(session)
         if "surrogate" not in meta:
-            return {"dyad-01": 0.9, "dyad-02": 0.1, "dyad-03": 0.5, "dyad-04": 0.7}[
-                session.attrs["session_id"]
-            ]
+            return real[session.attrs["session_id"]]
         sources = meta["surrogate"]["sources"]
         i, j = (int(p["session"].split("-")[1]) for p in sources)
         roles = [p["source_person"] for p in sources]
         return i / 10 + j / 100 + (roles == ["therapist", "patient"]) / 1000
+
+    def value(a, b):
+        """The statistic of the dyad of persons a and b, (dyad, role), a first."""
+        if a[0] == b[0]:
+            return real[f"dyad-0{a[0]}"]
+        return a[0] / 10 + b[0] / 100 + ((a[1], b[1]) == ("therapist", "patient")) / 1000
 
     result = surrogate_test(
         sessions, statistic, method="pseudo_dyads", n_surrogates=199, seed=0, keep_roles=keep_roles
@@ -537,29 +563,27 @@ def test_few_dyads_enumerate_every_re_pairing_once(cohort, keep_roles):
     expected = []
     if keep_roles:
         for partner in itertools.permutations(range(1, 5)):
-            pairs = list(zip(range(1, 5), partner, strict=True))
-            if all(i != j for i, j in pairs):
-                expected.append(np.mean([i / 10 + j / 100 for i, j in pairs]))
+            pairs = [
+                ((i, "patient"), (j, "therapist"))
+                for i, j in zip(range(1, 5), partner, strict=True)
+            ]
+            expected.append(np.mean([value(a, b) for a, b in pairs]))
     else:
+        matchings = {}
         for order in itertools.permutations(people):
-            pairs = [order[k : k + 2] for k in range(0, 8, 2)]
-            if any(a[0] == b[0] for a, b in pairs):
-                continue
-            key = frozenset(frozenset(pair) for pair in pairs)
-            values = []
-            for a, b in sorted(sorted(pair) for pair in pairs):  # the first person: lower dyad
-                values.append(
-                    a[0] / 10 + b[0] / 100 + ((a[1], b[1]) == ("therapist", "patient")) / 1000
-                )
-            expected.append((key, np.mean(values)))
-        expected = [value for _, value in dict(expected).items()]
+            pairs = [tuple(sorted(order[k : k + 2])) for k in range(0, 8, 2)]
+            key = frozenset(pairs)
+            matchings[key] = np.mean([value(a, b) for a, b in pairs])
+        expected = list(matchings.values())
     assert result.attrs["exact"] == 1
-    assert result["null"].sizes["draw"] == len(expected) == (9 if keep_roles else 60)
+    assert result["null"].sizes["draw"] == len(expected) == (24 if keep_roles else 105)
     assert sorted(result["null"].values) == pytest.approx(sorted(expected))
-    observed = np.mean([0.9, 0.1, 0.5, 0.7])
+    observed = np.mean(list(real.values()))
+    assert float(result["null"][0]) == pytest.approx(observed)  # the real pairing first
     k = sum(value >= observed - 1e-12 for value in expected)
-    assert float(result["p_value"]) == pytest.approx((k + 1) / (len(expected) + 1))
-    # Each real dyad and each pseudo-dyad used was measured once.
+    assert float(result["p_value"]) == pytest.approx(k / len(expected))
+    assert result.attrs["smallest_p"] == pytest.approx(1 / len(expected))
+    # Each real dyad and each pseudo-dyad was measured once.
     assert len(calls) == len(set(calls)) == 4 + (12 if keep_roles else 24)
 
 
@@ -572,7 +596,8 @@ def test_many_dyads_draw_at_random_with_each_pseudo_dyad_measured_once(cohort):
 
     result = surrogate_test(cohort, statistic, method="pseudo_dyads", n_surrogates=40, seed=1)
     assert result.attrs["exact"] == 0 and result["null"].sizes["draw"] == 40
-    assert len(calls) == len(set(calls)) <= 10 + 40 * 10
+    # The 10 real dyads, then the 90 pseudo-dyads (the draws' and the description's).
+    assert len(calls) == len(set(calls)) == 10 + 90
 
 
 def test_surrogate_test_progress(ramp, capsys, monkeypatch):

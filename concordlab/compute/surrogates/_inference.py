@@ -1,11 +1,13 @@
-"""The inference of a surrogate test: the statistic as a number, the p-value, the effect size.
+"""The inference of a surrogate test: the statistic as a number, its p-value and effect size.
+
+The p-value is :func:`concordlab._inference.p_value`, shared with :mod:`concordlab.stats`.
 
 Examples
 --------
 >>> import numpy as np
->>> from concordlab.compute.surrogates._inference import p_value
->>> p_value(2.0, np.array([0.0, 1.0, 3.0]), "greater")  # (k + 1) / (m + 1), k = 1 of m = 3
-(0.5, 1, 2)
+>>> from concordlab.compute.surrogates._inference import effect_size
+>>> effect_size(3.0, np.array([0.0, 1.0, 2.0]))  # (3 - 1) / 1
+(2.0, 1.0, 1.0)
 """
 
 from __future__ import annotations
@@ -18,14 +20,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from concordlab._inference import p_value
 from concordlab.errors import ValidationError
 
-__all__ = ["cohort_mean", "effect_size", "evaluate", "null_variables", "p_value"]
-
-# Null values within this relative distance of the observed value count as ties (as
-# extreme as the observed), so floating-point noise cannot turn an equal value into a
-# smaller one (the same rule as scipy.stats.permutation_test).
-_TIE_TOLERANCE = 1e-12
+__all__ = ["cohort_mean", "effect_size", "evaluate", "null_variables"]
 
 
 def evaluate(
@@ -77,25 +75,6 @@ def cohort_mean(values: Sequence[float]) -> tuple[float, int]:
     return mean, int((~finite).sum())
 
 
-def p_value(observed: float, null: np.ndarray, alternative: str) -> tuple[float, int, int]:
-    """Monte Carlo p-value, and the counts k (greater, less) over the non-NaN null values."""
-    valid = null[~np.isnan(null)]
-    if math.isnan(observed) or valid.size == 0:
-        return math.nan, 0, 0
-    tolerance = _TIE_TOLERANCE * abs(observed) if math.isfinite(observed) else 0.0
-    above = int(np.count_nonzero(valid >= observed - tolerance))
-    below = int(np.count_nonzero(valid <= observed + tolerance))
-    m = valid.size
-    p_greater, p_less = (above + 1) / (m + 1), (below + 1) / (m + 1)
-    if alternative == "greater":
-        p = p_greater
-    elif alternative == "less":
-        p = p_less
-    else:
-        p = min(1.0, 2.0 * min(p_greater, p_less))
-    return p, above, below
-
-
 def effect_size(observed: float, null: np.ndarray) -> tuple[float, float, float]:
     finite = null[np.isfinite(null)]
     mean = float(finite.mean()) if finite.size else math.nan
@@ -110,9 +89,12 @@ def effect_size(observed: float, null: np.ndarray) -> tuple[float, float, float]
 
 
 def null_variables(
-    observed: float, null: np.ndarray, alternative: str, *, stacklevel: int
+    observed: float, null: np.ndarray, alternative: str, *, stacklevel: int, exact: bool = False
 ) -> dict[str, tuple]:
     """The test's variables (observed, null, p-value, effect size ...) of one null.
+
+    ``exact``: the null enumerates a whole permutation group, the observed among it
+    (``p = k / m``); otherwise it is random draws (``p = (k + 1) / (m + 1)``).
 
     An all-NaN null is an error; a null with some NaN draws warns (``RuntimeWarning`` at
     ``stacklevel``) that they were left out.
@@ -124,7 +106,7 @@ def null_variables(
     >>> float(out["p_value"][1]), int(out["n_valid"][1])
     (0.5, 3)
     """
-    p, above, below = p_value(observed, null, alternative)
+    p, above, below, _ = p_value(observed, null, alternative, exact=exact)
     effect, null_mean, null_sd = effect_size(observed, null)
     n = null.size
     n_valid = int(np.count_nonzero(~np.isnan(null)))
@@ -149,8 +131,9 @@ def null_variables(
             (),
             p,
             {
-                "long_name": f"Monte Carlo p-value ({alternative})",
-                "rule": "(k + 1) / (n_valid + 1); two-sided: min(1, 2 * min(p_greater, p_less))",
+                "long_name": f"{'exact' if exact else 'Monte Carlo'} p-value ({alternative})",
+                "rule": ("k / n_valid" if exact else "(k + 1) / (n_valid + 1)")
+                + "; two-sided: min(1, 2 * min(p_greater, p_less))",
                 "k_greater": above,
                 "k_less": below,
             },

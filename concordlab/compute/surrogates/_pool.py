@@ -1,8 +1,9 @@
 """Pseudo-dyads: people from different real dyads, who never met, paired into sessions.
 
 A :class:`_Pool` checks several sessions once and builds pseudo-dyads from them on demand
-(each at most once); it also enumerates or draws whole re-pairings of a cohort, the null
-of :func:`~concordlab.compute.surrogates.surrogate_test` with ``method="pseudo_dyads"``.
+(each at most once); it also enumerates or draws whole pairings of a cohort's people (the
+permutation group, the real pairing among them), the null of
+:func:`~concordlab.compute.surrogates.surrogate_test` with ``method="pseudo_dyads"``.
 
 Examples
 --------
@@ -18,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,63 +219,57 @@ class _Pool:
             )
 
     def count_pairings(self) -> int:
-        """How many distinct re-pairings :meth:`random_pairing` draws from.
+        """How many pairings of the cohort's people :meth:`random_pairing` draws from.
 
-        keep_roles: the derangements of N, D(N). Otherwise: the perfect matchings of 2N
-        people with none of the N real pairs, sum_k (-1)^k C(N, k) (2N - 2k - 1)!!.
+        The real pairing is one of them, and a pairing may keep some real dyads.
+        keep_roles: the permutations of the second persons, N!. Otherwise: the perfect
+        matchings of the 2N people, (2N - 1)!! = (2N - 1)(2N - 3)...1.
         """
         n = len(self.sources)
         if self.keep_roles:
-            return count_derangements(n)
-        return sum(
-            (-1) ** k * math.comb(n, k) * math.prod(range(2 * (n - k) - 1, 0, -2))
-            for k in range(n + 1)
-        )
+            return math.factorial(n)
+        return math.prod(range(2 * n - 1, 0, -2))
 
-    def all_pairings(self) -> list[list[tuple[int, int, int, int]]]:
-        """Every re-pairing :meth:`random_pairing` can draw, in a fixed order."""
+    def all_pairings(self) -> Iterator[list[tuple[int, int, int, int]]]:
+        """Every pairing :meth:`random_pairing` can draw, the real one first.
+
+        A pair ``(i, p, i, q)`` is the real dyad ``i``.
+        """
         n = len(self.sources)
         if self.keep_roles:
-            return [
-                [(i, 0, int(partner[i]), 1) for i in range(n)]
-                for partner in itertools.permutations(range(n))
-                if all(partner[i] != i for i in range(n))
-            ]
-        matchings: list[list[tuple[int, int, int, int]]] = []
+            for partner in itertools.permutations(range(n)):
+                yield [(i, 0, int(partner[i]), 1) for i in range(n)]
+            return
 
-        def extend(left: list[tuple[int, int]], pairs: list[tuple[int, int, int, int]]) -> None:
+        def extend(
+            left: list[tuple[int, int]], pairs: list[tuple[int, int, int, int]]
+        ) -> Iterator[list[tuple[int, int, int, int]]]:
             if not left:
-                matchings.append(sorted(pairs))
+                yield sorted(pairs)
                 return
             (i, p), rest = left[0], left[1:]
             for index, (j, q) in enumerate(rest):
-                if i != j:
-                    extend(rest[:index] + rest[index + 1 :], [*pairs, (i, p, j, q)])
+                yield from extend(rest[:index] + rest[index + 1 :], [*pairs, (i, p, j, q)])
 
-        extend([(i, role) for i in range(n) for role in (0, 1)], [])
-        return matchings
+        yield from extend([(i, role) for i in range(n) for role in (0, 1)], [])
 
     def random_pairing(self, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
-        """One random re-pairing of the cohort's people, each person used once, no real pair.
+        """One uniformly random pairing of the cohort's people, each person used once.
 
-        keep_roles: the first persons are matched with a random derangement of the second
-        persons. Otherwise: a random perfect matching of all 2N people with no real pair.
-        Both by rejection sampling (accepted with probability about 1/e and 1/sqrt(e)).
+        keep_roles: the first persons with a random permutation of the second persons.
+        Otherwise: a random perfect matching of all 2N people (a random order, read in
+        twos). Real dyads may be kept by chance, as the permutation group requires.
         """
         n = len(self.sources)
         if self.keep_roles:
-            while True:
-                partner = rng.permutation(n)
-                if not np.any(partner == np.arange(n)):
-                    return [(i, 0, int(partner[i]), 1) for i in range(n)]
-        while True:
-            order = rng.permutation(2 * n).reshape(n, 2)
-            dyad, role = order // 2, order % 2
-            if not np.any(dyad[:, 0] == dyad[:, 1]):
-                pairs = []
-                for (i, j), (p, q) in zip(dyad.tolist(), role.tolist(), strict=True):
-                    pairs.append((i, p, j, q) if i < j else (j, q, i, p))
-                return pairs
+            partner = rng.permutation(n)
+            return [(i, 0, int(partner[i]), 1) for i in range(n)]
+        order = rng.permutation(2 * n).reshape(n, 2)
+        dyad, role = order // 2, order % 2
+        pairs = []
+        for (i, j), (p, q) in zip(dyad.tolist(), role.tolist(), strict=True):
+            pairs.append((i, p, j, q) if (i, p) < (j, q) else (j, q, i, p))
+        return sorted(pairs)
 
 
 def count_derangements(n: int) -> int:

@@ -59,6 +59,7 @@ class _Strategy:
     takes: ClassVar[tuple[str, ...]]  # the method kwargs it accepts
     observed: float
     n: int
+    exact: bool = False  # whether the draws enumerate a permutation group, the real among them
 
     def draw(self, rng: np.random.Generator, index: int) -> float:
         raise NotImplementedError
@@ -140,10 +141,12 @@ class _SegmentShuffle(_WithinDyad):
 
 
 class _PseudoDyads(_Strategy):
-    """Re-pairings of a cohort: each draw the mean statistic over ``N`` pseudo-dyads.
+    """Pairings of a cohort's people: each draw the mean statistic over its ``N`` dyads.
 
-    With few sessions every re-pairing is used once (``exact``); each pseudo-dyad's
-    statistic is computed once and reused.
+    The null is the permutation group of the pairings (the real one among them), so the
+    observed cohort is exchangeable with the draws; when there are at most ``n`` pairings
+    every one is used once (``exact``, ``p = k / m``). Each pseudo-dyad's statistic is
+    computed once and reused; a pair that is a real dyad uses that dyad's value.
     """
 
     method = "pseudo_dyads"
@@ -165,56 +168,84 @@ class _PseudoDyads(_Strategy):
                 "dyads, so there is nothing to test; check the data for missing samples or use "
                 "another statistic."
             )
-        # With few people there are few distinct re-pairings: drawing them at random,
-        # with repeats, would let p = (k + 1) / (n + 1) fall below 1 / (count + 1), the
-        # smallest p the design allows (too many rejections). Enumerate them instead.
-        count = pool.count_pairings()
-        self.exact = count <= n
-        self.n = count if self.exact else n
-        self.pairings: Iterator[list[Pair]] | None = (
-            iter(pool.all_pairings()) if self.exact else None
-        )
+        self.count = pool.count_pairings()
+        self.exact = self.count <= n
+        self.n = self.count if self.exact else n
+        self.pairings: Iterator[list[Pair]] | None = pool.all_pairings() if self.exact else None
         self.statistic_of: dict[Pair, float] = {}  # each pseudo-dyad once
         self.nonfinite_in_draws = 0
         self.left_out = left_out
 
+    def value_of(self, pair: Pair, where: str) -> float:
+        """The statistic of one pair: a real dyad's own value, or a pseudo-dyad's (once)."""
+        i, _, j, _ = pair
+        if i == j:
+            return self.per_session[i]
+        if pair not in self.statistic_of:
+            where = f"{where}, pseudo-dyad '{self.pool.pair_id(pair)}'"
+            self.statistic_of[pair] = evaluate(
+                self.statistic, self.pool.build(pair), where, nan_ok=True
+            )
+        return self.statistic_of[pair]
+
     def draw(self, rng: np.random.Generator, index: int) -> float:
         pool = self.pool
         pairing = next(self.pairings) if self.pairings is not None else pool.random_pairing(rng)
-        for pair in pairing:
-            if pair not in self.statistic_of:
-                where = f"{self.where(index)}, pseudo-dyad '{pool.pair_id(pair)}'"
-                self.statistic_of[pair] = evaluate(
-                    self.statistic, pool.build(pair), where, nan_ok=True
-                )
-        mean, dropped = cohort_mean([self.statistic_of[pair] for pair in pairing])
+        values = [self.value_of(pair, self.where(index)) for pair in pairing]
+        mean, dropped = cohort_mean(values)
         self.nonfinite_in_draws += dropped
         return mean
 
     def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        every = [self.value_of(pair, "a pseudo-dyad") for pair in self.pool.pairs()]
+        pseudo_mean, pseudo_left_out = cohort_mean(every)
         coords = {"session": ("session", self.ids)}
         variables = {
             "session_statistic": (
                 "session",
                 np.asarray(self.per_session),
                 {"long_name": "statistic of each real dyad"},
-            )
+            ),
+            "pseudo_mean": (
+                (),
+                pseudo_mean,
+                {
+                    "long_name": "mean statistic over every pseudo-dyad (description)",
+                    "description": "real dyads vs strangers (Marci et al. 2007's check): "
+                    f"the mean over all {len(every)} pairs of people from different dyads; "
+                    "a description, not the test (the pseudo-dyads share people, so they are "
+                    "not independent; the p-value comes from the pairings null)",
+                    "n_pseudo": len(every),
+                    "n_nonfinite": pseudo_left_out,
+                },
+            ),
         }
         attrs = {
+            "null_hypothesis": _NULL_HYPOTHESIS,
             "observed_rule": "mean of the statistic over the real dyads (finite values only)",
             "null_rule": (
-                "mean of the statistic over N pseudo-dyads pairing the same people at random, "
-                "each person once, no real pair (keep_roles: a derangement of the second "
-                "persons; else a perfect matching)"
+                "mean of the statistic over the N dyads of a uniformly random pairing of the "
+                "same people, each person once (keep_roles: a permutation of the second "
+                "persons; else a perfect matching of everyone); the real pairing is one of "
+                "them, and a pair that is a real dyad uses that dyad's value"
             ),
             "n_sessions": len(self.ids),
             "keep_roles": self.pool.keep_roles,
             "channels": ",".join(self.pool.channels),
             "n_nonfinite_observed": self.left_out,
             "exact": self.exact,
+            "n_pairings": self.count,
+            "smallest_p": 1 / self.count if self.exact else 1 / (self.n + 1),
             "n_nonfinite_in_draws": self.nonfinite_in_draws,
         }
         return coords, variables, attrs
+
+
+_NULL_HYPOTHESIS = (
+    "who was recorded with whom makes no difference: the statistic of the cohort has the "
+    "same distribution under every pairing of its people (the people are exchangeable "
+    "across dyads)"
+)
 
 
 STRATEGIES: dict[str, type[_Strategy]] = {
@@ -289,28 +320,44 @@ def surrogate_test(
         Each draw is :func:`segment_shuffle` of ``data`` (``segment_length`` required;
         ``channels``, ``person``).
     ``"pseudo_dyads"`` (a cohort: several sessions)
-        The observed value is the **mean statistic over the real dyads**. Each draw
-        re-pairs the same people at random, each person used once and no real pair
-        kept: the first persons with a random derangement of the second persons
-        (``keep_roles=True``, default), or a random perfect matching of everyone with no
-        real pair (``keep_roles=False``); the draw is the mean statistic over those
-        ``N`` pseudo-dyads (see :func:`pseudo_dyads` for how they are built, trimmed
-        and labelled). So a draw has the same size and the same people as the cohort.
-        Each pseudo-dyad's statistic is computed once and reused. With few sessions
-        there are few distinct re-pairings (with roles kept: 1 for 2 sessions, 2 for 3,
-        9 for 4, 44 for 5, 265 for 6, 1854 for 7): when there are at most ``n_surrogates``,
-        all of them are used once each instead of ``n_surrogates`` random draws
-        (``attrs["exact"]``; the ``draw`` dimension then has that length), so the smallest
-        p-value is ``1 / (count + 1)``, as the design allows.
+        **Null hypothesis: who was recorded with whom makes no difference**; the
+        cohort's statistic has the same distribution under every pairing of its people.
+        The observed value is the **mean statistic over the real dyads**. Each draw pairs
+        the same people at random, each person once: the first persons with a uniformly
+        random permutation of the second persons (``keep_roles=True``, default), or a
+        uniformly random perfect matching of everyone (``keep_roles=False``); the draw
+        is the mean statistic over those ``N`` dyads (see :func:`pseudo_dyads` for how
+        pseudo-dyads are built, trimmed and labelled). The real pairing is one of the
+        pairings and a draw may keep some real dyads (a pair that is a real dyad uses
+        that dyad's own value): the observed cohort is exchangeable with the draws, so
+        the test holds its level exactly, ``P(p <= alpha) <= alpha``. (A null of
+        re-pairings that never keep a real dyad, as in earlier versions, rejected 9.5 %
+        of uncoupled cohorts of 5 at alpha 0.05.) There are ``N!`` pairings with roles
+        kept (2, 6, 24, 120, 720 for 2 to 6 sessions) and ``(2N - 1)!!`` without (3,
+        15, 105, 945): when there are at most ``n_surrogates`` every one is used once
+        (``attrs["exact"]``; the ``draw`` dimension then has that length, the real
+        pairing first) and ``p = k / m``, so the **smallest attainable p** is
+        ``1 / N!`` (``1 / (2N - 1)!!``); with more, ``n_surrogates`` random pairings
+        and ``p = (k + 1) / (m + 1)``, smallest ``1 / (n_surrogates + 1)``
+        (``attrs["smallest_p"]``). Two sessions can never reach p < 0.5, three never
+        below 1/6: a test at 0.05 needs at least 4 dyads (roles kept). Each
+        pseudo-dyad's statistic is computed once and reused. **Description, not the
+        test**: ``pseudo_mean`` is the mean statistic over every pseudo-dyad (all pairs
+        of people from different dyads, Marci et al. 2007's "real vs strangers" check),
+        reported next to the observed mean; the pseudo-dyads share people, so their
+        spread says nothing about significance.
 
     Rules
     -----
     p-value
         ``p = (k + 1) / (m + 1)`` (Phipson & Smyth 2010; never 0), with ``m`` the number
         of null values that are not NaN and ``k`` the number of them ``>=`` the observed
-        value (``alternative="greater"``) or ``<=`` it (``"less"``). Null values within a
-        relative 1e-12 of the observed count as ties, i.e. as extreme.
-        ``"two-sided"``: ``min(1, 2 * min(p_greater, p_less))``.
+        value (``alternative="greater"``) or ``<=`` it (``"less"``); ``p = k / m`` when
+        the null enumerates every pairing (``"pseudo_dyads"``, ``attrs["exact"]``, the
+        real pairing among the ``m``). Null values within a relative 1e-12 of the
+        observed count as ties, i.e. as extreme. ``"two-sided"``:
+        ``min(1, 2 * min(p_greater, p_less))``. The same routine scores every test of
+        :mod:`concordlab.stats`.
     Effect size
         ``z = (observed - mean(null)) / sd(null)``, mean and sample SD (ddof=1) over the
         finite null values: how many null SDs the observed value lies above the null mean.
@@ -367,9 +414,11 @@ def surrogate_test(
         ``effect_size`` (the z above), ``null_mean``, ``null_sd``, ``n_valid``; for
         ``"circular_shift"`` the coordinate ``shift`` (s) along ``draw``; for
         ``"pseudo_dyads"`` ``session_statistic`` (dim ``session``: each real dyad's
-        value). ``attrs`` hold the method, its parameters, ``n_surrogates`` (also as
-        ``n``, its old name, for one release), ``seed``,
-        ``alternative``, the statistic's name and the rules above in words.
+        value) and ``pseudo_mean`` (the mean over every pseudo-dyad, a description).
+        ``attrs`` hold the method, its parameters, ``n_surrogates`` (also as ``n``, its
+        old name, for one release), ``seed``, ``alternative``, the statistic's name and
+        the rules above in words; for ``"pseudo_dyads"`` also ``null_hypothesis``,
+        ``n_pairings`` and ``smallest_p``.
 
     Raises
     ------
@@ -414,6 +463,9 @@ def surrogate_test(
     >>> test = surrogate_test(cohort, mean_r, method="pseudo_dyads", n_surrogates=9, seed=0)
     >>> test["session_statistic"].sizes["session"], test["null"].sizes["draw"]
     (4, 9)
+    >>> exact = surrogate_test(cohort, mean_r, method="pseudo_dyads", n_surrogates=99, seed=0)
+    >>> exact.attrs["exact"], exact["null"].sizes["draw"], exact.attrs["smallest_p"]  # 4!
+    (1, 24, 0.041666666666666664)
     """
 
     METHOD.check(method, "method")
@@ -434,7 +486,12 @@ def surrogate_test(
     coords, variables, attrs = strategy.describe()
     name = getattr(statistic, "__qualname__", None) or type(statistic).__name__
     return xr.Dataset(
-        {**null_variables(strategy.observed, null, alternative, stacklevel=3), **variables},
+        {
+            **null_variables(
+                strategy.observed, null, alternative, exact=strategy.exact, stacklevel=3
+            ),
+            **variables,
+        },
         coords={"draw": ("draw", np.arange(strategy.n)), **coords},
         attrs={
             "test": "surrogate_test",
