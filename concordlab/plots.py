@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -369,10 +370,20 @@ def _num(value: float) -> str:
     return "n/a" if not math.isfinite(value) else f"{value:.3g}"
 
 
-def _with_ci(value: float, ci: tuple[float, float], confidence: float) -> str:
+def _with_ci(
+    value: float, ci: tuple[float, float], confidence: float, reliable: bool = True
+) -> str:
     if not all(math.isfinite(v) for v in ci):
         return _num(value)
-    return f"{_num(value)} [{confidence:.0%} CI {_num(ci[0])}, {_num(ci[1])}]"
+    mark = "" if reliable else "*"
+    return f"{_num(value)} [{confidence:.0%} CI{mark} {_num(ci[0])}, {_num(ci[1])}]"
+
+
+def _ci_note_lines(reliable: bool, note: str) -> list[str]:
+    """The title lines of a result whose intervals are marked ``CI*``: why not reliable."""
+    if reliable:
+        return []
+    return textwrap.wrap(f"* CI not reliable: {note}", width=100, break_on_hyphens=False)
 
 
 def _p_text(p_value: float, alternative: str) -> str:
@@ -387,7 +398,9 @@ def plot_correlation(result: CorrelationResult) -> go.Figure:
     line of y on x over the range of x; and the line's pointwise confidence band at the
     result's confidence, ``ŷ ± t(n - 2) s sqrt(1/n + (x - x̄)² / Sxx)`` (analytic, for
     normal residuals; ``s`` the residual SD). The title gives n, Pearson's r and
-    Spearman's rho, each with its BCa bootstrap interval and permutation p-value.
+    Spearman's rho, each with its BCa bootstrap interval and permutation p-value; an
+    interval that is not reliable (``result.ci_reliable``) is marked ``CI*`` and the
+    title says why (``result.ci_note``).
 
     Parameters
     ----------
@@ -459,15 +472,14 @@ def plot_correlation(result: CorrelationResult) -> go.Figure:
     )
     lines = []
     for label, estimate in (("Pearson r", result.pearson), ("Spearman ρ", result.spearman)):
-        lines.append(
-            f"{label} = {_with_ci(estimate.estimate, estimate.ci, result.confidence)}, "
-            f"{_p_text(estimate.p_value, result.alternative)}"
-        )
+        interval = _with_ci(estimate.estimate, estimate.ci, result.confidence, estimate.ci_reliable)
+        lines.append(f"{label} = {interval}, {_p_text(estimate.p_value, result.alternative)}")
+    lines += _ci_note_lines(result.ci_reliable, result.ci_note)
     figure.update_layout(
         title=f"{result.y_name} vs {result.x_name} (n = {n} sessions)<br><sup>"
         + "<br>".join(lines)
         + "</sup>",
-        margin={"t": 110},
+        margin={"t": 110 + 18 * (len(lines) - 2)},  # 2 lines: the estimates
         xaxis_title=result.x_name,
         yaxis_title=result.y_name,
         height=440,
@@ -482,7 +494,8 @@ def plot_groups(result: GroupComparison) -> go.Figure:
 
     Each box shows the median, quartiles and (dashed) mean; every session is a point
     (hover: its session id). The title gives Cohen's d with its interval, Hedges' g and
-    the permutation p-value.
+    the permutation p-value; an interval that is not reliable (``result.ci_reliable``) is
+    marked ``CI*`` and the title says why (``result.ci_note``).
 
     Parameters
     ----------
@@ -501,11 +514,14 @@ def plot_groups(result: GroupComparison) -> go.Figure:
 
     Examples
     --------
+    >>> import warnings
     >>> from concordlab.plots import plot_groups
     >>> from concordlab.stats import compare_groups
-    >>> result = compare_groups([.5, .6, .4, .7, .2, .3, .25, .35],
-    ...                         ["normal"] * 4 + ["dropout"] * 4,
-    ...                         order=["normal", "dropout"], n_boot=500, seed=0)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", UserWarning)  # 4 per group: the CIs are flagged
+    ...     result = compare_groups([.5, .6, .4, .7, .2, .3, .25, .35],
+    ...                             ["normal"] * 4 + ["dropout"] * 4,
+    ...                             order=["normal", "dropout"], n_boot=500, seed=0)
     >>> figure = plot_groups(result)
     >>> [trace.name for trace in figure.data]
     ['normal (n=4)', 'dropout (n=4)']
@@ -530,17 +546,20 @@ def plot_groups(result: GroupComparison) -> go.Figure:
             )
         )
     first, second = result.groups
+    lines = [
+        f"Cohen's d = {_with_ci(result.d, result.d_ci, result.confidence, result.ci_reliable)}"
+        f", Hedges' g = {_num(result.g)}, {_p_text(result.p_value, result.alternative)}",
+        *_ci_note_lines(result.ci_reliable, result.ci_note),
+    ]
     figure.update_layout(
-        title=(
-            f"{result.name}: {first} vs {second}<br><sup>Cohen's d = "
-            f"{_with_ci(result.d, result.d_ci, result.confidence)}, Hedges' g = "
-            f"{_num(result.g)}, {_p_text(result.p_value, result.alternative)}</sup>"
-        ),
+        title=f"{result.name}: {first} vs {second}<br><sup>" + "<br>".join(lines) + "</sup>",
         yaxis_title=result.name,
         showlegend=False,
         height=440,
         template="plotly_white",
     )
+    if len(lines) > 1:  # the note on unreliable intervals needs room
+        figure.update_layout(margin={"t": 100 + 18 * (len(lines) - 1)})
     return figure
 
 
@@ -550,7 +569,8 @@ def plot_paired(result: PairedComparison) -> go.Figure:
     Dyads are drawn as one trace of line segments (hover: the dyad id), markers coloured
     by direction (green rise, red fall, grey unchanged); the mean before and after is a
     thick black line. The title gives the mean change and Cohen's d_z with their
-    intervals and the sign-flip p-value.
+    intervals and the sign-flip p-value; intervals that are not reliable
+    (``result.ci_reliable``) are marked ``CI*`` and the title says why (``result.ci_note``).
 
     Parameters
     ----------
@@ -569,14 +589,19 @@ def plot_paired(result: PairedComparison) -> go.Figure:
 
     Examples
     --------
+    >>> import warnings
     >>> from concordlab.plots import plot_paired
     >>> from concordlab.stats import compare_paired
-    >>> result = compare_paired([.2, .3, .25, .4], [.3, .35, .2, .5], n_boot=500, seed=0)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", UserWarning)  # 4 dyads: the CIs are flagged
+    ...     result = compare_paired([.2, .3, .25, .4], [.3, .35, .2, .5], n_boot=500, seed=0)
     >>> figure = plot_paired(result)
     >>> [trace.name for trace in figure.data]
     ['dyads', 'mean']
     >>> sum(y is not None for y in figure.data[0].y)   # two points per dyad
     8
+    >>> "CI not reliable: 4 dyads < 10" in figure.layout.title.text
+    True
     """
     _expect(result, PairedComparison, "plot_paired", "compare_paired")
     if result.before_name != result.after_name:
@@ -617,19 +642,25 @@ def plot_paired(result: PairedComparison) -> go.Figure:
             hovertemplate="mean: %{y:.4g}<extra></extra>",
         )
     )
+    reliable = result.ci_reliable
+    lines = [
+        f"mean change = "
+        f"{_with_ci(result.mean_diff, result.mean_diff_ci, result.confidence, reliable)}, "
+        f"d_z = {_with_ci(result.d, result.d_ci, result.confidence, reliable)}, "
+        f"{_p_text(result.p_value, result.alternative).replace('permutation', 'sign flips')}",
+        *_ci_note_lines(reliable, result.ci_note),
+    ]
     figure.update_layout(
-        title=(
-            f"{labels[0]} → {labels[1]} (n = {result.n} dyads)<br><sup>mean change = "
-            f"{_with_ci(result.mean_diff, result.mean_diff_ci, result.confidence)}, "
-            f"d_z = {_with_ci(result.d, result.d_ci, result.confidence)}, "
-            f"{_p_text(result.p_value, result.alternative).replace('permutation', 'sign flips')}"
-            "</sup>"
-        ),
+        title=f"{labels[0]} → {labels[1]} (n = {result.n} dyads)<br><sup>"
+        + "<br>".join(lines)
+        + "</sup>",
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": list(labels)},
         height=440,
         template="plotly_white",
         legend={"orientation": "h", "y": -0.12},
     )
+    if len(lines) > 1:  # the note on unreliable intervals needs room
+        figure.update_layout(margin={"t": 100 + 18 * (len(lines) - 1)})
     return figure
 
 

@@ -239,6 +239,8 @@ def test_inputs_are_matched_on_ids_and_dropped_with_a_warning():
     assert same.pearson.estimate == pytest.approx(result.pearson.estimate)
 
 
+# rho's interval and its test disagree about 0 here (p = 0.03): flagged, tested below.
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_same_seed_same_result_and_p_independent_of_n_boot():
     rng = np.random.default_rng(4)
     x, y = bivariate_normal(rng, 15, 0.4)
@@ -254,7 +256,8 @@ def test_same_seed_same_result_and_p_independent_of_n_boot():
 
 
 def test_result_is_frozen_readable_and_tidy():
-    result = correlate([1.0, 2, 3, 4, 5], [2.0, 1, 4, 3, 6], n_boot=200, seed=0)
+    with pytest.warns(UserWarning, match="5 sessions < 10"):  # see the small-sample tests
+        result = correlate([1.0, 2, 3, 4, 5], [2.0, 1, 4, 3, 6], n_boot=200, seed=0)
     assert isinstance(result, CorrelationResult)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.n = 3  # type: ignore[misc]
@@ -273,8 +276,12 @@ def test_result_is_frozen_readable_and_tidy():
         "confidence",
         "x",
         "y",
+        "ci_reliable",
+        "ci_note",
     ]
     assert table["estimate"].tolist() == [result.pearson.estimate, result.spearman.estimate]
+    assert table["ci_reliable"].tolist() == [False, False]
+    assert table["ci_note"].tolist() == [result.pearson.ci_note, result.spearman.ci_note]
 
 
 @pytest.mark.parametrize(
@@ -344,7 +351,8 @@ def test_group_effect_sizes_by_hand():
 
 def test_identical_groups_give_zero():
     values = [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]
-    result = compare_groups(values, ["x", "x", "x", "y", "y", "y"], n_boot=200, seed=0)
+    with pytest.warns(UserWarning, match="3 sessions in the smaller group < 10"):
+        result = compare_groups(values, ["x", "x", "x", "y", "y", "y"], n_boot=200, seed=0)
     assert result.d == pytest.approx(0.0, abs=1e-15)
     assert result.mean_diff == pytest.approx(0.0, abs=1e-15)
     assert result.p_value == pytest.approx(1.0)
@@ -434,9 +442,11 @@ def test_group_null_p_values_and_d_coverage():
         )
         significant += null.p_value < 0.05
         shifted = np.concatenate([rng.normal(0.5, 1, 25), rng.normal(0, 1, 25)])
-        result = compare_groups(
-            shifted, ["a"] * 25 + ["b"] * 25, n_boot=400, n_permutations=100, seed=seed
-        )
+        with warnings.catch_warnings():  # near p = 0.05 the interval and the test can
+            warnings.simplefilter("ignore", UserWarning)  # disagree: flagged, tested below
+            result = compare_groups(
+                shifted, ["a"] * 25 + ["b"] * 25, n_boot=400, n_permutations=100, seed=seed
+            )
         covered += result.d_ci[0] <= 0.5 <= result.d_ci[1]
     assert 1 <= significant <= 16  # expected 7.5; binomial sd 2.7
     assert 0.88 * seeds <= covered <= 0.99 * seeds
@@ -591,6 +601,235 @@ def test_paired_matches_ids_and_errors():
         compare_paired([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], n_boot=0)
     with pytest.raises(ValidationError, match="at least 3 dyads"):
         compare_paired([1.0, 2.0], [2.0, 4.0], n_boot=0)
+
+
+# --------------------------------------------------------------------------- small samples
+#
+# A bootstrap interval is flagged (ci_reliable False, a UserWarning, "CI*" in the repr, the
+# note in to_frame and the figure) below 10 sessions, when the permutation test cannot reach
+# the interval's level, or when interval and test disagree about 0 (issue 13, item 3). The
+# reference p-values here enumerate every sign flip / permutation / split by hand.
+
+
+def sign_flip_p_by_hand(diff) -> float:
+    observed = sum(diff) / len(diff)
+    greater = less = 0
+    for signs in itertools.product([1, -1], repeat=len(diff)):
+        mean = sum(s * d for s, d in zip(signs, diff, strict=True)) / len(diff)
+        greater += mean >= observed - 1e-12
+        less += mean <= observed + 1e-12
+    return two_sided(greater, less, 2 ** len(diff), plus_one=False)
+
+
+def split_p_by_hand(a, b) -> float:
+    pooled = [*a, *b]
+    observed = statistics.mean(a) - statistics.mean(b)
+    greater = less = m = 0
+    for members in itertools.combinations(range(len(pooled)), len(a)):
+        first = [pooled[i] for i in members]
+        rest = [pooled[i] for i in range(len(pooled)) if i not in members]
+        diff = statistics.mean(first) - statistics.mean(rest)
+        greater += diff >= observed - 1e-12
+        less += diff <= observed + 1e-12
+        m += 1
+    return two_sided(greater, less, m, plus_one=False)
+
+
+def excludes_zero(ci) -> bool:
+    return ci[0] > 0 or ci[1] < 0
+
+
+def test_four_dyads_with_a_large_change_flag_the_interval():
+    """The issue's case: n = 4 printed d_z's CI [1.07, 4.33] next to p = 0.125."""
+    before = [0.20, 0.35, 0.28, 0.41]
+    after = [0.30, 0.49, 0.36, 0.53]  # changes 0.10, 0.14, 0.08, 0.12: d_z = 4.3
+    with pytest.warns(UserWarning, match="compare_paired: the 95% bootstrap CI is not reliable"):
+        result = compare_paired(before, after, n_boot=2000, seed=0)
+    diff = [a - b for a, b in zip(after, before, strict=True)]
+    assert result.p_value == pytest.approx(sign_flip_p_by_hand(diff), abs=1e-12)
+    assert result.p_value == pytest.approx(2 / 16)  # the smallest p any 4 dyads can give
+    # The interval the issue complained about is still computed (numbers unchanged) ...
+    assert excludes_zero(result.d_ci) and excludes_zero(result.mean_diff_ci)
+    # ... but flagged, with the reasons.
+    assert result.ci_reliable is False
+    assert result.ci_note.startswith(
+        "4 dyads < 10, too few for a BCa interval; the exact test's smallest attainable p is "
+        "0.125 (2/16) > 0.05; the CIs of the mean difference ["
+    )
+    assert result.ci_note.endswith("exclude 0 but p = 0.125 > 0.05")
+    text = repr(result)
+    assert text.count("95% CI* [") == 2 and "95% CI [" not in text
+    assert "  * CI not reliable: 4 dyads < 10" in text
+    assert " ".join(text.split()).endswith(" ".join(result.ci_note.split()))
+    table = result.to_frame()
+    assert not table["ci_reliable"].item() and table["ci_note"].item() == result.ci_note
+    title = result.plot().layout.title.text.replace("<br>", " ")
+    assert "d_z = 4.26 [95% CI*" in title and "CI not reliable: 4 dyads" in title
+
+
+def test_five_sessions_correlation_flags_the_interval():
+    """The issue's case: n = 5 printed [0.38, 1.00] next to p = 0.083."""
+    x = [1.0, 2.0, 3.0, 4.0, 5.0]
+    y = [1.0, 3.0, 2.0, 5.0, 4.0]
+    with pytest.warns(UserWarning, match="correlate: the 95% bootstrap CI is not reliable"):
+        result = correlate(x, y, n_boot=2000, seed=0)
+    # All 120 pairings by hand (Pearson of ranks is Spearman: x and y are ranks here).
+    observed = statistics.correlation(x, y)
+    null = [statistics.correlation(x, list(order)) for order in itertools.permutations(y)]
+    greater = sum(r >= observed - 1e-12 for r in null)
+    less = sum(r <= observed + 1e-12 for r in null)
+    expected = two_sided(greater, less, 120, plus_one=False)
+    assert expected == pytest.approx(16 / 120)
+    for estimate in (result.pearson, result.spearman):
+        assert estimate.p_value == pytest.approx(expected, abs=1e-12)
+        assert estimate.ci[0] > 0  # the interval excludes 0 while p = 0.133
+        assert estimate.ci_reliable is False
+        assert estimate.ci_note.startswith("5 sessions < 10, too few for a BCa interval; ")
+        assert "smallest attainable" not in estimate.ci_note  # 2/120 could reach 0.05
+    assert result.pearson.ci_note.endswith("excludes 0 but p = 0.133 > 0.05")
+    assert result.ci_reliable is False
+    assert "the CIs of r [" in result.ci_note and "exclude 0 but p = 0.133 > 0.05" in result.ci_note
+    text = repr(result)
+    assert "r = 0.8  CI* [" in text and "ρ = 0.8  CI* [" in text
+    assert "* CI not reliable: 5 sessions < 10" in text
+    assert result.to_frame()["ci_reliable"].tolist() == [False, False]
+    assert "CI not reliable" in result.plot().layout.title.text
+
+
+def test_two_small_groups_flag_the_interval():
+    a, b = [0.52, 0.61, 0.58, 0.66], [0.21, 0.30, 0.26, 0.35]
+    with pytest.warns(UserWarning, match="compare_groups: the 95% bootstrap CI is not reliable"):
+        result = compare_groups(a + b, ["a"] * 4 + ["b"] * 4, n_boot=2000, seed=0)
+    assert result.p_value == pytest.approx(split_p_by_hand(a, b), abs=1e-12)
+    assert result.p_value == pytest.approx(2 / 70)  # significant: test and interval agree,
+    assert excludes_zero(result.d_ci) and excludes_zero(result.mean_diff_ci)
+    assert result.ci_reliable is False  # but 4 sessions per group are too few for BCa
+    assert result.ci_note == "4 sessions in the smaller group < 10, too few for a BCa interval"
+    assert "Cohen's d = " in repr(result) and "95% CI* [" in repr(result)
+    assert not result.to_frame()["ci_reliable"].item()
+
+    # 3 vs 3: no split reaches p < 0.05, and the interval cannot honestly exclude 0.
+    a, b = [0.52, 0.61, 0.58], [0.21, 0.30, 0.26]
+    with pytest.warns(UserWarning, match="smallest attainable p is 0.1 \\(2/20\\) > 0.05"):
+        result = compare_groups(a + b, ["a"] * 3 + ["b"] * 3, n_boot=2000, seed=0)
+    assert result.p_value == pytest.approx(split_p_by_hand(a, b)) == pytest.approx(0.1)
+    assert excludes_zero(result.d_ci)
+    assert result.ci_note.endswith("exclude 0 but p = 0.1 > 0.05")
+
+
+def test_large_samples_that_agree_are_not_flagged_and_do_not_warn():
+    rng = np.random.default_rng(13)
+    before = rng.normal(0.3, 0.1, 40)
+    after = before + rng.normal(0.05, 0.05, 40)
+    x, y = bivariate_normal(rng, 40, 0.7)
+    values = np.concatenate([rng.normal(1.0, 1, 20), rng.normal(0, 1, 20)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [
+            compare_paired(before, after, n_boot=1000, n_permutations=2000, seed=1),
+            correlate(x, y, n_boot=1000, n_permutations=2000, seed=1),
+            compare_groups(values, ["a"] * 20 + ["b"] * 20, n_boot=1000, seed=1),
+        ]
+        figures = [result.plot() for result in results]
+    paired, correlation, groups = results
+    # Each interval excludes 0 and each test rejects: they agree, on enough sessions.
+    assert excludes_zero(paired.d_ci) and paired.p_value < 0.05
+    assert excludes_zero(correlation.pearson.ci) and correlation.pearson.p_value < 0.05
+    assert excludes_zero(groups.d_ci) and groups.p_value < 0.05
+    for result, figure in zip(results, figures, strict=True):
+        assert result.ci_reliable is True and result.ci_note == ""
+        assert "CI*" not in repr(result) and "not reliable" not in repr(result)
+        assert "CI*" not in figure.layout.title.text
+        assert result.to_frame()["ci_reliable"].all()
+    assert correlation.pearson.ci_reliable and correlation.spearman.ci_reliable
+
+
+def test_the_smallest_attainable_p_is_said_explicitly():
+    def note(diff, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = compare_paired(np.zeros(len(diff)), diff, n_boot=1000, seed=0, **kwargs)
+        assert len(caught) == 1 and result.ci_note in str(caught[0].message)
+        return result.ci_note
+
+    five = [0.1, 0.2, 0.15, 0.3, 0.25]  # all rise: p is the smallest attainable
+    assert "the exact test's smallest attainable p is 0.0625 (2/32) > 0.05" in note(five)
+    six = [*five, 0.12]  # 2/64 can reach 0.05
+    assert "smallest attainable" not in note(six)
+    # One-sided: the interval's lower bound matches a test at (1 - 0.95) / 2.
+    assert "smallest attainable p is 0.0312 (1/32) > 0.025" in note(five, alternative="greater")
+    # Monte Carlo: too few draws for the level (not the sample's fault, said as such).
+    rng = np.random.default_rng(2)
+    many = rng.normal(1.0, 1.0, 30)
+    text = note(many, confidence=0.99, n_permutations=100)
+    assert text.startswith(
+        "the Monte Carlo test's (n_permutations = 100) smallest attainable p is 0.0198 "
+        "(2/101) > 0.01"
+    )
+
+
+def test_no_interval_no_flag():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paired = compare_paired([0.2, 0.35, 0.28, 0.41], [0.3, 0.49, 0.36, 0.53], n_boot=0)
+        correlation = correlate([1.0, 2, 3, 4, 5], [1.0, 3, 2, 5, 4], n_boot=0)
+    assert paired.ci_reliable and paired.ci_note == "" and "(no CI)" in repr(paired)
+    assert correlation.ci_reliable and correlation.pearson.ci_reliable
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_flag_is_the_rule_restated_at_larger_n(alternative):
+    """At n >= 10 (and p-values that can reach the level) the flag is exactly 'an interval
+    and the test disagree about 0', the level being 1 - confidence two-sided and
+    (1 - confidence) / 2 one-sided; cases near p = 0.05 give both verdicts."""
+    level = 0.05 if alternative == "two-sided" else 0.025
+    verdicts = []
+    for seed in range(30):
+        rng = np.random.default_rng(300 + seed)
+        # Mostly near the boundary; every third study far on the side opposite the
+        # alternative (an interval beyond 0 there is no evidence for the alternative).
+        shift = (0.8 if seed % 3 else -1.5) * (-1 if alternative == "less" else 1)
+        values = np.concatenate([rng.normal(shift, 1, 12), rng.normal(0, 1, 12)])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = compare_groups(
+                values, ["a"] * 12 + ["b"] * 12, n_boot=400, n_permutations=400,
+                alternative=alternative, seed=seed,
+            )  # fmt: skip
+        rejects = result.p_value <= level
+        agree = True
+        for low, high in (result.mean_diff_ci, result.d_ci):
+            excludes = {
+                "two-sided": low > 0 or high < 0,
+                "greater": low > 0,
+                "less": high < 0,
+            }[alternative]
+            agree &= excludes == rejects
+        assert result.ci_reliable is agree, (seed, result.ci_note)
+        assert len(caught) == (0 if agree else 1)
+        verdicts.append(agree)
+    assert 0 < sum(verdicts) < len(verdicts)  # both verdicts were exercised
+
+
+@pytest.mark.slow
+def test_bca_under_covers_below_the_threshold():
+    """Why 10: the 95 % BCa interval of d_z (true 0.5) covers far less than 95 % with 4
+    dyads (74 % measured on 400 samples), close to nominal with 20 (94.5 %)."""
+    covered = {}
+    for n in (4, 20):
+        hits = 0
+        for seed in range(200):
+            rng = np.random.default_rng(70_000 + 100 * n + seed)
+            diff = rng.normal(0.5, 1.0, n)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                result = compare_paired(
+                    np.zeros(n), diff, n_boot=1000, n_permutations=100, seed=seed
+                )
+            hits += result.d_ci[0] <= 0.5 <= result.d_ci[1]
+        covered[n] = hits / 200
+    assert covered[4] < 0.86, covered  # binomial sd about 3 %
+    assert covered[20] > 0.89, covered
 
 
 # --------------------------------------------------------------------------- real vs pseudo
@@ -900,20 +1139,25 @@ def test_plot_correlation_traces_and_band():
 
 
 def test_plot_groups_paired_and_real_pseudo():
-    groups = compare_groups(
-        pd.Series([0.5, 0.6, 0.4, 0.7, 0.2, 0.3, 0.25], list("abcdefg"), name="r"),
-        pd.Series(["stay"] * 4 + ["drop"] * 3, list("abcdefg")),
-        order=["stay", "drop"],
-        n_boot=300,
-        seed=0,
-    )
+    with pytest.warns(UserWarning, match="not reliable"):  # 4 vs 3 sessions
+        groups = compare_groups(
+            pd.Series([0.5, 0.6, 0.4, 0.7, 0.2, 0.3, 0.25], list("abcdefg"), name="r"),
+            pd.Series(["stay"] * 4 + ["drop"] * 3, list("abcdefg")),
+            order=["stay", "drop"],
+            n_boot=300,
+            seed=0,
+        )
     figure = plot_groups(groups)
     assert [trace.type for trace in figure.data] == ["box", "box"]
     assert [len(trace.y) for trace in figure.data] == [4, 3]
     assert list(figure.data[1].text) == ["e", "f", "g"]
     assert "Cohen's d" in figure.layout.title.text and "p = " in figure.layout.title.text
+    assert "CI*" in figure.layout.title.text and "CI not reliable: 3 sessions" in (
+        figure.layout.title.text.replace("<br>", " ")
+    )
 
-    paired = compare_paired([0.2, 0.3, 0.25, 0.4, 0.3], [0.3, 0.35, 0.2, 0.5, 0.3], n_boot=300)
+    with pytest.warns(UserWarning, match="5 dyads < 10"):
+        paired = compare_paired([0.2, 0.3, 0.25, 0.4, 0.3], [0.3, 0.35, 0.2, 0.5, 0.3], n_boot=300)
     figure = plot_paired(paired)
     dyads, mean = figure.data
     assert sum(y is not None for y in dyads.y) == 2 * paired.n

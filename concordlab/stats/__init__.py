@@ -31,6 +31,17 @@ acceleration from the jackknife (the multi-sample formula for two groups, as
 :func:`scipy.stats.bootstrap` uses). Resamples in which a statistic is undefined (no
 spread) are left out and counted in ``n_boot_valid``. ``n_boot=0`` skips the intervals.
 
+**Intervals that cannot be trusted say so.** Every result with intervals carries
+``ci_reliable`` (a bool) and ``ci_note`` (why not, in a few words): False when there are
+fewer than 10 sessions (dyads; sessions in the smaller group), when the permutation test's
+smallest attainable p is above the intervals' level ``1 - confidence`` (4 dyads: 2/16 =
+0.125), or when an interval excludes 0 while the test does not reject (or includes 0 while
+it does). A ``UserWarning`` says so, the repr marks the intervals ``CI*`` and prints the
+note, ``to_frame()`` has both columns, the figures' titles repeat the note. The numbers are
+left as computed; the permutation p-value is the result that holds its level at any n.
+One rule decides, for every analysis: :func:`concordlab.stats._resampling._ci_reliability`
+(its docstring gives the sources and the coverage measured below 10).
+
 **p-values** come from permutation tests of the null hypothesis named in each function.
 Two-sided: ``p = min(1, 2 * min(p_greater, p_less))``, the rule of
 :func:`scipy.stats.permutation_test` and :func:`concordlab.surrogate_test`. When the
@@ -49,6 +60,9 @@ References
 ----------
 Efron, B. (1987). Better bootstrap confidence intervals. *JASA*, 82(397), 171-185.
 
+DiCiccio, T. J., & Efron, B. (1996). Bootstrap confidence intervals. *Stat Sci*, 11(3),
+189-228.
+
 Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapman & Hall.
 
 Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and
@@ -63,6 +77,9 @@ perceived therapist empathy and social-emotional process during psychotherapy.
 
 Phipson, B., & Smyth, G. K. (2010). Permutation p-values should never be zero.
 *Stat Appl Genet Mol Biol*, 9(1), Article 39.
+
+Hesterberg, T. C. (2015). What teachers should know about the bootstrap: resampling in
+the undergraduate statistics curriculum. *Am Stat*, 69(4), 371-386.
 
 Kleinbub, J. R., & Ramseyer, F. T. (2021). rMEA: An R package to assess nonverbal
 synchronization in motion energy analysis time-series. *Psychother Res*, 31(6), 817-830.

@@ -18,6 +18,7 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
+    _ci_reliability,
     _describe_p,
     _interval,
     _intervals,
@@ -25,6 +26,7 @@ from concordlab.stats._resampling import (
     _permutations,
     _spearman,
     _streams,
+    _warn_unreliable,
 )
 from concordlab.stats.results import CorrelationEstimate, CorrelationResult
 
@@ -54,7 +56,18 @@ def correlate(
       is exchangeable): y is permuted against x, ``n_permutations`` times at random, or
       over all ``n!`` permutations when ``n!`` is at most ``n_permutations`` (n <= 7 by
       default). It assumes neither normality nor linearity, unlike the t-test of
-      :func:`scipy.stats.pearsonr`, which it approaches for bivariate normal data.
+      :func:`scipy.stats.pearsonr`, which it approaches for bivariate normal data. With
+      ``n`` sessions no data can give a two-sided p below ``2 / n!`` (exact): 0.33 for 3
+      sessions, 0.083 for 4.
+    - **Small samples**: an interval is flagged (``ci_reliable`` False on the estimate and
+      the result, a ``UserWarning``, ``CI*`` in the repr, the note ``ci_note``) when there
+      are fewer than 10 sessions, when the permutation test cannot reach the interval's
+      level (``1 - confidence``, half that one-sided), or when the interval excludes 0 while
+      the test does not reject (or includes 0 while it does). The numbers stay as computed:
+      the flag says not to read them as a confident interval. With a handful of sessions the
+      bootstrap of r is close to degenerate (resamples that repeat two or three sessions
+      give r = +/-1), so its bounds jump between data sets (the rule and its sources:
+      :func:`concordlab.stats._resampling._ci_reliability`).
 
     Parameters
     ----------
@@ -93,7 +106,8 @@ def correlate(
     Warns
     -----
     UserWarning
-        If sessions were left out (missing values, ids in only one input).
+        If sessions were left out (missing values, ids in only one input), or an interval
+        is not reliable (``result.ci_note`` says why).
 
     See Also
     --------
@@ -141,16 +155,34 @@ def correlate(
     exact = n <= _MAX_EXACT_ITEMS and math.factorial(n) <= n_permutations
     p_values = _permutation_p_values(xs, ys, n_permutations, permutation_rng, alternative, exact)
     count = math.factorial(n) if exact else n_permutations
-    results = [
-        CorrelationEstimate(
-            method=method,
-            estimate=float(estimates[k]),
-            ci=_interval(ci, k),
-            p_value=p_values[k],
-            n_boot_valid=int(valid[k]),
+    labels = ("r", "ρ")
+    design = {
+        "n": n,
+        "unit": "sessions",
+        "count": count,
+        "exact": exact,
+        "confidence": confidence,
+        "alternative": alternative,
+    }
+    results = []
+    for k, method in enumerate(("pearson", "spearman")):
+        reliable, note = _ci_reliability([(labels[k], _interval(ci, k), p_values[k])], **design)
+        results.append(
+            CorrelationEstimate(
+                method=method,
+                estimate=float(estimates[k]),
+                ci=_interval(ci, k),
+                p_value=p_values[k],
+                n_boot_valid=int(valid[k]),
+                ci_reliable=reliable,
+                ci_note=note,
+            )
         )
-        for k, method in enumerate(("pearson", "spearman"))
-    ]
+    ci_reliable, ci_note = _ci_reliability(
+        [(labels[k], _interval(ci, k), p_values[k]) for k in range(2)], **design
+    )
+    if not ci_reliable:
+        _warn_unreliable(function, ci_note, confidence, stacklevel=2)
     return CorrelationResult(
         pearson=results[0],
         spearman=results[1],
@@ -169,6 +201,8 @@ def correlate(
         ci_method=CI_METHOD + ", resampling sessions",
         p_method=_describe_p(exact, count, "permutations of y against x", alternative),
         dropped=dropped,
+        ci_reliable=ci_reliable,
+        ci_note=ci_note,
     )
 
 

@@ -21,11 +21,13 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
+    _ci_reliability,
     _describe_p,
     _interval,
     _intervals,
     _permutations,
     _streams,
+    _warn_unreliable,
 )
 from concordlab.stats.results import GroupComparison
 
@@ -64,7 +66,17 @@ def compare_groups(
       are shuffled among the sessions ``n_permutations`` times at random, or over every
       split when there are at most ``n_permutations`` (e.g. 5 vs 5 sessions: 252). The
       statistic is the mean difference; under shuffling it orders the splits exactly as
-      d and the pooled t statistic do, so the p-value is theirs too.
+      d and the pooled t statistic do, so the p-value is theirs too. With ``n_a`` and
+      ``n_b`` sessions no data can give a two-sided p below ``2 / C(n_a + n_b, n_a)``
+      (exact): 0.1 for 3 vs 3, 0.029 for 4 vs 4.
+    - **Small samples**: the intervals are flagged (``result.ci_reliable`` False, a
+      ``UserWarning``, ``CI*`` in the repr, the note ``result.ci_note``) when the smaller
+      group has fewer than 10 sessions (each group is resampled on its own, so its size is
+      what the bootstrap has to work with), when the permutation test cannot reach the
+      intervals' level (``1 - confidence``, half that one-sided), or when an interval
+      excludes 0 while the test does not reject (or includes 0 while it does). The numbers
+      stay as computed: the flag says not to read them as a confident interval (the rule and
+      its sources: :func:`concordlab.stats._resampling._ci_reliability`).
 
     Parameters
     ----------
@@ -111,7 +123,8 @@ def compare_groups(
     -----
     UserWarning
         If sessions were left out (missing values or labels, ids in only one input,
-        groups not compared).
+        groups not compared), or the intervals are not reliable (``result.ci_note`` says
+        why).
 
     See Also
     --------
@@ -119,17 +132,28 @@ def compare_groups(
 
     Examples
     --------
+    >>> import warnings
     >>> import pandas as pd
     >>> from concordlab.stats import compare_groups
     >>> index = [f"s{i}" for i in range(10)]
     >>> concordance = pd.Series([.5, .6, .4, .7, .55, .2, .3, .25, .35, .1], index, name="r")
     >>> outcome = pd.Series(["normal"] * 5 + ["dropout"] * 5, index)
-    >>> result = compare_groups(concordance, outcome, order=["normal", "dropout"],
-    ...                         n_boot=1000, seed=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = compare_groups(concordance, outcome, order=["normal", "dropout"],
+    ...                             n_boot=1000, seed=0)
     >>> result.n, round(result.mean_diff, 3), round(result.d, 2), round(result.g, 2)
     ((5, 5), 0.31, 2.97, 2.68)
     >>> result.exact, round(result.p_value, 4)   # all 252 splits; 2 * 1/252
     (True, 0.0079)
+
+    Five sessions per group are too few for the BCa intervals to be trusted (the repr
+    marks them ``CI*``; a ``UserWarning`` says so too):
+
+    >>> result.ci_reliable, result.ci_note
+    (False, '5 sessions in the smaller group < 10, too few for a BCa interval')
+    >>> len(caught)
+    1
     """
     function = "compare_groups"
     confidence = CONFIDENCE.check(confidence, "confidence")
@@ -152,15 +176,27 @@ def compare_groups(
     p_value, exact, count = _split_p_value(
         pooled, n_a, n_permutations, permutation_rng, alternative
     )
+    mean_diff_ci, d_ci = _interval(ci, 0), _interval(ci, 1)
+    ci_reliable, ci_note = _ci_reliability(
+        [("the mean difference", mean_diff_ci, p_value), ("d", d_ci, p_value)],
+        n=min(n_a, n_b),
+        unit="sessions in the smaller group",
+        count=count if exact else n_permutations,
+        exact=exact,
+        confidence=confidence,
+        alternative=alternative,
+    )
+    if not ci_reliable:
+        _warn_unreliable(function, ci_note, confidence, stacklevel=2)
     return GroupComparison(
         groups=(first, second),
         n=(n_a, n_b),
         mean=(float(a.mean()), float(b.mean())),
         sd=(float(a.std(ddof=1)), float(b.std(ddof=1))),
         mean_diff=mean_diff,
-        mean_diff_ci=_interval(ci, 0),
+        mean_diff_ci=mean_diff_ci,
         d=d,
-        d_ci=_interval(ci, 1),
+        d_ci=d_ci,
         g=j * d,
         g_ci=(j * ci[1, 0], j * ci[1, 1]),
         p_value=p_value,
@@ -180,6 +216,8 @@ def compare_groups(
             exact, count if exact else n_permutations, "splits into the two groups", alternative
         ),
         dropped=dropped,
+        ci_reliable=ci_reliable,
+        ci_note=ci_note,
     )
 
 

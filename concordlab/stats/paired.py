@@ -17,11 +17,13 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
+    _ci_reliability,
     _describe_p,
     _interval,
     _intervals,
     _row_chunks,
     _streams,
+    _warn_unreliable,
 )
 from concordlab.stats.results import PairedComparison
 
@@ -53,7 +55,18 @@ def compare_paired(
       within each dyad" (differences symmetric around 0): each dyad's difference keeps
       or flips its sign, ``n_permutations`` times at random, or all ``2**n`` ways when
       that is at most ``n_permutations`` (n <= 13 by default). The statistic is the
-      mean difference, which orders sign flips exactly as the paired t does.
+      mean difference, which orders sign flips exactly as the paired t does. With ``n``
+      dyads no data can give a two-sided p below ``2 / 2**n``: 0.125 for 4 dyads, 0.0625
+      for 5, so at most 5 dyads can never be significant at 0.05.
+    - **Small samples**: the intervals are flagged (``result.ci_reliable`` False, a
+      ``UserWarning``, ``CI*`` in the repr and the note ``result.ci_note``) when there are
+      fewer than 10 dyads, when the sign-flip test cannot reach the intervals' level
+      (``1 - confidence``, half that one-sided), or when an interval excludes 0 while the
+      test does not reject (or includes 0 while it does). The numbers stay as computed: the
+      flag says not to read them as a confident interval, and that the exact p-value is the
+      result to report. Below 10 dyads the 95 % BCa interval of d_z covered the true value
+      in 74-89 % of normal samples (n = 4-8), 93-95 % from n = 10 on (the rule and its
+      sources: :func:`concordlab.stats._resampling._ci_reliability`).
 
     Parameters
     ----------
@@ -91,7 +104,8 @@ def compare_paired(
     Warns
     -----
     UserWarning
-        If dyads were left out (missing values, ids in only one input).
+        If dyads were left out (missing values, ids in only one input), or the intervals
+        are not reliable (``result.ci_note`` says why).
 
     See Also
     --------
@@ -99,16 +113,29 @@ def compare_paired(
 
     Examples
     --------
+    >>> import warnings
     >>> import pandas as pd
     >>> from concordlab.stats import compare_paired
     >>> dyads = [f"dyad-{i}" for i in range(1, 9)]
     >>> pre = pd.Series([.21, .35, .18, .40, .25, .30, .15, .28], dyads, name="pre")
     >>> post = pd.Series([.30, .41, .20, .52, .24, .41, .27, .33], dyads, name="post")
-    >>> result = compare_paired(pre, post, n_boot=1000, seed=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = compare_paired(pre, post, n_boot=1000, seed=0)
     >>> round(result.mean_diff, 3), round(result.d, 2)
     (0.07, 1.45)
     >>> result.exact, result.p_value   # all 256 sign flips; 2 * 2/256
     (True, 0.015625)
+
+    Eight dyads are too few for the BCa interval to be trusted, even though it agrees with
+    the test here:
+
+    >>> result.ci_reliable, result.ci_note
+    (False, '8 dyads < 10, too few for a BCa interval')
+    >>> print(caught[0].message)
+    compare_paired: the 95% bootstrap CI is not reliable: 8 dyads < 10, too few for a BCa
+    interval. The permutation p-value holds its level at any n, the interval only
+    approximately; result.ci_reliable is False and result.ci_note says why.
     """
     function = "compare_paired"
     confidence = CONFIDENCE.check(confidence, "confidence")
@@ -138,15 +165,27 @@ def compare_paired(
     null = _sign_flip_null(diff, n_permutations, permutation_rng, exact)
     observed = float((np.ones((1, n), dtype=np.int64) * diff).mean(-1)[0])
     p_value = _p_value(observed, null, alternative, exact=exact).p
+    mean_diff_ci, d_ci = _interval(ci, 0), _interval(ci, 1)
+    ci_reliable, ci_note = _ci_reliability(
+        [("the mean difference", mean_diff_ci, p_value), ("d_z", d_ci, p_value)],
+        n=n,
+        unit="dyads",
+        count=count if exact else n_permutations,
+        exact=exact,
+        confidence=confidence,
+        alternative=alternative,
+    )
+    if not ci_reliable:
+        _warn_unreliable(function, ci_note, confidence, stacklevel=2)
     return PairedComparison(
         n=n,
         mean_before=float(first.mean()),
         mean_after=float(second.mean()),
         mean_diff=mean_diff,
-        mean_diff_ci=_interval(ci, 0),
+        mean_diff_ci=mean_diff_ci,
         sd_diff=float(diff.std(ddof=1)),
         d=d,
-        d_ci=_interval(ci, 1),
+        d_ci=d_ci,
         g=j * d,
         g_ci=(j * ci[1, 0], j * ci[1, 1]),
         p_value=p_value,
@@ -167,6 +206,8 @@ def compare_paired(
             exact, count if exact else n_permutations, "sign flips of the changes", alternative
         ),
         dropped=dropped,
+        ci_reliable=ci_reliable,
+        ci_note=ci_note,
     )
 
 

@@ -9,6 +9,7 @@ only when called).
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +32,24 @@ def _fmt(value: float) -> str:
     return "nan" if not math.isfinite(value) else f"{value:.3g}"
 
 
-def _fmt_ci(ci: tuple[float, float], confidence: float) -> str:
+def _fmt_ci(ci: tuple[float, float], confidence: float, reliable: bool = True) -> str:
     if not all(math.isfinite(v) for v in ci):
         return "(no CI)"
-    return f"{confidence:.0%} CI [{_fmt(ci[0])}, {_fmt(ci[1])}]"
+    return f"{confidence:.0%} CI{'' if reliable else '*'} [{_fmt(ci[0])}, {_fmt(ci[1])}]"
+
+
+def _fmt_note(reliable: bool, note: str) -> str:
+    """The closing line(s) of a repr whose intervals are marked ``*``: why they are not
+    reliable (see ``ci_note``); nothing if they are."""
+    if reliable:
+        return ""
+    return "\n" + textwrap.fill(
+        note,
+        width=92,
+        initial_indent="  * CI not reliable: ",
+        subsequent_indent="    ",
+        break_on_hyphens=False,
+    )
 
 
 def _fmt_dropped(dropped: dict[str, int]) -> str:
@@ -67,6 +82,13 @@ class CorrelationEstimate:
         Permutation p-value (see :func:`correlate`).
     n_boot_valid : int
         Bootstrap resamples in which the coefficient was defined.
+    ci_reliable : bool
+        False when the interval cannot be trusted next to the p-value: fewer than 10
+        sessions, a test that cannot reach the interval's level, or an interval that
+        excludes 0 while the test does not reject (or the reverse); the repr marks it
+        ``CI*``. True without an interval.
+    ci_note : str
+        Why not, in a few words ("" when reliable).
 
     Examples
     --------
@@ -80,11 +102,14 @@ class CorrelationEstimate:
     ci: tuple[float, float]
     p_value: float
     n_boot_valid: int
+    ci_reliable: bool
+    ci_note: str
 
     def __repr__(self) -> str:
         symbol = "r" if self.method == "pearson" else "ρ"
         return (
-            f"{self.method:<9} {symbol} = {_fmt(self.estimate)}  CI [{_fmt(self.ci[0])}, "
+            f"{self.method:<9} {symbol} = {_fmt(self.estimate)}  "
+            f"CI{'' if self.ci_reliable else '*'} [{_fmt(self.ci[0])}, "
             f"{_fmt(self.ci[1])}]  p = {_fmt(self.p_value)}"
         )
 
@@ -113,6 +138,11 @@ class CorrelationResult:
         How the intervals and p-values were computed.
     dropped : dict
         Sessions left out: ``{"unmatched": ids in only one input, "missing": missing value}``.
+    ci_reliable : bool
+        Whether both intervals can be trusted next to their p-values (each estimate
+        carries its own flag); see :func:`correlate`. True without intervals.
+    ci_note : str
+        Why not ("" when reliable); the repr prints it under the intervals, marked ``CI*``.
 
     Examples
     --------
@@ -139,6 +169,8 @@ class CorrelationResult:
     ci_method: str
     p_method: str
     dropped: dict[str, int]
+    ci_reliable: bool
+    ci_note: str
 
     def __repr__(self) -> str:
         return (
@@ -146,11 +178,12 @@ class CorrelationResult:
             f"  {self.pearson!r}\n  {self.spearman!r}\n"
             f"  CI: {self.confidence:.0%} {self.ci_method}, n_boot = {self.n_boot}\n"
             f"  p: {self.p_method}; seed = {self.seed}{_fmt_dropped(self.dropped)}"
+            + _fmt_note(self.ci_reliable, self.ci_note)
         )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per method: ``method``, ``estimate``, ``ci_low``, ``ci_high``,
-        ``p_value``, ``n``, ``confidence``, ``x``, ``y``.
+        ``p_value``, ``n``, ``confidence``, ``x``, ``y``, ``ci_reliable``, ``ci_note``.
 
         Returns
         -------
@@ -173,6 +206,8 @@ class CorrelationResult:
                 "confidence": self.confidence,
                 "x": self.x_name,
                 "y": self.y_name,
+                "ci_reliable": e.ci_reliable,
+                "ci_note": e.ci_note,
             }
             for e in (self.pearson, self.spearman)
         ]
@@ -231,6 +266,13 @@ class GroupComparison:
         How the intervals and the p-value were computed.
     dropped : dict
         Sessions left out: ``unmatched`` ids, ``missing`` values, ``other_groups``.
+    ci_reliable : bool
+        False when the intervals cannot be trusted next to the p-value: fewer than 10
+        sessions in the smaller group, a test that cannot reach the intervals' level, or an
+        interval that excludes 0 while the test does not reject (or the reverse); see
+        :func:`compare_groups`. The repr marks them ``CI*``. True without intervals.
+    ci_note : str
+        Why not, in a few words ("" when reliable).
 
     Examples
     --------
@@ -265,6 +307,8 @@ class GroupComparison:
     ci_method: str
     p_method: str
     dropped: dict[str, int]
+    ci_reliable: bool
+    ci_note: str
 
     def __repr__(self) -> str:
         a, b = self.groups
@@ -274,18 +318,24 @@ class GroupComparison:
                 f"  {self.groups[k]!s}: n = {self.n[k]}, mean = {_fmt(self.mean[k])}, "
                 f"sd = {_fmt(self.sd[k])}"
             )
+        reliable = self.ci_reliable
         lines += [
             f"  mean difference = {_fmt(self.mean_diff)}  "
-            f"{_fmt_ci(self.mean_diff_ci, self.confidence)}",
-            f"  Cohen's d = {_fmt(self.d)}  {_fmt_ci(self.d_ci, self.confidence)}  "
+            f"{_fmt_ci(self.mean_diff_ci, self.confidence, reliable)}",
+            f"  Cohen's d = {_fmt(self.d)}  {_fmt_ci(self.d_ci, self.confidence, reliable)}  "
             f"(Hedges' g = {_fmt(self.g)})",
             f"  p = {_fmt(self.p_value)}: {self.p_method}; seed = {self.seed}",
         ]
-        return "\n".join(lines) + _fmt_dropped(self.dropped)
+        return (
+            "\n".join(lines)
+            + _fmt_dropped(self.dropped)
+            + _fmt_note(self.ci_reliable, self.ci_note)
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row: the groups, per-group ``n``/``mean``/``sd`` (suffixes ``_a``, ``_b``),
-        the effects with ``_low``/``_high`` bounds, ``p_value``, ``confidence``, ``value``.
+        the effects with ``_low``/``_high`` bounds, ``p_value``, ``confidence``, ``value``,
+        ``ci_reliable``, ``ci_note``.
 
         Returns
         -------
@@ -321,6 +371,8 @@ class GroupComparison:
                     "p_value": self.p_value,
                     "confidence": self.confidence,
                     "value": self.name,
+                    "ci_reliable": self.ci_reliable,
+                    "ci_note": self.ci_note,
                 }
             ]
         )
@@ -380,6 +432,13 @@ class PairedComparison:
         How the intervals and the p-value were computed.
     dropped : dict
         Dyads left out: ``unmatched`` ids, ``missing`` values.
+    ci_reliable : bool
+        False when the intervals cannot be trusted next to the p-value: fewer than 10
+        dyads, a sign-flip test that cannot reach the intervals' level (n <= 5 at 95 %), or
+        an interval that excludes 0 while the test does not reject (or the reverse); see
+        :func:`compare_paired`. The repr marks them ``CI*``. True without intervals.
+    ci_note : str
+        Why not, in a few words ("" when reliable).
 
     Examples
     --------
@@ -415,22 +474,28 @@ class PairedComparison:
     ci_method: str
     p_method: str
     dropped: dict[str, int]
+    ci_reliable: bool
+    ci_note: str
 
     def __repr__(self) -> str:
+        reliable = self.ci_reliable
         return (
             f"PairedComparison: {self.before_name} -> {self.after_name}, n = {self.n} dyads\n"
             f"  mean before = {_fmt(self.mean_before)}, after = {_fmt(self.mean_after)}\n"
             f"  mean difference (after - before) = {_fmt(self.mean_diff)}  "
-            f"{_fmt_ci(self.mean_diff_ci, self.confidence)}, sd = {_fmt(self.sd_diff)}\n"
-            f"  Cohen's d_z = {_fmt(self.d)}  {_fmt_ci(self.d_ci, self.confidence)}  "
+            f"{_fmt_ci(self.mean_diff_ci, self.confidence, reliable)}, "
+            f"sd = {_fmt(self.sd_diff)}\n"
+            f"  Cohen's d_z = {_fmt(self.d)}  {_fmt_ci(self.d_ci, self.confidence, reliable)}  "
             f"(Hedges-corrected {_fmt(self.g)})\n"
             f"  p = {_fmt(self.p_value)}: {self.p_method}; seed = {self.seed}"
             + _fmt_dropped(self.dropped)
+            + _fmt_note(self.ci_reliable, self.ci_note)
         )
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``n``, the means, ``mean_diff``, ``sd_diff``, ``d`` (d_z), ``g``, their
-        ``_low``/``_high`` bounds, ``p_value``, ``confidence``, ``before``, ``after``.
+        ``_low``/``_high`` bounds, ``p_value``, ``confidence``, ``before``, ``after``,
+        ``ci_reliable``, ``ci_note``.
 
         Returns
         -------
@@ -462,6 +527,8 @@ class PairedComparison:
                     "confidence": self.confidence,
                     "before": self.before_name,
                     "after": self.after_name,
+                    "ci_reliable": self.ci_reliable,
+                    "ci_note": self.ci_note,
                 }
             ]
         )
