@@ -35,8 +35,8 @@ spread) are left out and counted in ``n_boot_valid``. ``n_boot=0`` skips the int
 ``ci_reliable`` (a bool) and ``ci_note`` (why not, in a few words): False when there are
 fewer than 10 sessions (dyads; sessions in the smaller group), when the permutation test's
 smallest attainable p is above the intervals' level ``1 - confidence`` (4 dyads: 2/16 =
-0.125), or when an interval excludes 0 while the test does not reject (or includes 0 while
-it does). A ``UserWarning`` says so, the repr marks the intervals ``CI*`` and prints the
+0.125), or when an interval excludes 0 while the test does not reject.
+A ``UserWarning`` says so, the repr marks the intervals ``CI*`` and prints the
 note, ``to_frame()`` has both columns, the figures' titles repeat the note. The numbers are
 left as computed; the permutation p-value is the result that holds its level at any n.
 One rule decides, for every analysis: :func:`concordlab.stats._resampling._ci_reliability`

@@ -63,7 +63,7 @@ def correlate(
       the result, a ``UserWarning``, ``CI*`` in the repr, the note ``ci_note``) when there
       are fewer than 10 sessions, when the permutation test cannot reach the interval's
       level (``1 - confidence``, half that one-sided), or when the interval excludes 0 while
-      the test does not reject (or includes 0 while it does). The numbers stay as computed:
+      the test does not reject. The numbers stay as computed:
       the flag says not to read them as a confident interval. With a handful of sessions the
       bootstrap of r is close to degenerate (resamples that repeat two or three sessions
       give r = +/-1), so its bounds jump between data sets (the rule and its sources:

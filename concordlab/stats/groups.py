@@ -74,7 +74,7 @@ def compare_groups(
       group has fewer than 10 sessions (each group is resampled on its own, so its size is
       what the bootstrap has to work with), when the permutation test cannot reach the
       intervals' level (``1 - confidence``, half that one-sided), or when an interval
-      excludes 0 while the test does not reject (or includes 0 while it does). The numbers
+      excludes 0 while the test does not reject. The numbers
       stay as computed: the flag says not to read them as a confident interval (the rule and
       its sources: :func:`concordlab.stats._resampling._ci_reliability`).
 

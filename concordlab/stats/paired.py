@@ -62,7 +62,7 @@ def compare_paired(
       ``UserWarning``, ``CI*`` in the repr and the note ``result.ci_note``) when there are
       fewer than 10 dyads, when the sign-flip test cannot reach the intervals' level
       (``1 - confidence``, half that one-sided), or when an interval excludes 0 while the
-      test does not reject (or includes 0 while it does). The numbers stay as computed: the
+      test does not reject. The numbers stay as computed: the
       flag says not to read them as a confident interval, and that the exact p-value is the
       result to report. Below 10 dyads the 95 % BCa interval of d_z covered the true value
       in 74-89 % of normal samples (n = 4-8), 93-95 % from n = 10 on (the rule and its
