@@ -318,6 +318,11 @@ def segment_shuffle(
     segment is kept; alignment with the other person, and slow structure across
     segments, is destroyed.
 
+    **As the null of a test it is too narrow on drifting signals**: because the slow
+    structure goes with the alignment, uncoupled skin conductance dyads look coupled
+    more often than ``alpha`` says (see :func:`surrogate_test`, which warns); on
+    short-memory signals it holds. :func:`circular_shift` keeps each signal whole.
+
     **Remainder rule.** When the length is not a multiple of the segment, the last piece
     is shorter; it is shuffled with the others (never dropped, never an error). With
     several channels the same permutation of pieces is used for all (restricted to the

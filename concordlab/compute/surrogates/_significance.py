@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -131,6 +132,7 @@ class _SegmentShuffle(_WithinDyad):
                 "segment_length=60 (at least the concordance window)."
             )
         length, _, counts = self.dyad.pieces(self.options["segment_length"])
+        warnings.warn(SEGMENT_SHUFFLE_LEVEL, UserWarning, stacklevel=_CALLER)
         return {"segment_length": length, "n_pieces": max(counts.values())}
 
     def draw(self, rng: np.random.Generator, index: int) -> float:
@@ -241,6 +243,15 @@ class _PseudoDyads(_Strategy):
         return coords, variables, attrs
 
 
+SEGMENT_SHUFFLE_LEVEL = (
+    "segment_shuffle may not hold its level as a test: shuffling pieces destroys the "
+    "signals' structure slower than a piece, so on signals that drift (as skin conductance "
+    "does) the null is too narrow. On uncoupled simulated 5-minute skin conductance dyads "
+    "it rejected {eda30} (30 s pieces) and {eda60} (60 s pieces) at alpha 0.05; on "
+    "short-memory noise {ar30} and {ar60} (benchmarks/bench_calibration.py). Read this "
+    "p-value as a description; for a cohort, method='pseudo_dyads' holds its level exactly."
+).format(eda30="8.5 %", eda60="7.0 %", ar30="7.0 %", ar60="4.0 %")
+
 _NULL_HYPOTHESIS = (
     "who was recorded with whom makes no difference: the statistic of the cohort has the "
     "same distribution under every pairing of its people (the people are exchangeable "
@@ -318,7 +329,14 @@ def surrogate_test(
         ``channels``, ``person``). The observed value is ``statistic(data)``.
     ``"segment_shuffle"`` (one session)
         Each draw is :func:`segment_shuffle` of ``data`` (``segment_length`` required;
-        ``channels``, ``person``).
+        ``channels``, ``person``). **It does not hold its level on signals with
+        structure slower than a piece**, and no choice of piece length fixes that: the
+        shuffle destroys the slow structure (drift, tonic level) along with the
+        alignment, so the null is narrower than the statistic's spread without
+        coupling. Measured (``benchmarks/bench_calibration.py``, uncoupled dyads, mean
+        windowed Pearson 30 s / 5 s, ``n_surrogates=99``, alpha 0.05): see the table
+        under Notes. It warns (``UserWarning``) each time it is used as a test; prefer
+        ``"circular_shift"``.
     ``"pseudo_dyads"`` (a cohort: several sessions)
         **Null hypothesis: who was recorded with whom makes no difference**; the
         cohort's statistic has the same distribution under every pairing of its people.
@@ -434,14 +452,32 @@ def surrogate_test(
 
     Notes
     -----
-    Calibration on simulated 10-minute skin conductance dyads
-    (``simulate_dyad(600, turns=False)``, 32 Hz), statistic = mean slope concordance
-    (``concordance(s, method="slope").mean()``), ``n_surrogates=99``, alpha = 0.05: with the
-    default ``"circular_shift"``, 36 of 600 uncoupled dyads were rejected (6.0 %;
-    7.5 %, 5.5 % and 5.0 % in three blocks of 200) and 93 % of dyads with coupling 0.5
-    (90.5 % and 95.5 % in two blocks of 200). ``"segment_shuffle"`` with 30 s segments:
-    7.0 % and 95.5 %. The concordance index behaves alike (7.0 % uncoupled) but is
-    ``±inf`` when a session has no negative (positive) windows; the mean is bounded.
+    Calibration (``python benchmarks/bench_calibration.py --runs 200 --power-runs 50``):
+    false positives at alpha 0.05 on uncoupled dyads, with Wilson 95 % intervals; the
+    statistic is the mean windowed Pearson correlation (30 s windows, 5 s step),
+    ``n_surrogates=99`` within a dyad and 199 for pseudo-dyads. ``ar1``: independent
+    AR(1) noise (short memory), 5 min at 4 Hz; ``eda``: :func:`concordlab.simulate_dyad`
+    skin conductance with ``coupling=0``, 5 min at 4 Hz (slow drift).
+
+    ======================================  ==================  ==================
+    test                                    ar1                 eda
+    ======================================  ==================  ==================
+    circular_shift                          6.0 % (3.5-10.2)    10.0 % (6.6-14.9)
+    segment_shuffle, 30 s pieces            7.0 % (4.2-11.4)    8.5 % (5.4-13.2)
+    segment_shuffle, 60 s pieces            4.0 % (2.0-7.7)     7.0 % (4.2-11.4)
+    pseudo_dyads, 5 / 10 / 20 dyads                             5.0 / 4.0 / 2.5 %
+    pseudo_dyads, keep_roles=False, 5 / 10                      3.5 / 3.5 %
+    ======================================  ==================  ==================
+
+    The pseudo-dyad test holds its level by construction (5 dyads: exactly 6 / 120 = 5 %
+    at most). The within-dyad tests do not on drifting signals: ``segment_shuffle``
+    destroys the slow structure (and warns), and ``circular_shift`` leaves out the
+    shifts within ``min_shift`` of 0, whose values are the ones most like the observed
+    one when the signals are slow (with every shift allowed it rejected 5.0 % of the same
+    ``eda`` dyads, at the cost of power); with Marci's slope concordance on 10-minute
+    ``eda`` dyads circular shift rejected 8.0 % (16 of 200). Power at coupling 0.5
+    (10-minute ``eda`` dyads, 50 runs): circular_shift 78 %, segment_shuffle 86 % (30 s)
+    and 76 % (60 s), pseudo_dyads 100 % at every cohort size.
 
     Examples
     --------
