@@ -97,6 +97,11 @@ def compare_real_pseudo(
     the fraction of real dyads above the median and the 95th percentile of the pseudo
     values.
 
+    Calibration (``benchmarks/bench_calibration.py --runs 200``, uncoupled simulated
+    skin conductance dyads, mean windowed Pearson): false positives at 0.05 with the
+    re-pairing null 5.0 %, 4.0 % and 3.0 % for cohorts of 5, 10 and 20 dyads; with the
+    subsets null 4.0 %, 4.0 % and 2.5 %; power at coupling 0.5 (10-minute dyads) 100 %.
+
     Parameters
     ----------
     real : pandas.Series, dict, xarray.DataArray or array-like
