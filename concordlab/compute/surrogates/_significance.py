@@ -471,11 +471,12 @@ def surrogate_test(
 
     The pseudo-dyad test holds its level by construction (5 dyads: exactly 6 / 120 = 5 %
     at most). The within-dyad tests do not on drifting signals: ``segment_shuffle``
-    destroys the slow structure (and warns), and ``circular_shift`` leaves out the
-    shifts within ``min_shift`` of 0, whose values are the ones most like the observed
-    one when the signals are slow (with every shift allowed it rejected 5.0 % of the same
-    ``eda`` dyads, at the cost of power); with Marci's slope concordance on 10-minute
-    ``eda`` dyads circular shift rejected 8.0 % (16 of 200). Power at coupling 0.5
+    destroys the slow structure (and warns), and ``circular_shift`` rejected too often
+    as well: 10.0 % of the 5-minute ``eda`` dyads above, 8-9 % of 10-minute ones
+    whatever ``min_shift`` (0.25, 30 or 60 s; 200 dyads each, the same test written in
+    plain numpy), and 8.0 % (16 of 200) with Marci's slope concordance on 10-minute
+    ``eda`` dyads. On short-memory noise circular shifts and 60 s pieces held (6.0 %,
+    4.0 %). Prefer the pseudo-dyad test when there is a cohort. Power at coupling 0.5
     (10-minute ``eda`` dyads, 50 runs): circular_shift 78 %, segment_shuffle 86 % (30 s)
     and 76 % (60 s), pseudo_dyads 100 % at every cohort size.
 
