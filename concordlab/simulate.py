@@ -13,14 +13,17 @@ The generative model, in a few lines:
    drops to ``coupling * talk_coupling``, as Marci et al. (2007) observed (changes are
    smoothed over 1 s).
 3. **Skin conductance (EDA, µS).** A slow tonic level (a personal baseline of 2–12 µS
-   that drifts slowly and rises by about 20 % per SD of arousal, following it with a
-   5 s time constant; always positive) plus phasic skin conductance responses (SCRs):
-   events whose rate grows with arousal (about 4 per minute on average). A share
-   ``c(t)`` of them are *shared moments* that evoke a response in both people (the
-   second person's ``lag`` seconds later); the rest are private. Each SCR is shaped
-   like a Bateman function ``exp(-t/2 s) - exp(-t/0.75 s)``
-   (Benedek & Kaernbach 2010) with a log-normal amplitude around 0.2 µS, plus a little
-   measurement noise.
+   that drifts slowly and rises by about 20 % per SD of sustained arousal, following it
+   through two first-order low-pass stages of 30 s each, so it lags arousal smoothly by
+   about a minute; always positive) plus phasic skin conductance responses (SCRs):
+   events whose rate grows with arousal (about 3 per minute on average, of which a
+   detector counting rises of at least 0.05 µS finds about 2.6). A share ``c(t)`` of
+   them are *shared moments* that evoke a response in both people (the second person's
+   ``lag`` seconds later); the rest are private. Each SCR is shaped like a Bateman
+   function ``exp(-t/3.75 s) - exp(-t/1 s)``, the default response shape of Ledalab's
+   continuous decomposition analysis (Benedek & Kaernbach 2010): it peaks 1.8 s after
+   its onset and recovers to half its amplitude 3.7 s after the peak. Amplitudes are
+   log-normal around 0.2 µS. White measurement noise of SD 0.0013 µS is added.
 4. **Heart rate (bpm, 4 Hz).** A personal baseline (65–85 bpm) plus 4 bpm per unit of
    arousal, respiratory sinus arrhythmia, slow drift and noise.
 
@@ -30,6 +33,31 @@ against what was put in. Each part of the model (arousal, turns, EDA, heart rate
 from its own random stream, so changing one parameter with the same ``seed`` changes
 only what that parameter governs.
 
+How realistic the EDA is
+------------------------
+The SCR shape, rate and noise are fitted to published SCR figures and to two real
+recordings bundled with NeuroKit2 (Makowski et al. 2021; 100 Hz, resampled to 32 Hz):
+an 8-minute resting recording and a 150 s event-related one. One small SCR detector
+(1 Hz low-pass; onset where the slope rises through 0.01 µS/s; peak where it next
+falls to 0; amplitude at least 0.05 µS) measures both, in
+``tests/test_simulate_physiology.py``:
+
+- rise time, onset to peak (median): 1.6 s real, 2.2 s simulated (2.3 s and 2.2 s for
+  responses that start on a flat baseline);
+- half recovery time, peak to half amplitude (median, responses on a flat baseline):
+  4.1 s real, 3.7 s simulated;
+- SCRs of at least 0.05 µS per minute: 0.1 (rest) and 4.6 (events) real, 2.6
+  simulated;
+- noise, the robust SD of the sample-to-sample change of the part above 1 Hz:
+  0.0017 and 0.0020 µS real, 0.0019 µS simulated.
+
+The tonic level follows arousal slowly and smoothly, so that, as in the real
+recordings, its rises are too slow to be counted as SCRs or to hide their recovery.
+
+Dawson, Schell & Filion (2007, Table 7.1) give as typical values a rise time of 1-3 s,
+a half recovery time of 2-10 s, 1-3 non-specific SCRs per minute at rest and a
+minimum amplitude of 0.01-0.05 µS for counting a response.
+
 References
 ----------
 Marci, C. D., Ham, J., Moran, E., & Orr, S. P. (2007). Physiologic correlates of
@@ -37,7 +65,16 @@ perceived therapist empathy and social-emotional process during psychotherapy.
 *J Nerv Ment Dis*, 195(2), 103-111.
 
 Benedek, M., & Kaernbach, C. (2010). A continuous measure of phasic electrodermal
-activity. *J Neurosci Methods*, 190(1), 80-91.
+activity. *J Neurosci Methods*, 190(1), 80-91. (Its reference implementation, Ledalab,
+uses ``tau = [1, 3.75]`` s as the default Bateman time constants.)
+
+Dawson, M. E., Schell, A. M., & Filion, D. L. (2007). The electrodermal system. In
+J. T. Cacioppo, L. G. Tassinary, & G. G. Berntson (Eds.), *Handbook of
+Psychophysiology* (3rd ed., pp. 159-181). Cambridge University Press.
+
+Makowski, D., Pham, T., Lau, Z. J., Brammer, J. C., Lespinasse, F., Pham, H.,
+Schölzel, C., & Chen, S. H. A. (2021). NeuroKit2: A Python toolbox for
+neurophysiological signal processing. *Behav Res Methods*, 53(4), 1689-1696.
 """
 
 from __future__ import annotations
@@ -78,20 +115,23 @@ __all__ = ["Cohort", "bateman_kernel", "simulate_cohort", "simulate_dyad"]
 GENERATOR = "concordlab.simulate.simulate_dyad"
 SUPPORTED_CHANNELS = ("eda", "hr")
 
-# Fixed constants of the generative model (documented in the module docstring).
+# Fixed constants of the generative model (documented in the module docstring). The EDA
+# constants are fitted to real resting and event-related recordings and to published SCR
+# figures; tests/test_simulate_physiology.py measures both with one SCR detector.
 AROUSAL_TIMESCALE = 5.0  # s, SD of the Gaussian smoothing of the arousal drivers
 DRIFT_TIMESCALE = 60.0  # s, slow drift of the tonic level and of the heart rate
-TAU_RISE = 0.75  # s, Bateman onset time constant (Benedek & Kaernbach 2010)
-TAU_DECAY = 2.0  # s, Bateman decay time constant
-TONIC_TAU = 5.0  # s, the tonic level follows arousal through this first-order low-pass
-TONIC_AROUSAL_GAIN = 0.20  # relative rise of the tonic level per SD of arousal
+TAU_RISE = 1.0  # s, Bateman onset time constant (Ledalab's CDA default, Benedek & Kaernbach 2010)
+TAU_DECAY = 3.75  # s, Bateman recovery time constant (idem): peak 1.8 s, half recovery 3.7 s
+TONIC_TAU = 30.0  # s, time constant of each stage of the low-pass the tonic level follows
+TONIC_STAGES = 2  # arousal through (two first-order stages: a smooth lag of ~1 min)
+TONIC_AROUSAL_GAIN = 0.20  # relative rise of the tonic level per SD of sustained arousal
 TONIC_DRIFT_GAIN = 0.08  # relative SD of the slow tonic drift
 EDA_BASELINE_RANGE = (2.0, 12.0)  # µS, uniform
-SCR_BASE_RATE = 2.0 / 60.0  # events per second at arousal 0
-SCR_AROUSAL_GAIN = 1.2  # log-rate increase per SD of arousal (mean rate ~4 per minute)
+SCR_BASE_RATE = 1.5 / 60.0  # events per second at arousal 0
+SCR_AROUSAL_GAIN = 1.2  # log-rate increase per SD of arousal (mean rate ~3 per minute)
 SCR_MEDIAN_AMPLITUDE = 0.2  # µS
 SCR_AMPLITUDE_SIGMA = 0.6  # log-normal sigma
-EDA_NOISE = 0.01  # µS, SD of white measurement noise
+EDA_NOISE = 0.0013  # µS, SD of white measurement noise
 HR_BASELINE_RANGE = (65.0, 85.0)  # bpm, uniform
 HR_AROUSAL_GAIN = 4.0  # bpm per SD of arousal
 HR_RSA_AMPLITUDE = 2.0  # bpm, respiratory sinus arrhythmia
@@ -162,8 +202,10 @@ def bateman_kernel(
     ----------
     sampling_rate : float
         Samples per second (Hz).
-    tau_rise, tau_decay : float, default 0.75 and 2.0
-        Onset and decay time constants in seconds; ``tau_rise < tau_decay``.
+    tau_rise, tau_decay : float, default 1.0 and 3.75
+        Onset and decay time constants in seconds; ``tau_rise < tau_decay``. The
+        defaults are Ledalab's (Benedek & Kaernbach 2010): the response peaks 1.8 s
+        after its onset and falls to half its peak 3.7 s later.
 
     Returns
     -------
@@ -173,8 +215,11 @@ def bateman_kernel(
     Examples
     --------
     >>> k = bateman_kernel(32.0)
-    >>> round(float(k.max()), 3), float(k.argmax() / 32.0)  # peak about 1.2 s after onset
-    (1.0, 1.1875)
+    >>> round(float(k.max()), 3), float(k.argmax() / 32.0)  # peak 1.80 s after onset
+    (1.0, 1.8125)
+    >>> peak = int(k.argmax())
+    >>> float((peak + np.argmax(k[peak:] <= 0.5)) / 32.0)  # half its peak 3.70 s later
+    5.5
     """
     sampling_rate = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
     tau_rise = _TIME_CONSTANT.check(tau_rise, "tau_rise")
@@ -386,7 +431,9 @@ def simulate_dyad(
     n = max(n, 2)
     time = np.arange(n) * dt
     kernel = bateman_kernel(fs)
-    n_pre = len(kernel)  # a warm-up period before t = 0, so SCRs and the tonic level settle
+    # A warm-up period before t = 0, so SCRs (one kernel) and the tonic level (three time
+    # constants per low-pass stage) settle.
+    n_pre = max(len(kernel), math.ceil(3.0 * TONIC_STAGES * TONIC_TAU * fs))
     n_all = n_pre + n
 
     # 1. Coupling over time, from the talk turns.
@@ -411,7 +458,11 @@ def simulate_dyad(
     eda_baseline = rng.uniform(*EDA_BASELINE_RANGE, size=2)
     drift = _smooth_noise(rng, 2, n_all, dt, DRIFT_TIMESCALE)
     a = math.exp(-dt / TONIC_TAU)
-    slow_arousal = signal.lfilter([1.0 - a], [1.0, -a], arousal, axis=-1, zi=a * arousal[:, :1])[0]
+    slow_arousal = arousal
+    for _ in range(TONIC_STAGES):
+        slow_arousal = signal.lfilter(
+            [1.0 - a], [1.0, -a], slow_arousal, axis=-1, zi=a * slow_arousal[:, :1]
+        )[0]
     tonic = eda_baseline[:, None] * np.exp(
         TONIC_DRIFT_GAIN * drift + TONIC_AROUSAL_GAIN * slow_arousal
     )
@@ -543,6 +594,7 @@ def _constants() -> dict[str, Any]:
         "tau_rise_s": TAU_RISE,
         "tau_decay_s": TAU_DECAY,
         "tonic_tau_s": TONIC_TAU,
+        "tonic_stages": TONIC_STAGES,
         "tonic_arousal_gain": TONIC_AROUSAL_GAIN,
         "tonic_drift_gain": TONIC_DRIFT_GAIN,
         "eda_baseline_range_uS": list(EDA_BASELINE_RANGE),
