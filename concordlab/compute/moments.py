@@ -426,9 +426,9 @@ def add_moments(
     >>> s = add_moments(s, c, kind="low", n=2, min_gap=10)
     >>> table = concordlab.segments(s)
     >>> table[["start", "end", "label"]]
-       start    end            label
-    0    0.0   15.0  low concordance
-    1  138.0  153.0  low concordance
+       start   end            label
+    0   26.0  41.0  low concordance
+    1   55.0  70.0  low concordance
     >>> table["note"].str.split(", ").str[1].tolist()  # segments are sorted by start
     ['rank 2', 'rank 1']
     """
