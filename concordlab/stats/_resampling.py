@@ -359,15 +359,23 @@ def _ci_reliability(
     return not clauses, "; ".join(clauses)
 
 
-def _warn_unreliable(function: str, note: str, confidence: float, stacklevel: int) -> None:
-    """The one warning of an interval that is not reliable (see :func:`_ci_reliability`)."""
-    warnings.warn(
-        f"{function}: the {confidence:.0%} bootstrap CI is not reliable: {note}. The "
-        "permutation p-value holds its level at any n, the interval only approximately; "
-        "result.ci_reliable is False and result.ci_note says why.",
-        UserWarning,
-        stacklevel=stacklevel + 1,
-    )
+def _judged_intervals(
+    function: str,
+    intervals: Sequence[tuple[str, tuple[float, float], float]],
+    **design: Any,
+) -> tuple[bool, str]:
+    """:func:`_ci_reliability` of ``intervals``, with the one warning when they are not
+    reliable, pointing at the caller of ``function``."""
+    reliable, note = _ci_reliability(intervals, **design)
+    if not reliable:
+        warnings.warn(
+            f"{function}: the {design['confidence']:.0%} bootstrap CI is not reliable: {note}. "
+            "The permutation p-value holds its level at any n, the interval only "
+            "approximately; result.ci_reliable is False and result.ci_note says why.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return reliable, note
 
 
 def _short(value: float) -> str:

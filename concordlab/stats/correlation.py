@@ -22,11 +22,11 @@ from concordlab.stats._resampling import (
     _describe_p,
     _interval,
     _intervals,
+    _judged_intervals,
     _pearson,
     _permutations,
     _spearman,
     _streams,
-    _warn_unreliable,
 )
 from concordlab.stats.results import CorrelationEstimate, CorrelationResult
 
@@ -178,11 +178,9 @@ def correlate(
                 ci_note=note,
             )
         )
-    ci_reliable, ci_note = _ci_reliability(
-        [(labels[k], _interval(ci, k), p_values[k]) for k in range(2)], **design
+    ci_reliable, ci_note = _judged_intervals(
+        function, [(labels[k], _interval(ci, k), p_values[k]) for k in range(2)], **design
     )
-    if not ci_reliable:
-        _warn_unreliable(function, ci_note, confidence, stacklevel=2)
     return CorrelationResult(
         pearson=results[0],
         spearman=results[1],

@@ -21,13 +21,12 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
-    _ci_reliability,
     _describe_p,
     _interval,
     _intervals,
+    _judged_intervals,
     _permutations,
     _streams,
-    _warn_unreliable,
 )
 from concordlab.stats.results import GroupComparison
 
@@ -177,7 +176,8 @@ def compare_groups(
         pooled, n_a, n_permutations, permutation_rng, alternative
     )
     mean_diff_ci, d_ci = _interval(ci, 0), _interval(ci, 1)
-    ci_reliable, ci_note = _ci_reliability(
+    ci_reliable, ci_note = _judged_intervals(
+        function,
         [("the mean difference", mean_diff_ci, p_value), ("d", d_ci, p_value)],
         n=min(n_a, n_b),
         unit="sessions in the smaller group",
@@ -186,8 +186,6 @@ def compare_groups(
         confidence=confidence,
         alternative=alternative,
     )
-    if not ci_reliable:
-        _warn_unreliable(function, ci_note, confidence, stacklevel=2)
     return GroupComparison(
         groups=(first, second),
         n=(n_a, n_b),

@@ -17,13 +17,12 @@ from concordlab.stats._resampling import (
     CONFIDENCE,
     PERMUTATIONS,
     _check_n_boot,
-    _ci_reliability,
     _describe_p,
     _interval,
     _intervals,
+    _judged_intervals,
     _row_chunks,
     _streams,
-    _warn_unreliable,
 )
 from concordlab.stats.results import PairedComparison
 
@@ -166,7 +165,8 @@ def compare_paired(
     observed = float((np.ones((1, n), dtype=np.int64) * diff).mean(-1)[0])
     p_value = _p_value(observed, null, alternative, exact=exact).p
     mean_diff_ci, d_ci = _interval(ci, 0), _interval(ci, 1)
-    ci_reliable, ci_note = _ci_reliability(
+    ci_reliable, ci_note = _judged_intervals(
+        function,
         [("the mean difference", mean_diff_ci, p_value), ("d_z", d_ci, p_value)],
         n=n,
         unit="dyads",
@@ -175,8 +175,6 @@ def compare_paired(
         confidence=confidence,
         alternative=alternative,
     )
-    if not ci_reliable:
-        _warn_unreliable(function, ci_note, confidence, stacklevel=2)
     return PairedComparison(
         n=n,
         mean_before=float(first.mean()),
