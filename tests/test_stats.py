@@ -643,8 +643,11 @@ def test_four_dyads_with_a_large_change_flag_the_interval():
     """The issue's case: n = 4 printed d_z's CI [1.07, 4.33] next to p = 0.125."""
     before = [0.20, 0.35, 0.28, 0.41]
     after = [0.30, 0.49, 0.36, 0.53]  # changes 0.10, 0.14, 0.08, 0.12: d_z = 4.3
-    with pytest.warns(UserWarning, match="compare_paired: the 95% bootstrap CI is not reliable"):
+    with pytest.warns(
+        UserWarning, match="compare_paired: the 95% bootstrap CI is not reliable"
+    ) as caught:
         result = compare_paired(before, after, n_boot=2000, seed=0)
+    assert caught[0].filename == __file__  # the warning points at the call
     diff = [a - b for a, b in zip(after, before, strict=True)]
     assert result.p_value == pytest.approx(sign_flip_p_by_hand(diff), abs=1e-12)
     assert result.p_value == pytest.approx(2 / 16)  # the smallest p any 4 dyads can give
