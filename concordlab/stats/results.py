@@ -85,7 +85,7 @@ class CorrelationEstimate:
     ci_reliable : bool
         False when the interval cannot be trusted next to the p-value: fewer than 10
         sessions, a test that cannot reach the interval's level, or an interval that
-        excludes 0 while the test does not reject (or the reverse); the repr marks it
+        excludes 0 while the test does not reject; the repr marks it
         ``CI*``. True without an interval.
     ci_note : str
         Why not, in a few words ("" when reliable).
@@ -269,7 +269,7 @@ class GroupComparison:
     ci_reliable : bool
         False when the intervals cannot be trusted next to the p-value: fewer than 10
         sessions in the smaller group, a test that cannot reach the intervals' level, or an
-        interval that excludes 0 while the test does not reject (or the reverse); see
+        interval that excludes 0 while the test does not reject; see
         :func:`compare_groups`. The repr marks them ``CI*``. True without intervals.
     ci_note : str
         Why not, in a few words ("" when reliable).
@@ -435,7 +435,7 @@ class PairedComparison:
     ci_reliable : bool
         False when the intervals cannot be trusted next to the p-value: fewer than 10
         dyads, a sign-flip test that cannot reach the intervals' level (n <= 5 at 95 %), or
-        an interval that excludes 0 while the test does not reject (or the reverse); see
+        an interval that excludes 0 while the test does not reject; see
         :func:`compare_paired`. The repr marks them ``CI*``. True without intervals.
     ci_note : str
         Why not, in a few words ("" when reliable).
