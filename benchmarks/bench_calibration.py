@@ -12,7 +12,9 @@ Data:
   short memory;
 - ``eda``: :func:`concordlab.simulate_dyad` skin conductance at 4 Hz without talk turns,
   with ``coupling=0`` (5 min) or ``coupling=0.5`` (10 min, power): slow tonic drift,
-  arousal, phasic responses.
+  arousal, phasic responses;
+- ``eda-diff``: the ``eda`` dyads' first differences (the within-dyad tests only), the
+  advice of :func:`concordlab.surrogate_test` for slowly drifting signals.
 
 Tests: :func:`concordlab.surrogate_test` with each method (``circular_shift``,
 ``segment_shuffle`` with 30 s and 60 s pieces, ``pseudo_dyads`` with and without roles kept,
@@ -21,7 +23,9 @@ re-pairing null (the pseudo-dyads' matrix) and the subsets null (plain values), 
 :meth:`concordlab.LazyCohort.real_vs_pseudo` (cohorts of 5). The statistic is the mean
 windowed Pearson correlation (30 s windows, 5 s step).
 
-Run: ``python benchmarks/bench_calibration.py [--runs 200] [--sizes 5 10 20]``
+Run: ``python benchmarks/bench_calibration.py [--runs 200] [--sizes 5 10 20]
+[--data ar1 eda eda-diff] [--power-runs 100]`` (``--sizes`` with no value or
+``--power-runs 0`` skip those rows)
 (about 40 minutes on 2 cores with the defaults; ``--quick`` for a smoke run).
 """
 
@@ -79,7 +83,14 @@ def eda_dyad(rng: np.random.Generator, name: str, coupling: float = 0.0, duratio
     )
 
 
-DATA: dict[str, Callable] = {"ar1": ar1_dyad, "eda": eda_dyad}
+def eda_diff_dyad(rng: np.random.Generator, name: str, coupling: float = 0.0, duration=None):
+    """The ``eda`` dyad's first differences: the drift removed before testing."""
+    dyad = eda_dyad(rng, name, coupling, duration)
+    values = np.diff(dyad["eda"]["eda"].values, axis=-1)
+    return concordlab.from_arrays({"eda": values}, SAMPLING_RATE, session_id=name)
+
+
+DATA: dict[str, Callable] = {"ar1": ar1_dyad, "eda": eda_dyad, "eda-diff": eda_diff_dyad}
 
 
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -219,14 +230,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--power-runs", type=int, default=100)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[5, 10, 20])
+    parser.add_argument("--data", nargs="*", choices=list(DATA), default=list(DATA))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="10 runs of each, a smoke run")
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args()
     runs, power_runs = (10, 5) if args.quick else (args.runs, args.power_runs)
     print(f"false positives at alpha {ALPHA} on uncoupled data, {runs} runs each")
-    for data in DATA:
+    for data in args.data:
         for label in WITHIN:
             timed(
                 f"{label}, {data}",
@@ -237,26 +249,35 @@ def main() -> None:
         for label, p_values in cohort_tests(runs, size, args.seed, 0.0).items():
             report(f"{label}, {size} dyads", p_values)
         print(f"{'':52} ({time.perf_counter() - started:.0f} s)", flush=True)
+    if power_runs > 0:
+        power(power_runs, args.sizes, args.seed)
+    if args.markdown:
+        write_markdown(args.markdown)
+
+
+def power(power_runs: int, sizes: list[int], seed: int) -> None:
     print(f"\npower at coupling {POWER_COUPLING}, {POWER_DURATION / 60:g}-minute eda dyads")
     for label in WITHIN:
         timed(
             label,
-            lambda label=label: within_dyad(power_runs, label, "eda", args.seed, POWER_COUPLING),
+            lambda label=label: within_dyad(power_runs, label, "eda", seed, POWER_COUPLING),
             power=True,
         )
-    for size in args.sizes:
-        for label, p_values in cohort_tests(power_runs, size, args.seed, POWER_COUPLING).items():
+    for size in sizes:
+        for label, p_values in cohort_tests(power_runs, size, seed, POWER_COUPLING).items():
             report(f"{label}, {size} dyads", p_values, power=True)
-    if args.markdown:
-        table = pd.DataFrame(ROWS)
-        lines = ["| test | rejected | rate | 95 % CI | |", "| --- | --- | --- | --- | --- |"]
-        for row in table.itertuples():
-            lines.append(
-                f"| {row.test} | {row.rejected}/{row.runs} | {100 * row.rate:.1f} % | "
-                f"{100 * row.low:.1f}-{100 * row.high:.1f} % | {row.verdict} |"
-            )
-        with open(args.markdown, "w") as handle:
-            handle.write("\n".join(lines) + "\n")
+
+
+def write_markdown(path: str) -> None:
+    table = pd.DataFrame(ROWS)
+    lines = ["| test | rejected | rate | 95 % CI | |", "| --- | --- | --- | --- | --- |"]
+    for row in table.itertuples():
+        lines.append(
+            f"| {row.test} | {row.rejected}/{row.runs} | {100 * row.rate:.1f} % | "
+            f"{100 * row.low:.1f}-{100 * row.high:.1f} % | {row.verdict} |"
+        )
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
