@@ -248,9 +248,11 @@ SEGMENT_SHUFFLE_LEVEL = (
     "signals' structure slower than a piece, so on signals that drift (as skin conductance "
     "does) the null is too narrow. On uncoupled simulated 5-minute skin conductance dyads "
     "it rejected {eda30} (30 s pieces) and {eda60} (60 s pieces) at alpha 0.05; on "
-    "short-memory noise {ar30} and {ar60} (benchmarks/bench_calibration.py). Read this "
-    "p-value as a description; for a cohort, method='pseudo_dyads' holds its level exactly."
-).format(eda30="8.5 %", eda60="7.0 %", ar30="7.0 %", ar60="4.0 %")
+    "short-memory noise {ar30} and {ar60} (benchmarks/bench_calibration.py). On the first "
+    "differences of the same skin conductance dyads it held ({diff30} and {diff60}): test a "
+    "statistic of the differences, or for a cohort use method='pseudo_dyads', which holds "
+    "its level exactly; otherwise read this p-value as a description."
+).format(eda30="8.5 %", eda60="7.0 %", ar30="7.0 %", ar60="4.0 %", diff30="4.0 %", diff60="4.0 %")
 
 _NULL_HYPOTHESIS = (
     "who was recorded with whom makes no difference: the statistic of the cohort has the "
@@ -457,17 +459,18 @@ def surrogate_test(
     statistic is the mean windowed Pearson correlation (30 s windows, 5 s step),
     ``n_surrogates=99`` within a dyad and 199 for pseudo-dyads. ``ar1``: independent
     AR(1) noise (short memory), 5 min at 4 Hz; ``eda``: :func:`concordlab.simulate_dyad`
-    skin conductance with ``coupling=0``, 5 min at 4 Hz (slow drift).
+    skin conductance with ``coupling=0``, 5 min at 4 Hz (slow drift); ``eda-diff``: the
+    first differences of the same ``eda`` dyads (``--data eda-diff --power-runs 0``).
 
-    ======================================  ==================  ==================
-    test                                    ar1                 eda
-    ======================================  ==================  ==================
-    circular_shift                          6.0 % (3.5-10.2)    10.0 % (6.6-14.9)
-    segment_shuffle, 30 s pieces            7.0 % (4.2-11.4)    8.5 % (5.4-13.2)
-    segment_shuffle, 60 s pieces            4.0 % (2.0-7.7)     7.0 % (4.2-11.4)
-    pseudo_dyads, 5 / 10 / 20 dyads                             5.0 / 4.0 / 2.5 %
-    pseudo_dyads, keep_roles=False, 5 / 10                      3.5 / 3.5 %
-    ======================================  ==================  ==================
+    ==================================  ================  ================  ===============
+    test                                ar1               eda               eda-diff
+    ==================================  ================  ================  ===============
+    circular_shift                      6.0 % (3.5-10.2)  10.0 % (6.6-14.9) 3.5 % (1.7-7.0)
+    segment_shuffle, 30 s pieces        7.0 % (4.2-11.4)  8.5 % (5.4-13.2)  4.0 % (2.0-7.7)
+    segment_shuffle, 60 s pieces        4.0 % (2.0-7.7)   7.0 % (4.2-11.4)  4.0 % (2.0-7.7)
+    pseudo_dyads, 5 / 10 / 20 dyads                       5.0 / 4.0 / 2.5 %
+    pseudo_dyads, keep_roles=False, 5 / 10                3.5 / 3.5 %
+    ==================================  ================  ================  ===============
 
     The pseudo-dyad test holds its level by construction (5 dyads: exactly 6 / 120 = 5 %
     at most). The within-dyad tests do not on drifting signals: ``segment_shuffle``
@@ -476,7 +479,10 @@ def surrogate_test(
     whatever ``min_shift`` (0.25, 30 or 60 s; 200 dyads each, the same test written in
     plain numpy), and 8.0 % (16 of 200) with Marci's slope concordance on 10-minute
     ``eda`` dyads. On short-memory noise circular shifts and 60 s pieces held (6.0 %,
-    4.0 %). Prefer the pseudo-dyad test when there is a cohort. Power at coupling 0.5
+    4.0 %), and on the first differences of the drifting dyads both within-dyad tests
+    held (3.5-4.0 %): on a slowly drifting signal, test a statistic of its first
+    differences (``np.diff`` along time). Prefer the pseudo-dyad test when there is a
+    cohort. Power at coupling 0.5
     (10-minute ``eda`` dyads, 50 runs): circular_shift 78 %, segment_shuffle 86 % (30 s)
     and 76 % (60 s), pseudo_dyads 100 % at every cohort size.
 
