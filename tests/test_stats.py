@@ -1028,6 +1028,59 @@ def test_pseudo_dyads_keys_are_read_as_pairs():
     assert set(result.pseudo_ids) == {f"{a}+{b}" for a in cohort for b in cohort if a != b}
 
 
+def _people_cohort(n: int, rng: np.random.Generator) -> tuple[pd.Series, pd.Series]:
+    """Uncoupled dyads with person effects: every pair's value is the sum of its two
+    people's levels plus noise, real dyads and pairs of strangers alike."""
+    ids = [f"d{k}" for k in range(n)]
+    level = {(d, role): rng.normal() for d in ids for role in ("a", "b")}
+    pseudo = {
+        f"{x[0]}:{x[1]}+{y[0]}:{y[1]}": level[x] + level[y] + rng.normal()
+        for x, y in itertools.combinations(level, 2)
+        if x[0] != y[0]
+    }
+    real = {d: level[(d, "a")] + level[(d, "b")] + rng.normal() for d in ids}
+    return pd.Series(real), pd.Series(pseudo)
+
+
+def test_matching_null_without_roles_matches_naive_enumeration():
+    real, pseudo = _people_cohort(4, np.random.default_rng(3))
+    result = compare_real_pseudo(real, pseudo, seed=0)
+    assert result.null_method == "matching" and result.exact and result.n_pseudo == 24
+    people = [(d, role) for d in real.index for role in "ab"]
+
+    def value(p, q):
+        if p[0] == q[0]:
+            return real[p[0]]
+        key = f"{p[0]}:{p[1]}+{q[0]}:{q[1]}"
+        return pseudo[key] if key in pseudo else pseudo[f"{q[0]}:{q[1]}+{p[0]}:{p[1]}"]
+
+    def matchings(left):
+        if not left:
+            yield []
+            return
+        for k in range(1, len(left)):
+            for rest in matchings(left[1:k] + left[k + 1 :]):
+                yield [(left[0], left[k]), *rest]
+
+    means = np.array([np.mean([value(p, q) for p, q in m]) for m in matchings(people)])
+    assert means.size == 105  # 7 * 5 * 3 * 1, the real matching among them
+    np.testing.assert_allclose(np.sort(result.null), np.sort(means), rtol=0, atol=1e-12)
+    assert result.p_value == pytest.approx(np.mean(means >= real.mean() - 1e-12))
+
+
+def test_matching_null_holds_its_level():
+    rng = np.random.default_rng(11)
+    rejected = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(300):
+            real, pseudo = _people_cohort(4, rng)
+            rejected += compare_real_pseudo(real, pseudo, seed=k).p_value <= 0.05
+    # Exact test over 105 matchings: at most 5/105 = 4.8 % under the null; 300 cohorts
+    # give 14 +/- 3.7, so 27 is beyond 3.5 standard deviations.
+    assert rejected <= 27
+
+
 # --------------------------------------------------------------------------- simulated cohorts
 # The whole path, as a study runs it: simulate_cohort -> open_cohort -> compute("index")
 # -> correlate / compare_paired. Truths come from the simulation's closed form and from

@@ -220,11 +220,9 @@ class LazyCohort:
             A measure giving one number per session (see :func:`compute_cohort`).
         keep_roles : bool, default True
             Pair first persons only with second persons (patients with therapists).
-            Without roles kept, the null is the subsets null (the real values
-            exchangeable with the pseudo values), which holds only approximately because
-            pseudo-dyads share people; for the exact null over every perfect matching of
-            everyone use :func:`concordlab.surrogate_test` with
-            ``method="pseudo_dyads", keep_roles=False``.
+            Without roles kept, the null is every perfect matching of the cohort's 2N
+            people (the real one among them; ``(2N - 1)!!`` matchings, enumerated for
+            N <= 5 by default), which also holds its level exactly.
         n_permutations, alternative, seed
             As in :func:`concordlab.stats.compare_real_pseudo`.
         channel, scheduler, progress, **params

@@ -213,6 +213,10 @@ class _Pseudo:
     values: np.ndarray
     ids: np.ndarray
     name: str | None
+    # Without roles kept: people x people values (symmetric, NaN where absent), the
+    # people as (dyad, role) and each dyad's two people's rows.
+    people: np.ndarray | None = None
+    persons: list[tuple[Any, Any]] | None = None
 
 
 def _pairs_to_matrix(
@@ -252,6 +256,28 @@ def _cross_pairs(
         [s for s, k in zip(seconds, keep, strict=True) if k],
         values[keep],
     )
+
+
+def _people_matrix(
+    matches: list[re.Match], values: np.ndarray
+) -> tuple[np.ndarray, list[Any], list[tuple[Any, Any]]] | None:
+    """Pairs of people without roles kept: the symmetric people x people values, the
+    dyads and the people ((dyad, role), two per dyad, in dyad order), or None unless
+    every dyad has exactly two people and no pair is listed twice."""
+    ends = [((m["first"], m["first_role"]), (m["second"], m["second_role"])) for m in matches]
+    persons = sorted({person for pair in ends for person in pair}, key=str)
+    dyads = list(dict.fromkeys(dyad for dyad, _ in persons))
+    if len(persons) != 2 * len(dyads):
+        return None
+    persons = [person for dyad in dyads for person in persons if person[0] == dyad]
+    row = {person: k for k, person in enumerate(persons)}
+    matrix = np.full((len(persons), len(persons)), np.nan)
+    for (a, b), value in zip(ends, values, strict=True):
+        i, j = row[a], row[b]
+        if i // 2 == j // 2 or np.isfinite(matrix[i, j]):
+            return None
+        matrix[i, j] = matrix[j, i] = value
+    return matrix, dyads, persons
 
 
 def _read_pseudo(pseudo: Any, function: str) -> _Pseudo:
@@ -304,5 +330,11 @@ def _read_pseudo(pseudo: Any, function: str) -> _Pseudo:
             pairs = _cross_pairs(firsts, seconds, values)
             if len(roles) == 1 and pairs is not None:
                 return _pairs_to_matrix(*pairs, name, function)
+            if pairs is not None:
+                people = _people_matrix(matches, values)
+                if people is not None:
+                    matrix, dyads, persons = people
+                    ids = series.index.to_numpy(dtype=object)
+                    return _Pseudo(None, dyads, values, ids, name, matrix, persons)
     ids = series.index.to_numpy(dtype=object) if part.labelled else np.arange(len(series))
     return _Pseudo(None, None, values, ids, name)
