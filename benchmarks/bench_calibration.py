@@ -10,13 +10,15 @@ Data:
 
 - ``ar1``: two independent AR(1) series (lag-one autocorrelation 0.9 at 4 Hz, 5 min),
   short memory;
+- ``ar1-slow``: the same with lag-one autocorrelation 0.995 (a memory of about 50 s, as
+  slow as skin conductance's drift), still stationary;
 - ``eda``: :func:`concordlab.simulate_dyad` skin conductance at 4 Hz without talk turns,
   with ``coupling=0`` (5 min) or ``coupling=0.5`` (10 min, power): slow tonic drift,
   arousal, phasic responses;
 - ``eda-diff``: the ``eda`` dyads' first differences (the within-dyad tests only), the
   advice of :func:`concordlab.surrogate_test` for slowly drifting signals.
 
-Tests: :func:`concordlab.surrogate_test` with each method (``circular_shift``,
+Tests: :func:`concordlab.surrogate_test` with each method (``linear_shift``, ``circular_shift``,
 ``segment_shuffle`` with 30 s and 60 s pieces, ``pseudo_dyads`` with and without roles kept,
 at cohort sizes ``--sizes``), :func:`concordlab.stats.compare_real_pseudo` with the
 re-pairing null (the pseudo-dyads' matrix) and the subsets null (plain values), and
@@ -60,14 +62,19 @@ def cohort_statistic(session, channel) -> float:
 
 
 def ar1_dyad(rng: np.random.Generator, name: str, rho: float = 0.9):
-    """Two independent AR(1) series (lag-one autocorrelation ``rho``), no coupling."""
+    """Two independent stationary AR(1) series (lag-one autocorrelation ``rho``)."""
     n = int(NULL_DURATION * SAMPLING_RATE)
     noise = rng.normal(size=(2, n))
     values = np.empty_like(noise)
-    values[:, 0] = noise[:, 0]
+    values[:, 0] = noise[:, 0] / math.sqrt(1.0 - rho * rho)  # drawn from the stationary law
     for i in range(1, n):
         values[:, i] = rho * values[:, i - 1] + noise[:, i]
     return concordlab.from_arrays({"eda": values}, SAMPLING_RATE, session_id=name)
+
+
+def slow_ar1_dyad(rng: np.random.Generator, name: str):
+    """Two independent AR(1) series with a memory of about 50 s (``rho = 0.995`` at 4 Hz)."""
+    return ar1_dyad(rng, name, rho=0.995)
 
 
 def eda_dyad(rng: np.random.Generator, name: str, coupling: float = 0.0, duration=None):
@@ -90,7 +97,12 @@ def eda_diff_dyad(rng: np.random.Generator, name: str, coupling: float = 0.0, du
     return concordlab.from_arrays({"eda": values}, SAMPLING_RATE, session_id=name)
 
 
-DATA: dict[str, Callable] = {"ar1": ar1_dyad, "eda": eda_dyad, "eda-diff": eda_diff_dyad}
+DATA: dict[str, Callable] = {
+    "ar1": ar1_dyad,
+    "ar1-slow": slow_ar1_dyad,
+    "eda": eda_dyad,
+    "eda-diff": eda_diff_dyad,
+}
 
 
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -197,10 +209,11 @@ def cohort_tests(runs: int, size: int, seed: int, coupling: float) -> dict[str, 
     return p
 
 
-WITHIN = {
-    "circular_shift": ("circular_shift", {}),
-    "segment_shuffle(30 s)": ("segment_shuffle", {"segment_length": 30.0}),
-    "segment_shuffle(60 s)": ("segment_shuffle", {"segment_length": 60.0}),
+WITHIN = {  # each within-dyad test with its options (linear_shift: its default 40 shifts)
+    "linear_shift": ("linear_shift", {}),
+    "circular_shift": ("circular_shift", {"n_surrogates": 99}),
+    "segment_shuffle(30 s)": ("segment_shuffle", {"segment_length": 30.0, "n_surrogates": 99}),
+    "segment_shuffle(60 s)": ("segment_shuffle", {"segment_length": 60.0, "n_surrogates": 99}),
 }
 
 
@@ -212,9 +225,9 @@ def within_dyad(runs: int, label: str, data: str, seed: int, coupling: float) ->
         make = DATA[data]
         dyad = make(rng, "dyad", coupling) if coupling else make(rng, "dyad")
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # segment_shuffle warns that it may not hold
+            warnings.simplefilter("ignore")  # circular_shift, segment_shuffle: may not hold
             result = concordlab.surrogate_test(
-                dyad, statistic, method=method, n_surrogates=99, seed=run, progress=False, **options
+                dyad, statistic, method=method, seed=run, progress=False, **options
             )
         p_values.append(float(result["p_value"]))
     return p_values

@@ -24,7 +24,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["TIE_TOLERANCE", "PValue", "cohen_d", "d_z", "hedges_j", "p_value"]
+__all__ = [
+    "TIE_TOLERANCE",
+    "PValue",
+    "cohen_d",
+    "d_z",
+    "hedges_j",
+    "p_value",
+    "shift_p_value",
+]
 
 TIE_TOLERANCE = 1e-12
 """Null values within this relative distance of the observed statistic count as ties.
@@ -35,10 +43,12 @@ the observed arrangement again, or the observed value recomputed in another orde
 a smaller or larger one, even when the observed value is 0."""
 
 P_RULES = {
-    False: "(k + 1) / (m + 1), the observed arrangement counted once more (Monte Carlo)",
-    True: "k / m over every arrangement of the group, the observed one among them (exact)",
+    "monte_carlo": "(k + 1) / (m + 1), the observed arrangement counted once more (Monte Carlo)",
+    "exact": "k / m over every arrangement of the group, the observed one among them (exact)",
+    "shift": "min(1, (k + 1) / (N + 1)) over 2N shifts, NaN counted as extreme (Harris 2021)",
 }
-"""The p-value rule in words, by ``exact``."""
+"""The p-value rules in words, by name: :func:`p_value` (``exact`` False or True) and
+:func:`shift_p_value`."""
 
 
 class PValue(NamedTuple):
@@ -100,22 +110,81 @@ def p_value(observed: float, null: np.ndarray, alternative: str, *, exact: bool 
     m = int(valid.size)
     if math.isnan(observed) or m == 0:
         return PValue(math.nan, 0, 0, m)
+    above, below = _extreme_counts(observed, valid)
+    if exact:
+        p_greater, p_less = above / m, below / m
+    else:
+        p_greater, p_less = (above + 1) / (m + 1), (below + 1) / (m + 1)
+    return PValue(_directed(p_greater, p_less, alternative), above, below, m)
+
+
+def shift_p_value(observed: float, shifted: np.ndarray, alternative: str) -> PValue:
+    """The p-value of the linear shift test (Harris 2021): ``min(1, (k + 1) / (N + 1))``.
+
+    ``shifted`` holds the statistic at the ``2N`` shifts ``-N … -1, 1 … N`` of one
+    series (steps of one size; the observed is shift 0) on a fixed stretch of the other.
+    ``k`` counts the shifted values at least as extreme as the observed (ties within a
+    relative :data:`TIE_TOLERANCE` count as extreme) **and the NaN ones** (an undefined
+    value cannot be shown to be less extreme). If one series is stationary and the two
+    are independent, the observed is among the top ``k + 1`` of the ``2N + 1`` values
+    with probability at most ``(k + 1) / (N + 1)`` (Harris 2021, "A shift test for
+    independence in generic time series", J. Mach. Learn. Res. / arXiv 2012.06862), so
+    ``P(p <= alpha) <= alpha``: conservative, never more than twice the p-value of the
+    rank among ``2N + 1``. Two-sided: ``min(1, 2 * min(p_greater, p_less))``.
+
+    Parameters
+    ----------
+    observed : float
+        The statistic at shift 0.
+    shifted : numpy.ndarray
+        The statistic at each of the ``2N`` nonzero shifts (``N = len(shifted) // 2``).
+    alternative : {"greater", "less", "two-sided"}
+        The direction of the test.
+
+    Returns
+    -------
+    PValue
+        ``p`` (NaN if ``observed`` is NaN) and the counts, NaN values included in both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from concordlab._inference import shift_p_value
+    >>> shifted = np.array([0.1, 0.2, 0.3, 0.4, 0.5, np.nan])  # N = 3 shifts per side
+    >>> shift_p_value(0.45, shifted, "greater")  # 0.5 and the NaN: (2 + 1) / (3 + 1)
+    PValue(p=0.75, k_greater=2, k_less=5, m=6)
+    >>> shift_p_value(0.9, shifted[:4], "greater").p  # top of 5: 1 / (2 + 1)
+    0.3333333333333333
+    """
+    shifted = np.asarray(shifted, dtype=np.float64).ravel()
+    m = int(shifted.size)
+    if math.isnan(observed):
+        return PValue(math.nan, 0, 0, m)
+    undefined = int(np.count_nonzero(np.isnan(shifted)))
+    above, below = _extreme_counts(observed, shifted[~np.isnan(shifted)])
+    above, below = above + undefined, below + undefined
+    per_side = m // 2
+    p_greater = min(1.0, (above + 1) / (per_side + 1))
+    p_less = min(1.0, (below + 1) / (per_side + 1))
+    return PValue(_directed(p_greater, p_less, alternative), above, below, m)
+
+
+def _extreme_counts(observed: float, valid: np.ndarray) -> tuple[int, int]:
+    """Values ``>=`` and ``<=`` the observed, ties within the relative tolerance included."""
     magnitudes = np.abs(valid[np.isfinite(valid)])
     scale = max(abs(observed) if math.isfinite(observed) else 0.0, float(magnitudes.max(initial=0)))
     tolerance = TIE_TOLERANCE * scale
     above = int(np.count_nonzero(valid >= observed - tolerance))
     below = int(np.count_nonzero(valid <= observed + tolerance))
-    if exact:
-        p_greater, p_less = above / m, below / m
-    else:
-        p_greater, p_less = (above + 1) / (m + 1), (below + 1) / (m + 1)
+    return above, below
+
+
+def _directed(p_greater: float, p_less: float, alternative: str) -> float:
     if alternative == "greater":
-        p = p_greater
-    elif alternative == "less":
-        p = p_less
-    else:
-        p = min(1.0, 2.0 * min(p_greater, p_less))
-    return PValue(float(p), above, below, m)
+        return float(p_greater)
+    if alternative == "less":
+        return float(p_less)
+    return float(min(1.0, 2.0 * min(p_greater, p_less)))
 
 
 def _flat(sd: np.ndarray, *means: np.ndarray) -> np.ndarray:

@@ -231,6 +231,10 @@ BASE: dict[str, Base] = {
         (f.session, _surrogate_statistic),
         {"n_surrogates": 3, "seed": 0, "progress": False},
     ),
+    "surrogate_test[circular_shift]": lambda f: (
+        (f.session, _surrogate_statistic),
+        {"method": "circular_shift", "n_surrogates": 3, "seed": 0, "progress": False},
+    ),
     "surrogate_test[segment_shuffle]": lambda f: (
         (f.session, _surrogate_statistic),
         {"method": "segment_shuffle", "segment_length": 10.0, "n_surrogates": 3, "seed": 0},
@@ -400,7 +404,13 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
-    "surrogate_test": lambda: _signature_parameters(concordlab.circular_shift, "session", "seed"),
+    "surrogate_test": lambda: (
+        [_parameter("max_shift", "float | None", None)]
+        + _signature_parameters(concordlab.circular_shift, "session", "seed", "min_shift")
+    ),
+    "surrogate_test[circular_shift]": lambda: _signature_parameters(
+        concordlab.circular_shift, "session", "seed"
+    ),
     "surrogate_test[segment_shuffle]": lambda: _signature_parameters(
         concordlab.segment_shuffle, "session", "seed"
     ),

@@ -211,10 +211,17 @@ def test_a_failing_statistic_names_the_draw_and_the_surrogate(eda, cohort):
             raise ZeroDivisionError("boom")
         return 1.0
 
-    with pytest.raises(ValidationError, match=r"surrogate draw 0 .*circular shift of") as info:
+    with pytest.raises(ValidationError, match=r"surrogate draw 0 .*linear shift of -15 s") as info:
         concordlab.surrogate_test(eda, fails_on_surrogates, n_surrogates=3, seed=0)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert "ZeroDivisionError: boom" in str(info.value)
+    with (
+        pytest.warns(UserWarning, match="circular_shift may not hold"),
+        pytest.raises(ValidationError, match=r"surrogate draw 0 .*circular shift of"),
+    ):
+        concordlab.surrogate_test(
+            eda, fails_on_surrogates, method="circular_shift", n_surrogates=3, seed=0
+        )
 
     with pytest.raises(ValidationError, match=r"surrogate draw 0 .*segment order"):
         concordlab.surrogate_test(

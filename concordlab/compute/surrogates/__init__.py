@@ -8,13 +8,17 @@ moment-to-moment alignment of the two persons, while keeping each person's own s
   dyads"; rMEA's pseudo-synchrony): the first person of dyad *i* with the second person
   of dyad *j*.
 - :func:`circular_shift` rotates the second person's signal by a random number of
-  seconds: its autocorrelation is kept exactly, its alignment with the first person is
-  gone.
+  seconds: its autocorrelation is kept, its alignment with the first person is gone (but
+  its end is joined to its start, which is why it does not hold its level as a test on
+  drifting signals).
 - :func:`segment_shuffle` cuts the second person's signal into consecutive segments
   and shuffles their order: the structure within each segment is kept.
 - :func:`surrogate_test` compares a statistic of the real data with its distribution
   over many surrogates and returns the observed value, the null distribution, a
-  Monte Carlo p-value and an effect size, labelled in one :class:`xarray.Dataset`.
+  p-value and an effect size, labelled in one :class:`xarray.Dataset`. Its default,
+  Harris's linear shift test, compares the central stretch of the session with the
+  second person's signal shifted, without wrapping, up to a quarter of the session
+  either way: it holds its level whenever that signal is stationary.
 
 The package has one module per concern: ``_dyad`` (within-dyad surrogates), ``_pool``
 (pseudo-dyads and re-pairings of a cohort), ``_significance`` (the test, one strategy per
@@ -34,6 +38,9 @@ perceived therapist empathy and social-emotional process during psychotherapy.
 Moulder, R. G., Boker, S. M., Ramseyer, F., & Tschacher, W. (2018). Determining
 synchrony between behavioral time series: An application of surrogate data generation
 for establishing falsifiable null-hypotheses. *Psychological Methods*, 23(4), 757-773.
+
+Harris, K. D. (2021). A shift test for independence in generic time series.
+arXiv:2012.06862.
 
 Phipson, B., & Smyth, G. K. (2010). Permutation p-values should never be zero.
 *Statistical Applications in Genetics and Molecular Biology*, 9(1), Article 39.

@@ -33,7 +33,13 @@ from concordlab.session import channels as session_channels
 from concordlab.session import metadata as session_metadata
 from concordlab.session import validate_session
 
-__all__ = ["DEFAULT_MIN_SHIFT", "DEFAULT_MIN_SHIFT_FRACTION", "circular_shift", "segment_shuffle"]
+__all__ = [
+    "DEFAULT_MAX_SHIFT_FRACTION",
+    "DEFAULT_MIN_SHIFT",
+    "DEFAULT_MIN_SHIFT_FRACTION",
+    "circular_shift",
+    "segment_shuffle",
+]
 
 #: Floor of the default ``min_shift`` of :func:`circular_shift`, in seconds: twice the
 #: default concordance window (15 s), so no window of a surrogate sees its partner's
@@ -41,6 +47,9 @@ __all__ = ["DEFAULT_MIN_SHIFT", "DEFAULT_MIN_SHIFT_FRACTION", "circular_shift", 
 DEFAULT_MIN_SHIFT = 30.0
 #: Fraction of the (shortest channel's) duration that the default ``min_shift`` reaches.
 DEFAULT_MIN_SHIFT_FRACTION = 0.1
+#: Fraction of the (shortest channel's) duration that the default ``max_shift`` of the
+#: linear shift test reaches: its statistic sees the central half of the recording.
+DEFAULT_MAX_SHIFT_FRACTION = 0.25
 
 
 def _person_row(persons: tuple[str, str], person: Any) -> int:
@@ -99,13 +108,24 @@ class _Dyad:
     def durations(self) -> dict[str, float]:
         return {c: self.values[c].shape[1] / self.rates[c] for c in self.channels}
 
-    def build(self, rows: Mapping[str, np.ndarray], info: dict[str, Any]) -> xr.DataTree:
-        """A new session: the chosen person's rows replaced, everything else shared."""
+    def build(
+        self,
+        rows: Mapping[str, np.ndarray],
+        info: dict[str, Any],
+        spans: Mapping[str, slice] | None = None,
+    ) -> xr.DataTree:
+        """A new session: the chosen person's rows replaced, everything else shared.
+
+        ``spans``: per channel, the stretch of time kept (the rows then have its length).
+        """
         nodes = dict(self.nodes)
         nodes["/segments"] = self.nodes["/segments"].copy(deep=True)
         for name, row in rows.items():
             dataset = self.nodes[f"/{name}"]
             data = self.values[name].copy()
+            if spans is not None:
+                dataset = dataset.isel(time=spans[name])
+                data = data[:, spans[name]].copy()
             data[self.row] = row
             nodes[f"/{name}"] = xr.Dataset(
                 {name: dataset[name].variable.copy(data=data)},
@@ -113,18 +133,23 @@ class _Dyad:
                 attrs=dataset.attrs,
             )
         meta = dict(self.meta)
-        meta["surrogate"] = {
-            "source_session": self.session_id,
-            "person": self.persons[self.row],
-            "channels": list(rows),
-            **info,
-            "segments": "kept from the source session (the untouched person still follows "
-            "them; the surrogate person's data no longer do)",
-        }
+        if info.get("method") == "central_stretch":  # the real data, only trimmed
+            meta["central_stretch"] = {key: info[key] for key in ("start", "end")}
+            session_id = self.session_id
+        else:
+            meta["surrogate"] = {
+                "source_session": self.session_id,
+                "person": self.persons[self.row],
+                "channels": list(rows),
+                **info,
+                "segments": "kept from the source session (the untouched person still "
+                "follows them; the surrogate person's data no longer do)",
+            }
+            session_id = f"{self.session_id}~{info['method']}"
         root = nodes["/"].copy()
         root.attrs = {
             **root.attrs,
-            "session_id": f"{self.session_id}~{info['method']}",
+            "session_id": session_id,
             "metadata": json.dumps(meta, ensure_ascii=False, sort_keys=True),
         }
         nodes["/"] = root
@@ -169,6 +194,60 @@ class _Dyad:
             "min_shift": min_shift,
         }
         return self.build(rows, info), shift
+
+    # -- linear shift (Harris 2021)
+
+    def shift_grid(self, max_shift: Any, per_side: int) -> tuple[str, int, int, float]:
+        """Reference channel (shortest), shifts per side, step in its samples, max_shift.
+
+        The shifts are ``j * step`` samples of the reference channel, ``j`` from
+        ``-per_side`` to ``per_side`` (fewer per side when ``max_shift`` holds fewer
+        samples); the statistic sees the central stretch, ``per_side * step`` samples in
+        from each end.
+        """
+        durations = self.durations()
+        shortest = min(durations.values())
+        reference = min(self.channels, key=lambda c: durations[c])
+        if max_shift is None:
+            max_shift = DEFAULT_MAX_SHIFT_FRACTION * shortest
+        max_shift = POSITIVE_SECONDS.check(max_shift, "max_shift")
+        if not max_shift < shortest / 2:
+            raise ValidationError(
+                f"max_shift={max_shift:g} s leaves no central stretch of the {shortest:g} s "
+                f"'{reference}' signal to compare: it must be less than half the duration; "
+                f"use e.g. max_shift={DEFAULT_MAX_SHIFT_FRACTION * shortest:g} (a quarter)."
+            )
+        reach = math.floor(max_shift * self.rates[reference] + 1e-9)
+        per_side = min(per_side, reach)
+        if per_side < 1:
+            raise ValidationError(
+                f"max_shift={max_shift:g} s is shorter than one sample of '{reference}' "
+                f"({1 / self.rates[reference]:g} s); use a larger max_shift."
+            )
+        return reference, per_side, reach // per_side, max_shift
+
+    def linear(self, shift: float, trim: float) -> xr.DataTree:
+        """The central stretch (``trim`` s in from each end), the person ``shift`` s later.
+
+        The shifted person's samples come from ``shift`` seconds later in their own
+        recording (earlier for a negative shift): nothing wraps round. Shift 0 is the
+        real data on the central stretch: no surrogate in its metadata, its own id, and
+        ``metadata(s)["central_stretch"]`` with the start and end in seconds.
+        """
+        rows, spans, by_channel = {}, {}, {}
+        for name in self.channels:
+            rate, n = self.rates[name], self.values[name].shape[1]
+            cut, k = round(trim * rate), round(shift * rate)
+            spans[name] = slice(cut, n - cut)
+            rows[name] = self.values[name][self.row, cut + k : n - cut + k]
+            by_channel[name] = k
+        if shift == 0:
+            shortest = min(self.durations().values())
+            info = {"method": "central_stretch", "start": trim, "end": shortest - trim}
+        else:
+            info = {"method": "linear_shift", "shift": shift, "shift_samples": by_channel}
+            info["trim"] = trim
+        return self.build(rows, info, spans)
 
     # -- segment shuffle
 
@@ -241,9 +320,12 @@ def circular_shift(
     rotated by the same shift in seconds, to the nearest sample of its own rate, and the
     admissible range is taken from the shortest channel.
 
-    As a test (:func:`surrogate_test`) it held its level on short-memory signals and
-    on first differences of skin conductance (3.5 % at alpha 0.05), but not on the
-    levels of slowly drifting skin conductance (10 %): see the calibration table in
+    As a test (:func:`surrogate_test`, which warns) it held its level on short-memory
+    signals and on first differences of skin conductance (3.5 % at alpha 0.05), but not
+    on the levels of slowly drifting skin conductance (10 %) nor on slow stationary noise:
+    a rotation joins the end of the signal to its start, a jump a drifting signal never
+    makes. The linear shift test (``surrogate_test(method="linear_shift")``, the
+    default) never wraps and holds its level: see the calibration table in
     :func:`surrogate_test`.
 
     Parameters

@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from concordlab._inference import p_value
+from concordlab._inference import P_RULES, p_value, shift_p_value
 from concordlab.errors import ValidationError
 
 __all__ = ["cohort_mean", "effect_size", "evaluate", "null_variables"]
+
+P_NAMES = {"monte_carlo": "Monte Carlo", "exact": "exact", "shift": "linear shift test"}
 
 
 def evaluate(
@@ -89,15 +91,23 @@ def effect_size(observed: float, null: np.ndarray) -> tuple[float, float, float]
 
 
 def null_variables(
-    observed: float, null: np.ndarray, alternative: str, *, stacklevel: int, exact: bool = False
+    observed: float,
+    null: np.ndarray,
+    alternative: str,
+    *,
+    stacklevel: int,
+    rule: str = "monte_carlo",
 ) -> dict[str, tuple]:
     """The test's variables (observed, null, p-value, effect size ...) of one null.
 
-    ``exact``: the null enumerates a whole permutation group, the observed among it
-    (``p = k / m``); otherwise it is random draws (``p = (k + 1) / (m + 1)``).
+    ``rule`` (a key of :data:`concordlab._inference.P_RULES`): ``"monte_carlo"``, the
+    null is random draws (``p = (k + 1) / (m + 1)``); ``"exact"``, it enumerates a whole
+    permutation group, the observed among it (``p = k / m``); ``"shift"``, it is the
+    ``2N`` shifted values of the linear shift test (:func:`~concordlab._inference.shift_p_value`).
 
     An all-NaN null is an error; a null with some NaN draws warns (``RuntimeWarning`` at
-    ``stacklevel``) that they were left out.
+    ``stacklevel``) that they were left out (of the effect size; the shift rule counts
+    them as extreme).
 
     Examples
     --------
@@ -105,8 +115,15 @@ def null_variables(
     >>> out = null_variables(2.0, np.array([0.0, 1.0, 3.0]), "greater", stacklevel=2)
     >>> float(out["p_value"][1]), int(out["n_valid"][1])
     (0.5, 3)
+    >>> out = null_variables(2.0, np.array([0.0, 1.0, 3.0, 0.5]), "greater", stacklevel=2,
+    ...                      rule="shift")
+    >>> float(out["p_value"][1])  # one of 2N = 4 shifts above: (1 + 1) / (2 + 1)
+    0.6666666666666666
     """
-    p, above, below, _ = p_value(observed, null, alternative, exact=exact)
+    if rule == "shift":
+        p, above, below, _ = shift_p_value(observed, null, alternative)
+    else:
+        p, above, below, _ = p_value(observed, null, alternative, exact=rule == "exact")
     effect, null_mean, null_sd = effect_size(observed, null)
     n = null.size
     n_valid = int(np.count_nonzero(~np.isnan(null)))
@@ -120,7 +137,12 @@ def null_variables(
     if n_valid < n:
         warnings.warn(
             f"{n - n_valid} of {n} surrogate statistics are NaN and were left out of the "
-            f"p-value and effect size (n_valid={n_valid}).",
+            + (
+                "effect size and counted as extreme in the p-value"
+                if rule == "shift"
+                else "p-value and effect size"
+            )
+            + f" (n_valid={n_valid}).",
             RuntimeWarning,
             stacklevel=stacklevel + 1,
         )
@@ -131,9 +153,8 @@ def null_variables(
             (),
             p,
             {
-                "long_name": f"{'exact' if exact else 'Monte Carlo'} p-value ({alternative})",
-                "rule": ("k / n_valid" if exact else "(k + 1) / (n_valid + 1)")
-                + "; two-sided: min(1, 2 * min(p_greater, p_less))",
+                "long_name": f"{P_NAMES[rule]} p-value ({alternative})",
+                "rule": P_RULES[rule] + "; two-sided: min(1, 2 * min(p_greater, p_less))",
                 "k_greater": above,
                 "k_less": below,
             },

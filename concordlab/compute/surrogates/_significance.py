@@ -61,6 +61,8 @@ class _Strategy:
     observed: float
     n: int
     exact: bool = False  # whether the draws enumerate a permutation group, the real among them
+    rule: str = "monte_carlo"  # the p-value rule (concordlab._inference.P_RULES)
+    default_draws: ClassVar[int] = 199  # n_surrogates when not given
 
     def draw(self, rng: np.random.Generator, index: int) -> float:
         raise NotImplementedError
@@ -90,7 +92,11 @@ class _WithinDyad(_Strategy):
             person=self.dyad.persons[self.dyad.row],
             channels=",".join(self.dyad.channels),
         )
-        self.observed = evaluate(statistic, data, "the real data", nan_ok=False)
+        self.observed = self.observe(data)
+
+    def observe(self, data: xr.DataTree) -> float:
+        """The statistic of the real data."""
+        return evaluate(self.statistic, data, "the real data", nan_ok=False)
 
     def check(self) -> dict[str, Any]:
         """The method's own parameters, checked, as attrs of the result."""
@@ -106,6 +112,7 @@ class _CircularShift(_WithinDyad):
 
     def check(self) -> dict[str, Any]:
         _, _, _, min_shift = self.dyad.shift_range(self.options.get("min_shift"))
+        warnings.warn(CIRCULAR_SHIFT_LEVEL, UserWarning, stacklevel=_CALLER)
         self.shifts = np.full(self.n, np.nan)
         return {"min_shift": min_shift}
 
@@ -118,6 +125,55 @@ class _CircularShift(_WithinDyad):
 
     def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         shift = ("draw", self.shifts, {"units": "s", "long_name": "circular shift"})
+        return {"shift": shift}, {}, self.attrs
+
+
+class _LinearShift(_WithinDyad):
+    """Harris's linear shift test: the central stretch against its shifts, nothing wrapped.
+
+    ``n`` draws are the shifts ``-N … -1, 1 … N`` (``N = n // 2`` steps of one size,
+    fewer when ``max_shift`` holds fewer samples) of the person's signal against the
+    other's central stretch; the observed is shift 0 on that stretch.
+    """
+
+    method = "linear_shift"
+    takes = ("max_shift", "channels", "person")
+    rule = "shift"
+    default_draws = 40  # 20 shifts per side: smallest p 1 / 21, steps of duration / 80
+
+    def check(self) -> dict[str, Any]:
+        reference, per_side, step, max_shift = self.dyad.shift_grid(
+            self.options.get("max_shift"), self.n // 2
+        )
+        rate = self.dyad.rates[reference]
+        self.step = step / rate
+        self.trim = per_side * step / rate
+        steps = np.arange(1, per_side + 1)
+        self.shifts = np.concatenate([-steps[::-1], steps]) * self.step
+        self.n = self.shifts.size
+        return {
+            "max_shift": max_shift,
+            "shift_step": self.step,
+            "trim": self.trim,
+            "shifts_per_side": per_side,
+            "smallest_p": 1 / (per_side + 1),
+            "null_hypothesis": _SHIFT_NULL_HYPOTHESIS,
+            "observed_rule": f"the statistic on the central stretch, {self.trim:g} s in from "
+            "each end (the same stretch for every shift)",
+        }
+
+    def observe(self, data: xr.DataTree) -> float:
+        central = self.dyad.linear(0.0, self.trim)
+        return evaluate(self.statistic, central, "the real data (central stretch)", nan_ok=False)
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        shift = float(self.shifts[index])
+        surrogate = self.dyad.linear(shift, self.trim)
+        where = f"{self.where(index)}, linear shift of {shift:g} s"
+        return evaluate(self.statistic, surrogate, where, nan_ok=True)
+
+    def describe(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        shift = ("draw", self.shifts, {"units": "s", "long_name": "linear shift"})
         return {"shift": shift}, {}, self.attrs
 
 
@@ -172,6 +228,7 @@ class _PseudoDyads(_Strategy):
             )
         self.count = pool.count_pairings()
         self.exact = self.count <= n
+        self.rule = "exact" if self.exact else "monte_carlo"
         self.n = self.count if self.exact else n
         self.pairings: Iterator[list[Pair]] | None = pool.all_pairings() if self.exact else None
         self.statistic_of: dict[Pair, float] = {}  # each pseudo-dyad once
@@ -254,6 +311,22 @@ SEGMENT_SHUFFLE_LEVEL = (
     "its level exactly; otherwise read this p-value as a description."
 ).format(eda30="8.5 %", eda60="7.0 %", ar30="7.0 %", ar60="4.0 %", diff30="4.0 %", diff60="4.0 %")
 
+CIRCULAR_SHIFT_LEVEL = (
+    "circular_shift may not hold its level as a test: a rotated signal is joined end to "
+    "start, which a slowly drifting signal (as skin conductance is) never does, so the "
+    "rotations are not exchangeable with the real alignment. On uncoupled simulated "
+    "5-minute skin conductance dyads it rejected {eda} at alpha 0.05, on short-memory noise "
+    "{ar1} and on strongly autocorrelated noise {slow} (benchmarks/bench_calibration.py). "
+    "method='linear_shift' (the default) holds its level whenever one signal is "
+    "stationary; for a cohort, method='pseudo_dyads' holds it exactly."
+).format(eda="10.0 %", ar1="6.0 %", slow="14.8 %")
+
+_SHIFT_NULL_HYPOTHESIS = (
+    "the two persons' signals are independent and the shifted person's signal is "
+    "stationary: its statistic against the other's central stretch has the same "
+    "distribution at every shift"
+)
+
 _NULL_HYPOTHESIS = (
     "who was recorded with whom makes no difference: the statistic of the cohort has the "
     "same distribution under every pairing of its people (the people are exchangeable "
@@ -262,7 +335,8 @@ _NULL_HYPOTHESIS = (
 
 
 STRATEGIES: dict[str, type[_Strategy]] = {
-    strategy.method: strategy for strategy in (_CircularShift, _SegmentShuffle, _PseudoDyads)
+    strategy.method: strategy
+    for strategy in (_LinearShift, _CircularShift, _SegmentShuffle, _PseudoDyads)
 }
 """The strategy of each method, by name."""
 METHODS = tuple(STRATEGIES)
@@ -276,8 +350,15 @@ def _check_options(method: str, options: Mapping[str, Any]) -> None:
     takes = STRATEGIES[method].takes
     unknown = sorted(set(options) - set(takes))
     if unknown:
+        owners = [
+            f"{name} belongs to "
+            + " or ".join(f"method='{m}'" for m, s in STRATEGIES.items() if name in s.takes)
+            for name in unknown
+            if any(name in s.takes for s in STRATEGIES.values())
+        ]
         raise ValidationError(
             f"method '{method}' takes no parameter(s) {unknown}; it takes {list(takes)}."
+            + (f" ({'; '.join(owners)}.)" if owners else "")
         )
 
 
@@ -310,8 +391,8 @@ def surrogate_test(
     data: xr.DataTree | Cohort | Mapping[str, xr.DataTree] | Sequence[xr.DataTree],
     statistic: Callable[[xr.DataTree], float],
     *,
-    method: str = "circular_shift",
-    n_surrogates: int = 199,
+    method: str = "linear_shift",
+    n_surrogates: int | None = None,
     seed: int | None = None,
     alternative: str = "greater",
     progress: bool | None = None,
@@ -326,9 +407,35 @@ def surrogate_test(
 
     Methods
     -------
+    ``"linear_shift"`` (one session; the default)
+        Harris's shift test (Harris 2021, "A shift test for independence in generic time
+        series", arXiv 2012.06862). **Null hypothesis: the two persons' signals are
+        independent, and the shifted person's signal is stationary** (its statistics do
+        not change over the session; the other person's may). The statistic is taken on
+        the **central stretch** of the session, ``trim`` seconds in from each end; the
+        ``2N`` draws (``N = n_surrogates // 2`` per side) pair the first person's central
+        stretch with the second person's (or ``person``'s) signal from ``j * step``
+        seconds later (``j = -N … -1, 1 … N``, ``step = max_shift / N`` rounded down to
+        whole samples, ``trim = N * step``): their own samples, nothing wrapped round,
+        every draw the same length. ``p = min(1, (k + 1) / (N + 1))`` with ``k`` the
+        draws at least as extreme as the observed (NaN draws count as extreme), which
+        holds ``P(p <= alpha) <= alpha`` by Harris's theorem whatever the signals'
+        memory; it is conservative (about half the power of the rank among ``2N + 1``).
+        The **smallest attainable p** is ``1 / (N + 1)`` (``attrs["smallest_p"]``): a
+        test at 0.05 needs ``n_surrogates >= 38``. Method kwargs: ``max_shift`` (s,
+        default a quarter of the shortest channel's duration, so the statistic sees the
+        central half; less than half the duration), ``channels``, ``person``. Each
+        shift is in seconds, rounded to each channel's own samples (exact steps in the
+        shortest channel). Power grows with the recording: shifts closer than the
+        signals' memory give values close to the observed.
     ``"circular_shift"`` (one session)
         Each draw is :func:`circular_shift` of ``data`` (method kwargs ``min_shift``,
-        ``channels``, ``person``). The observed value is ``statistic(data)``.
+        ``channels``, ``person``). The observed value is ``statistic(data)``. **It does
+        not hold its level on signals whose memory is long compared with the
+        recording** (drifting skin conductance): a rotation joins the end of the signal
+        to its start, a jump the real signal never makes, so the rotations are not
+        exchangeable with the real alignment (see the table under Notes). It warns
+        (``UserWarning``) each time it is used as a test.
     ``"segment_shuffle"`` (one session)
         Each draw is :func:`segment_shuffle` of ``data`` (``segment_length`` required;
         ``channels``, ``person``). **It does not hold its level on signals with
@@ -338,7 +445,7 @@ def surrogate_test(
         coupling. Measured (``benchmarks/bench_calibration.py``, uncoupled dyads, mean
         windowed Pearson 30 s / 5 s, ``n_surrogates=99``, alpha 0.05): see the table
         under Notes. It warns (``UserWarning``) each time it is used as a test; prefer
-        ``"circular_shift"``.
+        ``"linear_shift"``.
     ``"pseudo_dyads"`` (a cohort: several sessions)
         **Null hypothesis: who was recorded with whom makes no difference**; the
         cohort's statistic has the same distribution under every pairing of its people.
@@ -374,7 +481,8 @@ def surrogate_test(
         of null values that are not NaN and ``k`` the number of them ``>=`` the observed
         value (``alternative="greater"``) or ``<=`` it (``"less"``); ``p = k / m`` when
         the null enumerates every pairing (``"pseudo_dyads"``, ``attrs["exact"]``, the
-        real pairing among the ``m``). Null values within a relative 1e-12 of the
+        real pairing among the ``m``); ``p = min(1, (k + 1) / (N + 1))`` for
+        ``"linear_shift"`` (above). Null values within a relative 1e-12 of the
         observed count as ties, i.e. as extreme. ``"two-sided"``:
         ``min(1, 2 * min(p_greater, p_less))``. The same routine scores every test of
         :mod:`concordlab.stats`.
@@ -387,10 +495,11 @@ def surrogate_test(
         a bounded statistic (mean concordance). NaN means "undefined" (e.g. too much
         missing data): on the real data it is an error; on a surrogate draw the draw is
         left out of ``m``, of ``k`` and of the effect size (``n_valid`` counts those
-        kept, and a warning says how many were left out); if every draw is NaN it is an
-        error. For ``"pseudo_dyads"``, each cohort mean (observed and draws) is taken over
-        the dyads whose statistic is not NaN, the number left out is in ``attrs``, and it
-        is an error only when every real dyad is NaN.
+        kept, and a warning says how many were left out; ``"linear_shift"`` instead
+        counts them in ``k``, as extreme); if every draw is NaN it is an error. For
+        ``"pseudo_dyads"``, each cohort mean (observed and draws) is taken over the dyads
+        whose statistic is not NaN, the number left out is in ``attrs``, and it is an
+        error only when every real dyad is NaN.
     Errors in the statistic
         An exception raised by ``statistic`` becomes a :class:`ValidationError` that says
         where it happened (the real data, the real dyad, or the draw number with its
@@ -405,12 +514,17 @@ def surrogate_test(
         ``statistic(session) -> float`` (a 0-d DataArray is fine), e.g.
         ``lambda s: float(concordance(s).mean())``. Larger should mean more concordance
         for ``alternative="greater"``.
-    method : {"circular_shift", "segment_shuffle", "pseudo_dyads"}, default "circular_shift"
-        How surrogates are made (see above).
-    n_surrogates : int, default 199
+    method : {"linear_shift", "circular_shift", "segment_shuffle", "pseudo_dyads"}, \
+default "linear_shift"
+        How surrogates are made (see above). (The default was ``"circular_shift"``
+        before 0.2, which does not hold its level on drifting signals.)
+    n_surrogates : int, optional
         Number of surrogate draws; ``1 / (n_surrogates + 1)`` is the smallest possible
-        p-value. (Formerly ``n``, which still works for one release with a
-        ``FutureWarning``.)
+        p-value. Default 199; for ``"linear_shift"`` 40: ``n_surrogates // 2`` shifts
+        per side, smallest p ``1 / (n_surrogates // 2 + 1)`` (1/21), and more shifts
+        only make them closer together (steps of ``max_shift / N``), which costs power
+        (measured: 30 % at 20 per side, 24 % at 50, see Notes). (Formerly ``n``, which
+        still works for one release with a ``FutureWarning``.)
     seed : int, optional
         Seed of all draws: draw ``d`` uses ``numpy.random.default_rng`` of the ``d``-th
         child of ``numpy.random.SeedSequence(seed).spawn(n_surrogates)``, so the same seed gives the
@@ -422,9 +536,10 @@ def surrogate_test(
         Show a tqdm progress bar. None (default): show one when the draws are expected
         to take more than about 2 s (estimated from the first draw); False: never.
     **method_kwargs
-        Passed to the surrogate method: ``min_shift``, ``channels``, ``person``
-        (circular_shift); ``segment_length``, ``channels``, ``person``
-        (segment_shuffle); ``keep_roles``, ``channels`` (pseudo_dyads). The old name
+        Passed to the surrogate method: ``max_shift``, ``channels``, ``person``
+        (linear_shift); ``min_shift``, ``channels``, ``person`` (circular_shift);
+        ``segment_length``, ``channels``, ``person`` (segment_shuffle); ``keep_roles``,
+        ``channels`` (pseudo_dyads). The old name
         ``channel`` still works for one release with a ``FutureWarning``.
 
     Returns
@@ -432,7 +547,9 @@ def surrogate_test(
     xarray.Dataset
         ``observed`` (scalar), ``null`` (dim ``draw``, ``n_surrogates`` values), ``p_value``,
         ``effect_size`` (the z above), ``null_mean``, ``null_sd``, ``n_valid``; for
-        ``"circular_shift"`` the coordinate ``shift`` (s) along ``draw``; for
+        ``"linear_shift"`` and ``"circular_shift"`` the coordinate ``shift`` (s) along
+        ``draw`` (``"linear_shift"``: ``attrs`` also ``max_shift``, ``shift_step``,
+        ``trim``, ``shifts_per_side``, ``smallest_p``, ``null_hypothesis``); for
         ``"pseudo_dyads"`` ``session_statistic`` (dim ``session``: each real dyad's
         value) and ``pseudo_mean`` (the mean over every pseudo-dyad, a description).
         ``attrs`` hold the method, its parameters, ``n_surrogates`` (also as ``n``, its
@@ -488,17 +605,27 @@ def surrogate_test(
 
     Examples
     --------
-    A strongly coupled dyad against circularly shifted surrogates of itself:
+    A strongly coupled 10-minute dyad, the linear shift test (the default): its central
+    five minutes against the therapist's signal shifted by 7.5 s, 15 s, ... 150 s:
 
     >>> import concordlab
     >>> from concordlab.compute.surrogates import surrogate_test
-    >>> s = concordlab.simulate_dyad(180, coupling=0.9, turns=False, channels="eda", seed=2)
+    >>> s = concordlab.simulate_dyad(600, coupling=0.9, turns=False, channels="eda", seed=2)
     >>> mean_r = lambda s: float(concordlab.concordance(s).mean())
-    >>> result = surrogate_test(s, mean_r, n_surrogates=19, seed=0)
-    >>> float(result["p_value"]), bool(result["effect_size"] > 2)
-    (0.05, True)
-    >>> result["null"].sizes["draw"], result.attrs["method"]
-    (19, 'circular_shift')
+    >>> result = surrogate_test(s, mean_r)
+    >>> round(float(result["p_value"]), 4), bool(result["effect_size"] > 2)  # 1 / 21
+    (0.0476, True)
+    >>> result["null"].sizes["draw"], result.attrs["method"], result.attrs["shift_step"]
+    (40, 'linear_shift', 7.5)
+
+    Circular shifts warn that they may not hold their level:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     rotated = surrogate_test(s, mean_r, method="circular_shift", n_surrogates=19, seed=0)
+    >>> "may not hold its level" in str(caught[0].message), rotated["null"].sizes["draw"]
+    (True, 19)
 
     A cohort against pseudo-dyads (each draw: the same people, randomly re-paired):
 
@@ -517,6 +644,8 @@ def surrogate_test(
             "statistic must be a function of a session returning a number, e.g. "
             f"lambda s: float(concordance(s).mean()); got {type(statistic).__name__}."
         )
+    if n_surrogates is None:
+        n_surrogates = STRATEGIES[method].default_draws
     n_surrogates = DRAWS.check(n_surrogates, "n_surrogates")
     ALTERNATIVE.check(alternative, "alternative")
     progress = optional(FLAG, progress, "progress")
@@ -531,7 +660,7 @@ def surrogate_test(
     return xr.Dataset(
         {
             **null_variables(
-                strategy.observed, null, alternative, exact=strategy.exact, stacklevel=3
+                strategy.observed, null, alternative, rule=strategy.rule, stacklevel=3
             ),
             **variables,
         },
