@@ -26,7 +26,7 @@ re-pairing null (the pseudo-dyads' matrix) and the subsets null (plain values), 
 windowed Pearson correlation (30 s windows, 5 s step).
 
 Run: ``python benchmarks/bench_calibration.py [--runs 200] [--sizes 5 10 20]
-[--data ar1 eda eda-diff] [--power-runs 100]`` (``--sizes`` with no value or
+[--data ar1 ar1-slow eda eda-diff] [--power-runs 100]`` (``--sizes`` with no value or
 ``--power-runs 0`` skip those rows)
 (about 40 minutes on 2 cores with the defaults; ``--quick`` for a smoke run).
 """
