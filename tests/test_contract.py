@@ -405,8 +405,10 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (
-        [_parameter("max_shift", "float | None", None)]
-        + _signature_parameters(concordlab.circular_shift, "session", "seed", "min_shift")
+        [
+            _parameter("max_shift", "float | None", None),
+            *_signature_parameters(concordlab.circular_shift, "session", "seed", "min_shift"),
+        ]
     ),
     "surrogate_test[circular_shift]": lambda: _signature_parameters(
         concordlab.circular_shift, "session", "seed"
