@@ -113,8 +113,6 @@ def _node(group: Any, data: np.ndarray, h5py: Any) -> xr.Dataset:
             label = label.encode("utf-8")
         if kind == b"DIMENSION_SCALE" and _NOT_A_VARIABLE in label:
             continue  # a dimension without coordinate values
-        if item.maxshape != item.shape:
-            raise Unsupported(f"{name}: an unlimited dimension")
         if name.startswith(_NON_COORD):
             name = name[len(_NON_COORD) :]
         if kind == b"DIMENSION_SCALE":
@@ -135,7 +133,10 @@ def _node(group: Any, data: np.ndarray, h5py: Any) -> xr.Dataset:
     }
     coords = {name: plain.pop(name) for name in list(plain) if name in coord_names}
     coords.update({name: plain.pop(name) for name in list(plain) if name in plain[name].dims})
-    return xr.Dataset(plain, coords=coords, attrs=attrs)
+    try:
+        return xr.Dataset(plain, coords=coords, attrs=attrs)
+    except ValueError as error:  # e.g. an unlimited dimension longer than a variable
+        raise Unsupported(str(error)) from None
 
 
 def _values(item: Any, data: np.ndarray, h5py: Any) -> np.ndarray:
