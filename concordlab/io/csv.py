@@ -176,8 +176,8 @@ def _read_numbers_with_arrow(
     columns = {}
     for i, name in enumerate(names):
         column = arrow.column(i)
-        extreme = pa.compute.max(pa.compute.abs(column)).as_py()
-        if extreme is not None and extreme >= 2.0**63:
+        low, high = (value.as_py() for value in pa.compute.min_max(column).values())
+        if low is not None and max(-low, high) >= 2.0**63:  # NaN, the only other, is fine
             return None  # pandas reads integers beyond int64 as text
         columns[name] = column.to_numpy()  # float64, NaN where missing
     return pd.DataFrame(columns, copy=False)
