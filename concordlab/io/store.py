@@ -143,9 +143,18 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     overwrite = FLAG.check(overwrite, "overwrite")
     engine = _engine(path)
     check_storable(session)
-    checksums = json.dumps(tree_digests(session))
     stored = session.copy() if engine == "netcdf3" else _share_coords(session)
-    stored.attrs = {**session.attrs, CHECKSUMS: checksums}
+    if engine == "h5netcdf":
+        # Hashed in threads while the file is written; stored in it right after.
+        from concurrent.futures import ThreadPoolExecutor
+
+        hashing = ThreadPoolExecutor(1)
+        pending = hashing.submit(lambda: json.dumps(tree_digests(session)))
+        hashing.shutdown(wait=False)
+        checksums = ""
+    else:
+        checksums = json.dumps(tree_digests(session))
+        stored.attrs = {**session.attrs, CHECKSUMS: checksums}
     # Built before anything is written: a session netCDF3 cannot hold is refused here.
     flat = _netcdf3_dataset(stored) if engine == "netcdf3" else None
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +170,8 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
             flat.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
         else:
             _write_unsealed(stored, temporary)
+            checksums = pending.result()
+            _add_root_attr(temporary, CHECKSUMS, checksums)
         # Flush to disk while the copy is read back and checked.
         flusher = threading.Thread(target=_flush, args=(temporary,), daemon=True)
         flusher.start()
@@ -232,6 +243,14 @@ def _write_unsealed(stored: xr.DataTree, path: Path) -> None:
     with h5netcdf.File(path, "w", userblock_size=USER_BLOCK):
         pass
     stored.to_netcdf(path, engine="h5netcdf", mode="a")
+
+
+def _add_root_attr(path: Path, name: str, value: str) -> None:
+    """Add a text attr to the root group of a netCDF-4 file (as h5netcdf writes text)."""
+    import h5py
+
+    with h5py.File(path, "r+") as root:
+        root.attrs[name] = value
 
 
 def _verify_written(path: Path, engine: str, session: xr.DataTree, checksums: str) -> None:
