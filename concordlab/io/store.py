@@ -98,8 +98,10 @@ def _as_path(path: Any) -> Path:
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:
     """Write a whole session (channels, segments, results, attrs) to one file, atomically.
 
-    The session is written to a temporary file (or folder, for Zarr) beside ``path``,
-    flushed to disk, read back and checked against the checksums written with it, and only
+    The session is written to a temporary file (or folder, for Zarr) beside ``path``
+    with the SHA-256 digest of every array, flushed to disk, read back once and compared
+    bit for bit with the session (what those digests would find), sealed (``.nc``: the
+    SHA-256 hash tree of the bytes just checked, in the file's first 512 bytes), and only
     then put in place of ``path``. If anything fails (bad content, a full disk, a killed
     process) the file that was at ``path`` is untouched; what a killed save leaves behind
     is cleaned up by the next :func:`save` or :func:`load` of the same path.
@@ -196,8 +198,12 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     """Read a session written by :func:`save` fully into memory, and check it.
 
     The file is closed when this returns, so the session can be edited and saved back to
-    the same path. Every array is checked against the checksum :func:`save` stored with
-    it, and the session (segments and metadata too) is validated as a reader's would be.
+    the same path. A ``.nc`` file is read once, into memory, its seal (a SHA-256 hash tree
+    of every byte) checked in parallel threads as it is read and before HDF5 parses a
+    byte; its arrays are then views of that one copy. Arrays of a Zarr store, or of a
+    ``.nc`` file written before seals, are checked against the SHA-256 digest :func:`save`
+    stored with each. The session (segments and metadata too) is validated as a reader's
+    would be.
 
     Parameters
     ----------
