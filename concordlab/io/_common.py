@@ -230,10 +230,15 @@ def numeric_column(values: pd.Series | np.ndarray, path: PathLike, column: objec
 def _stamp_resolution(times: np.ndarray) -> float:
     """The decimal unit the stamps were written to (1, 0.1, 0.001 ...), or 0 when finer."""
     scale = max(1.0, float(np.max(np.abs(times))))
+    sample = times[:: max(1, times.size // 1000)]  # rules most units out cheaply
+
+    def fits(values: np.ndarray, unit: float) -> bool:
+        scaled = values / unit
+        return bool(np.all(np.abs(scaled - np.rint(scaled)) <= 1e-6 + 4e-16 * scale / unit))
+
     for digits in range(10):
         unit = 10.0**-digits
-        scaled = times / unit
-        if np.all(np.abs(scaled - np.rint(scaled)) <= 1e-6 + 4e-16 * scale / unit):
+        if fits(sample, unit) and fits(times, unit):
             return unit
     return 0.0
 
@@ -452,7 +457,10 @@ def pair_on_grid(
         (k - x) / rate if not exact else 0.0 for x, k in zip(exact_shifts, shifts, strict=True)
     ]
     n = max(k + len(r) for k, r in zip(shifts, rows, strict=True))
-    out = np.full((2, n), np.nan)
+    if all(k == 0 and len(r) == n for k, r in zip(shifts, rows, strict=True)):
+        out = np.empty((2, n))  # both cover the grid: nothing to fill with NaN
+    else:
+        out = np.full((2, n), np.nan)
     for person, (k, row) in enumerate(zip(shifts, rows, strict=True)):
         out[person, k : k + len(row)] = row
     return out, start, [0.0 if abs(m) < 1e-12 else m for m in moved]

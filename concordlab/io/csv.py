@@ -1,4 +1,14 @@
-"""Delimited text (CSV, TSV, whitespace-separated) into a session."""
+"""Delimited text (CSV, TSV, whitespace-separated) into a session.
+
+Two engines parse the text, with the same results and the same errors: pyarrow's CSV
+reader where pyarrow is installed (the ``arrow`` extra; several times faster on large
+files), and pandas' C parser everywhere else (Python in the browser has no pyarrow).
+pyarrow reads only what it reads exactly as pandas would: a file with a comma, tab or
+semicolon delimiter whose every cell is a number or empty/NA. Anything else (text or date
+cells, whitespace delimiters, rows of the wrong length, a quote in a comment line ...)
+is read by pandas, whose checks and messages then apply. :data:`ENGINE` (or the
+environment variable ``CONCORDLAB_CSV_ENGINE``) forces one engine.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +42,57 @@ from concordlab.io.recording import Channel, Recording
 from concordlab.session import DEFAULT_PERSONS
 from concordlab.session import _check_start_time as check_start_time
 
-__all__ = ["read_csv", "read_csv_recording"]
+__all__ = ["ENGINE", "read_csv", "read_csv_recording"]
 
 Columns = str | int | Sequence[str | int] | Mapping[str, Any] | None
+
+ENGINE = os.environ.get("CONCORDLAB_CSV_ENGINE", "auto")
+"""The parser of :func:`read_csv`: ``"auto"`` (pyarrow where installed, else pandas),
+``"pyarrow"`` or ``"pandas"``."""
+
+# The cells pandas reads as missing by default (pandas.read_csv's na_values).
+_NA_CELLS = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
+
+
+def _engine() -> str:
+    """The engine that parses CSV text here: ``"pyarrow"`` or ``"pandas"``."""
+    if ENGINE not in ("auto", "pyarrow", "pandas"):
+        raise ValidationError(
+            f"concordlab.io.csv.ENGINE (or CONCORDLAB_CSV_ENGINE) must be 'auto', 'pyarrow' "
+            f"or 'pandas', not {ENGINE!r}."
+        )
+    if ENGINE == "pandas":
+        return "pandas"
+    try:
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        if ENGINE == "pyarrow":
+            raise ValidationError(
+                "concordlab.io.csv.ENGINE is 'pyarrow' but pyarrow is not installed: "
+                "pip install 'concordlab[arrow]', or set the engine to 'auto'."
+            ) from None
+        return "pandas"
+    return "pyarrow"
 
 
 def _head(path: Path) -> tuple[str, int, list[str]]:
@@ -79,6 +137,70 @@ def _read_table(path: PathLike) -> pd.DataFrame:
                 f"'{path}': the column name(s) {repeated[:10]} appear more than once in the "
                 "header; give each column its own name."
             )
+    if _engine() == "pyarrow":
+        table = _read_numbers_with_arrow(path, delimiter, comments, has_header, fields)
+        if table is not None:
+            return _checked_size(table, path)
+    return _checked_size(_read_with_pandas(path, delimiter, comments, has_header, fields), path)
+
+
+def _read_numbers_with_arrow(
+    path: Path, delimiter: str, comments: int, has_header: bool, fields: list[str]
+) -> pd.DataFrame | None:
+    """The table as pandas would read it, or None where pyarrow cannot promise that."""
+    if delimiter == r"\s+" or (has_header and "" in fields):
+        return None  # regular-expression delimiters; pandas' "Unnamed: n" names
+    if comments and '"' in _first_lines(path, comments):
+        return None  # pyarrow would parse the quote in a skipped comment line
+    import pyarrow as pa
+    import pyarrow.compute
+    import pyarrow.csv as pa_csv
+
+    generated = [f"f{i}" for i in range(len(fields))]
+    try:
+        arrow = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=comments + int(has_header), column_names=generated
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(generated, pa.float64()),
+                null_values=_NA_CELLS,
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None  # text cells, rows of the wrong length ...: pandas reads or refuses
+    names: list[Any] = fields if has_header else list(range(len(fields)))
+    columns = {}
+    for i, name in enumerate(names):
+        column = arrow.column(i)
+        low, high = (value.as_py() for value in pa.compute.min_max(column).values())
+        if low is not None and max(-low, high) >= 2.0**63:  # NaN, the only other, is fine
+            return None  # pandas reads integers beyond int64 as text
+        columns[name] = column.to_numpy()  # float64, NaN where missing
+    return pd.DataFrame(columns, copy=False)
+
+
+def _first_lines(path: Path, count: int) -> str:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return "".join(handle.readline() for _ in range(count))
+
+
+def _checked_size(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if table.empty:
+        raise FileFormatError(f"'{path}' has a header but no data rows.")
+    if len(table) < 2:
+        raise FileFormatError(
+            f"'{path}' holds {len(table)} data row; at least 2 samples per person are needed."
+        )
+    return table
+
+
+def _read_with_pandas(
+    path: Path, delimiter: str, comments: int, has_header: bool, fields: list[str]
+) -> pd.DataFrame:
     with warnings.catch_warnings():
         # Rows longer than the header would silently lose their last cells.
         warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -102,12 +224,6 @@ def _read_table(path: PathLike) -> pd.DataFrame:
     # pandas pads short rows with NaN; only rows whose last cell is missing can be short.
     if len(table.columns) > 1 and table.iloc[:, -1].isna().any():
         _refuse_short_rows(path, delimiter, comments, has_header, len(table.columns))
-    if table.empty:
-        raise FileFormatError(f"'{path}' has a header but no data rows.")
-    if len(table) < 2:
-        raise FileFormatError(
-            f"'{path}' holds {len(table)} data row; at least 2 samples per person are needed."
-        )
     return table
 
 

@@ -3,6 +3,12 @@
 Where h5py is missing (Python in the browser), ``.nc`` files are netCDF3 written by scipy,
 with the tree flattened into one dataset; :func:`load` tells the two apart by their first
 bytes.
+
+A large dimension coordinate that repeats one stored in an earlier node, bit for bit with
+the same attrs (the ``time`` axis of channels recorded at one rate and start), is stored
+once: the later node keeps the dimension and names the node holding the values in its
+attr :data:`SHARED` (JSON, ``{"time": "/eda"}``); :func:`load` puts the coordinate back.
+Files written before this are read as they are.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import re
 import secrets
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +31,14 @@ import xarray as xr
 from concordlab._checks import FLAG, FilePath
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading, replace_file
-from concordlab.io.digest import NODE_ATTRS, tree_digests
-from concordlab.io.seal import USER_BLOCK, check_seal, hdf5_offset, seal
+from concordlab.io.digest import (
+    NODE_ATTRS,
+    attrs_digest,
+    same_digest,
+    same_values,
+    tree_digests,
+)
+from concordlab.io.seal import USER_BLOCK, read_file, read_sealed, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import check_storable_text, validate_session
 
@@ -40,6 +53,10 @@ _NETCDF3_LAYOUT = "concordlab_layout"
 _NETCDF3_FORMAT = "concordlab-session-netcdf3/1"
 # Root attr of a stored session: the digest of every node's attrs and variables (JSON).
 CHECKSUMS = "concordlab_checksums"
+# Node attr of a stored node whose large dimension coordinates are stored in another node.
+SHARED = "concordlab_shared_coords"
+# Dimension coordinates at least this large are stored once when repeated.
+_SHARE_BYTES = 1 << 16
 
 
 def _missing(engine: str) -> list[str]:
@@ -81,8 +98,10 @@ def _as_path(path: Any) -> Path:
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:
     """Write a whole session (channels, segments, results, attrs) to one file, atomically.
 
-    The session is written to a temporary file (or folder, for Zarr) beside ``path``,
-    flushed to disk, read back and checked against the checksums written with it, and only
+    The session is written to a temporary file (or folder, for Zarr) beside ``path``
+    with the SHA-256 digest of every array, flushed to disk, read back once and compared
+    bit for bit with the session (what those digests would find), sealed (``.nc``: the
+    SHA-256 hash tree of the bytes just checked, in the file's first 512 bytes), and only
     then put in place of ``path``. If anything fails (bad content, a full disk, a killed
     process) the file that was at ``path`` is untouched; what a killed save leaves behind
     is cleaned up by the next :func:`save` or :func:`load` of the same path.
@@ -126,8 +145,18 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     overwrite = FLAG.check(overwrite, "overwrite")
     engine = _engine(path)
     check_storable(session)
-    stored = session.copy()
-    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session))}
+    stored = session.copy() if engine == "netcdf3" else _share_coords(session)
+    if engine == "h5netcdf":
+        # Hashed in threads while the file is written; stored in it right after.
+        from concurrent.futures import ThreadPoolExecutor
+
+        hashing = ThreadPoolExecutor(1)
+        pending = hashing.submit(lambda: json.dumps(tree_digests(session)))
+        hashing.shutdown(wait=False)
+        checksums = ""
+    else:
+        checksums = json.dumps(tree_digests(session))
+        stored.attrs = {**session.attrs, CHECKSUMS: checksums}
     # Built before anything is written: a session netCDF3 cannot hold is refused here.
     flat = _netcdf3_dataset(stored) if engine == "netcdf3" else None
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,9 +171,17 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
         elif flat is not None:
             flat.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
         else:
-            _write_sealed(stored, temporary)
-        _flush(temporary)
-        _read(temporary, engine, verify=True, trust_seal=False)
+            _write_unsealed(stored, temporary)
+            checksums = pending.result()
+            _add_root_attr(temporary, CHECKSUMS, checksums)
+        # Flush to disk while the copy is read back and checked.
+        flusher = threading.Thread(target=_flush, args=(temporary,), daemon=True)
+        flusher.start()
+        try:
+            _verify_written(temporary, engine, session, checksums)
+        finally:
+            flusher.join()
+        _flush(temporary)  # the seal, and anything written since the first flush
         _put_in_place(temporary, path)
     except BaseException as error:
         _remove(temporary)
@@ -161,8 +198,12 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     """Read a session written by :func:`save` fully into memory, and check it.
 
     The file is closed when this returns, so the session can be edited and saved back to
-    the same path. Every array is checked against the checksum :func:`save` stored with
-    it, and the session (segments and metadata too) is validated as a reader's would be.
+    the same path. A ``.nc`` file is read once, into memory, its seal (a SHA-256 hash tree
+    of every byte) checked in parallel threads as it is read and before HDF5 parses a
+    byte; its arrays are then views of that one copy. Arrays of a Zarr store, or of a
+    ``.nc`` file written before seals, are checked against the SHA-256 digest :func:`save`
+    stored with each. The session (segments and metadata too) is validated as a reader's
+    would be.
 
     Parameters
     ----------
@@ -201,29 +242,141 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     return _read(path, engine, verify=verify, shown=path)
 
 
-def _write_sealed(stored: xr.DataTree, path: Path) -> None:
-    """Write netCDF4 after a user block, then put the file's checksum in that block."""
+def _write_unsealed(stored: xr.DataTree, path: Path) -> None:
+    """Write netCDF4 after a user block that :func:`_verify_written` seals."""
     import h5netcdf
 
     with h5netcdf.File(path, "w", userblock_size=USER_BLOCK):
         pass
     stored.to_netcdf(path, engine="h5netcdf", mode="a")
-    seal(path)
 
 
-def _read(
-    path: Path,
-    engine: str,
-    *,
-    verify: bool,
-    shown: Path | None = None,
-    trust_seal: bool = True,
-) -> xr.DataTree:
+def _add_root_attr(path: Path, name: str, value: str) -> None:
+    """Add a text attr to the root group of a netCDF-4 file (as h5netcdf writes text)."""
+    import h5py
+
+    with h5py.File(path, "r+") as root:
+        root.attrs[name] = value
+
+
+def _verify_written(path: Path, engine: str, session: xr.DataTree, checksums: str) -> None:
+    """Read a just-written store back once and check it holds ``session`` exactly.
+
+    A ``.nc`` file is read into memory once, hashing it (the seal) as it is read; the
+    session parsed from those same bytes is compared with the one saved, value by value
+    and bit for bit: what the per-array checksums stored with it would find, at the
+    speed of a memory comparison instead of hashing every array again. Only then is
+    the file sealed with the hash of the bytes that were checked.
+    """
+    data = digest = None
+    with reading(path, "session file"):
+        if engine == "h5netcdf":
+            data, digest = read_file(path)
+            nodes = _netcdf4_nodes(data, path)
+        elif engine == "zarr":
+            with xr.open_datatree(path, engine="zarr") as opened:
+                nodes = _detached(opened)
+        else:
+            nodes = _from_netcdf3(path)
+    tree = _canonical(_unshare_coords(nodes, path), path)
+    found = tree.attrs.pop(CHECKSUMS, None)
+    difference = "the checksum record" if found != checksums else _difference(tree, session)
+    if difference:
+        raise ConcordlabError(
+            f"Could not save the session to '{path}': read back, {difference} differs from "
+            "the session saved (a failing disk or file system?)."
+        )
+    if data is not None and digest is not None:
+        seal(path, data, digest)
+
+
+def _difference(tree: xr.DataTree, session: xr.DataTree) -> str | None:
+    """What differs between two sessions as their digests would see it, or None."""
+    mine = {node.path: node for node in session.subtree}
+    theirs = {node.path: node for node in tree.subtree}
+    if set(mine) != set(theirs):
+        return f"the set of nodes ({sorted(set(mine) ^ set(theirs))})"
+    for node_path, node in mine.items():
+        other = theirs[node_path]
+        if attrs_digest(node.attrs) != attrs_digest(other.attrs):
+            return f"the attributes of node {node_path}"
+        ours = node.to_dataset(inherit=False).variables
+        back = other.to_dataset(inherit=False).variables
+        if set(ours) != set(back):
+            return f"the variables of node {node_path}"
+        for name, variable in ours.items():
+            if not same_digest(variable, back[name]):
+                return f"variable '{name}' of node {node_path}"
+    return None
+
+
+def _netcdf4_nodes(data: Any, path: Path) -> dict[str, xr.Dataset]:
+    """The nodes of the netCDF-4 file whose bytes are ``data``; big arrays are views."""
+    from concordlab.io._netcdf4 import Unsupported, read_nodes
+
+    try:
+        return read_nodes(data)
+    except Unsupported:
+        with xr.open_datatree(path, engine="h5netcdf") as opened:
+            return _detached(opened)
+
+
+def _share_coords(session: xr.DataTree) -> xr.DataTree:
+    """A shallow copy of ``session`` storing each repeated large dimension coordinate once."""
+    stored = session.copy()
+    seen: dict[str, list[tuple[str, xr.Variable]]] = {}
+    for node in stored.subtree:
+        dataset = node.to_dataset(inherit=False)
+        shared = {}
+        for name in dataset.dims:
+            if name not in dataset.coords or dataset[name].nbytes < _SHARE_BYTES:
+                continue
+            variable = dataset[name].variable
+            for where, other in seen.get(str(name), []):
+                if dict(variable.attrs) == dict(other.attrs) and same_values(
+                    np.asarray(variable.values), np.asarray(other.values)
+                ):
+                    shared[str(name)] = where
+                    break
+            else:
+                seen.setdefault(str(name), []).append((node.path, variable))
+        if shared:
+            node.dataset = dataset.drop_vars(list(shared)).assign_attrs(
+                {SHARED: json.dumps(shared)}
+            )
+    return stored
+
+
+def _unshare_coords(nodes: dict[str, xr.Dataset], path: Path) -> xr.DataTree:
+    """The tree of ``nodes`` with the coordinates :func:`_share_coords` stored once put back."""
+    for node_path, dataset in nodes.items():
+        if SHARED not in dataset.attrs:
+            continue
+        attrs = dict(dataset.attrs)
+        try:
+            shared = json.loads(attrs.pop(SHARED))
+            coords = {
+                name: nodes[where].variables[name].to_base_variable()
+                for name, where in shared.items()
+            }
+            restored = dataset.assign_coords(coords)
+            restored.attrs = attrs
+            nodes[node_path] = restored
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise FileFormatError(
+                f"'{path}' is damaged: node {node_path} refers to coordinates stored "
+                f"elsewhere in the file that are missing ({type(error).__name__}: {error}). "
+                "Restore it from a backup."
+            ) from None
+    return xr.DataTree.from_dict(nodes)
+
+
+def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -> xr.DataTree:
     """Read, detach from the file, canonicalise, verify and validate a stored session.
 
-    A sealed ``.nc`` file whose seal holds is byte for byte what save verified, so its
-    arrays are not hashed again. Within save (``trust_seal`` False) the seal has just been
-    computed from the file: it is not checked, the arrays are.
+    A ``.nc`` file is read into memory once, its seal checked on those bytes before HDF5
+    parses them, and its arrays are views of them. A sealed file whose seal holds is
+    byte for byte what save verified, so its arrays are not hashed again.
     """
     shown = shown or path
     sealed = False
@@ -232,20 +385,22 @@ def _read(
             raise FileNotFoundError(path)
         try:
             if _is_netcdf3(path):
-                tree = _from_netcdf3(path)
-            else:
-                if engine == "netcdf3":
-                    raise ConcordlabError(_no_h5py(shown))
-                if engine == "h5netcdf" and path.is_file() and verify and trust_seal:
-                    sealed = check_seal(path, shown)
-                if engine == "h5netcdf" and path.is_file() and hdf5_offset(path) is None:
+                nodes = _from_netcdf3(path)
+            elif engine == "netcdf3":
+                raise ConcordlabError(_no_h5py(shown))
+            elif engine == "h5netcdf" and path.is_file():
+                data, sealed = read_sealed(path, shown, verify=verify)
+                if hdf5_offset(data) is None:
                     raise FileFormatError(
                         f"'{shown}' is neither a netCDF4 (HDF5) nor a netCDF3 file (its first "
                         "bytes are not a netCDF signature); it is damaged or not a session "
                         "saved by concordlab. Restore it from a backup."
                     )
+                nodes = _netcdf4_nodes(data, path)
+            else:
                 with xr.open_datatree(path, engine=engine) as opened:
-                    tree = _detached(opened)
+                    nodes = _detached(opened)
+            tree = _unshare_coords(nodes, shown)
         except ConcordlabError:
             raise
         except Exception as error:
@@ -276,22 +431,23 @@ def _no_h5py(path: Path) -> str:
     )
 
 
-def _detached(opened: xr.DataTree) -> xr.DataTree:
-    """A copy of an opened tree whose every array is in memory (the file can be closed).
+def _detached(opened: xr.DataTree) -> dict[str, xr.Dataset]:
+    """The nodes of an opened tree with every array in memory (the file can be closed).
 
     ``DataTree.load`` keeps file-backed wrappers with this xarray, which re-read the file
-    later: saving over the same file would then read from the file being replaced.
+    later: saving over the same file would then read from the file being replaced. Each
+    array is read once, into a new array (``values`` of a lazily read variable).
     """
     nodes = {}
     for node in opened.subtree:
         dataset = node.to_dataset(inherit=False)
         variables = {
-            name: xr.Variable(v.dims, np.array(v.values), dict(v.attrs))
+            name: xr.Variable(v.dims, np.asarray(v.values), dict(v.attrs))
             for name, v in dataset.variables.items()
         }
         coords = {name: variables.pop(name) for name in dataset.coords}
         nodes[node.path] = xr.Dataset(variables, coords=coords, attrs=dict(node.attrs))
-    return xr.DataTree.from_dict(nodes)
+    return nodes
 
 
 def _verify(tree: xr.DataTree, expected: Any, path: Path) -> None:
@@ -540,6 +696,13 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} attribute {value!r} has no JSON form")
 
 
+def hdf5_offset(data: Any) -> int | None:
+    """Where the HDF5 signature is in a file's bytes (0, 512, 1024, ...), or None."""
+    from concordlab.io.seal import _signature_at
+
+    return _signature_at(data)
+
+
 def _is_netcdf3(path: Path) -> bool:
     if not path.is_file():
         return False
@@ -547,7 +710,7 @@ def _is_netcdf3(path: Path) -> bool:
         return stream.read(3) == b"CDF"
 
 
-def _from_netcdf3(path: Path) -> xr.DataTree:
+def _from_netcdf3(path: Path) -> dict[str, xr.Dataset]:
     """Rebuild the tree :func:`_netcdf3_dataset` flattened."""
     # No mmap: the browser's file system (JupyterLite) cannot map files.
     with xr.open_dataset(path, engine="scipy", mmap=False) as opened:
@@ -572,4 +735,4 @@ def _from_netcdf3(path: Path) -> xr.DataTree:
             variable = xr.Variable(item["dims"], values, attrs=item["attrs"])
             (coords if item["coord"] else data_vars)[item["name"]] = variable
         nodes[node["path"]] = xr.Dataset(data_vars, coords=coords, attrs=node["attrs"])
-    return xr.DataTree.from_dict(nodes)
+    return nodes

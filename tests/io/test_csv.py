@@ -10,7 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import concordlab
+import concordlab.io.csv as csv_module
 from concordlab import ConcordlabError, FileFormatError, ValidationError
+
+
+@pytest.fixture(autouse=True, params=["pyarrow", "pandas"])
+def engine(request, monkeypatch):
+    """Every test runs with both CSV engines: the same results and the same errors."""
+    monkeypatch.setattr(csv_module, "ENGINE", request.param)
+    return request.param
 
 
 def parse_whitespace_pairs(path: Path) -> tuple[list[str], np.ndarray]:
@@ -359,3 +367,86 @@ def test_bad_arguments_are_validation_errors(tmp_path, kwargs, message):
     path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
     with pytest.raises(ValidationError, match=message):
         concordlab.read_csv(path, **{"sampling_rate": 2, **kwargs})
+
+
+# --------------------------------------------------------------------------- the two engines
+
+
+def _outcome(path, **kwargs):
+    """The session read, or the error's type and message."""
+    try:
+        return concordlab.read_csv(path, **kwargs)
+    except ConcordlabError as error:
+        return type(error).__name__, str(error)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.text(alphabet=st.sampled_from("0123456789.,;\t -e\nabNA#\"'\r"), max_size=200),
+        st.lists(
+            st.lists(
+                st.one_of(
+                    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                    st.integers(-(2**70), 2**70).map(str),
+                    st.sampled_from(["", "NA", "nan", "None", "<NA>", " 1", "1 ", '"2"', "x"]),
+                ),
+                min_size=3,
+                max_size=3,
+            ),
+            min_size=0,
+            max_size=6,
+        ).map(lambda rows: "t,a,b\n" + "".join(",".join(row) + "\n" for row in rows)),
+    ),
+    time_column=st.sampled_from([None, 0, "t"]),
+)
+def test_pyarrow_and_pandas_engines_agree_on_any_input(tmp_path, engine, content, time_column):
+    path = tmp_path / "any.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    kwargs = {"sampling_rate": None if time_column is not None else 2.0}
+    outcomes = {}
+    for name in ("pyarrow", "pandas"):
+        csv_module.ENGINE = name
+        outcomes[name] = _outcome(path, time_column=time_column, **kwargs)
+    csv_module.ENGINE = engine
+    if isinstance(outcomes["pandas"], tuple):
+        assert outcomes["pyarrow"] == outcomes["pandas"]
+    else:
+        assert not isinstance(outcomes["pyarrow"], tuple), outcomes["pyarrow"]
+        assert outcomes["pyarrow"].identical(outcomes["pandas"])
+
+
+def test_the_pyarrow_engine_reads_numeric_files_itself(tmp_path, engine, monkeypatch):
+    """Not a silent fallback: with pyarrow, pandas' parser is not called for plain numbers."""
+    if engine != "pyarrow":
+        pytest.skip("the pyarrow engine only")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pandas parsed a file pyarrow should have read")
+
+    monkeypatch.setattr(csv_module, "_read_with_pandas", refuse)
+    path = write(tmp_path / "x.csv", "# a comment\nt;p;q\n0;1.5;\n0.5;NA;4e-3\n1.0;-2;5\n")
+    session = concordlab.read_csv(path, time_column="t")
+    values = session["signal"]["signal"].values
+    np.testing.assert_array_equal(values, [[1.5, np.nan, -2.0], [np.nan, 4e-3, 5.0]])
+    # A text cell is pandas' to read (and refuse, naming the row).
+    bad = write(tmp_path / "bad.csv", "t,p,q\n0,1,2\n1,oops,3\n")
+    with pytest.raises(FileFormatError, match="pandas parsed"):
+        concordlab.read_csv(bad, time_column="t")
+
+
+def test_without_pyarrow_the_pandas_engine_reads(tmp_path, engine, monkeypatch):
+    """Python in the browser has no pyarrow: 'auto' falls back to pandas, 'pyarrow' says so."""
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow", None)
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow.csv", None)
+    path = write(tmp_path / "x.csv", "a,b\n1,2\n3,4\n")
+    monkeypatch.setattr(csv_module, "ENGINE", "auto")
+    assert csv_module._engine() == "pandas"
+    session = concordlab.read_csv(path, sampling_rate=2)
+    np.testing.assert_array_equal(session["signal"]["signal"].values, [[1, 3], [2, 4]])
+    monkeypatch.setattr(csv_module, "ENGINE", "pyarrow")
+    with pytest.raises(ValidationError, match="pyarrow is not installed"):
+        concordlab.read_csv(path, sampling_rate=2)

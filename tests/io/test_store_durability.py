@@ -13,7 +13,7 @@ import xarray as xr
 import concordlab
 from concordlab import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io.digest import tree_digests
-from concordlab.io.store import CHECKSUMS
+from concordlab.io.store import CHECKSUMS, SHARED
 
 FORMATS = [".nc", ".zarr"]
 
@@ -270,3 +270,158 @@ def test_temporaries_of_a_dead_process_are_removed_by_the_next_save(tmp_path, su
     concordlab.save(_session(seed=1), path)
     assert _leftovers(tmp_path) == []
     assert concordlab.load(path).identical(_session(seed=1))
+
+
+# --------------------------------------------------------------------------- the file layout
+
+
+def _one_rate_session(n: int = 50_000) -> xr.DataTree:
+    """Three channels on one time axis, as recorded by one device (the benchmark's case)."""
+    rng = np.random.default_rng(3)
+    data = {name: rng.normal(5, 1, (2, n)) for name in ("eda", "ecg", "resp")}
+    return concordlab.from_arrays(data, 1000, session_id="one-rate")
+
+
+def test_a_time_axis_shared_by_channels_is_stored_once(tmp_path):
+    """The redundant bytes: each channel stored its own copy of the same time axis."""
+    import netCDF4
+
+    session = _one_rate_session()
+    path = concordlab.save(session, tmp_path / "dyad.nc")
+    with h5py.File(path, "r") as raw:
+        stored = [name for name in ("eda", "ecg", "resp") if "time" in raw[name]]
+        time_values = {
+            name: raw[name]["time"].id.get_offset() is not None
+            and raw[name]["time"].attrs.get("CLASS") == b"DIMENSION_SCALE"
+            and b"not a netCDF variable" not in raw[name]["time"].attrs.get("NAME", b"")
+            for name in stored
+        }
+        assert time_values == {"eda": True, "ecg": False, "resp": False}
+        assert json.loads(raw["ecg"].attrs[SHARED]) == {"time": "/eda"}
+    # The data alone (3 channels x 2 persons) plus one time axis, plus metadata.
+    data_bytes = 6 * 50_000 * 8
+    assert data_bytes + 50_000 * 8 < path.stat().st_size < data_bytes + 2 * 50_000 * 8
+    # Standard netCDF-4 still: the netCDF-C library reads every channel and the one axis.
+    with netCDF4.Dataset(path) as opened:
+        np.testing.assert_array_equal(opened["ecg"]["ecg"][:], session["ecg"]["ecg"].values)
+        np.testing.assert_array_equal(opened["eda"]["time"][:], session["eda"]["time"].values)
+    back = concordlab.load(path)
+    assert back.identical(session)
+    assert SHARED not in back["ecg"].attrs
+    np.testing.assert_array_equal(back["resp"]["time"].values, session["resp"]["time"].values)
+
+
+def test_different_time_axes_are_each_stored(tmp_path):
+    rng = np.random.default_rng(4)
+    data = {"eda": rng.normal(size=(2, 40_000)), "ecg": rng.normal(size=(2, 40_000))}
+    session = concordlab.from_arrays(data, 1000, time_offset={"eda": 0.0, "ecg": 0.5})
+    path = concordlab.save(session, tmp_path / "dyad.nc")
+    with h5py.File(path, "r") as raw:
+        assert SHARED not in raw["ecg"].attrs
+    assert concordlab.load(path).identical(session)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_shared_axis_pointing_nowhere_is_damage(tmp_path, suffix):
+    path = concordlab.save(_one_rate_session(), tmp_path / f"dyad{suffix}")
+    if suffix == ".nc":
+        with h5py.File(path, "r+") as raw:
+            raw["ecg"].attrs[SHARED] = json.dumps({"time": "/nowhere"})
+        load = lambda: concordlab.load(path, verify=False)  # noqa: E731 (past the seal)
+    else:
+        stored = json.loads((path / ".zmetadata").read_text())
+        stored["metadata"]["ecg/.zattrs"][SHARED] = json.dumps({"time": "/nowhere"})
+        (path / ".zmetadata").write_text(json.dumps(stored))
+        load = lambda: concordlab.load(path)  # noqa: E731
+    with pytest.raises(FileFormatError, match="node /ecg refers to coordinates"):
+        load()
+
+
+def _sealed_as_before(session, path):
+    """A .nc file as the previous release wrote it: a user block sealed with the SHA-256
+    of the bytes as one stream, every channel with its own time axis."""
+    import hashlib
+
+    import h5netcdf
+
+    stored = session.copy()
+    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session))}
+    with h5netcdf.File(path, "w", userblock_size=512):
+        pass
+    stored.to_netcdf(path, engine="h5netcdf", mode="a")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data[512:]).hexdigest()
+    header = f"concordlab session file\nsha256 {digest} of bytes 512 to {len(data)}\n"
+    path.write_bytes(header.encode("ascii").ljust(512, b" ") + data[512:])
+    return path
+
+
+def test_files_sealed_by_the_previous_release_load_and_their_damage_is_found(tmp_path):
+    session = _one_rate_session()
+    path = _sealed_as_before(session, tmp_path / "old.nc")
+    assert concordlab.load(path).identical(session)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileFormatError, match="no longer match the SHA-256 checksum"):
+        concordlab.load(path)
+
+
+def test_the_seal_is_a_sha256_hash_tree_of_the_bytes(tmp_path):
+    """Checked independently of concordlab's reader: hashlib over the file's pieces."""
+    import hashlib
+    import re
+
+    path = concordlab.save(_one_rate_session(200_000), tmp_path / "dyad.nc")
+    data = path.read_bytes()
+    found = re.match(
+        rb"concordlab session file\nsha256 tree ([0-9a-f]{64}) of (\d+)-byte pieces of bytes "
+        rb"512 to (\d+)\n",
+        data[:512],
+    )
+    assert found is not None and int(found[3]) == len(data)
+    piece = int(found[2])
+    assert len(data) > 2 * piece  # several pieces
+    pieces = [hashlib.sha256(data[i : i + piece]).digest() for i in range(512, len(data), piece)]
+    assert hashlib.sha256(b"".join(pieces)).hexdigest() == found[1].decode()
+
+
+def test_loaded_channels_are_not_tied_to_the_file(tmp_path):
+    """Loaded arrays are views of one in-memory copy of the file, never of the file."""
+    session = _one_rate_session()
+    path = concordlab.save(session, tmp_path / "dyad.nc")
+    loaded = concordlab.load(path)
+    path.write_bytes(bytes(path.stat().st_size))  # overwrite the file in place
+    np.testing.assert_array_equal(loaded["ecg"]["ecg"].values, session["ecg"]["ecg"].values)
+    loaded["ecg"]["ecg"].values[0, 0] = -1.0  # and they are writable, as before
+    assert loaded["ecg"]["ecg"].values[0, 0] == -1.0
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_save_whose_read_back_differs_is_refused_and_keeps_the_old_file(
+    tmp_path, suffix, monkeypatch
+):
+    """The read-back check is a real comparison: a changed value fails the save."""
+    from concordlab.io import store
+
+    path = concordlab.save(_session(), tmp_path / f"dyad{suffix}")
+    real = store._canonical
+
+    def tampered(tree, shown):
+        tree = real(tree, shown)
+        if ".tmp-" in str(shown):
+            values = tree["eda"].to_dataset(inherit=False)["eda"].values.copy()
+            values[0, 5] += 1.0
+            tree["eda"] = (
+                tree["eda"]
+                .to_dataset(inherit=False)
+                .assign(eda=(("person", "time"), values, tree["eda"]["eda"].attrs))
+            )
+        return tree
+
+    monkeypatch.setattr(store, "_canonical", tampered)
+    with pytest.raises(ConcordlabError, match="variable 'eda' of node /eda differs"):
+        concordlab.save(_session(seed=1), path)
+    monkeypatch.undo()
+    assert concordlab.load(path).identical(_session())
+    assert _leftovers(tmp_path) == []
