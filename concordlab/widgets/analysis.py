@@ -17,7 +17,8 @@ than the screen can show and states what it did.
   lag divided by that, rounded up to whole samples (:func:`lag_step_for`). That is the
   heatmap's resolution (its rows), and the peaks are read on the same lags.
 - **Heatmap cells.** Only the windows in view are sent, every ``k``-th one so that at
-  most one column per pixel of the plot is sent (:func:`heatmap_cells`).
+  most one column per pixel of the plot is sent (:func:`heatmap_cells`), as float32
+  bytes (:func:`typed_array`) rather than JSON text.
 
 Examples
 --------
@@ -29,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import math
 
 import numpy as np
@@ -45,8 +47,11 @@ __all__ = [
     "analysis_signal",
     "block_factor",
     "block_mean",
+    "check_analysis_rate",
+    "from_typed_array",
     "heatmap_cells",
     "lag_step_for",
+    "typed_array",
 ]
 
 ANALYSIS_RATE = 32.0
@@ -196,15 +201,52 @@ def lag_step_for(max_lag: float, rate: float, each_side: int = LAGS_EACH_SIDE) -
     return max(1, math.ceil(lag_samples / each_side)) / rate
 
 
+def typed_array(values: np.ndarray) -> dict[str, str]:
+    """``values`` as plotly's typed array spec: float32 bytes in base64, NaN kept.
+
+    Plotly (plotly.js >= 2.28) reads it as the array itself; it is sent as is, a fraction
+    of the JSON text of the same numbers, and NaN (a gap) needs no special value.
+
+    Examples
+    --------
+    >>> spec = typed_array(np.array([[0.5, np.nan], [1.0, -1.0]]))
+    >>> spec["dtype"], spec["shape"]
+    ('f4', '2,2')
+    >>> from_typed_array(spec).tolist()
+    [[0.5, nan], [1.0, -1.0]]
+    """
+    values = np.ascontiguousarray(values, dtype="<f4")
+    return {
+        "dtype": "f4",
+        "bdata": base64.b64encode(values.tobytes()).decode("ascii"),
+        "shape": ",".join(str(n) for n in values.shape),
+    }
+
+
+def from_typed_array(spec: dict[str, str]) -> np.ndarray:
+    """The array a typed array spec of :func:`typed_array` holds (float64).
+
+    Examples
+    --------
+    >>> from_typed_array(typed_array(np.arange(3.0))).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    if not isinstance(spec, dict) or spec.get("dtype") != "f4":
+        raise ValidationError("Expected a typed array spec with dtype 'f4'.")
+    shape = tuple(int(n) for n in str(spec["shape"]).split(","))
+    values = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4")
+    return values.reshape(shape).astype(np.float64)
+
+
 def heatmap_cells(
-    lagged: xr.DataArray, view: tuple[float, float], columns: int, decimals: int = 3
-) -> tuple[np.ndarray, np.ndarray, list[list[float | None]], int]:
+    lagged: xr.DataArray, view: tuple[float, float], columns: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, str], int]:
     """The heatmap's cells for the time range ``view``: at most ``columns`` windows.
 
     The windows whose centres lie in ``view`` (and one beyond each end, so the cells
     reach the plot's edges), every ``k``-th one with ``k`` the smallest stride that keeps
-    their number at most ``columns``. Values are rounded to ``decimals`` (what a colour
-    can show); NaN becomes None (JSON has no NaN).
+    their number at most ``columns``. The values go as float32 (what a colour can show),
+    in plotly's typed array spec (:func:`typed_array`).
 
     Returns
     -------
@@ -212,8 +254,8 @@ def heatmap_cells(
         Window centres (seconds).
     y : numpy.ndarray
         Lags (seconds).
-    z : list of lists
-        ``z[lag][column]``.
+    z : dict
+        ``z[lag][column]`` as a typed array spec.
     stride : int
         ``k``.
 
@@ -225,7 +267,7 @@ def heatmap_cells(
     ...     coords={"time": np.arange(10.0), "lag": [-1.0, 1.0]},
     ... )
     >>> x, y, z, stride = heatmap_cells(lagged, (2.0, 7.0), columns=4)
-    >>> x.tolist(), stride, z[1]
+    >>> x.tolist(), stride, from_typed_array(z)[1].round(6).tolist()
     ([1.0, 3.0, 5.0, 7.0], 2, [0.15, 0.35, 0.55, 0.75])
     """
     if columns < 1:
@@ -234,10 +276,7 @@ def heatmap_cells(
     time = np.asarray(lagged["time"].values, dtype=np.float64)
     first = max(int(np.searchsorted(time, view[0], side="left")) - 1, 0)
     last = min(int(np.searchsorted(time, view[1], side="right")) + 1, time.size)
-    count = max(last - first, 0)
-    stride = max(1, math.ceil(count / columns))
+    stride = max(1, math.ceil(max(last - first, 0) / columns))
     index = np.arange(first, last, stride)
     values = np.asarray(lagged.values)[index].T
-    rounded = np.round(values, decimals).astype(object)
-    rounded[~np.isfinite(values)] = None
-    return time[index], np.asarray(lagged["lag"].values), rounded.tolist(), stride
+    return time[index], np.asarray(lagged["lag"].values), typed_array(values), stride

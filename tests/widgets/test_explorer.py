@@ -1,5 +1,6 @@
 """The explorer driven from Python: parameters, zoom, selection, segments, the sidecar."""
 
+import base64
 from unittest.mock import ANY
 
 import numpy as np
@@ -223,10 +224,12 @@ def test_heatmap_follows_view(explorer):
     inside = time[(time >= 120) & (time <= 240)]
     # The windows in view and one beyond each end: every one of them, nothing more.
     assert x.tolist() == time[(time >= inside[0] - 10) & (time <= inside[-1] + 10)].tolist()
-    z = np.asarray(explorer.figure.data[5].z, dtype=float)
+    spec = explorer.figure.data[5].z  # float32 bytes, plotly's typed array spec
+    assert spec["dtype"] == "f4" and spec["shape"] == f"{explorer.lagged.sizes['lag']},{len(x)}"
+    z = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4").reshape(-1, len(x))
     column = int(np.flatnonzero(x == inside[0])[0])
     expected = explorer.lagged.sel(time=inside[0]).values
-    np.testing.assert_allclose(z[:, column], expected, atol=5e-4)  # rounded to 3 decimals
+    np.testing.assert_allclose(z[:, column], expected, rtol=1e-6, atol=1e-7)
 
 
 def test_overview_counts_from_the_first_sample():
