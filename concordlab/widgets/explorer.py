@@ -138,6 +138,7 @@ HEATMAP_TRACE = 5
 ROW_HEIGHTS = (180, 180, 180, 220)
 ROW_GAP = 30
 MARGIN = {"l": 60, "r": 20, "t": 40, "b": 40}
+CATCHER_POINTS = 150  # invisible markers per signal panel that catch a box selection
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
 
@@ -476,20 +477,23 @@ class Explorer:
     def _build_figure(self) -> go.FigureWidget:
         figure = go.FigureWidget(make_subplots(rows=4, cols=1))
         first, second = self.persons
+        # SVG traces: a few thousand points at most (min/max decimation) draw faster in SVG
+        # than in WebGL, whose whole canvas is drawn again on every update.
         for row, (person, colour) in enumerate(
             zip((first, second), PERSON_COLOURS, strict=True), 1
         ):
             figure.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=[], y=[], mode="lines", name=person, line={"color": colour, "width": 1}
                 ),
                 row=row,
                 col=1,
             )
         for row in SIGNAL_ROWS:
-            # Lines send nothing on box-select: invisible markers catch the selection.
+            # Lines send nothing on box-select: invisible markers catch the selection
+            # (a few hundred: a box's own edges give the range).
             figure.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=[],
                     y=[],
                     mode="markers",
@@ -598,7 +602,8 @@ class Explorer:
                 t, v = minmax_decimate(time[first:last], series[first:last], self.max_points)
                 line, catcher = self.figure.data[row - 1], self.figure.data[row + 1]
                 line.x, line.y = t, v
-                catcher.x, catcher.y = t, v
+                every = max(1, -(-len(t) // CATCHER_POINTS))
+                catcher.x, catcher.y = t[::every], v[::every]
             for row in SIGNAL_ROWS:
                 self.figure.update_yaxes(title_text=units, row=row, col=1)
 
@@ -719,9 +724,11 @@ class Explorer:
     # ------------------------------------------------------------------ segments
 
     def _on_selection(self, trace: Any, points: Any, selector: Any) -> None:
-        xs = list(points.xs)
-        if not xs and selector is not None and getattr(selector, "xrange", None):
-            xs = list(selector.xrange)
+        # A box's own edges when there is a box (the catchers' points are sparse); the
+        # points selected otherwise (a lasso).
+        xs = list(getattr(selector, "xrange", None) or ()) if selector is not None else []
+        if not xs:
+            xs = list(points.xs)
         if not xs:
             return
         self._selection = (float(min(xs)), float(max(xs)))
