@@ -138,6 +138,9 @@ HEATMAP_TRACE = 5
 ROW_HEIGHTS = (180, 180, 180, 220)
 ROW_GAP = 30
 MARGIN = {"l": 60, "r": 20, "t": 40, "b": 40}
+# The hidden heatmap row: not zero high, for plotly.js then attributes a box selection
+# anywhere on the plot to that empty subplot (no points reach Python).
+HIDDEN_DOMAIN = (0.0, 0.001)
 CATCHER_POINTS = 150  # invisible markers per signal panel that catch a box selection
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
@@ -562,7 +565,7 @@ class Explorer:
                 yaxis.domain = (low, top)
                 top = low - ROW_GAP / area
             else:
-                yaxis.domain = (0.0, 0.0)
+                yaxis.domain = HIDDEN_DOMAIN
             if row == HEATMAP_ROW:  # rows 1-3 are always there (overlay hides y2)
                 yaxis.visible = xaxis.visible = bool(height)
             xaxis.showticklabels = row == bottom_row

@@ -59,7 +59,7 @@ def test_controls_call_set_params_and_bad_values_change_nothing(explorer):
 
 def test_wlcc_peak_shows_heatmap_and_layout_toggle(explorer):
     layout = explorer.figure.layout
-    assert layout.yaxis4.domain == (0.0, 0.0) and not explorer.figure.data[5].visible
+    assert layout.yaxis4.domain == (0.0, 0.001) and not explorer.figure.data[5].visible
     height = layout.height
     explorer.set_params(method="wlcc_peak", window=30, step=10, max_lag=4)
     heat = explorer.figure.data[5]
@@ -71,7 +71,7 @@ def test_wlcc_peak_shows_heatmap_and_layout_toggle(explorer):
     assert explorer.figure.data[1].yaxis == "y" and layout.yaxis2.visible is False
     explorer.set_params(layout="stacked", method="slope")
     assert explorer.figure.data[1].yaxis == "y2" and not heat.visible
-    assert layout.yaxis4.domain == (0.0, 0.0) and layout.height == height
+    assert layout.yaxis4.domain == (0.0, 0.001) and layout.height == height
     assert layout.xaxis3.showticklabels
 
 
