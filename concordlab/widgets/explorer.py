@@ -127,6 +127,7 @@ MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
 MAX_POINTS = Integer(low=10, high=10**7, example="2000")
 """Points drawn per trace: enough for a line, few enough for the browser."""
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
+SHAPE_REACH = 0.5  # bands within this fraction of the view's width beyond it are sent
 X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range", "xaxis4.range")
 SIGNAL_ROWS = (1, 2)
 CONCORDANCE_ROW = 3
@@ -861,15 +862,22 @@ class Explorer:
 
     def _label_segments(self) -> None:
         """Bands on every panel, one colour and legend entry per kind; a band is labelled
-        in place when it is wide enough in the current view to hold its label."""
+        in place when it is wide enough in the current view to hold its label.
+
+        Only the bands in or near the view are sent (plotly draws every shape it has on
+        every update, in view or not): those within half a view's width of it.
+        """
         table = getattr(self, "_segment_table", None)
         if table is None:
             return
         palette = segment_colours(table)
         start, end = self._visible()
         room = LABEL_ROOM * (end - start)
+        reach = SHAPE_REACH * (end - start)
         shapes, named = [], set()
         for row in table.itertuples():
+            if row.end < start - reach or row.start > end + reach:
+                continue
             kind = (row.label, row.person)
             text = row.label if row.person == BOTH else f"{row.label} ({row.person})"
             visible = min(row.end, end) - max(row.start, start)
