@@ -127,7 +127,7 @@ MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
 MAX_POINTS = Integer(low=10, high=10**7, example="2000")
 """Points drawn per trace: enough for a line, few enough for the browser."""
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
-SHAPE_REACH = 0.5  # bands within this fraction of the view's width beyond it are sent
+SHAPE_REACH = 0.05  # bands this fraction of the view's width beyond it are sent too
 X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range", "xaxis4.range")
 SIGNAL_ROWS = (1, 2)
 CONCORDANCE_ROW = 3
@@ -142,9 +142,15 @@ MARGIN = {"l": 60, "r": 20, "t": 40, "b": 40}
 # The hidden heatmap row: not zero high, for plotly.js then attributes a box selection
 # anywhere on the plot to that empty subplot (no points reach Python).
 HIDDEN_DOMAIN = (0.0, 0.001)
-CATCHER_POINTS = 150  # invisible markers per signal panel that catch a box selection
+CATCHER_POINTS = 100  # invisible markers per signal panel that catch a box selection
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
+
+
+def _ordinal(n: int) -> str:
+    """``2nd``, ``3rd``, ``4th``, ``11th``, ``21st`` ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def explore(
@@ -637,8 +643,13 @@ class Explorer:
             f"{self.channel}: concordance ({method}, {self.params['window']:g} s windows) - "
             f"session index {self.index:.3f} ({rate})"
         )
+        self._note()
+
+    def _note(self, heatmap: str = "") -> None:
+        """Say under the plot what was computed (and what the heatmap shows)."""
         if hasattr(self, "analysis_note"):
-            self.analysis_note.value = html.escape(self.analysis)
+            text = f"{self.analysis} {heatmap}" if heatmap else self.analysis
+            self.analysis_note.value = html.escape(text)
 
     def _native_rate(self) -> float:
         node = self._processed_session()[self.channel].dataset[self.channel]
@@ -655,8 +666,9 @@ class Explorer:
             return
         x, y, z, stride = heatmap_cells(self.lagged, self._visible(), self._columns())
         heat.x, heat.y, heat.z = x, y, z
-        every = "every window" if stride == 1 else f"every {stride}th window in view"
+        every = "every window" if stride == 1 else f"every {_ordinal(stride)} window"
         heat.name = f"lag profile ({every})"
+        self._note(f"Heatmap: {every} in view ({len(x)} columns).")
         if not self._heatmap_shown:
             heat.visible = True
             self._arrange_rows(self.figure, heatmap=True)
@@ -865,7 +877,7 @@ class Explorer:
         in place when it is wide enough in the current view to hold its label.
 
         Only the bands in or near the view are sent (plotly draws every shape it has on
-        every update, in view or not): those within half a view's width of it.
+        every update, in view or not): those within 5 % of its width (as the signals).
         """
         table = getattr(self, "_segment_table", None)
         if table is None:

@@ -79,6 +79,16 @@ def record_messages(widget: Any) -> Iterator[MessageLog]:
     Yields
     ------
     MessageLog
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> figure = go.FigureWidget(go.Scatter(x=[0, 1], y=[0, 1]))
+    >>> with record_messages(figure) as log, figure.batch_update():
+    ...     figure.data[0].y = [1, 0]
+    ...     figure.layout.title = "one message"
+    >>> [message.keys for message in log.updates]
+    [('_py2js_update',)]
     """
     log = MessageLog()
     original = widget._send

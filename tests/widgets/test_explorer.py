@@ -207,8 +207,8 @@ def test_overview_shows_signals_and_segments(explorer, session):
     explorer.add_segment(30, 40, "rupture", "therapist")
     strip = explorer.overview.segments
     assert len(strip) == before + 1  # the whole session on the strip
-    # On the plot, the bands in the view (0-120 s) or within half its width of it.
-    near = [s for s in strip if s["end"] >= 0 - 60 and s["start"] <= 120 + 60]
+    # On the plot, the bands in the view (0-120 s) or within 5 % of its width of it.
+    near = [s for s in strip if s["end"] >= 0 - 6 and s["start"] <= 120 + 6]
     assert 0 < len(near) < len(strip)
     assert len(explorer.figure.layout.shapes) == len(near)
     added = [s for s in strip if s["label"] == "rupture"]

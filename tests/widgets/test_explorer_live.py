@@ -63,6 +63,8 @@ def test_heatmap_sends_at_most_one_column_per_pixel_whatever_the_length(hours):
     assert heat.z["shape"] == f"{len(heat.y)},{columns}"
     assert len(heat.y) <= 41  # at most 20 lags each side of 0
     assert log.nbytes < 2e6
+    stride = round(windows / columns + 0.5)
+    assert f"Heatmap: every {stride}" in explorer.analysis_note.value
     # The columns are windows of the lag profile, every k-th one.
     time = explorer.lagged["time"].values
     x = np.asarray(heat.x)
