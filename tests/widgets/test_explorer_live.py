@@ -176,3 +176,18 @@ def test_results_are_kept_and_the_signal_is_prepared_once(monkeypatch):
     explorer.set_params(method="slope")
     assert calls == ["slope"] * 3 + ["wlcc"]  # the peaks are read from the profile
     assert prepared == [32.0, 8.0]  # the block means, once per rate
+
+
+def test_missing_samples_stay_missing_at_the_analysis_rate():
+    session = random_walks(0.25, rate=64.0, seed=7)  # 15 minutes
+    values = session["eda"].dataset["eda"].values
+    values[:, 64 * 300 : 64 * 360] = np.nan  # a minute lost, 300-360 s
+    values[1, 64 * 600 : 64 * 600 + 10] = np.nan  # 10 samples: less than a window's half
+    explorer = concordlab.explore(session, sidecar=False, method="pearson", window=20)
+    direct = concordlab.concordance(session, method="pearson", window=20)
+    assert explorer.analysis_rate == 32.0
+    # NaN in, NaN out: the same windows are missing as at the full rate.
+    np.testing.assert_array_equal(np.isnan(explorer.result.values), np.isnan(direct.values))
+    assert np.isnan(explorer.result.sel(time=330, method="nearest"))
+    both = np.isfinite(direct.values)
+    assert np.abs(explorer.result.values[both] - direct.values[both]).max() < 0.05
