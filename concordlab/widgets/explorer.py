@@ -31,6 +31,16 @@ from concordlab.plots import PERSON_COLOURS, minmax_decimate, segment_colours
 from concordlab.segments import BOTH, remove_segment, segments, set_segments
 from concordlab.segments import add_segment as add_session_segment
 from concordlab.session import _labels, channels, time_span, validate_session
+from concordlab.widgets.analysis import (
+    ANALYSIS_RATE,
+    LAGGED_ANALYSIS_RATE,
+    LAGS_EACH_SIDE,
+    MAX_HEATMAP_COLUMNS,
+    analysis_signal,
+    check_analysis_rate,
+    heatmap_cells,
+    lag_step_for,
+)
 from concordlab.widgets.overview import Overview
 from concordlab.widgets.store import SegmentStore, default_sidecar
 
@@ -117,9 +127,30 @@ MIN_WIDTH = 300  # px: below this the plots keep plotly's own width
 MAX_POINTS = Integer(low=10, high=10**7, example="2000")
 """Points drawn per trace: enough for a line, few enough for the browser."""
 LABEL_ROOM = 0.08  # a band is labelled in place when it spans this fraction of the view
-X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range")
+SHAPE_REACH = 0.05  # bands this fraction of the view's width beyond it are sent too
+X_RANGES = ("xaxis.range", "xaxis2.range", "xaxis3.range", "xaxis4.range")
 SIGNAL_ROWS = (1, 2)
 CONCORDANCE_ROW = 3
+HEATMAP_ROW = 4
+CONCORDANCE_TRACE = 4
+HEATMAP_TRACE = 5
+# Heights in pixels of the rows (signals, signals, concordance, heatmap), the gap between
+# rows and the margins; the heatmap row takes no room while no lag profile is shown.
+ROW_HEIGHTS = (180, 180, 180, 220)
+ROW_GAP = 30
+MARGIN = {"l": 60, "r": 20, "t": 40, "b": 40}
+# The hidden heatmap row: not zero high, for plotly.js then attributes a box selection
+# anywhere on the plot to that empty subplot (no points reach Python).
+HIDDEN_DOMAIN = (0.0, 0.001)
+CATCHER_POINTS = 100  # invisible markers per signal panel that catch a box selection
+DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
+CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
+
+
+def _ordinal(n: int) -> str:
+    """``2nd``, ``3rd``, ``4th``, ``11th``, ``21st`` ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def explore(
@@ -128,9 +159,22 @@ def explore(
     *,
     sidecar: str | Path | bool | None = None,
     max_points: int = 2000,
+    analysis_rate: float | None = ANALYSIS_RATE,
+    lagged_analysis_rate: float | None = LAGGED_ANALYSIS_RATE,
     **params: Any,
 ) -> Explorer:
     """Open the interactive explorer on a session (or a saved session file).
+
+    The explorer is a live view: it computes and sends no more than the screen shows,
+    and says what it did under the plot and in the title. The concordance is computed
+    on the signal averaged over blocks of samples down to at most ``analysis_rate``
+    (``lagged_analysis_rate`` for a measure read from a lag profile, ``wlcc_peak``,
+    whose lag profile is computed at no more than 20 lags on each side of 0); a
+    session at or below that rate is used as it is, and the values shown are then
+    exactly :func:`concordlab.concordance`'s. Traces and the window x lag heatmap are
+    sent for the visible time range only, at most one point (two for min/max
+    decimation) per pixel, and recomputed on zoom. See
+    :mod:`concordlab.widgets.analysis`.
 
     Parameters
     ----------
@@ -149,6 +193,13 @@ def explore(
         a :class:`~concordlab.ConcordlabError` saying so.
     max_points : int, default 2000
         Points drawn per trace (min/max decimation of the visible range).
+    analysis_rate : float or None, default 32.0
+        Hz: the rate at most at which measures without lags (``slope``, ``pearson``) are
+        computed; the signal is averaged over blocks of whole samples to get there (1
+        kHz: blocks of 32 samples, 31.25 Hz). None: the signal's own rate.
+    lagged_analysis_rate : float or None, default 8.0
+        Hz: the same for measures read from a lag profile (``wlcc_peak``), whose cost
+        grows with samples x lags. None: the signal's own rate.
     **params
         Initial concordance parameters, as for :meth:`Explorer.set_params`.
 
@@ -159,11 +210,13 @@ def explore(
     Examples
     --------
     >>> import concordlab
-    >>> explorer = concordlab.explore(concordlab.example_session(), sidecar=False, window=20)
-    >>> explorer.params["window"], round(explorer.index, 3) == round(float(
-    ...     concordlab.concordance_index(concordlab.concordance(
-    ...         concordlab.example_session(), window=20))), 3)
+    >>> session = concordlab.example_session()   # 32 Hz: computed at its own rate
+    >>> explorer = concordlab.explore(session, sidecar=False, window=20)
+    >>> explorer.params["window"], explorer.index == float(
+    ...     concordlab.concordance_index(concordlab.concordance(session, window=20)))
     (20.0, True)
+    >>> explorer.set_params(method="wlcc_peak").analysis_rate   # 32 Hz in blocks of 4
+    8.0
     """
     source = None
     if isinstance(session, str | Path):
@@ -176,6 +229,8 @@ def explore(
         channel,
         sidecar=None if sidecar is False else sidecar,
         max_points=max_points,
+        analysis_rate=analysis_rate,
+        lagged_analysis_rate=lagged_analysis_rate,
         **params,
     )
 
@@ -197,8 +252,16 @@ class Explorer:
         The concordance series currently shown.
     index : float
         Its session concordance index.
+    lagged : xarray.DataArray or None
+        The lag profile (``wlcc``) behind the result, for a measure read from one.
+    analysis_rate : float
+        Hz: the rate the result shown was computed at (see :func:`explore`).
+    analysis : str
+        What was computed and what is shown, in words (also shown under the plot).
     figure : plotly.graph_objects.FigureWidget
-        Signals (rows 1-2) and concordance (row 3).
+        Signals (rows 1-2), concordance (row 3) and, for a measure read from a lag
+        profile, the window x lag heatmap (row 4). Every update reaches the browser as
+        one message.
     overview : concordlab.widgets.overview.Overview
         The whole session as a strip with the view as a draggable window; its step
         buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
@@ -212,10 +275,19 @@ class Explorer:
         *,
         sidecar: str | Path | None = None,
         max_points: int = 2000,
+        analysis_rate: float | None = ANALYSIS_RATE,
+        lagged_analysis_rate: float | None = LAGGED_ANALYSIS_RATE,
         **params: Any,
     ) -> None:
         validate_session(session)
         self.max_points = MAX_POINTS.check(max_points, "max_points")
+        self._rates = {
+            False: check_analysis_rate(analysis_rate, "analysis_rate"),
+            True: check_analysis_rate(lagged_analysis_rate, "lagged_analysis_rate"),
+        }
+        self._analysed: dict[tuple[str, str, float | None], xr.DataArray] = {}
+        self._results: dict[tuple, tuple[xr.DataArray, xr.DataArray | None, str]] = {}
+        self.analysis = ""
         names = channels(session)
         if channel is None:
             channel = "eda" if "eda" in names else names[0]
@@ -234,11 +306,8 @@ class Explorer:
         self._origin = span[0]  # the overview strip counts seconds from the first sample
         self._view: tuple[float, float] | None = None
         self._drawn_signal: tuple[str, str] | None = None
+        self._heatmap_shown = False
         self.figure = self._build_figure()
-        self.heatmap = go.FigureWidget(layout={"height": 260, "template": "plotly_white"})
-        # Shown only for a measure with a lag profile (wlcc_peak); an empty plotly figure
-        # would still draw its axes.
-        self.heatmap_box = ipw.Box([self.heatmap], layout={"display": "none"})
         self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
         self.overview.observe(self._fit_width, names=["width"])
@@ -309,12 +378,14 @@ class Explorer:
         old_params, old_channel = self.params, self.channel
         self.params, self.channel = new, channel
         try:
-            result, lagged = self._compute_shown()
+            result, lagged, analysis = self._compute_shown()
         except ConcordlabError:
             self.params, self.channel = old_params, old_channel
             raise
-        self.result, self._lagged = result, lagged
+        self.result, self.lagged, self.analysis = result, lagged, analysis
+        self.analysis_rate = float(result.attrs.get("sampling_rate", np.nan))
         self.index = float(concordance_index(result))
+        # One message to the browser: everything the change touches, in one batch.
         with self.figure.batch_update():
             if (channel, new["preprocess"]) != self._drawn_signal:
                 self._draw_signals()
@@ -322,60 +393,117 @@ class Explorer:
                 self._drawn_signal = (channel, new["preprocess"])
             self._apply_layout()
             self._draw_concordance()
-        self._draw_heatmap()
+            self._draw_heatmap()
         self._sync_controls()
         return self
 
-    def _compute_shown(self) -> tuple[xr.DataArray, xr.DataArray | None]:
-        """The chosen measure's result and, if it has one, its lag profile (for the heatmap).
+    def _analysed_signal(self, lagged: bool) -> xr.DataArray:
+        """The channel at the analysis rate (block means), cached per preprocessing."""
+        rate = self._rates[lagged]
+        key = (self.channel, self.params["preprocess"], rate)
+        if key not in self._analysed:
+            array = self._processed_session()[self.channel].dataset[self.channel]
+            self._analysed[key] = analysis_signal(array, rate)
+        return self._analysed[key]
 
-        A measure read from its profile (``from_profile``) is derived from the profile
-        computed once, not computed a second time.
+    def _taken(self, measure: Any) -> dict[str, Any]:
+        return {p.name: self.params[p.name] for p in measure.parameters if p.name in self.sliders}
+
+    def _compute_shown(self) -> tuple[xr.DataArray, xr.DataArray | None, str]:
+        """The chosen measure's result, its lag profile if it has one, and what was done.
+
+        Computed on the signal at the analysis rate (:mod:`concordlab.widgets.analysis`);
+        a measure read from its profile (``from_profile``) is derived from the profile
+        computed once, at no more than :data:`LAGS_EACH_SIDE` lags on each side of 0.
+        Results are kept per parameter set: moving a slider back costs nothing.
         """
         measure = get_measure(self.params["method"])
-        if measure.lag_profile is None:
-            return self._compute(), None
-        lagged = self._compute(measure.lag_profile)
-        if measure.from_profile is None:
-            return self._compute(), lagged
-        profile = {p.name for p in get_measure(measure.lag_profile).parameters}
-        taken = {p.name: self.params[p.name] for p in measure.parameters if p.name in self.sliders}
-        rest = {k: v for k, v in measure.check(taken).items() if k not in profile}
-        return measure.from_profile(lagged, **rest), lagged
+        taken = self._taken(measure)
+        key = (self.channel, self.params["preprocess"], measure.name, *sorted(taken.items()))
+        if key in self._results:
+            self._results[key] = self._results.pop(key)  # most recently used last
+            return self._results[key]
+        profile_name = measure.lag_profile
+        signal = self._analysed_signal(profile_name is not None)
+        rate = float(signal.attrs["sampling_rate"])
+        if profile_name is None:
+            result = concordance(signal, self.channel, method=measure.name, **taken)
+            lagged = None
+        else:
+            profile = get_measure(profile_name)
+            names = {p.name for p in profile.parameters}
+            lag_step = lag_step_for(self.params["max_lag"], rate)
+            lagged = concordance(
+                signal,
+                self.channel,
+                method=profile_name,
+                **{k: v for k, v in taken.items() if k in names},
+                lag_step=lag_step,
+            )
+            if measure.from_profile is None:
+                result = concordance(
+                    signal, self.channel, method=measure.name, **taken, lag_step=lag_step
+                )
+            else:
+                checked = measure.check({**taken, "lag_step": lag_step})
+                rest = {k: v for k, v in checked.items() if k not in names}
+                result = measure.from_profile(lagged, **rest)
+        session_id = str(self._session.attrs.get("session_id", ""))
+        for array in (result, lagged):
+            if array is not None:
+                array.attrs["session_id"] = session_id
+        shown = (result, lagged, self._describe(signal, lagged))
+        self._results[key] = shown
+        while len(self._results) > CACHED_RESULTS:
+            self._results.pop(next(iter(self._results)))
+        return shown
 
-    def _compute(self, method: str | None = None) -> xr.DataArray:
-        """The result of ``method`` (default the chosen one) with the sliders it takes."""
-        measure = get_measure(method or self.params["method"])
-        taken = {p.name: self.params[p.name] for p in measure.parameters if p.name in self.sliders}
-        return concordance(self._processed_session(), self.channel, method=measure.name, **taken)
+    def _describe(self, signal: xr.DataArray, lagged: xr.DataArray | None) -> str:
+        """What was computed, in words: the rate, and the lags of a lag profile."""
+        native_rate = self._native_rate()
+        rate = float(signal.attrs["sampling_rate"])
+        if rate == native_rate:
+            text = f"Concordance computed at the signal's own {rate:g} Hz."
+        else:
+            factor = round(native_rate / rate)
+            option = "lagged_analysis_rate" if lagged is not None else "analysis_rate"
+            text = (
+                f"Concordance computed at {rate:g} Hz: means of blocks of {factor} samples "
+                f"of the {native_rate:g} Hz signal (explore(..., {option}=None) for the "
+                "full rate)."
+            )
+        if lagged is not None:
+            lags = lagged["lag"].values
+            step = float(lagged.attrs.get("lag_step", np.nan))
+            text += (
+                f" Lag profile at {lags.size} lags, every {step:g} s up to "
+                f"{float(np.abs(lags).max()):g} s (at most {LAGS_EACH_SIDE} on each side); "
+                f"{lagged.attrs.get('lag_convention', '')}."
+            )
+        return text
 
     # ------------------------------------------------------------------ figure
 
     def _build_figure(self) -> go.FigureWidget:
-        figure = go.FigureWidget(
-            make_subplots(
-                rows=3,
-                cols=1,
-                shared_xaxes=True,
-                vertical_spacing=0.05,
-                row_heights=[0.33, 0.33, 0.34],
-            )
-        )
+        figure = go.FigureWidget(make_subplots(rows=4, cols=1))
         first, second = self.persons
+        # SVG traces: a few thousand points at most (min/max decimation) draw faster in SVG
+        # than in WebGL, whose whole canvas is drawn again on every update.
         for row, (person, colour) in enumerate(
             zip((first, second), PERSON_COLOURS, strict=True), 1
         ):
             figure.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=[], y=[], mode="lines", name=person, line={"color": colour, "width": 1}
                 ),
                 row=row,
                 col=1,
             )
         for row in SIGNAL_ROWS:
-            # Lines send nothing on box-select: invisible markers catch the selection.
+            # Lines send nothing on box-select: invisible markers catch the selection
+            # (a few hundred: a box's own edges give the range).
             figure.add_trace(
-                go.Scattergl(
+                go.Scatter(
                     x=[],
                     y=[],
                     mode="markers",
@@ -394,32 +522,83 @@ class Explorer:
             row=CONCORDANCE_ROW,
             col=1,
         )
+        figure.add_trace(
+            go.Heatmap(
+                x=[],
+                y=[],
+                z=[],
+                colorscale="RdBu_r",
+                zmin=-1,
+                zmax=1,
+                name="lag profile",
+                showlegend=False,
+                visible=False,
+                hovertemplate="%{x:.1f} s, lag %{y:g} s: r = %{z:.2f}<extra></extra>",
+            ),
+            row=HEATMAP_ROW,
+            col=1,
+        )
         figure.update_yaxes(range=[-1.05, 1.05], title_text="r", row=CONCORDANCE_ROW, col=1)
-        figure.update_xaxes(title_text="time (s)", row=CONCORDANCE_ROW, col=1)
+        figure.update_yaxes(title_text="lag (s)", row=HEATMAP_ROW, col=1)
+        # Every panel shows the same time range: any zoom reaches Python as any x range.
+        figure.update_xaxes(matches="x")
+        figure.layout.xaxis.matches = None
         figure.update_layout(
-            height=620,
             template="plotly_white",
             dragmode="zoom",
-            margin={"l": 60, "r": 20, "t": 40, "b": 40},
+            margin=MARGIN,
             legend={"orientation": "h", "y": 1.04, "x": 1, "xanchor": "right"},
         )
+        self._arrange_rows(figure, heatmap=False)
         for trace in figure.data[2:4]:
             trace.on_selection(self._on_selection)
-        # make_subplots shares the x axis through "matches" on the bottom axis (x3): every
-        # axis is set together, and a zoom on any panel reaches Python as any of them.
         figure.layout.on_change(self._on_range, *X_RANGES)
         return figure
 
+    @staticmethod
+    def _arrange_rows(figure: go.FigureWidget, *, heatmap: bool) -> None:
+        """Stack the rows (the heatmap's only when shown); size the figure to hold them."""
+        heights = [*ROW_HEIGHTS[:3], ROW_HEIGHTS[3] if heatmap else 0]
+        shown = [h for h in heights if h]
+        area = sum(shown) + ROW_GAP * (len(shown) - 1)
+        top = 1.0
+        bottom_row = HEATMAP_ROW if heatmap else CONCORDANCE_ROW
+        for row, height in enumerate(heights, 1):
+            suffix = "" if row == 1 else str(row)
+            yaxis = figure.layout[f"yaxis{suffix}"]
+            xaxis = figure.layout[f"xaxis{suffix}"]
+            if height:
+                low = max(top - height / area, 0.0)
+                yaxis.domain = (low, top)
+                top = low - ROW_GAP / area
+            else:
+                yaxis.domain = HIDDEN_DOMAIN
+            if row == HEATMAP_ROW:  # rows 1-3 are always there (overlay hides y2)
+                yaxis.visible = xaxis.visible = bool(height)
+            xaxis.showticklabels = row == bottom_row
+            xaxis.title.text = "time (s)" if row == bottom_row else None
+        low, high = figure.layout.yaxis4.domain
+        figure.data[HEATMAP_TRACE].colorbar = {
+            "y": (low + high) / 2,
+            "len": max(high - low, 0.01),
+            "title": {"text": "r"},
+        }
+        figure.layout.height = area + MARGIN["t"] + MARGIN["b"]
+
     def _fit_width(self, change: Any) -> None:
-        """Size the plots to the width the browser gives the overview strip above them."""
+        """Size the plot to the width the browser gives the overview strip above it."""
         width = int(change["new"])
         if width >= MIN_WIDTH:
             self.figure.layout.width = width
-            self.heatmap.layout.width = width
 
     def _visible(self) -> tuple[float, float]:
         """The time range in view; one source of truth for figure, strip and heatmap."""
         return self._view if self._view is not None else time_span(self._session)
+
+    def _columns(self) -> int:
+        """Heatmap columns sent: one per pixel of the plot area, never more than 2000."""
+        width = self.figure.layout.width or DEFAULT_WIDTH
+        return int(min(max(width - MARGIN["l"] - MARGIN["r"], 10), MAX_HEATMAP_COLUMNS))
 
     def _draw_signals(self) -> None:
         time, values = self._signal()
@@ -433,7 +612,8 @@ class Explorer:
                 t, v = minmax_decimate(time[first:last], series[first:last], self.max_points)
                 line, catcher = self.figure.data[row - 1], self.figure.data[row + 1]
                 line.x, line.y = t, v
-                catcher.x, catcher.y = t, v
+                every = max(1, -(-len(t) // CATCHER_POINTS))
+                catcher.x, catcher.y = t[::every], v[::every]
             for row in SIGNAL_ROWS:
                 self.figure.update_yaxes(title_text=units, row=row, col=1)
 
@@ -444,30 +624,55 @@ class Explorer:
         self.figure.layout.yaxis2.visible = not overlay
 
     def _draw_concordance(self) -> None:
-        trace = self.figure.data[4]
-        trace.x, trace.y = self.result["time"].values, self.result.values
+        """The concordance in view (min/max decimated to ``max_points``) and the title."""
+        time = np.asarray(self.result["time"].values, dtype=np.float64)
+        values = np.asarray(self.result.values, dtype=np.float64)
+        start, end = self._visible()
+        margin = 0.05 * (end - start)
+        first = max(int(np.searchsorted(time, start - margin)) - 1, 0)
+        last = int(np.searchsorted(time, end + margin, side="right")) + 1
+        t, v = minmax_decimate(time[first:last], values[first:last], self.max_points)
+        trace = self.figure.data[CONCORDANCE_TRACE]
+        trace.x, trace.y = t, v
         method = self.params["method"]
+        if self.analysis_rate == self._native_rate():
+            rate = f"at the signal's {self.analysis_rate:g} Hz"
+        else:
+            rate = f"computed at {self.analysis_rate:g} Hz"
         self.figure.layout.title = (
             f"{self.channel}: concordance ({method}, {self.params['window']:g} s windows) - "
-            f"session index {self.index:.3f}"
+            f"session index {self.index:.3f} ({rate})"
         )
+        self._note()
+
+    def _note(self, heatmap: str = "") -> None:
+        """Say under the plot what was computed (and what the heatmap shows)."""
+        if hasattr(self, "analysis_note"):
+            text = f"{self.analysis} {heatmap}" if heatmap else self.analysis
+            self.analysis_note.value = html.escape(text)
+
+    def _native_rate(self) -> float:
+        node = self._processed_session()[self.channel].dataset[self.channel]
+        return float(node.attrs.get("sampling_rate", np.nan))
 
     def _draw_heatmap(self) -> None:
-        if self._lagged is None:
-            self.heatmap_box.layout.display = "none"
-            if self.heatmap.data:  # nothing to send on every slider move otherwise
-                self.heatmap.data = []
+        """The window x lag heatmap of the view: at most one column per pixel."""
+        heat = self.figure.data[HEATMAP_TRACE]
+        if self.lagged is None:
+            if self._heatmap_shown:  # nothing to send on every slider move otherwise
+                heat.x, heat.y, heat.z, heat.visible = [], [], [], False
+                self._arrange_rows(self.figure, heatmap=False)
+                self._heatmap_shown = False
             return
-        lagged = self._lagged.transpose("lag", "time")
-        with self.heatmap.batch_update():
-            if not self.heatmap.data:
-                self.heatmap.add_trace(go.Heatmap(colorscale="RdBu_r", zmin=-1, zmax=1))
-            heat = self.heatmap.data[0]
-            heat.x, heat.y, heat.z = lagged["time"].values, lagged["lag"].values, lagged.values
-            self.heatmap.layout.xaxis.range = self._view
-            self.heatmap_box.layout.display = "block"
-            self.heatmap.layout.yaxis.title = "lag (s)"
-            self.heatmap.layout.title = lagged.attrs.get("lag_convention", "")
+        x, y, z, stride = heatmap_cells(self.lagged, self._visible(), self._columns())
+        heat.x, heat.y, heat.z = x, y, z
+        every = "every window" if stride == 1 else f"every {_ordinal(stride)} window"
+        heat.name = f"lag profile ({every})"
+        self._note(f"Heatmap: {every} in view ({len(x)} columns).")
+        if not self._heatmap_shown:
+            heat.visible = True
+            self._arrange_rows(self.figure, heatmap=True)
+            self._heatmap_shown = True
 
     def _draw_overview(self) -> None:
         time, values = self._signal()
@@ -506,12 +711,13 @@ class Explorer:
         if view == self._view:
             return self
         self._view = view  # set first: the echoes below find nothing new and stop
-        with self.figure.batch_update():
+        with self.figure.batch_update():  # one message to the browser
             self.figure.update_xaxes(range=view)
             self._draw_signals()
+            if hasattr(self, "result"):
+                self._draw_concordance()
+                self._draw_heatmap()
             self._label_segments()
-        if self.heatmap.data:
-            self.heatmap.layout.xaxis.range = view
         self.overview.set_view(start - self._origin, start + width - self._origin)
         return self
 
@@ -534,9 +740,11 @@ class Explorer:
     # ------------------------------------------------------------------ segments
 
     def _on_selection(self, trace: Any, points: Any, selector: Any) -> None:
-        xs = list(points.xs)
-        if not xs and selector is not None and getattr(selector, "xrange", None):
-            xs = list(selector.xrange)
+        # A box's own edges when there is a box (the catchers' points are sparse); the
+        # points selected otherwise (a lasso).
+        xs = list(getattr(selector, "xrange", None) or ()) if selector is not None else []
+        if not xs:
+            xs = list(points.xs)
         if not xs:
             return
         self._selection = (float(min(xs)), float(max(xs)))
@@ -666,15 +874,22 @@ class Explorer:
 
     def _label_segments(self) -> None:
         """Bands on every panel, one colour and legend entry per kind; a band is labelled
-        in place when it is wide enough in the current view to hold its label."""
+        in place when it is wide enough in the current view to hold its label.
+
+        Only the bands in or near the view are sent (plotly draws every shape it has on
+        every update, in view or not): those within 5 % of its width (as the signals).
+        """
         table = getattr(self, "_segment_table", None)
         if table is None:
             return
         palette = segment_colours(table)
         start, end = self._visible()
         room = LABEL_ROOM * (end - start)
+        reach = SHAPE_REACH * (end - start)
         shapes, named = [], set()
         for row in table.itertuples():
+            if row.end < start - reach or row.start > end + reach:
+                continue
             kind = (row.label, row.person)
             text = row.label if row.person == BOTH else f"{row.label} ({row.person})"
             visible = min(row.end, end) - max(row.start, start)
@@ -703,9 +918,6 @@ class Explorer:
             )
             named.add(kind)
         self.figure.layout.shapes = shapes
-        self.heatmap.layout.shapes = [
-            {**shape, "label": {}, "showlegend": False} for shape in shapes
-        ]
 
     # ------------------------------------------------------------------ controls
 
@@ -735,6 +947,8 @@ class Explorer:
         for name, control in self.controls.items():
             control.observe(self._control_changed(name), names="value")
         self.status = ipw.HTML()
+        # What was computed and what is drawn (the analysis rate, the lags): never silent.
+        self.analysis_note = ipw.HTML(html.escape(self.analysis))
         self.label_box = ipw.Combobox(placeholder="label", options=["talk", "rupture", "repair"])
         self.person_box = ipw.Dropdown(options=[BOTH, *self.persons], value=BOTH)
         self.note_box = ipw.Text(placeholder="note")
@@ -827,7 +1041,14 @@ class Explorer:
                 ]
             )
             self._widget = ipw.VBox(
-                [parameters, self.overview, self.figure, self.heatmap_box, marking, self.status]
+                [
+                    parameters,
+                    self.overview,
+                    self.figure,
+                    self.analysis_note,
+                    marking,
+                    self.status,
+                ]
             )
         return self._widget
 

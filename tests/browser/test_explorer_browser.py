@@ -153,10 +153,11 @@ def marked(page: Page, explorer: Locator) -> Marked:
 def test_plot_renders_with_the_session_index(explorer):
     plot = _lab.main_plot(explorer)
     expect(plot).to_have_count(1)
-    # Signals are WebGL (scattergl) traces, the concordance an SVG line with data.
-    expect(plot.locator("canvas.gl-canvas").first).to_be_attached()
-    line = plot.locator(".scatterlayer .trace path.js-line").first
-    expect(line).to_have_attribute("d", re.compile(r"^M.*L.*L"))
+    # Signals and concordance are SVG lines with data (no WebGL canvas to redraw).
+    lines = plot.locator(".scatterlayer .trace path.js-line")
+    for n in range(3):
+        expect(lines.nth(n)).to_have_attribute("d", re.compile(r"^M.*L.*L"))
+    expect(plot.locator("canvas.gl-canvas")).to_have_count(0)
     text = title(explorer)
     assert text.startswith("eda: concordance (slope, 15 s windows)"), text
     # The plot is sized to the output's width (reported by the overview strip).
@@ -190,6 +191,30 @@ def test_window_slider_changes_the_index_in_the_title(page, explorer):
     page.keyboard.type("15")
     page.keyboard.press("Enter")
     expect(_lab.main_plot(explorer).locator(".gtitle")).to_have_text(before)
+
+
+def test_wlcc_peak_draws_the_heatmap_of_the_view(page, explorer):
+    label = page.locator("label.widget-label", has_text=re.compile("^method$"))
+    method = explorer.locator(".widget-dropdown").filter(has=label).locator("select")
+    method.select_option("wlcc_peak")
+    plot = _lab.main_plot(explorer)
+    expect(plot.locator(".gtitle")).to_contain_text("(wlcc_peak, 15 s windows)")
+    expect(plot.locator(".gtitle")).to_contain_text("(computed at 8 Hz)")
+    assert INDEX.search(title(explorer)).group(1) == python_index(method="wlcc_peak")
+    # The cells arrived as float32 bytes (plotly's typed array spec), drawn as one image.
+    expect(plot.locator(".heatmaplayer image")).to_have_count(1)
+    rows, columns, finite = plot.evaluate(
+        """gd => {
+            const z = gd.calcdata.find(trace => trace[0].trace.type === 'heatmap')[0].z;
+            return [z.length, z[0].length, z.flat().filter(Number.isFinite).length];
+        }"""
+    )
+    assert rows == 41 and 100 < columns < 200 and finite > rows * columns / 2
+    note = explorer.locator(".widget-html", has_text="Lag profile at 41 lags")
+    expect(note).to_contain_text("every 0.25 s up to 5 s")
+    method.select_option("slope")
+    expect(plot.locator(".gtitle")).to_contain_text("(slope, 15 s windows)")
+    expect(plot.locator(".heatmaplayer image")).to_have_count(0)
 
 
 def test_box_selection_becomes_a_labelled_band_saved_to_the_sidecar(lab, explorer, marked):

@@ -1,5 +1,6 @@
 """The explorer driven from Python: parameters, zoom, selection, segments, the sidecar."""
 
+import base64
 from unittest.mock import ANY
 
 import numpy as np
@@ -23,12 +24,23 @@ def explorer(session, tmp_path):
 def test_parameters_update_figure_and_index(explorer, session):
     explorer.set_params(method="pearson", window=30, step=2)
     expected = concordlab.concordance(session, method="pearson", window=30, step=2)
+    # A 32 Hz session is computed at its own rate: the result is concordance's.
+    np.testing.assert_array_equal(explorer.result.values, expected.values)
+    # The trace holds the windows in view (and one beyond each end), no more.
     trace = explorer.figure.data[4]
-    np.testing.assert_allclose(np.asarray(trace.y, dtype=float), expected.values, equal_nan=True)
-    np.testing.assert_allclose(np.asarray(trace.x), expected["time"].values)
+    x, y = np.asarray(trace.x), np.asarray(trace.y, dtype=float)
+    start, end = explorer.figure.layout.xaxis.range
+    time = expected["time"].values
+    inside = np.flatnonzero((time >= start) & (time <= end))
+    assert x.min() <= time[inside[0]] and x.max() >= time[inside[-1]]
+    assert len(x) <= inside.size + 8 < expected.sizes["time"]
+    where = np.searchsorted(time, x)
+    np.testing.assert_array_equal(time[where], x)
+    np.testing.assert_allclose(y, expected.values[where], equal_nan=True)
     index = float(concordlab.concordance_index(expected))
     assert explorer.index == pytest.approx(index)
     assert f"{index:.3f}" in explorer.figure.layout.title.text
+    assert "at the signal's 32 Hz" in explorer.figure.layout.title.text
     assert explorer.controls["window"].value == 30  # controls follow set_params
 
 
@@ -46,13 +58,21 @@ def test_controls_call_set_params_and_bad_values_change_nothing(explorer):
 
 
 def test_wlcc_peak_shows_heatmap_and_layout_toggle(explorer):
+    layout = explorer.figure.layout
+    assert layout.yaxis4.domain == (0.0, 0.001) and not explorer.figure.data[5].visible
+    height = layout.height
     explorer.set_params(method="wlcc_peak", window=30, step=10, max_lag=4)
-    assert explorer.heatmap.data and explorer.heatmap.data[0].type == "heatmap"
+    heat = explorer.figure.data[5]
+    assert heat.type == "heatmap" and heat.visible
+    assert layout.yaxis4.domain[1] - layout.yaxis4.domain[0] > 0.1 and layout.height > height
+    assert layout.xaxis4.showticklabels and not layout.xaxis3.showticklabels
     assert explorer.controls["window"].continuous_update is False
     explorer.set_params(layout="overlay")
-    assert explorer.figure.data[1].yaxis == "y"
+    assert explorer.figure.data[1].yaxis == "y" and layout.yaxis2.visible is False
     explorer.set_params(layout="stacked", method="slope")
-    assert explorer.figure.data[1].yaxis == "y2" and not explorer.heatmap.data
+    assert explorer.figure.data[1].yaxis == "y2" and not heat.visible
+    assert layout.yaxis4.domain == (0.0, 0.001) and layout.height == height
+    assert layout.xaxis3.showticklabels
 
 
 def test_zoom_redraws_visible_range_at_full_detail(explorer, session):
@@ -186,7 +206,11 @@ def test_overview_shows_signals_and_segments(explorer, session):
     before = len(explorer.overview.segments)
     explorer.add_segment(30, 40, "rupture", "therapist")
     strip = explorer.overview.segments
-    assert len(strip) == before + 1 == len(explorer.figure.layout.shapes)
+    assert len(strip) == before + 1  # the whole session on the strip
+    # On the plot, the bands in the view (0-120 s) or within 5 % of its width of it.
+    near = [s for s in strip if s["end"] >= 0 - 6 and s["start"] <= 120 + 6]
+    assert 0 < len(near) < len(strip)
+    assert len(explorer.figure.layout.shapes) == len(near)
     added = [s for s in strip if s["label"] == "rupture"]
     assert added == [
         {"start": 30.0, "end": 40.0, "label": "rupture", "person": "therapist", "colour": ANY}
@@ -198,7 +222,18 @@ def test_overview_shows_signals_and_segments(explorer, session):
 def test_heatmap_follows_view(explorer):
     explorer.set_params(method="wlcc_peak", window=30, step=10, max_lag=4)
     explorer.set_view(120, 240)
-    assert explorer.heatmap.layout.xaxis.range == (120.0, 240.0)
+    assert explorer.figure.layout.xaxis4.range == (120.0, 240.0)
+    x = np.asarray(explorer.figure.data[5].x)
+    time = explorer.lagged["time"].values
+    inside = time[(time >= 120) & (time <= 240)]
+    # The windows in view and one beyond each end: every one of them, nothing more.
+    assert x.tolist() == time[(time >= inside[0] - 10) & (time <= inside[-1] + 10)].tolist()
+    spec = explorer.figure.data[5].z  # float32 bytes, plotly's typed array spec
+    assert spec["dtype"] == "f4" and spec["shape"] == f"{explorer.lagged.sizes['lag']},{len(x)}"
+    z = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4").reshape(-1, len(x))
+    column = int(np.flatnonzero(x == inside[0])[0])
+    expected = explorer.lagged.sel(time=inside[0]).values
+    np.testing.assert_allclose(z[:, column], expected, rtol=1e-6, atol=1e-7)
 
 
 def test_overview_counts_from_the_first_sample():
@@ -213,10 +248,11 @@ def test_overview_counts_from_the_first_sample():
 
 
 def test_every_shared_axis_follows_the_view(explorer):
-    # make_subplots shares x through "matches" on the bottom axis; all must agree.
+    # Every panel's x axis matches the first; all must agree.
     explorer.set_view(60, 90)
     layout = explorer.figure.layout
     assert layout.xaxis.range == layout.xaxis2.range == layout.xaxis3.range == (60.0, 90.0)
+    assert layout.xaxis4.range == (60.0, 90.0)
     explorer.figure.layout.xaxis2.range = (400, 460)  # a zoom on the therapist's panel
     assert explorer.figure.layout.xaxis3.range == (400.0, 460.0)
     assert (explorer.overview.view_start, explorer.overview.view_end) == (400.0, 460.0)
@@ -240,6 +276,6 @@ def test_plots_follow_the_width_the_browser_gives_the_strip():
     explorer = concordlab.explore(concordlab.example_session(), sidecar=False)
     assert explorer.figure.layout.width is None  # plotly's own until the browser reports
     explorer.overview.width = 968  # as the browser reports it
-    assert explorer.figure.layout.width == 968 and explorer.heatmap.layout.width == 968
+    assert explorer.figure.layout.width == 968
     explorer.overview.width = 120  # a collapsed output: keep the last usable width
     assert explorer.figure.layout.width == 968
