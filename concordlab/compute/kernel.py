@@ -20,6 +20,13 @@ strategies compute the same sums; the cheaper one is chosen from the sizes:
   lagged span; O(window log window) per window, whatever the number of lags. Used for
   many lags (e.g. rMEA's 251 lags).
 
+Where numba is installed, both strategies run compiled loops
+(:mod:`concordlab.compute._compiled`, imported on first use, never at ``import
+concordlab``): *per lag* slides each window's sums from the previous window's, and *per
+window* sums the products of each block directly. Without numba (e.g. on Pyodide), or with
+:data:`use_numba` set to False (or the environment variable ``CONCORDLAB_NUMBA=0`` at
+import), the same sums come from numpy; the two paths agree to rounding.
+
 Both subtract a local reference from each series before summing (the mean of the
 chunk or of the window), so a skin conductance of 1000 µS varying by 0.01 µS, or
 drifting by far more than it varies within a window, gives the same correlations as
@@ -31,13 +38,63 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import fft
 
-__all__ = ["WindowedMoments", "window_starts", "windowed_moments"]
+__all__ = [
+    "WindowedMoments",
+    "compiled_available",
+    "use_numba",
+    "window_starts",
+    "windowed_moments",
+]
+
+use_numba: bool = os.environ.get("CONCORDLAB_NUMBA", "1").strip().lower() not in {
+    "0",
+    "false",
+    "no",
+}
+"""Whether the kernel may use its compiled (numba) loops when numba is installed.
+
+Set it to False (or ``CONCORDLAB_NUMBA=0`` in the environment before import) to force the
+pure-numpy path, e.g. to test it; results agree with the compiled path to rounding.
+"""
+
+_COMPILED: Any = None  # the compiled module once loaded; False when numba is missing
+
+
+def _compiled() -> Any:
+    """The compiled loops (:mod:`concordlab.compute._compiled`), or None.
+
+    None when :data:`use_numba` is False or numba cannot be imported. numba is imported
+    here, on the first windowed computation, never at ``import concordlab``.
+    """
+    global _COMPILED
+    if not use_numba:
+        return None
+    if _COMPILED is None:
+        try:
+            from concordlab.compute import _compiled as module
+        except ImportError:
+            module = False
+        _COMPILED = module
+    return _COMPILED or None
+
+
+def compiled_available() -> bool:
+    """Whether windowed computations run compiled (numba installed and not switched off).
+
+    Examples
+    --------
+    >>> isinstance(compiled_available(), bool)
+    True
+    """
+    return _compiled() is not None
+
 
 # A window whose variance is below this fraction of the series' mean square is constant
 # up to rounding: its correlation is undefined (NaN), not noise.
@@ -168,12 +225,24 @@ def windowed_moments(
     if starts is None:
         starts = window_starts(x.size, window, step, max_lag)
     starts = np.asarray(starts, dtype=np.int64)
+    compiled = _compiled()
     if strategy == "auto":
-        per_lag_cost = lags.size * x.size * 12
         n_fft = fft.next_fast_len(window + max_lag, real=True)
         per_window_cost = starts.size * n_fft * max(math.log2(n_fft), 1) * 24
+        if compiled is not None:
+            # Compiled: sliding sums cost ~10 units per pair and lag; blocks sum products
+            # directly, half a unit a product (vectorised), plus adding up the blocks.
+            per_lag_cost = lags.size * x.size * 10
+            block = math.gcd(window, step)
+            if _regular(starts, step, block) and block >= 8:
+                direct = x.size * (max_lag + 1) + starts.size * (window // block) * lags.size * 20
+                per_window_cost = min(per_window_cost, direct)
+        else:
+            per_lag_cost = lags.size * x.size * 12
         strategy = "per_lag" if per_lag_cost <= per_window_cost else "per_window"
     if strategy == "per_lag":
+        if compiled is not None:
+            return _per_lag_compiled(compiled, x, y, window, lags, starts)
         return _per_lag(x, y, window, lags, starts)
     if strategy == "per_window":
         return _per_window(x, y, window, step, lags, starts, max_lag)
@@ -193,6 +262,32 @@ def _as_moments(sums: dict[str, np.ndarray]) -> WindowedMoments:
         ref_y=sums["ry"],
         scale_x=sums["sx"],
         scale_y=sums["sy"],
+    )
+
+
+def _regular(starts: np.ndarray, step: int, block: int) -> bool:
+    """Whether ``starts`` is a grid of ``step`` from a multiple of ``block``."""
+    return bool(starts.size > 0 and starts[0] % block == 0 and np.all(np.diff(starts) == step))
+
+
+def _per_lag_compiled(
+    compiled: Any, x: np.ndarray, y: np.ndarray, window: int, lags: np.ndarray, starts: np.ndarray
+) -> WindowedMoments:
+    """:func:`_per_lag`'s sums by the compiled sliding loop (same references' role)."""
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    sums = compiled.sliding_sums(x, y, window, lags, starts)
+    shape = (starts.size, lags.size)
+    return WindowedMoments(
+        count=sums[0],
+        sum_x=sums[1],
+        sum_y=sums[2],
+        sum_xx=sums[3],
+        sum_yy=sums[4],
+        sum_xy=sums[5],
+        ref_x=sums[6],
+        ref_y=sums[7],
+        scale_x=np.broadcast_to(compiled.scale(x), shape),
+        scale_y=np.broadcast_to(compiled.scale(y), shape),
     )
 
 
@@ -302,7 +397,7 @@ def _per_window(
     first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
     complete = inside & (missing[last] - missing[first] == 0)
     block = math.gcd(window, step)
-    regular = starts.size > 0 and starts[0] % block == 0 and np.all(np.diff(starts) == step)
+    regular = _regular(starts, step, block)
     shape = (starts.size, lags.size)
     out = {name: np.empty(shape) for name in ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")}
     out["sx"], out["sy"] = np.empty(shape), np.empty(shape)
@@ -337,12 +432,34 @@ def _per_block(
     per_window = window // block
     first_block = starts // block
     n_blocks = int(first_block[-1]) + per_window
+    stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
+    compiled = _compiled()
+    n_fft = fft.next_fast_len(block + max_lag, real=True)
+    if compiled is not None and block * (max_lag + 1) <= 40 * n_fft * max(math.log2(n_fft), 1):
+        # Direct products cost block x shifts per block, the FFTs ~n log n with a larger
+        # constant: direct wins up to a few hundred shifts.
+        sums, sx, sy = compiled.block_moments(
+            np.ascontiguousarray(x),
+            np.ascontiguousarray(y),
+            window,
+            block,
+            int(first_block[0]),
+            int(stride),
+            starts.size,
+            lags,
+            max_lag,
+        )
+        names = ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")
+        return {
+            **dict(zip(names, sums, strict=True)),
+            "sx": np.repeat(sx[None, :], starts.size, axis=0),
+            "sy": np.repeat(sy[None, :], starts.size, axis=0),
+        }
     # Direction 0: x fixed, y moves (lags >= 0); direction 1: y fixed, x moves (lags < 0).
     forward, backward = _block_sums(np.stack([x, y]), np.stack([y, x]), block, n_blocks, max_lag)
     columns = np.abs(lags)
     positive = lags >= 0
 
-    stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
     n_windows = starts.size
 
     def blocks_at(values: np.ndarray, offset: int) -> np.ndarray:
