@@ -18,10 +18,12 @@ import numpy as np
 
 __all__ = ["block_sums", "scale", "sliding_sums"]
 
+_FAR = 1e4  # squared distance of a reference from the window's mean, in its variances
+
 _OPTIONS = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 # Plain sums may be reassociated (vectorised, like numpy's pairwise sums): their order
 # then depends on the vector width, their accuracy does not.
-_VECTOR = {"cache": True, "nogil": True, "fastmath": {"contract", "reassoc"}}
+_VECTOR = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 
 
 @numba.njit(**_VECTOR)
@@ -77,6 +79,7 @@ def block_sums(
     fc = np.empty(block)
     mc = np.empty(span)
     acc = np.empty(shifts)
+    acc2 = np.empty(shifts)
     scale_f = 0.0
     scale_m = 0.0
     for j in range(n_blocks):
@@ -114,18 +117,20 @@ def block_sums(
             old = mc[k - 1]
             new = mc[k - 1 + block]
             a1 += new - old
-            a2 += new * new - old * old
             m1[j, k] = a1
-            m2[j, k] = a2
         if shifts == 1:
             cross = 0.0
             for t in range(block):
                 cross += fc[t] * mc[t]
             fm[j, 0] = cross
+            m2[j, 0] = a2
             continue
         for k in range(shifts):
             acc[k] = 0.0
+            acc2[k] = 0.0
         # Four samples per pass over the shifts: a quarter of the loads and stores of acc.
+        # The squares are summed directly too: sliding them from shift to shift would
+        # cost a window that varies little next to a large excursion its accuracy.
         quads = block - block % 4
         for t in range(0, quads, 4):
             v0 = fc[t]
@@ -133,26 +138,23 @@ def block_sums(
             v2 = fc[t + 2]
             v3 = fc[t + 3]
             for k in range(shifts):
-                acc[k] += (
-                    v0 * mc[t + k] + v1 * mc[t + 1 + k] + v2 * mc[t + 2 + k] + v3 * mc[t + 3 + k]
-                )
+                w0 = mc[t + k]
+                w1 = mc[t + 1 + k]
+                w2 = mc[t + 2 + k]
+                w3 = mc[t + 3 + k]
+                acc[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3
+                acc2[k] += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3
         for t in range(quads, block):
             v = fc[t]
             for k in range(shifts):
-                acc[k] += v * mc[t + k]
+                w0 = mc[t + k]
+                acc[k] += v * w0
+                acc2[k] += w0 * w0
         for k in range(shifts):
             fm[j, k] = acc[k]
-    return (
-        r,
-        q,
-        f,
-        ff,
-        m1,
-        m2,
-        fm,
-        scale_f / (n_blocks * block),
-        scale_m / (n_blocks * span),
-    )
+            m2[j, k] = acc2[k]
+    blocks = max(n_blocks, 1)
+    return (r, q, f, ff, m1, m2, fm, scale_f / (blocks * block), scale_m / (blocks * span))
 
 
 @numba.njit(**_OPTIONS)
@@ -202,8 +204,10 @@ def sliding_sums(
     add those that came) about references fixed when the sums were last computed from
     scratch, around the means of that window; they are computed from scratch again
     once the windows have moved a whole window since, or when the next window does not
-    overlap. So no running sum spans more than about two windows, and a spike or an
-    offset costs no more accuracy than within its own windows.
+    overlap, or when the references have come to lie more than 100 standard deviations
+    from the window's means (a step in the data). So no running sum spans more than about
+    two windows, and a spike, a step or an offset costs no more accuracy than within its
+    own windows.
     """
     n = x.size
     n_windows = starts.size
@@ -231,7 +235,7 @@ def sliding_sums(
             e = min(max(starts[i] + window, 0), length)
             if (not have) or s < cs or s >= ce or e < ce or s - restart >= window:
                 ra, rb, cnt, sa, sb, saa, sbb, sab = _window_from_scratch(a, b, s, e)
-                have = True
+                have = cnt > 0  # no pairs, no reference: start again at the next window
                 restart = s
             else:
                 for u in range(cs, s):
@@ -258,6 +262,14 @@ def sliding_sums(
                         saa += da * da
                         sbb += db * db
                         sab += da * db
+                # The data jumped (a step, a spike leaving): the references are more
+                # than 100 standard deviations from this window's means, so sums about
+                # them would lose accuracy; sum this window from scratch instead.
+                if cnt > 1 and (
+                    sa * sa > _FAR * (cnt * saa - sa * sa) or sb * sb > _FAR * (cnt * sbb - sb * sb)
+                ):
+                    ra, rb, cnt, sa, sb, saa, sbb, sab = _window_from_scratch(a, b, s, e)
+                    restart = s
             cs = s
             ce = e
             out[0, i, column] = cnt
@@ -291,8 +303,15 @@ def block_moments(
     :func:`sliding_sums`) and the scales ``(sx, sy)`` per lag direction.
     """
     n_blocks = first_block + (n_windows - 1) * stride + window // block
-    fw = block_sums(x, y, block, n_blocks, max_lag)
-    bw = block_sums(y, x, block, n_blocks, max_lag)
+    # A direction no lag needs is summed over no block (e.g. lag 0 alone: forward only).
+    need_fw = need_bw = 0
+    for lag in lags:
+        if lag >= 0:
+            need_fw = n_blocks
+        else:
+            need_bw = n_blocks
+    fw = block_sums(x, y, block, need_fw, max_lag)
+    bw = block_sums(y, x, block, need_bw, max_lag)
     per_window = window // block
     out = np.empty((8, n_windows, lags.size))
     sx = np.empty(lags.size)
@@ -310,6 +329,8 @@ def block_moments(
         b0 = first_block + w * stride
         for direction in range(2):
             r, q, f, ff, m, mm, fm, _, _ = fw if direction == 0 else bw
+            if r.size == 0:
+                continue
             r0 = r[b0]
             q0 = q[b0]
             sf = sff = 0.0

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft
 
 __all__ = [
@@ -235,7 +236,7 @@ def windowed_moments(
             per_lag_cost = lags.size * x.size * 10
             block = math.gcd(window, step)
             if _regular(starts, step, block) and block >= 8:
-                direct = x.size * (max_lag + 1) + starts.size * (window // block) * lags.size * 20
+                direct = x.size * (max_lag + 1) + starts.size * (window // block) * lags.size * 10
                 per_window_cost = min(per_window_cost, direct)
         else:
             per_lag_cost = lags.size * x.size * 12
@@ -291,6 +292,18 @@ def _per_lag_compiled(
     )
 
 
+def _fill_empty(ref: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """References of chunks without pairs taken from the nearest earlier chunk with pairs
+    (the first such chunk for leading ones): a window reaching from an empty chunk into
+    a full one is then summed about a value of the series, not about 0."""
+    if present.all() or not present.any():
+        return np.nan_to_num(ref)
+    index = np.where(present, np.arange(ref.size), 0)
+    index = np.maximum.accumulate(index)
+    index[: np.argmax(present)] = np.argmax(present)
+    return ref[index]
+
+
 def _chunk_prefix(values: np.ndarray, chunk: int, n_chunks: int) -> np.ndarray:
     """Per-chunk running sums: ``out[c, j]`` = sum of the first ``j`` values of chunk ``c``."""
     padded = np.zeros(n_chunks * chunk)
@@ -335,7 +348,7 @@ def _per_lag(
             filled[:length] = np.where(both, series, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 ref = filled.reshape(n_chunks, chunk).sum(axis=1) / count
-            ref = np.nan_to_num(ref)
+            ref = _fill_empty(ref, count > 0)
             references.append(ref)
             centred.append(np.where(both, series - np.repeat(ref, chunk)[:length], 0.0))
         ca, cb = centred
@@ -392,10 +405,15 @@ def _per_window(
     max_lag: int,
 ) -> WindowedMoments:
     span = window + max_lag
-    missing = np.concatenate([[0], np.cumsum(np.isnan(x) | np.isnan(y))])
     inside = (starts >= 0) & (starts + span <= x.size)
-    first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
-    complete = inside & (missing[last] - missing[first] == 0)
+    # A sum is NaN when a value is: no NaN anywhere (the usual case) costs two sums.
+    clean = not (math.isnan(float(np.sum(x))) or math.isnan(float(np.sum(y))))
+    if clean:
+        complete = inside
+    else:
+        missing = np.concatenate([[0], np.cumsum(np.isnan(x) | np.isnan(y))])
+        first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
+        complete = inside & (missing[last] - missing[first] == 0)
     block = math.gcd(window, step)
     regular = _regular(starts, step, block)
     shape = (starts.size, lags.size)
@@ -404,7 +422,7 @@ def _per_window(
     by_window = np.ones(starts.size, dtype=bool)
     if regular and block >= 8 and inside.all() and complete.any():
         # Blocks need every window of the regular grid; gappy ones are redone below.
-        filled_x, filled_y = np.nan_to_num(x), np.nan_to_num(y)
+        filled_x, filled_y = (x, y) if clean else (np.nan_to_num(x), np.nan_to_num(y))
         out.update(_per_block(filled_x, filled_y, window, block, lags, starts, max_lag))
         by_window = ~complete
     if by_window.any():
@@ -434,10 +452,7 @@ def _per_block(
     n_blocks = int(first_block[-1]) + per_window
     stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
     compiled = _compiled()
-    n_fft = fft.next_fast_len(block + max_lag, real=True)
-    if compiled is not None and block * (max_lag + 1) <= 40 * n_fft * max(math.log2(n_fft), 1):
-        # Direct products cost block x shifts per block, the FFTs ~n log n with a larger
-        # constant: direct wins up to a few hundred shifts.
+    if compiled is not None and _direct_is_cheaper(block, max_lag):
         sums, sx, sy = compiled.block_moments(
             np.ascontiguousarray(x),
             np.ascontiguousarray(y),
@@ -524,6 +539,16 @@ def _per_block(
     }
 
 
+def _direct_is_cheaper(block: int, max_lag: int) -> bool:
+    """Whether direct products beat FFTs for blocks of ``block`` and shifts 0..max_lag.
+
+    Direct products cost ``block`` per shift; an FFT ~n log n with a larger constant:
+    direct wins up to a few hundred shifts (e.g. rMEA's 126 shifts of 250-sample blocks).
+    """
+    n_fft = fft.next_fast_len(block + max_lag, real=True)
+    return block * (max_lag + 1) <= 40 * n_fft * max(math.log2(n_fft), 1)
+
+
 def _block_sums(
     fixed: np.ndarray, moving: np.ndarray, block: int, n_blocks: int, max_lag: int
 ) -> list[dict[str, Any]]:
@@ -533,20 +558,27 @@ def _block_sums(
     (``q``). Both directions go through each FFT together."""
     span = block + max_lag
     f = fixed[:, : n_blocks * block].reshape(2, n_blocks, block)
-    m = np.lib.stride_tricks.sliding_window_view(moving, span, axis=1)[:, ::block][:, :n_blocks]
+    m = sliding_window_view(moving, span, axis=1)[:, ::block][:, :n_blocks]
     r = f.mean(axis=2)
     q = m.mean(axis=2)
     f = f - r[..., None]
     m = m - q[..., None]
     n_fft = fft.next_fast_len(span, real=True)
-    m_spectrum = fft.rfft(m, n=n_fft, axis=2)
-    spectra = np.stack(
-        [
-            _box_spectrum(block, n_fft) * fft.rfft(m * m, n=n_fft, axis=2),
-            np.conj(fft.rfft(f, n=n_fft, axis=2)) * m_spectrum,
-        ]
-    )
-    moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1]
+    if _direct_is_cheaper(block, max_lag):
+        # Direct products, as the compiled loop sums them (and as accurate: each cell's
+        # error is that of its own terms, not a share of the whole block's).
+        lagged = sliding_window_view(m, block, axis=2)
+        cross = np.einsum("djt,djkt->djk", f, lagged)
+        moving2 = np.einsum("djkt,djkt->djk", lagged, lagged)
+    else:
+        m_spectrum = fft.rfft(m, n=n_fft, axis=2)
+        spectra = np.stack(
+            [
+                _box_spectrum(block, n_fft) * fft.rfft(m * m, n=n_fft, axis=2),
+                np.conj(fft.rfft(f, n=n_fft, axis=2)) * m_spectrum,
+            ]
+        )
+        moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1]
     # First moments of the moving span: short running sums of small, centred values.
     running = np.zeros((2, n_blocks, span + 1))
     np.cumsum(m, axis=2, out=running[..., 1:])
