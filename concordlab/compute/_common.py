@@ -111,13 +111,12 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
                 )
         if channel not in names:
             raise ValidationError(f"Unknown channel '{channel}'; the session has {names}.")
-        node = data.children[channel]
-        if channel not in node.data_vars:
+        variables = data.children[channel].variables  # Variables: no DataArrays built
+        if channel not in variables:
             raise ValidationError(
                 f"Node '{channel}' holds no variable '{channel}': this is not a concordlab "
                 "session; build one with concordlab.from_arrays or a reader."
             )
-        variables = node.variables  # Variables, not DataArrays: no coordinates rebuilt
         session_id = str(data.attrs.get("session_id", ""))
     elif isinstance(data, xr.DataArray):
         channel = str(data.name or channel or "signal")
@@ -139,10 +138,12 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         )
     if variable.dims != ("person", "time"):
         variable = variable.transpose("person", "time")
-    time = np.asarray(variables["time"].values) if "time" in variables else None
+    # Coordinates are read through their index (no copy of a long time axis).
+    time = _head(variables["time"]) if "time" in variables else np.empty(0)
     rate = variable.attrs.get("sampling_rate")
     if rate is None:
-        steps = np.diff(np.asarray(time, dtype=np.float64)) if time is not None else np.empty(0)
+        time = np.asarray(variables["time"].values if "time" in variables else time)
+        steps = np.diff(time.astype(np.float64))
         if steps.size == 0 or not np.allclose(steps, steps[0]) or not steps[0] > 0:
             raise ValidationError(
                 f"'{channel}' has no sampling_rate attr and an irregular time axis; resample it."
@@ -155,13 +156,18 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         first=values[0],
         second=values[1],
         rate=float(rate),
-        offset=float(time[0]) if time is not None and time.size else 0.0,
+        offset=float(time[0]) if len(time) else 0.0,
         persons=(str(labels[0]), str(labels[1])),
         channel=channel,
         units=str(variable.attrs.get("units", "")),
         session_id=session_id,
         history=str(variable.attrs.get("history", "") or ""),
     )
+
+
+def _head(variable: xr.Variable, count: int = 1) -> np.ndarray:
+    """The first ``count`` values of a 1-D coordinate (without copying the rest)."""
+    return np.asarray(variable[:count].values)
 
 
 def samples(

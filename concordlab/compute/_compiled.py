@@ -23,7 +23,7 @@ _FAR = 1e4  # squared distance of a reference from the window's mean, in its var
 _OPTIONS = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 # Plain sums may be reassociated (vectorised, like numpy's pairwise sums): their order
 # then depends on the vector width, their accuracy does not.
-_VECTOR = {"cache": True, "nogil": True, "fastmath": {"contract"}}
+_VECTOR = {"cache": True, "nogil": True, "fastmath": {"contract", "reassoc"}}
 
 
 @numba.njit(**_VECTOR)
