@@ -159,6 +159,16 @@ def numba_costs() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         env.pop("CONCORDLAB_NUMBA", None)
+        plain = subprocess.run(
+            [sys.executable, "-c", probe.replace("import numba", "import math")],
+            env={**env, "CONCORDLAB_NUMBA": "0"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        _, first, second, first_pearson = map(float, plain.stdout.split())
+        out["first wlcc call (numpy path, no numba)"] = first
+        out["first per-sample pearson call (numpy path)"] = first_pearson
         for label in ("cold", "warm"):
             done = subprocess.run(
                 [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
@@ -230,7 +240,8 @@ def main() -> None:
             ms(t, n, "/dyad"),
             "rMEA 1.3.0 MEAccf (NOT measured here: quoted)",
             f"~{RMEA_MS_PER_DYAD:.0f} ms/dyad",
-            f"{t / n * 1e3 / RMEA_MS_PER_DYAD:.4f} (~{RMEA_MS_PER_DYAD / (t / n * 1e3):.0f}x faster)",
+            f"{t / n * 1e3 / RMEA_MS_PER_DYAD:.4f} "
+            f"(~{RMEA_MS_PER_DYAD / (t / n * 1e3):.0f}x faster)",
         )
 
     # 2. Pearson at every sample (30 s windows), the 20 dyads, against pandas

@@ -240,6 +240,16 @@ def windowed_moments(
                 per_window_cost = min(per_window_cost, direct)
         else:
             per_lag_cost = lags.size * x.size * 12
+            block = math.gcd(window, step)
+            if (
+                _regular(starts, step, block)
+                and block >= 8
+                and window // block <= 32
+                and _direct_is_cheaper(block, max_lag)
+            ):
+                # Blocks about their own means are the more accurate sums (a window's
+                # sums from chunks drift with the signal), and here about as fast.
+                per_window_cost = 0
         strategy = "per_lag" if per_lag_cost <= per_window_cost else "per_window"
     if strategy == "per_lag":
         if compiled is not None:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import concordlab
-from concordlab.compute import kernel, windowed_moments
+from concordlab.compute import kernel, slopes, windowed_moments
 
 numba = pytest.importorskip("numba")
 
@@ -129,7 +129,29 @@ def test_concordance_measures_agree(method):
     session = concordlab.simulate_dyad(600, coupling=0.6, seed=4, channels=["eda"])
     compiled, plain = both_paths(lambda: concordlab.concordance(session, method=method))
     assert compiled.attrs == plain.attrs
-    assert_same(compiled.values, plain.values)
+    # The slopes themselves come from two computations (a sliding sum, an FFT filter)
+    # that agree to ~3e-14 of their size; a few windows whose slopes barely vary turn
+    # that into ~1e-12 of r. On the same slopes the paths agree to 1e-12 (below).
+    assert_same(compiled.values, plain.values, atol=1e-11 if method == "slope" else 1e-12)
+
+
+def test_slopes_and_their_correlation_agree():
+    session = concordlab.simulate_dyad(600, coupling=0.6, seed=4, channels=["eda"])
+    eda = session["eda"]["eda"].values
+    compiled, plain = both_paths(lambda: [slopes(row, 32.0, 161) for row in eda])
+    for a, b in zip(compiled, plain, strict=True):
+        assert_same(a, b, atol=1e-13 * np.nanmax(np.abs(b)))
+    first, second = plain
+    compiled_r, plain_r = both_paths(
+        lambda: windowed_moments(first, second, 480, 32, [0]).pearson(240)
+    )
+    assert_same(compiled_r, plain_r)
+    # with a gap: the numpy filter on both paths, the kernel's gappy windows by FFT
+    gappy = eda.copy()
+    gappy[0, 5000:5100] = np.nan
+    compiled, plain = both_paths(lambda: slopes(gappy[0], 32.0, 161))
+    assert_same(compiled, plain, atol=0)
+    assert np.isnan(compiled[5040:5060]).all() and np.isfinite(compiled[4900:4950]).all()
 
 
 def test_every_sample_with_spikes_and_steps_against_the_loop():
