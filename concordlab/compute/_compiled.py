@@ -55,19 +55,25 @@ def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no co
 
 @numba.njit(**_VECTOR)
 def block_sums(
-    fixed: np.ndarray, moving: np.ndarray, block: int, n_blocks: int, max_shift: int
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    block: int,
+    n_blocks: int,
+    max_shift: int,
+    lag_stride: int,
 ) -> tuple:  # pragma: no cover (compiled)
     """The per-block sums of :func:`concordlab.compute.kernel._block_sums`, one direction.
 
     Block ``j`` is ``fixed[j*block : (j+1)*block]`` about its mean ``r[j]``, against
     ``moving[j*block : j*block + block + max_shift]`` about that span's mean ``q[j]``;
-    for every shift ``k`` in ``0..max_shift``: sums of the moving values over the block
+    for every shift ``k`` in ``0, lag_stride, ..., max_shift`` (column ``k // lag_stride``):
+    sums of the moving values over the block
     shifted by ``k`` (``m1``), of their squares (``m2``) and of the products (``fm``).
     The products are direct sums (the FFT's arithmetic is no cheaper for a few hundred
     shifts, and direct sums are exact up to the rounding of each term); ``m1`` and ``m2``
     slide from shift to shift, over at most ``max_shift`` steps of centred values.
     """
-    shifts = max_shift + 1
+    shifts = max_shift // lag_stride + 1
     span = block + max_shift
     r = np.empty(n_blocks)
     q = np.empty(n_blocks)
@@ -112,12 +118,12 @@ def block_sums(
             tail += v * v
         scale_m += a2 + tail
         m1[j, 0] = a1
-        m2[j, 0] = a2
-        for k in range(1, shifts):
+        for k in range(1, max_shift + 1):
             old = mc[k - 1]
             new = mc[k - 1 + block]
             a1 += new - old
-            m1[j, k] = a1
+            if k % lag_stride == 0:
+                m1[j, k // lag_stride] = a1
         if shifts == 1:
             cross = 0.0
             for t in range(block):
@@ -138,16 +144,16 @@ def block_sums(
             v2 = fc[t + 2]
             v3 = fc[t + 3]
             for k in range(shifts):
-                w0 = mc[t + k]
-                w1 = mc[t + 1 + k]
-                w2 = mc[t + 2 + k]
-                w3 = mc[t + 3 + k]
+                w0 = mc[t + k * lag_stride]
+                w1 = mc[t + 1 + k * lag_stride]
+                w2 = mc[t + 2 + k * lag_stride]
+                w3 = mc[t + 3 + k * lag_stride]
                 acc[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3
                 acc2[k] += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3
         for t in range(quads, block):
             v = fc[t]
             for k in range(shifts):
-                w0 = mc[t + k]
+                w0 = mc[t + k * lag_stride]
                 acc[k] += v * w0
                 acc2[k] += w0 * w0
         for k in range(shifts):
@@ -294,8 +300,10 @@ def block_moments(
     n_windows: int,
     lags: np.ndarray,
     max_lag: int,
+    lag_stride: int,
 ) -> tuple:  # pragma: no cover (compiled)
-    """:func:`concordlab.compute.kernel._per_block` in one compiled pass.
+    """:func:`concordlab.compute.kernel._per_block` in one compiled pass (every lag a
+    multiple of ``lag_stride``).
 
     Window ``w`` is blocks ``first_block + w*stride`` onwards (``window // block`` of
     them); its sums are its blocks' sums shifted to the references of its first block.
@@ -310,8 +318,8 @@ def block_moments(
             need_fw = n_blocks
         else:
             need_bw = n_blocks
-    fw = block_sums(x, y, block, need_fw, max_lag)
-    bw = block_sums(y, x, block, need_bw, max_lag)
+    fw = block_sums(x, y, block, need_fw, max_lag, lag_stride)
+    bw = block_sums(y, x, block, need_bw, max_lag, lag_stride)
     per_window = window // block
     out = np.empty((8, n_windows, lags.size))
     sx = np.empty(lags.size)
@@ -324,7 +332,7 @@ def block_moments(
         else:
             sx[c] = bw[8]
             sy[c] = bw[7]
-    shifts = max_lag + 1
+    shifts = max_lag // lag_stride + 1
     for w in range(n_windows):
         b0 = first_block + w * stride
         for direction in range(2):
@@ -355,7 +363,7 @@ def block_moments(
                 lag = lags[c]
                 if (lag >= 0) != (direction == 0):
                     continue
-                k = lag if lag >= 0 else -lag
+                k = (lag if lag >= 0 else -lag) // lag_stride
                 out[0, w, c] = window
                 out[5, w, c] = sfm[k]
                 if direction == 0:

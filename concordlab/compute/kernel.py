@@ -236,7 +236,8 @@ def windowed_moments(
             per_lag_cost = lags.size * x.size * 10
             block = math.gcd(window, step)
             if _regular(starts, step, block) and block >= 8:
-                direct = x.size * (max_lag + 1) + starts.size * (window // block) * lags.size * 10
+                shifts = max_lag // _lag_stride(lags) + 1
+                direct = x.size * shifts + starts.size * (window // block) * lags.size * 10
                 per_window_cost = min(per_window_cost, direct)
         else:
             per_lag_cost = lags.size * x.size * 12
@@ -245,7 +246,7 @@ def windowed_moments(
                 _regular(starts, step, block)
                 and block >= 8
                 and window // block <= 32
-                and _direct_is_cheaper(block, max_lag)
+                and _direct_is_cheaper(block, max_lag, _lag_stride(lags))
             ):
                 # Blocks about their own means are the more accurate sums (a window's
                 # sums from chunks drift with the signal), and here about as fast.
@@ -462,7 +463,8 @@ def _per_block(
     n_blocks = int(first_block[-1]) + per_window
     stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
     compiled = _compiled()
-    if compiled is not None and _direct_is_cheaper(block, max_lag):
+    lag_stride = _lag_stride(lags)
+    if compiled is not None and _direct_is_cheaper(block, max_lag, lag_stride):
         sums, sx, sy = compiled.block_moments(
             np.ascontiguousarray(x),
             np.ascontiguousarray(y),
@@ -473,6 +475,7 @@ def _per_block(
             starts.size,
             lags,
             max_lag,
+            lag_stride,
         )
         names = ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")
         return {
@@ -481,8 +484,11 @@ def _per_block(
             "sy": np.repeat(sy[None, :], starts.size, axis=0),
         }
     # Direction 0: x fixed, y moves (lags >= 0); direction 1: y fixed, x moves (lags < 0).
-    forward, backward = _block_sums(np.stack([x, y]), np.stack([y, x]), block, n_blocks, max_lag)
-    columns = np.abs(lags)
+    forward, backward = _block_sums(
+        np.stack([x, y]), np.stack([y, x]), block, n_blocks, max_lag, lag_stride
+    )
+    columns = np.abs(lags) // lag_stride
+    shifts = max_lag // lag_stride + 1
     positive = lags >= 0
 
     n_windows = starts.size
@@ -527,10 +533,10 @@ def _per_block(
         if f.shape[1] == 1 and b.shape[1] == 1:  # per window, the same for every lag
             return np.where(positive, f, b)
         out = np.empty((starts.size, lags.size))
-        out[:, forward_columns] = np.broadcast_to(f, (starts.size, max_lag + 1))[
+        out[:, forward_columns] = np.broadcast_to(f, (starts.size, shifts))[
             :, columns[forward_columns]
         ]
-        out[:, backward_columns] = np.broadcast_to(b, (starts.size, max_lag + 1))[
+        out[:, backward_columns] = np.broadcast_to(b, (starts.size, shifts))[
             :, columns[backward_columns]
         ]
         return out
@@ -549,18 +555,30 @@ def _per_block(
     }
 
 
-def _direct_is_cheaper(block: int, max_lag: int) -> bool:
-    """Whether direct products beat FFTs for blocks of ``block`` and shifts 0..max_lag.
+def _lag_stride(lags: np.ndarray) -> int:
+    """The largest stride all lags are multiples of (1 without lags; lag_step in samples)."""
+    stride = int(np.gcd.reduce(np.abs(lags))) if lags.size else 0
+    return max(stride, 1)
+
+
+def _direct_is_cheaper(block: int, max_lag: int, stride: int = 1) -> bool:
+    """Whether direct products beat FFTs for blocks of ``block`` and the shifts
+    0, stride, ..., max_lag.
 
     Direct products cost ``block`` per shift; an FFT ~n log n with a larger constant:
     direct wins up to a few hundred shifts (e.g. rMEA's 126 shifts of 250-sample blocks).
     """
     n_fft = fft.next_fast_len(block + max_lag, real=True)
-    return block * (max_lag + 1) <= 40 * n_fft * max(math.log2(n_fft), 1)
+    return block * (max_lag // stride + 1) <= 40 * n_fft * max(math.log2(n_fft), 1)
 
 
 def _block_sums(
-    fixed: np.ndarray, moving: np.ndarray, block: int, n_blocks: int, max_lag: int
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    block: int,
+    n_blocks: int,
+    max_lag: int,
+    stride: int = 1,
 ) -> list[dict[str, Any]]:
     """Per direction d and block j: sums of ``fixed[d]`` over the block and, for shifts
     k = 0..max_lag, of ``moving[d]`` over the block shifted by k and of their products;
@@ -574,10 +592,10 @@ def _block_sums(
     f = f - r[..., None]
     m = m - q[..., None]
     n_fft = fft.next_fast_len(span, real=True)
-    if _direct_is_cheaper(block, max_lag):
+    if _direct_is_cheaper(block, max_lag, stride):
         # Direct products, as the compiled loop sums them (and as accurate: each cell's
         # error is that of its own terms, not a share of the whole block's).
-        lagged = sliding_window_view(m, block, axis=2)
+        lagged = sliding_window_view(m, block, axis=2)[:, :, ::stride]
         cross = np.einsum("djt,djkt->djk", f, lagged)
         moving2 = np.einsum("djkt,djkt->djk", lagged, lagged)
     else:
@@ -588,11 +606,11 @@ def _block_sums(
                 np.conj(fft.rfft(f, n=n_fft, axis=2)) * m_spectrum,
             ]
         )
-        moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1]
+        moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1 : stride]
     # First moments of the moving span: short running sums of small, centred values.
     running = np.zeros((2, n_blocks, span + 1))
     np.cumsum(m, axis=2, out=running[..., 1:])
-    moving1 = running[..., block : block + max_lag + 1] - running[..., : max_lag + 1]
+    moving1 = (running[..., block:] - running[..., : max_lag + 1])[..., ::stride]
     return [
         {
             "r": r[d],
