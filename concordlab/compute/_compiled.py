@@ -54,6 +54,51 @@ def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no co
 
 
 @numba.njit(**_VECTOR)
+def _cross_contiguous(
+    fc: np.ndarray, mc: np.ndarray, block: int, shifts: int, acc: np.ndarray, acc2: np.ndarray
+) -> None:  # pragma: no cover (compiled)
+    """``acc[k] = sum_t fc[t] mc[t+k]``, ``acc2[k] = sum_t mc[t+k]^2`` for k < shifts."""
+    quads = block - block % 4
+    for t in range(0, quads, 4):
+        v0 = fc[t]
+        v1 = fc[t + 1]
+        v2 = fc[t + 2]
+        v3 = fc[t + 3]
+        for k in range(shifts):
+            w0 = mc[t + k]
+            w1 = mc[t + 1 + k]
+            w2 = mc[t + 2 + k]
+            w3 = mc[t + 3 + k]
+            acc[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3
+            acc2[k] += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3
+    for t in range(quads, block):
+        v = fc[t]
+        for k in range(shifts):
+            w0 = mc[t + k]
+            acc[k] += v * w0
+            acc2[k] += w0 * w0
+
+
+@numba.njit(**_VECTOR)
+def _cross_strided(
+    fc: np.ndarray,
+    mc: np.ndarray,
+    block: int,
+    shifts: int,
+    lag_stride: int,
+    acc: np.ndarray,
+    acc2: np.ndarray,
+) -> None:  # pragma: no cover (compiled)
+    """As :func:`_cross_contiguous` for the shifts ``k * lag_stride``."""
+    for t in range(block):
+        v = fc[t]
+        for k in range(shifts):
+            w0 = mc[t + k * lag_stride]
+            acc[k] += v * w0
+            acc2[k] += w0 * w0
+
+
+@numba.njit(**_VECTOR)
 def block_sums(
     fixed: np.ndarray,
     moving: np.ndarray,
@@ -137,25 +182,10 @@ def block_sums(
         # Four samples per pass over the shifts: a quarter of the loads and stores of acc.
         # The squares are summed directly too: sliding them from shift to shift would
         # cost a window that varies little next to a large excursion its accuracy.
-        quads = block - block % 4
-        for t in range(0, quads, 4):
-            v0 = fc[t]
-            v1 = fc[t + 1]
-            v2 = fc[t + 2]
-            v3 = fc[t + 3]
-            for k in range(shifts):
-                w0 = mc[t + k * lag_stride]
-                w1 = mc[t + 1 + k * lag_stride]
-                w2 = mc[t + 2 + k * lag_stride]
-                w3 = mc[t + 3 + k * lag_stride]
-                acc[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3
-                acc2[k] += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3
-        for t in range(quads, block):
-            v = fc[t]
-            for k in range(shifts):
-                w0 = mc[t + k * lag_stride]
-                acc[k] += v * w0
-                acc2[k] += w0 * w0
+        if lag_stride == 1:  # contiguous shifts: vector loads
+            _cross_contiguous(fc, mc, block, shifts, acc, acc2)
+        else:
+            _cross_strided(fc, mc, block, shifts, lag_stride, acc, acc2)
         for k in range(shifts):
             fm[j, k] = acc[k]
             m2[j, k] = acc2[k]
