@@ -46,11 +46,47 @@ def scale(values: np.ndarray) -> float:  # pragma: no cover (compiled)
 
 
 @numba.njit(**_VECTOR)
+def _zero_nan(value: float) -> float:  # pragma: no cover (compiled)
+    """NaN as 0.0 (numpy's ``nan_to_num`` of the blocks, without a copy)."""
+    return value if value == value else 0.0
+
+
+@numba.njit(**_VECTOR)
 def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no cover (compiled)
+    """Sum of ``values[start:stop]``, NaN counted as 0."""
     total = 0.0
     for t in range(start, stop):
-        total += values[t]
+        total += _zero_nan(values[t])
     return total
+
+
+@numba.njit(**_OPTIONS)
+def complete_windows(
+    x: np.ndarray, y: np.ndarray, starts: np.ndarray, span: int
+) -> np.ndarray:  # pragma: no cover (compiled)
+    """Whether ``x`` and ``y`` have no NaN in ``[s, s + span)`` for each (sorted) start;
+    a sliding count of the missing samples, O(samples)."""
+    n = x.size
+    out = np.zeros(starts.size, dtype=np.bool_)
+    missing = 0
+    lo = 0
+    hi = 0
+    for i in range(starts.size):
+        s = min(max(starts[i], 0), n)
+        e = min(max(starts[i] + span, 0), n)
+        if s >= hi:
+            lo = hi = s
+            missing = 0
+        while hi < e:
+            if np.isnan(x[hi]) or np.isnan(y[hi]):
+                missing += 1
+            hi += 1
+        while lo < s:
+            if np.isnan(x[lo]) or np.isnan(y[lo]):
+                missing -= 1
+            lo += 1
+        out[i] = missing == 0
+    return out
 
 
 @numba.njit(**_VECTOR)
@@ -140,7 +176,7 @@ def block_sums(
         s1 = 0.0
         s2 = 0.0
         for t in range(block):
-            v = fixed[s + t] - mean
+            v = _zero_nan(fixed[s + t]) - mean
             fc[t] = v
             s1 += v
             s2 += v * v
@@ -152,13 +188,13 @@ def block_sums(
         a1 = 0.0
         a2 = 0.0
         for t in range(block):
-            v = moving[s + t] - mean
+            v = _zero_nan(moving[s + t]) - mean
             mc[t] = v
             a1 += v
             a2 += v * v
         tail = 0.0
         for t in range(block, span):
-            v = moving[s + t] - mean
+            v = _zero_nan(moving[s + t]) - mean
             mc[t] = v
             tail += v * v
         scale_m += a2 + tail

@@ -419,8 +419,14 @@ def _per_window(
     inside = (starts >= 0) & (starts + span <= x.size)
     # A sum is NaN when a value is: no NaN anywhere (the usual case) costs two sums.
     clean = not (math.isnan(float(np.sum(x))) or math.isnan(float(np.sum(y))))
+    compiled = _compiled()
     if clean:
         complete = inside
+    elif compiled is not None and bool(np.all(np.diff(starts) >= 0)):
+        # a sliding count of missing pairs: no series-length temporaries
+        complete = inside & compiled.complete_windows(
+            np.ascontiguousarray(x), np.ascontiguousarray(y), starts, span
+        )
     else:
         missing = np.concatenate([[0], np.cumsum(np.isnan(x) | np.isnan(y))])
         first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
@@ -433,7 +439,10 @@ def _per_window(
     by_window = np.ones(starts.size, dtype=bool)
     if regular and block >= 8 and inside.all() and complete.any():
         # Blocks need every window of the regular grid; gappy ones are redone below.
-        filled_x, filled_y = (x, y) if clean else (np.nan_to_num(x), np.nan_to_num(y))
+        # NaN count as 0 in the blocks (the compiled loop reads them so; numpy fills a
+        # copy); every window they reach is gappy and redone below.
+        filled = clean or (compiled is not None and _direct_is_cheaper(block, max_lag, 1))
+        filled_x, filled_y = (x, y) if filled else (np.nan_to_num(x), np.nan_to_num(y))
         out.update(_per_block(filled_x, filled_y, window, block, lags, starts, max_lag))
         by_window = ~complete
     if by_window.any():
