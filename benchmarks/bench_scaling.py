@@ -20,6 +20,12 @@ Sizes default to 1, 10, 60 and 360 minutes at 32 Hz, 1, 10 and 60 minutes at 1 k
 unless ``--explorer-max`` says otherwise. Target for the compute functions: at most ~4
 series-length arrays beyond the input.
 
+tracemalloc sees numpy's arrays, not the arrays numba's compiled loops allocate
+themselves; those are result-sized (windows x lags: the sums of :mod:`concordlab.compute.
+_compiled`), never series-sized (slopes are written into their numpy output), so the
+figures below miss at most a few result-sized arrays. With ``CONCORDLAB_NUMBA=0`` every
+array is seen.
+
 Run: ``python benchmarks/bench_scaling.py [--repeat 3] [--full] [--rates 32 1000]
 [--minutes 1 10 60 360] [--ops wlcc slope pearson explorer] [--explorer-max 60]``
 """

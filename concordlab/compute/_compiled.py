@@ -451,19 +451,17 @@ def block_moments(
 
 @numba.njit(**_OPTIONS)
 def local_slopes(
-    values: np.ndarray, reference: float, half: int, scale: float
-) -> np.ndarray:  # pragma: no cover (compiled)
+    values: np.ndarray, reference: float, half: int, scale: float, out: np.ndarray
+) -> None:  # pragma: no cover (compiled)
     """``scale * sum_k k * (values[c + k] - reference)``, k = -half..half, for every centre
-    ``c`` with a full window (NaN-free ``values``): the least-squares slope when ``scale``
-    is ``sampling_rate / sum(k**2)``.
+    ``c`` with a full window (NaN-free ``values``), into ``out`` (``values.size - 2*half``
+    long): the least-squares slope when ``scale`` is ``sampling_rate / sum(k**2)``.
 
     The sums slide from centre to centre in O(1) (``S1(c+1) = S1(c) - S0(c) +
     (half+1) y[c-half] + half y[c+half+1]``) and are computed from scratch again every
     window, so rounding never accumulates over more than one window.
     """
-    n = values.size
     window = 2 * half + 1
-    out = np.empty(max(n - 2 * half, 0))
     s0 = 0.0
     s1 = 0.0
     for i in range(out.size):
@@ -481,4 +479,3 @@ def local_slopes(
             s1 = s1 - s0 + (half + 1) * old + half * new
             s0 = s0 - old + new
         out[i] = s1 * scale
-    return out

@@ -149,14 +149,20 @@ class WindowedMoments:
         [-1.0, -1.0]
         """
         cov, var_x, var_y = self.covariance_terms()
-        n2 = np.maximum(self.count, 1) ** 2
-        constant = (var_x <= _CONSTANT * n2 * self.scale_x) | (
-            var_y <= _CONSTANT * n2 * self.scale_y
-        )
+        # In place where possible: a few result-sized arrays, not a dozen.
+        threshold = np.maximum(self.count, 1)
+        threshold **= 2
+        threshold *= _CONSTANT
+        invalid = var_x <= threshold * self.scale_x
+        invalid |= var_y <= np.multiply(threshold, self.scale_y, out=threshold)
+        invalid |= self.count < max(min_count, 2)
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = cov / np.sqrt(var_x * var_y)
-        r = np.clip(r, -1.0, 1.0)
-        r[constant | (self.count < max(min_count, 2)) | ~np.isfinite(r)] = np.nan
+            var_x *= var_y
+            np.sqrt(var_x, out=var_x)
+            r = np.divide(cov, var_x, out=cov)
+        np.clip(r, -1.0, 1.0, out=r)
+        invalid |= ~np.isfinite(r)
+        r[invalid] = np.nan
         return r
 
 

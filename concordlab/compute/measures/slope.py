@@ -120,8 +120,8 @@ def slopes(
         # No gaps: one sliding pass, no temporaries (the numpy way below needs three).
         k2 = float(half * (half + 1) * (2 * half + 1)) / 3.0  # sum of k^2, k = -half..half
         reference = float(np.mean(values))
-        out[half : values.size - half] = compiled.local_slopes(
-            np.ascontiguousarray(values), reference, half, rate / k2
+        compiled.local_slopes(
+            np.ascontiguousarray(values), reference, half, rate / k2, out[half : values.size - half]
         )
         return out
     valid = ~np.isnan(values)
