@@ -13,12 +13,27 @@ directory when the package directory is read-only), so only the first process co
 
 from __future__ import annotations
 
-import numba
+from typing import Any
+
 import numpy as np
 
-__all__ = ["block_sums", "scale", "sliding_sums"]
+try:
+    import numba
+except ImportError:  # e.g. Pyodide: the kernel uses its numpy strategies instead
+    numba = None
+
+__all__ = ["AVAILABLE", "block_sums", "scale", "sliding_sums"]
+
+AVAILABLE = numba is not None
+"""Whether numba could be imported (else this module's functions are not compiled)."""
 
 _FAR = 1e4  # squared distance of a reference from the window's mean, in its variances
+
+
+def _jit(**options: Any) -> Any:
+    """``numba.njit(**options)``; without numba the function stays plain Python (unused)."""
+    return numba.njit(**options) if numba is not None else (lambda function: function)
+
 
 _OPTIONS = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 # Plain sums may be reassociated (vectorised, like numpy's pairwise sums): their order
@@ -26,7 +41,7 @@ _OPTIONS = {"cache": True, "nogil": True, "fastmath": {"contract"}}
 _VECTOR = {"cache": True, "nogil": True, "fastmath": {"contract", "reassoc"}}
 
 
-@numba.njit(**_VECTOR)
+@_jit(**_VECTOR)
 def scale(values: np.ndarray) -> float:  # pragma: no cover (compiled)
     """Mean square about the mean of the non-NaN values (0.0 when there are none)."""
     total = 0.0
@@ -45,13 +60,13 @@ def scale(values: np.ndarray) -> float:  # pragma: no cover (compiled)
     return square / count
 
 
-@numba.njit(**_VECTOR)
+@_jit(**_VECTOR)
 def _zero_nan(value: float) -> float:  # pragma: no cover (compiled)
     """NaN as 0.0 (numpy's ``nan_to_num`` of the blocks, without a copy)."""
     return value if value == value else 0.0
 
 
-@numba.njit(**_VECTOR)
+@_jit(**_VECTOR)
 def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no cover (compiled)
     """Sum of ``values[start:stop]``, NaN counted as 0."""
     total = 0.0
@@ -60,7 +75,7 @@ def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no co
     return total
 
 
-@numba.njit(**_OPTIONS)
+@_jit(**_OPTIONS)
 def complete_windows(
     x: np.ndarray, y: np.ndarray, starts: np.ndarray, span: int
 ) -> np.ndarray:  # pragma: no cover (compiled)
@@ -89,7 +104,7 @@ def complete_windows(
     return out
 
 
-@numba.njit(**_VECTOR)
+@_jit(**_VECTOR)
 def _cross_contiguous(
     fc: np.ndarray, mc: np.ndarray, block: int, shifts: int, acc: np.ndarray, acc2: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
@@ -115,7 +130,7 @@ def _cross_contiguous(
             acc2[k] += w0 * w0
 
 
-@numba.njit(**_VECTOR)
+@_jit(**_VECTOR)
 def _cross_strided(
     fc: np.ndarray,
     mc: np.ndarray,
@@ -134,7 +149,7 @@ def _cross_strided(
             acc2[k] += w0 * w0
 
 
-@numba.njit(**_VECTOR)
+@_jit(**_VECTOR)
 def block_sums(
     fixed: np.ndarray,
     moving: np.ndarray,
@@ -229,7 +244,7 @@ def block_sums(
     return (r, q, f, ff, m1, m2, fm, scale_f / (blocks * block), scale_m / (blocks * span))
 
 
-@numba.njit(**_OPTIONS)
+@_jit(**_OPTIONS)
 def _window_from_scratch(
     a: np.ndarray, b: np.ndarray, s: int, e: int
 ) -> tuple:  # pragma: no cover (compiled)
@@ -261,7 +276,7 @@ def _window_from_scratch(
     return ra, rb, float(n), sa, sb, saa, sbb, sab
 
 
-@numba.njit(**_OPTIONS)
+@_jit(**_OPTIONS)
 def sliding_sums(
     x: np.ndarray, y: np.ndarray, window: int, lags: np.ndarray, starts: np.ndarray
 ) -> np.ndarray:  # pragma: no cover (compiled)
@@ -355,7 +370,7 @@ def sliding_sums(
     return out
 
 
-@numba.njit(**_OPTIONS)
+@_jit(**_OPTIONS)
 def block_moments(
     x: np.ndarray,
     y: np.ndarray,
@@ -449,7 +464,7 @@ def block_moments(
     return out, sx, sy
 
 
-@numba.njit(**_OPTIONS)
+@_jit(**_OPTIONS)
 def local_slopes(
     values: np.ndarray, reference: float, half: int, scale: float, out: np.ndarray
 ) -> None:  # pragma: no cover (compiled)

@@ -78,11 +78,9 @@ def _compiled() -> Any:
     if not use_numba:
         return None
     if _COMPILED is None:
-        try:
-            from concordlab.compute import _compiled as module
-        except ImportError:
-            module = False
-        _COMPILED = module
+        from concordlab.compute import _compiled as module
+
+        _COMPILED = module if module.AVAILABLE else False
     return _COMPILED or None
 
 
@@ -100,6 +98,7 @@ def compiled_available() -> bool:
 # A window whose variance is below this fraction of the series' mean square is constant
 # up to rounding: its correlation is undefined (NaN), not noise.
 _CONSTANT = 1e-12
+_UNDERFLOW = 1e-290
 
 
 @dataclass(frozen=True)
@@ -156,6 +155,13 @@ class WindowedMoments:
         invalid = var_x <= threshold * self.scale_x
         invalid |= var_y <= np.multiply(threshold, self.scale_y, out=threshold)
         invalid |= self.count < max(min_count, 2)
+        # Variances below ~1e-290 (values ~1e-145 and smaller) are lost to underflow:
+        # their squares are subnormal or zero, so such a window counts as constant.
+        floor = np.maximum(self.count, 1)
+        floor **= 2
+        floor *= _UNDERFLOW
+        invalid |= var_x < floor
+        invalid |= var_y < floor
         with np.errstate(invalid="ignore", divide="ignore"):
             var_x *= var_y
             np.sqrt(var_x, out=var_x)
