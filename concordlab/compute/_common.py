@@ -22,8 +22,8 @@ from concordlab._checks import (
     Text,
 )
 from concordlab.errors import ValidationError
-from concordlab.session import channels as session_channels
-from concordlab.session import validate_session
+from concordlab.session import RESERVED_NODES
+from concordlab.session import _check_tree as check_tree
 
 # The most random draws (surrogates, bootstrap resamples, permutations) one call makes:
 # enough for p-values down to 1e-6, few enough that the draws' bookkeeping fits in memory.
@@ -79,6 +79,10 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     """The two series of ``channel`` in a session, or of a (person, time) DataArray.
 
     With ``channel=None`` a session's only channel is used, or ``"eda"`` if it has several.
+    A session was validated where it was made (readers, constructors); here only what the
+    computation reads is checked (the tree is a session, the channel's variable, its dims,
+    dtype and sampling rate), so a call costs microseconds, not a whole validation.
+    The series are views of the session's data, not copies.
 
     Examples
     --------
@@ -89,13 +93,17 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     """
     if channel is not None:
         channel = CHANNEL.check(channel, "channel")
+    session_id = ""
     if isinstance(data, xr.DataTree):
-        names = session_channels(validate_session(data))
+        check_tree(data)
+        names = [name for name in data.children if name not in RESERVED_NODES]
         if channel is None:
             if len(names) == 1:
                 channel = names[0]
             elif "eda" in names:
                 channel = "eda"
+            elif not names:
+                raise ValidationError("The session has no channels; add one with add_channel.")
             else:
                 raise ValidationError(
                     f"The session has several channels {names}; say which, e.g. "
@@ -103,52 +111,63 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
                 )
         if channel not in names:
             raise ValidationError(f"Unknown channel '{channel}'; the session has {names}.")
-        node = data[channel].dataset
-        if channel not in node.data_vars:
+        variables = data.children[channel].variables  # Variables: no DataArrays built
+        if channel not in variables:
             raise ValidationError(
                 f"Node '{channel}' holds no variable '{channel}': this is not a concordlab "
                 "session; build one with concordlab.from_arrays or a reader."
             )
-        array = node[channel]
+        session_id = str(data.attrs.get("session_id", ""))
     elif isinstance(data, xr.DataArray):
-        array = data
         channel = str(data.name or channel or "signal")
+        variables = {channel: data.variable, **{k: v.variable for k, v in data.coords.items()}}
     else:
         raise ValidationError(
             f"Expected a session (xarray.DataTree) or a (person, time) DataArray, got "
             f"{type(data).__name__}."
         )
-    if set(array.dims) != {"person", "time"} or array.sizes["person"] != 2:
+    variable = variables[channel]
+    sizes = dict(zip(variable.dims, variable.shape, strict=True))
+    if set(variable.dims) != {"person", "time"} or sizes["person"] != 2:
         raise ValidationError(
-            f"'{channel}' must have dims (person, time) with two persons, got {dict(array.sizes)}."
+            f"'{channel}' must have dims (person, time) with two persons, got {sizes}."
         )
-    if array.dtype.kind not in "iuf":
+    if variable.dtype.kind not in "iuf":
         raise ValidationError(
-            f"'{channel}' must hold real numbers (NaN for missing), got dtype {array.dtype}."
+            f"'{channel}' must hold real numbers (NaN for missing), got dtype {variable.dtype}."
         )
-    session_id = str(data.attrs.get("session_id", "")) if isinstance(data, xr.DataTree) else ""
-    array = array.transpose("person", "time")
-    rate = array.attrs.get("sampling_rate")
+    if variable.dims != ("person", "time"):
+        variable = variable.transpose("person", "time")
+    # Coordinates are read through their index (no copy of a long time axis).
+    time = _head(variables["time"]) if "time" in variables else np.empty(0)
+    rate = variable.attrs.get("sampling_rate")
     if rate is None:
-        steps = np.diff(np.asarray(array["time"].values, dtype=np.float64))
+        time = np.asarray(variables["time"].values if "time" in variables else time)
+        steps = np.diff(time.astype(np.float64))
         if steps.size == 0 or not np.allclose(steps, steps[0]) or not steps[0] > 0:
             raise ValidationError(
                 f"'{channel}' has no sampling_rate attr and an irregular time axis; resample it."
             )
         rate = 1.0 / float(steps[0])
     rate = SAMPLING_RATE.check(rate, f"the sampling_rate of '{channel}'")
-    values = array.values.astype(np.float64, copy=False)
+    values = np.asarray(variable.values).astype(np.float64, copy=False)
+    labels = variables["person"].values if "person" in variables else np.arange(2)
     return Pair(
         first=values[0],
         second=values[1],
         rate=float(rate),
-        offset=float(array["time"].values[0]),
-        persons=(str(array["person"].values[0]), str(array["person"].values[1])),
+        offset=float(time[0]) if len(time) else 0.0,
+        persons=(str(labels[0]), str(labels[1])),
         channel=channel,
-        units=str(array.attrs.get("units", "")),
+        units=str(variable.attrs.get("units", "")),
         session_id=session_id,
-        history=str(array.attrs.get("history", "") or ""),
+        history=str(variable.attrs.get("history", "") or ""),
     )
+
+
+def _head(variable: xr.Variable, count: int = 1) -> np.ndarray:
+    """The first ``count`` values of a 1-D coordinate (without copying the rest)."""
+    return np.asarray(variable[:count].values)
 
 
 def samples(

@@ -20,6 +20,13 @@ strategies compute the same sums; the cheaper one is chosen from the sizes:
   lagged span; O(window log window) per window, whatever the number of lags. Used for
   many lags (e.g. rMEA's 251 lags).
 
+Where numba is installed, both strategies run compiled loops
+(:mod:`concordlab.compute._compiled`, imported on first use, never at ``import
+concordlab``): *per lag* slides each window's sums from the previous window's, and *per
+window* sums the products of each block directly. Without numba (e.g. on Pyodide), or with
+:data:`use_numba` set to False (or the environment variable ``CONCORDLAB_NUMBA=0`` at
+import), the same sums come from numpy; the two paths agree to rounding.
+
 Both subtract a local reference from each series before summing (the mean of the
 chunk or of the window), so a skin conductance of 1000 µS varying by 0.01 µS, or
 drifting by far more than it varies within a window, gives the same correlations as
@@ -31,17 +38,67 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft
 
-__all__ = ["WindowedMoments", "window_starts", "windowed_moments"]
+__all__ = [
+    "WindowedMoments",
+    "compiled_available",
+    "use_numba",
+    "window_starts",
+    "windowed_moments",
+]
+
+use_numba: bool = os.environ.get("CONCORDLAB_NUMBA", "1").strip().lower() not in {
+    "0",
+    "false",
+    "no",
+}
+"""Whether the kernel may use its compiled (numba) loops when numba is installed.
+
+Set it to False (or ``CONCORDLAB_NUMBA=0`` in the environment before import) to force the
+pure-numpy path, e.g. to test it; results agree with the compiled path to rounding.
+"""
+
+_COMPILED: Any = None  # the compiled module once loaded; False when numba is missing
+
+
+def _compiled() -> Any:
+    """The compiled loops (:mod:`concordlab.compute._compiled`), or None.
+
+    None when :data:`use_numba` is False or numba cannot be imported. numba is imported
+    here, on the first windowed computation, never at ``import concordlab``.
+    """
+    global _COMPILED
+    if not use_numba:
+        return None
+    if _COMPILED is None:
+        from concordlab.compute import _compiled as module
+
+        _COMPILED = module if module.AVAILABLE else False
+    return _COMPILED or None
+
+
+def compiled_available() -> bool:
+    """Whether windowed computations run compiled (numba installed and not switched off).
+
+    Examples
+    --------
+    >>> isinstance(compiled_available(), bool)
+    True
+    """
+    return _compiled() is not None
+
 
 # A window whose variance is below this fraction of the series' mean square is constant
 # up to rounding: its correlation is undefined (NaN), not noise.
 _CONSTANT = 1e-12
+_UNDERFLOW = 1e-290
 
 
 @dataclass(frozen=True)
@@ -91,14 +148,27 @@ class WindowedMoments:
         [-1.0, -1.0]
         """
         cov, var_x, var_y = self.covariance_terms()
-        n2 = np.maximum(self.count, 1) ** 2
-        constant = (var_x <= _CONSTANT * n2 * self.scale_x) | (
-            var_y <= _CONSTANT * n2 * self.scale_y
-        )
+        # In place where possible: a few result-sized arrays, not a dozen.
+        threshold = np.maximum(self.count, 1)
+        threshold **= 2
+        threshold *= _CONSTANT
+        invalid = var_x <= threshold * self.scale_x
+        invalid |= var_y <= np.multiply(threshold, self.scale_y, out=threshold)
+        invalid |= self.count < max(min_count, 2)
+        # Variances below ~1e-290 (values ~1e-145 and smaller) are lost to underflow:
+        # their squares are subnormal or zero, so such a window counts as constant.
+        floor = np.maximum(self.count, 1)
+        floor **= 2
+        floor *= _UNDERFLOW
+        invalid |= var_x < floor
+        invalid |= var_y < floor
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = cov / np.sqrt(var_x * var_y)
-        r = np.clip(r, -1.0, 1.0)
-        r[constant | (self.count < max(min_count, 2)) | ~np.isfinite(r)] = np.nan
+            var_x *= var_y
+            np.sqrt(var_x, out=var_x)
+            r = np.divide(cov, var_x, out=cov)
+        np.clip(r, -1.0, 1.0, out=r)
+        invalid |= ~np.isfinite(r)
+        r[invalid] = np.nan
         return r
 
 
@@ -168,12 +238,35 @@ def windowed_moments(
     if starts is None:
         starts = window_starts(x.size, window, step, max_lag)
     starts = np.asarray(starts, dtype=np.int64)
+    compiled = _compiled()
     if strategy == "auto":
-        per_lag_cost = lags.size * x.size * 12
         n_fft = fft.next_fast_len(window + max_lag, real=True)
         per_window_cost = starts.size * n_fft * max(math.log2(n_fft), 1) * 24
+        if compiled is not None:
+            # Compiled: sliding sums cost ~10 units per pair and lag; blocks sum products
+            # directly, half a unit a product (vectorised), plus adding up the blocks.
+            per_lag_cost = lags.size * x.size * 10
+            block = math.gcd(window, step)
+            if _regular(starts, step, block) and block >= 8:
+                shifts = max_lag // _lag_stride(lags) + 1
+                direct = x.size * shifts + starts.size * (window // block) * lags.size * 10
+                per_window_cost = min(per_window_cost, direct)
+        else:
+            per_lag_cost = lags.size * x.size * 12
+            block = math.gcd(window, step)
+            if (
+                _regular(starts, step, block)
+                and block >= 8
+                and window // block <= 32
+                and _direct_is_cheaper(block, max_lag, _lag_stride(lags))
+            ):
+                # Blocks about their own means are the more accurate sums (a window's
+                # sums from chunks drift with the signal), and here about as fast.
+                per_window_cost = 0
         strategy = "per_lag" if per_lag_cost <= per_window_cost else "per_window"
     if strategy == "per_lag":
+        if compiled is not None:
+            return _per_lag_compiled(compiled, x, y, window, lags, starts)
         return _per_lag(x, y, window, lags, starts)
     if strategy == "per_window":
         return _per_window(x, y, window, step, lags, starts, max_lag)
@@ -194,6 +287,44 @@ def _as_moments(sums: dict[str, np.ndarray]) -> WindowedMoments:
         scale_x=sums["sx"],
         scale_y=sums["sy"],
     )
+
+
+def _regular(starts: np.ndarray, step: int, block: int) -> bool:
+    """Whether ``starts`` is a grid of ``step`` from a multiple of ``block``."""
+    return bool(starts.size > 0 and starts[0] % block == 0 and np.all(np.diff(starts) == step))
+
+
+def _per_lag_compiled(
+    compiled: Any, x: np.ndarray, y: np.ndarray, window: int, lags: np.ndarray, starts: np.ndarray
+) -> WindowedMoments:
+    """:func:`_per_lag`'s sums by the compiled sliding loop (same references' role)."""
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    sums = compiled.sliding_sums(x, y, window, lags, starts)
+    shape = (starts.size, lags.size)
+    return WindowedMoments(
+        count=sums[0],
+        sum_x=sums[1],
+        sum_y=sums[2],
+        sum_xx=sums[3],
+        sum_yy=sums[4],
+        sum_xy=sums[5],
+        ref_x=sums[6],
+        ref_y=sums[7],
+        scale_x=np.broadcast_to(compiled.scale(x), shape),
+        scale_y=np.broadcast_to(compiled.scale(y), shape),
+    )
+
+
+def _fill_empty(ref: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """References of chunks without pairs taken from the nearest earlier chunk with pairs
+    (the first such chunk for leading ones): a window reaching from an empty chunk into
+    a full one is then summed about a value of the series, not about 0."""
+    if present.all() or not present.any():
+        return np.nan_to_num(ref)
+    index = np.where(present, np.arange(ref.size), 0)
+    index = np.maximum.accumulate(index)
+    index[: np.argmax(present)] = np.argmax(present)
+    return ref[index]
 
 
 def _chunk_prefix(values: np.ndarray, chunk: int, n_chunks: int) -> np.ndarray:
@@ -240,7 +371,7 @@ def _per_lag(
             filled[:length] = np.where(both, series, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 ref = filled.reshape(n_chunks, chunk).sum(axis=1) / count
-            ref = np.nan_to_num(ref)
+            ref = _fill_empty(ref, count > 0)
             references.append(ref)
             centred.append(np.where(both, series - np.repeat(ref, chunk)[:length], 0.0))
         ca, cb = centred
@@ -297,19 +428,33 @@ def _per_window(
     max_lag: int,
 ) -> WindowedMoments:
     span = window + max_lag
-    missing = np.concatenate([[0], np.cumsum(np.isnan(x) | np.isnan(y))])
     inside = (starts >= 0) & (starts + span <= x.size)
-    first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
-    complete = inside & (missing[last] - missing[first] == 0)
+    # A sum is NaN when a value is: no NaN anywhere (the usual case) costs two sums.
+    clean = not (math.isnan(float(np.sum(x))) or math.isnan(float(np.sum(y))))
+    compiled = _compiled()
+    if clean:
+        complete = inside
+    elif compiled is not None and bool(np.all(np.diff(starts) >= 0)):
+        # a sliding count of missing pairs: no series-length temporaries
+        complete = inside & compiled.complete_windows(
+            np.ascontiguousarray(x), np.ascontiguousarray(y), starts, span
+        )
+    else:
+        missing = np.concatenate([[0], np.cumsum(np.isnan(x) | np.isnan(y))])
+        first, last = np.clip(starts, 0, x.size), np.clip(starts + span, 0, x.size)
+        complete = inside & (missing[last] - missing[first] == 0)
     block = math.gcd(window, step)
-    regular = starts.size > 0 and starts[0] % block == 0 and np.all(np.diff(starts) == step)
+    regular = _regular(starts, step, block)
     shape = (starts.size, lags.size)
     out = {name: np.empty(shape) for name in ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")}
     out["sx"], out["sy"] = np.empty(shape), np.empty(shape)
     by_window = np.ones(starts.size, dtype=bool)
     if regular and block >= 8 and inside.all() and complete.any():
         # Blocks need every window of the regular grid; gappy ones are redone below.
-        filled_x, filled_y = np.nan_to_num(x), np.nan_to_num(y)
+        # NaN count as 0 in the blocks (the compiled loop reads them so; numpy fills a
+        # copy); every window they reach is gappy and redone below.
+        filled = clean or (compiled is not None and _direct_is_cheaper(block, max_lag, 1))
+        filled_x, filled_y = (x, y) if filled else (np.nan_to_num(x), np.nan_to_num(y))
         out.update(_per_block(filled_x, filled_y, window, block, lags, starts, max_lag))
         by_window = ~complete
     if by_window.any():
@@ -337,12 +482,36 @@ def _per_block(
     per_window = window // block
     first_block = starts // block
     n_blocks = int(first_block[-1]) + per_window
+    stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
+    compiled = _compiled()
+    lag_stride = _lag_stride(lags)
+    if compiled is not None and _direct_is_cheaper(block, max_lag, lag_stride):
+        sums, sx, sy = compiled.block_moments(
+            np.ascontiguousarray(x),
+            np.ascontiguousarray(y),
+            window,
+            block,
+            int(first_block[0]),
+            int(stride),
+            starts.size,
+            lags,
+            max_lag,
+            lag_stride,
+        )
+        names = ("count", "x", "y", "xx", "yy", "xy", "rx", "ry")
+        return {
+            **dict(zip(names, sums, strict=True)),
+            "sx": np.repeat(sx[None, :], starts.size, axis=0),
+            "sy": np.repeat(sy[None, :], starts.size, axis=0),
+        }
     # Direction 0: x fixed, y moves (lags >= 0); direction 1: y fixed, x moves (lags < 0).
-    forward, backward = _block_sums(np.stack([x, y]), np.stack([y, x]), block, n_blocks, max_lag)
-    columns = np.abs(lags)
+    forward, backward = _block_sums(
+        np.stack([x, y]), np.stack([y, x]), block, n_blocks, max_lag, lag_stride
+    )
+    columns = np.abs(lags) // lag_stride
+    shifts = max_lag // lag_stride + 1
     positive = lags >= 0
 
-    stride = (starts[1] - starts[0]) // block if starts.size > 1 else 1
     n_windows = starts.size
 
     def blocks_at(values: np.ndarray, offset: int) -> np.ndarray:
@@ -385,10 +554,10 @@ def _per_block(
         if f.shape[1] == 1 and b.shape[1] == 1:  # per window, the same for every lag
             return np.where(positive, f, b)
         out = np.empty((starts.size, lags.size))
-        out[:, forward_columns] = np.broadcast_to(f, (starts.size, max_lag + 1))[
+        out[:, forward_columns] = np.broadcast_to(f, (starts.size, shifts))[
             :, columns[forward_columns]
         ]
-        out[:, backward_columns] = np.broadcast_to(b, (starts.size, max_lag + 1))[
+        out[:, backward_columns] = np.broadcast_to(b, (starts.size, shifts))[
             :, columns[backward_columns]
         ]
         return out
@@ -407,8 +576,30 @@ def _per_block(
     }
 
 
+def _lag_stride(lags: np.ndarray) -> int:
+    """The largest stride all lags are multiples of (1 without lags; lag_step in samples)."""
+    stride = int(np.gcd.reduce(np.abs(lags))) if lags.size else 0
+    return max(stride, 1)
+
+
+def _direct_is_cheaper(block: int, max_lag: int, stride: int = 1) -> bool:
+    """Whether direct products beat FFTs for blocks of ``block`` and the shifts
+    0, stride, ..., max_lag.
+
+    Direct products cost ``block`` per shift; an FFT ~n log n with a larger constant:
+    direct wins up to a few hundred shifts (e.g. rMEA's 126 shifts of 250-sample blocks).
+    """
+    n_fft = fft.next_fast_len(block + max_lag, real=True)
+    return block * (max_lag // stride + 1) <= 40 * n_fft * max(math.log2(n_fft), 1)
+
+
 def _block_sums(
-    fixed: np.ndarray, moving: np.ndarray, block: int, n_blocks: int, max_lag: int
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    block: int,
+    n_blocks: int,
+    max_lag: int,
+    stride: int = 1,
 ) -> list[dict[str, Any]]:
     """Per direction d and block j: sums of ``fixed[d]`` over the block and, for shifts
     k = 0..max_lag, of ``moving[d]`` over the block shifted by k and of their products;
@@ -416,24 +607,31 @@ def _block_sums(
     (``q``). Both directions go through each FFT together."""
     span = block + max_lag
     f = fixed[:, : n_blocks * block].reshape(2, n_blocks, block)
-    m = np.lib.stride_tricks.sliding_window_view(moving, span, axis=1)[:, ::block][:, :n_blocks]
+    m = sliding_window_view(moving, span, axis=1)[:, ::block][:, :n_blocks]
     r = f.mean(axis=2)
     q = m.mean(axis=2)
     f = f - r[..., None]
     m = m - q[..., None]
     n_fft = fft.next_fast_len(span, real=True)
-    m_spectrum = fft.rfft(m, n=n_fft, axis=2)
-    spectra = np.stack(
-        [
-            _box_spectrum(block, n_fft) * fft.rfft(m * m, n=n_fft, axis=2),
-            np.conj(fft.rfft(f, n=n_fft, axis=2)) * m_spectrum,
-        ]
-    )
-    moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1]
+    if _direct_is_cheaper(block, max_lag, stride):
+        # Direct products, as the compiled loop sums them (and as accurate: each cell's
+        # error is that of its own terms, not a share of the whole block's).
+        lagged = sliding_window_view(m, block, axis=2)[:, :, ::stride]
+        cross = np.einsum("djt,djkt->djk", f, lagged)
+        moving2 = np.einsum("djkt,djkt->djk", lagged, lagged)
+    else:
+        m_spectrum = fft.rfft(m, n=n_fft, axis=2)
+        spectra = np.stack(
+            [
+                _box_spectrum(block, n_fft) * fft.rfft(m * m, n=n_fft, axis=2),
+                np.conj(fft.rfft(f, n=n_fft, axis=2)) * m_spectrum,
+            ]
+        )
+        moving2, cross = fft.irfft(spectra, n=n_fft, axis=3)[..., : max_lag + 1 : stride]
     # First moments of the moving span: short running sums of small, centred values.
     running = np.zeros((2, n_blocks, span + 1))
     np.cumsum(m, axis=2, out=running[..., 1:])
-    moving1 = running[..., block : block + max_lag + 1] - running[..., : max_lag + 1]
+    moving1 = (running[..., block:] - running[..., : max_lag + 1])[..., ::stride]
     return [
         {
             "r": r[d],

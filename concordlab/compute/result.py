@@ -20,14 +20,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
+from xarray.indexes import PandasIndex
 
 from concordlab._version import __version__
 from concordlab.compute._common import Pair, as_attr
 from concordlab.compute.grid import WindowGrid
 from concordlab.errors import ValidationError
 
-__all__ = ["ATTRS", "build_result", "reproduce"]
+__all__ = ["ATTRS", "build_result", "labelled", "reproduce"]
 
 ATTRS = (
     "measure",
@@ -100,7 +102,45 @@ def build_result(
         "parameters": list(params),
         **{key: as_attr(value) for key, value in params.items()},
     }
-    return xr.DataArray(data, dims=measure.dims, coords=all_coords, name=name, attrs=attrs)
+    if coords:  # any form xarray takes
+        return xr.DataArray(data, dims=measure.dims, coords=all_coords, name=name, attrs=attrs)
+    return labelled(data, measure.dims, all_coords, name=name, attrs=attrs)
+
+
+def labelled(
+    data: np.ndarray,
+    dims: tuple[str, ...],
+    coords: dict[str, tuple],
+    *,
+    name: str,
+    attrs: dict[str, Any],
+) -> xr.DataArray:
+    """``xr.DataArray(data, dims=dims, coords=coords, name=name, attrs=attrs)``, built fast.
+
+    ``coords`` maps names to ``(dim, values, attrs)`` tuples along one dim each; the
+    coordinates named like a dim get their index. The result is identical to xarray's own
+    construction (a test checks it) at about a third of its cost, which is most of a
+    short computation's fixed cost.
+
+    Examples
+    --------
+    >>> r = labelled(np.zeros(2), ("time",), {"time": ("time", [0.5, 1.5], {"units": "s"})},
+    ...              name="r", attrs={"measure": "pearson"})
+    >>> r.identical(xr.DataArray(np.zeros(2), dims=("time",), name="r",
+    ...     coords={"time": ("time", [0.5, 1.5], {"units": "s"})}, attrs={"measure": "pearson"}))
+    True
+    """
+    variables: dict[str, xr.Variable] = {}
+    indexes: dict[str, Any] = {}
+    for key, (dim, values, coord_attrs) in coords.items():
+        variable = xr.Variable((dim,), values, dict(coord_attrs))
+        if key == dim:
+            index = PandasIndex(pd.Index(variable.values, name=key), key)
+            variable = index.create_variables({key: variable})[key]
+            indexes[key] = index
+        variables[key] = variable
+    data_variable = xr.Variable(dims, data, dict(attrs))
+    return xr.DataArray(data_variable, coords=variables, name=name, indexes=indexes, fastpath=True)
 
 
 def reproduce(result: xr.DataArray | xr.Dataset) -> dict[str, Any]:

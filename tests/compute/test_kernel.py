@@ -8,7 +8,20 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import concordlab
-from concordlab.compute import window_starts, windowed_moments
+from concordlab.compute import kernel, window_starts, windowed_moments
+
+# Every test here runs on both paths of the kernel: compiled (numba, where installed) and
+# pure numpy (as on Pyodide).
+ENGINES = ["compiled", "numpy"]
+
+
+@pytest.fixture(params=ENGINES, autouse=True)
+def engine(request, monkeypatch):
+    if request.param == "compiled":
+        pytest.importorskip("numba")
+    monkeypatch.setattr(kernel, "use_numba", request.param == "compiled")
+    assert kernel.compiled_available() == (request.param == "compiled")
+    return request.param
 
 
 def naive_wlcc(x, y, window, step, lags, min_count):

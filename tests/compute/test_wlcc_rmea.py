@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import concordlab
+from concordlab.compute import kernel
 
 REFERENCE = Path(__file__).parent.parent / "data" / "rmea-reference"
 CELLS = REFERENCE / "A_raw_pearson_lag5_win30_inc10"
@@ -17,16 +18,24 @@ def reference_name(dyad: str) -> str:
     return f"normal_{dyad.split('_')[0]}_1"
 
 
-@pytest.fixture(scope="module")
-def results(data_dir):
-    out = {}
-    for dyad in DYADS:
-        session = concordlab.read_csv(
-            data_dir / "rmea-psychotherapy" / "normal" / f"{dyad}.txt",
-            sampling_rate=25,
-            channel="motion",
-        )
-        out[dyad] = concordlab.wlcc(session, window=30, step=10, max_lag=5)
+@pytest.fixture(scope="module", params=["compiled", "numpy"])
+def results(data_dir, request):
+    """wlcc of every dyad, on the compiled (numba) and on the pure-numpy path."""
+    if request.param == "compiled":
+        pytest.importorskip("numba")
+    saved = kernel.use_numba
+    kernel.use_numba = request.param == "compiled"
+    try:
+        out = {}
+        for dyad in DYADS:
+            session = concordlab.read_csv(
+                data_dir / "rmea-psychotherapy" / "normal" / f"{dyad}.txt",
+                sampling_rate=25,
+                channel="motion",
+            )
+            out[dyad] = concordlab.wlcc(session, window=30, step=10, max_lag=5)
+    finally:
+        kernel.use_numba = saved
     return out
 
 

@@ -1,0 +1,496 @@
+"""Compiled (numba) inner loops of the windowed kernel; imported only on first use.
+
+:mod:`concordlab.compute.kernel` imports this module lazily (never at ``import concordlab``)
+and falls back to its numpy strategies when numba is missing (e.g. Pyodide) or switched
+off. Each function here computes exactly the sums its numpy counterpart in the kernel
+computes, about the same references, so the two paths agree to rounding.
+
+The loops use fused multiply-add; the block sums also let plain sums be reassociated
+(vectorised), as numpy's pairwise sums are; sliding sums keep their order.
+``cache=True`` stores the machine code next to this file (or in numba's user cache
+directory when the package directory is read-only), so only the first process compiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # e.g. Pyodide: the kernel uses its numpy strategies instead
+    numba = None
+
+__all__ = ["AVAILABLE", "block_sums", "scale", "sliding_sums"]
+
+AVAILABLE = numba is not None
+"""Whether numba could be imported (else this module's functions are not compiled)."""
+
+_FAR = 1e4  # squared distance of a reference from the window's mean, in its variances
+
+
+def _jit(**options: Any) -> Any:
+    """``numba.njit(**options)``; without numba the function stays plain Python (unused)."""
+    return numba.njit(**options) if numba is not None else (lambda function: function)
+
+
+_OPTIONS = {"cache": True, "nogil": True, "fastmath": {"contract"}}
+# Plain sums may be reassociated (vectorised, like numpy's pairwise sums): their order
+# then depends on the vector width, their accuracy does not.
+_VECTOR = {"cache": True, "nogil": True, "fastmath": {"contract", "reassoc"}}
+
+
+@_jit(**_VECTOR)
+def scale(values: np.ndarray) -> float:  # pragma: no cover (compiled)
+    """Mean square about the mean of the non-NaN values (0.0 when there are none)."""
+    total = 0.0
+    count = 0.0
+    for v in values:
+        present = v == v
+        total += v if present else 0.0
+        count += 1.0 if present else 0.0
+    if count == 0:
+        return 0.0
+    mean = total / count
+    square = 0.0
+    for v in values:
+        d = v - mean if v == v else 0.0
+        square += d * d
+    return square / count
+
+
+@_jit(**_VECTOR)
+def _zero_nan(value: float) -> float:  # pragma: no cover (compiled)
+    """NaN as 0.0 (numpy's ``nan_to_num`` of the blocks, without a copy)."""
+    return value if value == value else 0.0
+
+
+@_jit(**_VECTOR)
+def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no cover (compiled)
+    """Sum of ``values[start:stop]``, NaN counted as 0."""
+    total = 0.0
+    for t in range(start, stop):
+        total += _zero_nan(values[t])
+    return total
+
+
+@_jit(**_OPTIONS)
+def complete_windows(
+    x: np.ndarray, y: np.ndarray, starts: np.ndarray, span: int
+) -> np.ndarray:  # pragma: no cover (compiled)
+    """Whether ``x`` and ``y`` have no NaN in ``[s, s + span)`` for each (sorted) start;
+    a sliding count of the missing samples, O(samples)."""
+    n = x.size
+    out = np.zeros(starts.size, dtype=np.bool_)
+    missing = 0
+    lo = 0
+    hi = 0
+    for i in range(starts.size):
+        s = min(max(starts[i], 0), n)
+        e = min(max(starts[i] + span, 0), n)
+        if s >= hi:
+            lo = hi = s
+            missing = 0
+        while hi < e:
+            if np.isnan(x[hi]) or np.isnan(y[hi]):
+                missing += 1
+            hi += 1
+        while lo < s:
+            if np.isnan(x[lo]) or np.isnan(y[lo]):
+                missing -= 1
+            lo += 1
+        out[i] = missing == 0
+    return out
+
+
+@_jit(**_VECTOR)
+def _cross_contiguous(
+    fc: np.ndarray, mc: np.ndarray, block: int, shifts: int, acc: np.ndarray, acc2: np.ndarray
+) -> None:  # pragma: no cover (compiled)
+    """``acc[k] = sum_t fc[t] mc[t+k]``, ``acc2[k] = sum_t mc[t+k]^2`` for k < shifts."""
+    quads = block - block % 4
+    for t in range(0, quads, 4):
+        v0 = fc[t]
+        v1 = fc[t + 1]
+        v2 = fc[t + 2]
+        v3 = fc[t + 3]
+        for k in range(shifts):
+            w0 = mc[t + k]
+            w1 = mc[t + 1 + k]
+            w2 = mc[t + 2 + k]
+            w3 = mc[t + 3 + k]
+            acc[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3
+            acc2[k] += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3
+    for t in range(quads, block):
+        v = fc[t]
+        for k in range(shifts):
+            w0 = mc[t + k]
+            acc[k] += v * w0
+            acc2[k] += w0 * w0
+
+
+@_jit(**_VECTOR)
+def _cross_strided(
+    fc: np.ndarray,
+    mc: np.ndarray,
+    block: int,
+    shifts: int,
+    lag_stride: int,
+    acc: np.ndarray,
+    acc2: np.ndarray,
+) -> None:  # pragma: no cover (compiled)
+    """As :func:`_cross_contiguous` for the shifts ``k * lag_stride``."""
+    for t in range(block):
+        v = fc[t]
+        for k in range(shifts):
+            w0 = mc[t + k * lag_stride]
+            acc[k] += v * w0
+            acc2[k] += w0 * w0
+
+
+@_jit(**_VECTOR)
+def block_sums(
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    block: int,
+    n_blocks: int,
+    max_shift: int,
+    lag_stride: int,
+) -> tuple:  # pragma: no cover (compiled)
+    """The per-block sums of :func:`concordlab.compute.kernel._block_sums`, one direction.
+
+    Block ``j`` is ``fixed[j*block : (j+1)*block]`` about its mean ``r[j]``, against
+    ``moving[j*block : j*block + block + max_shift]`` about that span's mean ``q[j]``;
+    for every shift ``k`` in ``0, lag_stride, ..., max_shift`` (column ``k // lag_stride``):
+    sums of the moving values over the block
+    shifted by ``k`` (``m1``), of their squares (``m2``) and of the products (``fm``).
+    The products are direct sums (the FFT's arithmetic is no cheaper for a few hundred
+    shifts, and direct sums are exact up to the rounding of each term); ``m1`` and ``m2``
+    slide from shift to shift, over at most ``max_shift`` steps of centred values.
+    """
+    shifts = max_shift // lag_stride + 1
+    span = block + max_shift
+    r = np.empty(n_blocks)
+    q = np.empty(n_blocks)
+    f = np.empty(n_blocks)
+    ff = np.empty(n_blocks)
+    m1 = np.empty((n_blocks, shifts))
+    m2 = np.empty((n_blocks, shifts))
+    fm = np.empty((n_blocks, shifts))
+    fc = np.empty(block)
+    mc = np.empty(span)
+    acc = np.empty(shifts)
+    acc2 = np.empty(shifts)
+    scale_f = 0.0
+    scale_m = 0.0
+    for j in range(n_blocks):
+        s = j * block
+        mean = _total(fixed, s, s + block) / block
+        r[j] = mean
+        s1 = 0.0
+        s2 = 0.0
+        for t in range(block):
+            v = _zero_nan(fixed[s + t]) - mean
+            fc[t] = v
+            s1 += v
+            s2 += v * v
+        f[j] = s1
+        ff[j] = s2
+        scale_f += s2
+        mean = _total(moving, s, s + span) / span
+        q[j] = mean
+        a1 = 0.0
+        a2 = 0.0
+        for t in range(block):
+            v = _zero_nan(moving[s + t]) - mean
+            mc[t] = v
+            a1 += v
+            a2 += v * v
+        tail = 0.0
+        for t in range(block, span):
+            v = _zero_nan(moving[s + t]) - mean
+            mc[t] = v
+            tail += v * v
+        scale_m += a2 + tail
+        m1[j, 0] = a1
+        for k in range(1, max_shift + 1):
+            old = mc[k - 1]
+            new = mc[k - 1 + block]
+            a1 += new - old
+            if k % lag_stride == 0:
+                m1[j, k // lag_stride] = a1
+        if shifts == 1:
+            cross = 0.0
+            for t in range(block):
+                cross += fc[t] * mc[t]
+            fm[j, 0] = cross
+            m2[j, 0] = a2
+            continue
+        for k in range(shifts):
+            acc[k] = 0.0
+            acc2[k] = 0.0
+        # Four samples per pass over the shifts: a quarter of the loads and stores of acc.
+        # The squares are summed directly too: sliding them from shift to shift would
+        # cost a window that varies little next to a large excursion its accuracy.
+        if lag_stride == 1:  # contiguous shifts: vector loads
+            _cross_contiguous(fc, mc, block, shifts, acc, acc2)
+        else:
+            _cross_strided(fc, mc, block, shifts, lag_stride, acc, acc2)
+        for k in range(shifts):
+            fm[j, k] = acc[k]
+            m2[j, k] = acc2[k]
+    blocks = max(n_blocks, 1)
+    return (r, q, f, ff, m1, m2, fm, scale_f / (blocks * block), scale_m / (blocks * span))
+
+
+@_jit(**_OPTIONS)
+def _window_from_scratch(
+    a: np.ndarray, b: np.ndarray, s: int, e: int
+) -> tuple:  # pragma: no cover (compiled)
+    """References (means of the present pairs) and sums about them over pairs [s, e)."""
+    n = 0
+    ta = 0.0
+    tb = 0.0
+    for u in range(s, e):
+        va = a[u]
+        vb = b[u]
+        if not (np.isnan(va) or np.isnan(vb)):
+            n += 1
+            ta += va
+            tb += vb
+    ra = ta / n if n > 0 else 0.0
+    rb = tb / n if n > 0 else 0.0
+    sa = sb = saa = sbb = sab = 0.0
+    for u in range(s, e):
+        va = a[u]
+        vb = b[u]
+        if not (np.isnan(va) or np.isnan(vb)):
+            da = va - ra
+            db = vb - rb
+            sa += da
+            sb += db
+            saa += da * da
+            sbb += db * db
+            sab += da * db
+    return ra, rb, float(n), sa, sb, saa, sbb, sab
+
+
+@_jit(**_OPTIONS)
+def sliding_sums(
+    x: np.ndarray, y: np.ndarray, window: int, lags: np.ndarray, starts: np.ndarray
+) -> np.ndarray:  # pragma: no cover (compiled)
+    """Per lag and window, the sums of the present pairs about local references.
+
+    Returns ``out`` of shape ``(8, windows, lags)``: count, sums of x, y, x², y², xy about
+    the references ``out[6]`` (x) and ``out[7]`` (y). Pair ``u`` of lag ``L`` holds
+    ``x[u + max(0, -L)]`` and ``y[u + max(0, L)]``; window ``s`` covers pairs
+    ``[s, s + window)`` cut to the pairs that exist.
+
+    Each window's sums are slid from the previous window's (remove the pairs that left,
+    add those that came) about references fixed when the sums were last computed from
+    scratch, around the means of that window; they are computed from scratch again
+    once the windows have moved a whole window since, or when the next window does not
+    overlap, or when the references have come to lie more than 100 standard deviations
+    from the window's means (a step in the data). So no running sum spans more than about
+    two windows, and a spike, a step or an offset costs no more accuracy than within its
+    own windows.
+    """
+    n = x.size
+    n_windows = starts.size
+    out = np.empty((8, n_windows, lags.size))
+    for column in range(lags.size):
+        lag = lags[column]
+        length = n - abs(lag)
+        if length <= 0:
+            for i in range(n_windows):
+                out[0, i, column] = 0.0
+                for k in range(1, 6):
+                    out[k, i, column] = np.nan
+                out[6, i, column] = 0.0
+                out[7, i, column] = 0.0
+            continue
+        a = x[max(0, -lag) : max(0, -lag) + length]
+        b = y[max(0, lag) : max(0, lag) + length]
+        have = False
+        restart = 0
+        cs = 0
+        ce = 0
+        ra = rb = cnt = sa = sb = saa = sbb = sab = 0.0
+        for i in range(n_windows):
+            s = min(max(starts[i], 0), length)
+            e = min(max(starts[i] + window, 0), length)
+            if (not have) or s < cs or s >= ce or e < ce or s - restart >= window:
+                ra, rb, cnt, sa, sb, saa, sbb, sab = _window_from_scratch(a, b, s, e)
+                have = cnt > 0  # no pairs, no reference: start again at the next window
+                restart = s
+            else:
+                for u in range(cs, s):
+                    va = a[u]
+                    vb = b[u]
+                    if not (np.isnan(va) or np.isnan(vb)):
+                        da = va - ra
+                        db = vb - rb
+                        cnt -= 1.0
+                        sa -= da
+                        sb -= db
+                        saa -= da * da
+                        sbb -= db * db
+                        sab -= da * db
+                for u in range(ce, e):
+                    va = a[u]
+                    vb = b[u]
+                    if not (np.isnan(va) or np.isnan(vb)):
+                        da = va - ra
+                        db = vb - rb
+                        cnt += 1.0
+                        sa += da
+                        sb += db
+                        saa += da * da
+                        sbb += db * db
+                        sab += da * db
+                # The data jumped (a step, a spike leaving): the references are more
+                # than 100 standard deviations from this window's means, so sums about
+                # them would lose accuracy; sum this window from scratch instead.
+                if cnt > 1 and (
+                    sa * sa > _FAR * (cnt * saa - sa * sa) or sb * sb > _FAR * (cnt * sbb - sb * sb)
+                ):
+                    ra, rb, cnt, sa, sb, saa, sbb, sab = _window_from_scratch(a, b, s, e)
+                    restart = s
+            cs = s
+            ce = e
+            out[0, i, column] = cnt
+            out[1, i, column] = sa
+            out[2, i, column] = sb
+            out[3, i, column] = saa
+            out[4, i, column] = sbb
+            out[5, i, column] = sab
+            out[6, i, column] = ra
+            out[7, i, column] = rb
+    return out
+
+
+@_jit(**_OPTIONS)
+def block_moments(
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    block: int,
+    first_block: int,
+    stride: int,
+    n_windows: int,
+    lags: np.ndarray,
+    max_lag: int,
+    lag_stride: int,
+) -> tuple:  # pragma: no cover (compiled)
+    """:func:`concordlab.compute.kernel._per_block` in one compiled pass (every lag a
+    multiple of ``lag_stride``).
+
+    Window ``w`` is blocks ``first_block + w*stride`` onwards (``window // block`` of
+    them); its sums are its blocks' sums shifted to the references of its first block.
+    Returns ``out`` of shape ``(8, windows, lags)`` (count, x, y, xx, yy, xy, rx, ry, as
+    :func:`sliding_sums`) and the scales ``(sx, sy)`` per lag direction.
+    """
+    n_blocks = first_block + (n_windows - 1) * stride + window // block
+    # A direction no lag needs is summed over no block (e.g. lag 0 alone: forward only).
+    need_fw = need_bw = 0
+    for lag in lags:
+        if lag >= 0:
+            need_fw = n_blocks
+        else:
+            need_bw = n_blocks
+    fw = block_sums(x, y, block, need_fw, max_lag, lag_stride)
+    bw = block_sums(y, x, block, need_bw, max_lag, lag_stride)
+    per_window = window // block
+    out = np.empty((8, n_windows, lags.size))
+    sx = np.empty(lags.size)
+    sy = np.empty(lags.size)
+    for c in range(lags.size):
+        lag = lags[c]
+        if lag >= 0:
+            sx[c] = fw[7]
+            sy[c] = fw[8]
+        else:
+            sx[c] = bw[8]
+            sy[c] = bw[7]
+    shifts = max_lag // lag_stride + 1
+    for w in range(n_windows):
+        b0 = first_block + w * stride
+        for direction in range(2):
+            r, q, f, ff, m, mm, fm, _, _ = fw if direction == 0 else bw
+            if r.size == 0:
+                continue
+            r0 = r[b0]
+            q0 = q[b0]
+            sf = sff = 0.0
+            sm = np.zeros(shifts)
+            smm = np.zeros(shifts)
+            sfm = np.zeros(shifts)
+            for o in range(per_window):
+                b = b0 + o
+                alpha = r[b] - r0
+                beta = q[b] - q0
+                a = f[b]
+                sf += a + block * alpha
+                sff += ff[b] + 2 * alpha * a + block * alpha * alpha
+                shift_beta = block * beta * beta
+                cross_const = beta * a + block * alpha * beta
+                for k in range(shifts):
+                    e = m[b, k]
+                    sm[k] += e + block * beta
+                    smm[k] += mm[b, k] + 2 * beta * e + shift_beta
+                    sfm[k] += fm[b, k] + alpha * e + cross_const
+            for c in range(lags.size):
+                lag = lags[c]
+                if (lag >= 0) != (direction == 0):
+                    continue
+                k = (lag if lag >= 0 else -lag) // lag_stride
+                out[0, w, c] = window
+                out[5, w, c] = sfm[k]
+                if direction == 0:
+                    out[1, w, c] = sf
+                    out[2, w, c] = sm[k]
+                    out[3, w, c] = sff
+                    out[4, w, c] = smm[k]
+                    out[6, w, c] = r0
+                    out[7, w, c] = q0
+                else:
+                    out[1, w, c] = sm[k]
+                    out[2, w, c] = sf
+                    out[3, w, c] = smm[k]
+                    out[4, w, c] = sff
+                    out[6, w, c] = q0
+                    out[7, w, c] = r0
+    return out, sx, sy
+
+
+@_jit(**_OPTIONS)
+def local_slopes(
+    values: np.ndarray, reference: float, half: int, scale: float, out: np.ndarray
+) -> None:  # pragma: no cover (compiled)
+    """``scale * sum_k k * (values[c + k] - reference)``, k = -half..half, for every centre
+    ``c`` with a full window (NaN-free ``values``), into ``out`` (``values.size - 2*half``
+    long): the least-squares slope when ``scale`` is ``sampling_rate / sum(k**2)``.
+
+    The sums slide from centre to centre in O(1) (``S1(c+1) = S1(c) - S0(c) +
+    (half+1) y[c-half] + half y[c+half+1]``) and are computed from scratch again every
+    window, so rounding never accumulates over more than one window.
+    """
+    window = 2 * half + 1
+    s0 = 0.0
+    s1 = 0.0
+    for i in range(out.size):
+        c = i + half
+        if i % window == 0:
+            s0 = 0.0
+            s1 = 0.0
+            for k in range(-half, half + 1):
+                v = values[c + k] - reference
+                s0 += v
+                s1 += k * v
+        else:
+            old = values[c - 1 - half] - reference
+            new = values[c + half] - reference
+            s1 = s1 - s0 + (half + 1) * old + half * new
+            s0 = s0 - old + new
+        out[i] = s1 * scale
