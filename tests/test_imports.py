@@ -21,7 +21,7 @@ import pytest
 import concordlab
 
 PACKAGE = Path(concordlab.__file__).parent
-HEAVY = ("plotly", "dask", "ipywidgets", "anywidget")
+HEAVY = ("plotly", "dask", "ipywidgets", "anywidget", "numba", "h5py")  # (pandas 3 imports pyarrow)
 
 
 def module_name(path: Path) -> str:
