@@ -20,9 +20,18 @@ fall back to PyPI. Everything it holds comes from two registries at build time:
   integrity does not rest on the index alone;
 - concordlab itself, built from the checkout.
 
-Two stand-ins replace packages whose compiled parts have no Pyodide build here: PyYAML
-(for dask) is packaged from its pure-Python sources, and ``nbformat`` is reduced to its
-version number, which is all plotly's notebook renderer reads.
+Three stand-ins replace packages: PyYAML (for dask), whose compiled part has no Pyodide
+build here, is packaged from its pure-Python sources; ``nbformat`` is reduced to its version
+number, which is all plotly's notebook renderer reads; and ``ssl``, which the kernel loads at
+start, is empty (2 MB of OpenSSL less: in the browser, the browser does TLS; the standard
+library's ``urllib``, ``http.client`` and ``asyncio`` work without it).
+
+So that a class starts at once, the kernel loads every package in one parallel batch when it
+starts (not one by one, nor at the first ``import``), the modules are precompiled to the
+bytecode of Pyodide's Python (when Node.js is there to run Pyodide at build time; see
+:func:`slim_wheels`), and front-end copies that wheels carry for a Jupyter server are left
+out. A second visit downloads almost nothing: every file is served with a ``Last-Modified``
+date, which browsers cache and revalidate.
 
 What differs in the browser: h5py and numcodecs have no Pyodide wheel on PyPI or npm, so
 :func:`concordlab.save` writes ``.nc`` files as netCDF3 (which :func:`concordlab.load` reads
@@ -54,7 +63,7 @@ from pathlib import Path
 from concordlab._lite_hashes import PYPI_SHA256
 from concordlab.errors import ConcordlabError, ValidationError
 
-__all__ = ["LiteSite", "build_lite_site", "bytecode_wheels"]
+__all__ = ["LiteSite", "build_lite_site", "slim_wheels"]
 
 PYODIDE_VERSION = "0.27.7"
 # `npm view pyodide@0.27.7 dist.integrity`
@@ -287,13 +296,14 @@ def build_lite_site(
         extra = _pypi_wheels(pins, cache / "wheels")
         extra.append(_pure_pyyaml_wheel(pins, cache, work))
         extra.append(_nbformat_stand_in(pins, work))
+        extra.append(_ssl_stand_in(work))
         extra.append(_concordlab_wheel(checkout, work))
         extra.extend(_kernel_wheels())
         say("[4/6] the site's Pyodide distribution, compiled to bytecode")
         lite_dir = work / "lite"
 
         def bytecode(wheels: Mapping[str, Path]) -> dict[str, Path]:
-            return bytecode_wheels(wheels, core, cache / "bytecode", log=say)
+            return slim_wheels(wheels, core, cache / "slim-wheels", log=say)
 
         count = write_pyodide_distribution(
             lite_dir / "static" / "pyodide",
@@ -453,7 +463,7 @@ def write_pyodide_distribution(
         Packages the kernel needs; everything they do not depend on is left out.
     bytecode : callable, optional
         Receives the kept wheels that install into site-packages (lock name to path) and
-        returns replacements for some of them (e.g. :func:`bytecode_wheels`); their lock
+        returns replacements for some of them (e.g. :func:`slim_wheels`); their lock
         entries get the new files' sha256.
 
     Returns
@@ -538,21 +548,24 @@ def write_pyodide_distribution(
     return len(kept)
 
 
-def bytecode_wheels(
+def slim_wheels(
     wheels: Mapping[str, Path],
     core: Path,
     cache: Path,
     *,
     keep_source: Iterable[str] = _KEEP_SOURCE,
+    node: str | None = "node",
     log: Callable[[str], None] | None = print,
 ) -> dict[str, Path]:
-    """Compile the wheels' Python modules to the bytecode of Pyodide's own CPython.
+    """The wheels as the browser needs them: compiled to bytecode, without front-end copies.
 
     In the browser, importing a module from source means compiling it in WebAssembly first:
     about two thirds of the time pandas or xarray take to import. Bytecode removes that. It
     must come from the interpreter that runs it (CPython 3.12 in Pyodide, whatever Python runs
-    the build), so Pyodide itself does the compiling, under Node.js. Without Node.js the
-    wheels are returned unchanged (the site works, its imports are slower).
+    the build), so Pyodide itself does the compiling, under Node.js; without Node.js the
+    modules stay as source (the site works, its imports are slower). Either way, the copies
+    of JupyterLab extensions some wheels carry for a Jupyter server (plotly's: 2.9 MB) are
+    left out; the site bundles its own.
 
     Parameters
     ----------
@@ -561,53 +574,61 @@ def bytecode_wheels(
     core : pathlib.Path
         The unpacked npm package ``pyodide`` (the compiler).
     cache : pathlib.Path
-        Folder for the compiled wheels, one per input wheel (by its sha256), reused by later
-        builds.
+        Folder for the rewritten wheels, by a hash of the input wheel and of how it is
+        rewritten; later builds reuse them.
     keep_source : iterable of str, optional
         Packages that keep their ``.py`` files beside the bytecode (their tracebacks show
         source lines); the others ship bytecode only, which is smaller.
+    node : str or None, optional
+        The Node.js command (default ``"node"`` on the PATH); ``None`` not to compile.
     log : callable, optional
         Receives one line if Node.js is missing (default ``print``; ``None`` for silence).
 
     Returns
     -------
     dict
-        Package name to the compiled wheel (same file name), for each package compiled.
+        Package name to the rewritten wheel (the same file name).
 
     Raises
     ------
     ConcordlabError
-        If Pyodide under Node.js fails to compile them.
+        If Pyodide under Node.js fails.
 
     Examples
     --------
-    >>> import pathlib, tempfile
+    >>> import pathlib, tempfile, zipfile
     >>> base = pathlib.Path(tempfile.mkdtemp())
-    >>> wheel = write_wheel(base, "hello", "1.0", {"hello/__init__.py": b"X = 1\\n"})
+    >>> wheel = write_wheel(base, "hello", "1.0", {
+    ...     "hello/__init__.py": b"X = 1\\n",
+    ...     "hello-1.0.data/data/share/jupyter/labextensions/hello/x.js": b"// front end"})
     >>> core = base / "no-pyodide-here"  # a real build passes the unpacked npm package
-    >>> bytecode_wheels({"hello": wheel}, core, base / "cache")  # doctest: +SKIP
-    {'hello': PosixPath('.../cache/.../hello-1.0-py3-none-any.whl')}
+    >>> slim = slim_wheels({"hello": wheel}, core, base / "cache", node=None, log=None)
+    >>> sorted(zipfile.ZipFile(slim["hello"]).namelist())[:2]
+    ['hello-1.0.dist-info/METADATA', 'hello-1.0.dist-info/RECORD']
     """
     say = log or (lambda _line: None)
-    node = shutil.which("node")
+    node = shutil.which(node) if node else None
     if node is None:
         say(
             "      Node.js not found: the site ships its modules as source; install Node.js "
             "to precompile them (imports in the browser then take about a third as long)"
         )
-        return {}
     keep = {_normalise(name) for name in keep_source}
-    compiler = inspect.getsource(_bytecode_wheel) + _BYTECODE_DRIVER
+    compiler = inspect.getsource(_slim_wheel) + _BYTECODE_DRIVER + _NODE_DRIVER
     done: dict[str, Path] = {}
     jobs = []
     for name, wheel in wheels.items():
         keep_it = _normalise(name) in keep
-        key = hashlib.sha256(
-            f"{PYODIDE_VERSION}\\n{keep_it}\\n{compiler}\\n{_NODE_DRIVER}\\n{_sha256(wheel)}".encode()
-        ).hexdigest()[:24]
+        how = f"{PYODIDE_VERSION} {keep_it} {node is not None}\n{compiler}"
+        key = hashlib.sha256(f"{how}\n{_sha256(wheel)}".encode()).hexdigest()[:24]
         target = cache / key / wheel.name
         done[name] = target
-        if not target.exists():
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if node is None:
+            _slim_wheel(str(wheel), str(target), keep_it, "", compile_modules=False)
+        else:
             jobs.append((wheel, target, keep_it))
     if not jobs:
         return done
@@ -619,17 +640,16 @@ def bytecode_wheels(
             shutil.copy2(wheel, work / str(number) / wheel.name)
             listed.append({"folder": str(number), "file": wheel.name, "keep_source": keep_it})
         (work / "jobs.json").write_text(json.dumps(listed))
-        (work / "compile.py").write_text(compiler)
+        (work / "compile.py").write_text(inspect.getsource(_slim_wheel) + _BYTECODE_DRIVER)
         (work / "compile.mjs").write_text(_NODE_DRIVER)
         _run([node, str(work / "compile.mjs"), str(core.resolve()), str(work)],
              "Pyodide under Node.js (compiling the wheels to bytecode)")  # fmt: skip
         for number, (wheel, target, _keep) in enumerate(jobs):
-            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(work / str(number) / "out" / wheel.name, target)
     return done
 
 
-# Runs in Pyodide, after _bytecode_wheel's source: compile each listed wheel.
+# Runs in Pyodide, after _slim_wheel's source: compile each listed wheel.
 _BYTECODE_DRIVER = """
 import json, site
 _prefix = site.getsitepackages()[0] + "/"
@@ -637,8 +657,8 @@ for _job in json.load(open("/work/jobs.json")):
     _folder = "/work/" + _job["folder"]
     import os
     os.mkdir(_folder + "/out")
-    _bytecode_wheel(_folder + "/" + _job["file"], _folder + "/out/" + _job["file"],
-                    _job["keep_source"], _prefix)
+    _slim_wheel(_folder + "/" + _job["file"], _folder + "/out/" + _job["file"],
+                _job["keep_source"], _prefix)
 """
 # Node.js: start the Pyodide of the npm package, mount the work folder, run compile.py.
 _NODE_DRIVER = """
@@ -655,15 +675,20 @@ pyodide.runPython(readFileSync(work + "/compile.py", "utf8"));
 """
 
 
-def _bytecode_wheel(source: str, target: str, keep_source: bool, prefix: str) -> int:
-    """Write ``target``: the wheel ``source`` with its modules compiled by this interpreter.
+def _slim_wheel(
+    source: str, target: str, keep_source: bool, prefix: str, compile_modules: bool = True
+) -> int:
+    """Write ``target``: the wheel ``source`` as the browser needs it.
 
-    Self-contained (its source is sent to Pyodide's Python, which runs it). Each ``.py``
-    outside ``.dist-info`` becomes a sourceless ``.pyc`` next to where it was, or, with
+    Self-contained (its source is sent to Pyodide's Python, which runs it). Front-end copies
+    for a Jupyter server (``*.data/data/share/jupyter/``, ``<package>/labextension/``) are
+    left out: the site bundles its own. With ``compile_modules``, each ``.py`` outside
+    ``.dist-info`` becomes a sourceless ``.pyc`` next to where it was, or, with
     ``keep_source``, stays and gains an unchecked hash-based ``__pycache__`` entry (used
-    without reading the source). A file that does not compile (a template, Python 2) is kept
-    as it is. ``prefix`` is where the wheel installs (the file names in tracebacks). Entries
-    get a fixed date, so the same input gives the same bytes. Returns the modules compiled.
+    without reading the source), compiled by this interpreter; a file that does not compile
+    (a template, Python 2) is kept as it is. ``prefix`` is where the wheel installs (the file
+    names in tracebacks). Entries get a fixed date, so the same input gives the same bytes.
+    Returns the number of modules compiled.
     """
     import base64
     import hashlib
@@ -679,11 +704,16 @@ def _bytecode_wheel(source: str, target: str, keep_source: bool, prefix: str) ->
             if name.endswith("/"):
                 continue
             data = wheel.read(name)
-            top = name.split("/")[0]
+            top, _, rest = name.partition("/")
             if top.endswith(".dist-info") and name.endswith("/RECORD"):
                 record = name
                 continue
-            if not name.endswith(".py") or top.endswith((".dist-info", ".data")):
+            if (top.endswith(".data") and rest.startswith("data/share/jupyter/")) or (
+                rest.startswith("labextension/")
+            ):
+                continue
+            front = not name.endswith(".py") or top.endswith((".dist-info", ".data"))
+            if front or not compile_modules:
                 contents[name] = data
                 continue
             try:
@@ -883,6 +913,14 @@ def _nbformat_stand_in(pins: Mapping[str, str], work: Path) -> Path:
     summary = "version-only stand-in for nbformat (plotly reads its version)"
     return write_wheel(work, "nbformat", version, {"nbformat/__init__.py": source.encode()},
                        summary=summary)  # fmt: skip
+
+
+def _ssl_stand_in(work: Path) -> Path:
+    """An empty ``ssl``: the kernel asks for it at start, nothing in the class uses it, and
+    the real one brings OpenSSL (2 MB); without it ``import ssl`` fails, as on any Python
+    built without TLS, which the standard library's network modules handle."""
+    summary = "empty stand-in for the ssl module (the browser does TLS)"
+    return write_wheel(work, "ssl", "1.0.0", {}, summary=summary)
 
 
 def _concordlab_wheel(checkout: Path, work: Path) -> Path:
