@@ -30,8 +30,9 @@ So that a class starts at once, the kernel loads every package in one parallel b
 starts (not one by one, nor at the first ``import``), the modules are precompiled to the
 bytecode of Pyodide's Python (when Node.js is there to run Pyodide at build time; see
 :func:`slim_wheels`), and front-end copies that wheels carry for a Jupyter server are left
-out. A second visit downloads almost nothing: every file is served with a ``Last-Modified``
-date, which browsers cache and revalidate.
+out. A second visit downloads almost nothing from any static server that sends
+``Last-Modified`` or ``ETag`` (``python -m http.server``, GitHub Pages, Apache, nginx): the
+browser keeps the files in its cache and at most revalidates them.
 
 What differs in the browser: h5py and numcodecs have no Pyodide wheel on PyPI or npm, so
 :func:`concordlab.save` writes ``.nc`` files as netCDF3 (which :func:`concordlab.load` reads
