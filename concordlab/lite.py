@@ -120,8 +120,8 @@ _KERNEL_PACKAGES = (
     "sqlite3",
     "ssl",
     "pyodide-unix-timezones",
-    "jedi",
-)
+)  # not jedi (with parso 1.9 MB, 1 to 2 s of every start): IPython completes without it, as
+# in JupyterLite's own kernel
 # What the kernel loads in one parallel batch when it starts (``loadPyodide({packages})``): all
 # of it, dependencies included, before the kernel reports ready. The kernel then skips its own
 # one-by-one installs of these (micropip, piplite, ssl, sqlite3, ipykernel, comm,

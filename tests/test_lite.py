@@ -439,3 +439,10 @@ def test_tour_imports_only_what_it_uses():
     code = "import sys, concordlab; print(sorted({'plotly', 'scipy', 'dask'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_site_leaves_out_what_the_class_does_not_use():
+    """Tab completion without jedi (as in JupyterLite's own kernel), no OpenSSL, no front-end
+    copies: each left out on purpose, with what it cost every start."""
+    assert "jedi" not in lite._KERNEL_PACKAGES and "parso" not in lite._KERNEL_PACKAGES
+    assert "ssl" in lite._PRELOAD  # the empty stand-in, so that the kernel does not fetch it
