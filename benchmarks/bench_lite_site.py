@@ -184,16 +184,17 @@ def main() -> None:
         shutil.copytree(REPO / "tests" / "data", root / "tests" / "data")
         lab = _lab.start_lab(root, Path(folder) / "state")
 
-        def no_kernels() -> None:  # each visit starts its own kernel, as a student's does
+        def fresh_start() -> None:  # each visit: its own kernel, the tour as in the repository
             for session in lab.api("GET", "sessions"):
                 lab.api("DELETE", f"sessions/{session['id']}")
+            shutil.copy2(REPO / "notebooks" / TOUR, root / TOUR)  # not as autosaved
 
         try:
             with serve_counting(site) as (address, sent), sync_playwright() as playwright:
                 lite_url = f"{address}/lab/index.html?path={TOUR}"
                 for _ in range(args.repeat):
                     lite = _two_visits(playwright, lite_url, sent=sent)
-                    peer = _two_visits(playwright, lab.url(TOUR), before_each=no_kernels)
+                    peer = _two_visits(playwright, lab.url(TOUR), before_each=fresh_start)
                     for n, label in enumerate(("first visit", "second visit")):
                         runs[f"JupyterLite, {label}"].append(lite[n][0])
                         runs[f"JupyterLab, {label}"].append(peer[n][0])
