@@ -1,32 +1,45 @@
 """How long a student waits in the JupyterLite class site, against a local JupyterLab.
 
 Builds the site (``concordlab lite``; downloads cached) unless ``--site`` names a built one,
-serves it on 127.0.0.1 and opens ``00-start-here.ipynb`` in Debian's headless Chromium.
-Then runs the tour with Run > Run All Cells and measures, from the moment the address is opened:
+serves it on 127.0.0.1 as ``python -m http.server`` does (no cache headers, no compression),
+and opens ``00-start-here.ipynb`` in Debian's headless Chromium. Then runs the tour with
+Run > Run All Cells and measures, from the moment the address is opened:
 
-- to the kernel being idle (Pyodide loaded);
-- to the session index printed (cell 11: concordlab imported and computing);
-- the megabytes the browser downloaded.
+- to the first number printed (cell 4: ``span (s): (0.0, 600.0)``, the session loaded);
+- to the session concordance index printed (cell 11: concordlab computing);
+- the megabytes downloaded: for the site, the bytes the server sent (what crossed the wire);
+  for JupyterLab, the response bodies the browser saw (its server is Jupyter's).
 
-It does so for a first visit (empty browser cache) and a second one (same profile,
-reloaded). The peer is JupyterLab on a local Jupyter server (the same notebook and data,
-through ``tests/browser/_lab.py``), measured in the same run; ratios are Lite / JupyterLab.
+It does so for a first visit (a new browser profile) and a second one (the browser restarted
+on the same profile, as a student opening the class again). The peer is JupyterLab on a local
+Jupyter server (the same notebook and data, through ``tests/browser/_lab.py``), visited the
+same two ways in the same run (its kernel shut down in between); each ratio is Lite /
+JupyterLab for the same visit. Last, what each file of the site cost the first visit, by
+Pyodide package.
 
 Needs Chromium (``apt-get install chromium``) and the test extra.
 
-Run: ``python benchmarks/bench_lite_site.py [--site class-site]``
+Run: ``python benchmarks/bench_lite_site.py [--site class-site] [--repeat 3]``
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
+import functools
+import http.server
+import json
 import shutil
+import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Page, Request, sync_playwright
+from playwright.sync_api import Locator, Page, Playwright, Request, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
@@ -35,11 +48,44 @@ import _lab  # noqa: E402
 from concordlab.lite import build_lite_site  # noqa: E402
 
 TOUR = "00-start-here.ipynb"
+FIRST_NUMBER = "span (s):"
 PRINTED = "session concordance index:"
+VIEWPORT = {"width": 1400, "height": 1100}
+
+
+class _CountingFiles(http.server.SimpleHTTPRequestHandler):
+    """``python -m http.server``'s handler, counting the body bytes it sends per path."""
+
+    sent: collections.Counter[str]
+
+    def copyfile(self, source, outputfile) -> None:
+        path = self.path.split("?")[0]
+        while chunk := source.read(64 * 1024):
+            outputfile.write(chunk)
+            self.sent[path] += len(chunk)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_counting(folder: Path) -> Iterator[tuple[str, collections.Counter[str]]]:
+    """Serve ``folder`` on 127.0.0.1; yields the address and the per-path byte counter."""
+    sent: collections.Counter[str] = collections.Counter()
+    handler = type("Handler", (_CountingFiles,), {"sent": sent})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", sent
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def visit(page: Page, url: str) -> dict[str, float]:
-    """Open the tour, run all its cells; seconds to idle kernel and to the printed index."""
+    """Open the tour, run all its cells; seconds to the first number and to the index."""
     downloaded = [0]
 
     def count(request: Request) -> None:
@@ -50,59 +96,132 @@ def visit(page: Page, url: str) -> dict[str, float]:
     start = time.perf_counter()
     page.goto(url)
     _lab.notebook_ready(page)
-    idle = time.perf_counter() - start
+    first_number, printed_index = (_output(page, text) for text in (FIRST_NUMBER, PRINTED))
+    if first_number.count():  # outputs saved by an earlier visit
+        page.locator(".lm-MenuBar-item", has_text="Edit").first.click()
+        page.locator(".lm-Menu-item[data-command='editmenu:clear-all']").click()
+        first_number.wait_for(state="detached")
     _lab.run_all_cells(page)
-    page.get_by_text(PRINTED).first.wait_for(state="attached", timeout=_lab.KERNEL_TIMEOUT_MS)
+    first_number.wait_for(state="attached", timeout=240_000)
+    first = time.perf_counter() - start
+    printed_index.wait_for(state="attached", timeout=240_000)
     printed = time.perf_counter() - start
     page.context.remove_listener("requestfinished", count)
-    return {"idle": idle, "printed": printed, "mb": downloaded[0] / 1e6}
+    return {"first": first, "printed": printed, "browser_mb": downloaded[0] / 1e6}
+
+
+def _output(page: Page, text: str) -> Locator:
+    """The first cell output showing ``text`` (not the cell source that prints it)."""
+    return page.locator(".jp-OutputArea-output", has_text=text).first
 
 
 def _body(request: Request) -> int:
     try:
-        return request.sizes()["responseBodySize"]
+        return max(request.sizes()["responseBodySize"], 0)
     except Exception:  # a request that ended without a response has no sizes
         return 0
+
+
+def _two_visits(
+    playwright: Playwright, url: str, before_each=None, sent: collections.Counter | None = None
+) -> list[tuple[dict[str, float], collections.Counter]]:
+    """A first visit on a new profile, then a second after restarting the browser on it."""
+    results = []
+    with tempfile.TemporaryDirectory(
+        prefix="bench-lite-profile-", ignore_cleanup_errors=True
+    ) as profile:
+        for _ in range(2):
+            if before_each is not None:
+                before_each()
+            context = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=_lab.chromium_path(),
+                headless=True,
+                args=["--no-sandbox", "--disable-dev-shm-usage"],
+                viewport=VIEWPORT,
+            )
+            if sent is not None:
+                sent.clear()
+            page = context.pages[0] if context.pages else context.new_page()
+            result = visit(page, url)
+            time.sleep(1)  # let late requests (service worker, caches) finish
+            files = collections.Counter(sent) if sent is not None else collections.Counter()
+            result["mb"] = sum(files.values()) / 1e6 if sent is not None else result["browser_mb"]
+            context.close()
+            results.append((result, files))
+    return results
+
+
+def package_table(site: Path, files: collections.Counter[str]) -> list[tuple[str, float]]:
+    """MB sent on a visit, by Pyodide package (its wheel or library) or part of the site."""
+    lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    by_file = {entry["file_name"]: name for name, entry in lock["packages"].items()}
+    rows: collections.Counter[str] = collections.Counter()
+    for path, size in files.items():
+        name = path.rsplit("/", 1)[-1]
+        if path.startswith("/static/pyodide/"):
+            rows[by_file.get(name, f"Pyodide runtime ({name})")] += size
+        elif path.startswith(("/build/", "/extensions/", "/lab/")):
+            rows["JupyterLab front end (JavaScript, CSS)"] += size
+        elif path.startswith(("/files/", "/api/")):
+            rows["notebooks and data"] += size
+        else:
+            rows[f"other ({name})"] += size
+    return [(name, size / 1e6) for name, size in rows.most_common()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs; medians are printed")
     args = parser.parse_args()
+    runs: dict[str, list[dict[str, float]]] = collections.defaultdict(list)
+    first_files: collections.Counter[str] = collections.Counter()
     with tempfile.TemporaryDirectory() as folder:
         site = args.site or build_lite_site(Path(folder) / "site", log=None).path
         root = Path(folder) / "root"
         shutil.copytree(REPO / "notebooks", root)
         shutil.copytree(REPO / "tests" / "data", root / "tests" / "data")
         lab = _lab.start_lab(root, Path(folder) / "state")
-        results = {}
+
+        def fresh_start() -> None:  # each visit: its own kernel, the tour as in the repository
+            for session in lab.api("GET", "sessions"):
+                lab.api("DELETE", f"sessions/{session['id']}")
+            shutil.copy2(REPO / "notebooks" / TOUR, root / TOUR)  # not as autosaved
+
         try:
-            with _lab.serve_folder(site) as address, sync_playwright() as playwright:
+            with serve_counting(site) as (address, sent), sync_playwright() as playwright:
                 lite_url = f"{address}/lab/index.html?path={TOUR}"
-                browser = _lab.launch_chromium(playwright)
-                # No request routing here: Playwright turns the HTTP cache off when routing,
-                # and the second visit is about the cache. The browser test proves the site
-                # works offline.
-                context = browser.new_context(viewport={"width": 1400, "height": 1100})
-                page = context.new_page()
-                results["JupyterLite, first visit"] = visit(page, lite_url)
-                page.close()
-                page = context.new_page()
-                results["JupyterLite, second visit"] = visit(page, lite_url)
-                page.close()
-                page = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
-                results["JupyterLab, local server (peer)"] = visit(page, lab.url(TOUR))
-                browser.close()
+                for _ in range(args.repeat):
+                    lite = _two_visits(playwright, lite_url, sent=sent)
+                    peer = _two_visits(playwright, lab.url(TOUR), before_each=fresh_start)
+                    for n, label in enumerate(("first visit", "second visit")):
+                        runs[f"JupyterLite, {label}"].append(lite[n][0])
+                        runs[f"JupyterLab, {label}"].append(peer[n][0])
+                    first_files = lite[0][1]
         finally:
             lab.stop()
-    peer = results["JupyterLab, local server (peer)"]
-    print(f"{'':34} {'kernel idle':>12} {'index printed':>14} {'ratio':>6} {'downloaded':>11}")
-    for name, r in results.items():
-        ratio = r["printed"] / peer["printed"]
+        table = package_table(site, first_files)
+    med = {
+        name: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
+        for name, rs in runs.items()
+    }
+    print(f"medians of {args.repeat} run(s); ratio = JupyterLite / JupyterLab, same visit")
+    print(
+        f"{'':28} {'first number':>13} {'ratio':>6} {'index printed':>14} {'ratio':>6} "
+        f"{'downloaded':>11} {'ratio':>6}"
+    )
+    for name, r in med.items():
+        peer = med[name.replace("JupyterLite", "JupyterLab")]
         print(
-            f"{name:34} {r['idle']:>10.1f} s {r['printed']:>12.1f} s {ratio:>6.2f} "
-            f"{r['mb']:>8.1f} MB"
+            f"{name:28} {r['first']:>11.1f} s {r['first'] / peer['first']:>6.2f} "
+            f"{r['printed']:>12.1f} s {r['printed'] / peer['printed']:>6.2f} "
+            f"{r['mb']:>8.1f} MB {r['mb'] / max(peer['mb'], 1e-3):>6.2f}"
         )
+    total = sum(size for _, size in table)
+    print(f"\nJupyterLite first visit, MB sent by package (last run; {total:.1f} MB in all):")
+    for name, size in table:
+        print(f"  {name:52} {size:7.2f} MB {100 * size / total:5.1f} %")
 
 
 if __name__ == "__main__":

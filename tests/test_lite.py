@@ -7,6 +7,7 @@ import base64
 import csv
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -252,3 +253,196 @@ def test_a_folder_that_is_not_a_site_is_never_replaced(tmp_path):
     with pytest.raises(ValidationError, match="is not a JupyterLite site"):
         lite.build_lite_site(precious, source=REPO, cache=tmp_path / "cache", log=None)
     assert (precious / "chapter1.tex").read_text() == "years of work"
+
+
+def _kernel_script() -> str:
+    """The JavaScript of the installed Pyodide kernel's web worker."""
+    from jupyter_core.paths import jupyter_path
+
+    static = "labextensions/@jupyterlite/pyodide-kernel-extension/static"
+    for folder in jupyter_path():
+        for script in sorted((Path(folder) / static).glob("*.js")):
+            text = script.read_text(errors="replace")
+            if "initKernel" in text and "loadPyodideOptions" in text:
+                return text
+    pytest.fail("the Pyodide kernel's worker script was not found (is the lite extra installed?)")
+
+
+def test_the_kernel_preloads_what_it_would_install_one_by_one():
+    """The site asks the kernel to load, at start and in one batch, every package the kernel's
+    worker would otherwise install one at a time (read from the installed kernel itself), and
+    concordlab with all it needs; each is a root of the site's Pyodide lock."""
+    script = _kernel_script()
+    one_by_one = json.loads(re.search(r'\["ssl",[^\]]*\]', script)[0])
+    assert 'includes("micropip")' in script and 'includes("piplite")' in script
+    settings = lite._LITE_CONFIG["jupyter-config-data"]["litePluginSettings"]
+    preload = settings["@jupyterlite/pyodide-kernel-extension:kernel"]["loadPyodideOptions"]
+    packages = preload["packages"]
+    missing = set(one_by_one) | {"micropip", "piplite", "concordlab"}
+    assert missing - set(packages) == set()
+    assert set(packages) <= set(lite._KERNEL_PACKAGES)  # all in the lock: the roots
+    assert len(packages) == len(set(packages))
+
+
+def test_the_kernels_own_wheels_enter_the_lock(tmp_path):
+    wheels = lite._kernel_wheels()
+    assert [lite._wheel_name_version(w)[0] for w in wheels] == [
+        "piplite",
+        "pyodide-kernel",
+        "ipykernel",
+    ]
+    out = tmp_path / "out"
+    roots = ["piplite", "pyodide_kernel", "ipykernel"]  # as the kernel spells them
+    count = write_pyodide_distribution(out, _core(tmp_path / "core"), {"packages": {}}, {},
+                                       wheels, roots)  # fmt: skip
+    written = json.loads((out / "pyodide-lock.json").read_text())["packages"]
+    assert count == 3 and written["pyodide-kernel"]["imports"] == ["pyodide_kernel"]
+    assert written["piplite"]["imports"] == ["piplite"]
+
+
+def _demo_wheel(folder: Path) -> Path:
+    folder.mkdir()
+    return write_wheel(
+        folder,
+        "demo",
+        "1.0",
+        {
+            "demo/__init__.py": b'"""demo"""\nfrom demo.inner import VALUE\n',
+            "demo/inner.py": b"VALUE = 42\n",
+            "demo/template.py": b"def {{ name }}(): pass\n",  # not Python: kept as it is
+            "demo/static/style.css": b"body {}\n",
+            "demo/labextension/remoteEntry.js": b"// for a Jupyter server",
+            "demo-1.0.data/data/share/jupyter/labextensions/demo/x.js": b"// the same",
+        },
+    )
+
+
+def _install_and_import(wheel: Path, target: Path, code: str) -> str:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+         "--no-compile", "--target", str(target), str(wheel)],
+        check=True,
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(target), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_slim_wheel_ships_bytecode_that_imports_without_source(tmp_path):
+    """Compiled by the interpreter that runs it (here this one; for the site, Pyodide's), the
+    modules import from bytecode alone; the front-end copies for a Jupyter server are gone,
+    the data files stay, and the wheel's RECORD is right."""
+    wheel = _demo_wheel(tmp_path / "in")
+    slim = tmp_path / wheel.name
+    count = lite._slim_wheel(str(wheel), str(slim), False, "/site/")
+    assert count == 2
+    with zipfile.ZipFile(slim) as archive:
+        names = set(archive.namelist())
+        record = archive.read("demo-1.0.dist-info/RECORD").decode()
+        for path, digest, size in csv.reader(record.splitlines()):
+            if not path.endswith("RECORD"):
+                data = archive.read(path)
+                expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+                assert digest == f"sha256={expected.decode()}" and int(size) == len(data)
+    assert {"demo/__init__.pyc", "demo/inner.pyc", "demo/template.py"} <= names
+    assert "demo/static/style.css" in names
+    assert not {"demo/__init__.py", "demo/inner.py"} & names
+    assert not [n for n in names if "labextension" in n or ".data/" in n]
+    printed = _install_and_import(
+        slim, tmp_path / "site", "import demo, demo.inner; print(demo.VALUE, demo.inner.__file__)"
+    )
+    assert printed == f"42 {tmp_path / 'site' / 'demo' / 'inner.pyc'}"
+    again = tmp_path / "again.whl"
+    assert lite._slim_wheel(str(wheel), str(again), False, "/site/") == 2
+    assert again.read_bytes() == slim.read_bytes()  # reproducible
+
+
+def test_slim_wheel_keeping_source_imports_its_bytecode_unchecked(tmp_path):
+    """concordlab keeps its sources (readable tracebacks) and imports its bytecode without
+    reading them: a changed source on disk is not even looked at."""
+    wheel = _demo_wheel(tmp_path / "in")
+    slim = tmp_path / wheel.name
+    lite._slim_wheel(str(wheel), str(slim), True, "/site/")
+    with zipfile.ZipFile(slim) as archive:
+        names = set(archive.namelist())
+    tag = sys.implementation.cache_tag
+    assert {"demo/inner.py", f"demo/__pycache__/inner.{tag}.pyc"} <= names
+    site = tmp_path / "site"
+    assert _install_and_import(slim, site, "import demo; print(demo.VALUE)") == "42"
+    (site / "demo" / "inner.py").write_text("VALUE = 0\n")
+    assert _install_and_import(slim, tmp_path / "site2", "import demo; print(demo.VALUE)") == "42"
+    changed = subprocess.run(
+        [sys.executable, "-c", "import demo; print(demo.VALUE)"],
+        env={"PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert changed.stdout.strip() == "42"
+
+
+def test_slim_wheels_without_node_keep_sources_and_drop_front_ends(tmp_path):
+    wheel = _demo_wheel(tmp_path / "in")
+    lines = []
+    slim = lite.slim_wheels({"demo": wheel}, tmp_path / "core", tmp_path / "cache",
+                            node=None, log=lines.append)  # fmt: skip
+    assert "Node.js not found" in lines[0]
+    with zipfile.ZipFile(slim["demo"]) as archive:
+        names = set(archive.namelist())
+    assert {"demo/__init__.py", "demo/inner.py", "demo/static/style.css"} <= names
+    assert not [n for n in names if n.endswith(".pyc") or "labextension" in n]
+    again = lite.slim_wheels({"demo": wheel}, tmp_path / "core", tmp_path / "cache",
+                             node=None, log=None)  # fmt: skip
+    assert again == slim  # from the cache
+
+
+def test_the_ssl_stand_in_is_empty_and_replaces_openssl(tmp_path):
+    stand_in = lite._ssl_stand_in(tmp_path)
+    metadata, imports = lite._wheel_metadata(stand_in)
+    assert (metadata["Name"], imports, lite._pyodide_requirements(metadata)) == ("ssl", [], [])
+    openssl = write_wheel(tmp_path, "openssl", "1.1.1", {"libssl.so": b""})
+    official = {"ssl": _official("ssl", openssl, ["openssl"]),
+                "openssl": _official("openssl", openssl, [])}  # fmt: skip
+    out = tmp_path / "out"
+    compiled = {"ssl": openssl, "openssl": openssl}
+    core = _core(tmp_path / "core")
+    write_pyodide_distribution(out, core, {"packages": official}, compiled, [stand_in], ["ssl"])
+    assert list(json.loads((out / "pyodide-lock.json").read_text())["packages"]) == ["ssl"]
+
+
+def test_tour_imports_only_what_it_uses():
+    """Each name the start-here tour imports is used by a cell, and the only packages it
+    imports are concordlab and IPython (preloaded with the kernel); ``import concordlab``
+    itself brings in neither plotly, scipy nor dask (they come with the first cell using
+    them)."""
+    import ast
+
+    notebook = json.loads((REPO / "notebooks" / "00-start-here.ipynb").read_text())
+    sources = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    trees = [ast.parse(source) for source in sources]
+    imported, modules = {}, set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                for alias in node.names:
+                    module = node.module if isinstance(node, ast.ImportFrom) else alias.name
+                    modules.add(module.split(".")[0])
+                    imported[alias.asname or alias.name.split(".")[0]] = module
+    used = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
+    assert set(imported) - used == set(), "imported but never used"
+    assert modules - set(sys.stdlib_module_names) == {"concordlab", "IPython"}
+    code = "import sys, concordlab; print(sorted({'plotly', 'scipy', 'dask'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_site_leaves_out_what_the_class_does_not_use():
+    """Tab completion without jedi (as in JupyterLite's own kernel), no OpenSSL, no front-end
+    copies: each left out on purpose, with what it cost every start."""
+    assert "jedi" not in lite._KERNEL_PACKAGES and "parso" not in lite._KERNEL_PACKAGES
+    assert "ssl" in lite._PRELOAD  # the empty stand-in, so that the kernel does not fetch it

@@ -8,7 +8,10 @@ aborted: the tour must run from the site alone, as in a classroom without the Py
 from __future__ import annotations
 
 import base64
+import json
 import re
+import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -159,6 +162,30 @@ def test_site_holds_the_class(site: LiteSite) -> None:
     assert (site.path / "static" / "pyodide" / "pyodide-lock.json").is_file()
 
 
+def test_site_preloads_its_packages_as_bytecode(site: LiteSite) -> None:
+    """The built site asks the kernel to load everything at start, from wheels compiled to
+    Pyodide's bytecode (concordlab with its sources), without front-end copies or OpenSSL."""
+    pyodide = site.path / "static" / "pyodide"
+    lock = json.loads((pyodide / "pyodide-lock.json").read_text())["packages"]
+    config = json.loads((site.path / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    preload = kernel["loadPyodideOptions"]["packages"]
+    assert {"concordlab", "piplite", "pyodide_kernel", "ipython"} <= set(preload)
+    assert {re.sub(r"[-_.]+", "-", name).lower() for name in preload} <= set(lock)
+    assert "openssl" not in lock and lock["ssl"]["imports"] == []
+
+    def names(package: str) -> list[str]:
+        with zipfile.ZipFile(pyodide / lock[package]["file_name"]) as wheel:
+            return wheel.namelist()
+
+    assert not [n for n in names("plotly") if "labextension" in n or ".data/" in n]
+    if shutil.which("node"):  # the build compiles with Pyodide under Node.js
+        assert "numpy/__init__.pyc" in names("numpy") and "numpy/__init__.py" not in names("numpy")
+        concordlab_files = names("concordlab")
+        assert "concordlab/__init__.py" in concordlab_files
+        assert "concordlab/__pycache__/__init__.cpython-312.pyc" in concordlab_files
+
+
 def test_tour_runs_in_the_browser_offline(
     site: LiteSite, served: str, offline_page: tuple[Page, list[str]], tmp_path: Path
 ) -> None:
@@ -204,6 +231,18 @@ def test_tour_runs_in_the_browser_offline(
                + "person='both', note='check video'), 'from-browser.nc')"}}).done).content"""
     )
     assert reply["status"] == "ok", f"{reply.get('ename')}: {reply.get('evalue')}"
+    if shutil.which("node"):  # the site was compiled to bytecode: modules load without source
+        loaders = page.evaluate(
+            f"""async () => {{ const kernel = {CURRENT}.sessionContext.session.kernel;
+                const future = kernel.requestExecute({{code: "import pandas, plotly, concordlab; "
+                    + "print([type(m.__spec__.loader).__name__ "
+                    + "for m in (pandas, plotly, concordlab)], concordlab.__cached__)"}});
+                let text = ''; future.onIOPub = (m) => {{
+                    if (m.header.msg_type === 'stream') text += m.content.text; }};
+                await future.done; return text; }}"""
+        )
+        assert "['SourcelessFileLoader', 'SourcelessFileLoader', 'SourceFileLoader']" in loaders
+        assert "concordlab/__pycache__/__init__.cpython-312.pyc" in loaders
     saved = tmp_path / "from-browser.nc"
     saved.write_bytes(base64.b64decode(_file(page, "from-browser.nc")[1]))
     assert saved.read_bytes()[:3] == b"CDF"
