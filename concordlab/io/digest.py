@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from typing import Any
 
 import numpy as np
 import xarray as xr
+
+from concordlab.io._threads import parallel_map
 
 __all__ = [
     "attrs_digest",
@@ -150,7 +151,7 @@ def tree_digests(tree: xr.DataTree) -> dict[str, dict[str, str]]:
         else:
             which.append(len(unique))
             unique.append(variable)
-    found = _parallel(variable_digest, unique)
+    found = parallel_map(variable_digest, unique)
     for (entry, name, _), index in zip(large, which, strict=True):
         entry[name] = found[index]
     return digests
@@ -162,17 +163,6 @@ def _same_variable(a: xr.Variable, b: xr.Variable) -> bool:
     if a.dtype.kind not in "fiucbmM" or _attrs_bytes(dict(a.attrs)) != _attrs_bytes(dict(b.attrs)):
         return False
     return same_values(np.asarray(a.values), np.asarray(b.values))
-
-
-def _parallel(function: Any, items: list[Any]) -> list[Any]:
-    """``[function(item) for item in items]``, in threads when there are several."""
-    workers = min(len(items), os.cpu_count() or 1, 4)
-    if workers < 2:
-        return [function(item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(function, items))
 
 
 def same_digest(a: xr.Variable, b: xr.Variable) -> bool:

@@ -20,13 +20,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from concordlab.errors import FileFormatError
+from concordlab.io._threads import parallel_map
 
 __all__ = ["PIECE", "USER_BLOCK", "check_seal", "hdf5_offset", "read_file", "seal"]
 
@@ -73,17 +72,6 @@ def hdf5_offset(path: Path) -> int | None:
     return None
 
 
-def _parallel(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-    """``[function(item) for item in items]``, in up to 4 threads."""
-    workers = min(len(items), os.cpu_count() or 1, 4)
-    if workers < 2:
-        return [function(item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(function, items))
-
-
 def _pieces(size: int, piece: int) -> list[tuple[int, int]]:
     return [(start, min(start + piece, size)) for start in range(USER_BLOCK, size, piece)]
 
@@ -124,7 +112,7 @@ def read_file(path: Path, *, piece: int | None = PIECE) -> tuple[np.ndarray, str
             return None if piece is None else hashlib.sha256(view[start:end]).digest()
 
         read((0, min(USER_BLOCK, size)))
-        digests = _parallel(read, _pieces(size, piece or PIECE))
+        digests = parallel_map(read, _pieces(size, piece or PIECE))
     return data, None if piece is None else _tree_digest(digests)
 
 

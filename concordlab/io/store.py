@@ -21,7 +21,8 @@ import re
 import secrets
 import shutil
 import sys
-import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ import xarray as xr
 from concordlab._checks import FLAG, FilePath
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading, replace_file
+from concordlab.io._threads import CAN_THREAD
 from concordlab.io.digest import (
     NODE_ATTRS,
     attrs_digest,
@@ -147,12 +149,9 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     check_storable(session)
     stored = session.copy() if engine == "netcdf3" else _share_coords(session)
     if engine == "h5netcdf":
-        # Hashed in threads while the file is written; stored in it right after.
-        from concurrent.futures import ThreadPoolExecutor
-
-        hashing = ThreadPoolExecutor(1)
-        pending = hashing.submit(lambda: json.dumps(tree_digests(session)))
-        hashing.shutdown(wait=False)
+        # Hashed in a thread while the file is written (in order where there are no
+        # threads); stored in it right after.
+        pending = _in_background(lambda: json.dumps(tree_digests(session)))
         checksums = ""
     else:
         checksums = json.dumps(tree_digests(session))
@@ -175,12 +174,11 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
             checksums = pending.result()
             _add_root_attr(temporary, CHECKSUMS, checksums)
         # Flush to disk while the copy is read back and checked.
-        flusher = threading.Thread(target=_flush, args=(temporary,), daemon=True)
-        flusher.start()
+        flushed = _in_background(lambda: _flush(temporary))
         try:
             _verify_written(temporary, engine, session, checksums)
         finally:
-            flusher.join()
+            flushed.result()
         _flush(temporary)  # the seal, and anything written since the first flush
         _put_in_place(temporary, path)
     except BaseException as error:
@@ -192,6 +190,23 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
             f"{'the file there is unchanged' if path.exists() else 'nothing was written'}."
         ) from error
     return path
+
+
+def _in_background(work: Callable[[], Any]) -> Future:
+    """``work()`` in a thread, or at once where this Python has no threads (Pyodide)."""
+    if CAN_THREAD:
+        from concurrent.futures import ThreadPoolExecutor
+
+        executor = ThreadPoolExecutor(1)
+        future = executor.submit(work)
+        executor.shutdown(wait=False)
+        return future
+    done: Future = Future()
+    try:
+        done.set_result(work())
+    except BaseException as error:  # handed to the caller by result(), as a thread would
+        done.set_exception(error)
+    return done
 
 
 def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:

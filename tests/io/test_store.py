@@ -208,3 +208,22 @@ def test_netcdf3_refuses_what_it_cannot_hold_and_keeps_the_old_file(tmp_path, mo
     with pytest.raises(ValidationError, match="within"):
         concordlab.save(huge, path)
     assert concordlab.load(path).identical(session)
+
+
+def test_save_and_load_without_threads(tmp_path, monkeypatch):
+    """Pyodide (the class site) cannot start threads: save and load work in order there."""
+    import threading
+
+    from concordlab.io import _threads, store
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    monkeypatch.setattr(_threads, "CAN_THREAD", False)
+    monkeypatch.setattr(store, "CAN_THREAD", False)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 8)  # threads would be chosen
+    session = concordlab.example_session()
+    for name in ("s.nc", "s.zarr"):
+        path = concordlab.save(session, tmp_path / name)
+        assert concordlab.load(path).identical(session)
