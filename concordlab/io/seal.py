@@ -27,7 +27,7 @@ import numpy as np
 from concordlab.errors import FileFormatError
 from concordlab.io._threads import parallel_map
 
-__all__ = ["PIECE", "USER_BLOCK", "check_seal", "hdf5_offset", "read_file", "seal"]
+__all__ = ["PIECE", "USER_BLOCK", "hdf5_offset", "read_file", "read_sealed", "seal"]
 
 USER_BLOCK = 512
 """Bytes reserved at the start of a ``.nc`` session for its checksum (HDF5's smallest)."""
@@ -128,7 +128,7 @@ def seal(path: Path, data: np.ndarray | None = None, digest: str | None = None) 
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.nc"
     >>> _ = path.write_bytes(bytes(512) + b"\\x89HDF\\r\\n\\x1a\\n" + bytes(100))
     >>> seal(path)
-    >>> check_seal(path, path)
+    >>> read_sealed(path, path)[1]
     True
     """
     if data is None or digest is None:
@@ -141,26 +141,6 @@ def seal(path: Path, data: np.ndarray | None = None, digest: str | None = None) 
     ).encode("ascii")
     with path.open("r+b") as stream:
         stream.write(header.ljust(USER_BLOCK, b" "))
-
-
-def check_seal(path: Path, shown: Path) -> bool:
-    """True if ``path`` is sealed and intact, False if it has no seal (an older file).
-
-    Raises
-    ------
-    FileFormatError
-        If the seal or the bytes it covers are damaged, or the file was cut short or
-        extended.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.nc"
-    >>> _ = path.write_bytes(b"\\x89HDF\\r\\n\\x1a\\n" + bytes(100))
-    >>> check_seal(path, path)
-    False
-    """
-    return read_sealed(path, shown)[1]
 
 
 def read_sealed(path: Path, shown: Path, *, verify: bool = True) -> tuple[np.ndarray, bool]:

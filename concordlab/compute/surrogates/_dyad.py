@@ -111,11 +111,12 @@ class _Dyad:
     def build(
         self,
         rows: Mapping[str, np.ndarray],
-        info: dict[str, Any],
+        info: dict[str, Any] | None,
         spans: Mapping[str, slice] | None = None,
     ) -> xr.DataTree:
         """A new session: the chosen person's rows replaced, everything else shared.
 
+        ``info``: how the surrogate was made (its metadata), or None for the real data.
         ``spans``: per channel, the stretch of time kept (the rows then have its length).
         """
         nodes = dict(self.nodes)
@@ -133,8 +134,7 @@ class _Dyad:
                 attrs=dataset.attrs,
             )
         meta = dict(self.meta)
-        if info.get("method") == "central_stretch":  # the real data, only trimmed
-            meta["central_stretch"] = {key: info[key] for key in ("start", "end")}
+        if info is None:  # the real data (only trimmed to ``spans``)
             session_id = self.session_id
         else:
             meta["surrogate"] = {
@@ -231,8 +231,7 @@ class _Dyad:
 
         The shifted person's samples come from ``shift`` seconds later in their own
         recording (earlier for a negative shift): nothing wraps round. Shift 0 is the
-        real data on the central stretch: no surrogate in its metadata, its own id, and
-        ``metadata(s)["central_stretch"]`` with the start and end in seconds.
+        real data on the central stretch: no surrogate in its metadata, and its own id.
         """
         rows, spans, by_channel = {}, {}, {}
         for name in self.channels:
@@ -241,10 +240,8 @@ class _Dyad:
             spans[name] = slice(cut, n - cut)
             rows[name] = self.values[name][self.row, cut + k : n - cut + k]
             by_channel[name] = k
-        if shift == 0:
-            shortest = min(self.durations().values())
-            info = {"method": "central_stretch", "start": trim, "end": shortest - trim}
-        else:
+        info = None
+        if shift != 0:
             info = {"method": "linear_shift", "shift": shift, "shift_samples": by_channel}
             info["trim"] = trim
         return self.build(rows, info, spans)
