@@ -41,6 +41,7 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage, signal
 
+from concordlab._blocks import block_mean
 from concordlab._checks import (
     FLAG,
     MAX_SECONDS,
@@ -400,13 +401,7 @@ def downsample(
                 f"Channel '{name}' has {values.shape[1]} samples: too few for blocks of "
                 f"{block}; at least 2 blocks are needed. Use a smaller factor or higher rate."
             )
-        blocks = values[:, : n_blocks * block].reshape(values.shape[0], n_blocks, block)
-        valid = np.isfinite(blocks)
-        counts = valid.sum(axis=2)
-        sums = np.where(valid, blocks, 0.0).sum(axis=2)
-        means = np.full(counts.shape, np.nan)
-        enough = 2 * counts >= block
-        means[enough] = sums[enough] / counts[enough]
+        means = block_mean(values, block)
         offset = float(session[name]["time"].values[0])
         attrs = dict(session[name][name].attrs, sampling_rate=float(new_rate))
         nodes[name] = _channel_node(
