@@ -1,10 +1,18 @@
 """Content digests of sessions: the checksums :func:`~concordlab.save` stores and
 :func:`~concordlab.load` verifies, and the content-derived id of an in-memory session.
 
-A digest is a SHA-256 over what a variable *means*, not how a backend lays it out: its
+A digest is a hash over what a variable *means*, not how a backend lays it out: its
 dims, shape, kind of values, attrs and values (numbers as little-endian bytes, text as
 UTF-8), so that it is the same before saving and after loading from netCDF4, netCDF3 or
 Zarr, and differs when any value, attribute or shape does.
+
+The checksums stored in a file (:func:`tree_digests`) guard against accidental damage
+(a torn or truncated write, bit rot, a file edited by another tool), not deliberate
+tampering: whoever edits a file on purpose can store new checksums. They are XXH3-128
+(:data:`ALGORITHM`), written ``xxh3-128:<hex>``; a bare 64-digit value is the SHA-256
+that earlier releases stored, and is verified as such. :func:`content_id` names files
+across sessions and releases (the explorer's sidecars) and stays SHA-256, so the names
+it gave stay the same.
 """
 
 from __future__ import annotations
@@ -19,16 +27,45 @@ import xarray as xr
 from concordlab.io._threads import parallel_map
 
 __all__ = [
+    "ALGORITHM",
     "attrs_digest",
     "content_id",
     "same_digest",
     "same_values",
+    "stored_algorithm",
     "tree_digests",
     "variable_digest",
 ]
 
 # Key under which a node's own attrs are digested, beside its variables' names.
 NODE_ATTRS = ".attrs"
+
+ALGORITHM = "xxh3-128"
+"""The hash of the checksums :func:`tree_digests` stores by default (XXH3-128)."""
+# How each hash's digests are written: a prefix naming it (none for SHA-256, as before).
+_TAGS = {"sha256": "", "xxh3-128": "xxh3-128:"}
+
+
+def _hasher(algorithm: str) -> Any:
+    if algorithm not in _TAGS:
+        raise ValueError(f"unknown digest algorithm {algorithm!r}; one of {sorted(_TAGS)}")
+    from concordlab.io.seal import _hasher as hasher  # the one home of the hash choice
+
+    return hasher(algorithm)
+
+
+def stored_algorithm(digest: str) -> str:
+    """The hash a stored digest was made with, from its form.
+
+    Examples
+    --------
+    >>> stored_algorithm("xxh3-128:0123"), stored_algorithm("ab" * 32)
+    ('xxh3-128', 'sha256')
+    """
+    for algorithm, tag in _TAGS.items():
+        if tag and str(digest).startswith(tag):
+            return algorithm
+    return "sha256"
 
 
 def _plain(value: Any) -> Any:
@@ -90,8 +127,11 @@ def same_values(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(a.view(np.uint8).view(view), b.view(np.uint8).view(view)))
 
 
-def variable_digest(variable: xr.Variable) -> str:
-    """SHA-256 (hex) of one variable's dims, shape, kind of values, attrs and values.
+def variable_digest(variable: xr.Variable, algorithm: str = ALGORITHM) -> str:
+    """The digest of one variable's dims, shape, kind of values, attrs and values.
+
+    ``algorithm`` is ``"xxh3-128"`` (written ``xxh3-128:<hex>``) or ``"sha256"`` (the
+    bare hex, as earlier releases stored it).
 
     Examples
     --------
@@ -101,11 +141,14 @@ def variable_digest(variable: xr.Variable) -> str:
     True
     >>> variable_digest(a) == variable_digest(a.copy(data=np.array([1.0, 2.5])))
     False
+    >>> variable_digest(a, "sha256") == hashlib.sha256(
+    ...     _prefix(a, "f8") + np.array([1.0, 2.0], "<f8").tobytes()).hexdigest()
+    True
     """
     kind, data = _values_bytes(np.asarray(variable.values))
-    digest = hashlib.sha256(_prefix(variable, kind))
+    digest = _hasher(algorithm)(_prefix(variable, kind))
     digest.update(data)  # hashlib releases the GIL while hashing large buffers
-    return digest.hexdigest()
+    return _TAGS[algorithm] + digest.hexdigest()
 
 
 def _prefix(variable: xr.Variable, kind: str) -> bytes:
@@ -118,8 +161,9 @@ def _prefix(variable: xr.Variable, kind: str) -> bytes:
 _LARGE = 1 << 16
 
 
-def tree_digests(tree: xr.DataTree) -> dict[str, dict[str, str]]:
-    """Digests of every node's attrs and variables, by node path then variable name.
+def tree_digests(tree: xr.DataTree, algorithm: str = ALGORITHM) -> dict[str, dict[str, str]]:
+    """Digests (``algorithm``) of every node's attrs and variables, by node path then
+    variable name.
 
     Examples
     --------
@@ -131,13 +175,13 @@ def tree_digests(tree: xr.DataTree) -> dict[str, dict[str, str]]:
     digests: dict[str, dict[str, str]] = {}
     large: list[tuple[dict[str, str], str, xr.Variable]] = []
     for node in tree.subtree:
-        entry = {NODE_ATTRS: attrs_digest(node.attrs)}
+        entry = {NODE_ATTRS: attrs_digest(node.attrs, algorithm)}
         for name, variable in node.to_dataset(inherit=False).variables.items():
             if variable.nbytes >= _LARGE:
                 entry[str(name)] = ""  # keeps the order; filled below
                 large.append((entry, str(name), variable))
             else:
-                entry[str(name)] = variable_digest(variable)
+                entry[str(name)] = variable_digest(variable, algorithm)
         digests[node.path] = entry
     # The same values under the same dims and attrs (e.g. the time axis of channels
     # recorded at one rate) have the same digest: hash each once, the rest in threads.
@@ -151,7 +195,7 @@ def tree_digests(tree: xr.DataTree) -> dict[str, dict[str, str]]:
         else:
             which.append(len(unique))
             unique.append(variable)
-    found = parallel_map(variable_digest, unique)
+    found = parallel_map(lambda variable: variable_digest(variable, algorithm), unique)
     for (entry, name, _), index in zip(large, which, strict=True):
         entry[name] = found[index]
     return digests
@@ -186,7 +230,7 @@ def same_digest(a: xr.Variable, b: xr.Variable) -> bool:
     return same_values(values_a, values_b)
 
 
-def attrs_digest(attrs: dict[str, Any]) -> str:
+def attrs_digest(attrs: dict[str, Any], algorithm: str = ALGORITHM) -> str:
     """The digest of a node's own attrs (stored under :data:`NODE_ATTRS`).
 
     Examples
@@ -194,7 +238,7 @@ def attrs_digest(attrs: dict[str, Any]) -> str:
     >>> attrs_digest({"a": np.float64(1.0)}) == attrs_digest({"a": 1.0})
     True
     """
-    return hashlib.sha256(_attrs_bytes(dict(attrs))).hexdigest()
+    return _TAGS[algorithm] + _hasher(algorithm)(_attrs_bytes(dict(attrs))).hexdigest()
 
 
 def content_id(session: xr.DataTree, length: int = 12) -> str:
@@ -219,6 +263,8 @@ def content_id(session: xr.DataTree, length: int = 12) -> str:
     for name in channels(session):
         variable = session[name].to_dataset(inherit=False)[name].variable
         digest.update(name.encode("utf-8"))
-        digest.update(variable_digest(variable).encode("ascii"))
-        digest.update(variable_digest(session[name].dataset["time"].variable).encode("ascii"))
+        # SHA-256 as in every release: the id names files, which must keep their names.
+        digest.update(variable_digest(variable, "sha256").encode("ascii"))
+        time = session[name].dataset["time"].variable
+        digest.update(variable_digest(time, "sha256").encode("ascii"))
     return digest.hexdigest()[:length]

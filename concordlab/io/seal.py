@@ -2,52 +2,92 @@
 
 HDF5 lets a file begin with a *user block*, bytes the library skips (the HDF5 data start
 after it, and netCDF-4 readers look for them there). :func:`concordlab.save` reserves
-:data:`USER_BLOCK` bytes and writes into them a SHA-256 checksum of every byte after them
-and the file's length. :func:`concordlab.load` checks both before the HDF5 library reads a
-byte: a damaged HDF5 structure can make that library fail obscurely or loop forever, and a
-damaged file must get a clear error instead.
+:data:`USER_BLOCK` bytes and writes into them a checksum of every byte after them, the
+file's length and the name of the hash. :func:`concordlab.load` checks them before the
+HDF5 library reads a byte: a damaged HDF5 structure can make that library fail obscurely
+or loop forever, and a damaged file must get a clear error instead.
 
-The checksum is a SHA-256 hash tree: the bytes after the block are cut into
-:data:`PIECE`-byte pieces, each hashed with SHA-256, and the checksum is the SHA-256 of
-those digests in order. The pieces are read and hashed in parallel threads (hashlib
-releases the GIL), straight into the one buffer the session is then parsed from, so the
-file is read once. Files sealed by earlier releases carry the SHA-256 of the bytes as one
-stream; they are checked as such.
+What the seal guards against: *accidental* damage, a file torn by a crash or a full
+disk, cut short or extended by a copy, bits rotted on a disk or a card, a file edited by
+another tool (h5py, netCDF4, ncatted) and so changed anywhere. What it does not guard
+against: deliberate tampering. Whoever changes a file on purpose can write a new seal;
+the hash is not a signature, and nothing in the file says who saved it.
+
+The checksum is a hash tree: the bytes after the block are cut into :data:`PIECE`-byte
+pieces, each hashed, and the checksum is the hash of those digests in order. The pieces
+are read in parallel threads where there are threads (not in Pyodide), each hashed as it
+arrives, straight into the one buffer the session is then parsed from, so the file is
+read once. The hash is XXH3-128 (:data:`ALGORITHM`; the ``xxhash`` package), tens of GB/s
+per core: checking is not what a load waits for. It detects accidental damage as surely
+as a cryptographic hash (any change of up to 128 bits is found; another change slips
+through with probability 2**-128); it is only not built to resist an adversary, which
+the seal is not for (above).
+
+Files sealed by earlier releases carry a SHA-256 hash tree (``sha256 tree``) or the
+SHA-256 of the bytes as one stream (``sha256``); the seal names its hash, and each is
+checked as it was written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from concordlab.errors import FileFormatError
 from concordlab.io._threads import parallel_map
 
-__all__ = ["PIECE", "USER_BLOCK", "hdf5_offset", "read_file", "read_sealed", "seal"]
+__all__ = [
+    "ALGORITHM",
+    "PIECE",
+    "USER_BLOCK",
+    "file_digest",
+    "hdf5_offset",
+    "read_file",
+    "read_sealed",
+    "seal",
+]
 
 USER_BLOCK = 512
 """Bytes reserved at the start of a ``.nc`` session for its checksum (HDF5's smallest)."""
 
 PIECE = 1 << 22
-"""Bytes per piece of the SHA-256 hash tree (4 MiB)."""
+"""Bytes per piece of the hash tree (4 MiB)."""
+
+ALGORITHM = "xxh3-128"
+"""The hash :func:`seal` writes (XXH3-128); files sealed with ``sha256`` still load."""
 
 _SIGNATURE = b"\x89HDF\r\n\x1a\n"
-# Sealed by earlier releases: SHA-256 of the bytes as one stream.
-_HEADER = re.compile(
+# Sealed by the first release with seals: SHA-256 of the bytes as one stream.
+_STREAM = re.compile(
     rf"concordlab session file\nsha256 ([0-9a-f]{{64}}) of bytes {USER_BLOCK} to (\d+)\n".encode()
 )
+# Sealed since: a hash tree, the hash named (sha256 before XXH3-128).
 _TREE = re.compile(
-    rf"concordlab session file\nsha256 tree ([0-9a-f]{{64}}) of (\d+)-byte pieces of bytes "
-    rf"{USER_BLOCK} to (\d+)\n".encode()
+    rf"concordlab session file\n(sha256|xxh3-128) tree ([0-9a-f]+) of (\d+)-byte pieces of "
+    rf"bytes {USER_BLOCK} to (\d+)\n".encode()
 )
+_SHOWN = {"sha256": "SHA-256", "xxh3-128": "XXH3-128"}
 _RESTORE = (
     "Restore it from a backup, or load(path, verify=False) to try reading it unchecked "
     "(a damaged file can then fail or hang inside the HDF5 library)."
 )
+
+
+def _hasher(algorithm: str) -> Callable[..., Any]:
+    """The constructor of ``algorithm``'s hash objects (``update``, ``digest``, ``hexdigest``)."""
+    if algorithm == "sha256":
+        return hashlib.sha256
+    import xxhash  # a core dependency; imported on first use (import concordlab stays light)
+
+    return xxhash.xxh3_128
 
 
 def hdf5_offset(path: Path) -> int | None:
@@ -76,25 +116,28 @@ def _pieces(size: int, piece: int) -> list[tuple[int, int]]:
     return [(start, min(start + piece, size)) for start in range(USER_BLOCK, size, piece)]
 
 
-def _tree_digest(piece_digests: list[bytes]) -> str:
-    return hashlib.sha256(b"".join(piece_digests)).hexdigest()
+def _tree_digest(piece_digests: list[bytes], algorithm: str = ALGORITHM) -> str:
+    return _hasher(algorithm)(b"".join(piece_digests)).hexdigest()
 
 
-def read_file(path: Path, *, piece: int | None = PIECE) -> tuple[np.ndarray, str | None]:
-    """The whole file as a writable byte array, and the hash tree of its bytes after the
-    user block (None when ``piece`` is None: read only).
+def read_file(
+    path: Path, *, piece: int | None = PIECE, algorithm: str = ALGORITHM
+) -> tuple[np.ndarray, str | None]:
+    """The whole file as a writable byte array, and the hash tree (``algorithm``) of its
+    bytes after the user block (None when ``piece`` is None: read only).
 
     The pieces are read (``os.preadv``) and hashed in parallel threads, into one buffer.
 
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import tempfile, pathlib, xxhash
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
     >>> _ = path.write_bytes(bytes(512) + b"abc")
     >>> data, digest = read_file(path)
-    >>> bytes(data[512:]), digest == _tree_digest([hashlib.sha256(b"abc").digest()])
+    >>> bytes(data[512:]), digest == xxhash.xxh3_128(xxhash.xxh3_128(b"abc").digest()).hexdigest()
     (b'abc', True)
     """
+    hasher = None if piece is None else _hasher(algorithm)
     with open(path, "rb", buffering=0) as stream:
         size = os.fstat(stream.fileno()).st_size
         data = np.empty(size, dtype=np.uint8)
@@ -109,18 +152,57 @@ def read_file(path: Path, *, piece: int | None = PIECE) -> tuple[np.ndarray, str
                 if count == 0:
                     raise FileFormatError(f"'{path}' was cut short while it was read.")
                 done += count
-            return None if piece is None else hashlib.sha256(view[start:end]).digest()
+            return None if hasher is None else hasher(view[start:end]).digest()
 
         read((0, min(USER_BLOCK, size)))
         digests = parallel_map(read, _pieces(size, piece or PIECE))
-    return data, None if piece is None else _tree_digest(digests)
+    return data, None if piece is None else _tree_digest(digests, algorithm)
 
 
-def seal(path: Path, data: np.ndarray | None = None, digest: str | None = None) -> None:
+def file_digest(path: Path) -> tuple[str, int]:
+    """The hash tree (:data:`ALGORITHM`, :data:`PIECE`) of a file's bytes after the user
+    block, and the file's size, hashed where the bytes are: the file is mapped into memory
+    (no copy; just written, its pages are in the system's cache), or read where it cannot
+    be mapped (Python in the browser).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> _ = path.write_bytes(bytes(512) + b"abc")
+    >>> file_digest(path) == (read_file(path)[1], 515)
+    True
+    """
+    with open(path, "rb", buffering=0) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size <= USER_BLOCK or sys.platform == "emscripten":
+            mapped = None
+        else:
+            try:
+                mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # a file system that cannot map files
+                mapped = None
+        if mapped is None:
+            digest = read_file(path)[1]
+            assert digest is not None
+            return digest, size
+        try:
+            view = memoryview(mapped)
+            try:
+                hasher = _hasher(ALGORITHM)
+                digests = [hasher(view[a:b]).digest() for a, b in _pieces(size, PIECE)]
+            finally:
+                view.release()
+        finally:
+            mapped.close()
+    return _tree_digest(digests), size
+
+
+def seal(path: Path, digest: str | None = None, size: int | None = None) -> None:
     """Write the checksum of a just-written HDF5 file with a user block into that block.
 
-    ``data`` and ``digest`` are the file's bytes and hash tree as :func:`read_file` gave
-    them, when the caller has them already (the file is then not read again).
+    ``digest`` and ``size`` are the file's hash tree and length as :func:`file_digest`
+    gives them, when the caller has them already.
 
     Examples
     --------
@@ -130,14 +212,18 @@ def seal(path: Path, data: np.ndarray | None = None, digest: str | None = None) 
     >>> seal(path)
     >>> read_sealed(path, path)[1]
     True
+    >>> path.read_bytes()[24:38]
+    b'xxh3-128 tree '
     """
-    if data is None or digest is None:
-        data, digest = read_file(path)
-    if bytes(data[USER_BLOCK : USER_BLOCK + len(_SIGNATURE)]) != _SIGNATURE:
-        raise FileFormatError(f"'{path}' has no {USER_BLOCK}-byte user block to seal.")
+    with path.open("r+b") as stream:
+        stream.seek(USER_BLOCK)
+        if stream.read(len(_SIGNATURE)) != _SIGNATURE:
+            raise FileFormatError(f"'{path}' has no {USER_BLOCK}-byte user block to seal.")
+    if digest is None or size is None:
+        digest, size = file_digest(path)
     header = (
-        f"concordlab session file\nsha256 tree {digest} of {PIECE}-byte pieces of bytes "
-        f"{USER_BLOCK} to {data.size}\n"
+        f"concordlab session file\n{ALGORITHM} tree {digest} of {PIECE}-byte pieces of bytes "
+        f"{USER_BLOCK} to {size}\n"
     ).encode("ascii")
     with path.open("r+b") as stream:
         stream.write(header.ljust(USER_BLOCK, b" "))
@@ -148,6 +234,8 @@ def read_sealed(path: Path, shown: Path, *, verify: bool = True) -> tuple[np.nda
 
     Returns the file's bytes and whether it was sealed (False: an older file, or not
     HDF5 at all; the caller decides). With ``verify`` False the bytes are read unchecked.
+    Seals of every release are checked: XXH3-128 or SHA-256 hash trees, and the SHA-256
+    of the bytes as one stream.
 
     Raises
     ------
@@ -168,7 +256,7 @@ def read_sealed(path: Path, shown: Path, *, verify: bool = True) -> tuple[np.nda
     with path.open("rb") as stream:
         block = stream.read(USER_BLOCK)
     tree = _TREE.match(block)
-    found = tree or _HEADER.match(block)
+    found = tree or _STREAM.match(block)
     if not verify:
         return read_file(path, piece=None)[0], False
     if found is None:
@@ -187,21 +275,24 @@ def read_sealed(path: Path, shown: Path, *, verify: bool = True) -> tuple[np.nda
             f"'{shown}' is damaged: it was {change} after saving ({size} bytes, saved as "
             f"{saved}). {_RESTORE}"
         )
-    if tree is not None and int(tree.group(2)) > 0:
-        data, digest = read_file(path, piece=int(tree.group(2)))
-    elif tree is not None:
-        data, digest = read_file(path, piece=None)[0], ""
+    if tree is not None:
+        algorithm, expected, piece = tree.group(1).decode(), tree.group(2), int(tree.group(3))
+        if piece > 0:
+            data, digest = read_file(path, piece=piece, algorithm=algorithm)
+        else:
+            data, digest = read_file(path, piece=None)[0], ""
     else:
+        algorithm, expected = "sha256", found.group(1)
         data = read_file(path, piece=None)[0]
         digest = hashlib.sha256(memoryview(data)[USER_BLOCK:]).hexdigest()
     if (
         data.size != saved
         or _signature_at(data) != USER_BLOCK
-        or digest != found.group(1).decode("ascii")
+        or digest != expected.decode("ascii")
     ):
         raise FileFormatError(
-            f"'{shown}' is damaged: its bytes no longer match the SHA-256 checksum save "
-            f"wrote (changed on disk, or by another program). {_RESTORE}"
+            f"'{shown}' is damaged: its bytes no longer match the {_SHOWN[algorithm]} checksum "
+            f"save wrote (changed on disk, or by another program). {_RESTORE}"
         )
     return data, True
 

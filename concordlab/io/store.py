@@ -34,13 +34,15 @@ from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, reading, replace_file
 from concordlab.io._threads import CAN_THREAD
 from concordlab.io.digest import (
+    ALGORITHM,
     NODE_ATTRS,
     attrs_digest,
     same_digest,
     same_values,
+    stored_algorithm,
     tree_digests,
 )
-from concordlab.io.seal import USER_BLOCK, read_file, read_sealed, seal
+from concordlab.io.seal import USER_BLOCK, read_sealed, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import check_storable_text, validate_session
 
@@ -100,13 +102,27 @@ def _as_path(path: Any) -> Path:
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:
     """Write a whole session (channels, segments, results, attrs) to one file, atomically.
 
-    The session is written to a temporary file (or folder, for Zarr) beside ``path``
-    with the SHA-256 digest of every array, flushed to disk, read back once and compared
-    bit for bit with the session (what those digests would find), sealed (``.nc``: the
-    SHA-256 hash tree of the bytes just checked, in the file's first 512 bytes), and only
-    then put in place of ``path``. If anything fails (bad content, a full disk, a killed
-    process) the file that was at ``path`` is untouched; what a killed save leaves behind
-    is cleaned up by the next :func:`save` or :func:`load` of the same path.
+    The session is written to a temporary file (or folder, for Zarr) beside ``path`` with
+    the digest (XXH3-128) of every array, flushed to disk, and only then put in place of
+    ``path`` (one rename). If anything fails (bad content, a full disk, a killed process)
+    the file that was at ``path`` is untouched; what a killed save leaves behind is
+    cleaned up by the next :func:`save` or :func:`load` of the same path.
+
+    A ``.nc`` file is then sealed: the hash tree (XXH3-128) of its bytes as written is put
+    in its first 512 bytes, hashed where those bytes are in memory (the pages just written,
+    mapped, not read back or copied), and :func:`load` checks it before parsing a byte.
+    Earlier releases read the file back, parsed it and compared it with the session
+    before sealing. That read came from the same memory (the system's cache, not the
+    disk), so it never checked the disk; what it did catch was a writer that does not
+    round-trip a value (an encoding bug in the storage libraries). The digests stored in
+    the file still catch that, at load, for files :func:`load` reads unsealed, and the
+    round-trip tests check every kind of value a session holds; a damaged disk or a torn
+    write is what the seal is for, and it is found at the next load as before. Zarr stores
+    and netCDF3 files (no seal) are still read back and compared.
+
+    What the checksums guard against is accidental damage (a torn or cut-short write,
+    bit rot, a file changed by another tool), not deliberate tampering: whoever edits a
+    file on purpose can write new checksums.
 
     Parameters
     ----------
@@ -171,15 +187,18 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
             flat.to_netcdf(temporary, engine="scipy", format="NETCDF3_64BIT")
         else:
             _write_unsealed(stored, temporary)
-            checksums = pending.result()
-            _add_root_attr(temporary, CHECKSUMS, checksums)
-        # Flush to disk while the copy is read back and checked.
+            _add_root_attr(temporary, CHECKSUMS, pending.result())
+        # Flush to disk while the copy is sealed (.nc) or read back and checked.
         flushed = _in_background(lambda: _flush(temporary))
         try:
-            _verify_written(temporary, engine, session, checksums)
+            if engine == "h5netcdf":
+                seal(temporary)
+            else:
+                _verify_written(temporary, engine, session, checksums)
         finally:
             flushed.result()
-        _flush(temporary)  # the seal, and anything written since the first flush
+        if engine == "h5netcdf":
+            _flush(temporary)  # the seal (one block), written since the first flush
         _put_in_place(temporary, path)
     except BaseException as error:
         _remove(temporary)
@@ -258,7 +277,7 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
 
 
 def _write_unsealed(stored: xr.DataTree, path: Path) -> None:
-    """Write netCDF4 after a user block that :func:`_verify_written` seals."""
+    """Write netCDF4 after a user block that :func:`~concordlab.io.seal.seal` fills."""
     import h5netcdf
 
     with h5netcdf.File(path, "w", userblock_size=USER_BLOCK):
@@ -275,20 +294,15 @@ def _add_root_attr(path: Path, name: str, value: str) -> None:
 
 
 def _verify_written(path: Path, engine: str, session: xr.DataTree, checksums: str) -> None:
-    """Read a just-written store back once and check it holds ``session`` exactly.
+    """Read a just-written Zarr store or netCDF3 file back once and check it holds
+    ``session`` exactly.
 
-    A ``.nc`` file is read into memory once, hashing it (the seal) as it is read; the
-    session parsed from those same bytes is compared with the one saved, value by value
-    and bit for bit: what the per-array checksums stored with it would find, at the
-    speed of a memory comparison instead of hashing every array again. Only then is
-    the file sealed with the hash of the bytes that were checked.
+    The session read is compared with the one saved, value by value and bit for bit:
+    what the per-array checksums stored with it would find, at the speed of a memory
+    comparison instead of hashing every array again.
     """
-    data = digest = None
     with reading(path, "session file"):
-        if engine == "h5netcdf":
-            data, digest = read_file(path)
-            nodes = _netcdf4_nodes(data, path)
-        elif engine == "zarr":
+        if engine == "zarr":
             with xr.open_datatree(path, engine="zarr") as opened:
                 nodes = _detached(opened)
         else:
@@ -301,8 +315,6 @@ def _verify_written(path: Path, engine: str, session: xr.DataTree, checksums: st
             f"Could not save the session to '{path}': read back, {difference} differs from "
             "the session saved (a failing disk or file system?)."
         )
-    if data is not None and digest is not None:
-        seal(path, data, digest)
 
 
 def _difference(tree: xr.DataTree, session: xr.DataTree) -> str | None:
@@ -476,7 +488,14 @@ def _verify(tree: xr.DataTree, expected: Any, path: Path) -> None:
             f"'{path}' is damaged: its checksum record is unreadable. Restore it from a "
             "backup, or load(path, verify=False) to read it unchecked."
         ) from None
-    found = tree_digests(tree)
+    # Each file's checksums in the hash it was saved with (SHA-256 before XXH3-128).
+    algorithms = {
+        stored_algorithm(digest)
+        for variables in stored.values()
+        if isinstance(variables, dict)
+        for digest in variables.values()
+    }
+    found = tree_digests(tree, algorithms.pop() if len(algorithms) == 1 else ALGORITHM)
     advice = (
         "The file was changed or corrupted after it was saved. Restore it from a backup, "
         "or load(path, verify=False) to read what is left, unchecked."

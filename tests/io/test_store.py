@@ -44,7 +44,7 @@ labels = st.text(
     max_size=12,
 ).filter(lambda s: s.strip() and s != "both")
 channel_names = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=8).filter(
-    lambda s: s not in ("segments", "results", "truth")
+    lambda s: s not in ("segments", "results", "truth", "time", "person")
 )
 
 

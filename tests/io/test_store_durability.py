@@ -141,7 +141,7 @@ def test_a_changed_value_in_a_netcdf_file_is_refused_before_hdf5_reads_it(tmp_pa
     path = concordlab.save(_session(), tmp_path / "dyad.nc")
     with h5py.File(path, "r+") as raw:
         raw["eda/eda"][0, 100] += 0.001  # a flipped bit would do the same, less readably
-    with pytest.raises(FileFormatError, match="no longer match the SHA-256 checksum"):
+    with pytest.raises(FileFormatError, match="no longer match the XXH3-128 checksum"):
         concordlab.load(path)
     rescued = concordlab.load(path, verify=False)
     assert rescued["eda"]["eda"].values[0, 100] != _session()["eda"]["eda"].values[0, 100]
@@ -156,9 +156,9 @@ def test_a_changed_attribute_in_a_netcdf_file_is_refused(tmp_path):
 
 
 def _unsealed(session, path):
-    """A .nc file as the previous release wrote it: checksums, but no user block."""
+    """A .nc file as the release before seals wrote it: SHA-256 checksums, no user block."""
     stored = session.copy()
-    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session))}
+    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session, "sha256"))}
     stored.to_netcdf(path, engine="h5netcdf")
     return path
 
@@ -345,7 +345,7 @@ def _sealed_as_before(session, path):
     import h5netcdf
 
     stored = session.copy()
-    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session))}
+    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session, "sha256"))}
     with h5netcdf.File(path, "w", userblock_size=512):
         pass
     stored.to_netcdf(path, engine="h5netcdf", mode="a")
@@ -367,23 +367,100 @@ def test_files_sealed_by_the_previous_release_load_and_their_damage_is_found(tmp
         concordlab.load(path)
 
 
-def test_the_seal_is_a_sha256_hash_tree_of_the_bytes(tmp_path):
-    """Checked independently of concordlab's reader: hashlib over the file's pieces."""
+def _sealed_with_a_sha256_tree(session, path):
+    """A .nc file as the release before XXH3-128 wrote it: a SHA-256 hash tree of 4 MiB
+    pieces in the user block, SHA-256 checksums of the arrays (hashlib, not concordlab)."""
     import hashlib
+
+    concordlab.save(session, path)
+    with h5py.File(path, "r+") as raw:
+        raw.attrs[CHECKSUMS] = json.dumps(tree_digests(session, "sha256"))
+    data = path.read_bytes()
+    piece = 1 << 22
+    pieces = [hashlib.sha256(data[i : i + piece]).digest() for i in range(512, len(data), piece)]
+    digest = hashlib.sha256(b"".join(pieces)).hexdigest()
+    header = (
+        f"concordlab session file\nsha256 tree {digest} of {piece}-byte pieces of bytes 512 "
+        f"to {len(data)}\n"
+    )
+    path.write_bytes(header.encode("ascii").ljust(512, b" ") + data[512:])
+    return path
+
+
+def test_files_sealed_with_a_sha256_tree_load_and_their_damage_is_found(tmp_path):
+    session = _one_rate_session(1_200_000)  # several 4 MiB pieces
+    path = _sealed_with_a_sha256_tree(session, tmp_path / "old.nc")
+    assert concordlab.load(path).identical(session)
+    data = bytearray(path.read_bytes())
+    data[len(data) - 5_000_000] ^= 0x01  # one bit, in a middle piece
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileFormatError, match="no longer match the SHA-256 checksum"):
+        concordlab.load(path)
+
+
+def test_files_saved_before_seals_are_checked_with_their_sha256_digests(tmp_path):
+    session = _one_rate_session()
+    path = _unsealed(session, tmp_path / "old.nc")
+    digests = json.loads(h5py.File(path, "r").attrs[CHECKSUMS])
+    assert len(digests["/eda"]["eda"]) == 64  # SHA-256, bare hex, as that release stored it
+    assert concordlab.load(path).identical(session)
+    with h5py.File(path, "r+") as raw:
+        raw["ecg/ecg"][1, 7] = 0.5
+    with pytest.raises(FileFormatError, match="variable 'ecg' of node /ecg does not match"):
+        concordlab.load(path)
+
+
+def test_the_seal_is_an_xxh3_hash_tree_of_the_bytes(tmp_path):
+    """Checked independently of concordlab's reader: xxhash over the file's pieces."""
     import re
+
+    import xxhash
 
     path = concordlab.save(_one_rate_session(200_000), tmp_path / "dyad.nc")
     data = path.read_bytes()
     found = re.match(
-        rb"concordlab session file\nsha256 tree ([0-9a-f]{64}) of (\d+)-byte pieces of bytes "
+        rb"concordlab session file\nxxh3-128 tree ([0-9a-f]{32}) of (\d+)-byte pieces of bytes "
         rb"512 to (\d+)\n",
         data[:512],
     )
     assert found is not None and int(found[3]) == len(data)
     piece = int(found[2])
     assert len(data) > 2 * piece  # several pieces
-    pieces = [hashlib.sha256(data[i : i + piece]).digest() for i in range(512, len(data), piece)]
-    assert hashlib.sha256(b"".join(pieces)).hexdigest() == found[1].decode()
+    pieces = [xxhash.xxh3_128(data[i : i + piece]).digest() for i in range(512, len(data), piece)]
+    assert xxhash.xxh3_128(b"".join(pieces)).hexdigest() == found[1].decode()
+
+
+def test_stored_checksums_are_xxh3_of_what_each_variable_means(tmp_path):
+    """Each array's stored checksum, recomputed with xxhash from the saved session."""
+    import xxhash
+
+    from concordlab.io.digest import _prefix
+
+    session = _one_rate_session()
+    path = concordlab.save(session, tmp_path / "dyad.zarr")
+    stored = json.loads(xr.open_datatree(path, engine="zarr").attrs[CHECKSUMS])
+    variable = session["ecg"].to_dataset(inherit=False)["ecg"].variable
+    expected = xxhash.xxh3_128(_prefix(variable, "f8") + variable.values.astype("<f8").tobytes())
+    assert stored["/ecg"]["ecg"] == f"xxh3-128:{expected.hexdigest()}"
+    zarr_path = _zarr_with_sha256_digests(session, tmp_path / "old.zarr")
+    assert concordlab.load(zarr_path).identical(session)
+
+
+def _zarr_with_sha256_digests(session, path):
+    """A Zarr store as the releases before XXH3-128 wrote it (SHA-256 checksums)."""
+    stored = session.copy()
+    stored.attrs = {**session.attrs, CHECKSUMS: json.dumps(tree_digests(session, "sha256"))}
+    stored.to_zarr(path, mode="w", zarr_format=2, consolidated=True)
+    return path
+
+
+def test_a_zarr_store_with_sha256_digests_still_finds_damage(tmp_path):
+    path = _zarr_with_sha256_digests(_session(), tmp_path / "old.zarr")
+    stored = json.loads((path / ".zmetadata").read_text())
+    stored["metadata"]["eda/eda/.zattrs"]["sampling_rate"] = 16.0
+    (path / ".zmetadata").write_text(json.dumps(stored))
+    with pytest.raises(FileFormatError, match="variable 'eda' of node /eda"):
+        concordlab.load(path)
 
 
 def test_loaded_channels_are_not_tied_to_the_file(tmp_path):
@@ -397,7 +474,7 @@ def test_loaded_channels_are_not_tied_to_the_file(tmp_path):
     assert loaded["ecg"]["ecg"].values[0, 0] == -1.0
 
 
-@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("suffix", [".zarr"])  # .nc files are sealed, not read back
 def test_a_save_whose_read_back_differs_is_refused_and_keeps_the_old_file(
     tmp_path, suffix, monkeypatch
 ):
@@ -421,6 +498,22 @@ def test_a_save_whose_read_back_differs_is_refused_and_keeps_the_old_file(
 
     monkeypatch.setattr(store, "_canonical", tampered)
     with pytest.raises(ConcordlabError, match="variable 'eda' of node /eda differs"):
+        concordlab.save(_session(seed=1), path)
+    monkeypatch.undo()
+    assert concordlab.load(path).identical(_session())
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_save_that_fails_while_sealing_keeps_the_old_file(tmp_path, monkeypatch):
+    from concordlab.io import store
+
+    path = concordlab.save(_session(), tmp_path / "dyad.nc")
+
+    def broken(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store, "seal", broken)
+    with pytest.raises(ConcordlabError, match="unchanged"):
         concordlab.save(_session(seed=1), path)
     monkeypatch.undo()
     assert concordlab.load(path).identical(_session())
