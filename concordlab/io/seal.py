@@ -178,9 +178,14 @@ def file_digest(path: Path) -> tuple[str, int]:
         if size <= USER_BLOCK or sys.platform == "emscripten":
             mapped = None
         else:
-            try:
-                mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # a file system that cannot map files
+            try:  # mapped in one step where the system can (Linux), not page by page
+                mapped = mmap.mmap(
+                    stream.fileno(),
+                    0,
+                    flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                    prot=mmap.PROT_READ,
+                )
+            except (OSError, ValueError, AttributeError):  # a system that cannot map files
                 mapped = None
         if mapped is None:
             digest = read_file(path)[1]

@@ -518,3 +518,18 @@ def test_a_save_that_fails_while_sealing_keeps_the_old_file(tmp_path, monkeypatc
     monkeypatch.undo()
     assert concordlab.load(path).identical(_session())
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("bad", [0.5, np.nan], ids=["off the grid", "NaN"])
+@pytest.mark.parametrize("index", [3, 40_000])  # in the first block of the check, and later
+def test_a_time_axis_off_the_grid_is_not_a_session(tmp_path, bad, index):
+    """validate_session on load: a time stamp moved (or NaN) anywhere in a long axis."""
+    path = concordlab.save(_one_rate_session(), tmp_path / "dyad.nc")
+    with h5py.File(path, "r+") as raw:
+        raw["eda/time"][index] = bad if np.isnan(bad) else raw["eda/time"][index] + bad / 1000
+    with pytest.raises(FileFormatError, match="'eda': time does not step by 1/sampling_rate"):
+        concordlab.load(path, verify=False)
+    shifted = index / 1000 + 0.009 / 1000  # within 1 % of a sample: still on the grid
+    with h5py.File(path, "r+") as raw:
+        raw["eda/time"][index] = shifted
+    assert concordlab.load(path, verify=False)["ecg"]["time"].values[index] == shifted
