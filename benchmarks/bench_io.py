@@ -6,10 +6,14 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
 
 - ``load .nc``    against ``xr.open_dataset(path).load()`` of the same arrays written by
   xarray's own ``to_netcdf`` (one dataset, one shared time axis); the row
-  ``load(verify=False)`` shows what checking the SHA-256 seal costs;
+  ``load(verify=False)`` shows what checking the seal (XXH3-128) costs;
 - ``load .zarr``  against ``xr.open_zarr(path).load()`` of xarray's own Zarr store;
-- ``save .nc``    against ``Dataset.to_netcdf(path)`` (concordlab also checksums, flushes
-  to disk, reads back, compares and seals);
+- ``save .nc``    against ``Dataset.to_netcdf(path)`` (concordlab also validates, checksums
+  every array, seals, flushes to disk with fsync and renames into place). ``to_netcdf``
+  does not fsync, so two more rows make the comparison fair: concordlab's save against
+  ``to_netcdf`` followed by an fsync of its file (both on disk when they return), and
+  concordlab's save with its fsyncs skipped (measurement only: ``store._fsync`` replaced
+  by a no-op) against ``to_netcdf``; the difference of the two saves is fsync's share;
 - ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
 - file sizes      against xarray's files of the same data.
 
@@ -21,6 +25,7 @@ Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5]``
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -33,6 +38,7 @@ import xarray as xr
 
 import concordlab
 import concordlab.io.csv
+from concordlab.io import store
 
 RATE = 1000.0
 CHANNELS = ("eda", "ecg", "resp")
@@ -108,14 +114,35 @@ def main() -> None:
         ours_nc, peer_nc = folder / "session.nc", folder / "peer.nc"
         ours_zarr, peer_zarr = folder / "session.zarr", folder / "peer.zarr"
 
+        def peer_on_disk():
+            dataset.to_netcdf(peer_nc)
+            with open(peer_nc, "rb") as stream:
+                os.fsync(stream.fileno())
+
+        def save_without_fsync():
+            real = store._fsync
+            store._fsync = lambda *args, **kwargs: None
+            try:
+                concordlab.save(session, ours_nc)
+            finally:
+                store._fsync = real
+
         saved = medians(
             args.repeat,
             {
                 "peer": lambda: dataset.to_netcdf(peer_nc),
                 "ours": lambda: concordlab.save(session, ours_nc),
+                "peer fsync": peer_on_disk,
+                "ours no fsync": save_without_fsync,
             },
         )
         row("save .nc", saved["ours"], "Dataset.to_netcdf", saved["peer"])
+        row("save .nc", saved["ours"], "Dataset.to_netcdf + fsync", saved["peer fsync"])
+        row("save .nc, fsync skipped", saved["ours no fsync"], "Dataset.to_netcdf", saved["peer"])
+        print(
+            f"{'  fsync share of save':28s} {saved['ours'] - saved['ours no fsync']:7.3f} s   "
+            f"{'fsync after to_netcdf':34s} {saved['peer fsync'] - saved['peer']:7.3f} s"
+        )
         loaded = medians(
             args.repeat,
             {

@@ -113,12 +113,12 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     mapped, not read back or copied), and :func:`load` checks it before parsing a byte.
     Earlier releases read the file back, parsed it and compared it with the session
     before sealing. That read came from the same memory (the system's cache, not the
-    disk), so it never checked the disk; what it did catch was a writer that does not
-    round-trip a value (an encoding bug in the storage libraries). The digests stored in
-    the file still catch that, at load, for files :func:`load` reads unsealed, and the
-    round-trip tests check every kind of value a session holds; a damaged disk or a torn
-    write is what the seal is for, and it is found at the next load as before. Zarr stores
-    and netCDF3 files (no seal) are still read back and compared.
+    disk), so it never checked the disk; what it caught was a writer that does not
+    round-trip a value (an encoding bug in the storage libraries), at every save. That is
+    now left to the round-trip tests (every kind of value a session holds, each format);
+    a torn write or a damaged disk, which the read-back could not see either, is what the
+    seal finds, at the next load. Zarr stores and netCDF3 files (no seal) are still read
+    back and compared.
 
     What the checksums guard against is accidental damage (a torn or cut-short write,
     bit rot, a file changed by another tool), not deliberate tampering: whoever edits a
@@ -188,17 +188,16 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
         else:
             _write_unsealed(stored, temporary)
             _add_root_attr(temporary, CHECKSUMS, pending.result())
-        # Flush to disk while the copy is sealed (.nc) or read back and checked.
-        flushed = _in_background(lambda: _flush(temporary))
-        try:
-            if engine == "h5netcdf":
-                seal(temporary)
-            else:
-                _verify_written(temporary, engine, session, checksums)
-        finally:
-            flushed.result()
         if engine == "h5netcdf":
-            _flush(temporary)  # the seal (one block), written since the first flush
+            seal(temporary)  # the bytes as written, hashed in memory; then one flush
+            _flush(temporary)
+        else:
+            # Flush to disk while the copy is read back and checked.
+            flushed = _in_background(lambda: _flush(temporary))
+            try:
+                _verify_written(temporary, engine, session, checksums)
+            finally:
+                flushed.result()
         _put_in_place(temporary, path)
     except BaseException as error:
         _remove(temporary)
@@ -232,12 +231,14 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     """Read a session written by :func:`save` fully into memory, and check it.
 
     The file is closed when this returns, so the session can be edited and saved back to
-    the same path. A ``.nc`` file is read once, into memory, its seal (a SHA-256 hash tree
-    of every byte) checked in parallel threads as it is read and before HDF5 parses a
-    byte; its arrays are then views of that one copy. Arrays of a Zarr store, or of a
-    ``.nc`` file written before seals, are checked against the SHA-256 digest :func:`save`
-    stored with each. The session (segments and metadata too) is validated as a reader's
-    would be.
+    the same path. A ``.nc`` file is read once, into memory, its seal (a hash tree of
+    every byte, XXH3-128, or SHA-256 in files of earlier releases) checked in parallel
+    threads as it is read and before HDF5 parses a byte; its arrays are then views of that
+    one copy. Arrays of a Zarr store, or of a ``.nc`` file written before seals, are
+    checked against the digest :func:`save` stored with each (XXH3-128, or SHA-256 in
+    stores of earlier releases). The session (segments and metadata too) is validated as
+    a reader's would be. The checks find accidental damage (a torn or cut-short write, bit
+    rot, a file changed by another tool), not deliberate tampering.
 
     Parameters
     ----------
