@@ -18,10 +18,9 @@ pieces, each hashed, and the checksum is the hash of those digests in order. The
 are read in parallel threads where there are threads (not in Pyodide), each hashed as it
 arrives, straight into the one buffer the session is then parsed from, so the file is
 read once. The hash is XXH3-128 (:data:`ALGORITHM`; the ``xxhash`` package), tens of GB/s
-per core: checking is not what a load waits for. It detects accidental damage as surely
-as a cryptographic hash (any change of up to 128 bits is found; another change slips
-through with probability 2**-128); it is only not built to resist an adversary, which
-the seal is not for (above).
+per core: checking is not what a load waits for. Accidental damage slips through it
+with a chance of about 2**-128, as through a cryptographic hash of that size; it is only
+not built to resist an adversary who crafts a change, which the seal is not for (above).
 
 Files sealed by earlier releases carry a SHA-256 hash tree (``sha256 tree``) or the
 SHA-256 of the bytes as one stream (``sha256``); the seal names its hash, and each is
