@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from concordlab.io._threads import parallel_map
+from concordlab.io.seal import ALGORITHM, hash_function  # the one home of the hash choice
 
 __all__ = [
     "ALGORITHM",
@@ -40,8 +41,6 @@ __all__ = [
 # Key under which a node's own attrs are digested, beside its variables' names.
 NODE_ATTRS = ".attrs"
 
-ALGORITHM = "xxh3-128"
-"""The hash of the checksums :func:`tree_digests` stores by default (XXH3-128)."""
 # How each hash's digests are written: a prefix naming it (none for SHA-256, as before).
 _TAGS = {"sha256": "", "xxh3-128": "xxh3-128:"}
 
@@ -49,9 +48,7 @@ _TAGS = {"sha256": "", "xxh3-128": "xxh3-128:"}
 def _hasher(algorithm: str) -> Any:
     if algorithm not in _TAGS:
         raise ValueError(f"unknown digest algorithm {algorithm!r}; one of {sorted(_TAGS)}")
-    from concordlab.io.seal import _hasher as hasher  # the one home of the hash choice
-
-    return hasher(algorithm)
+    return hash_function(algorithm)
 
 
 def stored_algorithm(digest: str) -> str:

@@ -30,10 +30,12 @@ checked as it was written.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import mmap
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,9 +47,12 @@ from concordlab.io._threads import parallel_map
 
 __all__ = [
     "ALGORITHM",
+    "HAS_XXHASH",
     "PIECE",
     "USER_BLOCK",
+    "can_check",
     "file_digest",
+    "hash_function",
     "hdf5_offset",
     "read_file",
     "read_sealed",
@@ -60,8 +65,14 @@ USER_BLOCK = 512
 PIECE = 1 << 22
 """Bytes per piece of the hash tree (4 MiB)."""
 
-ALGORITHM = "xxh3-128"
-"""The hash :func:`seal` writes (XXH3-128); files sealed with ``sha256`` still load."""
+HAS_XXHASH = importlib.util.find_spec("xxhash") is not None
+"""Whether this Python has ``xxhash`` (a core dependency, except in the browser: the class
+site's Pyodide has no wheel of it)."""
+
+ALGORITHM = "xxh3-128" if HAS_XXHASH else "sha256"
+"""The hash :func:`seal` writes: XXH3-128, or SHA-256 where there is no ``xxhash`` (the
+class site), so that a file saved there can be checked there. Files sealed with either
+load wherever they can be checked."""
 
 _SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Sealed by the first release with seals: SHA-256 of the bytes as one stream.
@@ -80,13 +91,41 @@ _RESTORE = (
 )
 
 
-def _hasher(algorithm: str) -> Callable[..., Any]:
-    """The constructor of ``algorithm``'s hash objects (``update``, ``digest``, ``hexdigest``)."""
+def hash_function(algorithm: str) -> Callable[..., Any]:
+    """The constructor of ``algorithm``'s hash objects (``update``, ``digest``, ``hexdigest``).
+
+    Examples
+    --------
+    >>> hash_function("sha256")(b"abc").hexdigest()[:12]
+    'ba7816bf8f01'
+    """
     if algorithm == "sha256":
         return hashlib.sha256
     import xxhash  # a core dependency; imported on first use (import concordlab stays light)
 
     return xxhash.xxh3_128
+
+
+def can_check(algorithm: str, shown: object) -> bool:
+    """Whether this Python can compute ``algorithm``; if not, warn that ``shown`` is read
+    unchecked and say where it can be checked (XXH3-128 where there is no ``xxhash``).
+
+    Examples
+    --------
+    >>> can_check("sha256", "x.nc")
+    True
+    """
+    if algorithm != "xxh3-128" or HAS_XXHASH:
+        return True
+    warnings.warn(
+        f"'{shown}' was saved with an XXH3-128 checksum, which this Python cannot compute "
+        "(no xxhash package: the class site's Python has none), so it is read UNCHECKED. "
+        "Load it once where concordlab is installed with pip to check it, or save it again "
+        "here (saves here are checked with SHA-256).",
+        UserWarning,
+        stacklevel=4,
+    )
+    return False
 
 
 def hdf5_offset(path: Path) -> int | None:
@@ -116,7 +155,7 @@ def _pieces(size: int, piece: int) -> list[tuple[int, int]]:
 
 
 def _tree_digest(piece_digests: list[bytes], algorithm: str = ALGORITHM) -> str:
-    return _hasher(algorithm)(b"".join(piece_digests)).hexdigest()
+    return hash_function(algorithm)(b"".join(piece_digests)).hexdigest()
 
 
 def read_file(
@@ -136,7 +175,7 @@ def read_file(
     >>> bytes(data[512:]), digest == xxhash.xxh3_128(xxhash.xxh3_128(b"abc").digest()).hexdigest()
     (b'abc', True)
     """
-    hasher = None if piece is None else _hasher(algorithm)
+    hasher = None if piece is None else hash_function(algorithm)
     with open(path, "rb", buffering=0) as stream:
         size = os.fstat(stream.fileno()).st_size
         data = np.empty(size, dtype=np.uint8)
@@ -193,7 +232,7 @@ def file_digest(path: Path) -> tuple[str, int]:
         try:
             view = memoryview(mapped)
             try:
-                hasher = _hasher(ALGORITHM)
+                hasher = hash_function(ALGORITHM)
                 digests = [hasher(view[a:b]).digest() for a, b in _pieces(size, PIECE)]
             finally:
                 view.release()
@@ -281,6 +320,8 @@ def read_sealed(path: Path, shown: Path, *, verify: bool = True) -> tuple[np.nda
         )
     if tree is not None:
         algorithm, expected, piece = tree.group(1).decode(), tree.group(2), int(tree.group(3))
+        if not can_check(algorithm, shown):
+            return read_file(path, piece=None)[0], True
         if piece > 0:
             data, digest = read_file(path, piece=piece, algorithm=algorithm)
         else:

@@ -42,7 +42,7 @@ from concordlab.io.digest import (
     stored_algorithm,
     tree_digests,
 )
-from concordlab.io.seal import USER_BLOCK, read_sealed, seal
+from concordlab.io.seal import USER_BLOCK, can_check, read_sealed, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import check_storable_text, validate_session
 
@@ -496,7 +496,10 @@ def _verify(tree: xr.DataTree, expected: Any, path: Path) -> None:
         if isinstance(variables, dict)
         for digest in variables.values()
     }
-    found = tree_digests(tree, algorithms.pop() if len(algorithms) == 1 else ALGORITHM)
+    algorithm = algorithms.pop() if len(algorithms) == 1 else ALGORITHM
+    if not can_check(algorithm, path):
+        return
+    found = tree_digests(tree, algorithm)
     advice = (
         "The file was changed or corrupted after it was saved. Restore it from a backup, "
         "or load(path, verify=False) to read what is left, unchecked."

@@ -239,3 +239,53 @@ def test_save_and_load_without_threads(tmp_path, monkeypatch):
     path = concordlab.save(session, tmp_path / "flat.nc")
     assert path.read_bytes()[:3] == b"CDF"
     assert concordlab.load(path).identical(session)
+
+
+_WITHOUT_XXHASH = """
+import sys, warnings
+sys.modules["xxhash"] = None  # as in the class site's Pyodide, which has no wheel of it
+import concordlab
+from concordlab import FileFormatError
+
+folder, desktop = sys.argv[1], sys.argv[2]
+session = concordlab.example_session()
+path = concordlab.save(session, folder + "/here.nc")
+assert path.read_bytes()[24:36] == b"sha256 tree ", path.read_bytes()[:40]
+assert concordlab.load(path).identical(session)
+data = bytearray(path.read_bytes())
+data[-100] ^= 1
+damaged = path.with_name("damaged.nc")
+damaged.write_bytes(bytes(data))
+try:
+    concordlab.load(damaged)
+except FileFormatError as error:
+    assert "SHA-256" in str(error), error
+else:
+    raise AssertionError("damage not found")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    assert concordlab.load(desktop).identical(session)
+assert any("read UNCHECKED" in str(w.message) for w in caught), [str(w.message) for w in caught]
+print("ok")
+"""
+
+
+def test_without_xxhash_saves_are_sealed_with_sha256_and_xxh3_files_load_with_a_warning(
+    tmp_path,
+):
+    """Where there is no xxhash (the class site), a save is sealed with SHA-256 and its
+    damage is found; a file sealed elsewhere with XXH3-128 loads, saying it is unchecked."""
+    import subprocess
+    import sys
+
+    session = concordlab.example_session()
+    desktop = concordlab.save(session, tmp_path / "desktop.nc")
+    assert desktop.read_bytes()[24:38] == b"xxh3-128 tree "
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_XXHASH, str(tmp_path), str(desktop)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
