@@ -503,7 +503,7 @@ class Explorer:
             # Lines send nothing on box-select: invisible markers catch the selection
             # (a few hundred: a box's own edges give the range). plotly.js selects from
             # the trace's data, not from the markers drawn, so none is drawn (at most
-            # one, ``maxdisplayed``): drawing them cost a third of every redraw.
+            # one, ``maxdisplayed``): drawing them cost 15-23 % of a Plotly.update.
             figure.add_trace(
                 go.Scatter(
                     x=[],
