@@ -8,7 +8,11 @@ painted after the plot title shows the new window: the change travels to the ker
 concordance is recomputed, the figure update comes back and plotly redraws.
 
 Prints the median and the maximum over ``--changes`` slider changes (after one warm-up),
-with the target of issue 14 (median under 150 ms) and the reviewer's figure before.
+with the target of issue 14 (median under 150 ms) and the reviewer's figure before, and
+where the time goes (medians of each phase, measured in the page): key press to the
+figure's update message arriving from the kernel (the kernel's part and the network),
+plotly.js redrawing (from its ``plotly_beforeplot`` to its ``plotly_afterplot`` event,
+the synchronous part of ``Plotly.update``), and from the new title to the frame painted.
 Needs Chromium (``apt-get install chromium``) and the test extra (``pip install -e
 ".[test]"``).
 
@@ -38,11 +42,36 @@ SOURCE = (
     "explorer = concordlab.explore(session, sidecar=False)\n"
     "explorer"
 )
-# Resolves (in the page) with the keydown time and the first frame painted after the
-# plot title changed; the key is pressed from Python once this is armed.
+# Installed before JupyterLab loads: notes when a comm message setting the figure's
+# ``_py2js_update`` (plotly's one update message) arrives on the kernel's websocket.
+WATCH_UPDATES = """(() => {
+    window.__updates = [];
+    const Socket = window.WebSocket;
+    window.WebSocket = class extends Socket {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', event => {
+                const head = typeof event.data === 'string' ? event.data.slice(0, 4000)
+                    : new TextDecoder().decode(new Uint8Array(event.data, 0,
+                        Math.min(4000, event.data.byteLength)));
+                if (/"_py2js_update":\\s*\\{/.test(head)) window.__updates.push(performance.now());
+            });
+        }
+    };
+})();"""
+# Resolves (in the page) with the keydown time, the update message's arrival, plotly's
+# redraw and the first frame painted after the plot title changed; the key is pressed
+# from Python once this is armed.
 ARM = """gd => {
     const title = () => (gd.querySelector('.gtitle') || {}).textContent;
     const old = title();
+    if (!gd.__benchHooked) {
+        gd.__benchHooked = true;
+        gd.on('plotly_beforeplot', () => { window.__beforeplot = performance.now(); });
+        gd.on('plotly_afterplot', () => { window.__afterplot = performance.now(); });
+    }
+    window.__updates = [];
+    window.__beforeplot = window.__afterplot = null;
     window.__sliderTiming = new Promise(resolve => {
         let pressed = null;
         const onKey = event => { if (pressed === null) pressed = event.timeStamp; };
@@ -53,7 +82,9 @@ ARM = """gd => {
             document.removeEventListener('keydown', onKey, true);
             const changed = performance.now();
             requestAnimationFrame(() => requestAnimationFrame(() => resolve(
-                {pressed, changed, painted: performance.now(), title: title()})));
+                {pressed, changed, painted: performance.now(), title: title(),
+                 received: window.__updates[0] ?? null, beforeplot: window.__beforeplot,
+                 afterplot: window.__afterplot})));
         });
         observer.observe(gd, {subtree: true, childList: true, characterData: true});
     });
@@ -66,6 +97,23 @@ def slider_change(page: Any, plot: Any, handle: Any, key: str = "ArrowRight") ->
     handle.focus()
     page.keyboard.press(key)
     return page.evaluate("window.__sliderTiming")
+
+
+PHASES = {
+    "kernel": "key press to the figure's update message arriving",
+    "plotly": "plotly.js redraw (beforeplot to afterplot)",
+    "paint": "new title to the frame painted",
+}
+
+
+def _phases(timing: dict) -> dict[str, float | None]:
+    """The phases of one slider change (ms), None where the page saw no mark."""
+    received, before, after = timing["received"], timing["beforeplot"], timing["afterplot"]
+    return {
+        PHASES["kernel"]: None if received is None else received - timing["pressed"],
+        PHASES["plotly"]: None if before is None or after is None else after - before,
+        PHASES["paint"]: timing["painted"] - timing["changed"],
+    }
 
 
 def main() -> None:
@@ -83,6 +131,7 @@ def main() -> None:
                 browser = _lab.launch_chromium(playwright)
                 try:
                     page = browser.new_page(viewport={"width": 1400, "height": 1100})
+                    page.add_init_script(WATCH_UPDATES)
                     page.set_default_timeout(_lab.RENDER_TIMEOUT_MS)
                     _lab.open_notebook(page, lab, NOTEBOOK)
                     start = time.perf_counter()
@@ -94,11 +143,12 @@ def main() -> None:
                     handle = output.locator(".widget-slider").filter(has=label)
                     handle = handle.locator(".noUi-handle")
                     slider_change(page, plot, handle)  # warm-up
-                    timings, titles = [], []
+                    timings, titles, phases = [], [], []
                     for _ in range(args.changes):
                         timing = slider_change(page, plot, handle)
                         timings.append(timing["painted"] - timing["pressed"])
                         titles.append(timing["changed"] - timing["pressed"])
+                        phases.append(_phases(timing))
                     last_title = timing["title"]
                 finally:
                     browser.close()
@@ -118,6 +168,11 @@ def main() -> None:
         f"    of which key press to new title in the page:      "
         f"median {statistics.median(titles):6.1f} ms, max {max(titles):6.1f} ms"
     )
+    print("    where the time goes (median of each phase, ms):")
+    for name in PHASES.values():
+        values = [phase[name] for phase in phases if phase.get(name) is not None]
+        shown = f"{statistics.median(values):6.1f}" if values else "   n/a"
+        print(f"      {name:<52} {shown}")
 
 
 if __name__ == "__main__":
