@@ -4,7 +4,9 @@ A notebook running ``concordlab.explore(concordlab.example_session(), sidecar=..
 opened in JupyterLab and used with the mouse and keyboard: the plot is drawn, a slider
 recomputes the concordance, a box selection becomes a labelled segment band saved to the
 sidecar, and the band is still there after the kernel dies and the notebook is reopened.
-Along the way the explorer's output is saved to ``docs/images/explorer.png`` (README).
+Along the way the explorer's output is photographed; with ``CONCORDLAB_UPDATE_SCREENSHOT=1``
+the picture replaces ``docs/images/explorer.png`` (the README's), else it goes to a
+temporary folder and the working tree stays clean.
 
 The tests share one JupyterLab server and one browser tab and run in file order; each one
 only needs the fixtures it names (``marked`` adds the segment if no test did yet).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 import struct
 from dataclasses import dataclass
@@ -37,7 +40,7 @@ SOURCE = (
 )
 LABEL = "rupture"
 SELECTED = (40.0, 100.0)  # seconds: wide enough (10 % of the view) to be labelled in place
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "explorer.png"
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "explorer.png"
 INDEX = re.compile(r"session index (-?\d+\.\d+)")
 
 
@@ -230,8 +233,10 @@ def test_box_selection_becomes_a_labelled_band_saved_to_the_sidecar(lab, explore
     assert row["person"] == "both"
 
 
-def test_screenshot_of_the_explorer_for_the_readme(page, explorer, marked):
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+def test_screenshot_of_the_explorer_for_the_readme(page, explorer, marked, tmp_path):
+    update = os.environ.get("CONCORDLAB_UPDATE_SCREENSHOT") == "1"
+    screenshot = README_SCREENSHOT if update else tmp_path / "explorer.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
     explorer.scroll_into_view_if_needed()
     # The output is taller than the notebook area at 1100 px: grow the window for the
     # picture only, so that the whole output is on screen.
@@ -248,10 +253,10 @@ def test_screenshot_of_the_explorer_for_the_readme(page, explorer, marked):
         clear_hover(page, explorer)  # no hover label in the picture
         expect(_lab.main_plot(explorer).locator(".hoverlayer .hovertext")).to_have_count(0)
         expect(band_label(explorer)).to_be_visible()
-        explorer.screenshot(path=SCREENSHOT, animations="disabled")
+        explorer.screenshot(path=screenshot, animations="disabled")
     finally:
         page.set_viewport_size(viewport)
-    header = SCREENSHOT.read_bytes()[:24]
+    header = screenshot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])
     assert width > 800 and height > 800, (width, height)
