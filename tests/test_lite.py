@@ -150,6 +150,29 @@ def test_distribution_refuses_a_missing_dependency(tmp_path):
         write_pyodide_distribution(tmp_path / "out", core, {"packages": {}}, {}, [wheel], ["needy"])
 
 
+def test_a_dependency_resolves_to_pyodides_own_build_from_the_wheel_metadata(tmp_path):
+    # as concordlab's Requires-Dist on a compiled package (xxhash) would: Pyodide's own wheel
+    # and lock entry when the build has the wheel; when not, the error says why
+    core = _core(tmp_path / "core")
+    official_dir = tmp_path / "official"
+    official_dir.mkdir()
+    xxhash = write_wheel(official_dir, "xxhash", "3.4.1", {"xxhash/__init__.py": b""})
+    lock = {"info": {"version": "0.27.7"}, "packages": {"xxhash": _official("xxhash", xxhash, [])}}
+    app = write_wheel(tmp_path, "my-app", "0.1", {"my_app/__init__.py": b""},
+                      requires=["xxhash>=3", "numpy"])  # fmt: skip
+    numpy = write_wheel(official_dir, "numpy", "2.0", {"numpy/__init__.py": b""})
+    lock["packages"]["numpy"] = _official("numpy", numpy, [])
+    compiled = {"xxhash": xxhash, "numpy": numpy}
+    write_pyodide_distribution(tmp_path / "out", core, lock, compiled, [app], ["my_app"])
+    written = json.loads((tmp_path / "out" / "pyodide-lock.json").read_text())["packages"]
+    assert written["my-app"]["depends"] == ["numpy", "xxhash"]
+    assert written["xxhash"] == lock["packages"]["xxhash"]
+    with pytest.raises(ConcordlabError, match=r"lacks \['xxhash'\].*Pyodide 0.27.7 builds"):
+        write_pyodide_distribution(
+            tmp_path / "out2", core, lock, {"numpy": numpy}, [app], ["my_app"]
+        )
+
+
 def test_a_pyodide_wheel_that_differs_from_the_lock_is_refused(tmp_path):
     folder = tmp_path / "pyodide-wheels"
     folder.mkdir()
