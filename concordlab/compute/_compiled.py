@@ -22,7 +22,16 @@ try:
 except ImportError:  # e.g. Pyodide: the kernel uses its numpy strategies instead
     numba = None
 
-__all__ = ["AVAILABLE", "block_moments", "block_sums", "scale", "sliding_sums", "span_sums"]
+__all__ = [
+    "AVAILABLE",
+    "any_missing",
+    "block_moments",
+    "block_sums",
+    "pearson",
+    "scale",
+    "sliding_sums",
+    "span_sums",
+]
 
 AVAILABLE = numba is not None
 """Whether numba could be imported (else this module's functions are not compiled)."""
@@ -69,9 +78,12 @@ def _zero_nan(value: float) -> float:  # pragma: no cover (compiled)
 @_jit(**_VECTOR)
 def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no cover (compiled)
     """Sum of ``values[start:stop]``, NaN counted as 0."""
+    # Loops run over slices: indices from 0 cannot be negative, so numba checks no
+    # wrap-around and the loops vectorise (4-5x faster than indexing from ``start``).
+    part = values[start:stop]
     total = 0.0
-    for t in range(start, stop):
-        total += _zero_nan(values[t])
+    for t in range(part.size):
+        total += _zero_nan(part[t])
     return total
 
 
@@ -143,10 +155,11 @@ def _centred_total(
     values: np.ndarray, ref: float, start: int, stop: int
 ) -> tuple:  # pragma: no cover (compiled)
     """Sums of ``values[t] - ref`` and of their squares over ``[start, stop)``, NaN as 0."""
+    part = values[start:stop]
     s1 = 0.0
     s2 = 0.0
-    for t in range(start, stop):
-        d = _zero_nan(values[t]) - ref
+    for t in range(part.size):
+        d = _zero_nan(part[t]) - ref
         s1 += d
         s2 += d * d
     return s1, s2
@@ -171,23 +184,23 @@ def span_sums(
     step next to a window costs that window no accuracy (sliding sums would keep the
     spike's rounding). O(count + length) per call.
     """
+    part = values[lo : lo + count + length - 1]  # indices from 0: see _total
     i = 0
     while i < count:
-        start = lo + i  # the chunk [start, end) holds the starts i .. stop - 1
-        end = start + length
-        stop = min(count, i + length)
+        end = i + length  # the chunk [i, end) holds the starts i .. stop - 1
+        stop = min(count, end)
         # the part of the suffixes every start of the chunk shares: one vector sum
-        s1, s2 = _centred_total(values, ref, lo + stop, end)
-        for t in range(lo + stop - 1, start - 1, -1):
-            d = _zero_nan(values[t]) - ref
+        s1, s2 = _centred_total(part, ref, stop, end)
+        for t in range(stop - 1, i - 1, -1):
+            d = _zero_nan(part[t]) - ref
             s1 += d
             s2 += d * d
-            out1[t - lo] = s1
-            out2[t - lo] = s2
+            out1[t] = s1
+            out2[t] = s2
         p1 = 0.0
         p2 = 0.0
         for j in range(i + 1, stop):
-            d = _zero_nan(values[end + j - i - 1]) - ref
+            d = _zero_nan(part[end + j - i - 1]) - ref
             p1 += d
             p2 += d * d
             out1[j] += p1
@@ -213,7 +226,9 @@ def block_sums(
     :func:`span_sums`: each of its own terms only) and of the products (``fm``). The
     products are direct sums (the FFT's arithmetic is no cheaper for a few hundred
     shifts, and direct sums are exact up to the rounding of each term). The moving
-    values' squares are not needed per block: :func:`block_moments` sums them per window.
+    values' squares are not needed per block: :func:`block_moments` sums them per window,
+    except at lag 0 alone (``max_shift == 0``), where the block's own sums of squares
+    (``m2``, else empty) come from the same single pass as every other sum.
     """
     shifts = max_shift // lag_stride + 1
     span = block + max_shift
@@ -230,14 +245,37 @@ def block_sums(
     two = np.empty(max_shift + 1)
     scale_f = 0.0
     scale_m = 0.0
+    m2 = np.empty((n_blocks if max_shift == 0 else 0, 1))
     for j in range(n_blocks):
         s = j * block
         mean = _total(fixed, s, s + block) / block
         r[j] = mean
+        part = fixed[s : s + block]  # indices from 0: see _total
+        lagged = moving[s : s + span]
+        if max_shift == 0:  # lag 0 alone: one pass over the block for every sum
+            other = _total(moving, s, s + block) / block
+            q[j] = other
+            s1 = s2 = a1 = a2 = cross = 0.0
+            for t in range(block):
+                v = _zero_nan(part[t]) - mean
+                w = _zero_nan(lagged[t]) - other
+                s1 += v
+                s2 += v * v
+                a1 += w
+                a2 += w * w
+                cross += v * w
+            f[j] = s1
+            ff[j] = s2
+            m1[j, 0] = a1
+            m2[j, 0] = a2
+            fm[j, 0] = cross
+            scale_f += s2
+            scale_m += a2
+            continue
         s1 = 0.0
         s2 = 0.0
         for t in range(block):
-            v = _zero_nan(fixed[s + t]) - mean
+            v = _zero_nan(part[t]) - mean
             fc[t] = v
             s1 += v
             s2 += v * v
@@ -248,7 +286,7 @@ def block_sums(
         q[j] = mean
         a2 = 0.0
         for t in range(span):
-            v = _zero_nan(moving[s + t]) - mean
+            v = _zero_nan(lagged[t]) - mean
             mc[t] = v
             a2 += v * v
         scale_m += a2
@@ -263,7 +301,7 @@ def block_sums(
         for k in range(shifts):
             fm[j, k] = acc[k]
     blocks = max(n_blocks, 1)
-    return (r, q, f, ff, m1, fm, scale_f / (blocks * block), scale_m / (blocks * span))
+    return (r, q, f, ff, m1, fm, scale_f / (blocks * block), scale_m / (blocks * span), m2)
 
 
 @_jit(**_OPTIONS)
@@ -447,7 +485,7 @@ def block_moments(
     for w in range(n_windows):
         b0 = first_block + w * stride
         for direction in range(2):
-            r, q, f, ff, m, fm, _, _ = fw if direction == 0 else bw
+            r, q, f, ff, m, fm, _, _, mm = fw if direction == 0 else bw
             if r.size == 0:
                 continue
             r0 = r[b0]
@@ -465,8 +503,17 @@ def block_moments(
                 cross_const = beta * a + block * alpha * beta
                 for k in range(shifts):
                     sfm[k] += fm[b, k] + alpha * m[b, k] + cross_const
-            moving = y if direction == 0 else x
-            span_sums(moving, q0, b0 * block, window, max_lag + 1, one, two)
+            if max_lag == 0:  # the blocks' own moving sums, shifted to q0
+                one[0] = two[0] = 0.0
+                for o in range(per_window):
+                    b = b0 + o
+                    beta = q[b] - q0
+                    e = m[b, 0]
+                    one[0] += e + block * beta
+                    two[0] += mm[b, 0] + 2 * beta * e + block * beta * beta
+            else:
+                moving = y if direction == 0 else x
+                span_sums(moving, q0, b0 * block, window, max_lag + 1, one, two)
             for c in range(lags.size):
                 lag = lags[c]
                 if (lag >= 0) != (direction == 0):
@@ -522,3 +569,92 @@ def local_slopes(
             s1 = s1 - s0 + (half + 1) * old + half * new
             s0 = s0 - old + new
         out[i] = s1 * scale
+
+
+# No fastmath: the same operations in the same order, so the same rounding, as
+# WindowedMoments.pearson's numpy expressions (the two paths agree exactly on the same sums).
+@_jit(cache=True, nogil=True)
+def pearson(
+    count: np.ndarray,
+    sum_x: np.ndarray,
+    sum_y: np.ndarray,
+    sum_xx: np.ndarray,
+    sum_yy: np.ndarray,
+    sum_xy: np.ndarray,
+    scale_x: np.ndarray,
+    scale_y: np.ndarray,
+    min_count: float,
+    constant: float,
+    underflow: float,
+) -> np.ndarray:  # pragma: no cover (compiled)
+    """:meth:`concordlab.compute.kernel.WindowedMoments.pearson` in one pass over the
+    cells (2-D sums of one shape; 2-D scales of that shape or of length 1 along either
+    axis, broadcast), without its temporaries."""
+    rows, columns = count.shape
+    out = np.empty((rows, columns))
+    least = max(min_count, 2.0)
+    xr_, xc_ = scale_x.shape[0] > 1, scale_x.shape[1] > 1
+    yr_, yc_ = scale_y.shape[0] > 1, scale_y.shape[1] > 1
+    for i in range(rows):
+        for j in range(columns):
+            c = count[i, j]
+            if not c > 0:  # no pair (or NaN): NaN
+                out[i, j] = np.nan
+                continue
+            sx = sum_x[i, j]
+            sy = sum_y[i, j]
+            cov = c * sum_xy[i, j] - sx * sy
+            var_x = c * sum_xx[i, j] - sx * sx
+            var_y = c * sum_yy[i, j] - sy * sy
+            weight = max(c, 1.0)
+            weight = weight * weight
+            threshold = weight * constant
+            floor = weight * underflow
+            if (
+                var_x <= threshold * scale_x[i if xr_ else 0, j if xc_ else 0]
+                or var_y <= threshold * scale_y[i if yr_ else 0, j if yc_ else 0]
+                or c < least
+                or var_x < floor
+                or var_y < floor
+            ):
+                out[i, j] = np.nan
+                continue
+            r = cov / np.sqrt(var_x * var_y)
+            if not np.isfinite(r):
+                out[i, j] = np.nan
+            else:
+                out[i, j] = min(max(r, -1.0), 1.0)
+    return out
+
+
+@_jit(**_VECTOR)
+def any_missing(x: np.ndarray, y: np.ndarray, start: int, stop: int) -> bool:  # pragma: no cover
+    """Whether ``x`` or ``y`` holds a NaN (or an infinity) in ``[start, stop)``."""
+    a = x[start:stop]
+    b = y[start:stop]
+    total = 0.0
+    for t in range(a.size):
+        total += (a[t] - a[t]) + (b[t] - b[t])
+    return total != 0.0
+
+
+@_jit(**_OPTIONS)
+def grid_shape(
+    starts: np.ndarray, step: int, block: int, lags: np.ndarray
+) -> tuple:  # pragma: no cover (compiled)
+    """``(regular, lag_stride)``: whether ``starts`` step by ``step`` from a multiple of
+    ``block``, and the largest stride every lag is a multiple of (1 without lags): the
+    kernel's ``_regular`` and ``_lag_stride`` in one call of a microsecond."""
+    regular = starts.size > 0 and starts[0] % block == 0
+    for i in range(1, starts.size):
+        if starts[i] - starts[i - 1] != step:
+            regular = False
+            break
+    stride = 0
+    for lag in lags:
+        a = lag if lag >= 0 else -lag
+        b = stride
+        while b:
+            a, b = b, a % b
+        stride = a
+    return regular, max(stride, 1)

@@ -147,6 +147,25 @@ class WindowedMoments:
         >>> windowed_moments(x, -x, window=3, step=3, lags=[0]).pearson().ravel().tolist()
         [-1.0, -1.0]
         """
+        compiled = _compiled()
+        if compiled is not None and self.count.ndim == 2:
+            shape = self.count.shape
+            scale_x, scale_y = self.scale_x, self.scale_y
+            if not (_broadcasts(scale_x, shape) and _broadcasts(scale_y, shape)):
+                scale_x, scale_y = np.broadcast_to(scale_x, shape), np.broadcast_to(scale_y, shape)
+            return compiled.pearson(
+                self.count,
+                self.sum_x,
+                self.sum_y,
+                self.sum_xx,
+                self.sum_yy,
+                self.sum_xy,
+                scale_x,
+                scale_y,
+                float(min_count),
+                _CONSTANT,
+                _UNDERFLOW,
+            )
         cov, var_x, var_y = self.covariance_terms()
         # In place where possible: a few result-sized arrays, not a dozen.
         threshold = np.maximum(self.count, 1)
@@ -170,6 +189,12 @@ class WindowedMoments:
         invalid |= ~np.isfinite(r)
         r[invalid] = np.nan
         return r
+
+
+def _broadcasts(scale: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether ``scale`` is 2-D and each of its axes is ``shape``'s or 1 long (the
+    compiled Pearson broadcasts such scales itself)."""
+    return scale.ndim == 2 and all(a in (1, b) for a, b in zip(scale.shape, shape, strict=True))
 
 
 def window_starts(n_samples: int, window: int, step: int, max_lag: int = 0) -> np.ndarray:
@@ -247,8 +272,9 @@ def windowed_moments(
             # directly, half a unit a product (vectorised), plus adding up the blocks.
             per_lag_cost = lags.size * x.size * 10
             block = math.gcd(window, step)
-            if _regular(starts, step, block) and block >= 8:
-                shifts = max_lag // _lag_stride(lags) + 1
+            regular, lag_stride = compiled.grid_shape(starts, step, block, lags)
+            if regular and block >= 8:
+                shifts = max_lag // lag_stride + 1
                 direct = x.size * shifts + starts.size * (window // block) * lags.size * 10
                 per_window_cost = min(per_window_cost, direct)
         else:
@@ -269,8 +295,59 @@ def windowed_moments(
             return _per_lag_compiled(compiled, x, y, window, lags, starts)
         return _per_lag(x, y, window, lags, starts)
     if strategy == "per_window":
+        if compiled is not None:
+            clean = _clean_blocks_compiled(compiled, x, y, window, step, lags, starts, max_lag)
+            if clean is not None:
+                return clean
         return _per_window(x, y, window, step, lags, starts, max_lag)
     raise ValueError(f"Unknown strategy {strategy!r}.")
+
+
+def _clean_blocks_compiled(
+    compiled: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    step: int,
+    lags: np.ndarray,
+    starts: np.ndarray,
+    max_lag: int,
+) -> WindowedMoments | None:
+    """:func:`_per_window`'s usual case in one compiled call, without its bookkeeping.
+
+    When the windows are a regular grid of blocks inside the series, their blocks are
+    cheaper summed directly, and nothing they read is missing, the sums are those of
+    :func:`_per_block`'s compiled loop (the same call :func:`_per_window` would make);
+    otherwise None, and :func:`_per_window` sorts the windows out.
+    """
+    block = math.gcd(window, step)
+    if block < 8 or starts.size == 0:
+        return None
+    regular, lag_stride = compiled.grid_shape(starts, step, block, lags)
+    first, stop = int(starts[0]), int(starts[-1]) + window + max_lag
+    if not regular or first < 0 or stop > x.size:
+        return None
+    if not _direct_is_cheaper(block, max_lag, lag_stride):
+        return None
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    if compiled.any_missing(x, y, first, stop):
+        return None
+    stride = (int(starts[1]) - first) // block if starts.size > 1 else 1
+    sums, sx, sy = compiled.block_moments(
+        x, y, window, block, first // block, stride, starts.size, lags, max_lag, lag_stride
+    )
+    return WindowedMoments(
+        count=sums[0],
+        sum_x=sums[1],
+        sum_y=sums[2],
+        sum_xx=sums[3],
+        sum_yy=sums[4],
+        sum_xy=sums[5],
+        ref_x=sums[6],
+        ref_y=sums[7],
+        scale_x=sx[None, :],  # one per lag: broadcast along the windows
+        scale_y=sy[None, :],
+    )
 
 
 def _as_moments(sums: dict[str, np.ndarray]) -> WindowedMoments:
@@ -582,6 +659,7 @@ def _lag_stride(lags: np.ndarray) -> int:
     return max(stride, 1)
 
 
+@functools.lru_cache(maxsize=256)
 def _direct_is_cheaper(block: int, max_lag: int, stride: int = 1) -> bool:
     """Whether direct products beat FFTs for blocks of ``block`` and the shifts
     0, stride, ..., max_lag.

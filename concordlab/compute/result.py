@@ -135,7 +135,13 @@ def labelled(
     for key, (dim, values, coord_attrs) in coords.items():
         variable = xr.Variable((dim,), values, dict(coord_attrs))
         if key == dim:
-            index = PandasIndex(pd.Index(variable.values, name=key), key)
+            array = variable.values
+            if array.dtype.kind == "f":  # xarray's own checks skipped: a float index as is
+                index = PandasIndex(
+                    pd.Index(array, name=key, copy=False), key, array.dtype, fastpath=True
+                )
+            else:
+                index = PandasIndex(pd.Index(array, name=key), key)
             variable = index.create_variables({key: variable})[key]
             indexes[key] = index
         variables[key] = variable
