@@ -163,11 +163,12 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     )
 
 
-# The last person coordinate read by _labels and its labels: a session computed on again
-# and again (a slider, a cohort's measures) reads its labels once. A coordinate with an index
-# cannot change in place (xarray refuses), so the same object means the same labels; only
-# this small coordinate is kept, never a (possibly long) time axis.
-_LAST_PERSONS: list[Any] = [None, ("0", "1")]
+# Person coordinates read by _labels and their labels (the most recent few): a session
+# computed on again and again (a slider, a cohort's measures) reads its labels once. A
+# coordinate with an index cannot change in place (xarray refuses), so the same object means
+# the same labels; only these two-label coordinates are kept, never a (long) time axis.
+_PERSONS: dict[int, tuple[xr.Variable, tuple[str, str]]] = {}
+_MAX_PERSONS = 64
 
 
 def _labels(time: xr.Variable | None, person: xr.Variable | None) -> tuple[float, tuple[str, str]]:
@@ -182,12 +183,15 @@ def _labels(time: xr.Variable | None, person: xr.Variable | None) -> tuple[float
         offset = float(np.asarray(time[:1].values)[0])
     if person is None:
         return offset, ("0", "1")
-    if person is _LAST_PERSONS[0]:
-        return offset, _LAST_PERSONS[1]
+    known = _PERSONS.get(id(person))
+    if known is not None and known[0] is person:
+        return offset, known[1]
     labels = person.values
     persons = (str(labels[0]), str(labels[1]))
     if isinstance(person, xr.IndexVariable):
-        _LAST_PERSONS[:] = [person, persons]
+        if len(_PERSONS) >= _MAX_PERSONS:
+            del _PERSONS[next(iter(_PERSONS))]  # the oldest
+        _PERSONS[id(person)] = (person, persons)
     return offset, persons
 
 

@@ -23,7 +23,11 @@ strategies compute the same sums; the cheaper one is chosen from the sizes:
 Where numba is installed, both strategies run compiled loops
 (:mod:`concordlab.compute._compiled`, imported on first use, never at ``import
 concordlab``): *per lag* slides each window's sums from the previous window's, and *per
-window* sums the products of each block directly. Without numba (e.g. on Pyodide), or with
+window* sums the products of each block directly (the only work that grows with the
+lags) and each lagged window's own sums and squares from chunk suffixes and prefixes
+(no running sum subtracts a value, so a spike beside a window costs it no accuracy);
+a clean regular grid is one compiled call, and Pearson's r comes from the sums in one
+compiled pass. Without numba (e.g. on Pyodide), or with
 :data:`use_numba` set to False (or the environment variable ``CONCORDLAB_NUMBA=0`` at
 import), the same sums come from numpy; the two paths agree to rounding.
 
@@ -107,7 +111,8 @@ class WindowedMoments:
 
     ``sum_x`` etc. are sums of ``x - ref_x`` and ``y - ref_y``, with references per window
     (and lag) broadcastable to the sums. ``scale_x``/``scale_y`` are mean squares of the
-    series about their references, used to tell a constant window from a varying one.
+    series about their references, used to tell a constant window from a varying one,
+    also broadcastable to the sums (e.g. one per lag, shape ``(1, lags)``).
     """
 
     count: np.ndarray
