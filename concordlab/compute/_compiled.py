@@ -572,8 +572,9 @@ def local_slopes(
 
 
 # No fastmath: the same operations in the same order, so the same rounding, as
-# WindowedMoments.pearson's numpy expressions (the two paths agree exactly on the same sums).
-@_jit(cache=True, nogil=True)
+# WindowedMoments.pearson's numpy expressions (the two paths agree exactly on the same sums);
+# numpy's error model: a division by zero gives inf or NaN (then NaN), as in numpy.
+@_jit(cache=True, nogil=True, error_model="numpy")
 def pearson(
     count: np.ndarray,
     sum_x: np.ndarray,
@@ -589,41 +590,37 @@ def pearson(
 ) -> np.ndarray:  # pragma: no cover (compiled)
     """:meth:`concordlab.compute.kernel.WindowedMoments.pearson` in one pass over the
     cells (2-D sums of one shape; 2-D scales of that shape or of length 1 along either
-    axis, broadcast), without its temporaries."""
+    axis, broadcast), without its temporaries. Branch-free (selects), so it vectorises."""
     rows, columns = count.shape
     out = np.empty((rows, columns))
     least = max(min_count, 2.0)
     xr_, xc_ = scale_x.shape[0] > 1, scale_x.shape[1] > 1
     yr_, yc_ = scale_y.shape[0] > 1, scale_y.shape[1] > 1
     for i in range(rows):
+        sx_row = scale_x[i if xr_ else 0]
+        sy_row = scale_y[i if yr_ else 0]
         for j in range(columns):
             c = count[i, j]
-            if not c > 0:  # no pair (or NaN): NaN
-                out[i, j] = np.nan
-                continue
+            n = c if c > 0 else np.nan
             sx = sum_x[i, j]
             sy = sum_y[i, j]
-            cov = c * sum_xy[i, j] - sx * sy
-            var_x = c * sum_xx[i, j] - sx * sx
-            var_y = c * sum_yy[i, j] - sy * sy
+            cov = n * sum_xy[i, j] - sx * sy
+            var_x = n * sum_xx[i, j] - sx * sx
+            var_y = n * sum_yy[i, j] - sy * sy
             weight = max(c, 1.0)
             weight = weight * weight
             threshold = weight * constant
             floor = weight * underflow
-            if (
-                var_x <= threshold * scale_x[i if xr_ else 0, j if xc_ else 0]
-                or var_y <= threshold * scale_y[i if yr_ else 0, j if yc_ else 0]
-                or c < least
-                or var_x < floor
-                or var_y < floor
-            ):
-                out[i, j] = np.nan
-                continue
+            invalid = (
+                (var_x <= threshold * sx_row[j if xc_ else 0])
+                | (var_y <= threshold * sy_row[j if yc_ else 0])
+                | (c < least)
+                | (var_x < floor)
+                | (var_y < floor)
+            )
             r = cov / np.sqrt(var_x * var_y)
-            if not np.isfinite(r):
-                out[i, j] = np.nan
-            else:
-                out[i, j] = min(max(r, -1.0), 1.0)
+            invalid |= not np.isfinite(r)  # before clipping, which may not keep a NaN
+            out[i, j] = np.nan if invalid else min(max(r, -1.0), 1.0)
     return out
 
 

@@ -213,6 +213,31 @@ def test_lagged_windows_beside_a_spike_stay_accurate():
     assert_same(compiled, plain)
 
 
+def test_compiled_pearson_equals_numpy_on_the_same_sums():
+    """The compiled Pearson does numpy's operations in numpy's order: the same r, bit for
+    bit, from the same sums, also for empty cells, NaN sums, tiny and huge values and
+    scales broadcast along either axis."""
+    from concordlab.compute import WindowedMoments
+
+    rng = np.random.default_rng(1)
+    shape = (300, 7)
+    for _ in range(20):
+        sizes = rng.choice([1e-160, 1e-3, 1.0, 1e200], size=(5, *shape))
+        sums = rng.normal(size=(5, *shape)) * sizes
+        sums[2:4] = np.abs(sums[2:4])  # sums of squares
+        sums[0, ::7] = np.nan
+        count = rng.integers(0, 6, size=shape).astype(float)
+        zeros = np.zeros(shape)
+        moments = WindowedMoments(
+            count, *sums, zeros, zeros,
+            np.abs(rng.normal(size=(1, 7))), np.abs(rng.normal(size=(300, 1))),
+        )  # fmt: skip
+        with np.errstate(all="ignore"):
+            compiled, plain = both_paths(lambda moments=moments: moments.pearson(min_count=3))
+        np.testing.assert_array_equal(compiled, plain)
+        assert np.isfinite(compiled).any() and np.isnan(compiled).any()
+
+
 def test_switching_off_by_environment_and_without_numba():
     code = (
         "import sys, concordlab\n"
