@@ -189,22 +189,55 @@ def span_sums(
     while i < count:
         end = i + length  # the chunk [i, end) holds the starts i .. stop - 1
         stop = min(count, end)
-        # the part of the suffixes every start of the chunk shares: one vector sum
+        n = stop - i
+        # Suffixes [p, end): the part every start shares by one vector sum, then two
+        # running sums at once (the upper starts from that part, the lower from zero and
+        # then the upper's last), so the adds' latency is hidden.
         s1, s2 = _centred_total(part, ref, stop, end)
-        for t in range(stop - 1, i - 1, -1):
+        half = n // 2
+        mid = i + half
+        a1 = 0.0
+        a2 = 0.0
+        for u in range(n - half):
+            t = stop - 1 - u
             d = _zero_nan(part[t]) - ref
             s1 += d
             s2 += d * d
             out1[t] = s1
             out2[t] = s2
+            if u < half:
+                t = mid - 1 - u
+                d = _zero_nan(part[t]) - ref
+                a1 += d
+                a2 += d * d
+                out1[t] = a1
+                out2[t] = a2
+        for t in range(i, mid):
+            out1[t] += s1
+            out2[t] += s2
+        # Prefixes [end, end + L) for the starts i + L, L = 1 .. n - 1: again two
+        # running sums, the upper one then shifted by the lower one's total.
+        h = (n - 1) // 2
         p1 = 0.0
         p2 = 0.0
-        for j in range(i + 1, stop):
-            d = _zero_nan(part[end + j - i - 1]) - ref
-            p1 += d
-            p2 += d * d
-            out1[j] += p1
-            out2[j] += p2
+        q1 = 0.0
+        q2 = 0.0
+        for u in range(n - 1 - h):
+            length_q = h + 1 + u
+            d = _zero_nan(part[end + length_q - 1]) - ref
+            q1 += d
+            q2 += d * d
+            out1[i + length_q] += q1
+            out2[i + length_q] += q2
+            if u < h:
+                d = _zero_nan(part[end + u]) - ref
+                p1 += d
+                p2 += d * d
+                out1[i + 1 + u] += p1
+                out2[i + 1 + u] += p2
+        for t in range(i + h + 1, stop):
+            out1[t] += p1
+            out2[t] += p2
         i = stop
 
 
