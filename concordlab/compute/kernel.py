@@ -158,19 +158,15 @@ class WindowedMoments:
             scale_x, scale_y = self.scale_x, self.scale_y
             if not (_broadcasts(scale_x, shape) and _broadcasts(scale_y, shape)):
                 scale_x, scale_y = np.broadcast_to(scale_x, shape), np.broadcast_to(scale_y, shape)
-            return compiled.pearson(
-                self.count,
-                self.sum_x,
-                self.sum_y,
-                self.sum_xx,
-                self.sum_yy,
-                self.sum_xy,
-                scale_x,
-                scale_y,
-                float(min_count),
-                _CONSTANT,
-                _UNDERFLOW,
-            )
+            sums = (self.count, self.sum_x, self.sum_y, self.sum_xx, self.sum_yy, self.sum_xy)
+            # The compiled loop vectorises along its inner axis: one lag (e.g. lag 0 alone)
+            # is run as one row of windows, not as many rows of one cell.
+            along = shape[1] == 1 and shape[0] > 1
+            if along:
+                sums = tuple(part.T for part in sums)
+                scale_x, scale_y = scale_x.T, scale_y.T
+            r = compiled.pearson(*sums, scale_x, scale_y, float(min_count), _CONSTANT, _UNDERFLOW)
+            return r.T if along else r
         cov, var_x, var_y = self.covariance_terms()
         # In place where possible: a few result-sized arrays, not a dozen.
         threshold = np.maximum(self.count, 1)
@@ -382,7 +378,6 @@ def _per_lag_compiled(
     """:func:`_per_lag`'s sums by the compiled sliding loop (same references' role)."""
     x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
     sums = compiled.sliding_sums(x, y, window, lags, starts)
-    shape = (starts.size, lags.size)
     return WindowedMoments(
         count=sums[0],
         sum_x=sums[1],
@@ -392,8 +387,8 @@ def _per_lag_compiled(
         sum_xy=sums[5],
         ref_x=sums[6],
         ref_y=sums[7],
-        scale_x=np.broadcast_to(compiled.scale(x), shape),
-        scale_y=np.broadcast_to(compiled.scale(y), shape),
+        scale_x=np.full((1, 1), compiled.scale(x)),  # one for the series: broadcast
+        scale_y=np.full((1, 1), compiled.scale(y)),
     )
 
 
