@@ -265,6 +265,7 @@ def windowed_moments(
         starts = window_starts(x.size, window, step, max_lag)
     starts = np.asarray(starts, dtype=np.int64)
     compiled = _compiled()
+    shape_of_grid = None  # (regular, lag_stride) once the compiled path has asked
     if strategy == "auto":
         n_fft = fft.next_fast_len(window + max_lag, real=True)
         per_window_cost = starts.size * n_fft * max(math.log2(n_fft), 1) * 24
@@ -273,7 +274,8 @@ def windowed_moments(
             # directly, half a unit a product (vectorised), plus adding up the blocks.
             per_lag_cost = lags.size * x.size * 10
             block = math.gcd(window, step)
-            regular, lag_stride = compiled.grid_shape(starts, step, block, lags)
+            shape_of_grid = compiled.grid_shape(starts, step, block, lags)
+            regular, lag_stride = shape_of_grid
             if regular and block >= 8:
                 shifts = max_lag // lag_stride + 1
                 direct = x.size * shifts + starts.size * (window // block) * lags.size * 10
@@ -297,7 +299,9 @@ def windowed_moments(
         return _per_lag(x, y, window, lags, starts)
     if strategy == "per_window":
         if compiled is not None:
-            clean = _clean_blocks_compiled(compiled, x, y, window, step, lags, starts, max_lag)
+            clean = _clean_blocks_compiled(
+                compiled, x, y, window, step, lags, starts, max_lag, shape_of_grid
+            )
             if clean is not None:
                 return clean
         return _per_window(x, y, window, step, lags, starts, max_lag)
@@ -313,18 +317,22 @@ def _clean_blocks_compiled(
     lags: np.ndarray,
     starts: np.ndarray,
     max_lag: int,
+    shape_of_grid: tuple[bool, int] | None = None,
 ) -> WindowedMoments | None:
     """:func:`_per_window`'s usual case in one compiled call, without its bookkeeping.
 
     When the windows are a regular grid of blocks inside the series, their blocks are
     cheaper summed directly, and nothing they read is missing, the sums are those of
     :func:`_per_block`'s compiled loop (the same call :func:`_per_window` would make);
-    otherwise None, and :func:`_per_window` sorts the windows out.
+    otherwise None, and :func:`_per_window` sorts the windows out. ``shape_of_grid``:
+    ``compiled.grid_shape``'s answer for these starts and lags, if already asked.
     """
     block = math.gcd(window, step)
     if block < 8 or starts.size == 0:
         return None
-    regular, lag_stride = compiled.grid_shape(starts, step, block, lags)
+    if shape_of_grid is None:
+        shape_of_grid = compiled.grid_shape(starts, step, block, lags)
+    regular, lag_stride = shape_of_grid
     first, stop = int(starts[0]), int(starts[-1]) + window + max_lag
     if not regular or first < 0 or stop > x.size:
         return None
