@@ -138,11 +138,10 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         )
     if variable.dims != ("person", "time"):
         variable = variable.transpose("person", "time")
-    # Coordinates are read through their index (no copy of a long time axis).
-    time = _head(variables["time"]) if "time" in variables else np.empty(0)
+    offset, persons = _labels(variables.get("time"), variables.get("person"))
     rate = variable.attrs.get("sampling_rate")
     if rate is None:
-        time = np.asarray(variables["time"].values if "time" in variables else time)
+        time = np.asarray(variables["time"].values if "time" in variables else [])
         steps = np.diff(time.astype(np.float64))
         if steps.size == 0 or not np.allclose(steps, steps[0]) or not steps[0] > 0:
             raise ValidationError(
@@ -151,13 +150,12 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         rate = 1.0 / float(steps[0])
     rate = SAMPLING_RATE.check(rate, f"the sampling_rate of '{channel}'")
     values = np.asarray(variable.values).astype(np.float64, copy=False)
-    labels = variables["person"].values if "person" in variables else np.arange(2)
     return Pair(
         first=values[0],
         second=values[1],
         rate=float(rate),
-        offset=float(time[0]) if len(time) else 0.0,
-        persons=(str(labels[0]), str(labels[1])),
+        offset=offset,
+        persons=persons,
         channel=channel,
         units=str(variable.attrs.get("units", "")),
         session_id=session_id,
@@ -165,9 +163,36 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     )
 
 
-def _head(variable: xr.Variable, count: int = 1) -> np.ndarray:
-    """The first ``count`` values of a 1-D coordinate (without copying the rest)."""
-    return np.asarray(variable[:count].values)
+# Person coordinates read by _labels and their labels (the most recent few): a session
+# computed on again and again (a slider, a cohort's measures) reads its labels once. A
+# coordinate with an index cannot change in place (xarray refuses), so the same object means
+# the same labels; only these two-label coordinates are kept, never a (long) time axis.
+_PERSONS: dict[int, tuple[xr.Variable, tuple[str, str]]] = {}
+_MAX_PERSONS = 64
+
+
+def _labels(time: xr.Variable | None, person: xr.Variable | None) -> tuple[float, tuple[str, str]]:
+    """The first time (s; 0.0 without a time coordinate) and the two person labels
+    (``"0"``, ``"1"`` without a person coordinate), read through the coordinates' indexes
+    (no copy of a long time axis)."""
+    if time is None or time.size == 0:
+        offset = 0.0
+    elif isinstance(time, xr.IndexVariable):
+        offset = float(time.to_index()[0])
+    else:
+        offset = float(np.asarray(time[:1].values)[0])
+    if person is None:
+        return offset, ("0", "1")
+    known = _PERSONS.get(id(person))
+    if known is not None and known[0] is person:
+        return offset, known[1]
+    labels = person.values
+    persons = (str(labels[0]), str(labels[1]))
+    if isinstance(person, xr.IndexVariable):
+        if len(_PERSONS) >= _MAX_PERSONS:
+            del _PERSONS[next(iter(_PERSONS))]  # the oldest
+        _PERSONS[id(person)] = (person, persons)
+    return offset, persons
 
 
 def samples(

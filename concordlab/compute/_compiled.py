@@ -22,7 +22,16 @@ try:
 except ImportError:  # e.g. Pyodide: the kernel uses its numpy strategies instead
     numba = None
 
-__all__ = ["AVAILABLE", "block_sums", "scale", "sliding_sums"]
+__all__ = [
+    "AVAILABLE",
+    "any_missing",
+    "block_moments",
+    "block_sums",
+    "pearson",
+    "scale",
+    "sliding_sums",
+    "span_sums",
+]
 
 AVAILABLE = numba is not None
 """Whether numba could be imported (else this module's functions are not compiled)."""
@@ -69,9 +78,12 @@ def _zero_nan(value: float) -> float:  # pragma: no cover (compiled)
 @_jit(**_VECTOR)
 def _total(values: np.ndarray, start: int, stop: int) -> float:  # pragma: no cover (compiled)
     """Sum of ``values[start:stop]``, NaN counted as 0."""
+    # Loops run over slices: indices from 0 cannot be negative, so numba checks no
+    # wrap-around and the loops vectorise (4-5x faster than indexing from ``start``).
+    part = values[start:stop]
     total = 0.0
-    for t in range(start, stop):
-        total += _zero_nan(values[t])
+    for t in range(part.size):
+        total += _zero_nan(part[t])
     return total
 
 
@@ -106,9 +118,13 @@ def complete_windows(
 
 @_jit(**_VECTOR)
 def _cross_contiguous(
-    fc: np.ndarray, mc: np.ndarray, block: int, shifts: int, acc: np.ndarray, acc2: np.ndarray
+    fc: np.ndarray, mc: np.ndarray, block: int, shifts: int, acc: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
-    """``acc[k] = sum_t fc[t] mc[t+k]``, ``acc2[k] = sum_t mc[t+k]^2`` for k < shifts."""
+    """``acc[k] = sum_t fc[t] mc[t+k]`` for k < shifts (``acc`` zeroed by the caller).
+
+    Four samples per pass over the shifts (vectorised across shifts): a quarter of the
+    loads and stores of ``acc``.
+    """
     quads = block - block % 4
     for t in range(0, quads, 4):
         v0 = fc[t]
@@ -116,37 +132,113 @@ def _cross_contiguous(
         v2 = fc[t + 2]
         v3 = fc[t + 3]
         for k in range(shifts):
-            w0 = mc[t + k]
-            w1 = mc[t + 1 + k]
-            w2 = mc[t + 2 + k]
-            w3 = mc[t + 3 + k]
-            acc[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3
-            acc2[k] += w0 * w0 + w1 * w1 + w2 * w2 + w3 * w3
+            acc[k] += v0 * mc[t + k] + v1 * mc[t + 1 + k] + v2 * mc[t + 2 + k] + v3 * mc[t + 3 + k]
     for t in range(quads, block):
         v = fc[t]
         for k in range(shifts):
-            w0 = mc[t + k]
-            acc[k] += v * w0
-            acc2[k] += w0 * w0
+            acc[k] += v * mc[t + k]
 
 
 @_jit(**_VECTOR)
 def _cross_strided(
-    fc: np.ndarray,
-    mc: np.ndarray,
-    block: int,
-    shifts: int,
-    lag_stride: int,
-    acc: np.ndarray,
-    acc2: np.ndarray,
+    fc: np.ndarray, mc: np.ndarray, block: int, shifts: int, lag_stride: int, acc: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
     """As :func:`_cross_contiguous` for the shifts ``k * lag_stride``."""
     for t in range(block):
         v = fc[t]
         for k in range(shifts):
-            w0 = mc[t + k * lag_stride]
-            acc[k] += v * w0
-            acc2[k] += w0 * w0
+            acc[k] += v * mc[t + k * lag_stride]
+
+
+@_jit(**_VECTOR)
+def _centred_total(
+    values: np.ndarray, ref: float, start: int, stop: int
+) -> tuple:  # pragma: no cover (compiled)
+    """Sums of ``values[t] - ref`` and of their squares over ``[start, stop)``, NaN as 0."""
+    part = values[start:stop]
+    s1 = 0.0
+    s2 = 0.0
+    for t in range(part.size):
+        d = _zero_nan(part[t]) - ref
+        s1 += d
+        s2 += d * d
+    return s1, s2
+
+
+@_jit(**_OPTIONS)
+def span_sums(
+    values: np.ndarray,
+    ref: float,
+    lo: int,
+    length: int,
+    count: int,
+    out1: np.ndarray,
+    out2: np.ndarray,
+) -> None:  # pragma: no cover (compiled)
+    """For ``i < count``: ``out1[i]`` and ``out2[i]``, the sums of ``values[t] - ref`` and
+    of their squares over ``t`` in ``[lo + i, lo + i + length)`` (NaN as 0).
+
+    Every sum holds its own terms only: the starts are cut into chunks of ``length``;
+    a sum is a suffix of its chunk plus a prefix of the next, each summed outwards from
+    the chunk's end. No running sum subtracts a value that left it, so a spike or a
+    step next to a window costs that window no accuracy (sliding sums would keep the
+    spike's rounding). O(count + length) per call.
+    """
+    part = values[lo : lo + count + length - 1]  # indices from 0: see _total
+    i = 0
+    while i < count:
+        end = i + length  # the chunk [i, end) holds the starts i .. stop - 1
+        stop = min(count, end)
+        n = stop - i
+        # Suffixes [p, end): the part every start shares by one vector sum, then two
+        # running sums at once (the upper starts from that part, the lower from zero and
+        # then the upper's last), so the adds' latency is hidden.
+        s1, s2 = _centred_total(part, ref, stop, end)
+        half = n // 2
+        mid = i + half
+        a1 = 0.0
+        a2 = 0.0
+        for u in range(n - half):
+            t = stop - 1 - u
+            d = _zero_nan(part[t]) - ref
+            s1 += d
+            s2 += d * d
+            out1[t] = s1
+            out2[t] = s2
+            if u < half:
+                t = mid - 1 - u
+                d = _zero_nan(part[t]) - ref
+                a1 += d
+                a2 += d * d
+                out1[t] = a1
+                out2[t] = a2
+        for t in range(i, mid):
+            out1[t] += s1
+            out2[t] += s2
+        # Prefixes [end, end + L) for the starts i + L, L = 1 .. n - 1: again two
+        # running sums, the upper one then shifted by the lower one's total.
+        h = (n - 1) // 2
+        p1 = 0.0
+        p2 = 0.0
+        q1 = 0.0
+        q2 = 0.0
+        for u in range(n - 1 - h):
+            length_q = h + 1 + u
+            d = _zero_nan(part[end + length_q - 1]) - ref
+            q1 += d
+            q2 += d * d
+            out1[i + length_q] += q1
+            out2[i + length_q] += q2
+            if u < h:
+                d = _zero_nan(part[end + u]) - ref
+                p1 += d
+                p2 += d * d
+                out1[i + 1 + u] += p1
+                out2[i + 1 + u] += p2
+        for t in range(i + h + 1, stop):
+            out1[t] += p1
+            out2[t] += p2
+        i = stop
 
 
 @_jit(**_VECTOR)
@@ -158,16 +250,18 @@ def block_sums(
     max_shift: int,
     lag_stride: int,
 ) -> tuple:  # pragma: no cover (compiled)
-    """The per-block sums of :func:`concordlab.compute.kernel._block_sums`, one direction.
+    """The per-block sums :func:`block_moments` adds up, one direction.
 
     Block ``j`` is ``fixed[j*block : (j+1)*block]`` about its mean ``r[j]``, against
     ``moving[j*block : j*block + block + max_shift]`` about that span's mean ``q[j]``;
     for every shift ``k`` in ``0, lag_stride, ..., max_shift`` (column ``k // lag_stride``):
-    sums of the moving values over the block
-    shifted by ``k`` (``m1``), of their squares (``m2``) and of the products (``fm``).
-    The products are direct sums (the FFT's arithmetic is no cheaper for a few hundred
-    shifts, and direct sums are exact up to the rounding of each term); ``m1`` and ``m2``
-    slide from shift to shift, over at most ``max_shift`` steps of centred values.
+    sums of the moving values over the block shifted by ``k`` (``m1``, by
+    :func:`span_sums`: each of its own terms only) and of the products (``fm``). The
+    products are direct sums (the FFT's arithmetic is no cheaper for a few hundred
+    shifts, and direct sums are exact up to the rounding of each term). The moving
+    values' squares are not needed per block: :func:`block_moments` sums them per window,
+    except at lag 0 alone (``max_shift == 0``), where the block's own sums of squares
+    (``m2``, else empty) come from the same single pass as every other sum.
     """
     shifts = max_shift // lag_stride + 1
     span = block + max_shift
@@ -176,22 +270,45 @@ def block_sums(
     f = np.empty(n_blocks)
     ff = np.empty(n_blocks)
     m1 = np.empty((n_blocks, shifts))
-    m2 = np.empty((n_blocks, shifts))
     fm = np.empty((n_blocks, shifts))
     fc = np.empty(block)
     mc = np.empty(span)
     acc = np.empty(shifts)
-    acc2 = np.empty(shifts)
+    one = np.empty(max_shift + 1)
+    two = np.empty(max_shift + 1)
     scale_f = 0.0
     scale_m = 0.0
+    m2 = np.empty((n_blocks if max_shift == 0 else 0, 1))
     for j in range(n_blocks):
         s = j * block
         mean = _total(fixed, s, s + block) / block
         r[j] = mean
+        part = fixed[s : s + block]  # indices from 0: see _total
+        lagged = moving[s : s + span]
+        if max_shift == 0:  # lag 0 alone: one pass over the block for every sum
+            other = _total(moving, s, s + block) / block
+            q[j] = other
+            s1 = s2 = a1 = a2 = cross = 0.0
+            for t in range(block):
+                v = _zero_nan(part[t]) - mean
+                w = _zero_nan(lagged[t]) - other
+                s1 += v
+                s2 += v * v
+                a1 += w
+                a2 += w * w
+                cross += v * w
+            f[j] = s1
+            ff[j] = s2
+            m1[j, 0] = a1
+            m2[j, 0] = a2
+            fm[j, 0] = cross
+            scale_f += s2
+            scale_m += a2
+            continue
         s1 = 0.0
         s2 = 0.0
         for t in range(block):
-            v = _zero_nan(fixed[s + t]) - mean
+            v = _zero_nan(part[t]) - mean
             fc[t] = v
             s1 += v
             s2 += v * v
@@ -200,48 +317,24 @@ def block_sums(
         scale_f += s2
         mean = _total(moving, s, s + span) / span
         q[j] = mean
-        a1 = 0.0
         a2 = 0.0
-        for t in range(block):
-            v = _zero_nan(moving[s + t]) - mean
+        for t in range(span):
+            v = _zero_nan(lagged[t]) - mean
             mc[t] = v
-            a1 += v
             a2 += v * v
-        tail = 0.0
-        for t in range(block, span):
-            v = _zero_nan(moving[s + t]) - mean
-            mc[t] = v
-            tail += v * v
-        scale_m += a2 + tail
-        m1[j, 0] = a1
-        for k in range(1, max_shift + 1):
-            old = mc[k - 1]
-            new = mc[k - 1 + block]
-            a1 += new - old
-            if k % lag_stride == 0:
-                m1[j, k // lag_stride] = a1
-        if shifts == 1:
-            cross = 0.0
-            for t in range(block):
-                cross += fc[t] * mc[t]
-            fm[j, 0] = cross
-            m2[j, 0] = a2
-            continue
+        scale_m += a2
+        span_sums(mc, 0.0, 0, block, max_shift + 1, one, two)
         for k in range(shifts):
+            m1[j, k] = one[k * lag_stride]
             acc[k] = 0.0
-            acc2[k] = 0.0
-        # Four samples per pass over the shifts: a quarter of the loads and stores of acc.
-        # The squares are summed directly too: sliding them from shift to shift would
-        # cost a window that varies little next to a large excursion its accuracy.
         if lag_stride == 1:  # contiguous shifts: vector loads
-            _cross_contiguous(fc, mc, block, shifts, acc, acc2)
+            _cross_contiguous(fc, mc, block, shifts, acc)
         else:
-            _cross_strided(fc, mc, block, shifts, lag_stride, acc, acc2)
+            _cross_strided(fc, mc, block, shifts, lag_stride, acc)
         for k in range(shifts):
             fm[j, k] = acc[k]
-            m2[j, k] = acc2[k]
     blocks = max(n_blocks, 1)
-    return (r, q, f, ff, m1, m2, fm, scale_f / (blocks * block), scale_m / (blocks * span))
+    return (r, q, f, ff, m1, fm, scale_f / (blocks * block), scale_m / (blocks * span), m2)
 
 
 @_jit(**_OPTIONS)
@@ -387,9 +480,14 @@ def block_moments(
     multiple of ``lag_stride``).
 
     Window ``w`` is blocks ``first_block + w*stride`` onwards (``window // block`` of
-    them); its sums are its blocks' sums shifted to the references of its first block.
-    Returns ``out`` of shape ``(8, windows, lags)`` (count, x, y, xx, yy, xy, rx, ry, as
-    :func:`sliding_sums`) and the scales ``(sx, sy)`` per lag direction.
+    them), about the references of its first block (``r0`` for the fixed series, ``q0``
+    for the moving one). The fixed series' sums and the cross products are its blocks'
+    sums shifted to those references (the products, ``block x shifts`` per block, are the
+    only work that grows with the lags, and each block's serve every window holding it);
+    the moving series' sums and squares are summed per window and shift by
+    :func:`span_sums`, each of its own terms only. Returns ``out`` of shape
+    ``(8, windows, lags)`` (count, x, y, xx, yy, xy, rx, ry, as :func:`sliding_sums`) and
+    the scales ``(sx, sy)`` per lag direction.
     """
     n_blocks = first_block + (n_windows - 1) * stride + window // block
     # A direction no lag needs is summed over no block (e.g. lag 0 alone: forward only).
@@ -408,24 +506,26 @@ def block_moments(
     for c in range(lags.size):
         lag = lags[c]
         if lag >= 0:
-            sx[c] = fw[7]
-            sy[c] = fw[8]
+            sx[c] = fw[6]
+            sy[c] = fw[7]
         else:
-            sx[c] = bw[8]
-            sy[c] = bw[7]
+            sx[c] = bw[7]
+            sy[c] = bw[6]
     shifts = max_lag // lag_stride + 1
+    sfm = np.empty(shifts)
+    one = np.empty(max_lag + 1)
+    two = np.empty(max_lag + 1)
     for w in range(n_windows):
         b0 = first_block + w * stride
         for direction in range(2):
-            r, q, f, ff, m, mm, fm, _, _ = fw if direction == 0 else bw
+            r, q, f, ff, m, fm, _, _, mm = fw if direction == 0 else bw
             if r.size == 0:
                 continue
             r0 = r[b0]
             q0 = q[b0]
             sf = sff = 0.0
-            sm = np.zeros(shifts)
-            smm = np.zeros(shifts)
-            sfm = np.zeros(shifts)
+            for k in range(shifts):
+                sfm[k] = 0.0
             for o in range(per_window):
                 b = b0 + o
                 alpha = r[b] - r0
@@ -433,31 +533,39 @@ def block_moments(
                 a = f[b]
                 sf += a + block * alpha
                 sff += ff[b] + 2 * alpha * a + block * alpha * alpha
-                shift_beta = block * beta * beta
                 cross_const = beta * a + block * alpha * beta
                 for k in range(shifts):
-                    e = m[b, k]
-                    sm[k] += e + block * beta
-                    smm[k] += mm[b, k] + 2 * beta * e + shift_beta
-                    sfm[k] += fm[b, k] + alpha * e + cross_const
+                    sfm[k] += fm[b, k] + alpha * m[b, k] + cross_const
+            if max_lag == 0:  # the blocks' own moving sums, shifted to q0
+                one[0] = two[0] = 0.0
+                for o in range(per_window):
+                    b = b0 + o
+                    beta = q[b] - q0
+                    e = m[b, 0]
+                    one[0] += e + block * beta
+                    two[0] += mm[b, 0] + 2 * beta * e + block * beta * beta
+            else:
+                moving = y if direction == 0 else x
+                span_sums(moving, q0, b0 * block, window, max_lag + 1, one, two)
             for c in range(lags.size):
                 lag = lags[c]
                 if (lag >= 0) != (direction == 0):
                     continue
-                k = (lag if lag >= 0 else -lag) // lag_stride
+                shift = lag if lag >= 0 else -lag
+                k = shift // lag_stride
                 out[0, w, c] = window
                 out[5, w, c] = sfm[k]
                 if direction == 0:
                     out[1, w, c] = sf
-                    out[2, w, c] = sm[k]
+                    out[2, w, c] = one[shift]
                     out[3, w, c] = sff
-                    out[4, w, c] = smm[k]
+                    out[4, w, c] = two[shift]
                     out[6, w, c] = r0
                     out[7, w, c] = q0
                 else:
-                    out[1, w, c] = sm[k]
+                    out[1, w, c] = one[shift]
                     out[2, w, c] = sf
-                    out[3, w, c] = smm[k]
+                    out[3, w, c] = two[shift]
                     out[4, w, c] = sff
                     out[6, w, c] = q0
                     out[7, w, c] = r0
@@ -494,3 +602,89 @@ def local_slopes(
             s1 = s1 - s0 + (half + 1) * old + half * new
             s0 = s0 - old + new
         out[i] = s1 * scale
+
+
+# No fastmath: the same operations in the same order, so the same rounding, as
+# WindowedMoments.pearson's numpy expressions (the two paths agree exactly on the same sums);
+# numpy's error model: a division by zero gives inf or NaN (then NaN), as in numpy.
+@_jit(cache=True, nogil=True, error_model="numpy")
+def pearson(
+    count: np.ndarray,
+    sum_x: np.ndarray,
+    sum_y: np.ndarray,
+    sum_xx: np.ndarray,
+    sum_yy: np.ndarray,
+    sum_xy: np.ndarray,
+    scale_x: np.ndarray,
+    scale_y: np.ndarray,
+    min_count: float,
+    constant: float,
+    underflow: float,
+) -> np.ndarray:  # pragma: no cover (compiled)
+    """:meth:`concordlab.compute.kernel.WindowedMoments.pearson` in one pass over the
+    cells (2-D sums of one shape; 2-D scales of that shape or of length 1 along either
+    axis, broadcast), without its temporaries. Branch-free (selects), so it vectorises."""
+    rows, columns = count.shape
+    out = np.empty((rows, columns))
+    least = max(min_count, 2.0)
+    xr_, xc_ = scale_x.shape[0] > 1, scale_x.shape[1] > 1
+    yr_, yc_ = scale_y.shape[0] > 1, scale_y.shape[1] > 1
+    for i in range(rows):
+        sx_row = scale_x[i if xr_ else 0]
+        sy_row = scale_y[i if yr_ else 0]
+        for j in range(columns):
+            c = count[i, j]
+            n = c if c > 0 else np.nan
+            sx = sum_x[i, j]
+            sy = sum_y[i, j]
+            cov = n * sum_xy[i, j] - sx * sy
+            var_x = n * sum_xx[i, j] - sx * sx
+            var_y = n * sum_yy[i, j] - sy * sy
+            weight = max(c, 1.0)
+            weight = weight * weight
+            threshold = weight * constant
+            floor = weight * underflow
+            invalid = (
+                (var_x <= threshold * sx_row[j if xc_ else 0])
+                | (var_y <= threshold * sy_row[j if yc_ else 0])
+                | (c < least)
+                | (var_x < floor)
+                | (var_y < floor)
+            )
+            r = cov / np.sqrt(var_x * var_y)
+            invalid |= not np.isfinite(r)  # before clipping, which may not keep a NaN
+            out[i, j] = np.nan if invalid else min(max(r, -1.0), 1.0)
+    return out
+
+
+@_jit(**_VECTOR)
+def any_missing(x: np.ndarray, y: np.ndarray, start: int, stop: int) -> bool:  # pragma: no cover
+    """Whether ``x`` or ``y`` holds a NaN (or an infinity) in ``[start, stop)``."""
+    a = x[start:stop]
+    b = y[start:stop]
+    total = 0.0
+    for t in range(a.size):
+        total += (a[t] - a[t]) + (b[t] - b[t])
+    return total != 0.0
+
+
+@_jit(**_OPTIONS)
+def grid_shape(
+    starts: np.ndarray, step: int, block: int, lags: np.ndarray
+) -> tuple:  # pragma: no cover (compiled)
+    """``(regular, lag_stride)``: whether ``starts`` step by ``step`` from a multiple of
+    ``block``, and the largest stride every lag is a multiple of (1 without lags): the
+    kernel's ``_regular`` and ``_lag_stride`` in one call of a microsecond."""
+    regular = starts.size > 0 and starts[0] % block == 0
+    for i in range(1, starts.size):
+        if starts[i] - starts[i - 1] != step:
+            regular = False
+            break
+    stride = 0
+    for lag in lags:
+        a = lag if lag >= 0 else -lag
+        b = stride
+        while b:
+            a, b = b, a % b
+        stride = a
+    return regular, max(stride, 1)

@@ -23,7 +23,11 @@ strategies compute the same sums; the cheaper one is chosen from the sizes:
 Where numba is installed, both strategies run compiled loops
 (:mod:`concordlab.compute._compiled`, imported on first use, never at ``import
 concordlab``): *per lag* slides each window's sums from the previous window's, and *per
-window* sums the products of each block directly. Without numba (e.g. on Pyodide), or with
+window* sums the products of each block directly (the only work that grows with the
+lags) and each lagged window's own sums and squares from chunk suffixes and prefixes
+(no running sum subtracts a value, so a spike beside a window costs it no accuracy);
+a clean regular grid is one compiled call, and Pearson's r comes from the sums in one
+compiled pass. Without numba (e.g. on Pyodide), or with
 :data:`use_numba` set to False (or the environment variable ``CONCORDLAB_NUMBA=0`` at
 import), the same sums come from numpy; the two paths agree to rounding.
 
@@ -107,7 +111,8 @@ class WindowedMoments:
 
     ``sum_x`` etc. are sums of ``x - ref_x`` and ``y - ref_y``, with references per window
     (and lag) broadcastable to the sums. ``scale_x``/``scale_y`` are mean squares of the
-    series about their references, used to tell a constant window from a varying one.
+    series about their references, used to tell a constant window from a varying one,
+    also broadcastable to the sums (e.g. one per lag, shape ``(1, lags)``).
     """
 
     count: np.ndarray
@@ -147,6 +152,21 @@ class WindowedMoments:
         >>> windowed_moments(x, -x, window=3, step=3, lags=[0]).pearson().ravel().tolist()
         [-1.0, -1.0]
         """
+        compiled = _compiled()
+        if compiled is not None and self.count.ndim == 2:
+            shape = self.count.shape
+            scale_x, scale_y = self.scale_x, self.scale_y
+            if not (_broadcasts(scale_x, shape) and _broadcasts(scale_y, shape)):
+                scale_x, scale_y = np.broadcast_to(scale_x, shape), np.broadcast_to(scale_y, shape)
+            sums = (self.count, self.sum_x, self.sum_y, self.sum_xx, self.sum_yy, self.sum_xy)
+            # The compiled loop vectorises along its inner axis: one lag (e.g. lag 0 alone)
+            # is run as one row of windows, not as many rows of one cell.
+            along = shape[1] == 1 and shape[0] > 1
+            if along:
+                sums = tuple(part.T for part in sums)
+                scale_x, scale_y = scale_x.T, scale_y.T
+            r = compiled.pearson(*sums, scale_x, scale_y, float(min_count), _CONSTANT, _UNDERFLOW)
+            return r.T if along else r
         cov, var_x, var_y = self.covariance_terms()
         # In place where possible: a few result-sized arrays, not a dozen.
         threshold = np.maximum(self.count, 1)
@@ -170,6 +190,12 @@ class WindowedMoments:
         invalid |= ~np.isfinite(r)
         r[invalid] = np.nan
         return r
+
+
+def _broadcasts(scale: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether ``scale`` is 2-D and each of its axes is ``shape``'s or 1 long (the
+    compiled Pearson broadcasts such scales itself)."""
+    return scale.ndim == 2 and all(a in (1, b) for a, b in zip(scale.shape, shape, strict=True))
 
 
 def window_starts(n_samples: int, window: int, step: int, max_lag: int = 0) -> np.ndarray:
@@ -239,6 +265,7 @@ def windowed_moments(
         starts = window_starts(x.size, window, step, max_lag)
     starts = np.asarray(starts, dtype=np.int64)
     compiled = _compiled()
+    shape_of_grid = None  # (regular, lag_stride) once the compiled path has asked
     if strategy == "auto":
         n_fft = fft.next_fast_len(window + max_lag, real=True)
         per_window_cost = starts.size * n_fft * max(math.log2(n_fft), 1) * 24
@@ -247,8 +274,10 @@ def windowed_moments(
             # directly, half a unit a product (vectorised), plus adding up the blocks.
             per_lag_cost = lags.size * x.size * 10
             block = math.gcd(window, step)
-            if _regular(starts, step, block) and block >= 8:
-                shifts = max_lag // _lag_stride(lags) + 1
+            shape_of_grid = compiled.grid_shape(starts, step, block, lags)
+            regular, lag_stride = shape_of_grid
+            if regular and block >= 8:
+                shifts = max_lag // lag_stride + 1
                 direct = x.size * shifts + starts.size * (window // block) * lags.size * 10
                 per_window_cost = min(per_window_cost, direct)
         else:
@@ -269,8 +298,65 @@ def windowed_moments(
             return _per_lag_compiled(compiled, x, y, window, lags, starts)
         return _per_lag(x, y, window, lags, starts)
     if strategy == "per_window":
+        if compiled is not None:
+            clean = _clean_blocks_compiled(
+                compiled, x, y, window, step, lags, starts, max_lag, shape_of_grid
+            )
+            if clean is not None:
+                return clean
         return _per_window(x, y, window, step, lags, starts, max_lag)
     raise ValueError(f"Unknown strategy {strategy!r}.")
+
+
+def _clean_blocks_compiled(
+    compiled: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    step: int,
+    lags: np.ndarray,
+    starts: np.ndarray,
+    max_lag: int,
+    shape_of_grid: tuple[bool, int] | None = None,
+) -> WindowedMoments | None:
+    """:func:`_per_window`'s usual case in one compiled call, without its bookkeeping.
+
+    When the windows are a regular grid of blocks inside the series, their blocks are
+    cheaper summed directly, and nothing they read is missing, the sums are those of
+    :func:`_per_block`'s compiled loop (the same call :func:`_per_window` would make);
+    otherwise None, and :func:`_per_window` sorts the windows out. ``shape_of_grid``:
+    ``compiled.grid_shape``'s answer for these starts and lags, if already asked.
+    """
+    block = math.gcd(window, step)
+    if block < 8 or starts.size == 0:
+        return None
+    if shape_of_grid is None:
+        shape_of_grid = compiled.grid_shape(starts, step, block, lags)
+    regular, lag_stride = shape_of_grid
+    first, stop = int(starts[0]), int(starts[-1]) + window + max_lag
+    if not regular or first < 0 or stop > x.size:
+        return None
+    if not _direct_is_cheaper(block, max_lag, lag_stride):
+        return None
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    if compiled.any_missing(x, y, first, stop):
+        return None
+    stride = (int(starts[1]) - first) // block if starts.size > 1 else 1
+    sums, sx, sy = compiled.block_moments(
+        x, y, window, block, first // block, stride, starts.size, lags, max_lag, lag_stride
+    )
+    return WindowedMoments(
+        count=sums[0],
+        sum_x=sums[1],
+        sum_y=sums[2],
+        sum_xx=sums[3],
+        sum_yy=sums[4],
+        sum_xy=sums[5],
+        ref_x=sums[6],
+        ref_y=sums[7],
+        scale_x=sx[None, :],  # one per lag: broadcast along the windows
+        scale_y=sy[None, :],
+    )
 
 
 def _as_moments(sums: dict[str, np.ndarray]) -> WindowedMoments:
@@ -300,7 +386,6 @@ def _per_lag_compiled(
     """:func:`_per_lag`'s sums by the compiled sliding loop (same references' role)."""
     x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
     sums = compiled.sliding_sums(x, y, window, lags, starts)
-    shape = (starts.size, lags.size)
     return WindowedMoments(
         count=sums[0],
         sum_x=sums[1],
@@ -310,8 +395,8 @@ def _per_lag_compiled(
         sum_xy=sums[5],
         ref_x=sums[6],
         ref_y=sums[7],
-        scale_x=np.broadcast_to(compiled.scale(x), shape),
-        scale_y=np.broadcast_to(compiled.scale(y), shape),
+        scale_x=np.full((1, 1), compiled.scale(x)),  # one for the series: broadcast
+        scale_y=np.full((1, 1), compiled.scale(y)),
     )
 
 
@@ -582,6 +667,7 @@ def _lag_stride(lags: np.ndarray) -> int:
     return max(stride, 1)
 
 
+@functools.lru_cache(maxsize=256)
 def _direct_is_cheaper(block: int, max_lag: int, stride: int = 1) -> bool:
     """Whether direct products beat FFTs for blocks of ``block`` and the shifts
     0, stride, ..., max_lag.

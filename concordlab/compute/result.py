@@ -133,14 +133,28 @@ def labelled(
     variables: dict[str, xr.Variable] = {}
     indexes: dict[str, Any] = {}
     for key, (dim, values, coord_attrs) in coords.items():
-        variable = xr.Variable((dim,), values, dict(coord_attrs))
+        variable = _variable((dim,), values, coord_attrs)
         if key == dim:
-            index = PandasIndex(pd.Index(variable.values, name=key), key)
+            array = variable.values
+            if array.dtype.kind == "f":  # xarray's own checks skipped: a float index as is
+                index = PandasIndex(
+                    pd.Index(array, name=key, copy=False), key, array.dtype, fastpath=True
+                )
+            else:
+                index = PandasIndex(pd.Index(array, name=key), key)
             variable = index.create_variables({key: variable})[key]
             indexes[key] = index
         variables[key] = variable
-    data_variable = xr.Variable(dims, data, dict(attrs))
+    data_variable = _variable(dims, data, attrs)
     return xr.DataArray(data_variable, coords=variables, name=name, indexes=indexes, fastpath=True)
+
+
+def _variable(dims: tuple[str, ...], values: Any, attrs: dict[str, Any]) -> xr.Variable:
+    """``xr.Variable(dims, values, dict(attrs))``; a numpy array of numbers is taken as it
+    is (xarray's fastpath: the conversions it skips would leave such an array unchanged)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and values.ndim == len(dims):
+        return xr.Variable(dims, values, dict(attrs), fastpath=True)
+    return xr.Variable(dims, values, dict(attrs))
 
 
 def reproduce(result: xr.DataArray | xr.Dataset) -> dict[str, Any]:

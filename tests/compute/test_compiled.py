@@ -176,6 +176,68 @@ def test_every_sample_with_spikes_and_steps_against_the_loop():
     np.testing.assert_allclose(plain, expected, atol=1e-6, equal_nan=True)
 
 
+@pytest.mark.parametrize(("length", "count"), [(50, 1), (50, 20), (50, 50), (20, 75), (7, 30)])
+def test_span_sums_equal_plain_sums(length, count):
+    """Every start's sums, also when the starts reach over several chunks (count >
+    length), with NaN read as 0, against sums written out here."""
+    from concordlab.compute import _compiled
+
+    rng = np.random.default_rng(length + count)
+    values = 3.0 + rng.normal(size=200)
+    values[60] = np.nan
+    lo, ref = 17, 2.5
+    one, two = np.full(count, np.nan), np.full(count, np.nan)
+    _compiled.span_sums(values, ref, lo, length, count, one, two)
+    centred = np.nan_to_num(values) - ref
+    expected_one = [centred[lo + i : lo + i + length].sum() for i in range(count)]
+    expected_two = [(centred[lo + i : lo + i + length] ** 2).sum() for i in range(count)]
+    np.testing.assert_allclose(one, expected_one, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(two, expected_two, rtol=1e-13, atol=1e-12)
+
+
+def test_lagged_windows_beside_a_spike_stay_accurate():
+    """The block strategy's lagged windows next to a spike 10^4 standard deviations high
+    (inside some windows' lagged spans, not in their own pairs): each sum holds its own
+    terms only, so these windows are as accurate as any (a sum that slid past the spike
+    would keep ~eps x 10^8 of error there)."""
+    rng = np.random.default_rng(5)
+    x = 100 + 0.01 * rng.normal(size=3000)
+    y = 0.5 * np.roll(x, 4) + 0.01 * rng.normal(size=3000)
+    y[1210] += 100.0
+    lags = list(range(-30, 31))
+    expected = naive_wlcc(x, y, 200, 100, lags, 2)
+    compiled, plain = both_paths(
+        lambda: windowed_moments(x, y, 200, 100, lags, strategy="per_window").pearson()
+    )
+    np.testing.assert_allclose(compiled, expected, rtol=0, atol=1e-12, equal_nan=True)
+    assert_same(compiled, plain)
+
+
+def test_compiled_pearson_equals_numpy_on_the_same_sums():
+    """The compiled Pearson does numpy's operations in numpy's order: the same r, bit for
+    bit, from the same sums, also for empty cells, NaN sums, tiny and huge values and
+    scales broadcast along either axis."""
+    from concordlab.compute import WindowedMoments
+
+    rng = np.random.default_rng(1)
+    shape = (300, 7)
+    for _ in range(20):
+        sizes = rng.choice([1e-160, 1e-3, 1.0, 1e200], size=(5, *shape))
+        sums = rng.normal(size=(5, *shape)) * sizes
+        sums[2:4] = np.abs(sums[2:4])  # sums of squares
+        sums[0, ::7] = np.nan
+        count = rng.integers(0, 6, size=shape).astype(float)
+        zeros = np.zeros(shape)
+        moments = WindowedMoments(
+            count, *sums, zeros, zeros,
+            np.abs(rng.normal(size=(1, 7))), np.abs(rng.normal(size=(300, 1))),
+        )  # fmt: skip
+        with np.errstate(all="ignore"):
+            compiled, plain = both_paths(lambda moments=moments: moments.pearson(min_count=3))
+        np.testing.assert_array_equal(compiled, plain)
+        assert np.isfinite(compiled).any() and np.isnan(compiled).any()
+
+
 def test_switching_off_by_environment_and_without_numba():
     code = (
         "import sys, concordlab\n"

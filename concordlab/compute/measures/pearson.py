@@ -25,7 +25,8 @@ def _pearson(pair: Pair, *, window: float, step: float, min_valid: float) -> xr.
     """
     grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
     values = grid.moments(pair.first, pair.second).pearson(min_count=grid.min_count)[:, 0]
-    used = {"window": grid.seconds["window"], "step": grid.seconds["step"], "min_valid": min_valid}
+    seconds = grid.seconds
+    used = {"window": seconds["window"], "step": seconds["step"], "min_valid": min_valid}
     return build_result(
         values,
         grid,
