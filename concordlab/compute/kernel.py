@@ -345,17 +345,24 @@ def _clean_blocks_compiled(
     sums, sx, sy = compiled.block_moments(
         x, y, window, block, first // block, stride, starts.size, lags, max_lag, lag_stride
     )
+    # one scale per lag: broadcast along the windows
+    return _stacked_moments(sums, sx[None, :], sy[None, :])
+
+
+def _stacked_moments(sums: np.ndarray, scale_x: np.ndarray, scale_y: np.ndarray) -> WindowedMoments:
+    """The compiled loops' sums, stacked count, x, y, xx, yy, xy, rx, ry, with their scales."""
+    count, sum_x, sum_y, sum_xx, sum_yy, sum_xy, ref_x, ref_y = sums
     return WindowedMoments(
-        count=sums[0],
-        sum_x=sums[1],
-        sum_y=sums[2],
-        sum_xx=sums[3],
-        sum_yy=sums[4],
-        sum_xy=sums[5],
-        ref_x=sums[6],
-        ref_y=sums[7],
-        scale_x=sx[None, :],  # one per lag: broadcast along the windows
-        scale_y=sy[None, :],
+        count=count,
+        sum_x=sum_x,
+        sum_y=sum_y,
+        sum_xx=sum_xx,
+        sum_yy=sum_yy,
+        sum_xy=sum_xy,
+        ref_x=ref_x,
+        ref_y=ref_y,
+        scale_x=scale_x,
+        scale_y=scale_y,
     )
 
 
@@ -386,17 +393,9 @@ def _per_lag_compiled(
     """:func:`_per_lag`'s sums by the compiled sliding loop (same references' role)."""
     x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
     sums = compiled.sliding_sums(x, y, window, lags, starts)
-    return WindowedMoments(
-        count=sums[0],
-        sum_x=sums[1],
-        sum_y=sums[2],
-        sum_xx=sums[3],
-        sum_yy=sums[4],
-        sum_xy=sums[5],
-        ref_x=sums[6],
-        ref_y=sums[7],
-        scale_x=np.full((1, 1), compiled.scale(x)),  # one for the series: broadcast
-        scale_y=np.full((1, 1), compiled.scale(y)),
+    # one scale for each series: broadcast
+    return _stacked_moments(
+        sums, np.full((1, 1), compiled.scale(x)), np.full((1, 1), compiled.scale(y))
     )
 
 
