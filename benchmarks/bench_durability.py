@@ -109,8 +109,10 @@ def kill_counts(n: int = 50) -> dict[str, collections.Counter]:
             print(f"kill {kind}: harness failed: {type(error).__name__}: {error}")
             continue
         out[kind] = counts
+        per_save = counts.pop("seconds per save", None)  # a timing, not an outcome
         details = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
-        print(f"kill {kind}: {sum(counts.values())} kills: {details}")
+        timing = "" if per_save is None else f"; {per_save} s per save"
+        print(f"kill {kind}: {sum(counts.values())} kills: {details}{timing}")
     return out
 
 
