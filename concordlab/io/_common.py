@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
 import json
 import math
@@ -464,3 +465,41 @@ def pair_on_grid(
     for person, (k, row) in enumerate(zip(shifts, rows, strict=True)):
         out[person, k : k + len(row)] = row
     return out, start, [0.0 if abs(m) < 1e-12 else m for m in moved]
+
+
+def refuse_short_rows(
+    path: Path, delimiter: str, comments: int, has_header: bool, width: int
+) -> None:
+    """Raise if a data row of a delimited text file holds fewer than ``width`` cells
+    (parsers fill a short row's missing cells silently).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.tsv"
+    >>> _ = path.write_text("a\\tb\\tc\\n1\\t2\\t3\\n4\\t5\\n")
+    >>> refuse_short_rows(path, "\\t", 0, True, 3)
+    Traceback (most recent call last):
+    ...
+    concordlab.errors.FileFormatError: '...t.tsv': data row 2 holds 2 cell(s), the header 3; ...
+    """
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for _ in range(comments):
+            handle.readline()
+        if delimiter == r"\s+":
+            rows: Iterator[list[str]] = (line.split() for line in handle)
+        else:
+            rows = csv.reader(handle, delimiter=delimiter)
+        number = -1 if has_header else 0
+        for cells in rows:
+            if not cells or cells == [""]:
+                continue  # blank lines are skipped, as pandas does
+            number += 1
+            if number == 0:
+                continue  # the header
+            if len(cells) < width:
+                raise FileFormatError(
+                    f"'{path}': data row {number} holds {len(cells)} cell(s), the header "
+                    f"{width}; the file may be cut off. Complete or delete the row (leave a "
+                    "cell empty between delimiters for a missing value)."
+                )

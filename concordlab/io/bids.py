@@ -34,6 +34,7 @@ from concordlab.io._common import (
     check_path,
     numeric_column,
     reading,
+    refuse_short_rows,
 )
 from concordlab.io.pairing import pair_recordings
 from concordlab.io.recording import Channel, Recording
@@ -307,6 +308,7 @@ def _read_events_table(path: Path) -> pd.DataFrame:
             f"'{path}' is not a valid tab-separated table ({error}); every row must hold as "
             "many tab-separated cells as the header."
         ) from None
+    refuse_short_rows(path, "\t", 0, True, table.shape[1])  # pandas fills them silently
     header = ["" if pd.isna(c) else str(c).strip() for c in table.iloc[0]]
     table = table.iloc[1:].reset_index(drop=True)
     table.columns = header

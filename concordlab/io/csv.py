@@ -17,7 +17,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from concordlab.io._common import (
     numeric_column,
     place_on_grid,
     reading,
+    refuse_short_rows,
     text_lines,
 )
 from concordlab.io.pairing import ALIGN, pair_recordings
@@ -223,34 +224,8 @@ def _read_with_pandas(
         table.columns = [str(c).strip() for c in table.columns]
     # pandas pads short rows with NaN; only rows whose last cell is missing can be short.
     if len(table.columns) > 1 and table.iloc[:, -1].isna().any():
-        _refuse_short_rows(path, delimiter, comments, has_header, len(table.columns))
+        refuse_short_rows(path, delimiter, comments, has_header, len(table.columns))
     return table
-
-
-def _refuse_short_rows(
-    path: Path, delimiter: str, comments: int, has_header: bool, width: int
-) -> None:
-    """Raise if a data row holds fewer than ``width`` cells."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        for _ in range(comments):
-            handle.readline()
-        if delimiter == r"\s+":
-            rows: Iterator[list[str]] = (line.split() for line in handle)
-        else:
-            rows = _csv.reader(handle, delimiter=delimiter)
-        number = -1 if has_header else 0
-        for cells in rows:
-            if not cells or cells == [""]:
-                continue  # blank lines are skipped, as pandas does
-            number += 1
-            if number == 0:
-                continue  # the header
-            if len(cells) < width:
-                raise FileFormatError(
-                    f"'{path}': data row {number} holds {len(cells)} cell(s), the header "
-                    f"{width}; the file may be cut off. Complete or delete the row (leave a "
-                    "cell empty between delimiters for a missing value)."
-                )
 
 
 def _looks_numeric(text: str) -> bool:

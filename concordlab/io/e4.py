@@ -258,7 +258,9 @@ def read_e4(
     devices' start times for a channel are not a whole number of samples apart, the later
     series is moved to the nearest sample (at most half a sample period); the seconds moved
     are in the metadata under ``"grid_shift_s"`` (``{channel: {person: seconds}}``,
-    positive = later than recorded). ``IBI.csv`` (inter-beat intervals at irregular times,
+    positive = later than recorded). An E4 file holds one sample per row, so a blank row
+    among the samples is a missing sample (NaN), and the samples after it keep their times.
+    ``IBI.csv`` (inter-beat intervals at irregular times,
     not a sampled signal) is not read, nor is ``info.txt``; the data files left unread (IBI,
     or a channel only one export has) are listed in the metadata under ``"not_read"``.
 

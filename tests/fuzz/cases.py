@@ -471,13 +471,19 @@ class Table:
 
 
 def parse_table(
-    data: bytes, delimiter: str, min_rows: int = 2, allow_nul: bool = False
+    data: bytes,
+    delimiter: str,
+    min_rows: int = 2,
+    allow_nul: bool = False,
+    blank_is_missing: bool = False,
 ) -> Table | str:
     """Parse ``data`` by the documented rules of :func:`concordlab.read_csv`, without pandas.
 
     UTF-8 (a leading BOM dropped), leading ``#`` lines skipped, blank lines skipped, a header
     when any field of the first row is not a number. Returns a reason (str) when the text
-    is not a table every row of which has as many cells as the first.
+    is not a table every row of which has as many cells as the first. With
+    ``blank_is_missing`` (files of one sample per row, as E4's) a blank row before the
+    last non-blank one is a row of missing cells, so that later rows keep their times.
     """
     try:
         text = data.decode("utf-8")
@@ -488,7 +494,11 @@ def parse_table(
     lines = split_lines(text)
     while lines and lines[0].lstrip().startswith("#"):
         lines.pop(0)
-    lines = [line for line in lines if line.strip(" \t") != ""]  # blank lines are skipped
+    if blank_is_missing:
+        while lines and lines[-1].strip(" \t") == "":
+            lines.pop()
+    else:
+        lines = [line for line in lines if line.strip(" \t") != ""]  # blank lines are skipped
     if "\x00" in text and not allow_nul:
         return "holds a NUL byte"
     if not lines:
@@ -496,7 +506,7 @@ def parse_table(
     if delimiter == " ":
         rows = [line.split() for line in lines]
     else:
-        rows = [next(csv.reader([line], delimiter=delimiter)) for line in lines]
+        rows = [next(csv.reader([line], delimiter=delimiter), []) or [""] for line in lines]
     fields = [f.strip() for f in rows[0]]
     header = None if all(is_float(f) for f in fields) else fields
     if header is not None:
@@ -1002,7 +1012,7 @@ def e4_case(chooser: Chooser, folder: Path) -> Case:
     label = f"read_e4(align={align!r}, hr={with_hr}) of " + " ".join(notes)
 
     def expected(data: bytes) -> Any:
-        table = parse_table(data, ",")
+        table = parse_table(data, ",", blank_is_missing=True)  # one sample per row
         if isinstance(table, str):
             return table
         lines = [table.header, *table.rows] if table.header is not None else table.rows

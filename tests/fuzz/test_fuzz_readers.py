@@ -25,6 +25,20 @@ def test_reader_fuzz(kind, data, scratch):
     cases.assert_ok(case)
 
 
+@pytest.mark.parametrize(
+    ("kind", "seed"),
+    [
+        ("read_e4", 31),  # a blank sample row: a missing sample, later samples keep their times
+        ("read_e4", 185),
+        ("read_events_tsv", 233),  # a row of 3 cells under a header of 5: refused
+    ],
+)
+def test_reader_fuzz_findings(kind, seed, scratch):
+    """Cases the fuzzer once found wrong (2026-12-07), replayed from their seeds."""
+    case = cases.GENERATORS[kind](cases.Chooser(seed=seed), scratch())
+    cases.assert_ok(case)
+
+
 ROWS = "".join(f"{i / 4:.2f},{1 + i % 7 * 0.1:.1f},{2 + i % 5 * 0.1:.1f}\n" for i in range(240))
 NASTY_CSV = {
     "empty": b"",
