@@ -30,6 +30,29 @@ _MAX_GRID_GROWTH = 10
 _GRID_SLACK = 1000
 
 
+# Times from this many seconds on are read as seconds since 1970 (Unix epoch) in messages:
+# 1e8 s is more than three years, longer than any recording concordlab accepts as relative.
+_EPOCH_FROM = 1e8
+
+
+def describe_time(seconds: float) -> str:
+    """A time for a message: an ISO 8601 date when it is a Unix time, else seconds.
+
+    Absolute times (seconds since 1970, from 1e8 s on) read better as dates than as
+    ``1.68069e+09``; relative times stay seconds.
+
+    Examples
+    --------
+    >>> describe_time(1680690000.25)
+    '2023-04-05T10:20:00.250000+00:00'
+    >>> describe_time(12.5)
+    '12.5 s'
+    """
+    if math.isfinite(seconds) and abs(seconds) >= _EPOCH_FROM:
+        return pd.Timestamp(seconds, unit="s", tz="UTC").isoformat()
+    return f"{seconds:.6g} s"
+
+
 def check_path(value: Any, name: str, what: str = "file") -> Path:
     """``value`` as a :class:`~pathlib.Path`, or a ValidationError saying a path is needed
     (the rule is :class:`concordlab._checks.FilePath`).
