@@ -435,7 +435,10 @@ class _Listing:
     def __call__(self, folder: Path) -> list[tuple[str, _Name]]:
         if folder not in self._files:
             with reading(folder, "folder"):
-                names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+                try:
+                    names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+                except FileNotFoundError:
+                    names = []  # the data file's folder need not exist to resolve metadata
             self._files[folder] = [(name, _bids_name(name)) for name in names]
         return self._files[folder]
 
