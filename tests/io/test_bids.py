@@ -571,17 +571,15 @@ def test_spec_example_1_inheritance_and_override(tmp_path):
 
 def test_spec_examples_2_to_5(tmp_path):
     func2 = "sub-01/ses-test/func/sub-01_ses-test_task-overtverbgeneration"
+
+    def two_runs(folder: str, general: str) -> tuple[Path, Path, Path]:
+        """Examples 2 and 3: two runs, a sidecar of run 2, and a general one at ``general``."""
+        runs = {f"{func2}_run-{i}_bold.nii.gz": b"" for i in (1, 2)}
+        root = tree(tmp_path / folder, {**runs, general: {}, f"{func2}_run-2_bold.json": {}})
+        return root, *(root / name for name in runs)
+
     # Example 2 (impermissible): two applicable files in one folder for run 2 (rule 4).
-    root = tree(
-        tmp_path / "two",
-        {
-            f"{func2}_run-1_bold.nii.gz": b"",
-            f"{func2}_run-2_bold.nii.gz": b"",
-            f"{func2}_bold.json": {},
-            f"{func2}_run-2_bold.json": {},
-        },
-    )
-    run1, run2 = (root / f"{func2}_run-{i}_bold.nii.gz" for i in (1, 2))
+    root, run1, run2 = two_runs("two", f"{func2}_bold.json")
     with pytest.raises(FileFormatError, match=r"2 files in one folder apply .*\(rule 4\)") as info:
         concordlab.io.bids_metadata_files(run2)
     assert "task-overtverbgeneration_bold.json" in str(info.value)
@@ -589,16 +587,7 @@ def test_spec_examples_2_to_5(tmp_path):
     assert relative(root, concordlab.io.bids_metadata_files(run1)) == [f"{func2}_bold.json"]
     # Example 3: the general file moved a folder up; both apply to run 2, general first.
     ses = "sub-01/ses-test/sub-01_ses-test_task-overtverbgeneration_bold.json"
-    root = tree(
-        tmp_path / "three",
-        {
-            f"{func2}_run-1_bold.nii.gz": b"",
-            f"{func2}_run-2_bold.nii.gz": b"",
-            ses: {},
-            f"{func2}_run-2_bold.json": {},
-        },
-    )
-    run1, run2 = (root / f"{func2}_run-{i}_bold.nii.gz" for i in (1, 2))
+    root, run1, run2 = two_runs("three", ses)
     assert relative(root, concordlab.io.bids_metadata_files(run2)) == [
         ses,
         f"{func2}_run-2_bold.json",
