@@ -1,4 +1,5 @@
-"""BIDS physio and events readers/writer on a realistic two-subject dataset written here."""
+"""BIDS physio and events readers/writer: a two-subject dataset written here, the inheritance
+principle on the specification's examples, and real bids-examples datasets read against pandas."""
 
 import gzip
 import json
