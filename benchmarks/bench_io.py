@@ -15,11 +15,17 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   concordlab's save with its fsyncs skipped (measurement only: ``store._fsync`` replaced
   by a no-op) against ``to_netcdf``; the difference of the two saves is fsync's share;
 - ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
+- ``read_bids_recording`` (one person: resolve, parse, check) and ``read_bids_physio``
+  (two persons paired into a session) of the largest BIDS fixture (ds210, two subjects' real 50 Hz
+  cardiac/respiratory, 30600 rows each, sidecars inherited from the subject folders), from
+  the dataset folder (entities resolved, sidecars inherited) against what a user of pandas
+  alone does with the same files: ``pandas.read_csv`` of each ``.tsv.gz`` plus ``json.load``
+  of its sidecar (there is no BIDS library that reads physio data; ``--only bids``);
 - file sizes      against xarray's files of the same data.
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids]``
 """
 
 from __future__ import annotations
@@ -99,7 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["bids"], help="run only these rows")
     args = parser.parse_args()
+    if args.only == "bids":
+        bench_bids(args.repeat)
+        return
 
     session = make_session(args.minutes)
     dataset = peer_dataset(session)
@@ -201,6 +211,59 @@ def main() -> None:
         row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+        bench_bids(args.repeat)
+
+
+BIDS_DS210 = Path(__file__).parent.parent / "tests" / "data" / "bids-examples" / "ds210"
+
+
+def bench_bids(repeat: int) -> None:
+    """read_bids_physio of the largest BIDS fixture against pandas + json on the same files."""
+    import json
+
+    subjects = ("01", "02")
+    data = [BIDS_DS210 / f"sub-{s}/func/sub-{s}_task-rest_run-01_physio.tsv.gz" for s in subjects]
+    sidecars = [BIDS_DS210 / f"sub-{s}/sub-{s}_task-rest_physio.json" for s in subjects]
+
+    def peer():
+        out = []
+        for path, sidecar in zip(data, sidecars, strict=True):
+            meta = json.loads(sidecar.read_text())
+            out.append((meta, pd.read_csv(path, sep="\t", header=None, names=meta["Columns"])))
+        return out
+
+    def peer_one():
+        meta = json.loads(sidecars[0].read_text())
+        return meta, pd.read_csv(data[0], sep="\t", header=None, names=meta["Columns"])
+
+    def ours_one():
+        return concordlab.io.read_bids_recording(BIDS_DS210, subject="01", task="rest")
+
+    def ours_dataset():
+        return concordlab.read_bids_physio(BIDS_DS210, subjects=subjects, task="rest")
+
+    def ours_paths():
+        return concordlab.read_bids_physio(*data)
+
+    read = medians(
+        repeat * 4,
+        {
+            "peer one": peer_one,
+            "one": ours_one,
+            "peer": peer,
+            "dataset": ours_dataset,
+            "paths": ours_paths,
+        },
+    )
+    rows = sum(len(table) for _, table in peer())
+    size = sum(p.stat().st_size for p in data) / 1e3
+    print(f"BIDS ds210: 2 files, {rows} rows x 2 columns, {size:.0f} kB gzip")
+    row("read_bids_recording (dataset)", read["one"], "pandas.read_csv + json (1 file)",
+        read["peer one"])  # fmt: skip
+    row("read_bids_physio (dataset)", read["dataset"], "pandas.read_csv + json (2 files)",
+        read["peer"])  # fmt: skip
+    row("read_bids_physio (paths)", read["paths"], "pandas.read_csv + json (2 files)",
+        read["peer"])  # fmt: skip
 
 
 if __name__ == "__main__":

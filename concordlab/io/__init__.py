@@ -11,8 +11,10 @@ Examples
 """
 
 from concordlab.io.bids import (
+    bids_metadata_files,
     read_bids_physio,
     read_bids_recording,
+    read_bids_sidecar,
     read_events_tsv,
     write_events_tsv,
 )
@@ -30,12 +32,14 @@ __all__ = [
     "Format",
     "Marker",
     "Recording",
+    "bids_metadata_files",
     "find_format",
     "load",
     "pair_recordings",
     "read",
     "read_bids_physio",
     "read_bids_recording",
+    "read_bids_sidecar",
     "read_csv",
     "read_csv_recording",
     "read_e4",

@@ -9,6 +9,14 @@ written to and read from it directly.
 
 Time zero of a session read from BIDS is the events' time zero: a channel's first sample
 lies at its sidecar's ``StartTime``, which may be negative.
+
+Metadata follows the specification's inheritance principle: the sidecars (and the events
+table) that apply to a data file may lie in any folder from the dataset root down to the
+file's, named with a subset of the file's entities (``task-rest_physio.json`` at the root
+applies to every rest recording); JSON files merge from the root down, the most specific
+last (:func:`bids_metadata_files`, :func:`read_bids_sidecar`). The readers take file paths,
+or a dataset folder with the entities that choose the files (``subject``, ``session``,
+``task``, ``run``, ``acquisition``, ``recording``).
 """
 
 from __future__ import annotations
@@ -27,11 +35,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import FLAG, MAX_SECONDS, PERSONS, SAMPLING_RATE, Channels, Real, Text
+from concordlab._checks import (
+    FLAG,
+    MAX_SECONDS,
+    PERSONS,
+    SAMPLING_RATE,
+    Channels,
+    Integer,
+    Real,
+    Text,
+)
 from concordlab.errors import FileFormatError, SegmentError, ValidationError
 from concordlab.io._common import (
     PathLike,
     check_path,
+    describe_time,
     numeric_column,
     reading,
     refuse_short_rows,
@@ -48,7 +66,15 @@ from concordlab.session import (
     validate_session,
 )
 
-__all__ = ["read_bids_physio", "read_bids_recording", "read_events_tsv", "write_events_tsv"]
+__all__ = [
+    "bids_metadata_files",
+    "is_bids_dataset",
+    "read_bids_physio",
+    "read_bids_recording",
+    "read_bids_sidecar",
+    "read_events_tsv",
+    "write_events_tsv",
+]
 
 NA = "n/a"
 EVENT_COLUMNS = ("onset", "duration", "trial_type", "person", "note")
@@ -338,21 +364,394 @@ def _text_column(table: pd.DataFrame, column: str) -> list[str]:
     return ["" if pd.isna(c) or str(c).strip() in ("", NA) else str(c) for c in cells]
 
 
+# --------------------------------------------------------------------------- BIDS names
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A BIDS file name: ``<key>-<label>_..._<suffix><extension>``."""
+
+    entities: dict[str, str]
+    suffix: str
+    extension: str
+
+
+def _bids_name(filename: str) -> _Name:
+    """Parse a file name as the BIDS validator does (its ``readEntities``).
+
+    The extension is everything from the first dot; the suffix is the last ``_`` part when
+    there are several parts (or the only part, when it is alphanumeric); every other part
+    is an entity ``key-label``.
+
+    Examples
+    --------
+    >>> _bids_name("sub-01_task-rest_recording-cardiac_physio.tsv.gz")
+    _Name(entities={'sub': '01', 'task': 'rest', 'recording': 'cardiac'}, suffix='physio', \
+extension='.tsv.gz')
+    >>> _bids_name("physio.json")
+    _Name(entities={}, suffix='physio', extension='.json')
+    """
+    stem, dot, rest = filename.partition(".")
+    parts = stem.split("_")
+    suffix = ""
+    if len(parts) > 1 or re.fullmatch(r"[A-Za-z0-9]+", parts[-1]):
+        suffix = parts.pop()
+    entities: dict[str, str] = {}
+    for part in parts:
+        key, _, label = part.partition("-")
+        entities[key] = label or "NOENTITY"  # as the validator: an entity without a label
+    return _Name(entities, suffix, dot + rest)
+
+
+def _dataset_root(path: Path) -> Path | None:
+    """The nearest folder above ``path`` holding ``dataset_description.json``, or None."""
+    for folder in path.absolute().parents:
+        if (folder / "dataset_description.json").is_file():
+            return folder
+    return None
+
+
+def _levels(path: Path, root: Path | None) -> list[Path]:
+    """The folders from ``root`` down to ``path``'s own (only its own when root is None)."""
+    folder = path.absolute().parent
+    if root is None:
+        return [folder]
+    root = root.absolute()
+    levels = [folder]
+    while folder != root:
+        if folder.parent == folder:
+            raise ValidationError(f"'{path}' is not inside the dataset folder '{root}'.")
+        folder = folder.parent
+        levels.append(folder)
+    return levels[::-1]
+
+
+class _Listing:
+    """The files of each folder, listed once per read (several files share folders)."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, list[tuple[str, _Name]]] = {}
+
+    def __call__(self, folder: Path) -> list[tuple[str, _Name]]:
+        if folder not in self._files:
+            with reading(folder, "folder"):
+                try:
+                    names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+                except FileNotFoundError:
+                    names = []  # the data file's folder need not exist to resolve metadata
+            self._files[folder] = [(name, _bids_name(name)) for name in names]
+        return self._files[folder]
+
+
+def _applicable(
+    path: Path, root: Path | None, suffix: str, extension: str, listing: _Listing
+) -> list[Path]:
+    """The metadata files applicable to ``path`` by the inheritance principle, root first."""
+    data = _bids_name(path.name).entities
+    found = []
+    for level in _levels(path, root):
+        candidates = [
+            level / name
+            for name, parsed in listing(level)
+            if parsed.extension == extension
+            and parsed.suffix == suffix
+            and all(data.get(key) == label for key, label in parsed.entities.items())
+            and name != path.name
+        ]
+        if len(candidates) > 1:
+            raise FileFormatError(
+                f"{len(candidates)} files in one folder apply to '{path}' by the BIDS "
+                f"inheritance principle: {[str(c) for c in candidates]}. BIDS allows at most "
+                "one applicable file per folder (rule 4), so which one wins is not defined; "
+                "merge them, or move the more general one a folder up."
+            )
+        found.extend(candidates)
+    return found
+
+
+def bids_metadata_files(
+    path: PathLike,
+    *,
+    root: PathLike | None = None,
+    suffix: str | None = None,
+    extension: str = ".json",
+) -> list[Path]:
+    """The metadata files that apply to a BIDS data file, most general first.
+
+    Follows the BIDS specification's inheritance principle: a metadata file applies to a
+    data file when it lies in the data file's folder or a folder above it, up to the
+    dataset root; has the same suffix (``physio``, ``events`` ...) and the wanted
+    extension; and has no entity (``sub-01``, ``task-rest``, ``run-1`` ...) that the data
+    file does not have with the same label. At most one file may apply per folder. JSON
+    files are merged in the order returned (see :func:`read_bids_sidecar`); of tables
+    (``events.tsv``), only the last, most specific, counts.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file (such as ``sub-01/func/sub-01_task-rest_physio.tsv.gz``); it need
+        not exist.
+    root : str or os.PathLike, optional
+        The dataset root. Default: the nearest folder above ``path`` holding
+        ``dataset_description.json``; without one, only ``path``'s own folder is searched.
+    suffix : str, optional
+        The metadata files' suffix; default the data file's (``events`` finds the events
+        table that applies to a physio file).
+    extension : str, default ".json"
+        The metadata files' extension, with its dot (``".tsv"`` for events tables).
+
+    Returns
+    -------
+    list of pathlib.Path
+        From the dataset root down to the data file's folder.
+
+    Raises
+    ------
+    FileFormatError
+        If several files in one folder apply (the specification forbids it), or a folder
+        cannot be listed.
+    ValidationError
+        If ``path`` is not inside ``root``, or an argument has the wrong type.
+
+    Examples
+    --------
+    The specification's first example: ``task-rest_bold.json`` at the root applies to every
+    rest run; ``..._acq-longtr_bold.json`` only to the run with ``acq-longtr``.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> func = root / "sub-01" / "func"
+    >>> func.mkdir(parents=True)
+    >>> for name in ("dataset_description.json", "task-rest_bold.json",
+    ...              "sub-01/func/sub-01_task-rest_acq-longtr_bold.json"):
+    ...     _ = (root / name).write_text("{}")
+    >>> def names(data):
+    ...     files = bids_metadata_files(func / data)
+    ...     return [p.relative_to(root).as_posix() for p in files]
+    >>> names("sub-01_task-rest_acq-default_bold.nii.gz")
+    ['task-rest_bold.json']
+    >>> names("sub-01_task-rest_acq-longtr_bold.nii.gz")
+    ['task-rest_bold.json', 'sub-01/func/sub-01_task-rest_acq-longtr_bold.json']
+    """
+    path = check_path(path, "path", "BIDS data file")
+    if root is not None:
+        root = check_path(root, "root", "dataset folder")
+    else:
+        root = _dataset_root(path)
+    if suffix is not None:
+        suffix = Text(non_empty=True, example="'events'").check(suffix, "suffix")
+    extension = Text(non_empty=True, example="'.json'").check(extension, "extension")
+    suffix = _bids_name(path.name).suffix if suffix is None else suffix
+    return _applicable(path, root, suffix, extension, _Listing())
+
+
+def read_bids_sidecar(path: PathLike, *, root: PathLike | None = None) -> dict[str, Any]:
+    """The JSON metadata of a BIDS data file, merged along the inheritance principle.
+
+    The JSON files of :func:`bids_metadata_files` are read from the dataset root down to
+    the data file's folder; a key of a lower (more specific) file replaces the same key of
+    a higher one, whole (a column's ``{"Units": ...}`` entry is replaced, not merged); a
+    key a lower file does not have is kept.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file.
+    root : str or os.PathLike, optional
+        The dataset root; default the nearest folder above ``path`` holding
+        ``dataset_description.json`` (without one, only ``path``'s folder is searched).
+
+    Returns
+    -------
+    dict
+        The merged key-values; empty when no sidecar applies.
+
+    Raises
+    ------
+    FileFormatError
+        If a sidecar is not a valid JSON object, or several apply in one folder.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "sub-01" / "func").mkdir(parents=True)
+    >>> _ = (root / "dataset_description.json").write_text("{}")
+    >>> _ = (root / "task-rest_physio.json").write_text(json.dumps(
+    ...     {"SamplingFrequency": 100, "StartTime": 0, "Columns": ["cardiac"]}))
+    >>> _ = (root / "sub-01" / "sub-01_task-rest_physio.json").write_text(json.dumps(
+    ...     {"StartTime": -1.5}))
+    >>> read_bids_sidecar(root / "sub-01" / "func" / "sub-01_task-rest_physio.tsv.gz")
+    {'SamplingFrequency': 100, 'StartTime': -1.5, 'Columns': ['cardiac']}
+    """
+    return _merged_sidecar(bids_metadata_files(path, root=root))[0]
+
+
+def _merged_sidecar(files: list[Path]) -> tuple[dict[str, Any], dict[str, Path]]:
+    """The key-values of ``files`` merged in order, and the file each key came from."""
+    merged: dict[str, Any] = {}
+    origin: dict[str, Path] = {}
+    for file in files:
+        info = _load_json_object(file)
+        merged.update(info)
+        origin.update(dict.fromkeys(info, file))
+    return merged, origin
+
+
+def _load_json_object(sidecar: Path) -> dict[str, Any]:
+    with reading(sidecar, "JSON sidecar"):
+        try:
+            info = json.loads(sidecar.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise FileFormatError(
+                f"'{sidecar}' is not valid JSON ({error.msg} at line {error.lineno}, column "
+                f"{error.colno}); fix the file."
+            ) from None
+    if not isinstance(info, dict):
+        raise FileFormatError(
+            f"'{sidecar}' must hold a JSON object ({{...}}) with SamplingFrequency, StartTime "
+            f"and Columns, not a {type(info).__name__}."
+        )
+    return info
+
+
+# --------------------------------------------------------------------------- dataset queries
+
+# The entities a physio file is chosen by: parameter name -> BIDS key.
+_ENTITIES = {
+    "subject": "sub",
+    "session": "ses",
+    "task": "task",
+    "acquisition": "acq",
+    "run": "run",
+    "recording": "recording",
+}
+_PARAMETER = {key: name for name, key in _ENTITIES.items()}
+_LABEL = re.compile(r"[A-Za-z0-9+]+")
+
+
+def is_bids_dataset(path: Path) -> bool:
+    """Whether ``path`` is a BIDS dataset's root folder (it holds ``dataset_description.json``).
+
+    Examples
+    --------
+    >>> is_bids_dataset(Path("tests/data/bids-examples/ds210"))
+    True
+    """
+    return path.is_dir() and (path / "dataset_description.json").is_file()
+
+
+def _entity_label(value: Any, name: str) -> str | None:
+    """An entity's label from a parameter: ``"01"``, ``"sub-01"`` or (run) ``1``."""
+    if value is None:
+        return None
+    key = _ENTITIES[name]
+    if name == "run" and not isinstance(value, str):
+        return str(Integer(low=0, example="1").check(value, name))
+    text = Text(non_empty=True, example="'01'").check(value, name).strip()
+    if text.startswith(f"{key}-"):
+        text = text[len(key) + 1 :]
+    if not _LABEL.fullmatch(text):
+        raise ValidationError(
+            f"{name} must be a BIDS label (letters and digits, as in '{key}-<label>' of the "
+            f"file names; give it with or without '{key}-'), got {value!r}."
+        )
+    return text
+
+
+def _same_label(key: str, have: str | None, want: str) -> bool:
+    if have is None:
+        return False
+    if key == "run" and have.isdigit() and want.isdigit():
+        return int(have) == int(want)  # an index: run-01 is run 1
+    return have == want
+
+
+def _query_text(query: dict[str, str]) -> str:
+    return ", ".join(f"{_PARAMETER[key]}={label!r}" for key, label in query.items())
+
+
+def _find_physio(root: Path, query: dict[str, str]) -> list[Path]:
+    """The physio files of one subject matching ``query`` (BIDS key -> label).
+
+    Files that differ only in their ``recording-<label>`` are one person's recording at
+    several rates and are all returned; files that differ in anything else are an error.
+    """
+    subject = query["sub"]
+    folder = root / f"sub-{subject}"
+    if not folder.is_dir():
+        present = sorted(p.name[4:] for p in root.glob("sub-*") if p.is_dir())
+        raise FileFormatError(
+            f"The BIDS dataset '{root}' has no subject '{subject}' (no folder "
+            f"'sub-{subject}'); its subjects are {present}."
+        )
+    with reading(folder, "subject folder"):
+        files = sorted(
+            p
+            for p in folder.rglob("*_physio.tsv*")
+            if p.name.endswith(("_physio.tsv.gz", "_physio.tsv")) and p.is_file()
+        )
+    named = [(p, _bids_name(p.name).entities) for p in files]
+    chosen = [
+        (p, e)
+        for p, e in named
+        if all(_same_label(key, e.get(key), label) for key, label in query.items())
+    ]
+    where = f"BIDS dataset '{root}'"
+    if not chosen:
+        listed = [p.relative_to(root).as_posix() for p, _ in named]
+        more = f" (and {len(listed) - 20} more)" if len(listed) > 20 else ""
+        raise FileFormatError(
+            f"No physio file of the {where} matches {_query_text(query)}; subject "
+            f"'{subject}' has {listed[:20]}{more}. Change the entities to those of one of them."
+        )
+    groups: dict[tuple[tuple[str, str], ...], list[Path]] = {}
+    for path, entities in chosen:
+        rest = tuple(sorted((k, v) for k, v in entities.items() if k != "recording"))
+        groups.setdefault(rest, []).append(path)
+    return _single_group(root, query, groups)
+
+
+def _single_group(
+    root: Path, query: dict[str, str], groups: dict[tuple[tuple[str, str], ...], list[Path]]
+) -> list[Path]:
+    if len(groups) == 1:
+        return next(iter(groups.values()))
+    pairs = [set(group) for group in groups]
+    differing = sorted({k for pair in pairs for k, _ in pair - set.intersection(*pairs)})
+    listed = [p.relative_to(root).as_posix() for paths in groups.values() for p in paths]
+    named = [f"{_PARAMETER[k]}=..." for k in differing if k in _PARAMETER]
+    other = [k for k in differing if k not in _PARAMETER]
+    fix = f"give {', '.join(named)} to choose one" if named else ""
+    if other:
+        fix += (" and " if fix else "") + (
+            f"they differ in {other}, which cannot be chosen by parameter: give the file's "
+            "path instead"
+        )
+    raise FileFormatError(
+        f"{_query_text(query)} matches {len(listed)} physio files of the BIDS dataset "
+        f"'{root}' that are not one recording (they differ in {differing}): {listed}; {fix}."
+    )
+
+
 # --------------------------------------------------------------------------- physio.tsv.gz
 
 
 @dataclass
 class _PhysioFile:
-    """One ``*_physio.tsv.gz`` file's sidecar, and its data once read."""
+    """One ``*_physio.tsv.gz`` file's merged sidecar, and its data once read."""
 
     path: Path
-    sidecar: Path
+    sidecar: Path  # the sidecar that gave Columns
     rate: float
     start: float
     columns: list[str]
     units: dict[str, str]
     descriptions: dict[str, str]
     recording: str
+    sidecars: list[Path] = field(default_factory=list)  # all that apply, root first
+    rate_source: Path | None = None  # the sidecar that gave SamplingFrequency
+    root: Path | None = None  # the dataset root, if the file lies in a BIDS dataset
     names: list[str] = field(default_factory=list)
     column_of: dict[str, str] = field(default_factory=dict)  # channel name -> column
     data: dict[str, np.ndarray] = field(default_factory=dict)
@@ -361,23 +760,40 @@ class _PhysioFile:
 def read_bids_recording(
     path: PathLike | Sequence[PathLike],
     *,
+    subject: str | None = None,
+    session: str | None = None,
+    task: str | None = None,
+    run: int | str | None = None,
+    acquisition: str | None = None,
+    recording: str | None = None,
     channels: str | Sequence[str] | None = None,
     person: str | None = None,
 ) -> Recording:
-    """Read one person's BIDS physiological recording (``*_physio.tsv.gz`` + ``.json``).
+    """Read one person's BIDS physiological recording (``*_physio.tsv.gz`` + JSON sidecars).
 
-    Each file's JSON sidecar (the same name ending in ``.json``) gives
+    The file's metadata is the JSON sidecars that apply to it by the BIDS inheritance
+    principle (see :func:`read_bids_sidecar`), merged from the dataset root down: it gives
     ``SamplingFrequency``, ``StartTime`` (the channel's ``offset``: seconds of the first
     sample relative to the events' time zero, the recording's zero) and ``Columns``; each
-    column becomes a channel named by its lower-cased name, with the sidecar's ``Units``
-    and ``Description``. ``start_time`` is the ``acq_time`` of a ``*_scans.tsv`` file
-    listing it (see :func:`read_bids_physio`), else None.
+    column becomes a channel named by the lower-cased column name, with the ``Units`` and
+    ``Description`` of the sidecar's ``"<column>"`` entry (no ``Units``: unknown, ``""``).
+    The absolute start comes from a ``*_scans.tsv`` ``acq_time``, as in
+    :func:`read_bids_physio`. Markers are not read here: BIDS keeps them in the
+    ``events.tsv`` of the session.
 
     Parameters
     ----------
     path : path or sequence of paths
         The person's ``*_physio.tsv.gz`` (or ``.tsv``) file, or several
-        ``_recording-<label>_physio`` files of that person.
+        ``_recording-<label>_physio`` files of that person; or the BIDS dataset's root
+        folder (holding ``dataset_description.json``), with ``subject`` and, as needed,
+        the other entities to choose the files.
+    subject, session, task, acquisition, recording : str, optional
+        Entity labels (``"01"`` or ``"sub-01"`` ...) choosing the physio file in a dataset
+        folder; ``subject`` is required there. Without ``recording``, every
+        ``_recording-<label>`` file of the choice is read (one channel set per rate).
+    run : int or str, optional
+        The run (an index: ``1`` matches ``run-1`` and ``run-01``).
     channels : str or sequence of str, optional
         Channels to read (lower-case names); default all.
     person : str, optional
@@ -387,14 +803,17 @@ def read_bids_recording(
     -------
     Recording
         ``source`` holds ``path`` (the first file), ``format`` (``"bids-physio"``),
-        ``name`` (the BIDS prefix), ``paths`` (all files) and ``files`` (each channel's).
+        ``name`` (the BIDS prefix), ``paths`` (all files), ``files`` (each channel's) and
+        ``sidecars`` (each file's applicable sidecars, most general first).
 
     Raises
     ------
     FileFormatError
-        Naming the file and what to fix (see :func:`read_bids_physio`).
+        Naming the file and what to fix (see :func:`read_bids_physio`); for a dataset
+        folder, also when the entities match no file, or several files that are not one
+        recording (they are listed).
     ValidationError
-        For a bad argument.
+        For a bad argument, or entities given with a file path.
 
     Examples
     --------
@@ -406,12 +825,63 @@ def read_bids_recording(
     >>> r = read_bids_recording(f"{stem}.tsv.gz")
     >>> r.channel_names, r.channels["eda"].offset, r.source["format"]
     (('eda',), -0.5, 'bids-physio')
+
+    From a dataset folder, with the sidecar inherited from the subject's folder:
+
+    >>> r = read_bids_recording("tests/data/bids-examples/ds210", subject="01", task="rest")
+    >>> r.channel_names, r.channels["cardiac"].sampling_rate, r.channels["cardiac"].units
+    (('cardiac', 'respiratory'), 50.0, '')
+    >>> r.source["sidecars"][r.path]
+    ['.../ds210/sub-01/sub-01_task-rest_physio.json']
     """
     label = "path" if person is None else Text(non_empty=True).check(person, "person")
-    files = [_read_sidecar(p) for p in _as_paths(path, "path")]
+    entities = {
+        "subject": subject,
+        "session": session,
+        "task": task,
+        "run": run,
+        "acquisition": acquisition,
+        "recording": recording,
+    }
+    paths, root = _physio_paths(path, "path", _labels_of(entities))
+    listing = _Listing()
+    files = [_read_sidecar(p, root, listing) for p in paths]
     _name_channels(files)
     selected = _select_channels([files, files], channels, (label, label))
     return _recording(files, selected, _scans_start_time(files[0]) or None, person)
+
+
+def _labels_of(entities: dict[str, Any]) -> dict[str, str]:
+    """The given entity parameters as BIDS key -> label."""
+    labels = {name: _entity_label(value, name) for name, value in entities.items()}
+    return {_ENTITIES[name]: label for name, label in labels.items() if label is not None}
+
+
+def _physio_paths(
+    argument: Any, name: str, query: dict[str, str]
+) -> tuple[list[Path], Path | None]:
+    """The physio files an argument names: paths, or a dataset folder queried by entities."""
+    if isinstance(argument, str | os.PathLike) and Path(argument).is_dir():
+        root = check_path(argument, name, "BIDS dataset folder")
+        if not is_bids_dataset(root):
+            raise FileFormatError(
+                f"'{root}' is a folder but not the root of a BIDS dataset (it holds no "
+                "dataset_description.json); give the dataset's root folder, or the "
+                "*_physio.tsv.gz file's path."
+            )
+        if "sub" not in query:
+            raise ValidationError(
+                f"{name} is the BIDS dataset folder '{root}': give subject=... (and, as "
+                "needed, session, task, run, acquisition, recording) to choose the physio file."
+            )
+        return _find_physio(root, query), root
+    if query:
+        given = [_PARAMETER[key] for key in query]
+        raise ValidationError(
+            f"{given} choose files in a BIDS dataset folder, but {name} is not one "
+            f"({argument!r}); give the dataset's root folder as {name}, or leave them out."
+        )
+    return _as_paths(argument, name), None
 
 
 def _recording(
@@ -435,6 +905,7 @@ def _recording(
         "name": _bids_prefix(files[0].path),
         "paths": [str(item.path) for item in files],
         "files": {name: str(_file_with(files, name).path) for name in selected},
+        "sidecars": {str(item.path): [str(s) for s in item.sidecars] for item in files},
         "rate_field": "SamplingFrequency",
     }
     return Recording(channels, start_time, (), source, person)
@@ -442,8 +913,14 @@ def _recording(
 
 def read_bids_physio(
     person1: PathLike | Sequence[PathLike],
-    person2: PathLike | Sequence[PathLike],
+    person2: PathLike | Sequence[PathLike] | None = None,
     *,
+    subjects: Sequence[str] | None = None,
+    session: str | None = None,
+    task: str | None = None,
+    run: int | str | None = None,
+    acquisition: str | None = None,
+    recording: str | None = None,
     persons: Sequence[str] = DEFAULT_PERSONS,
     channels: str | Sequence[str] | None = None,
     events: PathLike | bool | None = None,
@@ -451,15 +928,24 @@ def read_bids_physio(
     session_id: str | None = None,
     start_time: str | None = None,
 ) -> xr.DataTree:
-    """Read a dyad from BIDS physiological recordings (``*_physio.tsv.gz`` + ``.json``).
+    """Read a dyad from BIDS physiological recordings (``*_physio.tsv.gz`` + JSON sidecars).
 
-    Each data file is headerless and tab-separated (gzipped when it ends in ``.gz``);
-    its JSON sidecar, the same name ending in ``.json`` instead of ``.tsv.gz``, gives
-    ``SamplingFrequency`` (Hz), ``StartTime`` (seconds of the first sample relative to
-    the events' time zero, may be negative) and ``Columns``. Every column becomes a
-    channel named by the lower-cased column name (``cardiac``, ``respiratory``,
-    ``eda``, ``trigger`` ...), with the units of the sidecar's ``"<column>": {"Units":
-    ...}`` entry and its ``Description`` as long name. ``n/a`` cells are missing (NaN).
+    Give each person's files, or the dataset folder with the two ``subjects`` and the
+    entities that choose their recordings (``task``, ``session``, ``run`` ...).
+
+    Each data file is headerless and tab-separated (gzipped when it ends in ``.gz``). Its
+    metadata is the JSON sidecars that apply to it by the BIDS inheritance principle (see
+    :func:`read_bids_sidecar`): ``<name>.json`` next to it, and ``*_physio.json`` files
+    whose entities are a subset of the file's in the folders above it up to the dataset
+    root (the nearest folder holding ``dataset_description.json``), merged from the root
+    down, the most specific last. They give ``SamplingFrequency`` (Hz), ``StartTime``
+    (seconds of the first sample relative to the events' time zero, may be negative) and
+    ``Columns``. Every column becomes a channel named by the lower-cased column name
+    (``cardiac``, ``respiratory``, ``eda``, ``trigger`` ...), with the units of the
+    sidecar's ``"<column>": {"Units": ...}`` entry (none: unknown, ``""``) and its
+    ``Description`` as long name. ``n/a`` cells are missing (NaN). ``channels.tsv`` and
+    ``events.json`` are not read: BIDS does not associate a ``channels.tsv`` with physio
+    files, and ``events.json`` only describes the events table's columns.
 
     Session time zero is the events' time zero, so each channel's ``time`` starts at its
     ``StartTime``. Both persons' files are taken to share that zero (as in a hyperscanning
@@ -468,11 +954,22 @@ def read_bids_physio(
 
     Parameters
     ----------
-    person1, person2 : path or sequence of paths
-        Each person's ``*_physio.tsv.gz`` (or ``.tsv``) file, or a list of them: BIDS
+    person1 : path or sequence of paths
+        The first person's ``*_physio.tsv.gz`` (or ``.tsv``) file, or a list of them: BIDS
         keeps recordings at different rates in separate ``_recording-<label>_physio``
         files. A column name found in several of one person's files is suffixed with the
-        file's recording label (``trigger_cardiac``, ``trigger_resp``).
+        file's recording label (``trigger_cardiac``, ``trigger_resp``). Or the BIDS
+        dataset's root folder, with ``subjects``.
+    person2 : path or sequence of paths, optional
+        The second person's file(s); not given with a dataset folder.
+    subjects : pair of str, optional
+        With a dataset folder: the two subjects' labels (``("01", "02")``, with or
+        without ``sub-``), in the order of ``persons``.
+    session, task, acquisition, recording : str, optional
+        With a dataset folder: the entity labels both subjects' files must have. Without
+        ``recording``, every ``_recording-<label>`` file of the choice is read.
+    run : int or str, optional
+        With a dataset folder: the run (an index: ``1`` matches ``run-1`` and ``run-01``).
     persons : pair of str, default ("patient", "therapist")
         Person labels, in argument order.
     channels : str or sequence of str, optional
@@ -480,9 +977,10 @@ def read_bids_physio(
         the same channels.
     events : path, bool or None, default None
         An ``events.tsv`` file to read into segments (with :func:`read_events_tsv`). None
-        looks for ``<prefix>_events.tsv`` next to person1's first file, where ``<prefix>``
-        is the file name up to ``_recording-`` or ``_physio``, and reads it if present;
-        False reads no events.
+        reads the events table that applies to person1's first file by the inheritance
+        principle, if there is one: the most specific ``*_events.tsv`` whose entities are
+        a subset of that file's, next to it or in a folder above it up to the dataset
+        root; True requires one; False reads no events.
     drop_instant : bool, default False
         Passed to :func:`read_events_tsv`: skip events of duration 0 or ``n/a``.
     session_id : str, optional
@@ -502,16 +1000,18 @@ def read_bids_physio(
     Raises
     ------
     FileFormatError
-        Naming the file and what to fix: a missing file or sidecar, a sidecar without
+        Naming the file and what to fix: a missing file or sidecar, sidecars without
         ``SamplingFrequency``/``StartTime``/``Columns`` (or whose ``SamplingFrequency``
         is not a rate above 0 and at most 1e6 Hz, or whose ``StartTime`` is not a finite
-        number of seconds), invalid JSON, a truncated or damaged gzip file, a column
-        count that disagrees with ``Columns``, a header row, text in the data, channels
-        only one person has, rates that differ between persons, start times not a whole
-        number of samples apart, recordings that do not overlap in time.
+        number of seconds), several sidecars or events tables applying from one folder
+        (BIDS forbids it), invalid JSON, a truncated or damaged gzip file, a column count
+        that disagrees with ``Columns``, a header row, text in the data, channels only one
+        person has, rates that differ between persons, start times not a whole number of
+        samples apart, recordings that do not overlap in time; with a dataset folder,
+        entities that match no file, or several files that are not one recording (listed).
     ValidationError
         For a bad argument: a path that is not a str or path, channels or events of the
-        wrong type.
+        wrong type, a missing ``person2`` or ``subjects``, entities given with file paths.
     SegmentError
         If the events file holds events the session cannot take.
 
@@ -536,6 +1036,19 @@ def read_bids_physio(
     [[2.0, 2.1, 2.2, 2.3, nan], [nan, nan, 5.0, 5.1, 5.2]]
     >>> s["eda"]["eda"].attrs["units"], s.attrs["session_id"]
     ('uS', 'sub-01_task-therapy+sub-02_task-therapy')
+
+    From a dataset folder (the sidecar ``task-nback_physio.json`` and the events table
+    ``task-nback_events.tsv`` are inherited from the dataset root):
+
+    >>> s = concordlab.read_bids_physio("tests/data/bids-examples/synthetic",
+    ...                                 subjects=("01", "02"), session="01", task="nback",
+    ...                                 run=1)
+    >>> concordlab.channels(s), s["cardiac"]["cardiac"].attrs["sampling_rate"]
+    (['respiratory', 'cardiac'], 10.0)
+    >>> s.attrs["session_id"], s.attrs["start_time"]
+    ('sub-01_ses-01_task-nback_run-01+sub-02_ses-01_task-nback_run-01', '1880-01-10T05:22:54')
+    >>> concordlab.segments(s)["label"].iloc[0]
+    'scene_nontarget_nbackparam'
     """
     persons = PERSONS.check(persons, "persons")
     drop_instant = FLAG.check(drop_instant, "drop_instant")
@@ -547,8 +1060,47 @@ def read_bids_physio(
         raise ValidationError(
             f"events must be the path of an events.tsv file, True, False or None; got {events!r}."
         )
-    groups = [_as_paths(person1, "person1"), _as_paths(person2, "person2")]
-    files = [[_read_sidecar(path) for path in group] for group in groups]
+    query = _labels_of(
+        {
+            "session": session,
+            "task": task,
+            "run": run,
+            "acquisition": acquisition,
+            "recording": recording,
+        }
+    )
+    listing = _Listing()
+    if isinstance(person1, str | os.PathLike) and Path(person1).is_dir():
+        if person2 is not None:
+            raise ValidationError(
+                f"person1 is a folder ('{person1}'), so person2 must not be given: choose both "
+                "persons' recordings in the BIDS dataset with subjects=('01', '02'), or give "
+                "each person's *_physio.tsv.gz file."
+            )
+        labels = _subject_pair(subjects)
+        found = [_physio_paths(person1, "person1", {"sub": s, **query}) for s in labels]
+        groups = [paths for paths, _ in found]
+        roots = [root for _, root in found]
+    else:
+        if subjects is not None:
+            raise ValidationError(
+                "subjects choose files in a BIDS dataset folder, but person1 is not one "
+                f"({person1!r}); give the dataset's root folder as person1, or leave "
+                "subjects out."
+            )
+        if person2 is None:
+            raise ValidationError(
+                "person2 must be the path of the second person's *_physio.tsv.gz file (or a "
+                "list of them); or give the dataset folder as person1 with "
+                "subjects=('01', '02'). Got None."
+            )
+        found = [_physio_paths(person1, "person1", query), _physio_paths(person2, "person2", {})]
+        groups = [paths for paths, _ in found]
+        roots = [root for _, root in found]
+    files = [
+        [_read_sidecar(path, root, listing) for path in group]
+        for group, root in zip(groups, roots, strict=True)
+    ]
     for person_files in files:
         _name_channels(person_files)
     selected = _select_channels(files, channels, persons)
@@ -557,10 +1109,9 @@ def read_bids_physio(
         _recording(person_files, selected, None, person)
         for person_files, person in zip(files, persons, strict=True)
     ]
-    prefixes = [_bids_prefix(group[0]) for group in groups]
     if start_time is None:
         start_time = _scans_start_time(files[0][0])
-    events_path = _events_path(events, groups[0][0], prefixes[0])
+    events_path = _events_path(events, files[0][0], listing)
     session = pair_recordings(
         recordings,
         persons=persons,
@@ -578,6 +1129,21 @@ def read_bids_physio(
         raise SegmentError(
             f"{error} (To read the recordings without their events, pass events=False.)"
         ) from None
+
+
+def _subject_pair(subjects: Any) -> tuple[str, str]:
+    if isinstance(subjects, str | bytes) or not isinstance(subjects, Sequence):
+        raise ValidationError(
+            "subjects must be the two subjects' labels when person1 is a BIDS dataset folder, "
+            f"e.g. subjects=('01', '02'); got {subjects!r}."
+        )
+    labels = [_entity_label(s, "subject") for s in subjects]
+    if len(labels) != 2 or labels[0] == labels[1]:
+        raise ValidationError(
+            f"subjects must be two different subjects' labels, e.g. subjects=('01', '02'); "
+            f"got {tuple(subjects)!r}."
+        )
+    return labels[0], labels[1]  # type: ignore[return-value]
 
 
 def _as_paths(argument: Any, name: str) -> list[Path]:
@@ -612,7 +1178,12 @@ def _bids_prefix(path: Path) -> str:
     return "_".join(p for p in parts if not p.startswith("recording-")) or stem
 
 
-def _read_sidecar(path: Path) -> _PhysioFile:
+def _read_sidecar(path: Path, root: Path | None, listing: _Listing) -> _PhysioFile:
+    """The physio file's sidecars that apply by the inheritance principle, merged and checked.
+
+    ``root`` is the dataset root; None looks for the nearest folder above the file holding
+    ``dataset_description.json`` (without one, only the file's own folder is searched).
+    """
     stem = _strip_extension(path)
     if stem is None:
         raise FileFormatError(
@@ -624,38 +1195,44 @@ def _read_sidecar(path: Path) -> _PhysioFile:
             raise FileNotFoundError(path)
         if path.is_dir():
             raise IsADirectoryError(path)
-    sidecar = path.with_name(stem + ".json")
-    if not sidecar.is_file():
+    if root is None:
+        root = _dataset_root(path)
+    name = _bids_name(path.name)
+    sidecars = _applicable(path, root, name.suffix, ".json", listing)
+    if not sidecars:
+        if root is None:
+            where = (
+                "No folder above it holds a dataset_description.json, so it is not read as "
+                "part of a BIDS dataset and no inherited sidecar (such as "
+                f"task-<label>_{name.suffix}.json at the dataset root) was searched: add "
+                "dataset_description.json at the dataset's root, or put the sidecar next to "
+                "the file."
+            )
+        else:
+            where = (
+                f"No *_{name.suffix}.json whose entities are all among the file's "
+                f"({_entities_text(name.entities)}) lies in its folder or a folder above it "
+                f"up to the dataset root '{root}' (the BIDS inheritance principle)."
+            )
         raise FileFormatError(
-            f"'{path}' has no JSON sidecar: expected '{sidecar}' holding SamplingFrequency, "
-            "StartTime and Columns. (Sidecars inherited from a higher folder are not "
-            "searched; copy the sidecar next to the file.)"
+            f"'{path}' has no JSON sidecar: expected '{path.with_name(stem + '.json')}' "
+            f"holding SamplingFrequency, StartTime and Columns. {where}"
         )
-    with reading(sidecar, "JSON sidecar"):
-        try:
-            info = json.loads(sidecar.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise FileFormatError(
-                f"'{sidecar}' is not valid JSON ({error.msg} at line {error.lineno}, column "
-                f"{error.colno}); fix the file."
-            ) from None
-    if not isinstance(info, dict):
-        raise FileFormatError(
-            f"'{sidecar}' must hold a JSON object ({{...}}) with SamplingFrequency, StartTime "
-            f"and Columns, not a {type(info).__name__}."
-        )
+    info, origin = _merged_sidecar(sidecars)
     rate = _sidecar_number(
-        info, "SamplingFrequency", SAMPLING_RATE, sidecar, 'e.g. "SamplingFrequency": 100'
+        info, origin, sidecars, "SamplingFrequency", SAMPLING_RATE, 'e.g. "SamplingFrequency": 100'
     )
     start = _sidecar_number(
         info,
+        origin,
+        sidecars,
         "StartTime",
         _START_TIME,
-        sidecar,
         "the time of the first sample in seconds relative to the events' zero, "
         'e.g. "StartTime": 0',
     )
     columns = info.get("Columns")
+    sidecar = origin.get("Columns", sidecars[-1])
     if (
         not isinstance(columns, list)
         or not columns
@@ -680,7 +1257,6 @@ def _read_sidecar(path: Path) -> _PhysioFile:
                 units[column] = entry["Units"]
             if isinstance(entry.get("Description"), str):
                 descriptions[column] = entry["Description"]
-    match = re.search(r"(?:^|_)recording-([A-Za-z0-9]+)", stem)
     return _PhysioFile(
         path=path,
         sidecar=sidecar,
@@ -689,21 +1265,50 @@ def _read_sidecar(path: Path) -> _PhysioFile:
         columns=list(columns),
         units=units,
         descriptions=descriptions,
-        recording=match.group(1) if match else "",
+        recording=name.entities.get("recording", ""),
+        sidecars=sidecars,
+        rate_source=origin["SamplingFrequency"],
+        root=root,
     )
 
 
+def _entities_text(entities: dict[str, str]) -> str:
+    return "_".join(f"{key}-{label}" for key, label in entities.items()) or "none"
+
+
 def _sidecar_number(
-    info: dict[str, Any], key: str, rule: Real, sidecar: Path, example: str
+    info: dict[str, Any],
+    origin: dict[str, Path],
+    sidecars: list[Path],
+    key: str,
+    rule: Real,
+    example: str,
 ) -> float:
     if key not in info:
-        raise FileFormatError(f"'{sidecar}' lacks {key}; add it: {example}.")
+        if len(sidecars) == 1:
+            where = f"'{sidecars[0]}' lacks"
+        else:
+            listed = ", ".join(f"'{s}'" for s in sidecars)
+            where = f"None of the sidecars that apply by BIDS inheritance ({listed}) has; all lack"
+        raise FileFormatError(f"{where} {key}; add it: {example}.")
+    value = info[key]
     try:
-        return rule.check(info[key], key)
+        return rule.check(value, key)
     except ValidationError:
+        hint = ""
+        if (
+            key == "StartTime"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and MAX_SECONDS <= abs(value) < 1e10
+        ):  # seconds since 1970 of a date in 2001-2286: say the date
+            hint = (
+                f" (as seconds since 1970, the date {describe_time(float(value))}; StartTime is "
+                "relative to the events' time zero, not an absolute time)"
+            )
         raise FileFormatError(
-            f"'{sidecar}': {key} must be {rule.describe()} (a finite JSON number), got "
-            f"{info[key]!r}; {example}."
+            f"'{origin[key]}': {key} must be {rule.describe()} (a finite JSON number), got "
+            f"{value!r}{hint}; {example}."
         ) from None
 
 
@@ -845,26 +1450,41 @@ def _read_data(item: _PhysioFile) -> None:
             raise FileFormatError(f"'{path}' holds {len(table)} sample(s); at least 2 are needed.")
         if not abs(item.start) + len(table) / item.rate <= MAX_SECONDS:
             raise FileFormatError(
-                f"'{item.sidecar}': SamplingFrequency {item.rate:g} Hz makes the {len(table)} "
-                f"samples of '{path}' span {len(table) / item.rate:.3g} s from StartTime "
-                f"{item.start:g} s, beyond {MAX_SECONDS:g} s; give SamplingFrequency in Hz "
-                "(samples per second) and StartTime in seconds."
+                f"'{item.rate_source}': SamplingFrequency {item.rate:g} Hz makes the "
+                f"{len(table)} samples of '{path}' span {len(table) / item.rate:.3g} s from "
+                f"StartTime {describe_time(item.start)}, beyond {MAX_SECONDS:g} s; give "
+                "SamplingFrequency in Hz (samples per second) and StartTime in seconds."
             )
         for index, (column, name) in enumerate(zip(item.columns, item.names, strict=True)):
             item.data[name] = numeric_column(table.iloc[:, index], path, column)
 
 
-def _events_path(events: PathLike | bool | None, first_file: Path, prefix: str) -> Path | None:
+def _events_path(
+    events: PathLike | bool | None, first: _PhysioFile, listing: _Listing
+) -> Path | None:
+    """The events table to read: given, or the one that applies to ``first`` by inheritance."""
     if events is False:
         return None
     if events is None or events is True:
-        candidate = first_file.with_name(f"{prefix}_events.tsv")
-        if candidate.is_file():
-            return candidate
-        if events is True:
+        try:
+            found = _applicable(first.path, first.root, "events", ".tsv", listing)
+        except FileFormatError as error:
             raise FileFormatError(
-                f"No events file next to '{first_file}': expected '{candidate}'. Give its "
-                "path with events=..."
+                f"{error} Or choose the events file with events=<path>, or pass events=False "
+                "to read none."
+            ) from None
+        if found:
+            return found[-1]  # a table: only the most specific one counts
+        if events is True:
+            above = (
+                "no dataset_description.json above it marks a dataset root to search up to"
+                if first.root is None
+                else f"nor does one apply from a folder up to the dataset root '{first.root}'"
+            )
+            raise FileFormatError(
+                f"No events file applies to '{first.path}': expected "
+                f"'{first.path.with_name(_bids_prefix(first.path) + '_events.tsv')}' next to "
+                f"it; {above}. Give its path with events=..."
             )
         return None
     return check_path(events, "events", "events.tsv file")

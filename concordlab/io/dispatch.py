@@ -91,8 +91,9 @@ FORMATS: tuple[Format, ...] = (
         "bids-physio",
         "concordlab.io.bids:read_bids_recording",
         suffixes=("_physio.tsv.gz", "_physio.tsv"),
+        sniff="concordlab.io.bids:is_bids_dataset",
         dyad="concordlab.io.bids:read_bids_physio",
-        description="BIDS physiological recording (*_physio.tsv.gz + .json sidecar)",
+        description="BIDS physiological recording (*_physio.tsv.gz + .json sidecar, or dataset)",
     ),
     Format(
         "csv",
@@ -149,11 +150,12 @@ def read_recording(path: PathLike, *, format: str | None = None, **options: Any)
     """Read one person's recording, whatever its format.
 
     The format is recognised from the path (an E4 export folder or .zip, a BIDS
-    ``*_physio.tsv.gz``, delimited text ``.csv``/``.tsv``/``.txt``) or named by
+    ``*_physio.tsv.gz`` or dataset folder, delimited text ``.csv``/``.tsv``/``.txt``) or named by
     ``format``; ``options`` go to that format's reader (``read_csv_recording``:
     ``sampling_rate``, ``time_column``, ``channel``, ``columns``, ``units``;
     ``read_e4_recording``: ``channels``, ``tag_duration``; ``read_bids_recording``:
-    ``channels``; all take ``person``).
+    ``channels``, and for a BIDS dataset folder ``subject``, ``session``, ``task``, ``run``,
+    ``acquisition``, ``recording``; all take ``person``).
 
     Parameters
     ----------

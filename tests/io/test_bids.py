@@ -1,8 +1,10 @@
-"""BIDS physio and events readers/writer on a realistic two-subject dataset written here."""
+"""BIDS physio and events readers/writer: a two-subject dataset written here, the inheritance
+principle on the specification's examples, and real bids-examples datasets read against pandas."""
 
 import gzip
 import json
 import math
+import shutil
 import warnings
 from pathlib import Path
 
@@ -511,3 +513,419 @@ def test_events_table_with_a_row_too_long(tmp_path):
         concordlab.read_events_tsv(s, path)
     path.write_bytes(b"\xef\xbb\xbfonset\tduration\r\n1\t2\r\n")
     assert concordlab.segments(concordlab.read_events_tsv(s, path))["end"].tolist() == [3.0]
+
+
+# --------------------------------------------------------------------------- inheritance
+
+EXAMPLES = Path(__file__).parent.parent / "data" / "bids-examples"
+DS210 = EXAMPLES / "ds210"
+SYNTHETIC = EXAMPLES / "synthetic"
+
+
+def tree(root: Path, files: dict[str, object]) -> Path:
+    """Write a BIDS tree: each path holds a JSON value, or b"" for a data file."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "dataset_description.json").write_text('{"Name": "t", "BIDSVersion": "1.10.0"}')
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(json.dumps(content))
+    return root
+
+
+def relative(root: Path, paths) -> list[str]:
+    return [Path(p).relative_to(root.absolute()).as_posix() for p in paths]
+
+
+def test_spec_example_1_inheritance_and_override(tmp_path):
+    """BIDS specification, The Inheritance Principle, Example 1 (with its file contents)."""
+    root = tree(
+        tmp_path,
+        {
+            "task-rest_bold.json": {"EchoTime": 0.040, "RepetitionTime": 1.0},
+            "scans.json": {},
+            "sub-01/sub-01_scans.tsv": b"",
+            "sub-01/func/sub-01_task-rest_acq-default_bold.nii.gz": b"",
+            "sub-01/func/sub-01_task-rest_acq-longtr_bold.nii.gz": b"",
+            "sub-01/func/sub-01_task-rest_acq-longtr_bold.json": {"RepetitionTime": 3.0},
+        },
+    )
+    func = root / "sub-01" / "func"
+    default = func / "sub-01_task-rest_acq-default_bold.nii.gz"
+    longtr = func / "sub-01_task-rest_acq-longtr_bold.nii.gz"
+    # acq-longtr is absent from the default image's name (rule 2.c): only the root file.
+    assert relative(root, concordlab.io.bids_metadata_files(default)) == ["task-rest_bold.json"]
+    assert relative(root, concordlab.io.bids_metadata_files(longtr)) == [
+        "task-rest_bold.json",
+        "sub-01/func/sub-01_task-rest_acq-longtr_bold.json",
+    ]
+    # Rule 5.b: RepetitionTime overridden, EchoTime kept (not unset by its absence).
+    assert concordlab.io.read_bids_sidecar(longtr) == {"EchoTime": 0.040, "RepetitionTime": 3.0}
+    assert concordlab.io.read_bids_sidecar(default) == {"EchoTime": 0.040, "RepetitionTime": 1.0}
+    # scans.json without entities applies to every subject's _scans.tsv.
+    scans = root / "sub-01" / "sub-01_scans.tsv"
+    assert relative(root, concordlab.io.bids_metadata_files(scans)) == ["scans.json"]
+
+
+def test_spec_examples_2_to_5(tmp_path):
+    func2 = "sub-01/ses-test/func/sub-01_ses-test_task-overtverbgeneration"
+
+    def two_runs(folder: str, general: str) -> tuple[Path, Path, Path]:
+        """Examples 2 and 3: two runs, a sidecar of run 2, and a general one at ``general``."""
+        runs = {f"{func2}_run-{i}_bold.nii.gz": b"" for i in (1, 2)}
+        root = tree(tmp_path / folder, {**runs, general: {}, f"{func2}_run-2_bold.json": {}})
+        return root, *(root / name for name in runs)
+
+    # Example 2 (impermissible): two applicable files in one folder for run 2 (rule 4).
+    root, run1, run2 = two_runs("two", f"{func2}_bold.json")
+    with pytest.raises(FileFormatError, match=r"2 files in one folder apply .*\(rule 4\)") as info:
+        concordlab.io.bids_metadata_files(run2)
+    assert "task-overtverbgeneration_bold.json" in str(info.value)
+    assert "_run-2_bold.json" in str(info.value)
+    assert relative(root, concordlab.io.bids_metadata_files(run1)) == [f"{func2}_bold.json"]
+    # Example 3: the general file moved a folder up; both apply to run 2, general first.
+    ses = "sub-01/ses-test/sub-01_ses-test_task-overtverbgeneration_bold.json"
+    root, run1, run2 = two_runs("three", ses)
+    assert relative(root, concordlab.io.bids_metadata_files(run2)) == [
+        ses,
+        f"{func2}_run-2_bold.json",
+    ]
+    assert relative(root, concordlab.io.bids_metadata_files(run1)) == [ses]
+    # Example 4: one file for both runs; Example 5: bold.json at the root for every bold.
+    func4 = "sub-01/func/sub-01_task-xyz_acq-test1"
+    root = tree(
+        tmp_path / "four",
+        {
+            f"{func4}_run-1_bold.nii.gz": b"",
+            f"{func4}_run-2_bold.nii.gz": b"",
+            f"{func4}_bold.json": {},
+            "bold.json": {},
+        },
+    )
+    for run in (1, 2):
+        files = concordlab.io.bids_metadata_files(root / f"{func4}_run-{run}_bold.nii.gz")
+        assert relative(root, files) == ["bold.json", f"{func4}_bold.json"]
+
+
+def test_suffix_extension_and_validator_example(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "T1w.json": {},
+            "acq-MPRAGE_T1w.json": {},  # the BIDS validator's multiple-inheritance case
+            "sub-01/anat/sub-01_acq-MPRAGE_T1w.nii.gz": b"",
+            "task-bht_physio.json": {"SamplingFrequency": 100},
+            "sub-01/task-bht_recording-cardiac_physio.json": {"Columns": ["cardiac"]},
+            "sub-01/task-bht_recording-resp_physio.json": {"Columns": ["respiratory"]},
+            "task-bht_events.tsv": b"onset\tduration\n",
+            "task-bht_events.json": {},
+            "task-bht_physioevents.json": {},
+            "sub-01/func/sub-01_task-bht_recording-cardiac_physio.tsv.gz": b"",
+            "sub-01/func/sub-01_task-bht_physio.tsv.gz": b"",
+        },
+    )
+    with pytest.raises(FileFormatError, match="2 files in one folder"):
+        concordlab.io.bids_metadata_files(root / "sub-01/anat/sub-01_acq-MPRAGE_T1w.nii.gz")
+    cardiac = root / "sub-01/func/sub-01_task-bht_recording-cardiac_physio.tsv.gz"
+    plain = root / "sub-01/func/sub-01_task-bht_physio.tsv.gz"
+    # Same suffix only (not physioevents), entities a subset (recording-resp is not).
+    assert concordlab.io.read_bids_sidecar(cardiac) == {
+        "SamplingFrequency": 100,
+        "Columns": ["cardiac"],
+    }
+    assert concordlab.io.read_bids_sidecar(plain) == {"SamplingFrequency": 100}
+    events = concordlab.io.bids_metadata_files(cardiac, suffix="events", extension=".tsv")
+    assert relative(root, events) == ["task-bht_events.tsv"]
+    # Without a dataset root only the file's folder counts; with root=..., the tree does.
+    (root / "dataset_description.json").unlink()
+    assert concordlab.io.bids_metadata_files(cardiac) == []
+    assert len(concordlab.io.bids_metadata_files(cardiac, root=root)) == 2
+    with pytest.raises(ValidationError, match="not inside the dataset folder"):
+        concordlab.io.bids_metadata_files(cardiac, root=tmp_path / "elsewhere")
+
+
+def test_column_entries_are_replaced_whole(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "physio.json": {"StartTime": 0, "cardiac": {"Units": "mV", "Description": "pulse"}},
+            "sub-01/sub-01_physio.json": {"cardiac": {"Description": "ppg"}},
+        },
+    )
+    merged = concordlab.io.read_bids_sidecar(root / "sub-01/func/sub-01_task-a_physio.tsv.gz")
+    assert merged == {"StartTime": 0, "cardiac": {"Description": "ppg"}}
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """The independent parse: pandas on the headerless tsv.gz."""
+    return pd.read_csv(path, sep="\t", header=None, compression="gzip")
+
+
+def merge(*sidecars: Path) -> dict:
+    """The inheritance chain resolved by hand in each test, merged root first."""
+    merged: dict = {}
+    for sidecar in sidecars:
+        merged.update(json.loads(sidecar.read_text()))
+    return merged
+
+
+def test_ds210_real_physio_with_the_subjects_sidecar(tmp_path):
+    """Real cardiac/respiratory recordings whose sidecar lies in the subject's folder."""
+    s = concordlab.read_bids_physio(DS210, subjects=("01", "sub-02"), task="rest")
+    concordlab.validate_session(s)
+    for person, sub in enumerate(("01", "02")):
+        data = DS210 / f"sub-{sub}/func/sub-{sub}_task-rest_run-01_physio.tsv.gz"
+        meta = merge(DS210 / f"sub-{sub}/sub-{sub}_task-rest_physio.json")
+        table = read_table(data)
+        assert len(table) == 30600
+        for index, column in enumerate(meta["Columns"]):
+            values = s[column][column]
+            assert values.attrs["sampling_rate"] == meta["SamplingFrequency"] == 50
+            assert values.attrs["units"] == ""  # the sidecar gives no Units: unknown
+            n = len(table)
+            np.testing.assert_array_equal(values.values[person, :n], table[index].to_numpy())
+            expected = meta["StartTime"] + np.arange(n) / meta["SamplingFrequency"]
+            np.testing.assert_allclose(values["time"].values[:n], expected, rtol=0, atol=1e-9)
+    assert concordlab.channels(s) == ["cardiac", "respiratory"]
+    meta = concordlab.metadata(s)
+    sidecars = meta["source"]["therapist"]["sidecars"]
+    (only,) = sidecars.values()
+    assert relative(DS210, only) == ["sub-02/sub-02_task-rest_physio.json"]
+    # The same files by path give the same session (the dataset root found above them).
+    paths = [DS210 / f"sub-{s}/func/sub-{s}_task-rest_run-01_physio.tsv.gz" for s in ("01", "02")]
+    by_path = concordlab.read_bids_physio(*paths)
+    np.testing.assert_array_equal(by_path["cardiac"]["cardiac"], s["cardiac"]["cardiac"])
+    # A file-level sidecar overrides the subject's StartTime (a copy of the real files).
+    copy = tmp_path / "ds210"
+    shutil.copytree(DS210, copy)
+    (copy / "sub-01/func/sub-01_task-rest_run-01_physio.json").write_text('{"StartTime": -2}')
+    r = concordlab.io.read_bids_recording(copy, subject="01", task="rest", run=1)
+    assert r.channels["cardiac"].offset == -2.0 and r.channels["cardiac"].sampling_rate == 50
+    assert relative(copy, r.source["sidecars"][r.path]) == [
+        "sub-01/sub-01_task-rest_physio.json",
+        "sub-01/func/sub-01_task-rest_run-01_physio.json",
+    ]
+
+
+def test_synthetic_root_sidecar_events_and_scans():
+    """Sidecar and events table at the dataset root; acq_time from the session's scans."""
+    s = concordlab.read_bids_physio(
+        SYNTHETIC, subjects=("01", "02"), session="01", task="nback", run="01"
+    )
+    meta = merge(SYNTHETIC / "task-nback_physio.json")
+    for person, sub in enumerate(("01", "02")):
+        name = f"sub-{sub}/ses-01/func/sub-{sub}_ses-01_task-nback_run-01_physio.tsv.gz"
+        table = read_table(SYNTHETIC / name)
+        for index, column in enumerate(meta["Columns"]):
+            values = s[column][column]
+            assert values.attrs["sampling_rate"] == meta["SamplingFrequency"]
+            np.testing.assert_array_equal(values.values[person], table[index].to_numpy())
+            assert values["time"].values[0] == meta["StartTime"]
+    assert s.attrs["start_time"] == "1880-01-10T05:22:54"  # the run's bold acq_time
+    events = pd.read_csv(SYNTHETIC / "task-nback_events.tsv", sep="\t")
+    table = concordlab.segments(s)
+    np.testing.assert_allclose(table["start"], events["onset"])
+    np.testing.assert_allclose(table["end"], events["onset"] + events["duration"])
+    assert table["label"].tolist() == events["trial_type"].tolist()
+    assert concordlab.metadata(s)["events"] == str((SYNTHETIC / "task-nback_events.tsv").absolute())
+    # Run 2 is another file; run=2 and run="run-02" both choose it.
+    two = concordlab.read_bids_physio(
+        SYNTHETIC, subjects=("01", "02"), session="ses-01", task="nback", run=2, events=False
+    )
+    table = read_table(
+        SYNTHETIC / "sub-01/ses-01/func/sub-01_ses-01_task-nback_run-02_physio.tsv.gz"
+    )
+    np.testing.assert_array_equal(two["cardiac"]["cardiac"].values[0], table[1].to_numpy())
+    r = concordlab.io.read_bids_recording(SYNTHETIC, subject="02", task="nback", run="run-02")
+    assert r.path.endswith("sub-02_ses-01_task-nback_run-02_physio.tsv.gz")
+
+
+def test_stim_files_inherit_their_own_sidecar():
+    path = SYNTHETIC / "sub-01/ses-01/func/sub-01_ses-01_task-nback_run-01_stim.tsv.gz"
+    r = concordlab.io.read_bids_recording(path)
+    meta = merge(SYNTHETIC / "task-nback_stim.json")
+    table = read_table(path)
+    assert r.channel_names == tuple(c.lower() for c in meta["Columns"])
+    for index, name in enumerate(r.channel_names):
+        assert r.channels[name].sampling_rate == meta["SamplingFrequency"] == 2.0
+        np.testing.assert_array_equal(r.channels[name].values, table[index].to_numpy())
+
+
+def test_read_recording_of_a_dataset_folder():
+    r = concordlab.io.read_recording(SYNTHETIC, subject="01", task="rest", person="patient")
+    assert r.source["format"] == "bids-physio" and r.person == "patient"
+    assert r.path.endswith("sub-01_ses-01_task-rest_physio.tsv.gz")
+    assert r.start_time == "1880-01-10T05:52:54"
+    assert concordlab.io.find_format(DS210).name == "bids-physio"
+
+
+DATASET_ERRORS = {
+    "no run": (
+        {"subjects": ("01", "02"), "task": "nback"},
+        FileFormatError,
+        r"matches 2 physio files .* differ in \['run'\].*run-01_physio.*run-02_physio.*give run=",
+    ),
+    "no task": (
+        {"subjects": ("01", "02")},
+        FileFormatError,
+        r"matches 3 physio files .* differ in \['run', 'task'\].*give run=\.\.\., task=\.\.\.",
+    ),
+    "no such task": (
+        {"subjects": ("01", "02"), "task": "stroop"},
+        FileFormatError,
+        r"No physio file .* matches subject='01', task='stroop'; subject '01' has \[.*nback",
+    ),
+    "no such subject": (
+        {"subjects": ("01", "07"), "task": "rest"},
+        FileFormatError,
+        r"has no subject '07' \(no folder 'sub-07'\); its subjects are \['01', '02'\]",
+    ),
+    "no subjects": ({"task": "rest"}, ValidationError, "subjects must be the two subjects"),
+    "one subject twice": (
+        {"subjects": ("01", "sub-01"), "task": "rest"},
+        ValidationError,
+        "two different subjects",
+    ),
+    "bad label": (
+        {"subjects": ("01", "02"), "task": "re st"},
+        ValidationError,
+        "task must be a BIDS label",
+    ),
+    "bad run": ({"subjects": ("01", "02"), "run": 1.5}, ValidationError, "run must be"),
+}
+
+
+@pytest.mark.parametrize("case", DATASET_ERRORS)
+def test_dataset_queries_say_what_matched(case):
+    options, error, message = DATASET_ERRORS[case]
+    with pytest.raises(error, match=message):
+        concordlab.read_bids_physio(SYNTHETIC, **options)
+
+
+def test_dataset_and_path_arguments_are_checked(tmp_path):
+    a, b = small_pair(tmp_path)
+    with pytest.raises(ValidationError, match=r"\['task'\] choose files in a BIDS dataset folder"):
+        concordlab.io.read_bids_recording(a, task="x")
+    with pytest.raises(ValidationError, match="subjects choose files in a BIDS dataset"):
+        concordlab.read_bids_physio(a, b, subjects=("01", "02"))
+    with pytest.raises(ValidationError, match="so person2 must not be given"):
+        concordlab.read_bids_physio(SYNTHETIC, b, subjects=("01", "02"))
+    with pytest.raises(ValidationError, match="give subject=..."):
+        concordlab.io.read_bids_recording(SYNTHETIC, task="rest")
+    with pytest.raises(FileFormatError, match="not the root of a BIDS dataset"):
+        concordlab.io.read_bids_recording(tmp_path, subject="01")
+    with pytest.raises(ValidationError, match="person2 must be"):
+        concordlab.read_bids_physio(a)
+
+
+def test_recording_files_of_one_choice_are_read_together(tmp_path):
+    """Files differing only in recording-<label> are one person's recording at two rates."""
+    root = tree(
+        tmp_path,
+        {
+            "task-x_recording-fast_physio.json": {
+                "SamplingFrequency": 10,
+                "StartTime": 0,
+                "Columns": ["cardiac"],
+                "cardiac": {"Units": "mV"},
+            },
+            "task-x_recording-slow_physio.json": {
+                "SamplingFrequency": 2,
+                "StartTime": 0,
+                "Columns": ["eda"],
+            },
+        },
+    )
+    for sub in ("01", "02"):
+        folder = root / f"sub-{sub}" / "beh"
+        folder.mkdir(parents=True)
+        for label, n in (("fast", 40), ("slow", 8)):
+            text = "".join(f"{i}\n" for i in range(n))
+            gz(folder / f"sub-{sub}_task-x_recording-{label}_physio.tsv.gz", text)
+    s = concordlab.read_bids_physio(root, subjects=("01", "02"), task="x")
+    assert concordlab.channels(s) == ["cardiac", "eda"]
+    assert s["cardiac"]["cardiac"].attrs["units"] == "mV"
+    # No Units in the sidecar: unknown in the recording (the session may fill it in).
+    r = concordlab.io.read_bids_recording(root, subject="01", task="x")
+    assert r.channels["eda"].units == "" and r.channels["cardiac"].units == "mV"
+    assert s["eda"]["eda"].attrs["sampling_rate"] == 2.0
+    s = concordlab.read_bids_physio(root, subjects=("01", "02"), recording="slow")
+    assert concordlab.channels(s) == ["eda"]
+
+
+def test_inherited_sidecar_by_path_and_the_old_refusal(tmp_path):
+    """The issue's case: a file whose sidecar lies at the dataset root."""
+    root = tree(
+        tmp_path,
+        {"task-x_physio.json": {"SamplingFrequency": 4, "StartTime": 0, "Columns": ["eda"]}},
+    )
+    paths = []
+    for sub in ("01", "02"):
+        path = root / f"sub-{sub}" / "beh" / f"sub-{sub}_task-x_physio.tsv.gz"
+        path.parent.mkdir(parents=True)
+        gz(path, "1\n2\n3\n4\n")
+        paths.append(path)
+    s = concordlab.read_bids_physio(*paths)
+    np.testing.assert_array_equal(s["eda"]["eda"].values, [[1, 2, 3, 4], [1, 2, 3, 4]])
+    (root / "dataset_description.json").unlink()
+    with pytest.raises(FileFormatError, match="has no JSON sidecar") as info:
+        concordlab.read_bids_physio(*paths)
+    assert "No folder above it holds a dataset_description.json" in str(info.value)
+    (root / "dataset_description.json").write_text("{}")
+    (root / "task-x_physio.json").rename(root / "task-y_physio.json")
+    with pytest.raises(FileFormatError, match="has no JSON sidecar") as info:
+        concordlab.read_bids_physio(*paths)
+    assert "sub-01_task-x" in str(info.value) and "up to the dataset root" in str(info.value)
+
+
+def test_merged_sidecars_name_the_file_at_fault(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "task-x_physio.json": {"SamplingFrequency": 4, "Columns": ["eda"]},
+            "sub-01/sub-01_task-x_physio.json": {"StartTime": "soon"},
+            "sub-02/sub-02_task-x_physio.json": {"StartTime": 1_700_000_000},
+        },
+    )
+    for sub in ("01", "02"):
+        path = root / f"sub-{sub}" / "beh" / f"sub-{sub}_task-x_physio.tsv.gz"
+        path.parent.mkdir(parents=True)
+        gz(path, "1\n2\n3\n4\n")
+    with pytest.raises(FileFormatError, match=r"sub-01_task-x_physio.json': StartTime must be"):
+        concordlab.io.read_bids_recording(root, subject="01")
+    with pytest.raises(FileFormatError, match="2023-11-14T22:13:20") as info:
+        concordlab.io.read_bids_recording(root, subject="02")
+    assert "1.7e+09" not in str(info.value)
+    (root / "sub-01/sub-01_task-x_physio.json").write_text("{}")
+    with pytest.raises(FileFormatError, match="None of the sidecars .* all lack StartTime"):
+        concordlab.io.read_bids_recording(root, subject="01")
+
+
+def test_inherited_events_and_their_conflicts(tmp_path):
+    root = tree(
+        tmp_path,
+        {"task-x_physio.json": {"SamplingFrequency": 4, "StartTime": 0, "Columns": ["eda"]}},
+    )
+    for sub in ("01", "02"):
+        path = root / f"sub-{sub}" / "beh" / f"sub-{sub}_task-x_physio.tsv.gz"
+        path.parent.mkdir(parents=True)
+        gz(path, "1\n" * 40)
+    with pytest.raises(FileFormatError, match="No events file applies"):
+        concordlab.read_bids_physio(root, subjects=("01", "02"), events=True)
+    (root / "task-x_events.tsv").write_text("onset\tduration\ttrial_type\n1\t2\troot\n")
+    s = concordlab.read_bids_physio(root, subjects=("01", "02"))
+    assert concordlab.segments(s)["label"].tolist() == ["root"]
+    # The most specific table wins: only it counts (rule 5.a).
+    (root / "sub-01/sub-01_task-x_events.tsv").write_text(
+        "onset\tduration\ttrial_type\n1\t2\tsub\n"
+    )
+    s = concordlab.read_bids_physio(root, subjects=("01", "02"))
+    assert concordlab.segments(s)["label"].tolist() == ["sub"]
+    (root / "sub-01/task-x_events.tsv").write_text("onset\tduration\n1\t2\n")
+    with pytest.raises(FileFormatError, match="rule 4.*events=False"):
+        concordlab.read_bids_physio(root, subjects=("01", "02"))
+    s = concordlab.read_bids_physio(root, subjects=("01", "02"), events=False)
+    assert len(concordlab.segments(s)) == 0

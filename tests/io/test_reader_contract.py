@@ -24,6 +24,7 @@ DATA = Path(__file__).parent.parent / "data"
 RMEA = DATA / "rmea-psychotherapy/normal/200_01.txt"
 RESTING = DATA / "eda-single/neurokit/bio_resting_8min_100hz.csv"
 EVENT = DATA / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+BIDS_DATASET = DATA / "bids-examples/synthetic"
 T0 = 1495437325
 
 
@@ -61,6 +62,9 @@ def sessions(tmp_path):
         "e4": read_e4(a, b),
         "e4 start": read_e4(a, b, align="start"),
         "bids": read_bids_physio(p, q),
+        "bids dataset": read_bids_physio(
+            BIDS_DATASET, subjects=("01", "02"), session="01", task="nback", run=1
+        ),
         "read csv": read(RMEA, sampling_rate=25, channel="motion"),
         "read e4 pair": read([a, b]),
         "read mixed": read([text, a], sampling_rate=4, columns={"eda": "EDA"}, channels=["eda"]),
@@ -97,6 +101,11 @@ def test_read_recording_returns_a_recording_for_each_format(tmp_path):
         assert recording.source["format"] == name and recording.source["path"] == str(path)
         for channel in recording.channels.values():
             assert channel.values.ndim == 1 and channel.sampling_rate > 0
+    # A BIDS dataset folder: the path read is the physio file the entities choose.
+    assert find_format(BIDS_DATASET).name == "bids-physio"
+    recording = read_recording(BIDS_DATASET, subject="01", task="rest")
+    assert isinstance(recording, Recording) and recording.source["format"] == "bids-physio"
+    assert recording.source["path"].endswith("sub-01_ses-01_task-rest_physio.tsv.gz")
 
 
 def test_unpaired_stretch_on_a_clock_is_nan_and_marked(tmp_path):
