@@ -311,6 +311,7 @@ SKIP: dict[str, str] = {
     "LazyCohort": "a class (the result of open_cohort)",
     "Recording": "a class (the result of read_recording)",
     "SegmentError": "an exception class",
+    "UnitWarning": "a warning class",
     "ValidationError": "an exception class",
     "preprocess": "a module: its __all__ is covered as preprocess.*",
     "stats": "a module: its __all__ is covered as stats.* (the functions are re-exported)",
