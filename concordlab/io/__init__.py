@@ -10,6 +10,7 @@ Examples
 >>> from concordlab.io import read, read_recording, pair_recordings, save, load
 """
 
+from concordlab.io.acq import read_acq_recording
 from concordlab.io.bids import (
     read_bids_physio,
     read_bids_recording,
@@ -34,6 +35,7 @@ __all__ = [
     "load",
     "pair_recordings",
     "read",
+    "read_acq_recording",
     "read_bids_physio",
     "read_bids_recording",
     "read_csv",

@@ -95,6 +95,12 @@ FORMATS: tuple[Format, ...] = (
         description="BIDS physiological recording (*_physio.tsv.gz + .json sidecar)",
     ),
     Format(
+        "acq",
+        "concordlab.io.acq:read_acq_recording",
+        suffixes=(".acq",),
+        description="Biopac AcqKnowledge file (.acq; the acq extra reads it)",
+    ),
+    Format(
         "csv",
         "concordlab.io.csv:read_csv_recording",
         suffixes=(".csv", ".tsv", ".txt", ".dat", ".tab"),
