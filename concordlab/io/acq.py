@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import Text
+from concordlab._checks import MAX_SECONDS, Real, Text
 from concordlab.errors import ConcordlabError, FileFormatError
 from concordlab.io._common import PathLike, check_path, reading
 from concordlab.io._labels import plan_channels
@@ -27,6 +27,8 @@ from concordlab.io.recording import Channel, Marker, Recording
 __all__ = ["read_acq_recording"]
 
 _WHAT = "AcqKnowledge file"
+MARKER_DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="1")
+"""The rule of ``marker_duration``: the seconds a point marker spans as a segment."""
 
 
 def _bioread() -> ModuleType:
@@ -45,6 +47,7 @@ def read_acq_recording(
     path: PathLike,
     *,
     channels: str | Sequence[str] | Mapping[str, str | int] | None = None,
+    marker_duration: float | None = 1.0,
     person: str | None = None,
 ) -> Recording:
     """Read one person's Biopac AcqKnowledge ``.acq`` file.
@@ -56,7 +59,8 @@ def read_acq_recording(
     as written (``"microsiemens"``, ``"mV"``, ``"Volts"``; "" when the file states none).
     Every channel starts at the recording's zero (offset 0).
 
-    Each event marker becomes a :class:`Marker` of duration 0 at its sample's time,
+    Each event marker (a point in time) becomes a :class:`Marker` at its sample's time,
+    ``marker_duration`` seconds long (a segment needs a length once paired),
     labelled by its text (or its type when it has no text); the note gives its type, its
     channel and when it was created. AcqKnowledge files recorded in *append* mode hold
     several segments, each starting with an ``"apnd"`` marker: the pause between segments is
@@ -81,6 +85,8 @@ def read_acq_recording(
         Channels to read, by their lower-cased AcqKnowledge name; or ``{channel: name or
         0-based position}`` to read and rename (needed when two channels share a name).
         Default: every channel.
+    marker_duration : float or None, default 1.0
+        Seconds each event marker spans; None reads no markers.
     person : str, optional
         The person's label, kept on the recording.
 
@@ -114,6 +120,8 @@ def read_acq_recording(
     file = check_path(path, "path", "AcqKnowledge .acq file")
     if person is not None:
         person = Text(non_empty=True).check(person, "person")
+    if marker_duration is not None:
+        marker_duration = MARKER_DURATION.check(marker_duration, "marker_duration")
     bioread = _bioread()
     with reading(file, _WHAT):
         if not file.is_file():
@@ -144,8 +152,10 @@ def read_acq_recording(
         n_base = max(c.point_count * c.frequency_divider for c in recorded)
         by_number = {c.order_num: str(c.name) for c in recorded}
         markers, not_read, segments, start = _markers(
-            datafile.event_markers or [], base_rate, n_base, by_number
+            datafile.event_markers or [], base_rate, n_base, by_number, marker_duration or 0.0
         )
+        if marker_duration is None:
+            markers = []
     if not_read:
         warnings.warn(
             f"{_WHAT} '{file}': event markers lie outside the recording (sample index beyond "
@@ -169,7 +179,11 @@ def read_acq_recording(
 
 
 def _markers(
-    event_markers: Sequence[Any], base_rate: float, n_base: int, by_number: Mapping[Any, str]
+    event_markers: Sequence[Any],
+    base_rate: float,
+    n_base: int,
+    by_number: Mapping[Any, str],
+    duration: float,
 ) -> tuple[list[Marker], list[str], list[float], str | None]:
     """The file's markers as Markers, those not read (described), segment starts and the
     acquisition's start time; ``by_number`` names each channel by its AcqKnowledge number."""
@@ -197,5 +211,5 @@ def _markers(
             note.append(f"channel: {by_number[marker.channel_number]}")
         if created is not None:
             note.append(f"created: {pd.Timestamp(created).isoformat()}")
-        markers.append(Marker(onset, 0.0, text or kind or "marker", "; ".join(note)))
+        markers.append(Marker(onset, duration, text or kind or "marker", "; ".join(note)))
     return markers, [], segments, start

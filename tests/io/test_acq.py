@@ -49,6 +49,10 @@ def test_start_time_is_the_append_marker_at_sample_zero():
     recording = read_acq_recording(THREE_RATES)
     assert recording.start_time == first.date_created_utc.isoformat()
     assert recording.markers[0].label == "Segment 1" and recording.markers[0].onset == 0.0
+    assert recording.markers[0].duration == 1.0
+    assert read_acq_recording(THREE_RATES, marker_duration=None).markers == ()
+    with pytest.raises(concordlab.ValidationError, match="marker_duration"):
+        read_acq_recording(THREE_RATES, marker_duration=0)
 
 
 def test_a_file_without_a_dated_start_has_no_start_time_and_keeps_segments():
@@ -111,7 +115,7 @@ def test_the_registry_reads_acq_and_pairs_two_people():
         pair_recordings([recording, other], align="start")
     session = pair_recordings([recording, recording.with_person("b")])
     concordlab.validate_session(session)
-    both = read([THREE_RATES, THREE_RATES], channels={"eda": "eda - gsr100c"})
+    both = read([THREE_RATES, THREE_RATES], channels=["eda - gsr100c"])
     concordlab.validate_session(both)
 
 
