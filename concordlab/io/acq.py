@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -126,10 +127,14 @@ def read_acq_recording(
     with reading(file, _WHAT):
         if not file.is_file():
             file.open("rb").close()  # the usual message for a missing file or a folder
-        header = bioread.read_headers(str(file))
-        names = [str(c.name) for c in header.channels]
+        datafile = _read(bioread, file)
+        if datafile is None or not datafile.channels:
+            raise FileFormatError(
+                f"{_WHAT} '{file}' holds no channels bioread can read; check that it is an "
+                "AcqKnowledge file, or export it again."
+            )
+        names = [str(c.name) for c in datafile.channels]
         plan = plan_channels(names, channels, f"{_WHAT} '{file}'")
-        datafile = bioread.read(str(file), channel_indexes=sorted(plan.values()))
         base_rate = float(datafile.samples_per_second)
         recorded = datafile.channels
         out = {}
@@ -176,6 +181,21 @@ def read_acq_recording(
         "markers_not_read": not_read,
     }
     return Recording(out, start, tuple(markers), source, person)
+
+
+def _read(bioread: ModuleType, file: Path) -> Any:
+    """bioread's read of the whole file (one pass: bioread scans damaged headers slowly), its
+    failures said as a FileFormatError."""
+    try:
+        return bioread.read(str(file))
+    except (ConcordlabError, OSError, MemoryError):
+        raise
+    except Exception as error:
+        raise FileFormatError(
+            f"'{file}' is not an {_WHAT} bioread can read ({type(error).__name__}: {error}); "
+            "check that it is an .acq file saved by AcqKnowledge and complete, or export it "
+            "again."
+        ) from None
 
 
 def _markers(

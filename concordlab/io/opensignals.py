@@ -17,6 +17,7 @@ then converted with the device's documented transfer function.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -519,6 +520,7 @@ def _rows(body: str, width: int, file: Path) -> pd.DataFrame:
         keep_default_na=False,
         na_filter=True,
         skip_blank_lines=True,
+        quoting=csv.QUOTE_NONE,  # OpenSignals quotes nothing: a '"' is a cell's text
         engine="c",
     )
     return table.drop(columns=width)
@@ -541,11 +543,12 @@ def _positions(counter: np.ndarray, chosen: _Device, file: Path) -> tuple[np.nda
             f"{counter[row - 1]:.0f}; it must increase. The rows are out of order or the file "
             "is damaged."
         )
-    positions = np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)
-    n_grid = int(positions[-1]) + 1 if positions.size else 0
-    if n_grid > _MAX_GROWTH * counter.size + _SLACK:
+    grid = np.concatenate([[0.0], np.cumsum(steps)])
+    if grid[-1] + 1 > _MAX_GROWTH * counter.size + _SLACK:
         raise FileFormatError(
-            f"{where}: the sample counter skips {n_grid - counter.size} samples over "
+            f"{where}: the sample counter skips {grid[-1] + 1 - counter.size:.6g} samples over "
             f"{counter.size} rows, more than a dropout; the counter is damaged."
         )
+    positions = grid.astype(np.int64)
+    n_grid = int(positions[-1]) + 1
     return positions, n_grid - int(counter.size)
