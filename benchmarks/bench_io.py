@@ -15,11 +15,15 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   concordlab's save with its fsyncs skipped (measurement only: ``store._fsync`` replaced
   by a no-op) against ``to_netcdf``; the difference of the two saves is fsync's share;
 - ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
-- file sizes      against xarray's files of the same data.
+- file sizes      against xarray's files of the same data;
+- device readers  (``--only devices`` runs these alone) on the largest fixture of each format
+  in ``tests/data``: ``read_acq_recording`` against ``bioread.read`` of the same .acq file,
+  ``read_opensignals_recording`` against ``pandas.read_csv(comment="#", sep="\\t",
+  header=None)`` of the same OpenSignals text file.
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only devices]``
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from concordlab.io import store
 RATE = 1000.0
 CHANNELS = ("eda", "ecg", "resp")
 TARGET = 1.3
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
 def make_session(minutes: float, seed: int = 0):
@@ -95,11 +100,43 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def largest(folder: str, pattern: str) -> Path:
+    return max((FIXTURES / folder).glob(pattern), key=lambda p: p.stat().st_size)
+
+
+def device_rows(repeat: int) -> None:
+    """The device readers against the format library's own read of the same file."""
+    import bioread
+
+    from concordlab.io.acq import read_acq_recording
+    from concordlab.io.opensignals import read_opensignals_recording
+
+    acq = largest("biopac", "*.acq")
+    text = largest("opensignals", "*.txt")
+    times = medians(
+        repeat,
+        {
+            "bioread": lambda: bioread.read(str(acq)),
+            "acq": lambda: read_acq_recording(acq),
+            "pandas": lambda: pd.read_csv(text, comment="#", sep="\t", header=None),
+            "opensignals": lambda: read_opensignals_recording(text),
+        },
+    )
+    print(f"device fixtures: {acq.name} ({acq.stat().st_size / 1e3:.0f} kB), {text.name} "
+          f"({text.stat().st_size / 1e3:.0f} kB); medians of {repeat}")  # fmt: skip
+    row("read_acq_recording", times["acq"], "bioread.read", times["bioread"])
+    row("read_opensignals_recording", times["opensignals"], "pandas.read_csv", times["pandas"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["devices"], help="run only these rows")
     args = parser.parse_args()
+    if args.only == "devices":
+        device_rows(max(args.repeat, 50))
+        return
 
     session = make_session(args.minutes)
     dataset = peer_dataset(session)
@@ -201,6 +238,7 @@ def main() -> None:
         row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+    device_rows(max(args.repeat, 50))
 
 
 if __name__ == "__main__":

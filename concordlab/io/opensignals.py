@@ -223,8 +223,7 @@ def read_opensignals_recording(
     if person is not None:
         person = Text(non_empty=True).check(person, "person")
     with reading(file, _WHAT):
-        text = file.read_text(encoding="utf-8-sig")
-        devices, body, width = _header(text, file)
+        devices, body, width = _header(file.read_bytes(), file)
         chosen = _choose(devices, device, file)
         where = f"{_WHAT} '{file}' (device {chosen.key})"
         readable = list(range(1, len(chosen.columns)))  # every column but nSeq
@@ -258,10 +257,11 @@ def read_opensignals_recording(
     return Recording(out, chosen.start_time, (), source, person)
 
 
-def _header(text: str, file: Path) -> tuple[list[_Device], str, int]:
-    """The devices of the header, the text of the data rows and the row width."""
-    end = text.find(_END)
-    lines = text_lines(text[: end + len(_END)] if end >= 0 else text[:100_000])
+def _header(raw: bytes, file: Path) -> tuple[list[_Device], bytes, int]:
+    """The devices of the header, the bytes of the data rows and the row width."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    end = raw.find(_END.encode())
+    lines = text_lines((raw[: end + len(_END)] if end >= 0 else raw[:100_000]).decode("utf-8"))
     if not lines or not lines[0].startswith(_MAGIC):
         raise FileFormatError(
             f"'{file}' is not an OpenSignals text file: its first line is not "
@@ -288,10 +288,10 @@ def _header(text: str, file: Path) -> tuple[list[_Device], str, int]:
     for item in devices:
         item.first = first
         first += len(item.columns)
-    body = text[end + len(_END) :]
-    if body[:1] not in ("", "\r", "\n"):
+    body = raw[end + len(_END) :]
+    if body[:1] not in (b"", b"\r", b"\n"):
         raise FileFormatError(f"{_WHAT} '{file}': text follows '{_END}' on its line.")
-    body = body[2:] if body.startswith("\r\n") else body[1:]  # line 1 is data row 1
+    body = body[2:] if body.startswith(b"\r\n") else body[1:]  # line 1 is data row 1
     return devices, body, first
 
 
@@ -488,20 +488,47 @@ def _raw_name(chosen: _Device, column: int) -> str:
     return f"{label}: {said}{counts}" + (" (converted by OpenSignals)" * chosen.converted)
 
 
-def _rows(body: str, width: int, file: Path) -> pd.DataFrame:
-    """The data rows as a table of ``width`` text columns; the trailing tab's empty cell is
-    dropped, a row with fewer or more cells than the header's columns refused."""
-    if not body.strip():
+def _rows(data: bytes, width: int, file: Path) -> pd.DataFrame:
+    """The data rows as a table of ``width`` columns (float where every cell is a number or
+    empty, else text, which :func:`numeric_column` then says what is wrong with); the empty
+    cell after the tab that ends OpenSignals' rows is dropped, a row of fewer or more cells
+    than the header's columns refused."""
+    if not data.strip():
         raise FileFormatError(f"{_WHAT} '{file}' has a header but no data rows.")
-    # A row's cells, not counting the empty one after the tab that ends OpenSignals' rows.
-    cells = np.fromiter(
-        (
-            line.count("\t") + 1 - line.endswith("\t")
-            for line in (raw.rstrip("\r") for raw in body.split("\n"))
-            if line.strip()
-        ),
-        dtype=np.int64,
-    )
+    _check_cells(data, width, file)
+    options: dict[str, Any] = {
+        "sep": "\t",
+        "header": None,
+        "names": list(range(width + 1)),
+        "keep_default_na": False,
+        "skip_blank_lines": True,
+        "quoting": csv.QUOTE_NONE,  # OpenSignals quotes nothing: a '"' is a cell's text
+        "engine": "c",
+    }
+    # The usual file holds numbers only: parsed in C to numbers; else as text, which
+    # numeric_column reads (empty and NA cells missing) or says what is wrong with.
+    table = pd.read_csv(io.BytesIO(data), na_filter=False, **options)
+    if not all(pd.api.types.is_numeric_dtype(table[i]) for i in range(width)):
+        table = pd.read_csv(io.BytesIO(data), dtype=str, **options)
+    return table  # column ``width`` (the trailing tab's empty cells) is never read
+
+
+def _check_cells(data: bytes, width: int, file: Path) -> None:
+    """Refuse a row of other than ``width`` cells, not counting the empty cell after a tab
+    that ends the row; blank lines are skipped (as the table's parser skips them)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if raw.size and raw[-1] != 10:
+        ends = np.append(ends, raw.size)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    stops = ends - ((ends > starts) & (raw[np.maximum(ends - 1, 0)] == 13))  # CRLF
+    filled = stops > starts
+    starts, stops = starts[filled], stops[filled]
+    if not starts.size:
+        return
+    # Tabs from each filled line's start to the next's: blank lines and line ends hold none.
+    tabs = np.add.reduceat(raw == 9, starts, dtype=np.int64)
+    cells = tabs + 1 - (raw[stops - 1] == 9)
     wrong = np.flatnonzero(cells != width)
     if wrong.size:
         row = int(wrong[0])
@@ -511,19 +538,6 @@ def _rows(body: str, width: int, file: Path) -> pd.DataFrame:
             f"header's {width} columns; the file may be cut off or damaged. Fix or delete that "
             "row."
         )
-    table = pd.read_csv(
-        io.StringIO(body),
-        sep="\t",
-        header=None,
-        names=list(range(width + 1)),
-        dtype=str,
-        keep_default_na=False,
-        na_filter=True,
-        skip_blank_lines=True,
-        quoting=csv.QUOTE_NONE,  # OpenSignals quotes nothing: a '"' is a cell's text
-        engine="c",
-    )
-    return table.drop(columns=width)
 
 
 def _positions(counter: np.ndarray, chosen: _Device, file: Path) -> tuple[np.ndarray, int]:
