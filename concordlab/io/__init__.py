@@ -20,7 +20,7 @@ from concordlab.io.bids import (
 from concordlab.io.csv import read_csv, read_csv_recording
 from concordlab.io.dispatch import FORMATS, Format, find_format, read, read_recording
 from concordlab.io.e4 import read_e4, read_e4_recording
-from concordlab.io.opensignals import read_opensignals_recording
+from concordlab.io.opensignals import read_opensignals, read_opensignals_recording
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Marker, Recording
 from concordlab.io.store import load, save
@@ -44,6 +44,7 @@ __all__ = [
     "read_e4",
     "read_e4_recording",
     "read_events_tsv",
+    "read_opensignals",
     "read_opensignals_recording",
     "read_recording",
     "save",

@@ -104,6 +104,8 @@ FORMATS: tuple[Format, ...] = (
         "opensignals",
         "concordlab.io.opensignals:read_opensignals_recording",
         sniff="concordlab.io.opensignals:is_opensignals_text",
+        dyad="concordlab.io.opensignals:read_opensignals",
+        both_persons=True,
         description="OpenSignals (BITalino, biosignalsplux) text export (.txt)",
     ),
     Format(

@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from concordlab._checks import Text
 from concordlab.errors import FileFormatError, ValidationError
@@ -40,9 +42,11 @@ from concordlab.io._common import (
     text_lines,
 )
 from concordlab.io._labels import plan_channels
+from concordlab.io.pairing import pair_recordings
 from concordlab.io.recording import Channel, Recording
+from concordlab.session import DEFAULT_PERSONS
 
-__all__ = ["SENSORS", "is_opensignals_text", "read_opensignals_recording"]
+__all__ = ["SENSORS", "is_opensignals_text", "read_opensignals", "read_opensignals_recording"]
 
 _WHAT = "OpenSignals text file"
 _MAGIC = "# OpenSignals Text File Format"
@@ -255,6 +259,91 @@ def read_opensignals_recording(
         "lost_samples": lost,
     }
     return Recording(out, chosen.start_time, (), source, person)
+
+
+def read_opensignals(
+    path_or_paths: PathLike | Sequence[PathLike],
+    *,
+    devices: Sequence[str | None] | None = None,
+    persons: Sequence[str] = DEFAULT_PERSONS,
+    channels: str | Sequence[str] | Mapping[str, str | int] | None = None,
+    sensors: Mapping[str, str] | None = None,
+    align: str = "pad",
+    session_id: str | None = None,
+) -> xr.DataTree:
+    """Read a dyad from OpenSignals text: one file of two devices (one per person, recorded
+    together by OpenSignals), or two files of one device each.
+
+    Each person's device is read with :func:`read_opensignals_recording` (``channels`` and
+    ``sensors`` apply to both) and the two are paired with
+    :func:`~concordlab.io.pairing.pair_recordings` on the header's start times (the same
+    computer clock when one file holds both devices).
+
+    Parameters
+    ----------
+    path_or_paths : path, or pair of paths
+        One file holding two devices, or each person's file.
+    devices : pair of str or None, optional
+        Each person's device (MAC address or device name), in ``persons`` order. Default:
+        the file's two devices in the order of their ``position``, or each file's only one.
+    persons : pair of str, default ("patient", "therapist")
+        Person labels.
+    channels, sensors
+        As in :func:`read_opensignals_recording`, for both persons.
+    align : {"pad", "trim", "error", "start"}, default "pad"
+        As in :func:`~concordlab.io.pairing.pair_recordings`.
+    session_id : str, optional
+        Default: from the file names.
+
+    Returns
+    -------
+    xarray.DataTree
+        The session.
+
+    Raises
+    ------
+    FileFormatError
+        As :func:`read_opensignals_recording`.
+    ValidationError
+        For a bad argument, or one file that does not hold two devices.
+
+    Examples
+    --------
+    >>> s = read_opensignals("tests/data/opensignals/sync_cable_acoustic.txt", channels="ch1")
+    >>> import concordlab
+    >>> concordlab.persons(s), concordlab.channels(s)
+    (('patient', 'therapist'), ['ch1'])
+    """
+    if isinstance(path_or_paths, str | os.PathLike):
+        file = check_path(path_or_paths, "path", "OpenSignals text file")
+        paths = [file, file]
+        if devices is None:
+            with reading(file, _WHAT):
+                found, _, _ = _header(file.read_bytes(), file)
+            if len(found) != 2:
+                raise ValidationError(
+                    f"{_WHAT} '{file}' holds {len(found)} device(s); one file is a dyad when "
+                    "it holds two (one per person). Give two files, one per person."
+                )
+            devices = [d.key for d in found]
+    else:
+        paths = [check_path(p, "each path", "OpenSignals text file") for p in path_or_paths]
+        if len(paths) != 2:
+            raise ValidationError(f"Give one file of two devices, or two files; got {len(paths)}.")
+    chosen = [None, None] if devices is None else list(devices)
+    if len(chosen) != 2:
+        raise ValidationError(f"devices must name two devices (one per person), got {devices!r}.")
+    recordings = [
+        read_opensignals_recording(path, channels=channels, sensors=sensors, device=device)
+        for path, device in zip(paths, chosen, strict=True)
+    ]
+    return pair_recordings(
+        recordings,
+        persons=persons,
+        align=align,
+        session_id=session_id,
+        reader="read_opensignals",
+    )
 
 
 def _header(raw: bytes, file: Path) -> tuple[list[_Device], bytes, int]:

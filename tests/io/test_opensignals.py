@@ -9,7 +9,7 @@ import pytest
 
 import concordlab
 from concordlab.io import find_format, pair_recordings, read, read_recording
-from concordlab.io.opensignals import read_opensignals_recording
+from concordlab.io.opensignals import read_opensignals, read_opensignals_recording
 
 DATA = Path(__file__).parent.parent / "data" / "opensignals"
 BITALINO_EDA = DATA / "eda_hot_surface.txt"  # BITalino (r)evolution, EDA on A3, 10 bits
@@ -92,6 +92,23 @@ def test_two_devices_one_file_each_read_as_a_person():
     session = pair_recordings([a, b])
     concordlab.validate_session(session)
     assert concordlab.metadata(session)["source"]["therapist"]["device"] == second
+
+
+def test_one_file_of_two_devices_is_a_dyad():
+    header, rows = independent(TWO_DEVICES)
+    first, second = header
+    session = read(TWO_DEVICES, channels=["ch1"])  # one path: the file holds both persons
+    concordlab.validate_session(session)
+    values = session["ch1"]["ch1"].values
+    np.testing.assert_array_equal(values[0], rows[2].to_numpy(dtype=float))
+    np.testing.assert_array_equal(values[1], rows[5].to_numpy(dtype=float))
+    meta = concordlab.metadata(session)
+    assert meta["reader"] == "read_opensignals" and meta["unpaired"] == {}
+    assert [meta["source"][p]["device"] for p in ("patient", "therapist")] == [first, second]
+    swapped = read_opensignals(TWO_DEVICES, devices=[second, first], channels="ch1")
+    np.testing.assert_array_equal(swapped["ch1"]["ch1"].values[0], values[1])
+    with pytest.raises(concordlab.ValidationError, match="holds 1 device"):
+        read(PLUX_EDA)  # one file of one device is one person
 
 
 def _write(path, header, rows):

@@ -72,6 +72,7 @@ def sessions(tmp_path):
         "read opensignals pair": read(
             [OPENSIGNALS, OPENSIGNALS], channels=["port3_chn1"], sensors={"port3_chn1": "eda"}
         ),
+        "read opensignals one file": read(OPENSIGNALS_PAIR, channels="ch1"),
         "opensignals devices": pair_recordings(
             [
                 read_recording(OPENSIGNALS_PAIR, device=device, channels=["ch1"])
