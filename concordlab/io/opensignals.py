@@ -22,6 +22,7 @@ import io
 import json
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -529,10 +530,25 @@ def _conversions(
                 f"{chosen.kind!r} (known: {sorted(_FAMILIES)}); convert the raw counts yourself."
             )
         name = by_label[label.strip().lower()]
-        if chosen.bits[readable[plan[name]]] is None:
+        column = readable[plan[name]]
+        said = _header_sensor(chosen, column)
+        if said == "digital":
+            raise ValidationError(
+                f"{where}: {chosen.columns[column]!r} is a digital channel, not an analog "
+                f"sensor's; the analog channels are {chosen.labels}."
+            )
+        if chosen.bits[column] is None:
             raise FileFormatError(
                 f"{where}: the header gives no resolution (bits) for channel "
-                f"{chosen.columns[readable[plan[name]]]!r}, which the conversion needs."
+                f"{chosen.columns[column]!r}, which the conversion needs."
+            )
+        other = [k for k in SENSORS if k != kind and said.lower().startswith(k)]
+        if other:
+            warnings.warn(
+                f"{where}: the header says channel {chosen.columns[column]!r} records "
+                f"{said!r}, but sensors= names it {kind!r}; converted as {kind!r}, as asked.",
+                UserWarning,
+                stacklevel=3,
             )
         out[name] = kind
     return out

@@ -160,6 +160,10 @@ def test_sensors_without_a_documented_function_are_refused(tmp_path):
         read_opensignals_recording(BITALINO_EDA, sensors={"A3": "emg"})
     with pytest.raises(concordlab.ValidationError, match="not a channel read"):
         read_opensignals_recording(BITALINO_EDA, sensors={"A1": "eda"})
+    with pytest.raises(concordlab.ValidationError, match="'I1' is a digital channel"):
+        read_opensignals_recording(BITALINO_EDA, sensors={"I1": "eda"})
+    with pytest.warns(UserWarning, match="header says channel 'CH1' records 'ECG'"):
+        read_opensignals_recording(PLUX_ECG, sensors={"CH1": "eda"})
     header = _bitalino_header()
     (entry,) = header.values()
     entry["device"] = "mystery"
