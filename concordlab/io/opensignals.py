@@ -59,12 +59,11 @@ _SLACK = 1000
 
 # Transfer functions: (VCC in volts, offset as a fraction of full scale, gain), giving
 # (ADC / 2**n - offset) * VCC / gain in the sensor's unit. Each device kind of the header's
-# "device" field belongs to a family. Sources: PLUX's own conversion code
-# (biosignalsnotebooks, conversion.raw_to_phy, MIT licence, PLUX Wireless Biosignals) and
-# PLUX's sensor datasheets: BITalino (r)evolution EDA user manual (EDA[uS] =
-# ADC/2**n * VCC / 0.132, VCC 3.3 V), BITalino ECG sensor datasheet (ECG[V] =
-# (ADC/2**n - 1/2) * VCC / 1100, VCC 3.3 V; in mV the gain is 1.1), biosignalsplux EDA and
-# ECG user manuals (VCC 3 V; EDA gain 0.12, ECG gain 1019, 1.019 in mV).
+# "device" field belongs to a family. Source: PLUX's own conversion code
+# (biosignalsnotebooks, conversion.raw_to_phy, MIT licence, PLUX Wireless Biosignals),
+# checked against PLUX's BITalino ECG sensor datasheet (ECG[V] = (ADC/2**n - 1/2) * VCC /
+# 1100, VCC 3.3 V: in mV the gain is 1.1) and PLUX's 2014 BITalino note for the original
+# board's EDA (1 / (1 - ADC/2**n) uS).
 _PLUX = ("bioplux", "bioplux_exp", "biosignalsplux", "rachimeter", "channeller", "swifter")
 _FAMILIES = {
     "bitalino_rev": "bitalino (r)evolution",
@@ -163,9 +162,11 @@ def read_opensignals_recording(
     - ``"ecg"`` to mV: BITalino ``(ADC / 2**n - 0.5) * 3.3 / 1.1``; biosignalsplux
       ``(ADC / 2**n - 0.5) * 3 / 1.019``.
 
-    Sources: PLUX's sensor datasheets (BITalino (r)evolution EDA user manual, BITalino ECG
-    sensor datasheet, biosignalsplux EDA and ECG user manuals) and PLUX's own conversion
-    code (``biosignalsnotebooks.conversion.raw_to_phy``), which agree. The device kind is
+    Source: PLUX's own conversion code, ``biosignalsnotebooks.conversion.raw_to_phy``
+    (PLUX Wireless Biosignals, MIT licence), for every function above; checked against
+    PLUX's BITalino ECG sensor datasheet (VCC 3.3 V, gain 1100 in volts) and, for the
+    original BITalino EDA, PLUX's 2014 note "Converting BITalino's output values into their
+    real units" (``R[MOhm] = 1 - ADC / 2**n``, ``EDA[uS] = 1 / R``). The device kind is
     the header's ``device`` field; a device or sensor without a documented function is
     refused, not guessed. A file whose header says its values are already converted
     (``"convertedValues": 1``) is read as it is, in unknown units.
