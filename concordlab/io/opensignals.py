@@ -164,7 +164,8 @@ def read_opensignals_recording(
 
     Source: PLUX's own conversion code, ``biosignalsnotebooks.conversion.raw_to_phy``
     (PLUX Wireless Biosignals, MIT licence), for every function above; checked against
-    PLUX's BITalino ECG sensor datasheet (VCC 3.3 V, gain 1100 in volts) and, for the
+    PLUX's BITalino ECG sensor datasheet (VCC 3.3 V, gain 1100 in volts), the BITalino EDA
+    user manual's range (0-25 µS at VCC 3.3 V: full scale 3.3 / 0.132 = 25) and, for the
     original BITalino EDA, PLUX's 2014 note "Converting BITalino's output values into their
     real units" (``R[MOhm] = 1 - ADC / 2**n``, ``EDA[uS] = 1 / R``). The device kind is
     the header's ``device`` field; a device or sensor without a documented function is

@@ -56,7 +56,8 @@ def test_bitalino_eda_in_microsiemens_through_the_datasheet_formula():
     (device,) = header.values()
     bits = device["resolution"][device["column"].index("A3")]
     assert bits == 10 and device["device"] == "bitalino_rev"
-    # BITalino (r)evolution EDA user manual: EDA[uS] = ((ADC / 2^n) * VCC) / 0.132, VCC 3.3 V
+    # BITalino (r)evolution EDA: EDA[uS] = ((ADC / 2^n) * VCC) / 0.132, VCC 3.3 V (PLUX's
+    # raw_to_phy; the BITalino EDA manual's range, 0-25 uS at 3.3 V, is this full scale)
     expected = rows[5].to_numpy(dtype=float) / 2**bits * 3.3 / 0.132
     recording = read_opensignals_recording(
         BITALINO_EDA, channels={"eda": "A3"}, sensors={"A3": "eda"}
@@ -68,12 +69,12 @@ def test_bitalino_eda_in_microsiemens_through_the_datasheet_formula():
 
 def test_biosignalsplux_eda_and_ecg_through_their_formulas():
     _, rows = independent(PLUX_EDA)
-    # biosignalsplux EDA user manual: EDA[uS] = (ADC / 2^n * VCC) / 0.12, VCC 3 V, n 16
+    # biosignalsplux EDA (PLUX's raw_to_phy): EDA[uS] = (ADC / 2^n * VCC) / 0.12, VCC 3 V
     expected = rows[2].to_numpy(dtype=float) / 65536 * 3.0 / 0.12
     eda = read_opensignals_recording(PLUX_EDA, sensors={"port3_chn1": "EDA"})
     np.testing.assert_allclose(eda.channels["port3_chn1"].values, expected, rtol=1e-12)
     _, rows = independent(PLUX_ECG)
-    # biosignalsplux ECG user manual: ECG[mV] = (ADC / 2^n - 1/2) * VCC / 1019 * 1000
+    # biosignalsplux ECG (PLUX's raw_to_phy): ECG[mV] = (ADC / 2^n - 1/2) * VCC / 1019 * 1000
     expected = (rows[2].to_numpy(dtype=float) / 65536 - 0.5) * 3.0 / 1019 * 1000
     ecg = read_opensignals_recording(PLUX_ECG, channels={"ecg": "CH1"}, sensors={"CH1": "ecg"})
     np.testing.assert_allclose(ecg.channels["ecg"].values, expected, rtol=1e-12)
