@@ -237,13 +237,13 @@ def read_opensignals_recording(
         plan = plan_channels([chosen.columns[i] for i in readable], channels, where)
         conversions = _conversions(sensors, chosen, plan, readable, where)
         table = _rows(body, width, file)
-        counter = numeric_column(table[chosen.first], file, f"{chosen.key} nSeq")
+        counter = _numbers(table[chosen.first], file, f"{chosen.key} nSeq")
         positions, lost = _positions(counter, chosen, file)
         out = {}
         for name, at in plan.items():
             column = readable[at]
             label = chosen.columns[column]
-            values = numeric_column(table[chosen.first + column], file, label)
+            values = _numbers(table[chosen.first + column], file, label)
             units, long_name = "", _raw_name(chosen, column)
             if name in conversions:
                 units, long_name, values = _convert(conversions[name], chosen, column, values)
@@ -595,6 +595,14 @@ def _raw_name(chosen: _Device, column: int) -> str:
     return f"{label}: {said}{counts}" + (" (converted by OpenSignals)" * chosen.converted)
 
 
+def _numbers(cells: pd.Series, file: Path, column: str) -> np.ndarray:
+    """A column as float64: integer columns (the usual: ADC counts) directly, any other
+    through :func:`numeric_column`, which says what is wrong with a cell."""
+    if pd.api.types.is_integer_dtype(cells.dtype):
+        return cells.to_numpy(dtype=np.float64)
+    return numeric_column(cells, file, column)
+
+
 def _rows(data: bytes, width: int, file: Path) -> pd.DataFrame:
     """The data rows as a table of ``width`` columns (float where every cell is a number or
     empty, else text, which :func:`numeric_column` then says what is wrong with); the empty
@@ -602,7 +610,6 @@ def _rows(data: bytes, width: int, file: Path) -> pd.DataFrame:
     than the header's columns refused."""
     if not data.strip():
         raise FileFormatError(f"{_WHAT} '{file}' has a header but no data rows.")
-    _check_cells(data, width, file)
     options: dict[str, Any] = {
         "sep": "\t",
         "header": None,
@@ -614,7 +621,22 @@ def _rows(data: bytes, width: int, file: Path) -> pd.DataFrame:
     }
     # The usual file holds numbers only: parsed in C to numbers; else as text, which
     # numeric_column reads (empty and NA cells missing) or says what is wrong with.
-    table = pd.read_csv(io.BytesIO(data), na_filter=False, **options)
+    try:
+        table = pd.read_csv(io.BytesIO(data), na_filter=False, **options)
+    except pd.errors.ParserError:  # a row of more cells than width + 1
+        _check_cells(data, width, file)  # names the row
+        raise
+    # Every row holds ``width`` cells when none holds more (an extra cell would fill
+    # column ``width``) and the cells of all rows add up: tabs + rows - trailing tabs.
+    last = data.endswith(b"\t") or data.endswith(b"\t\r")  # a last row without "\n"
+    trailing = data.count(b"\t\n") + data.count(b"\t\r\n") + last
+    cells = data.count(b"\t") + len(table) - trailing
+    if cells != width * len(table) or table[width].ne("").any():
+        _check_cells(data, width, file)  # names the row
+        raise FileFormatError(
+            f"{_WHAT} '{file}': its rows do not all hold the header's {width} columns; fix "
+            "or delete the rows that do not."
+        )
     if not all(pd.api.types.is_numeric_dtype(table[i]) for i in range(width)):
         table = pd.read_csv(io.BytesIO(data), dtype=str, **options)
     return table  # column ``width`` (the trailing tab's empty cells) is never read
@@ -633,8 +655,8 @@ def _check_cells(data: bytes, width: int, file: Path) -> None:
     starts, stops = starts[filled], stops[filled]
     if not starts.size:
         return
-    # Tabs from each filled line's start to the next's: blank lines and line ends hold none.
-    tabs = np.add.reduceat(raw == 9, starts, dtype=np.int64)
+    at = np.flatnonzero(raw == 9)  # the tabs' positions, in order
+    tabs = np.searchsorted(at, stops) - np.searchsorted(at, starts)
     cells = tabs + 1 - (raw[stops - 1] == 9)
     wrong = np.flatnonzero(cells != width)
     if wrong.size:

@@ -166,9 +166,10 @@ def _expected_opensignals(data: bytes) -> dict | str:
         steps = np.mod(steps - 1, 16) + 1
     elif (steps <= 0).any():
         return "counter goes back"
-    positions = np.concatenate([[0], np.cumsum(steps)]).astype(int)
-    if positions[-1] + 1 > 10 * len(rows) + 1000:
+    grid = np.concatenate([[0.0], np.cumsum(steps)])
+    if grid[-1] + 1 > 10 * len(rows) + 1000:
         return "counter damaged"
+    positions = grid.astype(int)
     start = None
     if entry.get("date") is not None or entry.get("time") is not None:
         try:
