@@ -124,8 +124,17 @@ def device_rows(repeat: int) -> None:
     )
     print(f"device fixtures: {acq.name} ({acq.stat().st_size / 1e3:.0f} kB), {text.name} "
           f"({text.stat().st_size / 1e3:.0f} kB); medians of {repeat}")  # fmt: skip
-    row("read_acq_recording", times["acq"], "bioread.read", times["bioread"])
-    row("read_opensignals_recording", times["opensignals"], "pandas.read_csv", times["pandas"])
+    for label, ours, peer_label, peer in (
+        ("read_acq_recording", "acq", "bioread.read", "bioread"),
+        ("read_opensignals_recording", "opensignals", "pandas.read_csv", "pandas"),
+    ):
+        ratio = times[ours] / times[peer]
+        verdict = "ok" if ratio <= TARGET else "over target"
+        ms = times[ours] * 1e3, times[peer] * 1e3
+        print(
+            f"{label:28s} {ms[0]:7.2f} ms  {peer_label:34s} {ms[1]:7.2f} ms  {ratio:5.2f}x  "
+            f"({verdict})"
+        )
 
 
 def main() -> None:
