@@ -21,11 +21,15 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   the dataset folder (entities resolved, sidecars inherited) against what a user of pandas
   alone does with the same files: ``pandas.read_csv`` of each ``.tsv.gz`` plus ``json.load``
   of its sidecar (there is no BIDS library that reads physio data; ``--only bids``);
+- device readers  (``--only devices`` runs these alone) on the largest fixture of each format
+  in ``tests/data``: ``read_acq_recording`` against ``bioread.read`` of the same .acq file,
+  ``read_opensignals_recording`` against ``pandas.read_csv(comment="#", sep="\\t",
+  header=None)`` of the same OpenSignals text file;
 - file sizes      against xarray's files of the same data.
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids|devices]``
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from concordlab.io import store
 RATE = 1000.0
 CHANNELS = ("eda", "ecg", "resp")
 TARGET = 1.3
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
 def make_session(minutes: float, seed: int = 0):
@@ -101,14 +106,51 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def largest(folder: str, pattern: str) -> Path:
+    return max((FIXTURES / folder).glob(pattern), key=lambda p: p.stat().st_size)
+
+
+def device_rows(repeat: int) -> None:
+    """The device readers against the format library's own read of the same file."""
+    import bioread
+
+    from concordlab.io.acq import read_acq_recording
+    from concordlab.io.opensignals import read_opensignals_recording
+
+    acq = largest("biopac", "*.acq")
+    text = largest("opensignals", "*.txt")
+    times = medians(
+        repeat,
+        {
+            "bioread": lambda: bioread.read(str(acq)),
+            "acq": lambda: read_acq_recording(acq),
+            "pandas": lambda: pd.read_csv(text, comment="#", sep="\t", header=None),
+            "opensignals": lambda: read_opensignals_recording(text),
+        },
+    )
+    print(f"device fixtures: {acq.name} ({acq.stat().st_size / 1e3:.0f} kB), {text.name} "
+          f"({text.stat().st_size / 1e3:.0f} kB); medians of {repeat}")  # fmt: skip
+    for label, ours, peer_label, peer in (
+        ("read_acq_recording", "acq", "bioread.read", "bioread"),
+        ("read_opensignals_recording", "opensignals", "pandas.read_csv", "pandas"),
+    ):
+        ratio = times[ours] / times[peer]
+        verdict = "ok" if ratio <= TARGET else "over target"
+        ms = times[ours] * 1e3, times[peer] * 1e3
+        print(
+            f"{label:28s} {ms[0]:7.2f} ms  {peer_label:34s} {ms[1]:7.2f} ms  {ratio:5.2f}x  "
+            f"({verdict})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["bids"], help="run only these rows")
+    parser.add_argument("--only", choices=sorted(ONLY), help="run only these rows")
     args = parser.parse_args()
-    if args.only == "bids":
-        bench_bids(args.repeat)
+    if args.only:
+        ONLY[args.only](args.repeat)
         return
 
     session = make_session(args.minutes)
@@ -211,7 +253,8 @@ def main() -> None:
         row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
-        bench_bids(args.repeat)
+        for rows in ONLY.values():
+            rows(args.repeat)
 
 
 BIDS_DS210 = Path(__file__).parent.parent / "tests" / "data" / "bids-examples" / "ds210"
@@ -264,6 +307,15 @@ def bench_bids(repeat: int) -> None:
         read["peer"])  # fmt: skip
     row("read_bids_physio (paths)", read["paths"], "pandas.read_csv + json (2 files)",
         read["peer"])  # fmt: skip
+
+
+def devices_rows(repeat: int) -> None:
+    """The device readers' rows, with at least 50 repeats (their files take milliseconds)."""
+    device_rows(max(repeat, 50))
+
+
+ONLY = {"bids": bench_bids, "devices": devices_rows}
+"""Rows that ``--only`` runs alone (the full run runs them after the session rows)."""
 
 
 if __name__ == "__main__":

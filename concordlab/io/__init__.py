@@ -10,6 +10,7 @@ Examples
 >>> from concordlab.io import read, read_recording, pair_recordings, save, load
 """
 
+from concordlab.io.acq import read_acq_recording
 from concordlab.io.bids import (
     bids_metadata_files,
     read_bids_physio,
@@ -21,6 +22,7 @@ from concordlab.io.bids import (
 from concordlab.io.csv import read_csv, read_csv_recording
 from concordlab.io.dispatch import FORMATS, Format, find_format, read, read_recording
 from concordlab.io.e4 import read_e4, read_e4_recording
+from concordlab.io.opensignals import read_opensignals, read_opensignals_recording
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Marker, Recording
 from concordlab.io.store import load, save
@@ -37,6 +39,7 @@ __all__ = [
     "load",
     "pair_recordings",
     "read",
+    "read_acq_recording",
     "read_bids_physio",
     "read_bids_recording",
     "read_bids_sidecar",
@@ -45,6 +48,8 @@ __all__ = [
     "read_e4",
     "read_e4_recording",
     "read_events_tsv",
+    "read_opensignals",
+    "read_opensignals_recording",
     "read_recording",
     "save",
     "write_events_tsv",

@@ -96,6 +96,20 @@ FORMATS: tuple[Format, ...] = (
         description="BIDS physiological recording (*_physio.tsv.gz + .json sidecar, or dataset)",
     ),
     Format(
+        "acq",
+        "concordlab.io.acq:read_acq_recording",
+        suffixes=(".acq",),
+        description="Biopac AcqKnowledge file (.acq; the acq extra reads it)",
+    ),
+    Format(
+        "opensignals",
+        "concordlab.io.opensignals:read_opensignals_recording",
+        sniff="concordlab.io.opensignals:is_opensignals_text",
+        dyad="concordlab.io.opensignals:read_opensignals",
+        both_persons=True,
+        description="OpenSignals (BITalino, biosignalsplux) text export (.txt)",
+    ),
+    Format(
         "csv",
         "concordlab.io.csv:read_csv_recording",
         suffixes=(".csv", ".tsv", ".txt", ".dat", ".tab"),
@@ -150,18 +164,21 @@ def read_recording(path: PathLike, *, format: str | None = None, **options: Any)
     """Read one person's recording, whatever its format.
 
     The format is recognised from the path (an E4 export folder or .zip, a BIDS
-    ``*_physio.tsv.gz`` or dataset folder, delimited text ``.csv``/``.tsv``/``.txt``) or named by
-    ``format``; ``options`` go to that format's reader (``read_csv_recording``:
-    ``sampling_rate``, ``time_column``, ``channel``, ``columns``, ``units``;
-    ``read_e4_recording``: ``channels``, ``tag_duration``; ``read_bids_recording``:
-    ``channels``, and for a BIDS dataset folder ``subject``, ``session``, ``task``, ``run``,
-    ``acquisition``, ``recording``; all take ``person``).
+    ``*_physio.tsv.gz`` or dataset folder, a Biopac ``.acq``, an OpenSignals text export (by
+    its first line), delimited text ``.csv``/``.tsv``/``.txt``) or named by ``format``;
+    ``options`` go to that format's reader (``read_csv_recording``: ``sampling_rate``,
+    ``time_column``, ``channel``, ``columns``, ``units``; ``read_e4_recording``:
+    ``channels``, ``tag_duration``; ``read_bids_recording``: ``channels``, and for a BIDS
+    dataset folder ``subject``, ``session``, ``task``, ``run``, ``acquisition``,
+    ``recording``; ``read_acq_recording``: ``channels``, ``marker_duration``;
+    ``read_opensignals_recording``: ``channels``, ``sensors``, ``device``; all take
+    ``person``).
 
     Parameters
     ----------
     path : str or os.PathLike
         The recording.
-    format : {"e4", "bids-physio", "csv"}, optional
+    format : {"e4", "bids-physio", "acq", "opensignals", "csv"}, optional
         The format; default recognised from the path.
     **options
         The format reader's options.

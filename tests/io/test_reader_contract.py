@@ -25,6 +25,9 @@ RMEA = DATA / "rmea-psychotherapy/normal/200_01.txt"
 RESTING = DATA / "eda-single/neurokit/bio_resting_8min_100hz.csv"
 EVENT = DATA / "eda-single/neurokit/bio_eventrelated_100hz.csv"
 BIDS_DATASET = DATA / "bids-examples/synthetic"
+ACQ = DATA / "biopac/nojournal-5.0.1-c.acq"
+OPENSIGNALS = DATA / "opensignals/eda_slow_signal.txt"
+OPENSIGNALS_PAIR = DATA / "opensignals/sync_cable_acoustic.txt"
 T0 = 1495437325
 
 
@@ -69,6 +72,17 @@ def sessions(tmp_path):
         "read e4 pair": read([a, b]),
         "read mixed": read([text, a], sampling_rate=4, columns={"eda": "EDA"}, channels=["eda"]),
         "pair": pair_recordings([read_recording(a), read_recording(b)]),
+        "read acq pair": read([ACQ, ACQ], channels=["eda - gsr100c"]),
+        "read opensignals pair": read(
+            [OPENSIGNALS, OPENSIGNALS], channels=["port3_chn1"], sensors={"port3_chn1": "eda"}
+        ),
+        "read opensignals one file": read(OPENSIGNALS_PAIR, channels="ch1"),
+        "opensignals devices": pair_recordings(
+            [
+                read_recording(OPENSIGNALS_PAIR, device=device, channels=["ch1"])
+                for device in ("00:07:80:4D:2E:AD", "00:07:80:3B:46:58")
+            ]
+        ),
     }
 
 
@@ -92,6 +106,8 @@ def test_read_recording_returns_a_recording_for_each_format(tmp_path):
         "csv": (EVENT, {"sampling_rate": 100, "columns": "EDA", "channel": "eda"}),
         "e4": (e4_export(tmp_path / "e4", T0, 30), {}),
         "bids-physio": (bids_physio(tmp_path / "bids", "01", -1.0, 64), {}),
+        "acq": (ACQ, {"channels": {"eda": "eda - gsr100c"}}),
+        "opensignals": (OPENSIGNALS, {"sensors": {"port3_chn1": "eda"}}),
     }
     assert {f.name for f in FORMATS} == set(paths)
     for name, (path, options) in paths.items():
