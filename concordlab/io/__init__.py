@@ -10,6 +10,7 @@ Examples
 >>> from concordlab.io import read, read_recording, pair_recordings, save, load
 """
 
+from concordlab.io.beats import beats_to_heart_rate, read_beats_recording
 from concordlab.io.bids import (
     read_bids_physio,
     read_bids_recording,
@@ -30,10 +31,12 @@ __all__ = [
     "Format",
     "Marker",
     "Recording",
+    "beats_to_heart_rate",
     "find_format",
     "load",
     "pair_recordings",
     "read",
+    "read_beats_recording",
     "read_bids_physio",
     "read_bids_recording",
     "read_csv",
