@@ -559,7 +559,8 @@ def _read_column(
     from concordlab.io.csv import _column, _read_table
 
     where = f"'{file}'"
-    table = _read_table(file)
+    single = _one_column(file)
+    table = _read_table(file) if single is None else single.to_frame()
     if column is None:
         if table.shape[1] != 1:
             raise ValidationError(
@@ -571,10 +572,39 @@ def _read_column(
         series = _column(table, column, file, "column")
     what = "intervals" if kind == "intervals" else "beat times"
     stated = unit_in_name(series.name)
-    scale = _check_unit(time_unit, stated, f"{where}, column {series.name!r}", what)
+    named = f"column {series.name!r}" if isinstance(series.name, str) else "(no header row)"
+    scale = _check_unit(time_unit, stated, f"{where} {named}", what)
     unit = next(u for u, s in TIME_UNITS.items() if s == scale)
     values = numeric_column(series, file, series.name) * scale
     return values, unit
+
+
+def _one_column(file: Path) -> pd.Series | None:
+    """The cells of a file of one column (one number a row, maybe a header such as
+    ``RR (ms)`` that holds spaces), or None for a table of several columns."""
+    lines = [
+        line.strip()
+        for line in text_lines(file.read_text(encoding="utf-8-sig"))
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines:
+        raise FileFormatError(f"'{file}' is empty; it needs one interval (or beat time) a row.")
+    sample = lines[:50]
+    if any(delimiter in line for line in sample for delimiter in ",\t;"):
+        return None
+    header = None if _is_number(lines[0]) else lines[0]
+    cells = lines[1:] if header is not None else lines
+    if any(len(line.split()) > 1 for line in cells[:50]):
+        return None
+    return pd.Series(cells, name=0 if header is None else header, dtype=object)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _from_intervals(intervals: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
