@@ -4,6 +4,7 @@ Fixtures (tests/data/beats/, licences beside them): a real Empatica E4 IBI.csv (
 real 15-minute resting RR series in milliseconds from the ``hrv`` package (BSD-3).
 """
 
+import itertools
 import sys
 import warnings
 
@@ -25,14 +26,15 @@ RESTING = DATA / "eda-single/neurokit/bio_resting_8min_100hz.csv"
 
 def naive_heart_rate(times, intervals, rate, max_gap=3.0, low=20.0, high=250.0):
     """Grid times and heart rate, one grid point at a time, written without concordlab."""
-    beats = [(t, 60.0 / d) for t, d in zip(times, intervals) if d == d and low <= 60.0 / d <= high]
+    pairs = zip(times, intervals, strict=True)
+    beats = [(t, 60.0 / d) for t, d in pairs if d == d and low <= 60.0 / d <= high]
     first = int(np.ceil(beats[0][0] * rate - 1e-9))
     last = int(np.floor(beats[-1][0] * rate + 1e-9))
     grid, values = [], []
     for k in range(first, last + 1):
         t = k / rate
         value = float("nan")
-        for (t0, h0), (t1, h1) in zip(beats, beats[1:]):
+        for (t0, h0), (t1, h1) in itertools.pairwise(beats):
             if t == t0:
                 value = h0
                 break
@@ -168,7 +170,7 @@ def test_implausible_beats_are_left_out_with_a_warning(tmp_path):
         recording = read_beats_recording(path, time_unit="ms")
     hr = recording.channels["hr"]
     times = np.cumsum(milliseconds) / 1000
-    grid, expected = naive_heart_rate(times, milliseconds / 1000, 4.0)
+    _, expected = naive_heart_rate(times, milliseconds / 1000, 4.0)
     np.testing.assert_allclose(hr.values, expected, rtol=1e-12, equal_nan=True)
     assert recording.source["n_rejected"] == 2
     assert np.isnan(hr.values).sum() == np.isnan(expected).sum() > 0
@@ -234,7 +236,7 @@ def test_beats_to_heart_rate_checks_its_arguments():
 # --------------------------------------------------------------------------- NeuroKit2
 
 
-def _resting_session(ecg, seconds=None):
+def _resting_session(ecg):
     return concordlab.from_arrays({"ecg": [ecg, ecg[::-1].copy()]}, sampling_rate=100)
 
 
