@@ -24,6 +24,8 @@ DATA = Path(__file__).parent.parent / "data"
 RMEA = DATA / "rmea-psychotherapy/normal/200_01.txt"
 RESTING = DATA / "eda-single/neurokit/bio_resting_8min_100hz.csv"
 EVENT = DATA / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+E4_IBI = DATA / "beats/e4/IBI.csv"
+RR_MS = DATA / "beats/hrv/rest_rri.txt"
 T0 = 1495437325
 
 
@@ -65,6 +67,11 @@ def sessions(tmp_path):
         "read e4 pair": read([a, b]),
         "read mixed": read([text, a], sampling_rate=4, columns={"eda": "EDA"}, channels=["eda"]),
         "pair": pair_recordings([read_recording(a), read_recording(b)]),
+        "read beats pair": read([E4_IBI, E4_IBI]),
+        "beats pseudo-dyad": pair_recordings(
+            [read_recording(E4_IBI), read_recording(RR_MS, format="beats", time_unit="ms")],
+            align="start",
+        ),
     }
 
 
@@ -88,6 +95,7 @@ def test_read_recording_returns_a_recording_for_each_format(tmp_path):
         "csv": (EVENT, {"sampling_rate": 100, "columns": "EDA", "channel": "eda"}),
         "e4": (e4_export(tmp_path / "e4", T0, 30), {}),
         "bids-physio": (bids_physio(tmp_path / "bids", "01", -1.0, 64), {}),
+        "beats": (E4_IBI, {}),
     }
     assert {f.name for f in FORMATS} == set(paths)
     for name, (path, options) in paths.items():
