@@ -17,9 +17,13 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
 - ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
 - file sizes      against xarray's files of the same data.
 
+- ``read_beats``  ``read_beats_recording`` of the largest per-beat fixture (the real RR
+  series ``tests/data/beats/hrv/rest_rri.txt``, 910 intervals in ms) into a 4 Hz heart rate,
+  against ``pandas.read_csv`` of the same file; run it alone with ``--only beats``.
+
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only beats]``
 """
 
 from __future__ import annotations
@@ -99,7 +103,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["beats"], help="run only these rows")
     args = parser.parse_args()
+    beats_row(max(args.repeat, 50))
+    if args.only == "beats":
+        return
 
     session = make_session(args.minutes)
     dataset = peer_dataset(session)
@@ -201,6 +209,29 @@ def main() -> None:
         row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+
+
+BEATS = Path(__file__).resolve().parent.parent / "tests/data/beats/hrv/rest_rri.txt"
+
+
+def beats_row(repeat: int) -> None:
+    """read_beats_recording of the largest per-beat fixture against pandas.read_csv of it."""
+    from concordlab.io import read_beats_recording
+
+    read = medians(
+        repeat,
+        {
+            "pandas": lambda: pd.read_csv(BEATS, header=None),
+            "ours": lambda: read_beats_recording(BEATS, time_unit="ms"),
+        },
+    )
+    print(f"per-beat file: {BEATS.name}, {BEATS.stat().st_size / 1e3:.1f} kB; medians of {repeat}")
+    ratio = read["ours"] / read["pandas"]
+    print(
+        f"{'read_beats_recording':28s} {read['ours'] * 1e3:7.3f} ms  {'pandas.read_csv':34s} "
+        f"{read['pandas'] * 1e3:7.3f} ms  {ratio:5.2f}x  "
+        f"({'ok' if ratio <= TARGET else 'over target'}: parses, checks and interpolates)"
+    )
 
 
 if __name__ == "__main__":

@@ -581,22 +581,25 @@ def _read_column(
 
 def _one_column(file: Path) -> pd.Series | None:
     """The cells of a file of one column (one number a row, maybe a header such as
-    ``RR (ms)`` that holds spaces), or None for a table of several columns."""
-    lines = [
-        line.strip()
-        for line in text_lines(file.read_text(encoding="utf-8-sig"))
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not lines:
+    ``RR (ms)`` that holds spaces, after leading ``#`` lines), or None for a table of
+    several columns."""
+    lines = text_lines(file.read_text(encoding="utf-8-sig"))
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip()[:1] == "#"):
+        start += 1
+    sample = [line.strip() for line in lines[start : start + 50] if line.strip()]
+    if not sample:
         raise FileFormatError(f"'{file}' is empty; it needs one interval (or beat time) a row.")
-    sample = lines[:50]
     if any(delimiter in line for line in sample for delimiter in ",\t;"):
         return None
-    header = None if _is_number(lines[0]) else lines[0]
-    cells = lines[1:] if header is not None else lines
-    if any(len(line.split()) > 1 for line in cells[:50]):
+    header = None if _is_number(sample[0]) else sample[0]
+    if any(len(line.split()) > 1 for line in sample[header is not None :]):
         return None
-    return pd.Series(cells, name=0 if header is None else header, dtype=object)
+    name = 0 if header is None else header
+    # pandas' C parser makes a float column of numbers at once (blank lines skipped); a
+    # column holding text stays text, for numeric_column to name the first bad row.
+    body = "\n".join(lines[start + (header is not None) :])
+    return pd.read_csv(io.StringIO(body), header=None, names=[name], engine="c")[name]
 
 
 def _is_number(text: str) -> bool:
