@@ -1333,6 +1333,10 @@ def heart_rate(
     from concordlab.io.beats import INTERPOLATION, _check_conversion, _convert
     from concordlab.session import add_channel
 
+    if not isinstance(channel, str):
+        raise ValidationError(
+            f"channel must be one channel name of the session; e.g. channel='ecg'. Got {channel!r}."
+        )
     (name,) = _select(session, channel, "channel")
     kind = _Choice(_BEAT_SIGNALS).check(kind, "kind")
     rate, method, gap, bounds = _check_conversion(sampling_rate, method, max_gap, valid_range)
