@@ -1296,14 +1296,10 @@ def heart_rate(
         The raw ECG or PPG/BVP channel.
     kind : {"ecg", "ppg"}, default "ecg"
         What the channel holds (``"ppg"`` for BVP too).
-    sampling_rate : float, default 4.0
-        Rate of the new channel in Hz (HRV practice).
-    method : {"linear", "monotone_cubic"}, default "linear"
-        Interpolation between beats.
-    max_gap : float, default 3.0
-        Longest stretch in seconds without a valid beat that is interpolated across.
-    valid_range : (float, float), default (20.0, 250.0)
-        Plausible heart rates in bpm.
+    sampling_rate, method, max_gap, valid_range
+        The new channel's rate (Hz), the interpolation between beats, the longest
+        stretch without a valid beat that is bridged (s) and the plausible heart rates
+        (bpm), as in :func:`concordlab.io.beats.beats_to_heart_rate`.
     new_channel : str, default "hr"
         Name of the channel added; it must not be in the session yet.
 
@@ -1330,7 +1326,7 @@ def heart_rate(
     >>> s["hr"]["hr"].attrs["units"], s["hr"]["hr"].attrs["sampling_rate"]
     ('bpm', 4.0)
     """
-    from concordlab.io.beats import INTERPOLATION, _check_conversion, _convert
+    from concordlab.io.beats import _check_conversion, _convert
     from concordlab.session import add_channel
 
     if not isinstance(channel, str):
@@ -1339,8 +1335,8 @@ def heart_rate(
         )
     (name,) = _select(session, channel, "channel")
     kind = _Choice(_BEAT_SIGNALS).check(kind, "kind")
-    rate, method, gap, bounds = _check_conversion(sampling_rate, method, max_gap, valid_range)
-    assert method in INTERPOLATION
+    options = _check_conversion(sampling_rate, method, max_gap, valid_range)
+    rate = options["sampling_rate"]
     target = CHANNEL_NAME.check(new_channel, "new_channel")
     if target in list_channels(session):
         raise ValidationError(
@@ -1356,15 +1352,7 @@ def heart_rate(
         times, intervals = _find_beats(row, _rate(session, name), float(time[0]), kind)
         where = f"heart_rate: channel '{name}', person '{person}'"
         try:
-            hr, _ = _convert(
-                times,
-                intervals,
-                sampling_rate=rate,
-                method=method,
-                max_gap=gap,
-                valid_range=bounds,
-                where=where,
-            )
+            hr, _ = _convert(times, intervals, where=where, **options)
         except FileFormatError as error:
             raise ValidationError(f"{error} Is kind={kind!r} right for this channel?") from None
         channels.append(hr)
@@ -1374,15 +1362,7 @@ def heart_rate(
     for index, hr in enumerate(channels):
         at = round(hr.offset * rate) - first
         data[index, at : at + hr.n_samples] = hr.values
-    step = _step(
-        "heart_rate",
-        channel=name,
-        kind=kind,
-        sampling_rate=rate,
-        method=method,
-        max_gap=gap,
-        valid_range=bounds,
-    )
+    step = _step("heart_rate", channel=name, kind=kind, **options)
     new = add_channel(
         session,
         target,

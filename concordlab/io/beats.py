@@ -57,6 +57,7 @@ from concordlab.io._common import (
     reading,
     text_lines,
 )
+from concordlab.io.csv import _column, _looks_numeric, _read_table
 from concordlab.io.recording import Channel, Recording
 from concordlab.session import CHANNEL_NAME
 
@@ -160,13 +161,15 @@ def _check_unit(time_unit: Any, stated: str | None, where: str, what: str) -> fl
 
 def _check_conversion(
     sampling_rate: Any, method: Any, max_gap: Any, valid_range: Any
-) -> tuple[float, str, float, tuple[float, float]]:
-    rate = _SAMPLING_RATE.check(sampling_rate, "sampling_rate")
-    method = Choice(INTERPOLATION).check(method, "method")
-    gap = _MAX_GAP.check(max_gap, "max_gap")
+) -> dict[str, Any]:
+    """The options of :func:`_convert`, checked, by name."""
     low, high = _RANGE.check(valid_range, "valid_range")
-    assert low is not None and high is not None
-    return rate, method, gap, (low, high)
+    return {
+        "sampling_rate": _SAMPLING_RATE.check(sampling_rate, "sampling_rate"),
+        "method": Choice(INTERPOLATION).check(method, "method"),
+        "max_gap": _MAX_GAP.check(max_gap, "max_gap"),
+        "valid_range": (low, high),
+    }
 
 
 def _convert(
@@ -324,7 +327,7 @@ def beats_to_heart_rate(
     (1.0, 'bpm', [60.0, 120.0, 90.0, 60.0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan,
                   60.0, 60.0, 60.0])
     """
-    rate, method, gap, bounds = _check_conversion(sampling_rate, method, max_gap, valid_range)
+    options = _check_conversion(sampling_rate, method, max_gap, valid_range)
     beat_times = _as_series(times, "times")
     if intervals is None:
         beat_intervals = np.concatenate(([np.nan], np.diff(beat_times)))
@@ -336,15 +339,7 @@ def beats_to_heart_rate(
                 "give one interval per beat (NaN where unknown)."
             )
     _check_increasing(beat_times, "times")
-    channel, _ = _convert(
-        beat_times,
-        beat_intervals,
-        sampling_rate=rate,
-        method=method,
-        max_gap=gap,
-        valid_range=bounds,
-        where="beats_to_heart_rate",
-    )
+    channel, _ = _convert(beat_times, beat_intervals, where="beats_to_heart_rate", **options)
     return channel
 
 
@@ -409,15 +404,10 @@ def read_beats_recording(
     column : str or int, optional
         The column (name, or 0-based position) of a file with several; default the only
         one. Not used for E4 files.
-    sampling_rate : float, default 4.0
-        Rate of the heart-rate channel in Hz (HRV practice; see
-        :func:`beats_to_heart_rate`).
-    method : {"linear", "monotone_cubic"}, default "linear"
-        Interpolation between beats.
-    max_gap : float, default 3.0
-        Longest stretch in seconds without a valid beat that is interpolated across.
-    valid_range : (float, float), default (20.0, 250.0)
-        Plausible heart rates in bpm.
+    sampling_rate, method, max_gap, valid_range
+        The heart-rate grid (Hz), the interpolation, the longest stretch without a valid
+        beat that is bridged (s) and the plausible heart rates (bpm), all as in
+        :func:`beats_to_heart_rate`.
     channel : str, default "hr"
         Name of the channel.
     person : str, optional
@@ -457,7 +447,7 @@ def read_beats_recording(
     file = check_path(path, "path", "per-beat file")
     if kind is not None:
         kind = Choice(BEAT_KINDS).check(kind, "kind")
-    rate, method, gap, bounds = _check_conversion(sampling_rate, method, max_gap, valid_range)
+    options = _check_conversion(sampling_rate, method, max_gap, valid_range)
     name = CHANNEL_NAME.check(channel, "channel")
     if person is not None:
         person = Text(non_empty=True).check(person, "person")
@@ -480,24 +470,16 @@ def read_beats_recording(
                 times, intervals = _from_intervals(values, where)
             else:
                 times, intervals, start_time = _from_times(values, where)
-        hr, summary = _convert(
-            times,
-            intervals,
-            sampling_rate=rate,
-            method=method,
-            max_gap=gap,
-            valid_range=bounds,
-            where=where,
-        )
+        hr, summary = _convert(times, intervals, where=where, **options)
     source = {
         "path": str(path),
         "format": "beats",
         "name": file.stem,
         "kind": kind,
         "time_unit": unit,
-        "method": method,
-        "max_gap": gap,
-        "valid_range": list(bounds),
+        "method": options["method"],
+        "max_gap": options["max_gap"],
+        "valid_range": list(options["valid_range"]),
         **summary,
     }
     return Recording({name: hr}, start_time, (), source, person)
@@ -556,8 +538,6 @@ def _read_column(
     file: Path, column: str | int | None, time_unit: str | None, kind: str
 ) -> tuple[np.ndarray, str]:
     """One numeric column of delimited text in seconds, and the unit it was in."""
-    from concordlab.io.csv import _column, _read_table
-
     where = f"'{file}'"
     single = _one_column(file)
     table = _read_table(file) if single is None else single.to_frame()
@@ -592,7 +572,7 @@ def _one_column(file: Path) -> pd.Series | None:
         raise FileFormatError(f"'{file}' is empty; it needs one interval (or beat time) a row.")
     if any(delimiter in line for line in sample for delimiter in ",\t;"):
         return None
-    header = None if _is_number(sample[0]) else sample[0]
+    header = None if _looks_numeric(sample[0]) else sample[0]
     if any(len(line.split()) > 1 for line in sample[header is not None :]):
         return None
     name = 0 if header is None else header
@@ -600,14 +580,6 @@ def _one_column(file: Path) -> pd.Series | None:
     # column holding text stays text, for numeric_column to name the first bad row.
     body = "\n".join(lines[start + (header is not None) :])
     return pd.read_csv(io.StringIO(body), header=None, names=[name], engine="c")[name]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _from_intervals(intervals: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
