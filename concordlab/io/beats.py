@@ -68,6 +68,7 @@ __all__ = [
     "TIME_UNITS",
     "beats_to_heart_rate",
     "is_e4_ibi_file",
+    "parse_e4_ibi",
     "read_beats_recording",
 ]
 
@@ -461,7 +462,9 @@ def read_beats_recording(
         if kind == "e4":
             if column is not None:
                 raise ValidationError("column= is for files of several columns, not E4 IBI.csv.")
-            zero, times, intervals = _read_e4_ibi(file, time_unit)
+            _check_unit(time_unit, "s", where, "times and intervals (E4: seconds)")
+            text = file.read_text(encoding="utf-8-sig")
+            zero, times, intervals = parse_e4_ibi(text, where)
             start_time = pd.Timestamp(zero, unit="s", tz="UTC").isoformat()
             unit = "s"
         else:
@@ -485,16 +488,46 @@ def read_beats_recording(
     return Recording({name: hr}, start_time, (), source, person)
 
 
-def _read_e4_ibi(file: Path, time_unit: str | None) -> tuple[float, np.ndarray, np.ndarray]:
-    """Start (Unix s), beat times (s since start) and intervals (s) of an E4 ``IBI.csv``."""
-    where = f"'{file}'"
-    lines = text_lines(file.read_text(encoding="utf-8-sig"))
+def parse_e4_ibi(text: str, where: str) -> tuple[float, np.ndarray, np.ndarray]:
+    """Start (Unix s), beat times (s since start) and intervals (s) of an E4 ``IBI.csv``.
+
+    For readers of whole E4 exports (a folder or a .zip): with
+    :func:`beats_to_heart_rate` (times shifted onto the export's clock) it gives the
+    heart-rate channel :func:`read_beats_recording` reads from the file alone.
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    where : str
+        The file, for error messages.
+
+    Returns
+    -------
+    start : float
+        The first row's start time (Unix seconds).
+    times, intervals : numpy.ndarray
+        Each beat's time (seconds since ``start``) and the interval ending at it (s).
+
+    Raises
+    ------
+    FileFormatError
+        Naming the row: no ``<start>, IBI`` first row, no beats, rows that are not two
+        numbers, beat times that do not increase.
+
+    Examples
+    --------
+    >>> start, times, intervals = parse_e4_ibi("1680686620.0, IBI\\n263.45,0.56\\n272.03,0.47\\n",
+    ...                                        "IBI.csv")
+    >>> start, times.tolist(), intervals.tolist()
+    (1680686620.0, [263.45, 272.03], [0.56, 0.47])
+    """
+    lines = text_lines(text.lstrip("\ufeff"))
     if not lines or not _E4_HEADER.match(lines[0]):
         raise FileFormatError(
             f"{where}, row 1: {lines[0][:80] if lines else ''!r} is not an E4 IBI.csv's first "
             "row (the start Unix time, then 'IBI'); is this an E4 IBI.csv?"
         )
-    _check_unit(time_unit, "s", where, "times and intervals (E4: seconds)")
     start = float(lines[0].split(",")[0])
     if not (math.isfinite(start) and 0 < start < 1e11):
         raise FileFormatError(
@@ -519,8 +552,8 @@ def _read_e4_ibi(file: Path, time_unit: str | None) -> tuple[float, np.ndarray, 
             f"{where}: the beat rows hold {table.shape[1]} value(s) each, expected 2 (seconds "
             "since start, interval in seconds); is this an E4 IBI.csv?"
         )
-    times = numeric_column(table.iloc[:, 0], file, "time")
-    intervals = numeric_column(table.iloc[:, 1], file, "IBI")
+    times = numeric_column(table.iloc[:, 0], where.strip("'"), "time")
+    intervals = numeric_column(table.iloc[:, 1], where.strip("'"), "IBI")
     for values, what in ((times, "time"), (intervals, "interval")):
         missing = np.flatnonzero(np.isnan(values))
         if missing.size:

@@ -305,3 +305,28 @@ def test_heart_rate_without_neurokit_names_the_extra(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_beats_recording(E4_IBI).channel_names == ("hr",)
+
+
+def test_two_rr_files_and_a_polar_style_table_through_read(tmp_path):
+    milliseconds = pd.read_csv(REST_RRI, header=None)[0]
+    polar = tmp_path / "polar_RR.txt"
+    stamps = pd.Timestamp("2024-03-01T09:00:00") + pd.to_timedelta(milliseconds.cumsum(), "ms")
+    table = pd.DataFrame({"Phone timestamp": stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f")})
+    table["RR-interval [ms]"] = milliseconds
+    table.to_csv(polar, sep=";", index=False)
+    first = read_recording(polar, format="beats", column="RR-interval [ms]")
+    second = read_recording(REST_RRI, format="beats", time_unit="ms")
+    np.testing.assert_array_equal(first.channels["hr"].values, second.channels["hr"].values)
+    session = read([REST_RRI, REST_RRI], format="beats", time_unit="ms")
+    assert concordlab.channels(session) == ["hr"] and session["hr"].sizes["time"] > 3000
+
+
+def test_the_e4_export_hook_gives_the_same_channel():
+    from concordlab.io.beats import parse_e4_ibi
+
+    start, times, intervals = parse_e4_ibi(E4_IBI.read_text(), str(E4_IBI))
+    zero = start - 10.0  # an export whose other files started 10 s earlier
+    on_export_clock = beats_to_heart_rate(times + (start - zero), intervals)
+    alone = read_beats_recording(E4_IBI).channels["hr"]
+    assert on_export_clock.offset == alone.offset + 10.0
+    np.testing.assert_array_equal(on_export_clock.values, alone.values)
