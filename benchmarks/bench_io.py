@@ -27,9 +27,13 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   header=None)`` of the same OpenSignals text file;
 - file sizes      against xarray's files of the same data.
 
+- ``read_beats``  ``read_beats_recording`` of the largest per-beat fixture (the real RR
+  series ``tests/data/beats/hrv/rest_rri.txt``, 910 intervals in ms) into a 4 Hz heart rate,
+  against ``pandas.read_csv`` of the same file; run it alone with ``--only beats``.
+
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids|devices]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids|devices|beats]``
 """
 
 from __future__ import annotations
@@ -314,8 +318,36 @@ def devices_rows(repeat: int) -> None:
     device_rows(max(repeat, 50))
 
 
-ONLY = {"bids": bench_bids, "devices": devices_rows}
+def beats_rows(repeat: int) -> None:
+    """The per-beat reader's row, with at least 50 repeats (its file takes a millisecond)."""
+    beats_row(max(repeat, 50))
+
+
+ONLY = {"bids": bench_bids, "devices": devices_rows, "beats": beats_rows}
 """Rows that ``--only`` runs alone (the full run runs them after the session rows)."""
+
+
+BEATS = Path(__file__).resolve().parent.parent / "tests/data/beats/hrv/rest_rri.txt"
+
+
+def beats_row(repeat: int) -> None:
+    """read_beats_recording of the largest per-beat fixture against pandas.read_csv of it."""
+    from concordlab.io import read_beats_recording
+
+    read = medians(
+        repeat,
+        {
+            "pandas": lambda: pd.read_csv(BEATS, header=None),
+            "ours": lambda: read_beats_recording(BEATS, time_unit="ms"),
+        },
+    )
+    print(f"per-beat file: {BEATS.name}, {BEATS.stat().st_size / 1e3:.1f} kB; medians of {repeat}")
+    ratio = read["ours"] / read["pandas"]
+    print(
+        f"{'read_beats_recording':28s} {read['ours'] * 1e3:7.3f} ms  {'pandas.read_csv':34s} "
+        f"{read['pandas'] * 1e3:7.3f} ms  {ratio:5.2f}x  "
+        f"({'ok' if ratio <= TARGET else 'over target'}: parses, checks and interpolates)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ processing. *Behav Res Methods*, 53, 1689-1696 (``eda_phasic``, methods "highpas
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -53,11 +54,12 @@ from concordlab._checks import (
     check_positive,
 )
 from concordlab._checks import Channels as _Channels
+from concordlab._checks import Choice as _Choice
 from concordlab._deprecate import renamed
-from concordlab.errors import ValidationError
+from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.segments import segments, set_segments
+from concordlab.session import CHANNEL_NAME, persons, time_axis, validate_session
 from concordlab.session import channels as list_channels
-from concordlab.session import persons, time_axis, validate_session
 from concordlab.units import is_microsiemens
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "detrend",
     "downsample",
     "eda_components",
+    "heart_rate",
     "lowpass",
     "mask_artefacts",
     "rmea_scale",
@@ -1212,3 +1215,166 @@ def mask_artefacts(
         table = pd.concat([segments(session), added], ignore_index=True)
         new = set_segments(new, table)
     return new, report
+
+
+# --------------------------------------------------------------------------- heart rate
+
+#: Shortest run of valid samples (seconds) searched for beats by :func:`heart_rate`.
+MIN_BEAT_RUN = 5.0
+_BEAT_SIGNALS = ("ecg", "ppg")
+
+
+def _neurokit() -> Any:
+    """NeuroKit2, imported on first use (it is an optional extra, absent in the browser)."""
+    try:
+        import neurokit2
+    except ImportError:
+        raise ConcordlabError(
+            "Finding heartbeats in raw ECG or PPG/BVP needs NeuroKit2, an optional extra: "
+            'pip install "concordlab[neurokit]" (or pip install neurokit2). A file of beats '
+            "or RR intervals needs no extra: concordlab.io.read_beats_recording."
+        ) from None
+    return neurokit2
+
+
+def _find_beats(row: np.ndarray, rate: float, start: float, kind: str) -> tuple[Any, Any]:
+    """Beat times (s) and the interval ending at each (s; NaN at the first beat of a run)
+    in one person's raw ECG or PPG, each run of valid samples searched on its own."""
+    nk = _neurokit()
+    times, intervals = [], []
+    _, starts, ends = _runs(np.isfinite(row)[None, :])
+    for first, end in zip(starts, ends, strict=True):
+        if (end - first) / rate < MIN_BEAT_RUN:
+            continue
+        run = row[first:end]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NeuroKit2 warns about short or flat runs
+            if kind == "ecg":
+                cleaned = nk.ecg_clean(run, sampling_rate=rate)
+                peaks = nk.ecg_peaks(cleaned, sampling_rate=rate)[1]["ECG_R_Peaks"]
+            else:
+                cleaned = nk.ppg_clean(run, sampling_rate=rate)
+                peaks = nk.ppg_peaks(cleaned, sampling_rate=rate)[1]["PPG_Peaks"]
+        beat_times = start + (first + np.asarray(peaks, dtype=np.float64)) / rate
+        if beat_times.size:
+            times.append(beat_times)
+            intervals.append(np.concatenate(([np.nan], np.diff(beat_times))))
+    if not times:
+        return np.empty(0), np.empty(0)
+    return np.concatenate(times), np.concatenate(intervals)
+
+
+def heart_rate(
+    session: xr.DataTree,
+    channel: str = "ecg",
+    *,
+    kind: Literal["ecg", "ppg"] = "ecg",
+    sampling_rate: float = 4.0,
+    method: Literal["linear", "monotone_cubic"] = "linear",
+    max_gap: float = 3.0,
+    valid_range: tuple[float, float] = (20.0, 250.0),
+    new_channel: str = "hr",
+) -> xr.DataTree:
+    """Add a heart-rate channel (bpm) found from each person's raw ECG or PPG/BVP.
+
+    The beats are found by NeuroKit2 (``nk.ecg_clean`` + ``nk.ecg_peaks`` for ECG,
+    ``nk.ppg_clean`` + ``nk.ppg_peaks`` for PPG/BVP; each run of valid samples of at least
+    :data:`MIN_BEAT_RUN` seconds on its own) and turned into heart rate exactly as a file
+    of beats is (:func:`concordlab.io.beats.beats_to_heart_rate`): ``60 / interval`` at
+    each beat, interpolated at ``sampling_rate`` on the session's clock, NaN across
+    stretches without a valid beat longer than ``max_gap`` seconds (gaps in the signal,
+    rejected beats), beats outside ``valid_range`` left out with a warning. Before the
+    first beat and after the last the channel is NaN.
+
+    Needs the ``neurokit`` extra (``pip install "concordlab[neurokit]"``).
+
+    Parameters
+    ----------
+    session : xarray.DataTree
+        The session.
+    channel : str, default "ecg"
+        The raw ECG or PPG/BVP channel.
+    kind : {"ecg", "ppg"}, default "ecg"
+        What the channel holds (``"ppg"`` for BVP too).
+    sampling_rate, method, max_gap, valid_range
+        The new channel's rate (Hz), the interpolation between beats, the longest
+        stretch without a valid beat that is bridged (s) and the plausible heart rates
+        (bpm), as in :func:`concordlab.io.beats.beats_to_heart_rate`.
+    new_channel : str, default "hr"
+        Name of the channel added; it must not be in the session yet.
+
+    Returns
+    -------
+    xarray.DataTree
+        A new session with the heart-rate channel (unit ``bpm``); its ``history`` extends
+        the source channel's.
+
+    Raises
+    ------
+    ValidationError
+        For a bad argument, a ``new_channel`` already in the session, or a person with
+        fewer than two valid beats.
+    ConcordlabError
+        When NeuroKit2 is not installed.
+
+    Examples
+    --------
+    >>> import pandas as pd, concordlab
+    >>> ecg = pd.read_csv("tests/data/eda-single/neurokit/bio_eventrelated_100hz.csv")["ECG"]
+    >>> s = concordlab.from_arrays({"ecg": [ecg[:6000], ecg[6000:12000]]}, sampling_rate=100)
+    >>> s = heart_rate(s, "ecg")
+    >>> s["hr"]["hr"].attrs["units"], s["hr"]["hr"].attrs["sampling_rate"]
+    ('bpm', 4.0)
+    """
+    from concordlab.io.beats import _check_conversion, _convert
+    from concordlab.session import add_channel
+
+    if not isinstance(channel, str):
+        raise ValidationError(
+            f"channel must be one channel name of the session; e.g. channel='ecg'. Got {channel!r}."
+        )
+    (name,) = _select(session, channel, "channel")
+    kind = _Choice(_BEAT_SIGNALS).check(kind, "kind")
+    options = _check_conversion(sampling_rate, method, max_gap, valid_range)
+    rate = options["sampling_rate"]
+    target = CHANNEL_NAME.check(new_channel, "new_channel")
+    if target in list_channels(session):
+        raise ValidationError(
+            f"Channel '{target}' is already in the session; name the heart rate otherwise "
+            "(new_channel='hr_ecg') or remove that channel first."
+        )
+    _neurokit()
+    values = _values(session, name)
+    time = session[name]["time"].values
+    labels = persons(session)
+    channels = []
+    for person, row in zip(labels, values, strict=True):
+        times, intervals = _find_beats(row, _rate(session, name), float(time[0]), kind)
+        where = f"heart_rate: channel '{name}', person '{person}'"
+        try:
+            hr, _ = _convert(times, intervals, where=where, **options)
+        except FileFormatError as error:
+            raise ValidationError(f"{error} Is kind={kind!r} right for this channel?") from None
+        channels.append(hr)
+    first = min(round(c.offset * rate) for c in channels)
+    last = max(round(c.offset * rate) + c.n_samples for c in channels)
+    data = np.full((len(channels), last - first), np.nan)
+    for index, hr in enumerate(channels):
+        at = round(hr.offset * rate) - first
+        data[index, at : at + hr.n_samples] = hr.values
+    step = _step("heart_rate", channel=name, kind=kind, **options)
+    new = add_channel(
+        session,
+        target,
+        data,
+        rate,
+        units="bpm",
+        long_name=f"heart rate (from {kind.upper()} beats)",
+        time_offset=first / rate,
+        persons=labels,
+    )
+    node = new[target].to_dataset(inherit=False)
+    node[target].attrs = _with_history(
+        {**node[target].attrs, "history": session[name][name].attrs.get("history", "")}, step
+    )
+    return _replace(new, {target: xr.DataTree(node)})

@@ -73,6 +73,12 @@ class Fixtures:
         )
 
     @cached_property
+    def ecg_session(self):
+        path = DATA / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+        ecg = np.genfromtxt(path, delimiter=",", skip_header=1, usecols=0, max_rows=3000)
+        return concordlab.from_arrays({"ecg": [ecg, ecg]}, sampling_rate=100)
+
+    @cached_property
     def cohort(self):
         return concordlab.simulate_cohort(3, duration=60, channels="eda", seed=1)
 
@@ -277,6 +283,7 @@ BASE: dict[str, Base] = {
     "preprocess.downsample": lambda f: ((f.session,), {"factor": 2}),
     "preprocess.downsample[sampling_rate]": lambda f: ((f.session,), {"sampling_rate": 2.0}),
     "preprocess.eda_components": lambda f: ((f.session,), {}),
+    "preprocess.heart_rate": lambda f: ((f.ecg_session,), {}),
     "preprocess.lowpass": lambda f: ((f.session,), {"cutoff": 1.0}),
     "preprocess.mask_artefacts": lambda f: ((f.session,), {}),
     "preprocess.rmea_scale": lambda f: ((f.session,), {}),
@@ -600,6 +607,7 @@ VALID: dict[tuple[str, str, str], str] = {
     ("explore", "sidecar", "missing-path"): "the sidecar is a file to write",
     ("open_cohort", "channel", "'no-such-choice'"): "names the channel of text recordings",
     ("read_recording", "person", "'no-such-choice'"): "names the person recorded",
+    ("preprocess.heart_rate", "new_channel", "'no-such-choice'"): "names the channel added",
     ("rmea_psychotherapy", "path", "''"): "documented: path is the first folder searched",
     ("rmea_psychotherapy", "path", "missing-path"): "documented: path is the first folder searched",
     ("preprocess.mask_artefacts", "max_jump", "10**30"): "a threshold: huge means no jump check",

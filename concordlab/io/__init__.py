@@ -11,6 +11,7 @@ Examples
 """
 
 from concordlab.io.acq import read_acq_recording
+from concordlab.io.beats import beats_to_heart_rate, read_beats_recording
 from concordlab.io.bids import (
     bids_metadata_files,
     read_bids_physio,
@@ -35,11 +36,13 @@ __all__ = [
     "Marker",
     "Recording",
     "bids_metadata_files",
+    "beats_to_heart_rate",
     "find_format",
     "load",
     "pair_recordings",
     "read",
     "read_acq_recording",
+    "read_beats_recording",
     "read_bids_physio",
     "read_bids_recording",
     "read_bids_sidecar",

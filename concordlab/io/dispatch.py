@@ -110,6 +110,13 @@ FORMATS: tuple[Format, ...] = (
         description="OpenSignals (BITalino, biosignalsplux) text export (.txt)",
     ),
     Format(
+        "beats",
+        "concordlab.io.beats:read_beats_recording",
+        sniff="concordlab.io.beats:is_e4_ibi_file",
+        description="per-beat series into heart rate: E4 IBI.csv, or RR intervals/beat times "
+        "with format='beats'",
+    ),
+    Format(
         "csv",
         "concordlab.io.csv:read_csv_recording",
         suffixes=(".csv", ".tsv", ".txt", ".dat", ".tab"),
@@ -164,21 +171,23 @@ def read_recording(path: PathLike, *, format: str | None = None, **options: Any)
     """Read one person's recording, whatever its format.
 
     The format is recognised from the path (an E4 export folder or .zip, a BIDS
-    ``*_physio.tsv.gz`` or dataset folder, a Biopac ``.acq``, an OpenSignals text export (by
-    its first line), delimited text ``.csv``/``.tsv``/``.txt``) or named by ``format``;
-    ``options`` go to that format's reader (``read_csv_recording``: ``sampling_rate``,
-    ``time_column``, ``channel``, ``columns``, ``units``; ``read_e4_recording``:
-    ``channels``, ``tag_duration``; ``read_bids_recording``: ``channels``, and for a BIDS
-    dataset folder ``subject``, ``session``, ``task``, ``run``, ``acquisition``,
-    ``recording``; ``read_acq_recording``: ``channels``, ``marker_duration``;
-    ``read_opensignals_recording``: ``channels``, ``sensors``, ``device``; all take
-    ``person``).
+    ``*_physio.tsv.gz`` or dataset folder, an E4 ``IBI.csv``, a Biopac ``.acq``, an
+    OpenSignals text export (by its first line), delimited text ``.csv``/``.tsv``/``.txt``)
+    or named by ``format``; ``options`` go to that format's reader (``read_csv_recording``:
+    ``sampling_rate``, ``time_column``, ``channel``, ``columns``, ``units``;
+    ``read_e4_recording``: ``channels``, ``tag_duration``; ``read_bids_recording``:
+    ``channels``, and for a BIDS dataset folder ``subject``, ``session``, ``task``, ``run``,
+    ``acquisition``, ``recording``; ``read_beats_recording`` (RR intervals, beat times:
+    ``format="beats"``): ``kind``, ``time_unit``, ``column``, ``sampling_rate``, ``method``,
+    ``max_gap``, ``valid_range``, ``channel``; ``read_acq_recording``: ``channels``,
+    ``marker_duration``; ``read_opensignals_recording``: ``channels``, ``sensors``,
+    ``device``; all take ``person``).
 
     Parameters
     ----------
     path : str or os.PathLike
         The recording.
-    format : {"e4", "bids-physio", "acq", "opensignals", "csv"}, optional
+    format : {"e4", "bids-physio", "beats", "acq", "opensignals", "csv"}, optional
         The format; default recognised from the path.
     **options
         The format reader's options.

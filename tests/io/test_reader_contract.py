@@ -28,6 +28,8 @@ BIDS_DATASET = DATA / "bids-examples/synthetic"
 ACQ = DATA / "biopac/nojournal-5.0.1-c.acq"
 OPENSIGNALS = DATA / "opensignals/eda_slow_signal.txt"
 OPENSIGNALS_PAIR = DATA / "opensignals/sync_cable_acoustic.txt"
+E4_IBI = DATA / "beats/e4/IBI.csv"
+RR_MS = DATA / "beats/hrv/rest_rri.txt"
 T0 = 1495437325
 
 
@@ -83,6 +85,11 @@ def sessions(tmp_path):
                 for device in ("00:07:80:4D:2E:AD", "00:07:80:3B:46:58")
             ]
         ),
+        "read beats pair": read([E4_IBI, E4_IBI]),
+        "beats pseudo-dyad": pair_recordings(
+            [read_recording(E4_IBI), read_recording(RR_MS, format="beats", time_unit="ms")],
+            align="start",
+        ),
     }
 
 
@@ -108,6 +115,7 @@ def test_read_recording_returns_a_recording_for_each_format(tmp_path):
         "bids-physio": (bids_physio(tmp_path / "bids", "01", -1.0, 64), {}),
         "acq": (ACQ, {"channels": {"eda": "eda - gsr100c"}}),
         "opensignals": (OPENSIGNALS, {"sensors": {"port3_chn1": "eda"}}),
+        "beats": (E4_IBI, {}),
     }
     assert {f.name for f in FORMATS} == set(paths)
     for name, (path, options) in paths.items():
