@@ -22,6 +22,7 @@ from concordlab.io.e4 import read_e4, read_e4_recording
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Marker, Recording
 from concordlab.io.store import load, save
+from concordlab.io.xdf import read_xdf, read_xdf_recording
 
 __all__ = [
     "ALIGN",
@@ -42,6 +43,8 @@ __all__ = [
     "read_e4_recording",
     "read_events_tsv",
     "read_recording",
+    "read_xdf",
+    "read_xdf_recording",
     "save",
     "write_events_tsv",
 ]

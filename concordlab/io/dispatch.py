@@ -95,6 +95,14 @@ FORMATS: tuple[Format, ...] = (
         description="BIDS physiological recording (*_physio.tsv.gz + .json sidecar)",
     ),
     Format(
+        "xdf",
+        "concordlab.io.xdf:read_xdf_recording",
+        suffixes=(".xdf", ".xdfz"),
+        dyad="concordlab.io.xdf:read_xdf",
+        both_persons=True,
+        description="LSL XDF recording (.xdf), streams of both persons",
+    ),
+    Format(
         "csv",
         "concordlab.io.csv:read_csv_recording",
         suffixes=(".csv", ".tsv", ".txt", ".dat", ".tab"),
@@ -149,17 +157,18 @@ def read_recording(path: PathLike, *, format: str | None = None, **options: Any)
     """Read one person's recording, whatever its format.
 
     The format is recognised from the path (an E4 export folder or .zip, a BIDS
-    ``*_physio.tsv.gz``, delimited text ``.csv``/``.tsv``/``.txt``) or named by
-    ``format``; ``options`` go to that format's reader (``read_csv_recording``:
+    ``*_physio.tsv.gz``, an LSL ``.xdf`` file, delimited text ``.csv``/``.tsv``/``.txt``)
+    or named by ``format``; ``options`` go to that format's reader (``read_csv_recording``:
     ``sampling_rate``, ``time_column``, ``channel``, ``columns``, ``units``;
     ``read_e4_recording``: ``channels``, ``tag_duration``; ``read_bids_recording``:
-    ``channels``; all take ``person``).
+    ``channels``; ``read_xdf_recording``: ``stream``, ``sampling_rate``, ``channels``,
+    ``units``, ``markers``, ``marker_duration``, ``max_gap``; all take ``person``).
 
     Parameters
     ----------
     path : str or os.PathLike
         The recording.
-    format : {"e4", "bids-physio", "csv"}, optional
+    format : {"e4", "bids-physio", "xdf", "csv"}, optional
         The format; default recognised from the path.
     **options
         The format reader's options.
