@@ -16,6 +16,7 @@ from concordlab.io.bids import (
     read_events_tsv,
     write_events_tsv,
 )
+from concordlab.io.clock import Regularized, regularize
 from concordlab.io.csv import read_csv, read_csv_recording
 from concordlab.io.dispatch import FORMATS, Format, find_format, read, read_recording
 from concordlab.io.e4 import read_e4, read_e4_recording
@@ -31,6 +32,7 @@ __all__ = [
     "Format",
     "Marker",
     "Recording",
+    "Regularized",
     "find_format",
     "load",
     "pair_recordings",
@@ -45,6 +47,7 @@ __all__ = [
     "read_recording",
     "read_xdf",
     "read_xdf_recording",
+    "regularize",
     "save",
     "write_events_tsv",
 ]
