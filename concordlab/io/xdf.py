@@ -15,11 +15,15 @@ its nominal rate (or the ``sampling_rate`` given), with dropouts as NaN.
 
 **Time.** All streams of one file share the recording computer's LSL clock once the clock
 offsets are applied. Time zero of every recording read from a file is the earliest time
-stamp of any stream in it, and every grid is anchored there, so recordings of the same file
-line up sample for sample. The LSL clock counts seconds since the computer started; the
-file header's ``datetime`` says when the file was created (local time, to the second) but
-not which LSL time that was, so ``start_time`` is None and the header's ``datetime`` is
-kept in ``source["file_datetime"]`` (give it as ``start_time=`` to :func:`read_xdf` if that
+stamp of any stream in it (markers included). The grid is anchored at the first
+(dejittered) sample of the earliest stream read: :func:`read_xdf` anchors both persons'
+streams at one point, so their grids coincide; a stream read alone keeps its samples' own
+times (and values, up to the clock fit).
+
+The LSL clock counts seconds since the computer started; the file header's ``datetime``
+says when the file was created (local time, to the second) but not which LSL time that
+was, so ``start_time`` is None and the header's ``datetime`` is kept in
+``source["file_datetime"]`` (give it as ``start_time=`` to :func:`read_xdf` if that
 precision is enough).
 """
 
@@ -32,7 +36,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +45,7 @@ import xarray as xr
 from concordlab._checks import PERSONS, SAMPLING_RATE, Channels, Real, Text
 from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
 from concordlab.io._common import PathLike, check_path, reading
+from concordlab.io.clock import MAX_GAP_PERIODS, regularize
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Marker, Recording
 from concordlab.segments import BOTH, segments, set_segments
@@ -54,66 +59,9 @@ EXTRA = 'pip install "concordlab[xdf]"'
 # A stream whose fitted clock runs this far (relative) from its nominal rate is refused
 # unless sampling_rate is given: the file's nominal rate is then not the device's rate.
 _RATE_TOLERANCE = 0.01
-# By default a stretch of more than this many nominal sample periods without a sample is
-# a dropout (NaN on the grid, and a break in LSL's dejittering).
-_DROPOUT_PERIODS = 5
 _MAX_GAP = Real(low=0, low_open=True, unit="seconds", example="0.5")
 _MARKER_DURATION = Real(low=0, low_open=True, unit="seconds", example="1.0")
 _CHANNELS = Channels(fold_case=True)
-
-
-# --------------------------------------------------------------------------- the grid
-
-# STAND-IN until branch io15-clock lands concordlab.io.clock.regularize (same call, same
-# result); swapping is the import below. It interpolates the dejittered stamps linearly.
-
-
-class _Regularized(NamedTuple):
-    values: np.ndarray
-    offset: float
-    sampling_rate: float
-    clock_rate: float
-    dropouts: list[list[float]]
-
-
-def _regularize_stand_in(
-    times: np.ndarray,
-    values: np.ndarray,
-    sampling_rate: float,
-    *,
-    grid_origin: float = 0.0,
-    max_gap: float | None = None,
-    where: str = "",
-) -> _Regularized:
-    """Linear interpolation of ``values`` at ``times`` onto ``grid_origin + k / rate``."""
-    rate = float(sampling_rate)
-    gap = max_gap if max_gap is not None else _DROPOUT_PERIODS / rate
-    steps = np.diff(times)
-    if times.size < 2 or not np.all(steps > 0):
-        raise FileFormatError(f"{where}: the time stamps do not increase; cannot place them.")
-    breaks = np.flatnonzero(steps > gap)
-    first = math.ceil((times[0] - grid_origin) * rate - 1e-9)
-    last = math.floor((times[-1] - grid_origin) * rate + 1e-9)
-    if last < first:
-        raise FileFormatError(f"{where}: the samples span less than one grid period.")
-    grid = grid_origin + np.arange(first, last + 1) / rate
-    out = np.interp(grid, times, values)
-    dropouts = []
-    for b in breaks:
-        out[(grid > times[b]) & (grid < times[b + 1])] = np.nan
-        dropouts.append([float(times[b] - grid_origin), float(times[b + 1] - grid_origin)])
-    starts = np.concatenate(([0], breaks + 1))
-    stops = np.concatenate((breaks, [times.size - 1]))
-    counts = stops - starts
-    spans = times[stops] - times[starts]
-    clock = float(counts.sum() / spans.sum()) if spans.sum() > 0 else rate
-    return _Regularized(out, first / rate, rate, clock, dropouts)
-
-
-try:  # pragma: no cover - which one depends on whether io15-clock is merged
-    from concordlab.io.clock import regularize as _regularize  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    _regularize = _regularize_stand_in
 
 
 # --------------------------------------------------------------------------- the file
@@ -147,6 +95,7 @@ class _Stream:
     series: Any
     clock_offsets: int
     clock_segments: int
+    segments: list[tuple[int, int]]
 
     @property
     def is_text(self) -> bool:
@@ -243,7 +192,20 @@ def _stream(raw: Mapping[str, Any], path: Path) -> _Stream:
         series=raw["time_series"],
         clock_offsets=len(raw.get("clock_times", [])),
         clock_segments=len(info.get("clock_segments", []) or []),
+        segments=_segments(info.get("segments"), stamps.size),
     )
+
+
+def _segments(value: Any, n: int) -> list[tuple[int, int]]:
+    """pyxdf's dejittered pieces (first, last index, inclusive); one piece if it says none."""
+    pieces = []
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, tuple | list) and len(item) == 2:
+                first, last = int(item[0]), int(item[1])
+                if 0 <= first <= last < n:
+                    pieces.append((first, last))
+    return pieces or ([(0, n - 1)] if n else [])
 
 
 def _load(path: Path, max_gap: float | None) -> _File:
@@ -252,11 +214,16 @@ def _load(path: Path, max_gap: float | None) -> _File:
     if not path.is_file():
         what = "a folder" if path.is_dir() else "missing"
         raise FileFormatError(f"XDF file '{path}' is {what}; give the path of a .xdf file.")
-    # A break in LSL's dejittering is a gap longer than max_gap, or than a few periods.
+    # A break in LSL's dejittering is a dropout of regularize: a gap longer than max_gap,
+    # by default than MAX_GAP_PERIODS nominal periods (pyxdf's own default, 1 s and 500
+    # samples, would fit one line across shorter dropouts and shift the samples after them).
     breaks = (
         {"jitter_break_threshold_seconds": max_gap, "jitter_break_threshold_samples": 0}
         if max_gap is not None
-        else {"jitter_break_threshold_seconds": 0, "jitter_break_threshold_samples": 5}
+        else {
+            "jitter_break_threshold_seconds": 0,
+            "jitter_break_threshold_samples": MAX_GAP_PERIODS,
+        }
     )
     with reading(path, "XDF file"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy on damaged stamps
@@ -346,44 +313,104 @@ def _signals(
     file: _File,
     sampling_rate: float | None,
     max_gap: float | None,
+    origin: float,
 ) -> tuple[dict[str, Channel], dict[str, Any]]:
     """The stream's channels on the grid, and what the source metadata says of it."""
     values = _numeric(stream, file.path)
     where = f"'{file.path}', stream '{stream.name}'"
     rate = sampling_rate if sampling_rate is not None else stream.nominal
     times = stream.stamps - file.zero
-    channels: dict[str, Channel] = {}
-    fitted = None
-    for name, label, unit, column in zip(
-        _names(stream), stream.labels, stream.units, values.T, strict=True
-    ):
-        fitted = _regularize(times, column, rate, grid_origin=0.0, max_gap=max_gap, where=where)
-        channels[name] = Channel(
-            fitted.values,
-            fitted.sampling_rate,
+    back = np.flatnonzero(np.diff(times) <= 0)
+    if back.size:
+        gap = f"{max_gap:g} s" if max_gap is not None else f"{MAX_GAP_PERIODS:g} sample periods"
+        raise FileFormatError(
+            f"{where}: the time stamps jitter by more than a dropout is long (max_gap, "
+            f"{gap}): dejittered between the gaps, sample {int(back[0]) + 2} comes before "
+            "the one preceding it. Give max_gap in seconds longer than the jitter, e.g. "
+            "max_gap=1.0 (LSL's own break threshold; shorter dropouts are then closed up)."
+        )
+    gap = max_gap if max_gap is not None else MAX_GAP_PERIODS / stream.nominal
+    grid, offset, clock_rate, dropouts = _on_grid(stream, times, values.T, rate, origin, gap, where)
+    channels = {
+        name: Channel(
+            row,
+            rate,
             units=unit,
             long_name=label or f"{stream.name} {name}",
-            offset=fitted.offset,
+            offset=offset,
         )
-    assert fitted is not None
-    if sampling_rate is None and abs(fitted.clock_rate - rate) > _RATE_TOLERANCE * rate:
+        for name, label, unit, row in zip(
+            _names(stream), stream.labels, stream.units, grid, strict=True
+        )
+    }
+    if sampling_rate is None and abs(clock_rate - rate) > _RATE_TOLERANCE * rate:
         raise FileFormatError(
-            f"{where}: the time stamps run at {fitted.clock_rate:.6g} Hz but the stream "
+            f"{where}: the time stamps run at {clock_rate:.6g} Hz but the stream "
             f"declares a nominal rate of {rate:g} Hz; the declared rate is not the device's. "
             f"Pass sampling_rate=... to choose the grid (sampling_rate={rate:g} resamples to "
-            f"the declared rate, sampling_rate={fitted.clock_rate:.4g} keeps the device's)."
+            f"the declared rate, sampling_rate={clock_rate:.4g} keeps the device's)."
         )
     about = {
         "stream_id": stream.stream_id,
         "type": stream.type,
         "nominal_srate": stream.nominal,
-        "clock_rate": float(fitted.clock_rate),
-        "dropouts": [[float(a), float(b)] for a, b in fitted.dropouts],
+        "clock_rate": clock_rate,
+        "dropouts": dropouts,
         "clock_offsets": stream.clock_offsets,
         "clock_segments": stream.clock_segments,
         "channels": dict(zip(channels, stream.labels, strict=True)),
     }
     return channels, about
+
+
+def _on_grid(
+    stream: _Stream,
+    times: np.ndarray,
+    values: np.ndarray,
+    rate: float,
+    origin: float,
+    gap: float,
+    where: str,
+) -> tuple[np.ndarray, float, float, list[list[float]]]:
+    """Each of pyxdf's pieces on the grid ``origin + k / rate``, NaN between them.
+
+    pyxdf breaks the dejittering where the stamps jump by more than ``gap`` (a clock
+    reset, a dropout) and draws one line through each piece; each piece keeps its own line
+    (after a clock reset the pieces' rates differ), so each is regularized alone on the
+    shared grid. Returns the values (channels, n), the grid's offset, the clock rate
+    (samples per second over all pieces, as pyxdf's ``effective_srate``) and the dropouts
+    (``[start, end]``: last stamp before, first after; a piece of one sample is a dropout).
+    """
+    pieces, dropouts, steps, spans = [], [], 0, 0.0
+    for first, last in stream.segments:
+        if last > first:
+            pieces.append(
+                regularize(
+                    times[first : last + 1],
+                    values[:, first : last + 1],
+                    rate,
+                    grid_origin=origin,
+                    max_gap=gap,
+                    where=where,
+                )
+            )
+            steps += last - first
+            spans += float(times[last] - times[first])
+    pieces = [p for p in pieces if p.n_samples]
+    if not pieces:
+        raise FileFormatError(
+            f"{where}: no two samples closer than {gap:g} s (max_gap); nothing to "
+            "place on a grid. Give a longer max_gap."
+        )
+    offset = pieces[0].offset
+    ends = [round((p.offset - offset) * rate) + p.n_samples for p in pieces]
+    out = np.full((values.shape[0], max(ends)), np.nan)
+    for piece, end in zip(pieces, ends, strict=True):
+        out[:, end - piece.n_samples : end] = piece.values
+        dropouts.extend([float(a), float(b)] for a, b in piece.dropouts)
+    bounds = [(float(times[a]), float(times[b])) for a, b in stream.segments]
+    dropouts.extend([bounds[i][1], bounds[i + 1][0]] for i in range(len(bounds) - 1))
+    return out, float(offset), steps / spans, sorted(dropouts)
 
 
 def _markers(stream: _Stream, file: _File, duration: float) -> list[Marker]:
@@ -426,6 +453,11 @@ def _patterns(value: Any, name: str) -> list[str]:
     return list(value)
 
 
+def _origin(file: _File, streams: list[_Stream]) -> float:
+    """The grid's anchor: the first (dejittered) sample of the earliest stream read."""
+    return min((float(s.stamps[0]) for s in streams if s.n_samples), default=file.zero) - file.zero
+
+
 def _recording(
     file: _File,
     streams: list[_Stream],
@@ -435,11 +467,12 @@ def _recording(
     channels: Any,
     units: Any,
     person: str | None,
+    origin: float,
 ) -> Recording:
     signals: dict[str, Channel] = {}
     about: dict[str, Any] = {}
     for stream in streams:
-        found, about[stream.name] = _signals(stream, file, sampling_rate, max_gap)
+        found, about[stream.name] = _signals(stream, file, sampling_rate, max_gap, origin)
         clash = sorted(set(found) & set(signals))
         if clash:
             raise FileFormatError(
@@ -458,6 +491,7 @@ def _recording(
         "streams": about,
         "time_zero": "the earliest time stamp in the file (LSL clock, after clock offsets)",
         "time_zero_lsl_s": file.zero,
+        "grid_origin_s": origin,
         "file_datetime": file.datetime,
     }
     return Recording(signals, None, tuple(markers), source, person)
@@ -534,7 +568,7 @@ def read_xdf_recording(
         Seconds each marker lasts as a segment; None reads no markers.
     max_gap : float, optional
         Seconds without a sample that make a dropout (NaN on the grid, and a break in the
-        dejittering); default 5 nominal sample periods.
+        dejittering); default 1.5 nominal sample periods.
 
     Returns
     -------
@@ -586,7 +620,9 @@ def read_xdf_recording(
         else:
             texts = [s for p in _patterns(markers, "markers") for s in file.match(p, "markers")]
     marks = [m for s in texts for m in _markers(s, file, duration or 1.0)]
-    return _recording(file, _unique(chosen), marks, rate, gap, channels, units, person)
+    chosen = _unique(chosen)
+    origin = _origin(file, chosen)
+    return _recording(file, chosen, marks, rate, gap, channels, units, person, origin)
 
 
 def _unique(streams: list[_Stream]) -> list[_Stream]:
@@ -641,10 +677,13 @@ def read_xdf(
     **Clocks and grid.** pyxdf applies each stream's ClockOffset chunks
     (``synchronize_clocks=True``) and removes jitter (``dejitter_timestamps=True``: a
     straight line through the stamps between breaks, LSL's own method); each stream is
-    then interpolated linearly onto a regular grid at its nominal rate (or
-    ``sampling_rate``) anchored at the file's time zero (the earliest time stamp of any
-    stream), so both persons' grids coincide. A gap of more than ``max_gap`` seconds
-    without a sample (default 5 nominal sample periods) is a dropout: NaN on the grid,
+    then interpolated linearly (:func:`concordlab.io.clock.regularize`) onto a regular
+    grid at its nominal rate (or ``sampling_rate``) anchored at the first sample of the
+    earlier person's stream, so both persons' grids coincide. Session time 0 is the file's
+    earliest time stamp (of any stream). A gap of more than ``max_gap`` seconds without a
+    sample (default 1.5 nominal sample periods: every lost sample) is a dropout, and a
+    break of the dejittering (pyxdf's own default, 1 s and 500 samples, would draw one
+    line across shorter dropouts and shift the samples after them): NaN on the grid,
     listed per stream in the metadata (``source[person]["streams"][name]["dropouts"]``,
     ``[start, end]`` in session seconds). Each stream's fitted clock rate is there too
     (``"clock_rate"``); a clock rate more than 1 % from the nominal rate is an error unless
@@ -679,7 +718,9 @@ def read_xdf(
         Seconds each marker (a text sample) lasts as a segment (cut at the session's end);
         None reads no markers.
     max_gap : float, optional
-        Seconds without a sample that make a dropout; default 5 nominal sample periods.
+        Seconds without a sample that make a dropout; default 1.5 nominal sample periods.
+        Stamps that jitter by more than half a period need more (``max_gap=1.0``, LSL's
+        threshold; the error says so).
     align : {"pad", "trim", "error", "start"}, default "pad"
         As in every reader (see :func:`~concordlab.io.pairing.pair_recordings`).
     session_id : str, optional
@@ -750,6 +791,7 @@ def read_xdf(
                     "persons' stream names or patterns distinct."
                 )
             owner[id(s)] = p
+    origin = _origin(file, [s for p in labels for s in chosen[p] if not s.is_text])
     recordings = []
     for p in labels:
         signals = [s for s in chosen[p] if not s.is_text]
@@ -760,7 +802,7 @@ def read_xdf(
             )
         texts = [s for s in chosen[p] if s.is_text] if duration is not None else []
         marks = [m for s in texts for m in _markers(s, file, duration or 1.0)]
-        recordings.append(_recording(file, signals, marks, rate, gap, channels, units, p))
+        recordings.append(_recording(file, signals, marks, rate, gap, channels, units, p, origin))
     _check_rates(recordings, file_path)
     shared = [s for s in file.streams if s.is_text and id(s) not in owner]
     read = {*owner, *(id(s) for s in shared if duration is not None)}
