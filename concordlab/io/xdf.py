@@ -227,9 +227,18 @@ def _load(path: Path, max_gap: float | None) -> _File:
     )
     with reading(path, "XDF file"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy on damaged stamps
-        raw, header = pyxdf.load_xdf(
-            str(path), synchronize_clocks=True, dejitter_timestamps=True, **breaks
-        )
+        try:
+            raw, header = pyxdf.load_xdf(
+                str(path), synchronize_clocks=True, dejitter_timestamps=True, **breaks
+            )
+        except MemoryError:
+            raise
+        except Exception as error:  # pyxdf raises many kinds on a damaged file
+            raise FileFormatError(
+                f"'{path}' is not an XDF file pyxdf can read, or it is damaged (pyxdf: "
+                f"{type(error).__name__}: {error}); check that it is the recording "
+                "LabRecorder wrote (.xdf), or copy it again."
+            ) from None
         streams = [_stream(s, path) for s in raw]
     if not streams:
         raise FileFormatError(

@@ -18,12 +18,14 @@ from concordlab.io import (
     read_csv,
     read_e4,
     read_recording,
+    read_xdf,
 )
 
 DATA = Path(__file__).parent.parent / "data"
 RMEA = DATA / "rmea-psychotherapy/normal/200_01.txt"
 RESTING = DATA / "eda-single/neurokit/bio_resting_8min_100hz.csv"
 EVENT = DATA / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+XDF = DATA / "xdf/dyad_eda.xdf"
 T0 = 1495437325
 
 
@@ -65,6 +67,8 @@ def sessions(tmp_path):
         "read e4 pair": read([a, b]),
         "read mixed": read([text, a], sampling_rate=4, columns={"eda": "EDA"}, channels=["eda"]),
         "pair": pair_recordings([read_recording(a), read_recording(b)]),
+        "xdf": read_xdf(XDF, persons={"patient": "EDA_P1", "therapist": "EDA_P2"}),
+        "read xdf": read(XDF, persons={"patient": "EDA_P1", "therapist": "*_P2"}),
     }
 
 
@@ -88,6 +92,7 @@ def test_read_recording_returns_a_recording_for_each_format(tmp_path):
         "csv": (EVENT, {"sampling_rate": 100, "columns": "EDA", "channel": "eda"}),
         "e4": (e4_export(tmp_path / "e4", T0, 30), {}),
         "bids-physio": (bids_physio(tmp_path / "bids", "01", -1.0, 64), {}),
+        "xdf": (XDF, {"stream": "EDA_P1"}),
     }
     assert {f.name for f in FORMATS} == set(paths)
     for name, (path, options) in paths.items():
@@ -119,4 +124,4 @@ def test_a_one_person_path_alone_is_refused(tmp_path):
     with pytest.raises(concordlab.FileFormatError, match="no format concordlab recognises"):
         read_recording(tmp_path)
     with pytest.raises(concordlab.ValidationError, match="Unknown format"):
-        read_recording(RMEA, format="xdf")
+        read_recording(RMEA, format="no-such-format")
