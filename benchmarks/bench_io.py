@@ -15,11 +15,14 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   concordlab's save with its fsyncs skipped (measurement only: ``store._fsync`` replaced
   by a no-op) against ``to_netcdf``; the difference of the two saves is fsync's share;
 - ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
+- ``read_xdf``    on the XDF fixtures (``tests/data/xdf``: the largest, a real 8-channel
+  stream across a clock reset, read with ``read_xdf_recording``; the two-person file with
+  ``read_xdf``) against ``pyxdf.load_xdf`` of the same file (``--only xdf``: these rows alone);
 - file sizes      against xarray's files of the same data.
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only xdf]``
 """
 
 from __future__ import annotations
@@ -99,7 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["xdf"], help="run only these rows")
     args = parser.parse_args()
+    if args.only == "xdf":
+        xdf_rows(args.repeat)
+        return
 
     session = make_session(args.minutes)
     dataset = peer_dataset(session)
@@ -201,6 +208,37 @@ def main() -> None:
         row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+    xdf_rows(args.repeat)
+
+
+XDF = Path(__file__).parent.parent / "tests" / "data" / "xdf"
+
+
+def xdf_rows(repeat: int) -> None:
+    """read_xdf_recording / read_xdf on the XDF fixtures against pyxdf.load_xdf alone."""
+    import logging
+
+    import pyxdf
+
+    logging.getLogger("pyxdf").setLevel(logging.ERROR)  # its warnings on the fixtures
+    largest, dyad = XDF / "clock_resets_excerpt.xdf", XDF / "dyad_eda.xdf"
+    persons = {"patient": "EDA_P1", "therapist": "EDA_P2"}
+    timed = medians(
+        max(repeat, 20),
+        {
+            "pyxdf largest": lambda: pyxdf.load_xdf(str(largest)),
+            "ours largest": lambda: concordlab.io.read_xdf_recording(
+                largest, "BioSemi", sampling_rate=100, max_gap=1.0
+            ),
+            "pyxdf dyad": lambda: pyxdf.load_xdf(str(dyad)),
+            "ours dyad": lambda: concordlab.io.read_xdf(dyad, persons=persons),
+        },
+    )
+    print(f"XDF: {largest.name} {largest.stat().st_size / 1e3:.0f} kB, {dyad.name} "
+          f"{dyad.stat().st_size / 1e3:.0f} kB; medians of {max(repeat, 20)}")  # fmt: skip
+    row("read_xdf_recording (largest)", timed["ours largest"], "pyxdf.load_xdf",
+        timed["pyxdf largest"])  # fmt: skip
+    row("read_xdf (two persons)", timed["ours dyad"], "pyxdf.load_xdf", timed["pyxdf dyad"])
 
 
 if __name__ == "__main__":
