@@ -308,7 +308,10 @@ def _numeric(stream: _Stream, path: Path) -> np.ndarray:
             f"{where} holds {stream.n_samples} sample(s); at least 2 are needed. Choose "
             "another stream."
         )
-    values = np.asarray(stream.series, dtype=np.float64)
+    try:
+        values = np.asarray(stream.series, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.empty((0, 0))
     if values.shape != (stream.n_samples, stream.n_channels):
         raise FileFormatError(
             f"{where}: {values.shape} samples do not fit its {stream.n_channels} channel(s) "
@@ -430,6 +433,11 @@ def _markers(stream: _Stream, file: _File, duration: float) -> list[Marker]:
             "streams hold text. Leave it out of markers=..."
         )
     note = f"XDF marker stream '{stream.name}'"
+    if len(stream.series) != stream.n_samples:
+        raise FileFormatError(
+            f"'{file.path}', stream '{stream.name}': {len(stream.series)} markers for "
+            f"{stream.n_samples} time stamps; the file is damaged."
+        )
     out = []
     for stamp, sample in zip(stream.stamps, stream.series, strict=True):
         cells = [str(c) for c in (sample if isinstance(sample, list | tuple) else [sample])]

@@ -229,6 +229,18 @@ def test_a_chosen_rate_and_options():
         read_xdf(DYAD, persons=PERSONS, sampling_rate="fast")
 
 
+def test_marker_streams_and_channels_of_one_recording_are_chosen():
+    recording = read_xdf_recording(DYAD, "EDA_P2", markers="Buttons_*", channels="eda")
+    assert [m.label for m in recording.markers] == ["button", "button"]
+    everything = read_xdf_recording(DYAD, "EDA_P2")
+    assert len(everything.markers) == 5  # the session's three and the two buttons
+    assert read_xdf_recording(DYAD, "EDA_P2", marker_duration=None).markers == ()
+    with pytest.raises(FileFormatError, match="marker streams hold text"):
+        read_xdf_recording(DYAD, "EDA_P2", markers="EDA_P1")
+    with pytest.raises(ValidationError, match="channels"):
+        read_xdf_recording(DYAD, "EDA_P2", channels="hr")
+
+
 def test_through_the_format_registry():
     assert find_format(DYAD).name == "xdf"
     session = read(DYAD, persons=PERSONS)
