@@ -29,11 +29,13 @@ precision is enough).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import logging
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,6 +198,35 @@ def _stream(raw: Mapping[str, Any], path: Path) -> _Stream:
     )
 
 
+# What pyxdf logs that changes nothing read (said otherwise, or handled here).
+_QUIET = ("Segments and clock-segments differ", "No samples in clock offsets", "effective sampling")
+
+
+@contextlib.contextmanager
+def _pyxdf_log() -> Iterator[list[str]]:
+    """Collect what pyxdf logs (damage it skipped, clock offsets it could not use) while
+    reading, instead of printing it, so the reader can warn once, naming the file."""
+    said: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if not any(text in message for text in _QUIET):
+                said.append(message.strip().rstrip("."))
+
+    logger = logging.getLogger("pyxdf")
+    handler, propagate, level = Collect(logging.WARNING), logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield said
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        logger.setLevel(level)
+
+
 def _segments(value: Any, n: int) -> list[tuple[int, int]]:
     """pyxdf's dejittered pieces (first, last index, inclusive); one piece if it says none."""
     pieces = []
@@ -225,7 +256,7 @@ def _load(path: Path, max_gap: float | None) -> _File:
             "jitter_break_threshold_samples": MAX_GAP_PERIODS,
         }
     )
-    with reading(path, "XDF file"), warnings.catch_warnings():
+    with reading(path, "XDF file"), warnings.catch_warnings(), _pyxdf_log() as said:
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy on damaged stamps
         try:
             raw, header = pyxdf.load_xdf(
@@ -240,6 +271,14 @@ def _load(path: Path, max_gap: float | None) -> _File:
                 "LabRecorder wrote (.xdf), or copy it again."
             ) from None
         streams = [_stream(s, path) for s in raw]
+    if said:
+        more = f" (and {len(said) - 1} more)" if len(said) > 1 else ""
+        warnings.warn(
+            f"'{path}': pyxdf reports {said[0]}{more}; the file may be damaged (samples after "
+            "the damage lost) or its clock offsets unusable. Check the recording.",
+            UserWarning,
+            stacklevel=3,
+        )
     if not streams:
         raise FileFormatError(
             f"'{path}' holds no streams (no stream header was found); is it an XDF file "

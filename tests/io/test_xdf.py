@@ -1,6 +1,7 @@
 """read_xdf / read_xdf_recording against pyxdf itself, on real and writer-made XDF files."""
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -261,6 +262,18 @@ def test_garbage_and_missing_files_are_file_format_errors(tmp_path):
     truncated.write_bytes(DYAD.read_bytes()[:300])
     with pytest.raises(FileFormatError):
         read_xdf(truncated, persons=PERSONS)
+
+
+def test_damage_pyxdf_skips_is_a_warning_and_a_clean_file_says_nothing(tmp_path):
+    cut = tmp_path / "cut.xdf"
+    cut.write_bytes(DYAD.read_bytes()[:20000])  # a recording that stopped mid-chunk
+    with pytest.warns(UserWarning, match="cut.xdf': pyxdf reports found likely XDF file"):
+        session = read_xdf(cut, persons=PERSONS)
+    assert session["eda"].sizes["time"] < 1200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_xdf(DYAD, persons=PERSONS)
+        read_xdf_recording(MINIMAL, "SendDataC")
 
 
 def test_without_pyxdf_the_error_names_the_extra(monkeypatch):
