@@ -242,6 +242,12 @@ def test_marker_streams_and_channels_of_one_recording_are_chosen():
         read_xdf_recording(DYAD, "EDA_P2", channels="hr")
 
 
+def test_a_session_read_from_xdf_saves_and_loads_unchanged(tmp_path):
+    session = read_xdf(DYAD, persons={"patient": "EDA_P1", "therapist": "*_P2"})
+    concordlab.save(session, tmp_path / "dyad.nc")
+    assert concordlab.load(tmp_path / "dyad.nc").identical(session)
+
+
 def test_through_the_format_registry():
     assert find_format(DYAD).name == "xdf"
     session = read(DYAD, persons=PERSONS)
