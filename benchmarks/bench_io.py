@@ -25,6 +25,9 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   in ``tests/data``: ``read_acq_recording`` against ``bioread.read`` of the same .acq file,
   ``read_opensignals_recording`` against ``pandas.read_csv(comment="#", sep="\\t",
   header=None)`` of the same OpenSignals text file;
+- ``read_xdf``    on the XDF fixtures (``tests/data/xdf``: the largest, a real 8-channel
+  stream across a clock reset, read with ``read_xdf_recording``; the two-person file with
+  ``read_xdf``) against ``pyxdf.load_xdf`` of the same file (``--only xdf``: these rows alone);
 - file sizes      against xarray's files of the same data.
 
 - ``read_beats``  ``read_beats_recording`` of the largest per-beat fixture (the real RR
@@ -33,7 +36,7 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids|devices|beats]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids|devices|beats|xdf]``
 """
 
 from __future__ import annotations
@@ -323,10 +326,6 @@ def beats_rows(repeat: int) -> None:
     beats_row(max(repeat, 50))
 
 
-ONLY = {"bids": bench_bids, "devices": devices_rows, "beats": beats_rows}
-"""Rows that ``--only`` runs alone (the full run runs them after the session rows)."""
-
-
 BEATS = Path(__file__).resolve().parent.parent / "tests/data/beats/hrv/rest_rri.txt"
 
 
@@ -348,6 +347,40 @@ def beats_row(repeat: int) -> None:
         f"{read['pandas'] * 1e3:7.3f} ms  {ratio:5.2f}x  "
         f"({'ok' if ratio <= TARGET else 'over target'}: parses, checks and interpolates)"
     )
+
+
+XDF = Path(__file__).parent.parent / "tests" / "data" / "xdf"
+
+
+def xdf_rows(repeat: int) -> None:
+    """read_xdf_recording / read_xdf on the XDF fixtures against pyxdf.load_xdf alone."""
+    import logging
+
+    import pyxdf
+
+    logging.getLogger("pyxdf").setLevel(logging.ERROR)  # its warnings on the fixtures
+    largest, dyad = XDF / "clock_resets_excerpt.xdf", XDF / "dyad_eda.xdf"
+    persons = {"patient": "EDA_P1", "therapist": "EDA_P2"}
+    timed = medians(
+        max(repeat, 20),
+        {
+            "pyxdf largest": lambda: pyxdf.load_xdf(str(largest)),
+            "ours largest": lambda: concordlab.io.read_xdf_recording(
+                largest, "BioSemi", sampling_rate=100, max_gap=1.0
+            ),
+            "pyxdf dyad": lambda: pyxdf.load_xdf(str(dyad)),
+            "ours dyad": lambda: concordlab.io.read_xdf(dyad, persons=persons),
+        },
+    )
+    print(f"XDF: {largest.name} {largest.stat().st_size / 1e3:.0f} kB, {dyad.name} "
+          f"{dyad.stat().st_size / 1e3:.0f} kB; medians of {max(repeat, 20)}")  # fmt: skip
+    row("read_xdf_recording (largest)", timed["ours largest"], "pyxdf.load_xdf",
+        timed["pyxdf largest"])  # fmt: skip
+    row("read_xdf (two persons)", timed["ours dyad"], "pyxdf.load_xdf", timed["pyxdf dyad"])
+
+
+ONLY = {"bids": bench_bids, "devices": devices_rows, "beats": beats_rows, "xdf": xdf_rows}
+"""Rows that ``--only`` runs alone (the full run runs them after the session rows)."""
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from concordlab.io.bids import (
     read_events_tsv,
     write_events_tsv,
 )
+from concordlab.io.clock import Regularized, regularize
 from concordlab.io.csv import read_csv, read_csv_recording
 from concordlab.io.dispatch import FORMATS, Format, find_format, read, read_recording
 from concordlab.io.e4 import read_e4, read_e4_recording
@@ -27,6 +28,7 @@ from concordlab.io.opensignals import read_opensignals, read_opensignals_recordi
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Marker, Recording
 from concordlab.io.store import load, save
+from concordlab.io.xdf import read_xdf, read_xdf_recording
 
 __all__ = [
     "ALIGN",
@@ -35,8 +37,9 @@ __all__ = [
     "Format",
     "Marker",
     "Recording",
-    "bids_metadata_files",
+    "Regularized",
     "beats_to_heart_rate",
+    "bids_metadata_files",
     "find_format",
     "load",
     "pair_recordings",
@@ -54,6 +57,9 @@ __all__ = [
     "read_opensignals",
     "read_opensignals_recording",
     "read_recording",
+    "read_xdf",
+    "read_xdf_recording",
+    "regularize",
     "save",
     "write_events_tsv",
 ]

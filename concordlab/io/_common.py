@@ -47,9 +47,12 @@ def describe_time(seconds: float) -> str:
     '2023-04-05T10:20:00.250000+00:00'
     >>> describe_time(12.5)
     '12.5 s'
+    >>> describe_time(1e300)
+    '1e+300 s'
     """
     if math.isfinite(seconds) and abs(seconds) >= _EPOCH_FROM:
-        return pd.Timestamp(seconds, unit="s", tz="UTC").isoformat()
+        with contextlib.suppress(OverflowError, ValueError):  # beyond pandas' years 1677-2262
+            return pd.Timestamp(seconds, unit="s", tz="UTC").isoformat()
     return f"{seconds:.6g} s"
 
 

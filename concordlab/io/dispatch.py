@@ -117,6 +117,14 @@ FORMATS: tuple[Format, ...] = (
         "with format='beats'",
     ),
     Format(
+        "xdf",
+        "concordlab.io.xdf:read_xdf_recording",
+        suffixes=(".xdf", ".xdfz"),
+        dyad="concordlab.io.xdf:read_xdf",
+        both_persons=True,
+        description="LSL XDF recording (.xdf), streams of both persons",
+    ),
+    Format(
         "csv",
         "concordlab.io.csv:read_csv_recording",
         suffixes=(".csv", ".tsv", ".txt", ".dat", ".tab"),
@@ -172,7 +180,8 @@ def read_recording(path: PathLike, *, format: str | None = None, **options: Any)
 
     The format is recognised from the path (an E4 export folder or .zip, a BIDS
     ``*_physio.tsv.gz`` or dataset folder, an E4 ``IBI.csv``, a Biopac ``.acq``, an
-    OpenSignals text export (by its first line), delimited text ``.csv``/``.tsv``/``.txt``)
+    OpenSignals text export (by its first line), an LSL ``.xdf`` file, delimited text
+    ``.csv``/``.tsv``/``.txt``)
     or named by ``format``; ``options`` go to that format's reader (``read_csv_recording``:
     ``sampling_rate``, ``time_column``, ``channel``, ``columns``, ``units``;
     ``read_e4_recording``: ``channels``, ``tag_duration``; ``read_bids_recording``:
@@ -181,13 +190,14 @@ def read_recording(path: PathLike, *, format: str | None = None, **options: Any)
     ``format="beats"``): ``kind``, ``time_unit``, ``column``, ``sampling_rate``, ``method``,
     ``max_gap``, ``valid_range``, ``channel``; ``read_acq_recording``: ``channels``,
     ``marker_duration``; ``read_opensignals_recording``: ``channels``, ``sensors``,
-    ``device``; all take ``person``).
+    ``device``; ``read_xdf_recording``: ``stream``, ``sampling_rate``, ``channels``,
+    ``units``, ``markers``, ``marker_duration``, ``max_gap``; all take ``person``).
 
     Parameters
     ----------
     path : str or os.PathLike
         The recording.
-    format : {"e4", "bids-physio", "beats", "acq", "opensignals", "csv"}, optional
+    format : {"e4", "bids-physio", "beats", "acq", "opensignals", "xdf", "csv"}, optional
         The format; default recognised from the path.
     **options
         The format reader's options.

@@ -18,6 +18,7 @@ from concordlab.io import (
     read_csv,
     read_e4,
     read_recording,
+    read_xdf,
 )
 
 DATA = Path(__file__).parent.parent / "data"
@@ -30,6 +31,7 @@ OPENSIGNALS = DATA / "opensignals/eda_slow_signal.txt"
 OPENSIGNALS_PAIR = DATA / "opensignals/sync_cable_acoustic.txt"
 E4_IBI = DATA / "beats/e4/IBI.csv"
 RR_MS = DATA / "beats/hrv/rest_rri.txt"
+XDF = DATA / "xdf/dyad_eda.xdf"
 T0 = 1495437325
 
 
@@ -90,6 +92,8 @@ def sessions(tmp_path):
             [read_recording(E4_IBI), read_recording(RR_MS, format="beats", time_unit="ms")],
             align="start",
         ),
+        "xdf": read_xdf(XDF, persons={"patient": "EDA_P1", "therapist": "EDA_P2"}),
+        "read xdf": read(XDF, persons={"patient": "EDA_P1", "therapist": "*_P2"}),
     }
 
 
@@ -116,6 +120,7 @@ def test_read_recording_returns_a_recording_for_each_format(tmp_path):
         "acq": (ACQ, {"channels": {"eda": "eda - gsr100c"}}),
         "opensignals": (OPENSIGNALS, {"sensors": {"port3_chn1": "eda"}}),
         "beats": (E4_IBI, {}),
+        "xdf": (XDF, {"stream": "EDA_P1"}),
     }
     assert {f.name for f in FORMATS} == set(paths)
     for name, (path, options) in paths.items():
@@ -152,4 +157,4 @@ def test_a_one_person_path_alone_is_refused(tmp_path):
     with pytest.raises(concordlab.FileFormatError, match="no format concordlab recognises"):
         read_recording(tmp_path)
     with pytest.raises(concordlab.ValidationError, match="Unknown format"):
-        read_recording(RMEA, format="xdf")
+        read_recording(RMEA, format="no-such-format")
