@@ -56,7 +56,8 @@ from concordlab._checks import (
 from concordlab._checks import Channels as _Channels
 from concordlab._checks import Choice as _Choice
 from concordlab._deprecate import renamed
-from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
+from concordlab._extras import optional_module
+from concordlab.errors import FileFormatError, ValidationError
 from concordlab.segments import segments, set_segments
 from concordlab.session import CHANNEL_NAME, persons, time_axis, validate_session
 from concordlab.session import channels as list_channels
@@ -1226,15 +1227,12 @@ _BEAT_SIGNALS = ("ecg", "ppg")
 
 def _neurokit() -> Any:
     """NeuroKit2, imported on first use (it is an optional extra, absent in the browser)."""
-    try:
-        import neurokit2
-    except ImportError:
-        raise ConcordlabError(
-            "Finding heartbeats in raw ECG or PPG/BVP needs NeuroKit2, an optional extra: "
-            'pip install "concordlab[neurokit]" (or pip install neurokit2). A file of beats '
-            "or RR intervals needs no extra: concordlab.io.read_beats_recording."
-        ) from None
-    return neurokit2
+    return optional_module(
+        "neurokit2",
+        "neurokit",
+        "Finding heartbeats in raw ECG or PPG/BVP",
+        "A file of beats or RR intervals needs no extra: concordlab.io.read_beats_recording.",
+    )
 
 
 def _find_beats(row: np.ndarray, rate: float, start: float, kind: str) -> tuple[Any, Any]:

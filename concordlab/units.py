@@ -20,7 +20,9 @@ __all__ = ["UNKNOWN", "axis_title", "is_microsiemens", "warn_if_not_microsiemens
 UNKNOWN = "unit unknown"
 """How plots label a channel whose unit neither the file nor the user gave."""
 
-MICROSIEMENS = frozenset({"us", "µs", "μs", "microsiemens", "micro siemens", "micro-siemens"})
+MICROSIEMENS = frozenset(
+    {"us", "µs", "μs", "microsiemens", "microsiemen", "micro siemens", "micro-siemens"}
+)
 """Spellings of microsiemens (compared in lower case, without surrounding spaces)."""
 
 # Whole numbers from this value on, under a microsiemens label, are raw device counts:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from concordlab._checks import MAX_SECONDS, Real, Text
+from concordlab._extras import optional_module
 from concordlab.errors import ConcordlabError, FileFormatError
 from concordlab.io._common import PathLike, check_path, reading
 from concordlab.io._labels import plan_channels
@@ -34,14 +35,7 @@ MARKER_DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds",
 
 def _bioread() -> ModuleType:
     """The ``bioread`` module, or an error saying which extra installs it."""
-    try:
-        import bioread
-    except ImportError:
-        raise ConcordlabError(
-            "Reading Biopac AcqKnowledge .acq files needs the bioread library: "
-            'pip install "concordlab[acq]" (or pip install bioread).'
-        ) from None
-    return bioread
+    return optional_module("bioread", "acq", "Reading Biopac AcqKnowledge .acq files")
 
 
 def read_acq_recording(

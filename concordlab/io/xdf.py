@@ -45,7 +45,8 @@ import pandas as pd
 import xarray as xr
 
 from concordlab._checks import PERSONS, SAMPLING_RATE, Channels, Real, Text
-from concordlab.errors import ConcordlabError, FileFormatError, ValidationError
+from concordlab._extras import optional_module
+from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import PathLike, check_path, reading
 from concordlab.io.clock import MAX_GAP_PERIODS, regularize
 from concordlab.io.pairing import ALIGN, pair_recordings
@@ -55,7 +56,6 @@ from concordlab.session import CHANNEL_NAME, time_span
 
 __all__ = ["read_xdf", "read_xdf_recording"]
 
-EXTRA = 'pip install "concordlab[xdf]"'
 """How to install what reading XDF needs."""
 
 # A stream whose fitted clock runs this far (relative) from its nominal rate is refused
@@ -71,13 +71,7 @@ _CHANNELS = Channels(fold_case=True)
 
 def _pyxdf() -> Any:
     """The ``pyxdf`` module, or an error saying how to install it."""
-    try:
-        import pyxdf
-    except ImportError:
-        raise ConcordlabError(
-            f"Reading XDF files needs the pyxdf package, which is not installed: {EXTRA}."
-        ) from None
-    return pyxdf
+    return optional_module("pyxdf", "xdf", "Reading XDF files")
 
 
 @dataclass
