@@ -156,7 +156,8 @@ def read_e4_recording(
     each channel's ``offset`` is its own first sample (HR 10 s later in real exports).
     Each time in ``tags.csv`` (a button press) becomes a marker labelled ``"tag"`` of
     ``tag_duration`` seconds, its note giving the press's UTC time. ``IBI.csv`` and
-    ``info.txt`` are not read.
+    ``info.txt`` are not read here; read ``IBI.csv`` (the beats) into a heart-rate channel
+    with :func:`concordlab.io.beats.read_beats_recording` (``read_recording`` recognises it).
 
     Parameters
     ----------
@@ -262,8 +263,9 @@ def read_e4(
     positive = later than recorded). An E4 file holds one sample per row, so a blank row
     among the samples is a missing sample (NaN), and the samples after it keep their times.
     ``IBI.csv`` (inter-beat intervals at irregular times,
-    not a sampled signal) is not read, nor is ``info.txt``; the data files left unread (IBI,
-    or a channel only one export has) are listed in the metadata under ``"not_read"``.
+    not a sampled signal) is not read here (:func:`concordlab.io.beats.read_beats_recording`
+    turns it into heart rate), nor is ``info.txt``; the data files left unread (IBI, or a
+    channel only one export has) are listed in the metadata under ``"not_read"``.
 
     Tags: each time in ``tags.csv`` (a button press on the device) becomes a segment
     labelled ``"tag"`` of ``tag_duration`` seconds (cut at the session's end) for the
