@@ -299,6 +299,10 @@ SAMPLING_RATE = Real(low=1 / MAX_SECONDS, high=1 / MIN_SECONDS, unit="Hz", examp
 SECONDS = Real(low=0.0, high=MAX_SECONDS, unit="seconds", example="30")
 """A non-negative duration in seconds (a window, a step, a lag, a pad)."""
 
+DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="1")
+"""A positive duration in seconds: a marker's span (``marker_duration``, E4's
+``tag_duration``) or the longest step of time stamps that is not a dropout (``max_gap``)."""
+
 
 def check_choice(value: Any, name: str, choices: Collection[str]) -> str:
     """One of the allowed ``choices``, or a ValidationError listing them.

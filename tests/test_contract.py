@@ -267,6 +267,17 @@ BASE: dict[str, Base] = {
     "read_bids_physio": lambda f: ((), {"person1": f.bids[0], "person2": f.bids[1]}),
     "read_csv": lambda f: ((), {"path": f.both_csv, "sampling_rate": 25.0}),
     "read_e4": lambda f: ((), {"person1": f.e4[0], "person2": f.e4[1]}),
+    "read_opensignals": lambda f: (
+        (),
+        {"path_or_paths": DATA / "opensignals/sync_cable_acoustic.txt", "channels": "ch1"},
+    ),
+    "read_xdf": lambda f: (
+        (),
+        {
+            "path": DATA / "xdf/dyad_eda.xdf",
+            "persons": {"patient": "EDA_P1", "therapist": "EDA_P2"},
+        },
+    ),
     "read_events_tsv": lambda f: ((f.session,), {"path": f.events}),
     "read_recording": lambda f: ((), {"path": f.one_csv, "sampling_rate": 4.0}),
     "save": lambda f: ((f.session,), {"path": f.tmp / "out.nc"}),

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import MAX_SECONDS, Real, Text
+from concordlab._checks import DURATION, Text
 from concordlab._extras import optional_module
 from concordlab.errors import ConcordlabError, FileFormatError
 from concordlab.io._common import PathLike, check_path, reading
@@ -29,8 +29,6 @@ from concordlab.io.recording import Channel, Marker, Recording
 __all__ = ["read_acq_recording"]
 
 _WHAT = "AcqKnowledge file"
-MARKER_DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="1")
-"""The rule of ``marker_duration``: the seconds a point marker spans as a segment."""
 
 
 def _bioread() -> ModuleType:
@@ -116,7 +114,7 @@ def read_acq_recording(
     if person is not None:
         person = Text(non_empty=True).check(person, "person")
     if marker_duration is not None:
-        marker_duration = MARKER_DURATION.check(marker_duration, "marker_duration")
+        marker_duration = DURATION.check(marker_duration, "marker_duration")
     bioread = _bioread()
     with reading(file, _WHAT):
         if not file.is_file():

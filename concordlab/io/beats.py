@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import MAX_SECONDS, Bounds, Choice, Real, Text
+from concordlab._checks import DURATION, MAX_SECONDS, Bounds, Choice, Real, Text
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     _EPOCH_FROM,
@@ -85,7 +85,6 @@ HR_VALID_RANGE: tuple[float, float] = (20.0, 250.0)
 MAX_GAP = 3.0
 
 _SAMPLING_RATE = Real(low=0.0, low_open=True, high=1000.0, unit="Hz", example="4")
-_MAX_GAP = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="3")
 _RANGE = Bounds(
     Real(low=0.0, low_open=True, high=1e4, unit="bpm"), strict=True, example="(20, 250)"
 )
@@ -168,7 +167,7 @@ def _check_conversion(
     return {
         "sampling_rate": _SAMPLING_RATE.check(sampling_rate, "sampling_rate"),
         "method": Choice(INTERPOLATION).check(method, "method"),
-        "max_gap": _MAX_GAP.check(max_gap, "max_gap"),
+        "max_gap": DURATION.check(max_gap, "max_gap"),
         "valid_range": (low, high),
     }
 

@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import MAX_SECONDS, PERSONS, SAMPLING_RATE, Channels, Choice, Real, Text
+from concordlab._checks import (
+    DURATION,
+    MAX_SECONDS,
+    PERSONS,
+    SAMPLING_RATE,
+    Channels,
+    Choice,
+    Text,
+)
 from concordlab._deprecate import REMOVED_IN
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
@@ -73,7 +81,6 @@ _LONG_NAMES = {
 _ACC_SCALE = 1.0 / 64.0
 # Unix times accepted as plausible: after 1970, before pandas' last date (2262).
 _LATEST_UNIX = 9.2e9
-_TAG_DURATION = Real(low=0.0, low_open=True, high=MAX_SECONDS, unit="seconds", example="1")
 _ROW_NAMES = {1: "start time (Unix seconds, UTC)", 2: "sampling rate (Hz)"}
 
 
@@ -195,7 +202,7 @@ def read_e4_recording(
     ('2023-11-14T22:13:20+00:00', ('eda',), 4.0)
     """
     if tag_duration is not None:
-        tag_duration = _TAG_DURATION.check(tag_duration, "tag_duration")
+        tag_duration = DURATION.check(tag_duration, "tag_duration")
     if person is not None:
         person = Text(non_empty=True).check(person, "person")
     export = _Export(path, "path")
@@ -345,7 +352,7 @@ def read_e4(
         align = "pad"
     align = Choice(ALIGN).check(align, "align")
     if tag_duration is not None:
-        tag_duration = _TAG_DURATION.check(tag_duration, "tag_duration")
+        tag_duration = DURATION.check(tag_duration, "tag_duration")
     if session_id is not None:
         session_id = Text(non_empty=True).check(session_id, "session_id")
     exports = [_Export(person1, "person1"), _Export(person2, "person2")]

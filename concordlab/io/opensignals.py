@@ -21,7 +21,6 @@ import csv
 import io
 import json
 import math
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import Text
+from concordlab._checks import PERSONS, Text
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     PathLike,
@@ -317,8 +316,10 @@ def read_opensignals(
     >>> concordlab.persons(s), concordlab.channels(s)
     (('patient', 'therapist'), ['ch1'])
     """
-    if isinstance(path_or_paths, str | os.PathLike):
-        file = check_path(path_or_paths, "path", "OpenSignals text file")
+    persons = PERSONS.check(persons, "persons")
+    one_file = not isinstance(path_or_paths, Sequence) or isinstance(path_or_paths, str | bytes)
+    if one_file:
+        file = check_path(path_or_paths, "path_or_paths", "OpenSignals text file")
         paths = [file, file]
         if devices is None:
             with reading(file, _WHAT):
@@ -330,10 +331,15 @@ def read_opensignals(
                 )
             devices = [d.key for d in found]
     else:
-        paths = [check_path(p, "each path", "OpenSignals text file") for p in path_or_paths]
+        paths = [
+            check_path(p, "each of path_or_paths", "OpenSignals text file") for p in path_or_paths
+        ]
         if len(paths) != 2:
-            raise ValidationError(f"Give one file of two devices, or two files; got {len(paths)}.")
-    chosen = [None, None] if devices is None else list(devices)
+            raise ValidationError(
+                f"path_or_paths: give one file of two devices, or two files; got {len(paths)}."
+            )
+    usable = devices is None or (isinstance(devices, Sequence) and not isinstance(devices, str))
+    chosen = [None, None] if devices is None else list(devices) if usable else []
     if len(chosen) != 2:
         raise ValidationError(f"devices must name two devices (one per person), got {devices!r}.")
     recordings = [

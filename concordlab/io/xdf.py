@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import PERSONS, SAMPLING_RATE, Channels, Real, Text
+from concordlab._checks import DURATION, PERSONS, SAMPLING_RATE, Channels, Text
 from concordlab._extras import optional_module
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import PathLike, check_path, reading
@@ -61,8 +61,6 @@ __all__ = ["read_xdf", "read_xdf_recording"]
 # A stream whose fitted clock runs this far (relative) from its nominal rate is refused
 # unless sampling_rate is given: the file's nominal rate is then not the device's rate.
 _RATE_TOLERANCE = 0.01
-_MAX_GAP = Real(low=0, low_open=True, unit="seconds", example="0.5")
-_MARKER_DURATION = Real(low=0, low_open=True, unit="seconds", example="1.0")
 _CHANNELS = Channels(fold_case=True)
 
 
@@ -483,11 +481,9 @@ def _check_rate(sampling_rate: Any) -> float | None:
 
 
 def _check_options(max_gap: Any, marker_duration: Any) -> tuple[float | None, float | None]:
-    gap = None if max_gap is None else _MAX_GAP.check(max_gap, "max_gap")
+    gap = None if max_gap is None else DURATION.check(max_gap, "max_gap")
     duration = (
-        None
-        if marker_duration is None
-        else _MARKER_DURATION.check(marker_duration, "marker_duration")
+        None if marker_duration is None else DURATION.check(marker_duration, "marker_duration")
     )
     return gap, duration
 
