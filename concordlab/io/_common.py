@@ -270,8 +270,78 @@ def _stamp_resolution(times: np.ndarray) -> float:
     return 0.0
 
 
+RATE_TOLERANCE = 0.01
+"""How far (relative) the rate a time column implies may be from a declared sampling rate:
+1 %, more than any device clock drifts (a few hundred parts per million at worst)."""
+
+
+def check_stamps(times: np.ndarray, where: str, zero: float = 0.0) -> np.ndarray:
+    """``times`` as float64 seconds, or an error naming the first missing, infinite, repeated
+    or decreasing stamp's data row (1-based); at least two are needed.
+
+    ``zero`` is added to the times in messages (absolute times are said as ISO dates).
+
+    Examples
+    --------
+    >>> check_stamps([0.0, 0.5, 1.0], "'f.csv'").tolist()
+    [0.0, 0.5, 1.0]
+    >>> try:
+    ...     check_stamps([0.0, 2.0, 1.0], "'f.csv', time column 't'", zero=1680690000)
+    ... except FileFormatError as error:
+    ...     print(error)  # doctest: +ELLIPSIS
+    'f.csv', time column 't', data row 3: the time goes back in time (2023-04-05T10:20:02+00:00 ...
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if times.ndim != 1 or times.size < 2:
+        raise FileFormatError(f"{where}: at least two samples are needed, got {times.size}.")
+    finite = np.isfinite(times)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0]) + 1
+        if np.isnan(times[row - 1]):
+            raise FileFormatError(f"{where}, data row {row}: the time is missing; fill it in.")
+        raise FileFormatError(f"{where}, data row {row}: the time is infinite; fix it.")
+    steps = np.diff(times)
+    bad = np.flatnonzero(~(steps > 0))
+    if bad.size:
+        i = int(bad[0])
+        kind = "repeats" if steps[i] == 0 else "goes back in time"
+        raise FileFormatError(
+            f"{where}, data row {i + 2}: the time {kind} ({describe_time(zero + times[i])} "
+            f"then {describe_time(zero + times[i + 1])}); time stamps must strictly increase. "
+            "Sort the file or remove the duplicate rows."
+        )
+    if not np.isfinite(times[-1] - times[0]):
+        raise FileFormatError(
+            f"{where}: the time stamps span {describe_time(zero + times[0])} to "
+            f"{describe_time(zero + times[-1])}, longer than any recording; fix them."
+        )
+    return times
+
+
+def implied_rate(times: np.ndarray) -> float:
+    """The rate in Hz that strictly increasing ``times`` step at: the mean of the regular steps
+    (within half a median step of the median), so that stamps rounded to few digits (0.003,
+    0.004, 0.003 ... s at 300 Hz) and gaps do not bias it.
+
+    Examples
+    --------
+    >>> round(implied_rate(np.round(np.arange(3000) / 300, 3)), 1)
+    300.0
+    """
+    steps = np.diff(times)
+    median = float(np.median(steps))
+    regular = steps[(steps > 0.5 * median) & (steps < 1.5 * median)]
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return float(regular.size / regular.sum()) if regular.size else 1.0 / median
+
+
 def grid_from_times(
-    times: np.ndarray, path: PathLike, column: object, sampling_rate: float | None = None
+    times: np.ndarray,
+    path: PathLike,
+    column: object,
+    sampling_rate: float | None = None,
+    *,
+    zero: float = 0.0,
 ) -> tuple[float, float, np.ndarray]:
     """Place time stamps on a regular grid.
 
@@ -290,7 +360,10 @@ def grid_from_times(
         The time column's name, for error messages.
     sampling_rate : float, optional
         The declared sampling rate, already checked; estimated from the stamps when
-        omitted.
+        omitted. The rate the stamps imply must be within :data:`RATE_TOLERANCE` (1 %) of it.
+    zero : float, default 0.0
+        Seconds since 1970 of time 0 when ``times`` are relative to an absolute start, so
+        that messages say absolute times as dates.
 
     Returns
     -------
@@ -305,7 +378,8 @@ def grid_from_times(
     ------
     FileFormatError
         On missing, duplicate or decreasing stamps, on a rate that contradicts the
-        stamps or is not a usable sampling rate, on stamps off the grid, or on a gap
+        stamps or is not a usable sampling rate, on stamps off the grid (drifting or
+        jittering stamps: the message says to pass ``regularize=True``), or on a gap
         that would make the grid much longer than the data (an outlier stamp).
 
     Examples
@@ -314,49 +388,32 @@ def grid_from_times(
     (0.0, 4.0, array([0, 1, 2, 4]))
     """
     where = f"'{path}', time column {column!r}"
-    times = np.asarray(times, dtype=np.float64)
-    if len(times) < 2:
-        raise FileFormatError(f"{where}: at least two samples are needed, got {len(times)}.")
-    if np.isnan(times).any():
-        row = int(np.flatnonzero(np.isnan(times))[0]) + 1
-        raise FileFormatError(f"{where}, data row {row}: the time is missing; fill it in.")
-    if not np.isfinite(times).all():
-        row = int(np.flatnonzero(~np.isfinite(times))[0]) + 1
-        raise FileFormatError(f"{where}, data row {row}: the time is infinite; fix it.")
+    times = check_stamps(times, where, zero)
     steps = np.diff(times)
-    bad = np.flatnonzero(steps <= 0)
-    if bad.size:
-        row = int(bad[0]) + 2
-        kind = "repeats" if steps[bad[0]] == 0 else "goes back in time"
-        raise FileFormatError(
-            f"{where}, data row {row}: the time {kind} ({float(times[bad[0]])!r} then "
-            f"{float(times[bad[0] + 1])!r}); time stamps must strictly increase. Sort the file or "
-            "remove the duplicate rows."
-        )
-    with np.errstate(over="ignore", divide="ignore"):
-        estimated = 1.0 / float(np.median(steps))
+    estimated = implied_rate(times)
     try:
         SAMPLING_RATE.check(estimated, "rate")
     except ValidationError:
         raise FileFormatError(
             f"{where}: the time stamps step by {1 / estimated:.6g} s, a rate of "
             f"{estimated:.6g} Hz, outside what a recording can have (above 0, at most 1e+06 "
-            "Hz); are the times in seconds? Convert them, or drop time_column and give "
-            "sampling_rate."
+            "Hz); are the times in seconds? Give time_unit (such as 'ms'), or drop time_column "
+            "and give sampling_rate."
         ) from None
     if sampling_rate is not None:
         rate = float(sampling_rate)
-        if abs(estimated - rate) > 0.01 * rate:
+        if abs(estimated - rate) > RATE_TOLERANCE * rate:
             raise FileFormatError(
                 f"{where}: the time stamps step by {1 / estimated:.6g} s ({estimated:.6g} Hz) but "
-                f"sampling_rate={rate:g} Hz was given; drop sampling_rate to use the time column, "
-                "or fix sampling_rate."
+                f"sampling_rate={rate:g} Hz was given, more than {RATE_TOLERANCE:.0%} apart; "
+                "check the time unit (time_unit=...) and sampling_rate, or drop sampling_rate "
+                "to use the time column."
             )
         candidates = [rate]
     else:
         # The median step of rounded stamps is rounded too: refine the rate over the
         # whole recording, then prefer its shortest form that fits every stamp.
-        median = 1.0 / estimated
+        median = float(np.median(steps))
         regular = steps[(steps > 0.5 * median) & (steps < 1.5 * median)]
         span = float(times[-1] - times[0])
         refined = float(np.rint(span * regular.size / float(regular.sum()))) / span
@@ -372,22 +429,25 @@ def grid_from_times(
     else:
         row = int(np.argmax(jitter)) + 1
         raise FileFormatError(
-            f"{where}, data row {row}: the time {float(times[row - 1])!r} is off the regular "
-            f"{rate:.6g} Hz grid by {jitter.max():.2f} samples (more than {allowed:.2g} "
-            "allowed); the time stamps are too irregular. Resample the recording to a regular "
-            "rate before reading it, or drop time_column and give sampling_rate if the stamps are "
-            "only imprecise."
+            f"{where}, data row {row}: the time {describe_time(zero + times[row - 1])} is off "
+            f"the regular {rate:.6g} Hz grid by {jitter.max():.2f} samples (more than "
+            f"{allowed:.2g} allowed); the time stamps are too irregular (a device clock that "
+            "drifts, or jitters). Pass regularize=True (with sampling_rate=the device's "
+            "nominal rate) to fit the device's clock and resample on a regular grid, dropouts "
+            "becoming NaN; or drop time_column and give sampling_rate if the stamps are only "
+            "imprecise."
         )
     n_grid = int(positions[-1]) + 1
     if n_grid > _MAX_GRID_GROWTH * len(times) + _GRID_SLACK:
         jumps = np.diff(positions)
         at = int(np.argmax(jumps))
         raise FileFormatError(
-            f"{where}, data row {at + 2}: the time jumps from {float(times[at])!r} to "
-            f"{float(times[at + 1])!r}, a gap of {times[at + 1] - times[at]:.6g} s "
-            f"({int(jumps[at]) - 1} missing samples at {rate:.6g} Hz); filled with NaN it "
-            f"would make {n_grid} samples from {len(times)} read. Fix or remove that time "
-            "stamp, or split the recording into separate files at the gap."
+            f"{where}, data row {at + 2}: the time jumps from {describe_time(zero + times[at])} "
+            f"to {describe_time(zero + times[at + 1])}, a gap of "
+            f"{times[at + 1] - times[at]:.6g} s ({int(jumps[at]) - 1} missing samples at "
+            f"{rate:.6g} Hz); filled with NaN it would make {n_grid} samples from {len(times)} "
+            "read. Fix or remove that time stamp, or split the recording into separate files "
+            "at the gap."
         )
     return offset, rate, positions
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from concordlab._checks import SAMPLING_RATE
 from concordlab.errors import FileFormatError, ValidationError
-from concordlab.io._common import describe_time
+from concordlab.io._common import check_stamps, describe_time
 
 __all__ = ["MAX_GAP_PERIODS", "Regularized", "regularize"]
 
@@ -176,7 +176,7 @@ def regularize(
             f"values must have the samples on their last axis, {stamps.size} like times; got "
             f"shape {data.shape}."
         )
-    _check_stamps(stamps, prefix)
+    check_stamps(stamps, prefix)
     steps = np.diff(stamps)
     gap = _max_gap(max_gap, float(np.median(steps)))
     breaks = np.flatnonzero(steps > gap)
@@ -221,28 +221,6 @@ def regularize(
     )
     offset = origin + begin / rate if n_grid > 0 else zero
     return Regularized(out, float(offset), rate, float(clock_rate), dropouts)
-
-
-def _check_stamps(stamps: np.ndarray, prefix: str) -> None:
-    if stamps.size < 2:
-        raise FileFormatError(f"{prefix}: at least two samples are needed, got {stamps.size}.")
-    finite = np.isfinite(stamps)
-    if not finite.all():
-        row = int(np.flatnonzero(~finite)[0]) + 1
-        kind = "missing" if np.isnan(stamps[row - 1]) else "infinite"
-        raise FileFormatError(f"{prefix}, data row {row}: the time is {kind}; fix it.")
-    steps = np.diff(stamps)
-    bad = np.flatnonzero(steps <= 0)
-    if bad.size:
-        i = int(bad[0])
-        kind = "repeats" if steps[i] == 0 else "goes back in time"
-        raise FileFormatError(
-            f"{prefix}, data row {i + 2}: the time {kind} ({describe_time(stamps[i])} then "
-            f"{describe_time(stamps[i + 1])}); time stamps must strictly increase. Sort the "
-            "file or remove the duplicate rows."
-        )
-    if not np.isfinite(steps).all() or stamps[-1] - stamps[0] <= 0:
-        raise FileFormatError(f"{prefix}: the time stamps span no usable time; check them.")
 
 
 def _max_gap(max_gap: Any, median_step: float) -> float:

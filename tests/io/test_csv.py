@@ -264,7 +264,7 @@ def test_fs_is_the_old_name_of_sampling_rate(tmp_path):
 
 def test_irregular_time_stamps_are_refused(tmp_path):
     path = write(tmp_path / "x.csv", "t,a,b\n0,1,2\n1,3,4\n2.2,5,6\n3,1,1\n4,2,2\n")
-    with pytest.raises(FileFormatError, match=r"data row 3: the time 2.2 is off the regular"):
+    with pytest.raises(FileFormatError, match=r"data row 3: the time 2.2 s is off the regular"):
         concordlab.read_csv(path, time_column="t")
 
 
@@ -296,7 +296,7 @@ def test_duplicate_check_is_linear_in_the_number_of_columns(tmp_path):
 
 def test_an_outlier_time_stamp_is_not_filled_with_nan(tmp_path):
     text = "t,a,b\n" + "".join(f"{i},{i},{i}\n" for i in range(100)) + "10000000,1,1\n"
-    with pytest.raises(FileFormatError, match=r"data row 101: the time jumps from 99.0") as info:
+    with pytest.raises(FileFormatError, match=r"data row 101: the time jumps from 99 s") as info:
         concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t")
     assert "gap of" in str(info.value) and "remove that time stamp" in str(info.value)
 
