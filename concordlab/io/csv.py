@@ -414,6 +414,8 @@ def _time_column(
 
 def _iso_stamps(column: pd.Series, where: str, required: bool) -> _Stamps | None:
     try:
+        if pd.api.types.is_numeric_dtype(column):
+            raise ValueError("numbers, not date-times")
         stamps = pd.to_datetime(column, format="ISO8601")
     except (TypeError, ValueError, OverflowError):
         if required:
