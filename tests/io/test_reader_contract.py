@@ -24,6 +24,8 @@ DATA = Path(__file__).parent.parent / "data"
 RMEA = DATA / "rmea-psychotherapy/normal/200_01.txt"
 RESTING = DATA / "eda-single/neurokit/bio_resting_8min_100hz.csv"
 EVENT = DATA / "eda-single/neurokit/bio_eventrelated_100hz.csv"
+SYNCPY = DATA / "syncpy/2Persons_Monovariate_Continuous_data.csv"
+POLAR = DATA / "polar-h10/polar_h10_ecg_60s.csv"
 T0 = 1495437325
 
 
@@ -58,6 +60,10 @@ def sessions(tmp_path):
     return {
         "csv one file": read_csv(RMEA, sampling_rate=25, channel="motion"),
         "csv two files": read_csv([RESTING, EVENT], sampling_rate=100, columns="EDA", align="trim"),
+        "csv time in ms": read_csv(SYNCPY, time_column="Time (ms)"),
+        "csv regularized": read_csv(
+            [POLAR, POLAR], 130, time_column="time", time_unit="unix_ns", regularize=True
+        ),
         "e4": read_e4(a, b),
         "e4 start": read_e4(a, b, align="start"),
         "bids": read_bids_physio(p, q),
