@@ -256,8 +256,10 @@ def numeric_column(values: pd.Series | np.ndarray, path: PathLike, column: objec
 
 def _stamp_resolution(times: np.ndarray) -> float:
     """The decimal unit the stamps were written to (1, 0.1, 0.001 ...), or 0 when finer."""
-    scale = max(1.0, float(np.max(np.abs(times))))
-    sample = times[:: max(1, times.size // 1000)]  # rules most units out cheaply
+    scale = max(1.0, abs(float(times[0])), abs(float(times[-1])))  # the stamps increase
+    # Rules most units out cheaply: consecutive stamps (a stride alone would only see
+    # multiples of the stride) and a stride through the whole recording.
+    sample = np.concatenate((times[:1000], times[:: max(1, times.size // 1000)]))
 
     def fits(values: np.ndarray, unit: float) -> bool:
         scaled = values / unit
@@ -329,7 +331,21 @@ def implied_rate(times: np.ndarray) -> float:
     300.0
     """
     steps = np.diff(times)
-    median = float(np.median(steps))
+    return _implied_rate(steps, _median(steps))
+
+
+def _median(values: np.ndarray) -> float:
+    """The median of a 1-D array (as numpy's), without numpy's copy of a flattened array."""
+    work = values.copy()
+    half = work.size // 2
+    if work.size % 2:
+        work.partition(half)
+        return float(work[half])
+    work.partition([half - 1, half])
+    return float(0.5 * (work[half - 1] + work[half]))
+
+
+def _implied_rate(steps: np.ndarray, median: float) -> float:
     regular = steps[(steps > 0.5 * median) & (steps < 1.5 * median)]
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return float(regular.size / regular.sum()) if regular.size else 1.0 / median
@@ -390,7 +406,8 @@ def grid_from_times(
     where = f"'{path}', time column {column!r}"
     times = check_stamps(times, where, zero)
     steps = np.diff(times)
-    estimated = implied_rate(times)
+    median = _median(steps)
+    estimated = _implied_rate(steps, median)
     try:
         SAMPLING_RATE.check(estimated, "rate")
     except ValidationError:
@@ -413,7 +430,6 @@ def grid_from_times(
     else:
         # The median step of rounded stamps is rounded too: refine the rate over the
         # whole recording, then prefer its shortest form that fits every stamp.
-        median = float(np.median(steps))
         regular = steps[(steps > 0.5 * median) & (steps < 1.5 * median)]
         span = float(times[-1] - times[0])
         refined = float(np.rint(span * regular.size / float(regular.sum()))) / span

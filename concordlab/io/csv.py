@@ -242,7 +242,6 @@ def _read_numbers_with_arrow(
     if comments and '"' in _first_lines(path, comments):
         return None  # pyarrow would parse the quote in a skipped comment line
     import pyarrow as pa
-    import pyarrow.compute
     import pyarrow.csv as pa_csv
 
     generated = [f"f{i}" for i in range(len(fields))]
@@ -268,12 +267,23 @@ def _read_numbers_with_arrow(
     names: list[Any] = named if has_header else list(range(len(named)))
     columns = {}
     for i, name in enumerate(names):
-        column = arrow.column(i)
-        low, high = (value.as_py() for value in pa.compute.min_max(column).values())
-        if low is not None and max(-low, high) >= 2.0**63:  # NaN, the only other, is fine
+        values = arrow.column(i).to_numpy()  # float64, NaN where missing
+        if values.size and _beyond_int64(values):
             return None  # pandas reads integers beyond int64 as text
-        columns[name] = column.to_numpy()  # float64, NaN where missing
+        columns[name] = values
     return pd.DataFrame(columns, copy=False)
+
+
+def _beyond_int64(values: np.ndarray) -> bool:
+    """Whether a value is at least 2**63 in magnitude (NaN, missing, is not)."""
+    low, high = float(values.min()), float(values.max())
+    if np.isnan(low) or np.isnan(high):  # a missing cell: look past the NaNs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if np.isnan(low):
+            return False
+    return max(-low, high) >= 2.0**63
 
 
 def _first_lines(path: Path, count: int) -> str:
@@ -437,9 +447,11 @@ def _check_unstated_unit(values: np.ndarray, where: str) -> None:
     Whole-number steps of 2 or more (0.5 Hz or slower as seconds; 500 Hz or faster as
     milliseconds) are refused; steps of exactly 1 (1 Hz as seconds, 1 kHz as milliseconds)
     are read as seconds with a warning."""
-    if values.size < 2 or not np.isfinite(values).all():
-        return  # the stamps' own checks report it
+    if values.size < 2:
+        return
     steps = np.diff(values)
+    if not np.any(steps >= 1) or not np.isfinite(steps).all():
+        return  # sub-second steps; or bad stamps, which their own checks report
     step = float(np.median(steps))
     if step < 1 or not np.all(steps == np.rint(steps)):
         return
