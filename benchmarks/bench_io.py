@@ -19,7 +19,7 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only read_csv]``
 """
 
 from __future__ import annotations
@@ -95,10 +95,45 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def bench_read_csv(session, repeat: int) -> None:
+    """The read_csv rows: the session written as one CSV, read by concordlab and pyarrow."""
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        table = pd.DataFrame(
+            {
+                f"{name}_{person}": session[name][name].sel(person=person).values
+                for name in CHANNELS
+                for person in concordlab.persons(session)
+            }
+        )
+        table.insert(0, "time", session[CHANNELS[0]]["time"].values)
+        csv_path = folder / "session.csv"
+        table.to_csv(csv_path, index=False, float_format="%.4f")
+        columns = {name: (f"{name}_patient", f"{name}_therapist") for name in CHANNELS}
+
+        import pyarrow.csv
+
+        engine = concordlab.io.csv._engine()
+        read = medians(
+            repeat,
+            {
+                "pyarrow": lambda: pyarrow.csv.read_csv(csv_path),
+                "pandas": lambda: pd.read_csv(csv_path),
+                "rate": lambda: concordlab.read_csv(csv_path, sampling_rate=RATE, columns=columns),
+                "time": lambda: concordlab.read_csv(csv_path, time_column="time", columns=columns),
+            },
+        )
+        print(f"CSV file: {csv_path.stat().st_size / 1e6:.0f} MB; read_csv engine: {engine}")
+        row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
+        row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
+        row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["all", "read_csv"], default="all")
     args = parser.parse_args()
 
     session = make_session(args.minutes)
@@ -109,6 +144,9 @@ def main() -> None:
         f"{RATE:g} Hz = {2 * len(CHANNELS) * n:,} samples; medians of {args.repeat}"
     )
     print(f"{'concordlab':28s} {'':9s}   {'peer (same data, same run)':34s}")
+    if args.only == "read_csv":
+        bench_read_csv(session, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         ours_nc, peer_nc = folder / "session.nc", folder / "peer.nc"
@@ -173,34 +211,7 @@ def main() -> None:
             "store size .zarr", folder_size(ours_zarr), "xarray's .zarr", folder_size(peer_zarr)
         )
 
-        table = pd.DataFrame(
-            {
-                f"{name}_{person}": session[name][name].sel(person=person).values
-                for name in CHANNELS
-                for person in concordlab.persons(session)
-            }
-        )
-        table.insert(0, "time", session[CHANNELS[0]]["time"].values)
-        csv_path = folder / "session.csv"
-        table.to_csv(csv_path, index=False, float_format="%.4f")
-        columns = {name: (f"{name}_patient", f"{name}_therapist") for name in CHANNELS}
-
-        import pyarrow.csv
-
-        engine = concordlab.io.csv._engine()
-        read = medians(
-            args.repeat,
-            {
-                "pyarrow": lambda: pyarrow.csv.read_csv(csv_path),
-                "pandas": lambda: pd.read_csv(csv_path),
-                "rate": lambda: concordlab.read_csv(csv_path, sampling_rate=RATE, columns=columns),
-                "time": lambda: concordlab.read_csv(csv_path, time_column="time", columns=columns),
-            },
-        )
-        print(f"CSV file: {csv_path.stat().st_size / 1e6:.0f} MB; read_csv engine: {engine}")
-        row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
-        row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
-        row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+    bench_read_csv(session, args.repeat)
 
 
 if __name__ == "__main__":

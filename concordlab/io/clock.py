@@ -21,7 +21,7 @@ import numpy as np
 
 from concordlab._checks import SAMPLING_RATE
 from concordlab.errors import FileFormatError, ValidationError
-from concordlab.io._common import check_stamps, describe_time
+from concordlab.io._common import check_stamps, describe_time, typical_step
 
 __all__ = ["MAX_GAP_PERIODS", "Regularized", "regularize"]
 
@@ -178,7 +178,7 @@ def regularize(
         )
     check_stamps(stamps, prefix)
     steps = np.diff(stamps)
-    gap = _max_gap(max_gap, float(np.median(steps)))
+    gap = _max_gap(max_gap, typical_step(steps))
     breaks = np.flatnonzero(steps > gap)
     if breaks.size > _MAX_DROPOUT_SHARE * steps.size and breaks.size > 1:
         raise FileFormatError(
@@ -205,7 +205,7 @@ def regularize(
     begin = math.ceil(phase + first_fit[0] * rate - 1e-9)
     end = math.floor(phase + last_fit[-1] * rate + 1e-9)
     n_grid = end - begin + 1
-    upsampling = min(max(1.0, rate * float(np.median(steps))), _MAX_UPSAMPLING)
+    upsampling = min(max(1.0, rate * typical_step(steps)), _MAX_UPSAMPLING)
     limit = _MAX_GRID_GROWTH * stamps.size * upsampling + _GRID_SLACK
     if n_grid > limit:
         at = int(np.argmax(steps))

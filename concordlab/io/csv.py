@@ -18,7 +18,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from concordlab.io._common import (
     reading,
     refuse_short_rows,
     text_lines,
+    typical_step,
 )
 from concordlab.io.clock import regularize as fit_clock
 from concordlab.io.pairing import ALIGN, pair_recordings
@@ -406,7 +407,7 @@ def _time_column(
         _check_unstated_unit(values, where)
     length = unit.removeprefix("unix_")
     if length == unit:
-        return _Stamps(values / _PER_SECOND[unit], None, unit)
+        return _Stamps(values if unit == "s" else values / _PER_SECOND[unit], None, unit)
     per_second = _PER_SECOND[length]
     check_stamps(values / per_second, where)  # Unix times: messages say dates
     first = float(values[0])
@@ -447,12 +448,12 @@ def _check_unstated_unit(values: np.ndarray, where: str) -> None:
     Whole-number steps of 2 or more (0.5 Hz or slower as seconds; 500 Hz or faster as
     milliseconds) are refused; steps of exactly 1 (1 Hz as seconds, 1 kHz as milliseconds)
     are read as seconds with a warning."""
-    if values.size < 2:
-        return
+    if values.size < 2 or not values[-1] - values[0] >= 0.5 * (values.size - 1):
+        return  # a median step of 1 or more needs a mean step of a half or more
     steps = np.diff(values)
     if not np.any(steps >= 1) or not np.isfinite(steps).all():
         return  # sub-second steps; or bad stamps, which their own checks report
-    step = float(np.median(steps))
+    step = typical_step(steps)
     if step < 1 or not np.all(steps == np.rint(steps)):
         return
     as_ms = f"as milliseconds {1000 / step:.6g} Hz"
@@ -765,15 +766,22 @@ def _file_recordings(
             extra["time_unit"] = stamps.unit
         place = _placer(stamps, file, time_column, sampling_rate, regularize, max_gap, extra)
         data_columns = [c for c in table.columns if c != time_name]
+        keys = {}  # (slot, channel) -> column
+        for slot in slots:
+            for name, wanted in plan.items():
+                key = wanted[slot]
+                if key is None:
+                    key = _default_column(data_columns, slot, n_files, file)
+                keys[slot, name] = key
+        columns = [numeric_column(_column(table, key, file), file, key) for key in keys.values()]
+        placed = dict(zip(keys, place(columns), strict=True))
         out = []
         for slot in slots:
             found, used = {}, {}
-            for name, keys in plan.items():
-                key = keys[slot]
-                if key is None:
-                    key = _default_column(data_columns, slot, n_files, file)
-                values, rate, offset = place(numeric_column(_column(table, key, file), file, key))
+            for name in plan:
+                values, rate, offset = placed[slot, name]
                 found[name] = Channel(values, rate, units=unit_map.get(name) or "", offset=offset)
+                key = keys[slot, name]
                 used[name] = key if isinstance(key, int) else str(key)
             source = {
                 "path": str(file),
@@ -787,6 +795,9 @@ def _file_recordings(
     return out
 
 
+Placed = list[tuple[np.ndarray, float, float]]
+
+
 def _placer(
     stamps: _Stamps | None,
     file: Path,
@@ -795,35 +806,36 @@ def _placer(
     regularize: bool,
     max_gap: float | None,
     extra: dict[str, Any],
-) -> Any:
-    """A function taking a column's values to (values on the grid, rate, offset)."""
+) -> Callable[[list[np.ndarray]], Placed]:
+    """A function taking columns' values to (values on the grid, rate, offset) each."""
     if stamps is None:
-        return lambda values: (values, sampling_rate, 0.0)
+        return lambda columns: [(values, sampling_rate, 0.0) for values in columns]
     where = f"'{file}', time column {time_column!r}"
     if not regularize:
         offset, rate, positions = grid_from_times(
             stamps.seconds, file, time_column, sampling_rate, zero=stamps.zero
         )
-        return lambda values: (place_on_grid(values, positions), rate, offset)
+        return lambda columns: [(place_on_grid(v, positions), rate, offset) for v in columns]
     times = check_stamps(stamps.seconds, where, stamps.zero)
     if sampling_rate is None:
         rate = float(f"{implied_rate(times):.{_REGULARIZE_DIGITS}g}")
     else:
         rate = sampling_rate
     origin = stamps.grid_origin(rate)
-    first = fit_clock(times, times, rate, grid_origin=origin, max_gap=max_gap, where=where)
-    if abs(first.clock_rate - rate) > RATE_TOLERANCE * rate:
-        raise FileFormatError(
-            f"{where}: the device's clock runs at {first.clock_rate:.6g} Hz by its time "
-            f"stamps, more than {RATE_TOLERANCE:.0%} from sampling_rate={rate:g} Hz; no clock "
-            "drifts that far. Check sampling_rate and the time unit (time_unit=...)."
-        )
-    extra["clock_rate"] = first.clock_rate
-    extra["dropouts"] = [[a, b] for a, b in first.dropouts]
 
-    def place(values: np.ndarray) -> tuple[np.ndarray, float, float]:
-        done = fit_clock(times, values, rate, grid_origin=origin, max_gap=max_gap, where=where)
-        return done.values, rate, done.offset
+    def place(columns: list[np.ndarray]) -> Placed:
+        done = fit_clock(
+            times, np.stack(columns), rate, grid_origin=origin, max_gap=max_gap, where=where
+        )
+        if abs(done.clock_rate - rate) > RATE_TOLERANCE * rate:
+            raise FileFormatError(
+                f"{where}: the device's clock runs at {done.clock_rate:.6g} Hz by its time "
+                f"stamps, more than {RATE_TOLERANCE:.0%} from sampling_rate={rate:g} Hz; no "
+                "clock drifts that far. Check sampling_rate and the time unit (time_unit=...)."
+            )
+        extra["clock_rate"] = done.clock_rate
+        extra["dropouts"] = [[a, b] for a, b in done.dropouts]
+        return [(row, rate, done.offset) for row in done.values]
 
     return place
 
