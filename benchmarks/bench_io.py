@@ -14,7 +14,9 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   ``to_netcdf`` followed by an fsync of its file (both on disk when they return), and
   concordlab's save with its fsyncs skipped (measurement only: ``store._fsync`` replaced
   by a no-op) against ``to_netcdf``; the difference of the two saves is fsync's share;
-- ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
+- ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference), with
+  ``sampling_rate``, with the time column, and with the time column's clock fitted and
+  resampled (``regularize=True``, :mod:`concordlab.io.clock`);
 - file sizes      against xarray's files of the same data.
 
 Target: every time ratio at most 1.3x, sizes equal.
@@ -121,11 +123,16 @@ def bench_read_csv(session, repeat: int) -> None:
                 "pandas": lambda: pd.read_csv(csv_path),
                 "rate": lambda: concordlab.read_csv(csv_path, sampling_rate=RATE, columns=columns),
                 "time": lambda: concordlab.read_csv(csv_path, time_column="time", columns=columns),
+                "regularize": lambda: concordlab.read_csv(
+                    csv_path, RATE, time_column="time", columns=columns, regularize=True
+                ),
             },
         )
         print(f"CSV file: {csv_path.stat().st_size / 1e6:.0f} MB; read_csv engine: {engine}")
         row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
         row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
+        row("read_csv (regularize=True)", read["regularize"], "pyarrow.csv.read_csv",
+            read["pyarrow"])  # fmt: skip
         row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
 
 

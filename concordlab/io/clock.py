@@ -265,15 +265,48 @@ def _resample(
     out = np.full((*data.shape[:-1], grid.size), np.nan)
     if grid.size == 0:
         return out
-    piece = np.searchsorted(first_fit, grid, side="right") - 1
-    piece = np.clip(piece, 0, starts.size - 1)
     tolerance = 1e-9 * slope
-    inside = (grid >= first_fit[piece] - tolerance) & (grid <= last_fit[piece] + tolerance)
-    inside &= stops[piece] - starts[piece] >= 2
-    chosen = piece[inside]
-    position = (grid[inside] - intercepts[chosen]) / slope  # fractional sample index
-    left = np.floor(position).astype(np.int64)
-    left = np.clip(left, starts[chosen], stops[chosen] - 2)
-    weight = np.clip(position - left, 0.0, 1.0)
-    out[..., inside] = data[..., left] * (1.0 - weight) + data[..., left + 1] * weight
+    if starts.size > _PIECES_ONE_BY_ONE:
+        piece = np.searchsorted(first_fit, grid, side="right") - 1
+        piece = np.clip(piece, 0, starts.size - 1)
+        inside = (grid >= first_fit[piece] - tolerance) & (grid <= last_fit[piece] + tolerance)
+        inside &= stops[piece] - starts[piece] >= 2
+        chosen = piece[inside]
+        out[..., inside] = _interpolate(
+            data, grid[inside], intercepts[chosen], slope, starts[chosen], stops[chosen]
+        )
+        return out
+    # Few pieces (the usual case): each covers one stretch of the grid, filled as a slice.
+    begins = np.searchsorted(grid, first_fit - tolerance, side="left")
+    ends = np.searchsorted(grid, last_fit + tolerance, side="right")
+    ends[:-1] = np.minimum(ends[:-1], begins[1:])  # a later piece wins where two overlap
+    for s in np.flatnonzero((ends > begins) & (stops - starts >= 2)):
+        a, b = int(begins[s]), int(ends[s])
+        out[..., a:b] = _interpolate(data, grid[a:b], intercepts[s], slope, starts[s], stops[s])
     return out
+
+
+# Above this many pieces (dropouts + 1), grid points are matched to pieces all at once.
+_PIECES_ONE_BY_ONE = 2000
+
+
+def _interpolate(
+    data: np.ndarray,
+    times: np.ndarray,
+    intercept: Any,
+    slope: float,
+    start: Any,
+    stop: Any,
+) -> np.ndarray:
+    """``data`` interpolated at ``times`` on the fitted line of the piece(s) [start, stop)."""
+    position = (times - intercept) / slope  # fractional sample index
+    left = np.floor(position).astype(np.int64)
+    np.clip(left, start, stop - 2, out=left)
+    weight = position - left
+    np.clip(weight, 0.0, 1.0, out=weight)
+    low = np.take(data, left, axis=-1)
+    high = np.take(data, left + 1, axis=-1)
+    low *= 1.0 - weight
+    high *= weight
+    low += high
+    return low
