@@ -30,6 +30,7 @@ from concordlab.errors import (
     DataNotFoundError,
     FileFormatError,
     SegmentError,
+    UnitWarning,
     ValidationError,
 )
 from concordlab.segments import add_segment, remove_segment, segments, set_segments
@@ -164,6 +165,7 @@ __all__ = [
     "LazyCohort",
     "Recording",
     "SegmentError",
+    "UnitWarning",
     "ValidationError",
     "add_channel",
     "add_moments",

@@ -12,6 +12,7 @@ __all__ = [
     "DataNotFoundError",
     "FileFormatError",
     "SegmentError",
+    "UnitWarning",
     "ValidationError",
 ]
 
@@ -80,5 +81,19 @@ class DataNotFoundError(ConcordlabError, FileNotFoundError):
     --------
     >>> import concordlab
     >>> issubclass(concordlab.DataNotFoundError, concordlab.ConcordlabError)
+    True
+    """
+
+
+class UnitWarning(UserWarning):
+    """Values do not fit the unit they are labelled with (raw counts labelled ``uS``).
+
+    A warning, not an error: the data are kept as given, and the message says how to
+    convert them or label them truthfully.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> issubclass(concordlab.UnitWarning, UserWarning)
     True
     """

@@ -27,6 +27,7 @@ from concordlab.stats.results import (
     PairedComparison,
     RealPseudoComparison,
 )
+from concordlab.units import axis_title
 
 __all__ = [
     "minmax_decimate",
@@ -176,7 +177,7 @@ def plot_session(
                 row=row,
                 col=1,
             )
-        figure.update_yaxes(title_text=variable.attrs.get("units", ""), row=row, col=1)
+        figure.update_yaxes(title_text=axis_title(variable.attrs.get("units", "")), row=row, col=1)
     if show_segments:
         _shade_segments(figure, session)
     figure.update_xaxes(title_text="time (s)", row=len(names), col=1)

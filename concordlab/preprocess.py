@@ -58,6 +58,7 @@ from concordlab.errors import ValidationError
 from concordlab.segments import segments, set_segments
 from concordlab.session import channels as list_channels
 from concordlab.session import persons, time_axis, validate_session
+from concordlab.units import is_microsiemens
 
 __all__ = [
     "EDA_MAX_JUMP",
@@ -83,7 +84,6 @@ EDA_VALID_RANGE: tuple[float, float] = (0.05, 60.0)
 EDA_MAX_JUMP: float = 10.0
 # Channels that get the skin-conductance defaults of mask_artefacts (if still in µS).
 _EDA_NAMES = frozenset({"eda", "sc", "scl", "gsr"})
-_MICROSIEMENS = frozenset({"us", "µs", "μs", "microsiemens", "micro siemens"})
 # Steps after which a channel no longer holds raw skin conductance levels.
 _LEVEL_CHANGING = ("detrend", "standardise", "rmea_scale")
 _REASONS = ("out of range", "jump", "near artefact")
@@ -986,11 +986,10 @@ def eda_components(
 
 def _is_raw_skin_conductance(session: xr.DataTree, name: str) -> bool:
     attrs = session[name][name].attrs
-    units = str(attrs.get("units", "")).strip().lower()
     history = str(attrs.get("history", ""))
     return (
         name.lower() in _EDA_NAMES
-        and units in _MICROSIEMENS
+        and is_microsiemens(attrs.get("units", ""))
         and not any(step in history for step in _LEVEL_CHANGING)
     )
 
@@ -1086,7 +1085,7 @@ def mask_artefacts(
     >>> eda = np.full((2, 40), 5.0)
     >>> eda[0, 10] = 25.0  # a spike: +20 µS within 0.25 s
     >>> eda[1, 30:33] = 0.0  # electrode contact lost
-    >>> s = concordlab.from_arrays({"eda": eda}, sampling_rate=4)
+    >>> s = concordlab.from_arrays({"eda": eda}, sampling_rate=4, units={"eda": "uS"})
     >>> masked, report = mask_artefacts(s, as_segments=True)
     >>> report
       channel     person  start  end              reason  n_samples

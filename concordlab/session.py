@@ -43,6 +43,7 @@ from concordlab._segments_schema import (
     segments_dataset,
 )
 from concordlab.errors import ValidationError
+from concordlab.units import warn_if_not_microsiemens
 
 __all__ = [
     "DEFAULT_PERSONS",
@@ -72,18 +73,7 @@ CHANNEL_NAME = ChannelName(
 """The rule of a channel's name (the name of its node, of its variable and of a column)."""
 _OFFSET = Real(low=-MAX_SECONDS, high=MAX_SECONDS, unit="seconds", example="0")
 
-# Physical units of the channels people usually record; anything else defaults to "".
-KNOWN_UNITS = {
-    "eda": "uS",
-    "scl": "uS",
-    "sc": "uS",
-    "hr": "bpm",
-    "heart_rate": "bpm",
-    "temp": "degC",
-    "bvp": "a.u.",
-    "motion": "a.u.",
-    "resp": "a.u.",
-}
+# Descriptions of the channels people usually record; a unit is never guessed from a name.
 KNOWN_LONG_NAMES = {
     "eda": "skin conductance",
     "scl": "skin conductance level",
@@ -259,8 +249,10 @@ def from_arrays(
     persons : pair of str, default ("patient", "therapist")
         Labels of the two persons, in row order. ``"both"`` is reserved.
     units, long_names : mapping of str to str, optional
-        Per-channel physical units and descriptions; well-known channel names
-        (``eda``, ``hr``, ``temp`` ...) get sensible defaults.
+        Per-channel physical units and descriptions. A unit not given is unknown (``""``;
+        plots say so), never guessed from the name; well-known channel names (``eda``,
+        ``hr``, ``temp`` ...) get a description by default. Values labelled microsiemens
+        that cannot be skin conductance give a :class:`~concordlab.UnitWarning`.
     time_offset : float or mapping of str to float, default 0.0
         Time of each channel's first sample in seconds since session start.
     start_time : str, optional
@@ -293,7 +285,7 @@ def from_arrays(
     >>> concordlab.channels(s)
     ['eda', 'hr']
     >>> s["eda"]["eda"].attrs["units"], s["hr"]["hr"].attrs["sampling_rate"]
-    ('uS', 1.0)
+    ('', 1.0)
     """
     persons = PERSONS.check(persons, "persons")
     if not isinstance(data, Mapping) or not data:
@@ -430,7 +422,9 @@ def add_channel(
     sampling_rate : float
         Samples per second (Hz).
     units, long_name : str, optional
-        Physical units and description; defaults for well-known names.
+        Physical unit (unknown, ``""``, when not given; values labelled microsiemens that
+        cannot be skin conductance give a :class:`~concordlab.UnitWarning`) and
+        description (a default for well-known names).
     time_offset : float, default 0.0
         Time of the first sample in seconds since session start.
     persons : pair of str, optional
@@ -473,6 +467,8 @@ def add_channel(
     if long_name is not None:
         long_name = Text().check(long_name, f"Channel '{name}': long_name")
     values = _as_two_rows(data, name)
+    if units is not None:
+        warn_if_not_microsiemens(values, units, name)
     duration = values.shape[1] / rate
     if not abs(offset) + duration <= MAX_SECONDS:
         raise ValidationError(
@@ -486,7 +482,7 @@ def add_channel(
         rate,
         persons,
         offset,
-        KNOWN_UNITS.get(name.lower(), "") if units is None else str(units),
+        "" if units is None else str(units),
         KNOWN_LONG_NAMES.get(name.lower(), name) if long_name is None else str(long_name),
     )
     new = session.copy()

@@ -114,6 +114,8 @@ __all__ = ["Cohort", "bateman_kernel", "simulate_cohort", "simulate_dyad"]
 
 GENERATOR = "concordlab.simulate.simulate_dyad"
 SUPPORTED_CHANNELS = ("eda", "hr")
+SIMULATED_UNITS = {"eda": "uS", "hr": "bpm"}
+"""The unit of each simulated channel (skin conductance in µS, heart rate in beats/min)."""
 
 # Fixed constants of the generative model (documented in the module docstring). The EDA
 # constants are fitted to real resting and event-related recordings and to published SCR
@@ -521,6 +523,7 @@ def simulate_dyad(
         {name: data[name] for name in wanted},
         rates,
         persons=persons,
+        units={name: SIMULATED_UNITS[name] for name in wanted},
         session_id=session_id,
         metadata={"simulated": True, "generator": GENERATOR, "parameters": parameters},
     )

@@ -42,14 +42,18 @@ def dyad(seed=0, *, gaps=True):
         eda[0, 100:140] = np.nan
         eda[1, rng.choice(1920, 60, replace=False)] = np.nan
     hr = 70 + rng.standard_normal((2, 240))
-    return concordlab.from_arrays({"eda": eda, "hr": hr}, {"eda": 32, "hr": 4})
+    return concordlab.from_arrays(
+        {"eda": eda, "hr": hr}, {"eda": 32, "hr": 4}, units={"eda": "uS", "hr": "bpm"}
+    )
 
 
 @pytest.fixture(scope="module")
 def resting_eda(data_dir):
     """NeuroKit2's 8-minute resting EDA (100 Hz, µS) for both persons."""
     path = data_dir / "eda-single" / "neurokit" / "bio_resting_8min_100hz.csv"
-    return concordlab.read_csv([path, path], sampling_rate=100, channel="eda", columns="EDA")
+    return concordlab.read_csv(
+        [path, path], sampling_rate=100, channel="eda", columns="EDA", units="uS"
+    )
 
 
 # --------------------------------------------------------------------------- downsample
@@ -451,7 +455,9 @@ def artefact_session():
     eda[0, 50:53] = 70.0  # above 60 µS, reached by a jump
     eda[1, 10] = np.nan  # already missing: stays so, not reported
     hr = np.full((2, 25), 70.0)
-    session = concordlab.from_arrays({"eda": eda, "hr": hr}, {"eda": 4, "hr": 1})
+    session = concordlab.from_arrays(
+        {"eda": eda, "hr": hr}, {"eda": 4, "hr": 1}, units={"eda": "uS", "hr": "bpm"}
+    )
     return concordlab.add_segment(session, 0, 5, "talk", person="patient")
 
 
@@ -580,7 +586,7 @@ def test_an_hour_at_32_hz_is_fast():
     rng = np.random.default_rng(7)
     eda = 5 + 0.01 * rng.standard_normal((2, 32 * 3600)).cumsum(axis=1)
     eda[:, rng.choice(eda.shape[1], 200)] = np.nan
-    session = concordlab.from_arrays({"eda": eda}, 32)
+    session = concordlab.from_arrays({"eda": eda}, 32, units={"eda": "uS"})
     for step in STEPS.values():
         started = time.perf_counter()
         step(session)

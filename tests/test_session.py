@@ -24,7 +24,8 @@ def test_layout_and_attrs():
     assert concordlab.persons(session) == ("patient", "therapist")
     eda = session["eda"]["eda"]
     assert eda.dims == ("person", "time")
-    assert eda.attrs == {"units": "uS", "long_name": "skin conductance", "sampling_rate": 4.0}
+    # a unit is never guessed from the name: unknown until the file or the user says
+    assert eda.attrs == {"units": "", "long_name": "skin conductance", "sampling_rate": 4.0}
     assert session["eda"]["time"].attrs["units"] == "s"
     assert session["eda"]["time"].dtype == np.float64
     np.testing.assert_allclose(session["hr"]["time"].values, np.arange(100.0))

@@ -30,6 +30,7 @@ from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     PathLike,
     check_path,
+    describe_time,
     numeric_column,
     reading,
     text_lines,
@@ -224,7 +225,7 @@ def _recording(
         "path": str(export.path),
         "format": "e4",
         "name": _export_name(export.path),
-        "device_start": _iso(zero),
+        "device_start": describe_time(zero),
         "files": {name: signals[_FILE_OF[name]].where for name in channels},
         "not_read": [n for n in (*_FILES, "IBI.csv") if n not in files and export.has(n)],
     }
@@ -232,7 +233,7 @@ def _recording(
     if tag_duration is not None and export.has("tags.csv"):
         markers = _tags(export, zero, tag_duration)
         source.update(marker_file=export.where("tags.csv"), marker_kind="button press(es)")
-    return Recording(channels, _iso(zero), markers, source, person)
+    return Recording(channels, describe_time(zero), markers, source, person)
 
 
 def read_e4(
@@ -392,7 +393,7 @@ def _tags(export: _Export, zero: float, duration: float) -> tuple[Marker, ...]:
                 f"'{where}', row {number}: {line.strip()!r} is not a Unix time in seconds "
                 "(such as 1495437400.5); tags.csv holds one button-press time per row."
             )
-        note = f"E4 button press at {_iso(stamp)}"
+        note = f"E4 button press at {describe_time(stamp)}"
         markers.append(Marker(stamp - zero, duration, "tag", note))
     return tuple(markers)
 
@@ -543,14 +544,11 @@ def _check_same_recording(per_file: dict[str, _Signal], person: str) -> None:
         for b, (start_b, end_b) in spans.items():
             if a < b and (start_a >= end_b or start_b >= end_a):
                 raise FileFormatError(
-                    f"{person}'s '{per_file[a].where}' ({_iso(start_a)} to {_iso(end_a)}) and "
-                    f"'{per_file[b].where}' ({_iso(start_b)} to {_iso(end_b)}) do not overlap "
-                    "in time; are they from the same E4 export? Put one export per folder."
+                    f"{person}'s '{per_file[a].where}' ({describe_time(start_a)} to "
+                    f"{describe_time(end_a)}) and '{per_file[b].where}' ({describe_time(start_b)} "
+                    f"to {describe_time(end_b)}) do not overlap in time; are they from the same E4 "
+                    "export? Put one export per folder."
                 )
-
-
-def _iso(unix_seconds: float) -> str:
-    return pd.Timestamp(unix_seconds, unit="s", tz="UTC").isoformat()
 
 
 def _export_name(path: Path) -> str:

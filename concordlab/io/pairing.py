@@ -310,7 +310,8 @@ def _crop(name: str, placed: _Placed, recordings: list[Recording], align: str) -
         raise FileFormatError(
             f"Channel '{name}': '{_where(recordings[0], name)}' and "
             f"'{_where(recordings[1], name)}' cover different times ({placed.lengths[0]} and "
-            f"{placed.lengths[1]} samples from {offsets[0]:g} s and {offsets[1]:g} s); pass "
+            f"{placed.lengths[1]} samples from {_at(offsets[0], recordings)} and "
+            f"{_at(offsets[1], recordings)}); pass "
             "align='trim' to keep only the time both cover, or align='pad' to keep everything "
             "with NaN where a person is missing."
         )
@@ -322,6 +323,13 @@ def _crop(name: str, placed: _Placed, recordings: list[Recording], align: str) -
         [end - begin] * len(placed.first),
         placed.moved,
     )
+
+
+def _at(seconds: float, recordings: list[Recording]) -> str:
+    """A time in seconds from the first recording's zero, as a date when both are on a clock."""
+    if all(r.start_time is not None for r in recordings):
+        return (pd.Timestamp(recordings[0].start_time) + pd.Timedelta(seconds=seconds)).isoformat()
+    return f"{seconds:g} s"
 
 
 def _unpaired_spans(
@@ -422,8 +430,7 @@ def _start_time(
         return start_time or None
     if not clock:
         return None
-    stamp = pd.Timestamp(recordings[0].start_time) + pd.Timedelta(seconds=zero)
-    return stamp.isoformat()
+    return _at(zero, recordings)
 
 
 def _session_id(recordings: list[Recording]) -> str:

@@ -31,6 +31,7 @@ from concordlab.plots import PERSON_COLOURS, minmax_decimate, segment_colours
 from concordlab.segments import BOTH, remove_segment, segments, set_segments
 from concordlab.segments import add_segment as add_session_segment
 from concordlab.session import _labels, channels, time_span, validate_session
+from concordlab.units import axis_title
 from concordlab.widgets.analysis import (
     ANALYSIS_RATE,
     LAGGED_ANALYSIS_RATE,
@@ -608,7 +609,7 @@ class Explorer:
         margin = 0.05 * (end - start)
         first = int(np.searchsorted(time, start - margin))
         last = int(np.searchsorted(time, end + margin, side="right"))
-        units = self._session[self.channel].dataset[self.channel].attrs.get("units", "")
+        units = axis_title(self._session[self.channel].dataset[self.channel].attrs.get("units", ""))
         with self.figure.batch_update():
             for row, series in zip(SIGNAL_ROWS, values, strict=True):
                 t, v = minmax_decimate(time[first:last], series[first:last], self.max_points)

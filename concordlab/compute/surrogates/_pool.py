@@ -185,7 +185,6 @@ class _Pool:
             data,
             self.rates,
             persons=labels,
-            units={c: str(a.attrs[c].get("units", "")) for c in self.channels},
             long_names={c: str(a.attrs[c].get("long_name", c)) for c in self.channels},
             time_offset=offsets,
             session_id=self.pair_id(pair),
@@ -202,6 +201,8 @@ class _Pool:
                 },
             },
         )
+        for c in self.channels:  # the sources' units, already checked when they were built
+            session[c][c].attrs["units"] = str(a.attrs[c].get("units", ""))
         self.cache[pair] = session
         return session
 
