@@ -745,3 +745,24 @@ def test_time_options_on_garbage_raise_only_concordlab_errors(
     except ConcordlabError:
         return
     concordlab.validate_session(session)
+
+
+def test_iso_stamps_of_two_drifting_devices_share_grid_points(tmp_path):
+    import pandas as pd
+
+    paths = []
+    for name, rate, start in (
+        ("a", 49.9, "2024-03-01T09:00:00.013"),
+        ("b", 50.1, "2024-03-01T09:00:00.458"),
+    ):
+        t0 = pd.Timestamp(start)
+        stamps = [t0 + pd.Timedelta(seconds=i / rate) for i in range(1500)]
+        rows = "".join(f"{s.isoformat()},{i % 17}\n" for i, s in enumerate(stamps))
+        paths.append(write(tmp_path / f"{name}.csv", "time,x\n" + rows))
+    session = concordlab.read_csv(paths, 50, time_column="time", regularize=True, align="trim")
+    assert session.attrs["start_time"] == "2024-03-01T09:00:00.020000"  # a's first grid point
+    assert session["signal"]["time"].values[0] == pytest.approx(0.44)  # trimmed to b's start
+    assert "grid_shift_s" not in concordlab.metadata(session)
+    start = pd.Timestamp(session.attrs["start_time"])
+    assert (start.value // 1000) % 20_000 == 0  # on the k / 50 s grid of the clock
+    assert not np.isnan(session["signal"]["signal"].values).any()
