@@ -167,10 +167,10 @@ def _engine() -> str:
     return "pyarrow"
 
 
-def _head(path: Path, skip_lines: int = 0) -> tuple[str, int, list[str]]:
+def _head(path: Path, skip_lines: int = 0) -> tuple[str, int, list[str], str]:
     """The delimiter (``,``, tab, ``;`` or whitespace), the number of leading lines to skip
-    (``skip_lines`` banner lines, then ``#`` lines) and the fields of the first row after them
-    (the header, or the first data row)."""
+    (``skip_lines`` banner lines, then ``#`` lines), the fields of the first row after them
+    (the header, or the first data row) and that row's line."""
     with open(path, encoding="utf-8-sig", newline="") as handle:  # -sig: drop a byte-order mark
         head = handle.read(65536)
         if not head.strip():
@@ -200,12 +200,12 @@ def _head(path: Path, skip_lines: int = 0) -> tuple[str, int, list[str]]:
         fields = next(_csv.reader([re.sub(r"\s+", " ", first.strip())], delimiter=" "))
     else:
         fields = next(_csv.reader([first], delimiter=delimiter))
-    return delimiter, comments, [field.strip() for field in fields]
+    return delimiter, comments, [field.strip() for field in fields], first
 
 
 def _read_table(path: PathLike, skip_lines: int = 0) -> pd.DataFrame:
     path = Path(path)
-    delimiter, comments, fields = _head(path, skip_lines)
+    delimiter, comments, fields, first = _head(path, skip_lines)
     # Lines that end with the delimiter (tab-terminated exports) have an empty last field.
     trailing = delimiter != r"\s+" and len(fields) > 1 and fields[-1] == ""
     named = fields[:-1] if trailing else fields
@@ -219,7 +219,8 @@ def _read_table(path: PathLike, skip_lines: int = 0) -> pd.DataFrame:
                 "header; give each column its own name."
             )
     table = None
-    if _engine() == "pyarrow":
+    # An unclosed quote in the first row: pyarrow reads on to the end, pandas refuses.
+    if _engine() == "pyarrow" and first.count('"') % 2 == 0:
         table = _read_numbers_with_arrow(path, delimiter, comments, has_header, fields, trailing)
     if table is None:
         table = _read_with_pandas(path, delimiter, comments, has_header, fields)

@@ -766,3 +766,11 @@ def test_iso_stamps_of_two_drifting_devices_share_grid_points(tmp_path):
     start = pd.Timestamp(session.attrs["start_time"])
     assert (start.value // 1000) % 20_000 == 0  # on the k / 50 s grid of the clock
     assert not np.isnan(session["signal"]["signal"].values).any()
+
+
+def test_an_unclosed_quote_in_the_first_row_is_refused_alike(tmp_path, engine):
+    """Found by the engines-agree property (2026-12-07): pyarrow read past the quote."""
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'",\r')
+    with pytest.raises(FileFormatError, match="not a valid table"):
+        concordlab.read_csv(path, 2.0)
