@@ -262,9 +262,12 @@ def _stamp_resolution(times: np.ndarray) -> float:
     sample = np.concatenate((times[:1000], times[:: max(1, times.size // 1000)]))
 
     def fits(values: np.ndarray, unit: float) -> bool:
-        scaled = values / unit
-        off = np.subtract(scaled, np.rint(scaled), out=scaled)  # in place: long recordings
-        return float(np.abs(off, out=off).max()) <= 1e-6 + 4e-16 * scale / unit
+        for a in range(0, values.size, _BLOCK):  # blocks: no recording-long temporaries
+            scaled = values[a : a + _BLOCK] / unit
+            off = np.subtract(scaled, np.rint(scaled), out=scaled)
+            if float(np.abs(off, out=off).max()) > 1e-6 + 4e-16 * scale / unit:
+                return False
+        return True
 
     for digits in range(10):
         unit = 10.0**-digits
@@ -295,8 +298,23 @@ def check_stamps(times: np.ndarray, where: str, zero: float = 0.0) -> np.ndarray
     'f.csv', time column 't', data row 3: the time goes back in time (2023-04-05T10:20:02+00:00 ...
     """
     times = np.asarray(times, dtype=np.float64)
-    _steps(times, where, zero)
+    if times.ndim != 1 or times.size < 2 or not _stamps_ok(times):
+        _steps(times, where, zero)  # says what is wrong
     return times
+
+
+# Long recordings are checked in blocks of this many stamps: no recording-long temporaries.
+_BLOCK = 1 << 16
+
+
+def _stamps_ok(times: np.ndarray) -> bool:
+    """Whether 1-D ``times`` are finite, strictly increasing and span a finite time."""
+    if not (math.isfinite(float(times.min())) and math.isfinite(float(times.max()))):
+        return False
+    for a in range(0, times.size - 1, _BLOCK):
+        if not float(np.diff(times[a : a + _BLOCK + 1]).min()) > 0:
+            return False
+    return bool(np.isfinite(times[-1] - times[0]))
 
 
 def _steps(times: np.ndarray, where: str, zero: float) -> np.ndarray:
@@ -373,6 +391,39 @@ def _regular(steps: np.ndarray, median: float) -> tuple[int, float]:
     return int(np.count_nonzero(mask)), float(np.sum(steps, where=mask))
 
 
+def _sampled_steps(times: np.ndarray) -> np.ndarray:
+    """The steps :func:`typical_step` looks at, without the recording-long array of steps."""
+    stride = (times.size - 1) // _MEDIAN_SAMPLE + 1
+    at = np.arange(0, times.size - 1, stride)
+    return times[at + 1] - times[at]
+
+
+def _regular_in_blocks(times: np.ndarray, median: float) -> tuple[int, float]:
+    count, total = 0, 0.0
+    for a in range(0, times.size - 1, _BLOCK):
+        more, subtotal = _regular(np.diff(times[a : a + _BLOCK + 1]), median)
+        count, total = count + more, total + subtotal
+    return count, total
+
+
+def _grid_fit(times: np.ndarray, offset: float, rate: float) -> tuple[float, int, bool, float]:
+    """How far the stamps are off the grid ``offset + k / rate`` (the largest, in samples, and
+    its index), whether no two share a grid point, and the last stamp's grid index."""
+    largest, worst, distinct, last = -1.0, 0, True, -math.inf
+    for a in range(0, times.size, _BLOCK):
+        off = np.subtract(times[a : a + _BLOCK], offset)
+        off *= rate
+        nearest = np.rint(off)
+        distinct = distinct and nearest[0] > last and bool(np.all(nearest[1:] > nearest[:-1]))
+        last = float(nearest[-1])
+        np.subtract(off, nearest, out=off)
+        np.abs(off, out=off)
+        block_largest = float(off.max())
+        if block_largest > largest:
+            largest, worst = block_largest, a + int(np.argmax(off))
+    return largest, worst, distinct, last
+
+
 def _implied_rate(steps: np.ndarray, median: float) -> float:
     count, total = _regular(steps, median)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -432,10 +483,11 @@ def grid_from_times(
     (0.0, 4.0, array([0, 1, 2, 4]))
     """
     where = f"'{path}', time column {column!r}"
-    times = np.asarray(times, dtype=np.float64)
-    steps = _steps(times, where, zero)
-    median = typical_step(steps)
-    estimated = _implied_rate(steps, median)
+    times = check_stamps(times, where, zero)
+    median = typical_step(_sampled_steps(times))
+    count, total = _regular_in_blocks(times, median)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        estimated = float(count / total) if count else 1.0 / median
     try:
         SAMPLING_RATE.check(estimated, "rate")
     except ValidationError:
@@ -458,33 +510,35 @@ def grid_from_times(
     else:
         # The median step of rounded stamps is rounded too: refine the rate over the
         # whole recording, then prefer its shortest form that fits every stamp.
-        count, total = _regular(steps, median)
         span = float(times[-1] - times[0])
         refined = float(np.rint(span * count / total)) / span
         candidates = [float(f"{refined:.{digits}g}") for digits in range(3, 18)]
     offset = float(times[0])
-    allowed = _GRID_TOLERANCE + 0.5 * _stamp_resolution(times) * candidates[-1]
-    del steps  # long recordings: one array of temporaries at a time
-    for rate in candidates:
-        jitter = np.subtract(times, offset)
-        jitter *= rate
-        nearest = np.rint(jitter)
-        np.subtract(jitter, nearest, out=jitter)
-        largest = float(np.abs(jitter, out=jitter).max())
-        if largest <= allowed and bool(np.all(nearest[1:] > nearest[:-1])):
-            positions = nearest.astype(np.int64)
-            break
+    first = _grid_fit(times, offset, candidates[0])
+    largest, worst, distinct, last = first
+    rate = candidates[0]
+    if not (largest <= _GRID_TOLERANCE and distinct):  # else it fits, rounding or not
+        allowed = _GRID_TOLERANCE + 0.5 * _stamp_resolution(times) * candidates[-1]
+        for index, rate in enumerate(candidates):
+            fit = first if index == 0 else _grid_fit(times, offset, rate)
+            largest, worst, distinct, last = fit
+            if largest <= allowed and distinct:
+                break
+        else:
+            row = worst + 1
+            raise FileFormatError(
+                f"{where}, data row {row}: the time {describe_time(zero + times[row - 1])} is "
+                f"off the regular {rate:.6g} Hz grid by {largest:.2f} samples (more than "
+                f"{allowed:.2g} allowed); the time stamps are too irregular (a device clock "
+                "that drifts, or jitters). Pass regularize=True (with sampling_rate=the "
+                "device's nominal rate) to fit the device's clock and resample on a regular "
+                "grid, dropouts becoming NaN; or drop time_column and give sampling_rate if the "
+                "stamps are only imprecise."
+            )
+    if last == times.size - 1:  # distinct whole grid indices from 0 to n - 1: no gap
+        positions = np.arange(times.size, dtype=np.int64)
     else:
-        row = int(np.argmax(jitter)) + 1
-        raise FileFormatError(
-            f"{where}, data row {row}: the time {describe_time(zero + times[row - 1])} is off "
-            f"the regular {rate:.6g} Hz grid by {largest:.2f} samples (more than "
-            f"{allowed:.2g} allowed); the time stamps are too irregular (a device clock that "
-            "drifts, or jitters). Pass regularize=True (with sampling_rate=the device's "
-            "nominal rate) to fit the device's clock and resample on a regular grid, dropouts "
-            "becoming NaN; or drop time_column and give sampling_rate if the stamps are only "
-            "imprecise."
-        )
+        positions = np.rint((times - offset) * rate).astype(np.int64)
     n_grid = int(positions[-1]) + 1
     if n_grid > _MAX_GRID_GROWTH * len(times) + _GRID_SLACK:
         jumps = np.diff(positions)
