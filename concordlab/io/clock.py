@@ -281,9 +281,14 @@ def _resample(
     ends = np.searchsorted(grid, last_fit + tolerance, side="right")
     ends[:-1] = np.minimum(ends[:-1], begins[1:])  # a later piece wins where two overlap
     for s in np.flatnonzero((ends > begins) & (stops - starts >= 2)):
-        a, b = int(begins[s]), int(ends[s])
-        out[..., a:b] = _interpolate(data, grid[a:b], intercepts[s], slope, starts[s], stops[s])
+        # In blocks of grid points: small temporaries, reused, instead of recording-long ones.
+        for a in range(int(begins[s]), int(ends[s]), _BLOCK):
+            b = min(a + _BLOCK, int(ends[s]))
+            out[..., a:b] = _interpolate(data, grid[a:b], intercepts[s], slope, starts[s], stops[s])
     return out
+
+
+_BLOCK = 1 << 16
 
 
 # Above this many pieces (dropouts + 1), grid points are matched to pieces all at once.
