@@ -774,3 +774,26 @@ def test_an_unclosed_quote_in_the_first_row_is_refused_alike(tmp_path, engine):
     path.write_bytes(b'",\r')
     with pytest.raises(FileFormatError, match="not a valid table"):
         concordlab.read_csv(path, 2.0)
+
+
+def test_a_stretch_cut_from_the_real_polar_file_becomes_nan(tmp_path):
+    """The real file with 1.5 s of rows removed: those grid points are NaN, the rest not."""
+    import pandas as pd
+
+    table = pd.read_csv(POLAR)
+    cut = pd.concat([table.iloc[:2000], table.iloc[2200:]])
+    path = tmp_path / "cut.csv"
+    cut.to_csv(path, index=False)
+    recording = csv_module.read_csv_recording(
+        path, 130, time_column="time", time_unit="unix_ns", regularize=True
+    )
+    ns = table["time"].to_numpy()
+    gap = ((ns[1999] - ns[0]) / 1e9, (ns[2200] - ns[0]) / 1e9)  # last before, first after
+    [(start, end)] = recording.source["dropouts"]
+    assert abs(start - gap[0]) < 1e-3 and abs(end - gap[1]) < 1e-3
+    channel = recording.channels["signal"]
+    grid = channel.offset + np.arange(channel.n_samples) / 130
+    inside = (grid > gap[0] + 1e-3) & (grid < gap[1] - 1e-3)
+    outside = (grid < gap[0] - 1e-3) | (grid > gap[1] + 1e-3)
+    assert np.isnan(channel.values[inside]).all() and inside.sum() > 180
+    assert not np.isnan(channel.values[outside]).any()
