@@ -14,7 +14,9 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
   ``to_netcdf`` followed by an fsync of its file (both on disk when they return), and
   concordlab's save with its fsyncs skipped (measurement only: ``store._fsync`` replaced
   by a no-op) against ``to_netcdf``; the difference of the two saves is fsync's share;
-- ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference);
+- ``read_csv``    against ``pyarrow.csv.read_csv`` (``pandas.read_csv`` for reference), with
+  ``sampling_rate``, with the time column, and with the time column's clock fitted and
+  resampled (``regularize=True``, :mod:`concordlab.io.clock`);
 - ``read_bids_recording`` (one person: resolve, parse, check) and ``read_bids_physio``
   (two persons paired into a session) of the largest BIDS fixture (ds210, two subjects' real 50 Hz
   cardiac/respiratory, 30600 rows each, sidecars inherited from the subject folders), from
@@ -36,7 +38,8 @@ shared: a ratio is only meaningful within one run), and its ratio to the named p
 
 Target: every time ratio at most 1.3x, sizes equal.
 
-Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only bids|devices|beats|xdf]``
+Run: ``python benchmarks/bench_io.py [--minutes 60] [--repeat 5] [--only ROWS]`` (ROWS: one of
+``read_csv``, ``bids``, ``devices``, ``beats``, ``xdf``)
 """
 
 from __future__ import annotations
@@ -150,13 +153,52 @@ def device_rows(repeat: int) -> None:
         )
 
 
+def bench_read_csv(session, repeat: int) -> None:
+    """The read_csv rows: the session written as one CSV, read by concordlab and pyarrow."""
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        table = pd.DataFrame(
+            {
+                f"{name}_{person}": session[name][name].sel(person=person).values
+                for name in CHANNELS
+                for person in concordlab.persons(session)
+            }
+        )
+        table.insert(0, "time", session[CHANNELS[0]]["time"].values)
+        csv_path = folder / "session.csv"
+        table.to_csv(csv_path, index=False, float_format="%.4f")
+        columns = {name: (f"{name}_patient", f"{name}_therapist") for name in CHANNELS}
+
+        import pyarrow.csv
+
+        engine = concordlab.io.csv._engine()
+        read = medians(
+            repeat,
+            {
+                "pyarrow": lambda: pyarrow.csv.read_csv(csv_path),
+                "pandas": lambda: pd.read_csv(csv_path),
+                "rate": lambda: concordlab.read_csv(csv_path, sampling_rate=RATE, columns=columns),
+                "time": lambda: concordlab.read_csv(csv_path, time_column="time", columns=columns),
+                "regularize": lambda: concordlab.read_csv(
+                    csv_path, RATE, time_column="time", columns=columns, regularize=True
+                ),
+            },
+        )
+        print(f"CSV file: {csv_path.stat().st_size / 1e6:.0f} MB; read_csv engine: {engine}")
+        row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
+        row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
+        row("read_csv (regularize=True)", read["regularize"], "pyarrow.csv.read_csv",
+            read["pyarrow"])  # fmt: skip
+        row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=sorted(ONLY), help="run only these rows")
+    parser.add_argument("--only", choices=["read_csv", *sorted(ONLY)], help="run only these rows")
     args = parser.parse_args()
-    if args.only:
+    if args.only in ONLY:
         ONLY[args.only](args.repeat)
         return
 
@@ -168,6 +210,9 @@ def main() -> None:
         f"{RATE:g} Hz = {2 * len(CHANNELS) * n:,} samples; medians of {args.repeat}"
     )
     print(f"{'concordlab':28s} {'':9s}   {'peer (same data, same run)':34s}")
+    if args.only == "read_csv":
+        bench_read_csv(session, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         ours_nc, peer_nc = folder / "session.nc", folder / "peer.nc"
@@ -232,36 +277,9 @@ def main() -> None:
             "store size .zarr", folder_size(ours_zarr), "xarray's .zarr", folder_size(peer_zarr)
         )
 
-        table = pd.DataFrame(
-            {
-                f"{name}_{person}": session[name][name].sel(person=person).values
-                for name in CHANNELS
-                for person in concordlab.persons(session)
-            }
-        )
-        table.insert(0, "time", session[CHANNELS[0]]["time"].values)
-        csv_path = folder / "session.csv"
-        table.to_csv(csv_path, index=False, float_format="%.4f")
-        columns = {name: (f"{name}_patient", f"{name}_therapist") for name in CHANNELS}
-
-        import pyarrow.csv
-
-        engine = concordlab.io.csv._engine()
-        read = medians(
-            args.repeat,
-            {
-                "pyarrow": lambda: pyarrow.csv.read_csv(csv_path),
-                "pandas": lambda: pd.read_csv(csv_path),
-                "rate": lambda: concordlab.read_csv(csv_path, sampling_rate=RATE, columns=columns),
-                "time": lambda: concordlab.read_csv(csv_path, time_column="time", columns=columns),
-            },
-        )
-        print(f"CSV file: {csv_path.stat().st_size / 1e6:.0f} MB; read_csv engine: {engine}")
-        row("read_csv (sampling_rate)", read["rate"], "pyarrow.csv.read_csv", read["pyarrow"])
-        row("read_csv (time_column)", read["time"], "pyarrow.csv.read_csv", read["pyarrow"])
-        row("pandas.read_csv (reference)", read["pandas"], "pyarrow.csv.read_csv", read["pyarrow"])
-        for rows in ONLY.values():
-            rows(args.repeat)
+    bench_read_csv(session, args.repeat)
+    for rows in ONLY.values():
+        rows(args.repeat)
 
 
 BIDS_DS210 = Path(__file__).parent.parent / "tests" / "data" / "bids-examples" / "ds210"

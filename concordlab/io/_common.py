@@ -256,12 +256,18 @@ def numeric_column(values: pd.Series | np.ndarray, path: PathLike, column: objec
 
 def _stamp_resolution(times: np.ndarray) -> float:
     """The decimal unit the stamps were written to (1, 0.1, 0.001 ...), or 0 when finer."""
-    scale = max(1.0, float(np.max(np.abs(times))))
-    sample = times[:: max(1, times.size // 1000)]  # rules most units out cheaply
+    scale = max(1.0, abs(float(times[0])), abs(float(times[-1])))  # the stamps increase
+    # Rules most units out cheaply: consecutive stamps (a stride alone would only see
+    # multiples of the stride) and a stride through the whole recording.
+    sample = np.concatenate((times[:1000], times[:: max(1, times.size // 1000)]))
 
     def fits(values: np.ndarray, unit: float) -> bool:
-        scaled = values / unit
-        return bool(np.all(np.abs(scaled - np.rint(scaled)) <= 1e-6 + 4e-16 * scale / unit))
+        for a in range(0, values.size, _BLOCK):  # blocks: no recording-long temporaries
+            scaled = values[a : a + _BLOCK] / unit
+            off = np.subtract(scaled, np.rint(scaled), out=scaled)
+            if float(np.abs(off, out=off).max()) > 1e-6 + 4e-16 * scale / unit:
+                return False
+        return True
 
     for digits in range(10):
         unit = 10.0**-digits
@@ -270,8 +276,167 @@ def _stamp_resolution(times: np.ndarray) -> float:
     return 0.0
 
 
+RATE_TOLERANCE = 0.01
+"""How far (relative) the rate a time column implies may be from a declared sampling rate:
+1 %, more than any device clock drifts (a few hundred parts per million at worst)."""
+
+
+def check_stamps(times: np.ndarray, where: str, zero: float = 0.0) -> np.ndarray:
+    """``times`` as float64 seconds, or an error naming the first missing, infinite, repeated
+    or decreasing stamp's data row (1-based); at least two are needed.
+
+    ``zero`` is added to the times in messages (absolute times are said as ISO dates).
+
+    Examples
+    --------
+    >>> check_stamps([0.0, 0.5, 1.0], "'f.csv'").tolist()
+    [0.0, 0.5, 1.0]
+    >>> try:
+    ...     check_stamps([0.0, 2.0, 1.0], "'f.csv', time column 't'", zero=1680690000)
+    ... except FileFormatError as error:
+    ...     print(error)  # doctest: +ELLIPSIS
+    'f.csv', time column 't', data row 3: the time goes back in time (2023-04-05T10:20:02+00:00 ...
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if times.ndim != 1 or times.size < 2 or not _stamps_ok(times):
+        _steps(times, where, zero)  # says what is wrong
+    return times
+
+
+# Long recordings are checked in blocks of this many stamps: no recording-long temporaries.
+_BLOCK = 1 << 16
+
+
+def _stamps_ok(times: np.ndarray) -> bool:
+    """Whether 1-D ``times`` are finite, strictly increasing and span a finite time."""
+    if not (math.isfinite(float(times.min())) and math.isfinite(float(times.max()))):
+        return False
+    for a in range(0, times.size - 1, _BLOCK):
+        if not float(np.diff(times[a : a + _BLOCK + 1]).min()) > 0:
+            return False
+    return bool(np.isfinite(times[-1] - times[0]))
+
+
+def _steps(times: np.ndarray, where: str, zero: float) -> np.ndarray:
+    """The steps between checked stamps (see :func:`check_stamps`)."""
+    if times.ndim != 1 or times.size < 2:
+        raise FileFormatError(f"{where}: at least two samples are needed, got {times.size}.")
+    low, high = float(times.min()), float(times.max())  # NaN or infinite: not finite
+    if not (math.isfinite(low) and math.isfinite(high)):
+        finite = np.isfinite(times)
+        row = int(np.flatnonzero(~finite)[0]) + 1
+        if np.isnan(times[row - 1]):
+            raise FileFormatError(f"{where}, data row {row}: the time is missing; fill it in.")
+        raise FileFormatError(f"{where}, data row {row}: the time is infinite; fix it.")
+    steps = np.diff(times)
+    if not float(steps.min()) > 0:
+        i = int(np.flatnonzero(~(steps > 0))[0])
+        kind = "repeats" if steps[i] == 0 else "goes back in time"
+        raise FileFormatError(
+            f"{where}, data row {i + 2}: the time {kind} ({describe_time(zero + times[i])} "
+            f"then {describe_time(zero + times[i + 1])}); time stamps must strictly increase. "
+            "Sort the file or remove the duplicate rows."
+        )
+    if not np.isfinite(times[-1] - times[0]):
+        raise FileFormatError(
+            f"{where}: the time stamps span {describe_time(zero + times[0])} to "
+            f"{describe_time(zero + times[-1])}, longer than any recording; fix them."
+        )
+    return steps
+
+
+def implied_rate(times: np.ndarray) -> float:
+    """The rate in Hz that strictly increasing ``times`` step at: the mean of the regular steps
+    (within half a median step of the median), so that stamps rounded to few digits (0.003,
+    0.004, 0.003 ... s at 300 Hz) and gaps do not bias it.
+
+    Examples
+    --------
+    >>> round(implied_rate(np.round(np.arange(3000) / 300, 3)), 1)
+    300.0
+    """
+    steps = np.diff(times)
+    return _implied_rate(steps, typical_step(steps))
+
+
+_MEDIAN_SAMPLE = 100_000
+
+
+def typical_step(steps: np.ndarray) -> float:
+    """The median of time steps: exact up to 100 000 steps, else the median of an even sample
+    of about 100 000 of them.
+
+    numpy's median slows down on millions of nearly equal steps (stamps rounded to a few
+    decimals: 0.37 s for an hour at 1 kHz); a sample of a regular recording has the same
+    median, and the median only tells regular steps from gaps.
+
+    Examples
+    --------
+    >>> typical_step(np.array([0.25, 0.25, 1.0, 0.25]))
+    0.25
+    """
+    work = steps[:: steps.size // _MEDIAN_SAMPLE + 1].copy()
+    half = work.size // 2
+    if work.size % 2:
+        work.partition(half)
+        return float(work[half])
+    work.partition([half - 1, half])
+    return float(0.5 * (work[half - 1] + work[half]))
+
+
+def _regular(steps: np.ndarray, median: float) -> tuple[int, float]:
+    """How many steps are regular (within half a median of the median) and their sum."""
+    mask = steps > 0.5 * median
+    mask &= steps < 1.5 * median
+    return int(np.count_nonzero(mask)), float(np.sum(steps, where=mask))
+
+
+def _sampled_steps(times: np.ndarray) -> np.ndarray:
+    """The steps :func:`typical_step` looks at, without the recording-long array of steps."""
+    stride = (times.size - 1) // _MEDIAN_SAMPLE + 1
+    at = np.arange(0, times.size - 1, stride)
+    return times[at + 1] - times[at]
+
+
+def _regular_in_blocks(times: np.ndarray, median: float) -> tuple[int, float]:
+    count, total = 0, 0.0
+    for a in range(0, times.size - 1, _BLOCK):
+        more, subtotal = _regular(np.diff(times[a : a + _BLOCK + 1]), median)
+        count, total = count + more, total + subtotal
+    return count, total
+
+
+def _grid_fit(times: np.ndarray, offset: float, rate: float) -> tuple[float, int, bool, float]:
+    """How far the stamps are off the grid ``offset + k / rate`` (the largest, in samples, and
+    its index), whether no two share a grid point, and the last stamp's grid index."""
+    largest, worst, distinct, last = -1.0, 0, True, -math.inf
+    for a in range(0, times.size, _BLOCK):
+        off = np.subtract(times[a : a + _BLOCK], offset)
+        off *= rate
+        nearest = np.rint(off)
+        distinct = distinct and nearest[0] > last and bool(np.all(nearest[1:] > nearest[:-1]))
+        last = float(nearest[-1])
+        np.subtract(off, nearest, out=off)
+        np.abs(off, out=off)
+        block_largest = float(off.max())
+        if block_largest > largest:
+            largest, worst = block_largest, a + int(np.argmax(off))
+    return largest, worst, distinct, last
+
+
+def _implied_rate(steps: np.ndarray, median: float) -> float:
+    count, total = _regular(steps, median)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return float(count / total) if count else 1.0 / median
+
+
 def grid_from_times(
-    times: np.ndarray, path: PathLike, column: object, sampling_rate: float | None = None
+    times: np.ndarray,
+    path: PathLike,
+    column: object,
+    sampling_rate: float | None = None,
+    *,
+    zero: float = 0.0,
 ) -> tuple[float, float, np.ndarray]:
     """Place time stamps on a regular grid.
 
@@ -290,7 +455,10 @@ def grid_from_times(
         The time column's name, for error messages.
     sampling_rate : float, optional
         The declared sampling rate, already checked; estimated from the stamps when
-        omitted.
+        omitted. The rate the stamps imply must be within :data:`RATE_TOLERANCE` (1 %) of it.
+    zero : float, default 0.0
+        Seconds since 1970 of time 0 when ``times`` are relative to an absolute start, so
+        that messages say absolute times as dates.
 
     Returns
     -------
@@ -305,7 +473,8 @@ def grid_from_times(
     ------
     FileFormatError
         On missing, duplicate or decreasing stamps, on a rate that contradicts the
-        stamps or is not a usable sampling rate, on stamps off the grid, or on a gap
+        stamps or is not a usable sampling rate, on stamps off the grid (drifting or
+        jittering stamps: the message says to pass ``regularize=True``), or on a gap
         that would make the grid much longer than the data (an outlier stamp).
 
     Examples
@@ -314,80 +483,73 @@ def grid_from_times(
     (0.0, 4.0, array([0, 1, 2, 4]))
     """
     where = f"'{path}', time column {column!r}"
-    times = np.asarray(times, dtype=np.float64)
-    if len(times) < 2:
-        raise FileFormatError(f"{where}: at least two samples are needed, got {len(times)}.")
-    if np.isnan(times).any():
-        row = int(np.flatnonzero(np.isnan(times))[0]) + 1
-        raise FileFormatError(f"{where}, data row {row}: the time is missing; fill it in.")
-    if not np.isfinite(times).all():
-        row = int(np.flatnonzero(~np.isfinite(times))[0]) + 1
-        raise FileFormatError(f"{where}, data row {row}: the time is infinite; fix it.")
-    steps = np.diff(times)
-    bad = np.flatnonzero(steps <= 0)
-    if bad.size:
-        row = int(bad[0]) + 2
-        kind = "repeats" if steps[bad[0]] == 0 else "goes back in time"
-        raise FileFormatError(
-            f"{where}, data row {row}: the time {kind} ({float(times[bad[0]])!r} then "
-            f"{float(times[bad[0] + 1])!r}); time stamps must strictly increase. Sort the file or "
-            "remove the duplicate rows."
-        )
-    with np.errstate(over="ignore", divide="ignore"):
-        estimated = 1.0 / float(np.median(steps))
+    times = check_stamps(times, where, zero)
+    median = typical_step(_sampled_steps(times))
+    count, total = _regular_in_blocks(times, median)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        estimated = float(count / total) if count else 1.0 / median
     try:
         SAMPLING_RATE.check(estimated, "rate")
     except ValidationError:
         raise FileFormatError(
             f"{where}: the time stamps step by {1 / estimated:.6g} s, a rate of "
             f"{estimated:.6g} Hz, outside what a recording can have (above 0, at most 1e+06 "
-            "Hz); are the times in seconds? Convert them, or drop time_column and give "
-            "sampling_rate."
+            "Hz); are the times in seconds? Give time_unit (such as 'ms'), or drop time_column "
+            "and give sampling_rate."
         ) from None
     if sampling_rate is not None:
         rate = float(sampling_rate)
-        if abs(estimated - rate) > 0.01 * rate:
+        if abs(estimated - rate) > RATE_TOLERANCE * rate:
             raise FileFormatError(
                 f"{where}: the time stamps step by {1 / estimated:.6g} s ({estimated:.6g} Hz) but "
-                f"sampling_rate={rate:g} Hz was given; drop sampling_rate to use the time column, "
-                "or fix sampling_rate."
+                f"sampling_rate={rate:g} Hz was given, more than {RATE_TOLERANCE:.0%} apart; "
+                "check the time unit (time_unit=...) and sampling_rate, or drop sampling_rate "
+                "to use the time column."
             )
         candidates = [rate]
     else:
         # The median step of rounded stamps is rounded too: refine the rate over the
         # whole recording, then prefer its shortest form that fits every stamp.
-        median = 1.0 / estimated
-        regular = steps[(steps > 0.5 * median) & (steps < 1.5 * median)]
         span = float(times[-1] - times[0])
-        refined = float(np.rint(span * regular.size / float(regular.sum()))) / span
+        refined = float(np.rint(span * count / total)) / span
         candidates = [float(f"{refined:.{digits}g}") for digits in range(3, 18)]
     offset = float(times[0])
-    allowed = _GRID_TOLERANCE + 0.5 * _stamp_resolution(times) * candidates[-1]
-    for rate in candidates:
-        exact = (times - offset) * rate
-        positions = np.rint(exact).astype(np.int64)
-        jitter = np.abs(exact - positions)
-        if jitter.max() <= allowed and np.all(np.diff(positions) > 0):
-            break
+    first = _grid_fit(times, offset, candidates[0])
+    largest, worst, distinct, last = first
+    rate = candidates[0]
+    if not (largest <= _GRID_TOLERANCE and distinct):  # else it fits, rounding or not
+        allowed = _GRID_TOLERANCE + 0.5 * _stamp_resolution(times) * candidates[-1]
+        for index, rate in enumerate(candidates):
+            fit = first if index == 0 else _grid_fit(times, offset, rate)
+            largest, worst, distinct, last = fit
+            if largest <= allowed and distinct:
+                break
+        else:
+            row = worst + 1
+            raise FileFormatError(
+                f"{where}, data row {row}: the time {describe_time(zero + times[row - 1])} is "
+                f"off the regular {rate:.6g} Hz grid by {largest:.2f} samples (more than "
+                f"{allowed:.2g} allowed); the time stamps are too irregular (a device clock "
+                "that drifts, or jitters). Pass regularize=True (with sampling_rate=the "
+                "device's nominal rate) to fit the device's clock and resample on a regular "
+                "grid, dropouts becoming NaN; or drop time_column and give sampling_rate if the "
+                "stamps are only imprecise."
+            )
+    if last == times.size - 1:  # distinct whole grid indices from 0 to n - 1: no gap
+        positions = np.arange(times.size, dtype=np.int64)
     else:
-        row = int(np.argmax(jitter)) + 1
-        raise FileFormatError(
-            f"{where}, data row {row}: the time {float(times[row - 1])!r} is off the regular "
-            f"{rate:.6g} Hz grid by {jitter.max():.2f} samples (more than {allowed:.2g} "
-            "allowed); the time stamps are too irregular. Resample the recording to a regular "
-            "rate before reading it, or drop time_column and give sampling_rate if the stamps are "
-            "only imprecise."
-        )
+        positions = np.rint((times - offset) * rate).astype(np.int64)
     n_grid = int(positions[-1]) + 1
     if n_grid > _MAX_GRID_GROWTH * len(times) + _GRID_SLACK:
         jumps = np.diff(positions)
         at = int(np.argmax(jumps))
         raise FileFormatError(
-            f"{where}, data row {at + 2}: the time jumps from {float(times[at])!r} to "
-            f"{float(times[at + 1])!r}, a gap of {times[at + 1] - times[at]:.6g} s "
-            f"({int(jumps[at]) - 1} missing samples at {rate:.6g} Hz); filled with NaN it "
-            f"would make {n_grid} samples from {len(times)} read. Fix or remove that time "
-            "stamp, or split the recording into separate files at the gap."
+            f"{where}, data row {at + 2}: the time jumps from {describe_time(zero + times[at])} "
+            f"to {describe_time(zero + times[at + 1])}, a gap of "
+            f"{times[at + 1] - times[at]:.6g} s ({int(jumps[at]) - 1} missing samples at "
+            f"{rate:.6g} Hz); filled with NaN it would make {n_grid} samples from {len(times)} "
+            "read. Fix or remove that time stamp, or split the recording into separate files "
+            "at the gap."
         )
     return offset, rate, positions
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from concordlab._checks import SAMPLING_RATE
 from concordlab.errors import FileFormatError, ValidationError
-from concordlab.io._common import describe_time
+from concordlab.io._common import check_stamps, describe_time, typical_step
 
 __all__ = ["MAX_GAP_PERIODS", "Regularized", "regularize"]
 
@@ -176,9 +176,9 @@ def regularize(
             f"values must have the samples on their last axis, {stamps.size} like times; got "
             f"shape {data.shape}."
         )
-    _check_stamps(stamps, prefix)
+    check_stamps(stamps, prefix)
     steps = np.diff(stamps)
-    gap = _max_gap(max_gap, float(np.median(steps)))
+    gap = _max_gap(max_gap, typical_step(steps))
     breaks = np.flatnonzero(steps > gap)
     if breaks.size > _MAX_DROPOUT_SHARE * steps.size and breaks.size > 1:
         raise FileFormatError(
@@ -205,7 +205,7 @@ def regularize(
     begin = math.ceil(phase + first_fit[0] * rate - 1e-9)
     end = math.floor(phase + last_fit[-1] * rate + 1e-9)
     n_grid = end - begin + 1
-    upsampling = min(max(1.0, rate * float(np.median(steps))), _MAX_UPSAMPLING)
+    upsampling = min(max(1.0, rate * typical_step(steps)), _MAX_UPSAMPLING)
     limit = _MAX_GRID_GROWTH * stamps.size * upsampling + _GRID_SLACK
     if n_grid > limit:
         at = int(np.argmax(steps))
@@ -221,28 +221,6 @@ def regularize(
     )
     offset = origin + begin / rate if n_grid > 0 else zero
     return Regularized(out, float(offset), rate, float(clock_rate), dropouts)
-
-
-def _check_stamps(stamps: np.ndarray, prefix: str) -> None:
-    if stamps.size < 2:
-        raise FileFormatError(f"{prefix}: at least two samples are needed, got {stamps.size}.")
-    finite = np.isfinite(stamps)
-    if not finite.all():
-        row = int(np.flatnonzero(~finite)[0]) + 1
-        kind = "missing" if np.isnan(stamps[row - 1]) else "infinite"
-        raise FileFormatError(f"{prefix}, data row {row}: the time is {kind}; fix it.")
-    steps = np.diff(stamps)
-    bad = np.flatnonzero(steps <= 0)
-    if bad.size:
-        i = int(bad[0])
-        kind = "repeats" if steps[i] == 0 else "goes back in time"
-        raise FileFormatError(
-            f"{prefix}, data row {i + 2}: the time {kind} ({describe_time(stamps[i])} then "
-            f"{describe_time(stamps[i + 1])}); time stamps must strictly increase. Sort the "
-            "file or remove the duplicate rows."
-        )
-    if not np.isfinite(steps).all() or stamps[-1] - stamps[0] <= 0:
-        raise FileFormatError(f"{prefix}: the time stamps span no usable time; check them.")
 
 
 def _max_gap(max_gap: Any, median_step: float) -> float:
@@ -287,15 +265,53 @@ def _resample(
     out = np.full((*data.shape[:-1], grid.size), np.nan)
     if grid.size == 0:
         return out
-    piece = np.searchsorted(first_fit, grid, side="right") - 1
-    piece = np.clip(piece, 0, starts.size - 1)
     tolerance = 1e-9 * slope
-    inside = (grid >= first_fit[piece] - tolerance) & (grid <= last_fit[piece] + tolerance)
-    inside &= stops[piece] - starts[piece] >= 2
-    chosen = piece[inside]
-    position = (grid[inside] - intercepts[chosen]) / slope  # fractional sample index
-    left = np.floor(position).astype(np.int64)
-    left = np.clip(left, starts[chosen], stops[chosen] - 2)
-    weight = np.clip(position - left, 0.0, 1.0)
-    out[..., inside] = data[..., left] * (1.0 - weight) + data[..., left + 1] * weight
+    if starts.size > _PIECES_ONE_BY_ONE:
+        piece = np.searchsorted(first_fit, grid, side="right") - 1
+        piece = np.clip(piece, 0, starts.size - 1)
+        inside = (grid >= first_fit[piece] - tolerance) & (grid <= last_fit[piece] + tolerance)
+        inside &= stops[piece] - starts[piece] >= 2
+        chosen = piece[inside]
+        out[..., inside] = _interpolate(
+            data, grid[inside], intercepts[chosen], slope, starts[chosen], stops[chosen]
+        )
+        return out
+    # Few pieces (the usual case): each covers one stretch of the grid, filled as a slice.
+    begins = np.searchsorted(grid, first_fit - tolerance, side="left")
+    ends = np.searchsorted(grid, last_fit + tolerance, side="right")
+    ends[:-1] = np.minimum(ends[:-1], begins[1:])  # a later piece wins where two overlap
+    for s in np.flatnonzero((ends > begins) & (stops - starts >= 2)):
+        # In blocks of grid points: small temporaries, reused, instead of recording-long ones.
+        for a in range(int(begins[s]), int(ends[s]), _BLOCK):
+            b = min(a + _BLOCK, int(ends[s]))
+            out[..., a:b] = _interpolate(data, grid[a:b], intercepts[s], slope, starts[s], stops[s])
     return out
+
+
+_BLOCK = 1 << 16
+
+
+# Above this many pieces (dropouts + 1), grid points are matched to pieces all at once.
+_PIECES_ONE_BY_ONE = 2000
+
+
+def _interpolate(
+    data: np.ndarray,
+    times: np.ndarray,
+    intercept: Any,
+    slope: float,
+    start: Any,
+    stop: Any,
+) -> np.ndarray:
+    """``data`` interpolated at ``times`` on the fitted line of the piece(s) [start, stop)."""
+    position = (times - intercept) / slope  # fractional sample index
+    left = np.floor(position).astype(np.int64)
+    np.clip(left, start, stop - 2, out=left)
+    weight = position - left
+    np.clip(weight, 0.0, 1.0, out=weight)
+    low = np.take(data, left, axis=-1)
+    high = np.take(data, left + 1, axis=-1)
+    low *= 1.0 - weight
+    high *= weight
+    low += high
+    return low

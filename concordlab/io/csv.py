@@ -13,11 +13,13 @@ environment variable ``CONCORDLAB_CSV_ENGINE``) forces one engine.
 from __future__ import annotations
 
 import csv as _csv
+import math
 import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,25 +27,40 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import COLUMN, METADATA, PERSONS, SAMPLING_RATE, Choice, Text
+from concordlab._checks import (
+    COLUMN,
+    FLAG,
+    METADATA,
+    PERSONS,
+    SAMPLING_RATE,
+    Choice,
+    Integer,
+    Real,
+    Text,
+)
 from concordlab._deprecate import renamed
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
+    RATE_TOLERANCE,
     PathLike,
     check_path,
+    check_stamps,
     grid_from_times,
+    implied_rate,
     numeric_column,
     place_on_grid,
     reading,
     refuse_short_rows,
     text_lines,
+    typical_step,
 )
+from concordlab.io.clock import regularize as fit_clock
 from concordlab.io.pairing import ALIGN, pair_recordings
 from concordlab.io.recording import Channel, Recording
 from concordlab.session import DEFAULT_PERSONS
 from concordlab.session import _check_start_time as check_start_time
 
-__all__ = ["ENGINE", "read_csv", "read_csv_recording"]
+__all__ = ["ENGINE", "TIME_UNITS", "read_csv", "read_csv_recording"]
 
 Columns = str | int | Sequence[str | int] | Mapping[str, Any] | None
 
@@ -75,6 +92,60 @@ _NA_CELLS = [
 ]
 
 
+TIME_UNITS = ("s", "ms", "us", "ns", "unix_s", "unix_ms", "unix_us", "unix_ns", "iso")
+"""The values of ``time_unit``: seconds, milliseconds, microseconds or nanoseconds from any
+zero; the same since 1970-01-01 UTC (Unix time, which sets the start time); ISO 8601
+date-times."""
+
+_PER_SECOND = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}
+_UNIT_WORDS = {
+    "s": "s",
+    "sec": "s",
+    "secs": "s",
+    "second": "s",
+    "seconds": "s",
+    "ms": "ms",
+    "msec": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "us": "us",
+    "\u00b5s": "us",
+    "\u03bcs": "us",
+    "microsecond": "us",
+    "microseconds": "us",
+    "ns": "ns",
+    "nanosecond": "ns",
+    "nanoseconds": "ns",
+}
+# A unit at the end of a column name: "Time (ms)", "Timestamp [s]", "time_ms", "t ms".
+_NAME_UNIT = re.compile(r"(?:[(\[]\s*([^()\[\]]+?)\s*[)\]]|[_\s]([a-z\u00b5\u03bc]+))\s*$", re.I)
+_REGULARIZE_DIGITS = 3
+
+
+def time_unit_of(name: object) -> str | None:
+    """The time unit a column's name states (``"Time (ms)"`` -> ``"ms"``), or None.
+
+    A name that also says ``unix`` or ``epoch`` gives the Unix unit (``"unix_ms"``).
+
+    Examples
+    --------
+    >>> [time_unit_of(n) for n in ["Time (ms)", "time_ms", "Timestamp [s]", "t", "ecg [uV]"]]
+    ['ms', 'ms', 's', None, None]
+    >>> time_unit_of("Unix time (ms)")
+    'unix_ms'
+    """
+    if not isinstance(name, str):
+        return None
+    match = _NAME_UNIT.search(name)
+    if match is None:
+        return None
+    unit = _UNIT_WORDS.get((match.group(1) or match.group(2)).strip().lower())
+    if unit is None:
+        return None
+    lowered = name.lower()
+    return f"unix_{unit}" if ("unix" in lowered or "epoch" in lowered) else unit
+
+
 def _engine() -> str:
     """The engine that parses CSV text here: ``"pyarrow"`` or ``"pandas"``."""
     if ENGINE not in ("auto", "pyarrow", "pandas"):
@@ -96,15 +167,21 @@ def _engine() -> str:
     return "pyarrow"
 
 
-def _head(path: Path) -> tuple[str, int, list[str]]:
-    """The delimiter (``,``, tab, ``;`` or whitespace), the number of leading ``#`` lines and
-    the fields of the first row after them (the header, or the first data row)."""
+def _head(path: Path, skip_lines: int = 0) -> tuple[str, int, list[str], str]:
+    """The delimiter (``,``, tab, ``;`` or whitespace), the number of leading lines to skip
+    (``skip_lines`` banner lines, then ``#`` lines), the fields of the first row after them
+    (the header, or the first data row) and that row's line."""
     with open(path, encoding="utf-8-sig", newline="") as handle:  # -sig: drop a byte-order mark
         head = handle.read(65536)
         if not head.strip():
             raise FileFormatError(f"'{path}' is empty; it needs a header row and data rows.")
         lines = text_lines(head)
-        comments = 0
+        if skip_lines >= len(lines):
+            raise FileFormatError(
+                f"'{path}': skip_lines={skip_lines} skips every line of the file's start "
+                f"({len(lines)} lines); give the number of banner lines above the header."
+            )
+        comments = skip_lines
         while comments < len(lines) and lines[comments].lstrip().startswith("#"):
             comments += 1
         sample = [line for line in lines[comments : comments + 20] if line.strip()]
@@ -123,38 +200,50 @@ def _head(path: Path) -> tuple[str, int, list[str]]:
         fields = next(_csv.reader([re.sub(r"\s+", " ", first.strip())], delimiter=" "))
     else:
         fields = next(_csv.reader([first], delimiter=delimiter))
-    return delimiter, comments, [field.strip() for field in fields]
+    return delimiter, comments, [field.strip() for field in fields], first
 
 
-def _read_table(path: PathLike) -> pd.DataFrame:
+def _read_table(path: PathLike, skip_lines: int = 0) -> pd.DataFrame:
     path = Path(path)
-    delimiter, comments, fields = _head(path)
-    has_header = not all(_looks_numeric(field) for field in fields)
+    delimiter, comments, fields, first = _head(path, skip_lines)
+    # Lines that end with the delimiter (tab-terminated exports) have an empty last field.
+    trailing = delimiter != r"\s+" and len(fields) > 1 and fields[-1] == ""
+    named = fields[:-1] if trailing else fields
+    has_header = not all(_looks_numeric(field) for field in named)
     if has_header:
         # pandas renames repeated names (x, x.1): find them in the raw header instead.
-        repeated = sorted(name for name, count in Counter(fields).items() if count > 1)
+        repeated = sorted(name for name, count in Counter(named).items() if count > 1)
         if repeated:
             raise FileFormatError(
                 f"'{path}': the column name(s) {repeated[:10]} appear more than once in the "
                 "header; give each column its own name."
             )
-    if _engine() == "pyarrow":
-        table = _read_numbers_with_arrow(path, delimiter, comments, has_header, fields)
-        if table is not None:
-            return _checked_size(table, path)
-    return _checked_size(_read_with_pandas(path, delimiter, comments, has_header, fields), path)
+    table = None
+    # An unclosed quote in the first row: pyarrow reads on to the end, pandas refuses.
+    if _engine() == "pyarrow" and first.count('"') % 2 == 0:
+        table = _read_numbers_with_arrow(path, delimiter, comments, has_header, fields, trailing)
+    if table is None:
+        table = _read_with_pandas(path, delimiter, comments, has_header, fields)
+        if trailing and table.shape[1] == len(fields) and table.iloc[:, -1].isna().all():
+            table = table.iloc[:, :-1]  # the empty column after the trailing delimiters
+    return _checked_size(table, path)
 
 
 def _read_numbers_with_arrow(
-    path: Path, delimiter: str, comments: int, has_header: bool, fields: list[str]
+    path: Path,
+    delimiter: str,
+    comments: int,
+    has_header: bool,
+    fields: list[str],
+    trailing: bool = False,
 ) -> pd.DataFrame | None:
     """The table as pandas would read it, or None where pyarrow cannot promise that."""
-    if delimiter == r"\s+" or (has_header and "" in fields):
+    named = fields[:-1] if trailing else fields
+    if delimiter == r"\s+" or (has_header and "" in named):
         return None  # regular-expression delimiters; pandas' "Unnamed: n" names
     if comments and '"' in _first_lines(path, comments):
         return None  # pyarrow would parse the quote in a skipped comment line
     import pyarrow as pa
-    import pyarrow.compute
     import pyarrow.csv as pa_csv
 
     generated = [f"f{i}" for i in range(len(fields))]
@@ -173,15 +262,30 @@ def _read_numbers_with_arrow(
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None  # text cells, rows of the wrong length ...: pandas reads or refuses
-    names: list[Any] = fields if has_header else list(range(len(fields)))
+    if trailing:
+        if arrow.column(len(fields) - 1).null_count != arrow.num_rows:
+            return None  # cells under an empty name: pandas names the column "Unnamed"
+        arrow = arrow.drop_columns([generated[-1]])
+    names: list[Any] = named if has_header else list(range(len(named)))
     columns = {}
     for i, name in enumerate(names):
-        column = arrow.column(i)
-        low, high = (value.as_py() for value in pa.compute.min_max(column).values())
-        if low is not None and max(-low, high) >= 2.0**63:  # NaN, the only other, is fine
+        values = arrow.column(i).to_numpy()  # float64, NaN where missing
+        if values.size and _beyond_int64(values):
             return None  # pandas reads integers beyond int64 as text
-        columns[name] = column.to_numpy()  # float64, NaN where missing
+        columns[name] = values
     return pd.DataFrame(columns, copy=False)
+
+
+def _beyond_int64(values: np.ndarray) -> bool:
+    """Whether a value is at least 2**63 in magnitude (NaN, missing, is not)."""
+    low, high = float(values.min()), float(values.max())
+    if np.isnan(low) or np.isnan(high):  # a missing cell: look past the NaNs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if np.isnan(low):
+            return False
+    return max(-low, high) >= 2.0**63
 
 
 def _first_lines(path: Path, count: int) -> str:
@@ -254,20 +358,119 @@ def _column(
     )
 
 
-def _time_column(table: pd.DataFrame, key: str | int, path: PathLike) -> tuple[np.ndarray, str]:
-    """Times in seconds from a numeric or a date/time column, and the absolute start."""
+class _Stamps:
+    """A time column read: seconds from the first stamp or the file's own zero, the absolute
+    start (first stamp) when the stamps are absolute, and the unit they were read in."""
+
+    def __init__(self, seconds: np.ndarray, start: pd.Timestamp | None, unit: str) -> None:
+        self.seconds, self.start, self.unit = seconds, start, unit
+
+    @property
+    def zero(self) -> float:
+        """Seconds since 1970 of time 0 (for messages), or 0.0 for relative stamps."""
+        return 0.0 if self.start is None else self.start.value / 1e9
+
+    @property
+    def start_time(self) -> str:
+        return "" if self.start is None else self.start.isoformat()
+
+    def grid_origin(self, rate: float) -> float:
+        """A time (seconds from time 0) on the grid of whole multiples of 1/rate s since 1970
+        (any zero for relative stamps), exact to the nanosecond."""
+        if self.start is None:
+            return 0.0
+        rational = Fraction(rate)
+        k = math.floor(Fraction(self.start.value, 10**9) * rational)
+        return (round(Fraction(k) * 10**9 / rational) - self.start.value) / 1e9
+
+
+def _time_column(
+    table: pd.DataFrame, key: str | int, path: PathLike, time_unit: str | None
+) -> _Stamps:
+    """The time column in seconds, in the unit ``time_unit`` or its name states."""
     column = _column(table, key, path, "time_column")
-    if pd.api.types.is_numeric_dtype(column):
-        return numeric_column(column, path, key), ""
+    where = f"'{path}', time column {key!r}"
+    stated = time_unit_of(column.name)
+    if time_unit is not None and stated is not None:
+        if stated.removeprefix("unix_") != time_unit.removeprefix("unix_"):
+            raise FileFormatError(
+                f"{where}: its name says the unit is {stated.removeprefix('unix_')!r} but "
+                f"time_unit={time_unit!r} was given; drop time_unit or correct it."
+            )
+    unit = time_unit or stated
+    if unit == "iso" or (unit is None and not pd.api.types.is_numeric_dtype(column)):
+        stamps = _iso_stamps(column, where, required=unit == "iso")
+        if stamps is not None:
+            return stamps
+    values = numeric_column(column, path, key)
+    if unit is None:
+        unit = "s"
+        _check_unstated_unit(values, where)
+    length = unit.removeprefix("unix_")
+    if length == unit:
+        return _Stamps(values if unit == "s" else values / _PER_SECOND[unit], None, unit)
+    per_second = _PER_SECOND[length]
+    check_stamps(values / per_second, where)  # Unix times: messages say dates
+    first = float(values[0])
+    whole = math.floor(first)
+    nanoseconds = whole * (10**9 // per_second) + round((first - whole) * 10**9 / per_second)
     try:
+        start = pd.Timestamp(nanoseconds, unit="ns", tz="UTC")
+    except (OverflowError, ValueError):
+        raise FileFormatError(
+            f"{where}: the first time {first!r} {length} since 1970 is not a date between "
+            f"1677 and 2262; check time_unit={unit!r}."
+        ) from None
+    return _Stamps((values - first) / per_second, start, unit)
+
+
+def _iso_stamps(column: pd.Series, where: str, required: bool) -> _Stamps | None:
+    try:
+        if pd.api.types.is_numeric_dtype(column):
+            raise ValueError("numbers, not date-times")
         stamps = pd.to_datetime(column, format="ISO8601")
-    except (TypeError, ValueError):
-        return numeric_column(column, path, key), ""
+    except (TypeError, ValueError, OverflowError):
+        if required:
+            raise FileFormatError(
+                f"{where}: time_unit='iso' but the times are not ISO 8601 date-times (such "
+                "as 2024-03-01T09:00:00.125); give the unit they are in."
+            ) from None
+        return None
     if stamps.isna().any():
         row = int(np.flatnonzero(stamps.isna())[0]) + 1
-        raise FileFormatError(f"'{path}', time column {key!r}, data row {row}: missing time.")
+        raise FileFormatError(f"{where}, data row {row}: missing time.")
     seconds = (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
-    return seconds, stamps.iloc[0].isoformat()
+    return _Stamps(seconds, stamps.iloc[0], "iso")
+
+
+def _check_unstated_unit(values: np.ndarray, where: str) -> None:
+    """Refuse (or warn about) numeric stamps in an unstated unit that may be milliseconds.
+
+    Whole-number steps of 2 or more (0.5 Hz or slower as seconds; 500 Hz or faster as
+    milliseconds) are refused; steps of exactly 1 (1 Hz as seconds, 1 kHz as milliseconds)
+    are read as seconds with a warning."""
+    if values.size < 2 or not values[-1] - values[0] >= 0.5 * (values.size - 1):
+        return  # a median step of 1 or more needs a mean step of a half or more
+    steps = np.diff(values)
+    if not np.any(steps >= 1) or not np.isfinite(steps).all():
+        return  # sub-second steps; or bad stamps, which their own checks report
+    step = typical_step(steps)
+    if step < 1 or not np.all(steps == np.rint(steps)):
+        return
+    as_ms = f"as milliseconds {1000 / step:.6g} Hz"
+    if step >= 2:
+        raise FileFormatError(
+            f"{where}: the time stamps step by {step:g} and the column does not say its unit: "
+            f"as seconds that is {1 / step:.6g} Hz, {as_ms}. Give time_unit='s' or "
+            "time_unit='ms' (or another of " + ", ".join(TIME_UNITS) + "), or name the "
+            "column with its unit, such as 'time (ms)'."
+        )
+    warnings.warn(
+        f"{where}: the time stamps step by 1 and the column does not say its unit; read as "
+        f"seconds (1 Hz), not {as_ms}. Give time_unit='s' or 'ms' to say which.",
+        UserWarning,
+        stacklevel=6,
+    )
 
 
 def _plan(columns: Columns, channel: str, n_files: int, path: PathLike) -> dict[str, list[Any]]:
@@ -327,6 +530,10 @@ def check_read_options(
     start_time: Any = None,
     align: Any = "error",
     metadata: Any = None,
+    time_unit: Any = None,
+    regularize: Any = False,
+    max_gap: Any = None,
+    skip_lines: Any = 0,
 ) -> dict[str, Any]:
     """The options of :func:`read_csv` checked as far as they can be without reading a file.
 
@@ -386,6 +593,12 @@ def check_read_options(
         "start_time": start_time or None,
         "align": Choice(ALIGN).check(align, "align"),
         "metadata": METADATA.check(metadata, "metadata"),
+        "time_unit": None
+        if time_unit is None
+        else Choice(TIME_UNITS).check(time_unit, "time_unit"),
+        "regularize": FLAG.check(regularize, "regularize"),
+        "max_gap": None if max_gap is None else _MAX_GAP.check(max_gap, "max_gap"),
+        "skip_lines": _SKIP_LINES.check(skip_lines, "skip_lines"),
     }
 
 
@@ -398,6 +611,10 @@ def read_csv_recording(
     columns: str | int | Mapping[str, str | int] | None = None,
     units: str | Mapping[str, str] | None = None,
     person: str | None = None,
+    time_unit: str | None = None,
+    regularize: bool = False,
+    max_gap: float | None = None,
+    skip_lines: int = 0,
 ) -> Recording:
     """Read one person's recording from delimited text (CSV, TSV, whitespace-separated).
 
@@ -421,12 +638,16 @@ def read_csv_recording(
         Units of the channel, or of each channel in a mapping.
     person : str, optional
         The person's label, kept on the recording.
+    time_unit, regularize, max_gap, skip_lines
+        As in :func:`read_csv`.
 
     Returns
     -------
     Recording
         ``source`` holds ``path``, ``format`` (``"csv"``), ``name`` (the file name without
-        extension) and ``columns`` (each channel's column).
+        extension) and ``columns`` (each channel's column); with a time column also
+        ``time_unit``, and with ``regularize`` the fitted ``clock_rate`` (Hz) and the
+        ``dropouts`` (``[start, end]`` pairs, seconds since the recording's time zero).
 
     Raises
     ------
@@ -443,7 +664,17 @@ def read_csv_recording(
     (150000, 1000.0, 'csv')
     """
     file = check_path(path, "path", "CSV/TSV data file")
-    options = _check_options(sampling_rate, time_column, channel, columns, file)
+    options = _check_options(
+        sampling_rate,
+        time_column,
+        channel,
+        columns,
+        file,
+        time_unit,
+        regularize,
+        max_gap,
+        skip_lines,
+    )
     if person is not None:
         person = Text(non_empty=True).check(person, "person")
     if isinstance(columns, Sequence) and not isinstance(columns, str):
@@ -457,7 +688,15 @@ def read_csv_recording(
 
 
 def _check_options(
-    sampling_rate: Any, time_column: Any, channel: Any, columns: Any, path: Path
+    sampling_rate: Any,
+    time_column: Any,
+    channel: Any,
+    columns: Any,
+    path: Path,
+    time_unit: Any = None,
+    regularize: Any = False,
+    max_gap: Any = None,
+    skip_lines: Any = 0,
 ) -> dict[str, Any]:
     """The checked reading options shared by :func:`read_csv` and one-person reading."""
     if sampling_rate is not None:
@@ -471,7 +710,36 @@ def _check_options(
         )
     if not isinstance(columns, Mapping):
         channel = Text(non_empty=True).check(channel, "channel")
-    return {"sampling_rate": sampling_rate, "time_column": time_column, "channel": channel}
+    if time_unit is not None:
+        time_unit = Choice(TIME_UNITS).check(time_unit, "time_unit")
+    regularize = FLAG.check(regularize, "regularize")
+    if max_gap is not None:
+        max_gap = _MAX_GAP.check(max_gap, "max_gap")
+    skip_lines = _SKIP_LINES.check(skip_lines, "skip_lines")
+    if time_column is None:
+        given = [n for n, v in [("time_unit", time_unit), ("max_gap", max_gap)] if v is not None]
+        if regularize:
+            given.append("regularize")
+        if given:
+            raise ValidationError(
+                f"Reading '{path}': {', '.join(given)} apply to a time column; give "
+                "time_column=... too."
+            )
+    if max_gap is not None and not regularize:
+        raise ValidationError("max_gap applies with regularize=True; pass both, or neither.")
+    return {
+        "sampling_rate": sampling_rate,
+        "time_column": time_column,
+        "channel": channel,
+        "time_unit": time_unit,
+        "regularize": regularize,
+        "max_gap": max_gap,
+        "skip_lines": skip_lines,
+    }
+
+
+_MAX_GAP = Real(low=1e-9, high=1e9, unit="seconds", example="1.0")
+_SKIP_LINES = Integer(low=0, high=1_000_000, example="2")
 
 
 def _file_recordings(
@@ -484,36 +752,93 @@ def _file_recordings(
     sampling_rate: float | None,
     time_column: str | int | None,
     channel: str,
+    time_unit: str | None = None,
+    regularize: bool = False,
+    max_gap: float | None = None,
+    skip_lines: int = 0,
 ) -> list[Recording]:
     """One recording per column slot of ``file`` (two when it holds both persons)."""
     with reading(file, "data file"):
-        table = _read_table(file)
-        grid, absolute, time_name = None, "", None
+        table = _read_table(file, skip_lines)
+        stamps, time_name, extra = None, None, {}
         if time_column is not None:
-            times, absolute = _time_column(table, time_column, file)
-            grid = grid_from_times(times, file, time_column, sampling_rate)
+            stamps = _time_column(table, time_column, file, time_unit)
             time_name = _column(table, time_column, file, "time_column").name
+            extra["time_unit"] = stamps.unit
+        place = _placer(stamps, file, time_column, sampling_rate, regularize, max_gap, extra)
         data_columns = [c for c in table.columns if c != time_name]
+        keys = {}  # (slot, channel) -> column
+        for slot in slots:
+            for name, wanted in plan.items():
+                key = wanted[slot]
+                if key is None:
+                    key = _default_column(data_columns, slot, n_files, file)
+                keys[slot, name] = key
+        columns = [numeric_column(_column(table, key, file), file, key) for key in keys.values()]
+        placed = dict(zip(keys, place(columns), strict=True))
         out = []
         for slot in slots:
             found, used = {}, {}
-            for name, keys in plan.items():
-                key = keys[slot]
-                if key is None:
-                    key = _default_column(data_columns, slot, n_files, file)
-                values = numeric_column(_column(table, key, file), file, key)
-                if grid is not None:
-                    values = place_on_grid(values, grid[2])
-                found[name] = Channel(
-                    values,
-                    grid[1] if grid is not None else sampling_rate,
-                    units=unit_map.get(name) or "",
-                    offset=grid[0] if grid is not None else 0.0,
-                )
+            for name in plan:
+                values, rate, offset = placed[slot, name]
+                found[name] = Channel(values, rate, units=unit_map.get(name) or "", offset=offset)
+                key = keys[slot, name]
                 used[name] = key if isinstance(key, int) else str(key)
-            source = {"path": str(file), "format": "csv", "name": file.stem, "columns": used}
-            out.append(Recording(found, absolute or None, (), source))
+            source = {
+                "path": str(file),
+                "format": "csv",
+                "name": file.stem,
+                "columns": used,
+                **extra,
+            }
+            start = stamps.start_time if stamps is not None else ""
+            out.append(Recording(found, start or None, (), source))
     return out
+
+
+Placed = list[tuple[np.ndarray, float, float]]
+
+
+def _placer(
+    stamps: _Stamps | None,
+    file: Path,
+    time_column: Any,
+    sampling_rate: float | None,
+    regularize: bool,
+    max_gap: float | None,
+    extra: dict[str, Any],
+) -> Callable[[list[np.ndarray]], Placed]:
+    """A function taking columns' values to (values on the grid, rate, offset) each."""
+    if stamps is None:
+        return lambda columns: [(values, sampling_rate, 0.0) for values in columns]
+    where = f"'{file}', time column {time_column!r}"
+    if not regularize:
+        offset, rate, positions = grid_from_times(
+            stamps.seconds, file, time_column, sampling_rate, zero=stamps.zero
+        )
+        return lambda columns: [(place_on_grid(v, positions), rate, offset) for v in columns]
+    times = check_stamps(stamps.seconds, where, stamps.zero)
+    if sampling_rate is None:
+        rate = float(f"{implied_rate(times):.{_REGULARIZE_DIGITS}g}")
+    else:
+        rate = sampling_rate
+    origin = stamps.grid_origin(rate)
+
+    def place(columns: list[np.ndarray]) -> Placed:
+        done = fit_clock(
+            times, np.stack(columns), rate, grid_origin=origin, max_gap=max_gap, where=where
+        )
+        if abs(done.clock_rate - rate) > RATE_TOLERANCE * rate:
+            raise FileFormatError(
+                f"{where}: the device's clock runs at {done.clock_rate:.6g} Hz by its time "
+                f"stamps, more than {RATE_TOLERANCE:.0%} from sampling_rate={rate:g} Hz; no "
+                "clock drifts that far. Check sampling_rate and the time unit (time_unit=...)."
+            )
+        extra["clock_rate"] = done.clock_rate
+        extra["dropouts"] = [[a, b] for a, b in done.dropouts]
+        return [(row, rate, done.offset) for row in done.values]
+
+    return place
 
 
 @renamed(fs="sampling_rate")
@@ -530,13 +855,31 @@ def read_csv(
     start_time: str | None = None,
     align: str = "error",
     metadata: Mapping[str, Any] | None = None,
+    time_unit: str | None = None,
+    regularize: bool = False,
+    max_gap: float | None = None,
+    skip_lines: int = 0,
 ) -> xr.DataTree:
     """Read a dyad from delimited text: both persons in one file, or one file per person.
 
-    The delimiter (comma, tab, semicolon or whitespace) is detected; leading ``#`` lines
-    are skipped; a file without a header row gets columns numbered from 0. Empty cells
-    and ``NA`` become NaN (missing). Each person's columns become a recording
-    (:func:`read_csv_recording`), paired by :func:`~concordlab.io.pairing.pair_recordings`.
+    The delimiter (comma, tab, semicolon or whitespace) is detected; ``skip_lines`` banner
+    lines, then leading ``#`` lines, are skipped; a file without a header row gets columns
+    numbered from 0; lines that end with the delimiter (tab-terminated exports) do not make
+    an extra column. Empty cells and ``NA`` become NaN (missing). Each person's columns
+    become a recording (:func:`read_csv_recording`), paired by
+    :func:`~concordlab.io.pairing.pair_recordings`.
+
+    **Time stamps.** With ``time_column``, the stamps place the samples in time. By
+    default they must lie on a regular grid (up to their own rounding): a missing stretch
+    of stamps (a gap) becomes NaN samples, but a gap that would make the grid more than ten
+    times longer than the data is refused as an outlier stamp; stamps that drift or jitter
+    off the grid are refused, with a message that says to pass ``regularize=True``. With
+    ``regularize=True`` the device's clock is fitted from its stamps (one rate, one line
+    per stretch between dropouts: :func:`concordlab.io.clock.regularize`) and the samples
+    are resampled by linear interpolation onto the grid ``k / sampling_rate`` seconds (on
+    the Unix clock for absolute stamps, so that two persons' devices land on the same grid
+    points); a dropout (a step between stamps longer than ``max_gap``, by default one and
+    a half sample periods: any lost sample) becomes NaN, nothing is filled in.
 
     Parameters
     ----------
@@ -544,13 +887,13 @@ def read_csv(
         One file holding both persons, or two files, one per person, in person order.
     sampling_rate : float, optional
         Sampling rate in Hz. Needed unless ``time_column`` is given; if both are given
-        they must agree. (``fs`` is its old name, accepted with a ``FutureWarning``.)
+        the rate the stamps imply must be within 1 % of it (and, without ``regularize``,
+        the stamps must lie on its grid). (``fs`` is its old name, accepted with a
+        ``FutureWarning``.)
     time_column : str or int, optional
-        Column of time stamps: seconds, or ISO 8601 date-times (which also set the
-        session's ``start_time``). The stamps must lie on a regular grid (up to their own
-        rounding); gaps in them become NaN samples, but a gap that would make the grid more
-        than ten times longer than the data is refused as an outlier stamp. Two files'
-        numeric stamps share one time zero; ISO stamps are absolute times.
+        Column of time stamps, in ``time_unit``, or ISO 8601 date-times (which also set the
+        session's ``start_time``); see **Time stamps** above. Two files' relative stamps
+        share one time zero; Unix and ISO stamps are absolute times.
     channel : str, default "signal"
         Name of the channel read, e.g. ``"eda"`` or ``"motion"``.
     columns : optional
@@ -574,6 +917,27 @@ def read_csv(
         :func:`~concordlab.io.pairing.pair_recordings`).
     metadata : mapping, optional
         Free information stored with the session, besides the ``source`` of each person.
+    time_unit : {"s", "ms", "us", "ns", "unix_s", "unix_ms", "unix_us", "unix_ns", "iso"}, optional
+        The time column's unit: seconds ... nanoseconds from any zero, the same since
+        1970-01-01 UTC (Unix time, which sets ``start_time``), or ISO 8601 date-times.
+        Default: the unit the column's name states (``"Time (ms)"``, ``"time_ms"``,
+        ``"Timestamp [s]"``; ``unix`` or ``epoch`` in the name makes it Unix time), else
+        ISO for date-time text, else seconds; but unstated whole-number steps of 2 or more
+        (milliseconds, perhaps) are refused, and steps of exactly 1 read as seconds with a
+        warning. A unit the name states that contradicts ``time_unit`` is an error.
+    regularize : bool, default False
+        Fit each device's drifting clock from its time stamps and resample onto a regular
+        grid at ``sampling_rate`` (see **Time stamps**). Without ``sampling_rate`` the grid's
+        rate is the rate the stamps imply to three significant digits (198.95 Hz -> 199 Hz):
+        give the device's nominal rate instead. The clock's fitted rate must be within 1 %
+        of the grid's. The source metadata keep the fitted ``clock_rate`` and ``dropouts``.
+    max_gap : float, optional
+        With ``regularize``, the longest step between two stamps (seconds) that is not a
+        dropout; default one and a half of the stamps' median step. Jittery stamps (taken
+        on arrival at a computer) need more, such as 1.0.
+    skip_lines : int, default 0
+        Lines above the header to skip (a device's banner); ``#`` lines after them are
+        skipped too.
 
     Returns
     -------
@@ -585,8 +949,10 @@ def read_csv(
     FileFormatError
         Naming the file, the column and the row, for missing files, empty files, unknown
         or repeated columns, rows longer than the header, text in numeric columns, time
-        stamps that repeat, go back, lie off a regular grid or jump by an outlier gap, two
-        files at different rates, or unequal lengths.
+        stamps that repeat, go back, lie off a regular grid (without ``regularize``), jump
+        by an outlier gap or are in an unstated unit that may be milliseconds, a time unit
+        that contradicts the column's name, a rate more than 1 % from ``sampling_rate``,
+        two files at different rates, or unequal lengths.
     ValidationError
         For a bad argument: no path, a ``sampling_rate`` that is not a number of Hz
         above 0 and at most 1e6, an unknown ``align``, columns or units that do not fit.
@@ -624,7 +990,17 @@ def read_csv(
         align=align,
         metadata=metadata,
     )
-    options = _check_options(sampling_rate, time_column, channel, columns, paths[0])
+    options = _check_options(
+        sampling_rate,
+        time_column,
+        channel,
+        columns,
+        paths[0],
+        time_unit,
+        regularize,
+        max_gap,
+        skip_lines,
+    )
     plan = _plan(columns, options["channel"], len(paths), paths[0])
     unit_map = checked["units"]
     recordings = []

@@ -210,3 +210,15 @@ def test_property_only_concordlab_errors_on_garbage(times, rate, max_gap):
         return
     assert r.values.shape == (r.n_samples,)
     assert np.isfinite(r.clock_rate) and r.clock_rate > 0
+
+
+def test_many_pieces_and_few_pieces_resample_alike(pair, monkeypatch):
+    """Grid points matched to pieces one piece at a time or all at once: the same values."""
+    import concordlab.io.clock as clock
+
+    _, stamps, values = pair[0]
+    one_by_one = regularize(stamps, np.stack([values, -values]), NOMINAL)
+    monkeypatch.setattr(clock, "_PIECES_ONE_BY_ONE", 0)
+    at_once = regularize(stamps, np.stack([values, -values]), NOMINAL)
+    np.testing.assert_array_equal(one_by_one.values, at_once.values)
+    assert one_by_one.offset == at_once.offset and one_by_one.dropouts == at_once.dropouts

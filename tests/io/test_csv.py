@@ -264,7 +264,7 @@ def test_fs_is_the_old_name_of_sampling_rate(tmp_path):
 
 def test_irregular_time_stamps_are_refused(tmp_path):
     path = write(tmp_path / "x.csv", "t,a,b\n0,1,2\n1,3,4\n2.2,5,6\n3,1,1\n4,2,2\n")
-    with pytest.raises(FileFormatError, match=r"data row 3: the time 2.2 is off the regular"):
+    with pytest.raises(FileFormatError, match=r"data row 3: the time 2.2 s is off the regular"):
         concordlab.read_csv(path, time_column="t")
 
 
@@ -296,7 +296,7 @@ def test_duplicate_check_is_linear_in_the_number_of_columns(tmp_path):
 
 def test_an_outlier_time_stamp_is_not_filled_with_nan(tmp_path):
     text = "t,a,b\n" + "".join(f"{i},{i},{i}\n" for i in range(100)) + "10000000,1,1\n"
-    with pytest.raises(FileFormatError, match=r"data row 101: the time jumps from 99.0") as info:
+    with pytest.raises(FileFormatError, match=r"data row 101: the time jumps from 99 s") as info:
         concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t")
     assert "gap of" in str(info.value) and "remove that time stamp" in str(info.value)
 
@@ -450,3 +450,350 @@ def test_without_pyarrow_the_pandas_engine_reads(tmp_path, engine, monkeypatch):
     monkeypatch.setattr(csv_module, "ENGINE", "pyarrow")
     with pytest.raises(ValidationError, match="pyarrow is not installed"):
         concordlab.read_csv(path, sampling_rate=2)
+
+
+# --------------------------------------------------------------------------- time units, framing
+
+SYNCPY = Path(__file__).parent.parent / "data/syncpy/2Persons_Monovariate_Continuous_data.csv"
+POLAR = Path(__file__).parent.parent / "data/polar-h10/polar_h10_ecg_60s.csv"
+
+
+def test_syncpy_time_in_milliseconds_loads_at_5_hz():
+    """SyncPy's two-person example, header 'Time (ms),x1,x2': 5 Hz, 200 s, not 0.005 Hz."""
+    import pandas as pd
+
+    expected = pd.read_csv(SYNCPY)
+    session = concordlab.read_csv(SYNCPY, time_column="Time (ms)")
+    signal = session["signal"]
+    assert signal["signal"].attrs["sampling_rate"] == 5.0
+    np.testing.assert_allclose(signal["time"].values, expected["Time (ms)"] / 1000, atol=1e-12)
+    np.testing.assert_array_equal(signal["signal"].values, expected[["x1", "x2"]].to_numpy().T)
+    meta = concordlab.metadata(session)["source"]["patient"]
+    assert meta["time_unit"] == "ms"
+    same = concordlab.read_csv(SYNCPY, time_column="Time (ms)", time_unit="ms")
+    np.testing.assert_array_equal(same["signal"]["signal"].values, signal["signal"].values)
+    with pytest.raises(FileFormatError, match="its name says the unit is 'ms' but time_unit='s'"):
+        concordlab.read_csv(SYNCPY, time_column="Time (ms)", time_unit="s")
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [
+        ("Time (ms)", "ms"),
+        ("time_ms", "ms"),
+        ("Timestamp [s]", "s"),
+        ("sensor timestamp [ns]", "ns"),
+        ("t (µs)", "us"),
+        ("Time (seconds)", "s"),
+        ("unix_time_ms", "unix_ms"),
+        ("Epoch (s)", "unix_s"),
+        ("time", None),
+        ("ecg [uV]", None),
+        ("times", None),
+    ],
+)
+def test_the_unit_a_column_name_states(name, unit):
+    assert csv_module.time_unit_of(name) == unit
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "rate", "times"),
+    [
+        ("t,a,b\n0,1,2\n250,3,4\n500,5,6\n", "ms", 4.0, [0.0, 0.25, 0.5]),
+        ("t,a,b\n0,1,2\n250000,3,4\n500000,5,6\n", "us", 4.0, [0.0, 0.25, 0.5]),
+        ("t,a,b\n10,1,2\n12,3,4\n14,5,6\n", "s", 0.5, [10.0, 12.0, 14.0]),
+    ],
+)
+def test_time_unit_given(tmp_path, text, unit, rate, times):
+    session = concordlab.read_csv(write(tmp_path / "x.csv", text), time_column="t", time_unit=unit)
+    assert session["signal"]["signal"].attrs["sampling_rate"] == rate
+    np.testing.assert_allclose(session["signal"]["time"].values, times)
+
+
+def test_an_unstated_unit_that_may_be_milliseconds_is_refused_or_reported(tmp_path):
+    path = write(tmp_path / "x.csv", "t,a,b\n0,1,2\n200,3,4\n400,5,6\n")
+    with pytest.raises(FileFormatError, match=r"does not say its unit.*time_unit='ms'"):
+        concordlab.read_csv(path, time_column="t")
+    one = write(tmp_path / "one.csv", "t,a,b\n0,1,2\n1,3,4\n2,5,6\n")
+    with pytest.warns(UserWarning, match=r"read as seconds \(1 Hz\)"):
+        session = concordlab.read_csv(one, time_column="t")
+    assert session["signal"]["signal"].attrs["sampling_rate"] == 1.0
+
+
+def test_unix_milliseconds_set_the_start_time_and_messages_say_dates(tmp_path):
+    t0 = 1680690000000  # 2023-04-05T10:20:00 UTC
+    rows = "".join(f"{t0 + 250 * i},{i},{-i}\n" for i in range(8))
+    session = concordlab.read_csv(
+        write(tmp_path / "x.csv", "t,a,b\n" + rows), time_column="t", time_unit="unix_ms"
+    )
+    assert session.attrs["start_time"] == "2023-04-05T10:20:00+00:00"
+    assert session["signal"]["signal"].attrs["sampling_rate"] == 4.0
+    np.testing.assert_array_equal(session["signal"]["signal"].values[0], np.arange(8))
+    back = "t,a,b\n" + rows + f"{t0},1,1\n"
+    with pytest.raises(FileFormatError, match=r"data row 9: the time goes back in time \(2023-04"):
+        concordlab.read_csv(write(tmp_path / "y.csv", back), time_column="t", time_unit="unix_ms")
+
+
+def test_iso_time_unit_refuses_numbers(tmp_path):
+    path = write(tmp_path / "x.csv", "t,a,b\n0.0,1,2\n0.5,3,4\n")
+    with pytest.raises(FileFormatError, match="time_unit='iso' but the times are not ISO 8601"):
+        concordlab.read_csv(path, time_column="t", time_unit="iso")
+
+
+def test_banner_lines_are_skipped(tmp_path):
+    import pandas as pd
+
+    text = "Exported by SomeDevice v2.1\nSubject 07, 2024-03-01\nt,a,b\n0,1,2\n0.5,3,4\n1,5,6\n"
+    path = write(tmp_path / "x.csv", text)
+    expected = pd.read_csv(path, skiprows=2)
+    session = concordlab.read_csv(path, time_column="t", skip_lines=2)
+    np.testing.assert_array_equal(
+        session["signal"]["signal"].values, expected[["a", "b"]].to_numpy().T
+    )
+    with pytest.raises(FileFormatError, match="skip_lines=9 skips every line"):
+        concordlab.read_csv(path, time_column="t", skip_lines=9)
+
+
+def test_tab_terminated_lines_keep_their_first_row(tmp_path):
+    """An OpenSignals-like export: '#' header lines, then data lines ending with a tab."""
+    import pandas as pd
+
+    rows = "".join(f"{i}\t0\t{500 + i % 7}\t{480 + i % 5}\t\n" for i in range(40))
+    text = '# OpenSignals Text File Format\n# {"sampling rate": 100}\n# EndOfHeader\n' + rows
+    path = write(tmp_path / "opensignals.txt", text)
+    expected = pd.read_csv(path, sep="\t", comment="#", header=None).dropna(axis=1, how="all")
+    session = concordlab.read_csv(path, sampling_rate=100, columns=[2, 3])
+    values = session["signal"]["signal"].values
+    assert values.shape == (2, 40)  # the first data row is not taken for a header
+    np.testing.assert_array_equal(values, expected[[2, 3]].to_numpy().T)
+    named = write(
+        tmp_path / "named.tsv", "t\ta\tb\t\n" + "".join(f"{i / 4}\t{i}\t{-i}\t\n" for i in range(8))
+    )
+    session = concordlab.read_csv(named, time_column="t")
+    np.testing.assert_array_equal(session["signal"]["signal"].values[1], -np.arange(8))
+
+
+def test_rounded_stamps_agree_with_the_declared_rate(tmp_path):
+    """300 Hz stamps written to the millisecond step by 0.003 or 0.004 s: still 300 Hz."""
+    rows = "".join(f"{i / 300:.3f},{i},{i}\n" for i in range(900))
+    session = concordlab.read_csv(
+        write(tmp_path / "x.csv", "t,a,b\n" + rows), time_column="t", sampling_rate=300
+    )
+    assert session["signal"]["signal"].attrs["sampling_rate"] == 300.0
+
+
+def test_a_declared_rate_more_than_one_percent_off_is_refused(tmp_path):
+    rows = "".join(f"{i / 4.1!r},{i},{i}\n" for i in range(80))
+    path = write(tmp_path / "x.csv", "t,a,b\n" + rows)
+    with pytest.raises(FileFormatError, match="sampling_rate=4 Hz was given, more than 1% apart"):
+        concordlab.read_csv(path, time_column="t", sampling_rate=4)
+    with pytest.raises(FileFormatError, match=r"more than 1% from sampling_rate=4 Hz"):
+        concordlab.read_csv(path, time_column="t", sampling_rate=4, regularize=True)
+
+
+# --------------------------------------------------------------------------- drifting clocks
+
+T0_MS = 1680690000123
+
+
+def drifting_file(path, true_rate, start_ms, seconds, dropouts, seed):
+    """One person's ECG-like export: Unix-ms stamps of a device at ``true_rate``, jittered by
+    up to 0.4 ms, written to 0.001 ms, with dropouts (start, length) in seconds."""
+    rng = np.random.default_rng(seed)
+    true = start_ms / 1000 + np.arange(int(seconds * true_rate)) / true_rate
+    keep = np.ones(true.size, bool)
+    for begin, length in dropouts:
+        keep &= ~((true >= true[0] + begin) & (true < true[0] + begin + length))
+    true = true[keep]
+    stamps = np.round((true + rng.uniform(-4e-4, 4e-4, true.size)) * 1000, 3)
+    values = slow_signal(true)
+    path.write_text(
+        "timestamp_unix_ms,ecg\n"
+        + "".join(f"{t:.3f},{float(v)!r}\n" for t, v in zip(stamps, values, strict=True))
+    )
+    return path, true
+
+
+def slow_signal(t):
+    return np.sin(2 * np.pi * 0.2 * (t - T0_MS / 1000)) + 0.3 * np.cos(2 * np.pi * 0.04 * t)
+
+
+def test_two_drifting_devices_align_on_absolute_time(tmp_path):
+    a, true_a = drifting_file(tmp_path / "a.csv", 198.95, T0_MS, 120, [(20, 0.2), (50, 2)], 1)
+    b, true_b = drifting_file(tmp_path / "b.csv", 199.12, T0_MS + 371, 120, [(70, 0.7)], 2)
+    with pytest.raises(FileFormatError, match="regularize=True"):
+        concordlab.read_csv([a, b], time_column="timestamp_unix_ms", align="pad")
+    session = concordlab.read_csv(
+        [a, b],
+        time_column="timestamp_unix_ms",
+        sampling_rate=200,
+        regularize=True,
+        align="pad",
+        channel="ecg",
+    )
+    meta = concordlab.metadata(session)
+    assert meta["source"]["patient"]["time_unit"] == "unix_ms"
+    assert abs(meta["source"]["patient"]["clock_rate"] / 198.95 - 1) < 2e-6
+    assert abs(meta["source"]["therapist"]["clock_rate"] / 199.12 - 1) < 2e-6
+    assert len(meta["source"]["patient"]["dropouts"]) == 2
+    assert (
+        "grid_shift_s" not in meta
+        or max(abs(x) for person in meta["grid_shift_s"].values() for x in person.values()) < 1e-6
+    )
+    ecg = session["ecg"]
+    absolute = (
+        pd_timestamp(session.attrs["start_time"]) + ecg["time"].values
+    )  # seconds since 1970 of each grid point
+    assert np.allclose(absolute * 200, np.round(absolute * 200), atol=1e-3)  # k / 200 s
+    for person, true in enumerate((true_a, true_b)):
+        row = ecg["ecg"].values[person]
+        inside = np.zeros(row.size, bool)
+        pieces = np.split(true, np.flatnonzero(np.diff(true) > 0.0075) + 1)
+        for piece in pieces:
+            inside |= (absolute > piece[0] + 1e-4) & (absolute < piece[-1] - 1e-4)
+        edge = np.zeros(row.size, bool)
+        for piece in pieces:
+            edge |= (np.abs(absolute - piece[0]) <= 1e-4) | (np.abs(absolute - piece[-1]) <= 1e-4)
+        assert not np.isnan(row[inside]).any()  # nothing but the dropouts is NaN
+        assert np.isnan(row[~inside & ~edge]).all()  # the dropouts (and beyond) are NaN
+        ok = ~np.isnan(row)
+        np.testing.assert_allclose(row[ok], slow_signal(absolute[ok]), atol=2e-4)
+
+
+def pd_timestamp(text):
+    import pandas as pd
+
+    return pd.Timestamp(text).value / 1e9
+
+
+def test_real_polar_h10_clock_is_fitted_against_an_independent_fit():
+    """A real Polar H10 chest strap, nominally 130 Hz: its stamps say 130.17 Hz."""
+    import pandas as pd
+
+    table = pd.read_csv(POLAR)
+    ns = table["time"].to_numpy()
+    seconds = (ns - ns[0]) / 1e9
+    slope, intercept = np.polyfit(np.arange(ns.size), seconds, 1)
+    recording = csv_module.read_csv_recording(
+        POLAR,
+        130,
+        time_column="time",
+        time_unit="unix_ns",
+        columns={"ecg": "ecg"},
+        regularize=True,
+    )
+    assert recording.source["clock_rate"] == pytest.approx(1 / slope, rel=1e-9)
+    assert abs(recording.source["clock_rate"] - 130) > 0.1  # the clock really drifts
+    assert recording.source["dropouts"] == []
+    assert recording.start_time == pd.Timestamp(int(ns[0]), unit="ns", tz="UTC").isoformat()
+    channel = recording.channels["ecg"]
+    grid = channel.offset + np.arange(channel.n_samples) / 130
+    expected = np.interp(grid, intercept + slope * np.arange(ns.size), table["ecg"].to_numpy())
+    np.testing.assert_allclose(channel.values, expected, atol=1e-9)
+    absolute = ns[0] / 1e9 + channel.offset
+    assert abs(absolute * 130 - round(absolute * 130)) < 1e-3  # on the k / 130 s grid
+    with pytest.raises(FileFormatError, match="does not say its unit"):
+        csv_module.read_csv_recording(POLAR, time_column="time", columns={"ecg": "ecg"})
+
+
+def test_real_polar_h10_halves_pair_on_one_grid(tmp_path):
+    """Two overlapping excerpts of the real file, as two persons: the same grid points."""
+    import pandas as pd
+
+    table = pd.read_csv(POLAR)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    table.iloc[:5200].to_csv(first, index=False)
+    table.iloc[2600:].to_csv(second, index=False)
+    session = concordlab.read_csv(
+        [first, second],
+        130,
+        time_column="time",
+        time_unit="unix_ns",
+        columns="ecg",
+        channel="ecg",
+        regularize=True,
+        align="trim",
+    )
+    values = session["ecg"]["ecg"].values
+    assert values.shape[1] > 2500 and not np.isnan(values).any()
+    assert np.max(np.abs(values[0] - values[1])) < 0.02  # mV: one device, two fits
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content=st.text(alphabet=st.sampled_from("0123456789.,-e\n"), max_size=200),
+    time_unit=st.sampled_from([None, "s", "ms", "unix_ms", "iso"]),
+    regularize=st.booleans(),
+    skip_lines=st.integers(0, 3),
+)
+def test_time_options_on_garbage_raise_only_concordlab_errors(
+    tmp_path, content, time_unit, regularize, skip_lines
+):
+    path = tmp_path / "garbage.csv"
+    path.write_text("t,a,b\n" + content)
+    try:
+        session = concordlab.read_csv(
+            path,
+            time_column="t",
+            time_unit=time_unit,
+            regularize=regularize,
+            skip_lines=skip_lines,
+            sampling_rate=4 if regularize else None,
+        )
+    except ConcordlabError:
+        return
+    concordlab.validate_session(session)
+
+
+def test_iso_stamps_of_two_drifting_devices_share_grid_points(tmp_path):
+    import pandas as pd
+
+    paths = []
+    for name, rate, start in (
+        ("a", 49.9, "2024-03-01T09:00:00.013"),
+        ("b", 50.1, "2024-03-01T09:00:00.458"),
+    ):
+        t0 = pd.Timestamp(start)
+        stamps = [t0 + pd.Timedelta(seconds=i / rate) for i in range(1500)]
+        rows = "".join(f"{s.isoformat()},{i % 17}\n" for i, s in enumerate(stamps))
+        paths.append(write(tmp_path / f"{name}.csv", "time,x\n" + rows))
+    session = concordlab.read_csv(paths, 50, time_column="time", regularize=True, align="trim")
+    assert session.attrs["start_time"] == "2024-03-01T09:00:00.020000"  # a's first grid point
+    assert session["signal"]["time"].values[0] == pytest.approx(0.44)  # trimmed to b's start
+    assert "grid_shift_s" not in concordlab.metadata(session)
+    start = pd.Timestamp(session.attrs["start_time"])
+    assert (start.value // 1000) % 20_000 == 0  # on the k / 50 s grid of the clock
+    assert not np.isnan(session["signal"]["signal"].values).any()
+
+
+def test_an_unclosed_quote_in_the_first_row_is_refused_alike(tmp_path, engine):
+    """Found by the engines-agree property (2026-12-07): pyarrow read past the quote."""
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'",\r')
+    with pytest.raises(FileFormatError, match="not a valid table"):
+        concordlab.read_csv(path, 2.0)
+
+
+def test_a_stretch_cut_from_the_real_polar_file_becomes_nan(tmp_path):
+    """The real file with 1.5 s of rows removed: those grid points are NaN, the rest not."""
+    import pandas as pd
+
+    table = pd.read_csv(POLAR)
+    cut = pd.concat([table.iloc[:2000], table.iloc[2200:]])
+    path = tmp_path / "cut.csv"
+    cut.to_csv(path, index=False)
+    recording = csv_module.read_csv_recording(
+        path, 130, time_column="time", time_unit="unix_ns", regularize=True
+    )
+    ns = table["time"].to_numpy()
+    gap = ((ns[1999] - ns[0]) / 1e9, (ns[2200] - ns[0]) / 1e9)  # last before, first after
+    [(start, end)] = recording.source["dropouts"]
+    assert abs(start - gap[0]) < 1e-3 and abs(end - gap[1]) < 1e-3
+    channel = recording.channels["signal"]
+    grid = channel.offset + np.arange(channel.n_samples) / 130
+    inside = (grid > gap[0] + 1e-3) & (grid < gap[1] - 1e-3)
+    outside = (grid < gap[0] - 1e-3) | (grid > gap[1] + 1e-3)
+    assert np.isnan(channel.values[inside]).all() and inside.sum() > 180
+    assert not np.isnan(channel.values[outside]).any()

@@ -32,6 +32,8 @@ OPENSIGNALS_PAIR = DATA / "opensignals/sync_cable_acoustic.txt"
 E4_IBI = DATA / "beats/e4/IBI.csv"
 RR_MS = DATA / "beats/hrv/rest_rri.txt"
 XDF = DATA / "xdf/dyad_eda.xdf"
+SYNCPY = DATA / "syncpy/2Persons_Monovariate_Continuous_data.csv"
+POLAR = DATA / "polar-h10/polar_h10_ecg_60s.csv"
 T0 = 1495437325
 
 
@@ -66,6 +68,10 @@ def sessions(tmp_path):
     return {
         "csv one file": read_csv(RMEA, sampling_rate=25, channel="motion"),
         "csv two files": read_csv([RESTING, EVENT], sampling_rate=100, columns="EDA", align="trim"),
+        "csv time in ms": read_csv(SYNCPY, time_column="Time (ms)"),
+        "csv regularized": read_csv(
+            [POLAR, POLAR], 130, time_column="time", time_unit="unix_ns", regularize=True
+        ),
         "e4": read_e4(a, b),
         "e4 start": read_e4(a, b, align="start"),
         "bids": read_bids_physio(p, q),
