@@ -57,7 +57,7 @@ from concordlab.io._common import (
     reading,
     text_lines,
 )
-from concordlab.io.csv import _column, _looks_numeric, _read_table
+from concordlab.io.csv import _column, _looks_numeric, _read_table, time_unit_of
 from concordlab.io.recording import Channel, Recording
 from concordlab.session import CHANNEL_NAME
 
@@ -76,7 +76,7 @@ BEAT_KINDS = ("e4", "intervals", "times")
 """What a per-beat file holds (see the module's docstring)."""
 INTERPOLATION = ("linear", "monotone_cubic")
 """How instantaneous heart rate is interpolated between beats (NeuroKit2's names)."""
-TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 """Time units of intervals and beat times, as seconds per unit."""
 #: Default plausible heart rate in bpm: outside it, a beat is an artefact or a wrong unit.
 HR_VALID_RANGE: tuple[float, float] = (20.0, 250.0)
@@ -90,12 +90,6 @@ _RANGE = Bounds(
 )
 _E4_HEADER = re.compile(r"^\s*[-+0-9.eE]+\s*,\s*IBI\s*$")
 # A unit in a column name: "RR (ms)", "rri [s]", "IBI_ms", "RR-interval [ms]", "time s".
-_UNIT_IN_NAME = re.compile(
-    r"(?:[(\[]\s*(?P<bracketed>ms|msec|s|sec|us|µs|μs)\s*[)\]])"
-    r"|(?:[\s_-](?P<suffix>ms|msec|s|sec|us|µs|μs)$)",
-    re.IGNORECASE,
-)
-_UNIT_NAMES = {"ms": "ms", "msec": "ms", "s": "s", "sec": "s", "us": "us", "µs": "us", "μs": "us"}
 
 
 def is_e4_ibi_file(path: Path) -> bool:
@@ -118,24 +112,6 @@ def is_e4_ibi_file(path: Path) -> bool:
     first = head.decode("utf-8", "replace").lstrip("\ufeff")
     first = first.replace("\r", "\n").split("\n", 1)[0]
     return bool(_E4_HEADER.match(first))
-
-
-def unit_in_name(name: object) -> str | None:
-    """The time unit a column name states (``"s"``, ``"ms"`` or ``"us"``), or None.
-
-    Examples
-    --------
-    >>> unit_in_name("RR-interval [ms]"), unit_in_name("rri (s)"), unit_in_name("IBI_ms")
-    ('ms', 's', 'ms')
-    >>> unit_in_name("rri") is None, unit_in_name(0) is None
-    (True, True)
-    """
-    if not isinstance(name, str):
-        return None
-    match = _UNIT_IN_NAME.search(name.strip())
-    if match is None:
-        return None
-    return _UNIT_NAMES[(match["bracketed"] or match["suffix"]).lower()]
 
 
 def _check_unit(time_unit: Any, stated: str | None, where: str, what: str) -> float:
@@ -583,7 +559,8 @@ def _read_column(
     else:
         series = _column(table, column, file, "column")
     what = "intervals" if kind == "intervals" else "beat times"
-    stated = unit_in_name(series.name)
+    stated = time_unit_of(series.name)  # a Unix unit of beat times is its plain unit here
+    stated = None if stated is None else stated.removeprefix("unix_")
     named = f"column {series.name!r}" if isinstance(series.name, str) else "(no header row)"
     scale = _check_unit(time_unit, stated, f"{where} {named}", what)
     unit = next(u for u, s in TIME_UNITS.items() if s == scale)
