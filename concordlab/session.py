@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from numpy.typing import ArrayLike
 
@@ -200,9 +201,10 @@ def _channel_dataset(
     units: str,
     long_name: str,
 ) -> xr.Dataset:
-    time = xr.Variable(
+    # An index over the array itself: pandas would copy a plain array (a series-length copy).
+    time = xr.IndexVariable(
         "time",
-        time_axis(values.shape[1], rate, offset),
+        pd.Index(time_axis(values.shape[1], rate, offset), copy=False),
         {"units": "s", "long_name": "time since session start"},
     )
     variable = xr.Variable(
