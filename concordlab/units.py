@@ -9,7 +9,9 @@ how to convert them.
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +31,17 @@ MICROSIEMENS = frozenset(
 # skin conductance rarely exceeds 60 µS, and exported µS values carry decimals.
 _COUNTS_FROM = 100.0
 _SAMPLED = 20_000  # values inspected for whole numbers (a strided sample of long series)
+
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+def _caller_level() -> int:
+    """The stacklevel of the first caller outside concordlab (readers call through layers)."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def axis_title(units: str) -> str:
@@ -105,5 +118,5 @@ def warn_if_not_microsiemens(values: np.ndarray, units: str, channel: str) -> No
         "transfer function (its datasheet gives it), or label the channel with the unit it "
         "has (units='' when unknown).",
         UnitWarning,
-        stacklevel=3,
+        stacklevel=_caller_level(),
     )
