@@ -272,7 +272,8 @@ def read_events_tsv(
         )
     keep = np.flatnonzero(~instant)
     starts = onsets[keep]
-    ends = onsets[keep] + durations[keep]
+    with np.errstate(over="ignore"):  # an end beyond float range is refused below, by row
+        ends = onsets[keep] + durations[keep]
     first, last = time_span(session)
     tolerance = 1e-9 * max(1.0, abs(first), abs(last))
     allowed = (*_labels(session), BOTH)
