@@ -596,13 +596,21 @@ def _from_intervals(intervals: np.ndarray, where: str) -> tuple[np.ndarray, np.n
     bad = np.flatnonzero(~(intervals > 0))
     if bad.size:
         row = int(bad[0]) + 1
-        what = "missing" if np.isnan(intervals[bad[0]]) else f"{intervals[bad[0]]!r} s"
+        what = "missing" if np.isnan(intervals[bad[0]]) else f"{float(intervals[bad[0]])!r} s"
         raise FileFormatError(
             f"{where}, data row {row}: the interval is {what}; every interval must be a "
             "positive number, since each beat's time is the sum of the intervals before it. "
             "Delete or fix the row (a file of beat times can have gaps: kind='times')."
         )
     times = np.cumsum(intervals)
+    stuck = np.flatnonzero(np.diff(times, prepend=0.0) <= 0)  # too short to move the sum
+    if stuck.size:
+        row = int(stuck[0]) + 1
+        raise FileFormatError(
+            f"{where}, data row {row}: the interval {float(intervals[row - 1])!r} s is too short "
+            f"to move the beat's time past the previous beat ({float(times[row - 1])!r} s); no "
+            "heart beats that fast. Fix or delete the row, or check time_unit."
+        )
     if times[-1] > MAX_SECONDS:
         raise FileFormatError(
             f"{where}: the intervals add up to {times[-1]:.3g} s, beyond {MAX_SECONDS:g} s; "

@@ -330,3 +330,11 @@ def test_the_e4_export_hook_gives_the_same_channel():
     alone = read_beats_recording(E4_IBI).channels["hr"]
     assert on_export_clock.offset == alone.offset + 10.0
     np.testing.assert_array_equal(on_export_clock.values, alone.values)
+
+
+def test_an_interval_too_short_to_move_the_beat_time_is_refused_by_row(tmp_path):
+    """Found by the fuzzer (2026-12-07): 1e-320 ms is positive, but adds nothing to the sum."""
+    path = tmp_path / "rr.txt"
+    path.write_text("rri\n500\n1000\n1e-320\n800\n")
+    with pytest.raises(concordlab.FileFormatError, match="data row 3: the interval .* too short"):
+        read_beats_recording(path, kind="intervals", time_unit="ms")
