@@ -356,6 +356,41 @@ def check_unit_interval(value: Any, name: str) -> float:
     return _with_hint(Real(low=0.0, high=1.0), value, name, "give a value between 0 and 1")
 
 
+def check_series(values: Any, name: str, *, finite: bool = False) -> np.ndarray:
+    """One series of numbers as a 1-D float64 array, or a ValidationError naming it.
+
+    Parameters
+    ----------
+    values : array-like
+        The series.
+    name : str
+        The argument's name, for the message.
+    finite : bool, default False
+        Whether NaN and infinite values are refused too.
+
+    Examples
+    --------
+    >>> check_series([1, 2.5], "times").tolist()
+    [1.0, 2.5]
+    >>> try:
+    ...     check_series([[1, 2]], "times")
+    ... except ValidationError as error:
+    ...     print(error)
+    times must be one series of numbers (1-D), got shape (1, 2).
+    """
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{name} must be numbers, got {type(values).__name__}.") from None
+    if array.ndim != 1:
+        raise ValidationError(
+            f"{name} must be one series of numbers (1-D), got shape {array.shape}."
+        )
+    if finite and not np.isfinite(array).all():
+        raise ValidationError(f"{name} must be finite numbers; NaN or inf found.")
+    return array
+
+
 UNIT_INTERVAL = Real(low=0.0, high=1.0, example="0.5")
 """A fraction or a probability, in [0, 1] (``coupling``, ``min_valid`` ...)."""
 

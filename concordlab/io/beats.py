@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import DURATION, MAX_SECONDS, Bounds, Choice, Real, Text
+from concordlab._checks import DURATION, MAX_SECONDS, Bounds, Choice, Real, Text, check_series
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.io._common import (
     _EPOCH_FROM,
@@ -304,11 +304,11 @@ def beats_to_heart_rate(
                   60.0, 60.0, 60.0])
     """
     options = _check_conversion(sampling_rate, method, max_gap, valid_range)
-    beat_times = _as_series(times, "times")
+    beat_times = check_series(times, "times", finite=True)
     if intervals is None:
         beat_intervals = np.concatenate(([np.nan], np.diff(beat_times)))
     else:
-        beat_intervals = _as_series(intervals, "intervals", finite=False)
+        beat_intervals = check_series(intervals, "intervals")
         if beat_intervals.size != beat_times.size:
             raise ValidationError(
                 f"intervals holds {beat_intervals.size} values but times {beat_times.size}; "
@@ -317,18 +317,6 @@ def beats_to_heart_rate(
     _check_increasing(beat_times, "times")
     channel, _ = _convert(beat_times, beat_intervals, where="beats_to_heart_rate", **options)
     return channel
-
-
-def _as_series(values: Any, name: str, finite: bool = True) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be numbers (seconds), got {values!r:.80}.") from None
-    if array.ndim != 1:
-        raise ValidationError(f"{name} must be one series of numbers, got shape {array.shape}.")
-    if finite and not np.isfinite(array).all():
-        raise ValidationError(f"{name} must be finite numbers (seconds); NaN or inf found.")
-    return array
 
 
 def _check_increasing(times: np.ndarray, where: str) -> None:

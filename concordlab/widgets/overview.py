@@ -24,7 +24,7 @@ import pandas as pd
 import traitlets
 import xarray as xr
 
-from concordlab._checks import check_number
+from concordlab._checks import check_number, check_series
 from concordlab.errors import ValidationError
 from concordlab.plots import PERSON_COLOURS, minmax_decimate, segment_colours
 from concordlab.segments import segments as session_segments
@@ -356,8 +356,8 @@ class Overview(anywidget.AnyWidget):
             raise ValidationError(f"max_points must be an integer, got {max_points!r}.")
         if max_points < 8:
             raise ValidationError(f"max_points must be at least 8, got {max_points}.")
-        time = _series(times, "times")
-        values = [_series(first, "first"), _series(second, "second")]
+        time = check_series(times, "times")
+        values = [check_series(first, "first"), check_series(second, "second")]
         for name, series in zip(("first", "second"), values, strict=True):
             if len(series) != len(time):
                 raise ValidationError(
@@ -449,17 +449,6 @@ def _clamp_view(start: float, end: float, duration: float) -> tuple[float, float
         return 0.0, float(duration)
     start = min(max(start, 0.0), duration - width)
     return start, start + width
-
-
-def _series(values: Any, name: str) -> np.ndarray:
-    """A 1-D float array, or a ValidationError naming the argument."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be numbers, got {type(values).__name__}.") from None
-    if array.ndim != 1:
-        raise ValidationError(f"{name} must be 1-D, got shape {array.shape}.")
-    return array
 
 
 def _json_values(values: np.ndarray) -> list[float | None]:
