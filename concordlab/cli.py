@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from concordlab._checks import Choice, Integer
 from concordlab.cohort import cohort_measures, compute_cohort, open_cohort
 from concordlab.compute.registry import Parameter, measure_names, measures, parameter_table
 from concordlab.errors import ConcordlabError, ValidationError
@@ -115,6 +116,10 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
     flag = "--" + parameter.name.replace("_", "-")
     if isinstance(parameter.default, bool):
         parser.add_argument(flag, action=argparse.BooleanOptionalAction, help=text)
+    elif isinstance(parameter.rule, Choice):
+        parser.add_argument(flag, choices=parameter.rule.choices, help=text)
+    elif isinstance(parameter.rule, Integer):
+        parser.add_argument(flag, type=int, help=text)
     else:
         parser.add_argument(flag, type=float, help=text)
 
