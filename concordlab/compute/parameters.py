@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from concordlab._checks import FLAG, SECONDS
+from concordlab._checks import FLAG, SECONDS, Real
 from concordlab._docs import DOCS
 from concordlab.compute._common import FRACTION
 from concordlab.compute.registry import Parameter
@@ -22,7 +22,9 @@ from concordlab.compute.registry import Parameter
 __all__ = [
     "ABSOLUTE",
     "FISHER_Z",
+    "HIGH_FREQUENCY",
     "LAG_STEP",
+    "LOW_FREQUENCY",
     "MAX_LAG",
     "MIN_VALID",
     "PEAK_SEARCH",
@@ -105,4 +107,29 @@ for _parameter in (
     FISHER_Z,
     ABSOLUTE,
 ):
+    DOCS.add_parameter(_parameter)
+
+FREQUENCY = Real(low=0.0, low_open=True, high=1e6, unit="Hz", example="0.5")
+"""A frequency in Hz: more than zero."""
+
+LOW_FREQUENCY = Parameter(
+    "low_frequency",
+    FREQUENCY,
+    None,
+    "Lowest frequency kept, in Hz (a band-pass's lower edge, or a spectrum's lowest "
+    "frequency shown); default no lower limit.",
+    unit="Hz",
+    optional=True,
+)
+HIGH_FREQUENCY = Parameter(
+    "high_frequency",
+    FREQUENCY,
+    None,
+    "Highest frequency kept, in Hz (a band-pass's upper edge, or a spectrum's highest "
+    "frequency shown); default no upper limit (the Nyquist frequency).",
+    unit="Hz",
+    optional=True,
+)
+
+for _parameter in (LOW_FREQUENCY, HIGH_FREQUENCY):
     DOCS.add_parameter(_parameter)
