@@ -377,3 +377,30 @@ def test_the_simulated_leader_is_found_from_the_pairs():
             lead[first] += lag
             lead[second] -= lag
         assert max(lead, key=lead.get) == "father", (seed, lead)
+
+
+def test_the_cli_writes_one_row_per_pair(family, tmp_path):
+    import pandas as pd
+
+    from concordlab.cli import main
+
+    folder = tmp_path / "groups"
+    for key in ("family-1", "family-2"):
+        concordlab.save(family, folder / f"{key}.nc")
+    out = tmp_path / "index.csv"
+    common = ["batch", str(folder), "--method", "pearson", "--window", "20", "--quiet"]
+    assert main([*common, "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 2 * 10 and set(table["pair"]) == {
+        f"{a}~{b}" for i, a in enumerate(FAMILY5) for b in FAMILY5[i + 1 :]
+    }
+    alone = concordlab.concordance(family, method="pearson", window=20, pairs=["mother~child"])
+    row = table[(table["session"] == "family-1") & (table["pair"] == "mother~child")]
+    assert float(row["index"].iloc[0]) == pytest.approx(float(concordlab.concordance_index(alone)))
+    chosen = tmp_path / "chosen.csv"
+    assert main([*common, "--pairs", "mother~child", "--out", str(chosen)]) == 0
+    assert pd.read_csv(chosen)["pair"].tolist() == ["mother~child"] * 2
+    group = tmp_path / "kuramoto.csv"
+    kuramoto = ["batch", str(folder), "--method", "kuramoto", "--quiet"]
+    assert main([*kuramoto, "--out", str(group)]) == 0
+    assert len(pd.read_csv(group)) == 2
