@@ -23,7 +23,7 @@ import concordlab.preprocess as preprocess
 from concordlab._checks import Integer, check_choice
 from concordlab.compute.concordance import concordance, concordance_index
 from concordlab.compute.moments import add_moments
-from concordlab.compute.registry import Parameter, get_measure, measure_names, measures
+from concordlab.compute.registry import Parameter, get_measure, measures
 from concordlab.errors import ConcordlabError, ValidationError
 from concordlab.io.bids import write_events_tsv
 from concordlab.io.store import load
@@ -39,6 +39,9 @@ from concordlab.widgets.analysis import (
     MAX_HEATMAP_COLUMNS,
     analysis_signal,
     check_analysis_rate,
+    heat_axis_title,
+    heat_dim,
+    heat_readout,
     heatmap_cells,
     lag_step_for,
 )
@@ -64,18 +67,25 @@ PREPROCESSING: dict[str, Callable[[xr.DataTree, str], xr.DataTree]] = {
 }
 
 
-def explorer_methods() -> tuple[str, ...]:
-    """The registered measures the explorer offers: those with one value per window.
+def _offered(dims: tuple[str, ...]) -> bool:
+    """One value per window ``(time,)``, or a 2-D result ``(time, X)`` drawn as a heatmap."""
+    return dims == ("time",) or (len(dims) == 2 and dims[0] == "time")
 
-    Read from the registry when an explorer opens, so a measure registered later is
-    offered too.
+
+def explorer_methods() -> tuple[str, ...]:
+    """The registered measures the explorer offers: one value per window, or ``(time, X)``.
+
+    A measure with one value per window is drawn as a line; a 2-D one ``(time, X)``
+    (``X`` = ``lag``, ``frequency`` ...) as a heatmap with ``X`` up, its line being the
+    mean across ``X`` (:func:`~concordlab.widgets.analysis.heat_readout`). Read from the
+    registry when an explorer opens, so a measure registered later is offered too.
 
     Examples
     --------
     >>> explorer_methods()
-    ('pearson', 'slope', 'wlcc_peak')
+    ('pearson', 'slope', 'wlcc', 'wlcc_peak')
     """
-    return tuple(measure_names(("time",)))
+    return tuple(m.name for m in measures() if _offered(m.dims))
 
 
 def explorer_sliders() -> dict[str, Parameter]:
@@ -146,6 +156,8 @@ HIDDEN_DOMAIN = (0.0, 0.001)
 CATCHER_POINTS = 100  # invisible markers per signal panel that catch a box selection
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
+HEAT_NAMES = {"lag": "lag profile", "frequency": "spectrum", "pair": "pairs"}
+"""The heatmap trace's name by its second dim (the dim itself for others)."""
 
 
 def _ordinal(n: int) -> str:
@@ -254,15 +266,17 @@ class Explorer:
     index : float
         Its session concordance index.
     lagged : xarray.DataArray or None
-        The lag profile (``wlcc``) behind the result, for a measure read from one.
+        The 2-D result drawn as the heatmap: the lag profile (``wlcc``) behind a measure
+        read from one, or a 2-D measure's own result ``(time, X)`` (``X`` = ``lag``,
+        ``frequency`` ...), whose mean across ``X`` is then :attr:`result`.
     analysis_rate : float
         Hz: the rate the result shown was computed at (see :func:`explore`).
     analysis : str
         What was computed and what is shown, in words (also shown under the plot).
     figure : plotly.graph_objects.FigureWidget
         Signals (rows 1-2), concordance (row 3) and, for a measure read from a lag
-        profile, the window x lag heatmap (row 4). Every update reaches the browser as
-        one message.
+        profile or with a 2-D result, the window x lag (x frequency ...) heatmap
+        (row 4). Every update reaches the browser as one message.
     overview : concordlab.widgets.overview.Overview
         The whole session as a strip with the view as a draggable window; its step
         buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
@@ -308,6 +322,7 @@ class Explorer:
         self._view: tuple[float, float] | None = None
         self._drawn_signal: tuple[str, str] | None = None
         self._heatmap_shown = False
+        self._heat_labels: tuple[str, str, str] | None = None
         self.figure = self._build_figure()
         self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
@@ -425,11 +440,17 @@ class Explorer:
             self._results[key] = self._results.pop(key)  # most recently used last
             return self._results[key]
         profile_name = measure.lag_profile
-        signal = self._analysed_signal(profile_name is not None)
+        lag_budget = profile_name is not None or measure.lagged
+        signal = self._analysed_signal(lag_budget)
         rate = float(signal.attrs["sampling_rate"])
         if profile_name is None:
-            result = concordance(signal, self.channel, method=measure.name, **taken)
+            budget = {}
+            if measure.lagged and "max_lag" in taken and "lag_step" in measure._by_name:
+                budget = {"lag_step": lag_step_for(taken["max_lag"], rate)}
+            result = concordance(signal, self.channel, method=measure.name, **taken, **budget)
             lagged = None
+            if result.ndim == 2:  # (time, X): the heatmap, and its mean across X as line
+                lagged, result = result, heat_readout(result)
         else:
             profile = get_measure(profile_name)
             names = {p.name for p in profile.parameters}
@@ -453,35 +474,45 @@ class Explorer:
         for array in (result, lagged):
             if array is not None:
                 array.attrs["session_id"] = session_id
-        shown = (result, lagged, self._describe(signal, lagged))
+        shown = (result, lagged, self._describe(signal, lagged, lag_budget))
         self._results[key] = shown
         while len(self._results) > CACHED_RESULTS:
             self._results.pop(next(iter(self._results)))
         return shown
 
-    def _describe(self, signal: xr.DataArray, lagged: xr.DataArray | None) -> str:
-        """What was computed, in words: the rate, and the lags of a lag profile."""
+    def _describe(self, signal: xr.DataArray, heat: xr.DataArray | None, lag_budget: bool) -> str:
+        """What was computed, in words: the rate, the lags of a lag profile, the line."""
         native_rate = self._native_rate()
         rate = float(signal.attrs["sampling_rate"])
         if rate == native_rate:
             text = f"Concordance computed at the signal's own {rate:g} Hz."
         else:
             factor = round(native_rate / rate)
-            option = "lagged_analysis_rate" if lagged is not None else "analysis_rate"
+            option = "lagged_analysis_rate" if lag_budget else "analysis_rate"
             text = (
                 f"Concordance computed at {rate:g} Hz: means of blocks of {factor} samples "
                 f"of the {native_rate:g} Hz signal (explore(..., {option}=None) for the "
                 "full rate)."
             )
-        if lagged is not None:
-            lags = lagged["lag"].values
-            step = float(lagged.attrs.get("lag_step", np.nan))
+        if heat is not None and "lag" in heat.dims:
+            lags = heat["lag"].values
+            step = float(heat.attrs.get("lag_step", np.nan))
             text += (
                 f" Lag profile at {lags.size} lags, every {step:g} s up to "
                 f"{float(np.abs(lags).max()):g} s (at most {LAGS_EACH_SIDE} on each side); "
-                f"{lagged.attrs.get('lag_convention', '')}."
+                f"{heat.attrs.get('lag_convention', '')}."
             )
+        elif heat is not None:
+            dim = heat_dim(heat)
+            text += f" Heatmap: {heat_axis_title(heat)} up, at {heat.sizes[dim]} values."
+        if heat is not None and heat.attrs.get("method") == self.params["method"]:
+            text += f" The line is the {self.result_name(heat)}."
         return text
+
+    @staticmethod
+    def result_name(heat: xr.DataArray) -> str:
+        """What the line of a 2-D measure is: ``mean across frequency`` ..."""
+        return f"mean across {heat_dim(heat)}"
 
     # ------------------------------------------------------------------ figure
 
@@ -584,7 +615,7 @@ class Explorer:
         figure.data[HEATMAP_TRACE].colorbar = {
             "y": (low + high) / 2,
             "len": max(high - low, 0.01),
-            "title": {"text": "r"},
+            "title": {"text": figure.data[HEATMAP_TRACE].colorbar.title.text or "r"},
         }
         figure.layout.height = area + MARGIN["t"] + MARGIN["b"]
 
@@ -659,23 +690,47 @@ class Explorer:
         return float(node.attrs.get("sampling_rate", np.nan))
 
     def _draw_heatmap(self) -> None:
-        """The window x lag heatmap of the view: at most one column per pixel."""
+        """The 2-D result's heatmap of the view (window x lag, x frequency ...): at most
+        one column per pixel, the second dim up."""
         heat = self.figure.data[HEATMAP_TRACE]
         if self.lagged is None:
             if self._heatmap_shown:  # nothing to send on every slider move otherwise
                 heat.x, heat.y, heat.z, heat.visible = [], [], [], False
                 self._arrange_rows(self.figure, heatmap=False)
                 self._heatmap_shown = False
+                self._heat_labels = None
             return
         x, y, z, stride = heatmap_cells(self.lagged, self._visible(), self._columns())
         heat.x, heat.y, heat.z = x, y, z
         every = "every window" if stride == 1 else f"every {_ordinal(stride)} window"
-        heat.name = f"lag profile ({every})"
+        dim = heat_dim(self.lagged)
+        heat.name = f"{HEAT_NAMES.get(dim, dim)} ({every})"
         self._note(f"Heatmap: {every} in view ({len(x)} columns).")
         if not self._heatmap_shown:
             heat.visible = True
             self._arrange_rows(self.figure, heatmap=True)
             self._heatmap_shown = True
+        self._label_heatmap()
+
+    def _label_heatmap(self) -> None:
+        """The heatmap's axis title, hover text, colour range and colour bar title."""
+        heat, array = self.figure.data[HEATMAP_TRACE], self.lagged
+        dim, title = heat_dim(array), heat_axis_title(array)
+        name = str(array.name or "value")
+        if (dim, title, name) == self._heat_labels:
+            return
+        self._heat_labels = (dim, title, name)
+        self.figure.update_yaxes(title_text=title, row=HEATMAP_ROW, col=1)
+        unit = title[len(dim) :].strip(" ()")
+        where = "%{y}" if unit == "" else f"%{{y:g}} {unit}"
+        heat.hovertemplate = f"%{{x:.1f}} s, {dim} {where}: {name} = %{{z:.2f}}<extra></extra>"
+        finite = np.asarray(array.values, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        limit = (
+            1.0 if finite.size == 0 or np.abs(finite).max() <= 1 else float(np.abs(finite).max())
+        )
+        heat.zmin, heat.zmax = -limit, limit
+        heat.colorbar.title.text = name
 
     def _draw_overview(self) -> None:
         time, values = self._signal()
