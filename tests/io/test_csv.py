@@ -314,7 +314,7 @@ def test_byte_order_mark_and_crlf_are_read(tmp_path):
     np.testing.assert_array_equal(session["signal"]["signal"].values, [[1, 3, 5], [2, 4, 6]])
 
 
-@pytest.mark.parametrize("path", [None, 4, b"x.csv", ["a.csv", None], ["a", "b", "c"], ""])
+@pytest.mark.parametrize("path", [None, 4, b"x.csv", ["a.csv", None], [], ""])
 def test_a_path_is_needed(path):
     with pytest.raises(ValidationError, match="path|one file"):
         concordlab.read_csv(path, sampling_rate=4)
