@@ -82,7 +82,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "save",
         "write_events_tsv",
     ),
-    "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad"),
+    "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad", "simulate_group"),
     "concordlab.stats": ("compare_groups", "compare_paired", "compare_real_pseudo", "correlate"),
     "concordlab.widgets.explorer": ("explore",),
 }
@@ -138,7 +138,7 @@ if TYPE_CHECKING:
         save,
         write_events_tsv,
     )
-    from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad
+    from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad, simulate_group
     from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
     from concordlab.widgets.explorer import explore
 
@@ -216,6 +216,7 @@ __all__ = [
     "set_segments",
     "simulate_cohort",
     "simulate_dyad",
+    "simulate_group",
     "stats",
     "surrogate_test",
     "time_span",

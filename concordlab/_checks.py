@@ -44,6 +44,7 @@ __all__ = [
     "MAX_SECONDS",
     "METADATA",
     "MIN_SECONDS",
+    "PAIR_PERSONS",
     "PERSONS",
     "SAMPLING_RATE",
     "SECONDS",
@@ -777,14 +778,18 @@ class Persons:
     ...     PERSONS.check(("a", "a"), "persons")
     ... except ValidationError as error:
     ...     print(error)
-    persons must be two distinct, non-empty person labels (strings), not 'both' (reserved for
-    segments that concern both persons); e.g. persons=('patient', 'therapist'). Got ('a', 'a')
-    (repeated: 'a').
+    persons must be at least two distinct, non-empty person labels (strings), not 'both' or
+    'all' (reserved for segments that concern every person), without '~' or '+' (they join
+    labels: pairs 'a~b', segment subsets 'a+b'); e.g. persons=('patient', 'therapist').
+    Got ('a', 'a') (repeated: 'a').
+    >>> PAIR_PERSONS.describe().split(" (")[0]
+    'two distinct, non-empty person labels'
     """
 
     low: int = 2
-    high: int | None = 2
-    reserved: tuple[str, ...] = ("both",)
+    high: int | None = None
+    reserved: tuple[str, ...] = ("both", "all")
+    joiners: tuple[str, ...] = ("~", "+")
     example: str = "('patient', 'therapist')"
 
     def describe(self) -> str:
@@ -793,14 +798,19 @@ class Persons:
         if self.low == self.high:
             count = words.get(self.low, str(self.low))
         elif self.high is None:
-            count = f"at least {self.low}"
+            count = f"at least {words.get(self.low, str(self.low))}"
         else:
             count = f"{self.low} to {self.high}"
         rule = f"{count} distinct, non-empty person labels (strings)"
         if self.reserved:
             rule += (
                 f", not {' or '.join(repr(r) for r in self.reserved)} (reserved for segments "
-                "that concern both persons)"
+                "that concern every person)"
+            )
+        if self.joiners:
+            rule += (
+                f", without {' or '.join(repr(j) for j in self.joiners)} (they join labels: "
+                "pairs 'a~b', segment subsets 'a+b')"
             )
         return rule
 
@@ -827,11 +837,17 @@ class Persons:
         reserved = [label for label in labels if label in self.reserved]
         if reserved:
             raise fail(f"reserved: {_names(reserved)}")
+        joined = [label for label in labels if any(j in label for j in self.joiners)]
+        if joined:
+            raise fail(f"holding {' or '.join(repr(j) for j in self.joiners)}: {_names(joined)}")
         return labels
 
 
 PERSONS = Persons()
-"""The two person labels of a session (``persons``)."""
+"""The person labels of a session (``persons``): two or more."""
+
+PAIR_PERSONS = Persons(high=2)
+"""The two person labels of a dyad (``persons`` where exactly two people are recorded)."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ from concordlab._checks import check_storable_text
 from concordlab.errors import SegmentError
 
 __all__ = [
+    "ALL",
     "BOTH",
+    "JOIN",
     "SEGMENT_COLUMNS",
     "TEXT_COLUMNS",
     "check_segment_rows",
@@ -38,7 +40,37 @@ __all__ = [
 ]
 
 BOTH = "both"
-"""The ``person`` of a segment that concerns every person of the session."""
+"""The ``person`` of a segment that concerns both persons of a two-person session."""
+
+ALL = "all"
+"""The ``person`` of a segment that concerns every person of the session (any size)."""
+
+JOIN = "+"
+"""Joins the persons of a segment that concerns some of them: ``"mother+child"``."""
+
+
+def segment_persons(labels: Sequence[str]) -> tuple[str, ...]:
+    """The single values a segment's ``person`` may take in a session with ``labels``
+    (besides subsets joined by :data:`JOIN`): each person, ``"all"``, and ``"both"`` when
+    there are two.
+
+    Examples
+    --------
+    >>> segment_persons(("patient", "therapist"))
+    ('patient', 'therapist', 'both', 'all')
+    >>> segment_persons(("mother", "father", "child"))
+    ('mother', 'father', 'child', 'all')
+    """
+    return (*labels, BOTH, ALL) if len(labels) == 2 else (*labels, ALL)
+
+
+def _is_subset(value: Any, persons: set[str]) -> bool:
+    """Whether ``value`` is two or more distinct ``persons`` joined by :data:`JOIN`."""
+    if not isinstance(value, str) or JOIN not in value:
+        return False
+    parts = value.split(JOIN)
+    return len(parts) == len(set(parts)) and all(part in persons for part in parts)
+
 
 SEGMENT_COLUMNS = ("start", "end", "label", "person", "note")
 """The variables of the ``segments`` node, all along the ``segment`` dimension."""
@@ -128,7 +160,9 @@ def check_segment_rows(
     label, person, note : array-like of str
         The text columns.
     allowed : sequence of str
-        The persons a segment may concern (the session's persons and ``"both"``).
+        The persons a segment may concern (the session's persons, ``"all"``, and
+        ``"both"`` for two persons; see :func:`segment_persons`); two or more of the
+        persons joined by ``"+"`` (``"mother+child"``) are allowed too.
     span : (float, float), optional
         The session's time span; when given, segments must lie inside it.
     context : str, default ""
@@ -168,6 +202,10 @@ def check_segment_rows(
         outside = finite & ((starts < first - tolerance) | (ends > last + tolerance))
     persons = np.asarray(person, dtype=object)
     unknown = ~bad_text & ~np.isin(persons, np.asarray(list(allowed), dtype=object))
+    if unknown.any():  # subsets of the persons ("mother+child")
+        labels = set(allowed) - {BOTH, ALL}
+        for row in np.flatnonzero(unknown):
+            unknown[row] = not _is_subset(persons[row], labels)
     bad = bad_text | ~finite | reversed_ | outside | unknown
     if not bad.any():
         return
@@ -191,7 +229,10 @@ def check_segment_rows(
             f"{where} lies outside the session, which spans {first:g}-{last:g} s; "
             "clip it to the recording."
         )
-    raise SegmentError(f"{where}: person {persons[row]!r} is unknown; use one of {list(allowed)}.")
+    raise SegmentError(
+        f"{where}: person {persons[row]!r} is unknown; use one of {list(allowed)}, or two or "
+        f"more of the persons joined by '{JOIN}'."
+    )
 
 
 def check_segments_node(dataset: xr.Dataset, allowed: Sequence[str]) -> None:

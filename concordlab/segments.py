@@ -2,7 +2,9 @@
 
 Segments live in the session's ``segments`` node as a table along the ``segment``
 dimension with the columns ``start`` and ``end`` (seconds since session start),
-``label``, ``person`` (one of the session's persons or ``"both"``) and ``note``: the
+``label``, ``person`` (one of the session's persons, ``"both"`` in a two-person session,
+``"all"`` for everyone, or a subset joined by ``"+"`` such as ``"mother+child"``) and
+``note``: the
 same information as MNE Annotations or a BIDS ``events.tsv``. They are kept sorted by
 start time. Every function returns a new session; a refused segment leaves the input
 untouched.
@@ -21,11 +23,13 @@ import xarray as xr
 from concordlab._checks import Integer, Text
 
 # The schema lives in a leaf module that session imports too; its names stay importable here.
+from concordlab._segments_schema import ALL as ALL
 from concordlab._segments_schema import BOTH as BOTH
 from concordlab._segments_schema import SEGMENT_COLUMNS as SEGMENT_COLUMNS
 from concordlab._segments_schema import TEXT_COLUMNS as _TEXT_COLUMNS
 from concordlab._segments_schema import check_segment_rows as check_segment_rows
 from concordlab._segments_schema import check_segments_node as check_segments_node
+from concordlab._segments_schema import segment_persons
 from concordlab._segments_schema import segments_dataset as segments_dataset
 from concordlab.errors import SegmentError, ValidationError
 from concordlab.session import _check_tree, _labels, time_span, validate_session
@@ -59,8 +63,8 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
     """Return a copy of ``session`` whose segments are exactly the rows of ``table``.
 
     ``table`` needs ``start`` and ``end`` columns (seconds); ``label``, ``person``
-    (default ``"both"``) and ``note`` are optional. All rows are checked before
-    anything changes.
+    (default every person: ``"both"`` in a two-person session, ``"all"`` in a larger
+    one) and ``note`` are optional. All rows are checked before anything changes.
 
     Raises
     ------
@@ -88,18 +92,20 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
             f"The segment table lacks the column(s) {missing}; give start and end in seconds."
         )
     n = len(table)
+    labels = _labels(session)
+    everyone = _everyone(labels)
     columns: dict[str, list[Any]] = {}
-    for column, default in (("label", ""), ("person", BOTH), ("note", "")):
+    for column, default in (("label", ""), ("person", everyone), ("note", "")):
         values = table[column].tolist() if column in table.columns else [default] * n
         columns[column] = ["" if _is_missing(v) else str(v) for v in values]
-    columns["person"] = [p or BOTH for p in columns["person"]]
+    columns["person"] = [p or everyone for p in columns["person"]]
     starts = _as_seconds(table["start"], "start")
     ends = _as_seconds(table["end"], "end")
     check_segment_rows(
         starts,
         ends,
         *(columns[c] for c in _TEXT_COLUMNS),
-        (*_labels(session), BOTH),
+        segment_persons(labels),
         span=time_span(session),
     )
     order = np.lexsort((ends, starts))
@@ -111,6 +117,11 @@ def set_segments(session: xr.DataTree, table: pd.DataFrame) -> xr.DataTree:
     new = session.copy()
     new["segments"] = xr.DataTree(dataset)
     return new
+
+
+def _everyone(labels: tuple[str, ...]) -> str:
+    """The ``person`` of a segment that concerns everyone: "both" for two, else "all"."""
+    return BOTH if len(labels) == 2 else ALL
 
 
 def _is_missing(value: Any) -> bool:
@@ -146,7 +157,7 @@ def add_segment(
     start: float,
     end: float,
     label: str,
-    person: str = BOTH,
+    person: str | None = None,
     note: str = "",
 ) -> xr.DataTree:
     """Return a copy of ``session`` with one more segment.
@@ -160,8 +171,10 @@ def add_segment(
         recording.
     label : str
         What happens in the span, e.g. ``"therapist talks"``.
-    person : str, default "both"
-        Whom the segment concerns: one of the session's persons or ``"both"``.
+    person : str, optional
+        Whom the segment concerns: one of the session's persons, ``"all"`` (everyone;
+        ``"both"`` in a two-person session), or two or more persons joined by ``"+"``
+        (``"mother+child"``). Default everyone (``"both"`` for two persons, else ``"all"``).
     note : str, default ""
         Free text.
 
@@ -197,7 +210,7 @@ def add_segment(
         name: _segment_check(rule, value, name)
         for name, rule, value in (
             ("label", _LABEL, label),
-            ("person", _PERSON, person),
+            ("person", _PERSON, _everyone(_labels(session)) if person is None else person),
             ("note", _NOTE, note),
         )
     }

@@ -37,10 +37,11 @@ from concordlab._checks import (
     Text,
 )
 from concordlab._deprecate import renamed
+from concordlab._segments_schema import BOTH as BOTH  # its old import path
 from concordlab._segments_schema import (
-    BOTH,
     check_segments_node,
     check_storable_text,
+    segment_persons,
     segments_dataset,
 )
 from concordlab.errors import ValidationError
@@ -128,20 +129,30 @@ def _per_channel(value: Any, name: str, data: Mapping[str, Any], required: bool)
     return dict(value)
 
 
-def _as_two_rows(data: Any, channel: str) -> np.ndarray:
-    """Return ``data`` as a float64 array of shape (2, n), or explain why it cannot be."""
+def _as_rows(data: Any, channel: str, n_persons: int = 2, labelled: bool = True) -> np.ndarray:
+    """Return ``data`` as a float64 array of shape (n_persons, n), or explain why it cannot be.
+
+    ``labelled`` says whether the persons were given (else the default pair was assumed,
+    and data with another number of rows asks for labels).
+    """
     if isinstance(data, xr.DataArray):
         if "person" in data.dims:
             data = data.transpose("person", ...).values
         else:
             data = data.values
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes) and len(data) == 2:
-        rows = [np.asarray(row) for row in data]
-        if rows[0].ndim == 1 and rows[1].ndim == 1 and len(rows[0]) != len(rows[1]):
+    if (
+        isinstance(data, Sequence)
+        and not isinstance(data, str | bytes)
+        and len(data) >= 2
+        and all(np.ndim(row) == 1 for row in data)
+    ):
+        lengths = [len(row) for row in data]
+        if len(set(lengths)) > 1:
+            which = "the two persons'" if len(data) == 2 else f"the {len(data)} persons'"
+            listed = " and ".join(str(n) for n in lengths)
             raise ValidationError(
-                f"Channel '{channel}': the two persons' series differ in length "
-                f"({len(rows[0])} and {len(rows[1])} samples); trim or pad one with NaN so both "
-                "cover the same time points."
+                f"Channel '{channel}': {which} series differ in length ({listed} samples); "
+                "trim or pad them with NaN so all cover the same time points."
             )
     try:
         array = np.asarray(data, dtype=np.float64)
@@ -149,11 +160,24 @@ def _as_two_rows(data: Any, channel: str) -> np.ndarray:
         raise ValidationError(
             f"Channel '{channel}': values must be numbers (NaN for missing), but {error}."
         ) from None
-    if array.ndim != 2 or array.shape[0] != 2:
-        hint = " Transpose it (array.T)." if array.ndim == 2 and array.shape[1] == 2 else ""
+    if array.ndim == 2 and array.shape[0] > 2 and array.shape[0] != n_persons and not labelled:
         raise ValidationError(
-            f"Channel '{channel}': expected shape (2, n_samples), one row per person, "
-            f"got {array.shape}.{hint}"
+            f"Channel '{channel}': {array.shape[0]} rows, but no person labels were given; "
+            f"expected shape (2, n_samples) for the default persons {DEFAULT_PERSONS}, or "
+            f"give one label per row for a group session, e.g. persons=("
+            f"{', '.join(repr(f'person {i + 1}') for i in range(min(array.shape[0], 3)))}"
+            f"{', ...' if array.shape[0] > 3 else ''})."
+            + (
+                " Transpose it (array.T) if its columns are the persons."
+                if array.shape[1] == 2
+                else ""
+            )
+        )
+    if array.ndim != 2 or array.shape[0] != n_persons:
+        hint = " Transpose it (array.T)." if array.ndim == 2 and array.shape[1] == n_persons else ""
+        raise ValidationError(
+            f"Channel '{channel}': expected shape ({n_persons}, n_samples), one row per "
+            f"person, got {array.shape}.{hint}"
         )
     if array.shape[1] < 2:
         raise ValidationError(
@@ -196,7 +220,7 @@ def _channel_dataset(
     name: str,
     values: np.ndarray,
     rate: float,
-    persons: tuple[str, str],
+    persons: tuple[str, ...],
     offset: float,
     units: str,
     long_name: str,
@@ -230,7 +254,7 @@ def from_arrays(
     data: Mapping[str, ArrayLike],
     sampling_rate: float | Mapping[str, float],
     *,
-    persons: Sequence[str] = DEFAULT_PERSONS,
+    persons: Sequence[str] | None = None,
     units: Mapping[str, str] | None = None,
     long_names: Mapping[str, str] | None = None,
     time_offset: float | Mapping[str, float] = 0.0,
@@ -238,18 +262,22 @@ def from_arrays(
     session_id: str = "session",
     metadata: Mapping[str, Any] | None = None,
 ) -> xr.DataTree:
-    """Build a dyad session from in-memory arrays.
+    """Build a session (a dyad, or a group of N >= 2 persons) from in-memory arrays.
 
     Parameters
     ----------
     data : mapping of str to array-like
         One entry per channel (``"eda"``, ``"hr"``, ``"motion"`` ...): an array of shape
-        ``(2, n_samples)``, one row per person in the order of ``persons``, or a pair of
-        equally long 1-D arrays. NaN marks missing samples.
+        ``(N, n_samples)``, one row per person in the order of ``persons``, or a sequence
+        of N equally long 1-D arrays. NaN marks missing samples.
     sampling_rate : float or mapping of str to float
         Samples per second (Hz), one for all channels or one per channel.
-    persons : pair of str, default ("patient", "therapist")
-        Labels of the two persons, in row order. ``"both"`` is reserved.
+    persons : sequence of str, optional
+        Labels of the persons, in row order: two or more, distinct. Default
+        ``("patient", "therapist")`` for two rows; data with more rows needs labels.
+        ``"both"`` and ``"all"`` are reserved (segments that concern every person), and
+        a label holds no ``"~"`` (it joins pair labels, ``"mother~child"``) nor ``"+"``
+        (it joins a segment's persons, ``"mother+child"``).
     units, long_names : mapping of str to str, optional
         Per-channel physical units and descriptions. A unit not given is unknown (``""``;
         plots say so), never guessed from the name; well-known channel names (``eda``,
@@ -288,8 +316,14 @@ def from_arrays(
     ['eda', 'hr']
     >>> s["eda"]["eda"].attrs["units"], s["hr"]["hr"].attrs["sampling_rate"]
     ('', 1.0)
+    >>> family = concordlab.from_arrays(
+    ...     {"eda": np.ones((3, 40))}, 4, persons=("mother", "father", "child")
+    ... )
+    >>> concordlab.persons(family)
+    ('mother', 'father', 'child')
     """
-    persons = PERSONS.check(persons, "persons")
+    labelled = persons is not None
+    persons = PERSONS.check(DEFAULT_PERSONS if persons is None else persons, "persons")
     if not isinstance(data, Mapping) or not data:
         raise ValidationError(
             "data must be a non-empty mapping of channel name to a (2, n_samples) array, "
@@ -316,6 +350,9 @@ def from_arrays(
         {} if long_names is None else _per_channel(long_names, "long_names", data, required=False)
     )
     session = xr.DataTree.from_dict({"/": root, "/segments": _empty_segments()})
+    if not labelled:  # more than two rows ask for labels before any channel is built
+        for name, values in data.items():
+            _as_rows(values, str(name), len(persons), labelled=False)
     for name, values in data.items():
         session = add_channel(
             session,
@@ -419,7 +456,7 @@ def add_channel(
     channel : str
         Channel name, e.g. ``"eda"``; becomes the node and variable name. Its old name
         ``name`` still works until concordlab 0.3, with a ``FutureWarning``.
-    data : array-like, shape (2, n_samples)
+    data : array-like, shape (N, n_samples)
         One row per person, in the session's person order; NaN marks missing samples.
     sampling_rate : float
         Samples per second (Hz).
@@ -429,8 +466,9 @@ def add_channel(
         description (a default for well-known names).
     time_offset : float, default 0.0
         Time of the first sample in seconds since session start.
-    persons : pair of str, optional
-        Person labels; default those already in the session (or patient, therapist).
+    persons : sequence of str, optional
+        Person labels; default those already in the session (or patient, therapist for
+        two rows).
 
     Returns
     -------
@@ -452,6 +490,7 @@ def add_channel(
         raise ValidationError(
             f"Channel '{name}' is already in the session; choose another name or remove it first."
         )
+    labelled = persons is not None or bool(existing)
     if persons is None:
         persons = _labels(session) if existing else DEFAULT_PERSONS
     persons = PERSONS.check(persons, "persons")
@@ -468,7 +507,7 @@ def add_channel(
         units = Text().check(units, f"Channel '{name}': units")
     if long_name is not None:
         long_name = Text().check(long_name, f"Channel '{name}': long_name")
-    values = _as_two_rows(data, name)
+    values = _as_rows(data, name, len(persons), labelled)
     if units is not None:
         warn_if_not_microsiemens(values, units, name)
     duration = values.shape[1] / rate
@@ -510,8 +549,8 @@ def channels(session: xr.DataTree) -> list[str]:
 _channel_names = channels
 
 
-def persons(session: xr.DataTree) -> tuple[str, str]:
-    """The two person labels of a session, in order.
+def persons(session: xr.DataTree) -> tuple[str, ...]:
+    """The person labels of a session, in order (two for a dyad, N for a group).
 
     Examples
     --------
@@ -523,12 +562,12 @@ def persons(session: xr.DataTree) -> tuple[str, str]:
     return _labels(session)
 
 
-def _labels(session: xr.DataTree) -> tuple[str, str]:
+def _labels(session: xr.DataTree) -> tuple[str, ...]:
     names = channels(session)
     if not names:
         raise ValidationError("The session has no channels; add one with add_channel.")
     labels = session[names[0]].dataset["person"].values
-    return (str(labels[0]), str(labels[1]))
+    return tuple(str(label) for label in labels)
 
 
 def time_span(session: xr.DataTree) -> tuple[float, float]:
@@ -624,7 +663,7 @@ def validate_session(session: Any) -> xr.DataTree:
         on_grid.add(memory)
     if "segments" not in session.children:
         raise ValidationError("The session has no 'segments' node; build it with from_arrays.")
-    check_segments_node(session["segments"].dataset, (*labels, BOTH))
+    check_segments_node(session["segments"].dataset, segment_persons(labels))
     _stored_metadata(session)
     return session
 

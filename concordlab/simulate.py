@@ -94,6 +94,7 @@ from scipy import ndimage, signal
 from concordlab._checks import (
     FLAG,
     MAX_SECONDS,
+    PAIR_PERSONS,
     PERSONS,
     SAMPLING_RATE,
     UNIT_INTERVAL,
@@ -110,9 +111,12 @@ from concordlab.errors import ValidationError
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, from_arrays
 
-__all__ = ["Cohort", "bateman_kernel", "simulate_cohort", "simulate_dyad"]
+__all__ = ["Cohort", "bateman_kernel", "simulate_cohort", "simulate_dyad", "simulate_group"]
 
 GENERATOR = "concordlab.simulate.simulate_dyad"
+GROUP_GENERATOR = "concordlab.simulate.simulate_group"
+FAMILY = ("therapist", "mother", "father", "child")
+"""The default persons of a simulated group of four (a family session)."""
 SUPPORTED_CHANNELS = ("eda", "hr")
 SIMULATED_UNITS = {"eda": "uS", "hr": "bpm"}
 """The unit of each simulated channel (skin conductance in µS, heart rate in beats/min)."""
@@ -288,6 +292,74 @@ def _coupling_curve(
     return np.where(talking <= 1e-12, coupling, np.where(talking >= 1 - 1e-12, low, ramp))
 
 
+def _arousal(
+    rng: np.random.Generator,
+    offsets: Sequence[int],
+    c_all: np.ndarray,
+    n_all: int,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each person's latent arousal ``sqrt(c) * shared + sqrt(1 - c) * private``.
+
+    Person ``i`` sees the shared driver from sample ``offsets[i]`` of its clock on (a
+    smaller offset: later, i.e. following); ``c_all`` is the coupling over time (one
+    row for all, or one row per person). Returns the arousal ``(persons, n_all)``, the
+    shared driver and the private drivers.
+    """
+    shared = _smooth_noise(rng, 1, n_all + max(offsets), dt, AROUSAL_TIMESCALE)[0]
+    private = _smooth_noise(rng, len(offsets), n_all, dt, AROUSAL_TIMESCALE)
+    shared_each = np.stack([shared[o : o + n_all] for o in offsets])
+    return np.sqrt(c_all) * shared_each + np.sqrt(1.0 - c_all) * private, shared, private
+
+
+def _eda(
+    rng: np.random.Generator,
+    arousal: np.ndarray,
+    shared: np.ndarray,
+    private: np.ndarray,
+    offsets: Sequence[int],
+    c_shared: np.ndarray,
+    c_all: np.ndarray,
+    n_pre: int,
+    n: int,
+    fs: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's skin conductance (µS, ``(persons, n)``) and drawn baseline.
+
+    A tonic level following arousal through the low-pass stages, plus SCRs: with
+    probability c a shared moment (on the shared driver's clock, ``c_shared``: one row
+    for all or one per person) evokes a response in each person, at the person's
+    ``offsets`` into that clock; private responses fill in at rate (1 - c), so the mean
+    rate does not depend on the coupling.
+    """
+    rows, n_all = arousal.shape
+    dt = 1.0 / fs
+    eda_baseline = rng.uniform(*EDA_BASELINE_RANGE, size=rows)
+    drift = _smooth_noise(rng, rows, n_all, dt, DRIFT_TIMESCALE)
+    a = math.exp(-dt / TONIC_TAU)
+    slow_arousal = arousal
+    for _ in range(TONIC_STAGES):
+        slow_arousal = signal.lfilter(
+            [1.0 - a], [1.0, -a], slow_arousal, axis=-1, zi=a * slow_arousal[:, :1]
+        )[0]
+    tonic = eda_baseline[:, None] * np.exp(
+        TONIC_DRIFT_GAIN * drift + TONIC_AROUSAL_GAIN * slow_arousal
+    )
+    shared_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * shared)
+    shared_events = rng.random(shared.size) < np.minimum(shared_rate * dt, 1.0) * c_shared
+    if shared_events.ndim == 1:
+        kept = np.stack([shared_events[o : o + n_all] for o in offsets])
+    else:
+        kept = np.stack([shared_events[i, o : o + n_all] for i, o in enumerate(offsets)])
+    private_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * private) * (1.0 - c_all)
+    onsets = kept | (rng.random((rows, n_all)) < np.minimum(private_rate * dt, 1.0))
+    amplitudes = rng.lognormal(math.log(SCR_MEDIAN_AMPLITUDE), SCR_AMPLITUDE_SIGMA, (rows, n_all))
+    kernel = bateman_kernel(fs)
+    phasic = signal.fftconvolve(onsets * amplitudes, kernel[None, :], axes=-1)[:, :n_all]
+    noise = EDA_NOISE * rng.standard_normal((rows, n))
+    return np.maximum(tonic[:, n_pre:] + phasic[:, n_pre:] + noise, 0.01), eda_baseline
+
+
 # --------------------------------------------------------------------------- the dyad
 
 
@@ -396,7 +468,7 @@ def simulate_dyad(
     wanted = _CHANNELS.check(
         channels, "channels", available=SUPPORTED_CHANNELS, where="the simulated channels"
     )
-    persons = PERSONS.check(persons, "persons")
+    persons = PAIR_PERSONS.check(persons, "persons")
     seed = check_seed(seed)
     if session_id is None:
         session_id = f"sim-{seed}"
@@ -445,45 +517,20 @@ def simulate_dyad(
 
     # 2. Arousal: shared driver (person 2 delayed by lag) and private drivers.
     k = round(lag * fs)
-    rng = streams["arousal"]
-    shared = _smooth_noise(rng, 1, n_all + abs(k), dt, AROUSAL_TIMESCALE)[0]
-    private = _smooth_noise(rng, 2, n_all, dt, AROUSAL_TIMESCALE)
     first = max(k, 0)
-    shared_each = np.stack([shared[first : first + n_all], shared[first - k : first - k + n_all]])
-    arousal = np.sqrt(c_all) * shared_each + np.sqrt(1.0 - c_all) * private
+    offsets = (first, first - k)  # where each person's view of the shared driver starts
+    arousal, shared, private = _arousal(streams["arousal"], offsets, c_all, n_all, dt)
 
     data: dict[str, np.ndarray] = {}
     rates: dict[str, float] = {}
 
     # 3. Skin conductance (drawn even when not requested, so streams stay aligned).
-    rng = streams["eda"]
-    eda_baseline = rng.uniform(*EDA_BASELINE_RANGE, size=2)
-    drift = _smooth_noise(rng, 2, n_all, dt, DRIFT_TIMESCALE)
-    a = math.exp(-dt / TONIC_TAU)
-    slow_arousal = arousal
-    for _ in range(TONIC_STAGES):
-        slow_arousal = signal.lfilter(
-            [1.0 - a], [1.0, -a], slow_arousal, axis=-1, zi=a * slow_arousal[:, :1]
-        )[0]
-    tonic = eda_baseline[:, None] * np.exp(
-        TONIC_DRIFT_GAIN * drift + TONIC_AROUSAL_GAIN * slow_arousal
-    )
-    # SCRs: with probability c(t) a shared moment evokes a response in both people (the
-    # second `lag` later); private responses fill in at rate (1 - c(t)), so the mean rate
-    # does not depend on the coupling.
-    shared_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * shared)
     c_shared = np.pad(c_all, (first, abs(k) - first), mode="edge")  # c on the shared clock
-    shared_events = rng.random(shared.size) < np.minimum(shared_rate * dt, 1.0) * c_shared
-    kept = np.stack(
-        [shared_events[first : first + n_all], shared_events[first - k : first - k + n_all]]
+    eda, eda_baseline = _eda(
+        streams["eda"], arousal, shared, private, offsets, c_shared, c_all, n_pre, n, fs
     )
-    private_rate = SCR_BASE_RATE * np.exp(SCR_AROUSAL_GAIN * private) * (1.0 - c_all)
-    onsets = kept | (rng.random((2, n_all)) < np.minimum(private_rate * dt, 1.0))
-    amplitudes = rng.lognormal(math.log(SCR_MEDIAN_AMPLITUDE), SCR_AMPLITUDE_SIGMA, (2, n_all))
-    phasic = signal.fftconvolve(onsets * amplitudes, kernel[None, :], axes=-1)[:, :n_all]
-    noise = EDA_NOISE * rng.standard_normal((2, n))
     if "eda" in wanted:
-        data["eda"] = np.maximum(tonic[:, n_pre:] + phasic[:, n_pre:] + noise, 0.01)
+        data["eda"] = eda
         rates["eda"] = fs
 
     # 4. Heart rate at hr_sampling_rate, driven by the same arousal.
@@ -588,6 +635,211 @@ def simulate_dyad(
     new = session.copy()
     new["truth"] = xr.DataTree(truth)
     return new
+
+
+# --------------------------------------------------------------------------- the group
+
+_GROUP_SIZE = Integer(low=2, high=100, example="4")
+
+
+def _per_person(value: Any, rule: Any, name: str, n_persons: int) -> np.ndarray:
+    """One value for everyone, or one per person, each checked by ``rule``."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        return np.full(n_persons, rule(value, name) if callable(rule) else rule.check(value, name))
+    values = list(value)
+    if len(values) != n_persons:
+        raise ValidationError(
+            f"{name} must be one number for everyone or one per person ({n_persons}), got "
+            f"{len(values)} values."
+        )
+    check = rule if callable(rule) else rule.check
+    return np.array([check(v, f"{name}[{i}]") for i, v in enumerate(values)], dtype=float)
+
+
+def simulate_group(
+    n_persons: int = 4,
+    duration: float = 600.0,
+    *,
+    coupling: float | Sequence[float] = 0.6,
+    lag: float | Sequence[float] = 2.0,
+    leader: str | None = None,
+    sampling_rate: float = 32.0,
+    persons: Sequence[str] | None = None,
+    seed: int | None = None,
+    session_id: str | None = None,
+) -> xr.DataTree:
+    """Simulate a group session (a family, a couple with a therapist) with known coupling.
+
+    The dyad model of :func:`simulate_dyad` (same arousal, tonic level and SCRs), for N
+    persons sharing one driver: person ``i``'s arousal is ``sqrt(c_i) * shared(t - L_i)
+    + sqrt(1 - c_i) * private_i``, and a shared moment evokes an SCR in person ``i``
+    with probability ``c_i``, ``L_i`` seconds after it reaches the leader. The leader
+    sees the shared driver first (``L = 0``); every other person follows by ``lag``
+    seconds (**positive lag: the follower follows the leader**, so in a pair
+    ``leader~other`` the second person follows the first). No talk turns; EDA only.
+
+    Parameters
+    ----------
+    n_persons : int, default 4
+        How many persons, at least 2.
+    duration : float, default 600.0
+        Length of the session in seconds.
+    coupling : float or sequence of float, default 0.6
+        Each person's share of the shared driver, between 0 (independent) and 1; one for
+        everyone or one per person.
+    lag : float or sequence of float, default 2.0
+        Seconds each person follows the leader by (at least 0); one for every follower,
+        or one per person (the leader's is then ignored: 0).
+    leader : str, optional
+        The person who sees the shared driver first; default the first person.
+    sampling_rate : float, default 32.0
+        Rate of the EDA channel in Hz, at least 1 Hz.
+    persons : sequence of str, optional
+        Labels, one per person; default ``("therapist", "mother", "father", "child")``
+        for four, else ``("person 1", "person 2", ...)``.
+    seed : int, optional
+        Seed of the random streams (a fresh one, stored in ``truth.attrs["seed"]``, with
+        None).
+    session_id : str, optional
+        Name of the session; default ``"group-<seed>"``.
+
+    Returns
+    -------
+    xarray.DataTree
+        A concordlab session with an ``eda`` channel (µS) of N persons and a ``truth``
+        node: each person's ``coupling``, ``lag`` (seconds behind the leader) and latent
+        ``arousal``, the leader and the generating parameters in its attrs.
+
+    Raises
+    ------
+    ValidationError
+        If a parameter is out of range; the message says what to change.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> family = concordlab.simulate_group(4, duration=120, coupling=0.8, seed=1)
+    >>> concordlab.persons(family)
+    ('therapist', 'mother', 'father', 'child')
+    >>> family["eda"]["eda"].shape, family["truth"].attrs["leader"]
+    ((4, 3840), 'therapist')
+    >>> family["truth"]["lag"].values.tolist()
+    [0.0, 2.0, 2.0, 2.0]
+    """
+    n_persons = _GROUP_SIZE.check(n_persons, "n_persons")
+    duration = _DURATION.check(duration, "duration")
+    fs = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
+    if fs < 1.0:
+        raise ValidationError(
+            f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
+            f"(4-32 Hz is typical), got {fs!r}."
+        )
+    if persons is None:
+        persons = FAMILY if n_persons == 4 else tuple(f"person {i + 1}" for i in range(n_persons))
+    persons = PERSONS.check(persons, "persons")
+    if len(persons) != n_persons:
+        raise ValidationError(
+            f"persons gives {len(persons)} labels for n_persons={n_persons}; give one label "
+            "per person."
+        )
+    if leader is None:
+        leader = persons[0]
+    if not isinstance(leader, str) or leader not in persons:
+        raise ValidationError(f"leader must be one of the persons {list(persons)}, got {leader!r}.")
+    couplings = _per_person(coupling, check_unit_interval, "coupling", n_persons)
+    lags = _per_person(lag, _GROUP_LAG, "lag", n_persons)
+    lead = persons.index(leader)
+    lags[lead] = 0.0
+    seed = check_seed(seed)
+    if session_id is None:
+        session_id = f"group-{seed}"
+    session_id = Text(non_empty=True, example="'group-1'").check(session_id, "session_id")
+    n = round(duration * fs)
+    if n > MAX_SAMPLES or n < 2:
+        raise ValidationError(
+            f"duration={duration:g} s at {fs:g} Hz gives {n:,} samples; give between "
+            f"{2 / fs:g} s and {MAX_SAMPLES / fs:g} s."
+        )
+    if lags.max() >= duration:
+        raise ValidationError(
+            f"lag={lags.max():g} s is not shorter than the session ({duration:g} s); "
+            "use a lag of a few seconds, e.g. 2.0."
+        )
+    streams = dict(
+        zip(
+            _STREAMS,
+            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))),
+            strict=True,
+        )
+    )
+    n_pre = max(len(bateman_kernel(fs)), math.ceil(3.0 * TONIC_STAGES * TONIC_TAU * fs))
+    n_all = n_pre + n
+    shifts = np.round(lags * fs).astype(int)
+    offsets = tuple(int(v) for v in shifts.max() - shifts)  # followers see it later
+    c_each = couplings[:, None]
+    arousal, shared, private = _arousal(streams["arousal"], offsets, c_each, n_all, 1.0 / fs)
+    eda, eda_baseline = _eda(
+        streams["eda"], arousal, shared, private, offsets, c_each, c_each, n_pre, n, fs
+    )
+    parameters = {
+        "n_persons": n_persons,
+        "duration": duration,
+        "coupling": couplings.tolist(),
+        "lag": lags.tolist(),
+        "leader": leader,
+        "sampling_rate": fs,
+        "seed": seed,
+    }
+    session = from_arrays(
+        {"eda": eda},
+        fs,
+        persons=persons,
+        units={"eda": SIMULATED_UNITS["eda"]},
+        session_id=session_id,
+        metadata={"simulated": True, "generator": GROUP_GENERATOR, "parameters": parameters},
+    )
+    truth = xr.Dataset(
+        {
+            "coupling": ("person", couplings, {"long_name": "share of the shared driver"}),
+            "lag": ("person", shifts / fs, {"units": "s", "long_name": "delay behind leader"}),
+            "arousal": (
+                ("person", "time"),
+                arousal[:, n_pre:],
+                {"long_name": "latent arousal (mean 0, SD 1)", "units": "1"},
+            ),
+            "eda_baseline": ("person", eda_baseline, {"units": "uS"}),
+        },
+        coords={
+            "person": list(persons),
+            "time": (
+                "time",
+                np.arange(n) / fs,
+                {"units": "s", "long_name": "time since session start"},
+            ),
+        },
+        attrs={
+            "generator": GROUP_GENERATOR,
+            "description": (
+                "SIMULATED group. arousal_i = sqrt(c_i) * shared(t - lag_i) + sqrt(1 - c_i) * "
+                "private_i; the leader sees the shared driver first (lag 0), the others "
+                "lag_i seconds later (positive lag = follows the leader). EDA = tonic level "
+                "+ Bateman SCRs at an arousal-driven rate (shared moments with probability "
+                "c_i) + noise."
+            ),
+            "leader": leader,
+            "duration": duration,
+            "sampling_rate": fs,
+            "seed": seed,
+            "parameters": json.dumps(parameters, sort_keys=True),
+            "constants": json.dumps(_constants(), sort_keys=True),
+        },
+    )
+    new = session.copy()
+    new["truth"] = xr.DataTree(truth)
+    return new
+
+
+_GROUP_LAG = Real(low=0.0, high=MAX_SECONDS, unit="seconds", example="2.0")
 
 
 def _constants() -> dict[str, Any]:

@@ -260,6 +260,7 @@ BASE: dict[str, Base] = {
     "rmea_psychotherapy": lambda f: ((), {"group": "normal", "path": DATA / "rmea-psychotherapy"}),
     "simulate_cohort": lambda f: ((), {"n": 2, "duration": 30.0, "seed": 0}),
     "simulate_dyad": lambda f: ((), {"duration": 60.0, "seed": 1}),
+    "simulate_group": lambda f: ((), {"n_persons": 3, "duration": 60.0, "seed": 1}),
     # readers and writers
     "load": lambda f: ((), {"path": f.saved}),
     "pair_recordings": lambda f: ((f.recordings,), {}),

@@ -326,3 +326,88 @@ def test_load_refuses_a_file_whose_segment_ends_before_it_starts(tmp_path):
 def test_persons_and_start_time_are_not_guessed(kwargs, message):
     with pytest.raises(ValidationError, match=message):
         concordlab.from_arrays({"eda": np.ones((2, 8))}, 4, **kwargs)
+
+
+# --------------------------------------------------------------------------- groups (N > 2)
+
+FAMILY = ("therapist", "mother", "father", "child", "grandmother")
+
+
+def make_group(**kwargs):
+    rng = np.random.default_rng(1)
+    data = {"eda": rng.random((5, 400)) + 2, "hr": 70 + rng.random((5, 100))}
+    return concordlab.from_arrays(data, {"eda": 4, "hr": 1}, persons=FAMILY, **kwargs)
+
+
+def test_a_session_holds_any_number_of_persons():
+    session = make_group(session_id="family")
+    assert concordlab.persons(session) == FAMILY
+    assert session["eda"]["eda"].dims == ("person", "time")
+    assert session["eda"]["eda"].sizes["person"] == 5
+    assert concordlab.validate_session(session) is session
+    rows = [np.arange(4.0) + i for i in range(3)]  # a sequence of N series
+    three = concordlab.from_arrays({"motion": rows}, 25, persons=("a", "b", "c"))
+    np.testing.assert_array_equal(three["motion"]["motion"].sel(person="c"), rows[2])
+    bigger = concordlab.add_channel(session, "resp", np.zeros((5, 50)), 0.5)
+    assert concordlab.persons(bigger) == FAMILY
+    assert bigger["resp"]["resp"].sizes["person"] == 5
+    out = concordlab.resample(session, 2)
+    assert out["eda"]["eda"].shape == (5, 200) and concordlab.persons(out) == FAMILY
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs", "message"),
+    [
+        ({"eda": np.ones((3, 10))}, {}, r"3 rows, but no person labels.*persons=\("),
+        ({"eda": np.ones((3, 10))}, {"persons": ("a", "b")}, r"shape \(2, n_samples\)"),
+        ({"eda": np.ones((2, 10))}, {"persons": ("a", "b", "c")}, r"shape \(3, n_samples\)"),
+        ({"eda": [[1, 2], [1, 2], [1]]}, {"persons": ("a", "b", "c")}, "differ in length"),
+        ({"eda": np.ones((3, 10))}, {"persons": ("a", "b~c", "d")}, "holding '~' or '\\+'"),
+        ({"eda": np.ones((3, 10))}, {"persons": ("a", "b+c", "d")}, "holding '~' or '\\+'"),
+        ({"eda": np.ones((3, 10))}, {"persons": ("a", "all", "d")}, "reserved: 'all'"),
+        ({"eda": np.ones((3, 10))}, {"persons": ("a", "b", "a")}, "repeated: 'a'"),
+    ],
+)
+def test_group_labels_are_checked(data, kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        concordlab.from_arrays(data, 4, **kwargs)
+
+
+def test_a_channel_of_a_group_needs_a_row_per_person():
+    with pytest.raises(ValidationError, match=r"shape \(5, n_samples\)"):
+        concordlab.add_channel(make_group(), "resp", np.zeros((2, 50)), 0.5)
+
+
+def test_group_segments_take_a_person_everyone_or_a_subset():
+    session = make_group()
+    session = concordlab.add_segment(session, 0, 10, "family talk")  # default: everyone
+    session = concordlab.add_segment(session, 10, 20, "dyad work", person="mother+child")
+    session = concordlab.add_segment(session, 20, 30, "alone", person="child")
+    assert concordlab.segments(session)["person"].tolist() == ["all", "mother+child", "child"]
+    for person, why in (
+        ("both", "unknown"),  # "both" is for two persons
+        ("mother+nobody", "unknown"),
+        ("mother+mother", "unknown"),
+        ("mother+", "unknown"),
+    ):
+        with pytest.raises(concordlab.SegmentError, match=why):
+            concordlab.add_segment(session, 0, 5, "x", person=person)
+    # Two-person sessions keep "both" as everyone, and take "all" too.
+    dyad = concordlab.add_segment(make(), 0, 10, "talk")
+    dyad = concordlab.add_segment(dyad, 10, 20, "talk", person="all")
+    assert concordlab.segments(dyad)["person"].tolist() == ["both", "all"]
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_a_five_person_session_round_trips(tmp_path, suffix):
+    session = make_group(session_id="family", start_time="2026-01-31 10:00")
+    session = concordlab.add_segment(session, 0, 10, "family talk")
+    session = concordlab.add_segment(session, 5, 25, "repair", person="mother+child")
+    r = concordlab.concordance(session, "eda", method="pearson", window=20)
+    session = concordlab.add_result(session, "pairs", r)
+    back = concordlab.load(concordlab.save(session, tmp_path / f"family{suffix}"))
+    assert back.identical(session)
+    assert concordlab.persons(back) == FAMILY
+    stored = concordlab.get_result(back, "pairs")
+    assert stored.sizes["pair"] == 10
+    np.testing.assert_array_equal(stored.values, r.values)

@@ -12,12 +12,31 @@ from concordlab.compute.registry import get_measure, measure_names
 from concordlab.errors import ValidationError
 
 
-def _index(session: xr.DataTree, channel: str | None, **params: Any) -> float:
-    return float(concordance_index(concordance(session, channel, **params)))
+def _index(session: xr.DataTree, channel: str | None, **params: Any) -> float | xr.DataArray:
+    result = concordance(session, channel, **params)
+    if "pair" in result.dims:  # one index per pair of a group session
+        return _per_pair(result, lambda one: float(concordance_index(one)), "index")
+    return float(concordance_index(result))
 
 
-def _mean_concordance(session: xr.DataTree, channel: str | None, **params: Any) -> float:
-    return float(concordance(session, channel, **params).mean())
+def _mean_concordance(
+    session: xr.DataTree, channel: str | None, **params: Any
+) -> float | xr.DataArray:
+    result = concordance(session, channel, **params)
+    if "pair" in result.dims:
+        return _per_pair(result, lambda one: float(one.mean()), "mean_concordance")
+    return float(result.mean())
+
+
+def _per_pair(result: xr.DataArray, summary: Callable[[xr.DataArray], float], name: str):
+    """``summary`` of each pair's series, along ``pair`` (with ``first`` and ``second``)."""
+    values = [summary(result.isel(pair=i)) for i in range(result.sizes["pair"])]
+    return xr.DataArray(
+        values,
+        dims="pair",
+        coords={key: result[key] for key in ("pair", "first", "second")},
+        name=name,
+    )
 
 
 def _series(session: xr.DataTree, channel: str | None, **params: Any) -> xr.DataArray:
@@ -95,6 +114,7 @@ def _resolve(measure: Any, params: dict[str, Any]) -> tuple[str, Callable[..., A
             )
         name, function, params = measure, _series, {**params, "method": measure}
     method = params.get("method", "slope")
-    rest = {key: value for key, value in params.items() if key != "method"}
+    # pairs are checked per session (each has its own persons)
+    rest = {key: value for key, value in params.items() if key not in ("method", "pairs")}
     get_measure(method).check(rest, where=f"compute_cohort({name!r}, method={method!r})")
     return name, function, params

@@ -1,4 +1,5 @@
-"""What every measure shares: parameter rules, the two series, seconds to samples, labels.
+"""What every measure shares: parameter rules, the two (or N) series, seconds to samples,
+labels.
 
 The parameter rules here are constraint objects like those of :mod:`concordlab._checks`
 (one per shared parameter), so that a measure's parameter declarations can point at them.
@@ -75,14 +76,66 @@ class Pair:
     history: str = ""
 
 
-def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> Pair:
+@dataclass(frozen=True)
+class Group:
+    """The N persons' series of one channel (a group measure's input).
+
+    ``series`` is ``(N, n_samples)``, one row per person in the order of ``persons``.
+    """
+
+    series: np.ndarray
+    rate: float
+    offset: float
+    persons: tuple[str, ...]
+    channel: str
+    units: str
+    session_id: str = ""
+    history: str = ""
+
+    @property
+    def first(self) -> np.ndarray:
+        """The first person's series (the window grid reads its length)."""
+        return self.series[0]
+
+    def pair(self, i: int, j: int) -> Pair:
+        """Persons ``i`` and ``j`` as a :class:`Pair` (views of the series, no copies);
+        ``i`` is the first of the lag convention (positive lag: ``j`` follows ``i``).
+
+        Examples
+        --------
+        >>> import concordlab
+        >>> group = group_from(concordlab.simulate_group(3, duration=30, seed=1))
+        >>> group.pair(2, 0).persons
+        ('person 3', 'person 1')
+        """
+        return Pair(
+            first=self.series[i],
+            second=self.series[j],
+            rate=self.rate,
+            offset=self.offset,
+            persons=(self.persons[i], self.persons[j]),
+            channel=self.channel,
+            units=self.units,
+            session_id=self.session_id,
+            history=self.history,
+        )
+
+
+def pair_from(
+    data: xr.DataTree | xr.DataArray,
+    channel: str | None = None,
+    persons: tuple[str, str] | None = None,
+) -> Pair:
     """The two series of ``channel`` in a session, or of a (person, time) DataArray.
 
     With ``channel=None`` a session's only channel is used, or ``"eda"`` if it has several.
-    A session was validated where it was made (readers, constructors); here only what the
-    computation reads is checked (the tree is a session, the channel's variable, its dims,
-    dtype and sampling rate), so a call costs microseconds, not a whole validation.
-    The series are views of the session's data, not copies.
+    ``persons`` chooses two persons of a group session (default the only two); the
+    first of them is the "first" person of the lag convention (positive lag: the second
+    follows the first). A session was validated where it was made (readers,
+    constructors); here only what the computation reads is checked (the tree is a
+    session, the channel's variable, its dims, dtype and sampling rate), so a call costs
+    microseconds, not a whole validation. The series are views of the session's data,
+    not copies.
 
     Examples
     --------
@@ -90,6 +143,108 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     >>> pair = pair_from(concordlab.example_session())
     >>> pair.channel, pair.rate, pair.persons
     ('eda', 32.0, ('patient', 'therapist'))
+    >>> family = concordlab.simulate_group(4, duration=60, seed=1)
+    >>> pair_from(family, persons=("child", "mother")).persons
+    ('child', 'mother')
+    """
+    group = group_from(data, channel)
+    if persons is None:
+        if len(group.persons) != 2:
+            raise ValidationError(
+                f"The session has {len(group.persons)} persons {list(group.persons)}; choose "
+                f"two, e.g. persons={group.persons[:2]!r}."
+            )
+        return group.pair(0, 1)
+    return group.pair(*_pair_rows(persons, group.persons, "persons"))
+
+
+def _pair_rows(pair: Any, labels: tuple[str, ...], name: str) -> tuple[int, int]:
+    """The rows of two distinct, known persons named by ``pair`` (a 2-tuple or "a~b")."""
+    if isinstance(pair, str) and PAIR_JOIN in pair:
+        pair = tuple(pair.split(PAIR_JOIN))
+    if (
+        isinstance(pair, str | bytes)
+        or not isinstance(pair, tuple | list)
+        or len(pair) != 2
+        or not all(isinstance(p, str) for p in pair)
+    ):
+        raise ValidationError(
+            f"{name} must name two persons, as ('first', 'second') or 'first~second', e.g. "
+            f"{labels[0]!r}, {labels[1]!r} -> ({labels[0]!r}, {labels[1]!r}); got {pair!r}."
+        )
+    unknown = [p for p in pair if p not in labels]
+    if unknown:
+        raise ValidationError(
+            f"{name}: unknown person(s) {unknown}; the session's persons are {list(labels)}."
+        )
+    if pair[0] == pair[1]:
+        raise ValidationError(
+            f"{name}: a pair needs two different persons, got {pair[0]!r} twice; the "
+            f"session's persons are {list(labels)}."
+        )
+    return labels.index(pair[0]), labels.index(pair[1])
+
+
+PAIR_JOIN = "~"
+"""Joins the two labels of a pair: ``"patient~therapist"``."""
+
+
+def pairs_of(pairs: Any, labels: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The rows of each pair: every unordered pair in session order for ``pairs=None``
+    (``i < j``), else the given pairs (``("a", "b")`` tuples or ``"a~b"`` strings), checked:
+    known persons, two different ones, no pair twice (in either order).
+
+    Examples
+    --------
+    >>> pairs_of(None, ("a", "b", "c"))
+    [(0, 1), (0, 2), (1, 2)]
+    >>> pairs_of(["c~a", ("b", "c")], ("a", "b", "c"))
+    [(2, 0), (1, 2)]
+    """
+    if pairs is None:
+        n = len(labels)
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    if isinstance(pairs, str) or (
+        isinstance(pairs, tuple) and len(pairs) == 2 and all(isinstance(p, str) for p in pairs)
+    ):
+        pairs = [pairs]
+    if not isinstance(pairs, list | tuple) or not pairs:
+        raise ValidationError(
+            f"pairs must be a non-empty list of pairs, each ('first', 'second') or "
+            f"'first~second', e.g. pairs=['{labels[0]}~{labels[1]}']; got {pairs!r}."
+        )
+    rows = [_pair_rows(pair, labels, f"pairs[{i}]") for i, pair in enumerate(pairs)]
+    seen: set[frozenset[int]] = set()
+    for (i, j), pair in zip(rows, pairs, strict=True):
+        key = frozenset((i, j))
+        if key in seen:
+            raise ValidationError(
+                f"pairs lists {labels[i]}{PAIR_JOIN}{labels[j]} twice (as {pair!r} and before); "
+                "give each pair once."
+            )
+        seen.add(key)
+    return rows
+
+
+def group_from(
+    data: xr.DataTree | xr.DataArray,
+    channel: str | None = None,
+    persons: Any = None,
+) -> Group:
+    """The N series of ``channel`` in a session (or a (person, time) DataArray) as a Group.
+
+    ``channel=None`` picks as :func:`pair_from` does; ``persons`` (a sequence of labels,
+    two or more) chooses some of the persons, in the order given; default all of them.
+    The series are views of the session's data when all persons are taken.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> group = group_from(concordlab.simulate_group(4, duration=60, seed=1))
+    >>> group.persons, group.series.shape
+    (('therapist', 'mother', 'father', 'child'), (4, 1920))
+    >>> group_from(concordlab.example_session()).persons
+    ('patient', 'therapist')
     """
     if channel is not None:
         channel = CHANNEL.check(channel, "channel")
@@ -128,9 +283,9 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         )
     variable = variables[channel]
     sizes = dict(zip(variable.dims, variable.shape, strict=True))
-    if set(variable.dims) != {"person", "time"} or sizes["person"] != 2:
+    if set(variable.dims) != {"person", "time"} or sizes["person"] < 2:
         raise ValidationError(
-            f"'{channel}' must have dims (person, time) with two persons, got {sizes}."
+            f"'{channel}' must have dims (person, time) with two or more persons, got {sizes}."
         )
     if variable.dtype.kind not in "iuf":
         raise ValidationError(
@@ -138,7 +293,7 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         )
     if variable.dims != ("person", "time"):
         variable = variable.transpose("person", "time")
-    offset, persons = _labels(variables.get("time"), variables.get("person"))
+    offset, labels = _labels(variables.get("time"), variables.get("person"), sizes["person"])
     rate = variable.attrs.get("sampling_rate")
     if rate is None:
         time = np.asarray(variables["time"].values if "time" in variables else [])
@@ -150,12 +305,16 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
         rate = 1.0 / float(steps[0])
     rate = SAMPLING_RATE.check(rate, f"the sampling_rate of '{channel}'")
     values = np.asarray(variable.values).astype(np.float64, copy=False)
-    return Pair(
-        first=values[0],
-        second=values[1],
+    if persons is not None:
+        chosen = _chosen_persons(persons, labels)
+        if chosen != labels:
+            rows = [labels.index(p) for p in chosen]
+            values, labels = values[rows], chosen
+    return Group(
+        series=values,
         rate=float(rate),
         offset=offset,
-        persons=persons,
+        persons=labels,
         channel=channel,
         units=str(variable.attrs.get("units", "")),
         session_id=session_id,
@@ -163,18 +322,41 @@ def pair_from(data: xr.DataTree | xr.DataArray, channel: str | None = None) -> P
     )
 
 
+def _chosen_persons(persons: Any, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """``persons`` checked as two or more distinct labels of the session."""
+    if isinstance(persons, str | bytes) or not isinstance(persons, tuple | list):
+        raise ValidationError(
+            f"persons must be a list of two or more of the session's persons {list(labels)}, "
+            f"e.g. persons={list(labels[:2])!r}; got {persons!r}."
+        )
+    chosen = tuple(persons)
+    unknown = [p for p in chosen if p not in labels]
+    if unknown:
+        raise ValidationError(
+            f"persons: unknown person(s) {unknown}; the session's persons are {list(labels)}."
+        )
+    if len(chosen) < 2 or len(set(chosen)) != len(chosen):
+        raise ValidationError(
+            f"persons must name two or more different persons of {list(labels)}, got "
+            f"{list(chosen)}."
+        )
+    return chosen
+
+
 # Person coordinates read by _labels and their labels (the most recent few): a session
 # computed on again and again (a slider, a cohort's measures) reads its labels once. A
 # coordinate with an index cannot change in place (xarray refuses), so the same object means
-# the same labels; only these two-label coordinates are kept, never a (long) time axis.
-_PERSONS: dict[int, tuple[xr.Variable, tuple[str, str]]] = {}
+# the same labels; only these (short) person coordinates are kept, never a (long) time axis.
+_PERSONS: dict[int, tuple[xr.Variable, tuple[str, ...]]] = {}
 _MAX_PERSONS = 64
 
 
-def _labels(time: xr.Variable | None, person: xr.Variable | None) -> tuple[float, tuple[str, str]]:
-    """The first time (s; 0.0 without a time coordinate) and the two person labels
-    (``"0"``, ``"1"`` without a person coordinate), read through the coordinates' indexes
-    (no copy of a long time axis)."""
+def _labels(
+    time: xr.Variable | None, person: xr.Variable | None, n_persons: int = 2
+) -> tuple[float, tuple[str, ...]]:
+    """The first time (s; 0.0 without a time coordinate) and the person labels (``"0"``,
+    ``"1"`` ... without a person coordinate), read through the coordinates' indexes (no
+    copy of a long time axis)."""
     if time is None or time.size == 0:
         offset = 0.0
     elif isinstance(time, xr.IndexVariable):
@@ -182,12 +364,11 @@ def _labels(time: xr.Variable | None, person: xr.Variable | None) -> tuple[float
     else:
         offset = float(np.asarray(time[:1].values)[0])
     if person is None:
-        return offset, ("0", "1")
+        return offset, tuple(str(i) for i in range(n_persons))
     known = _PERSONS.get(id(person))
     if known is not None and known[0] is person:
         return offset, known[1]
-    labels = person.values
-    persons = (str(labels[0]), str(labels[1]))
+    persons = tuple(str(label) for label in person.values)
     if isinstance(person, xr.IndexVariable):
         if len(_PERSONS) >= _MAX_PERSONS:
             del _PERSONS[next(iter(_PERSONS))]  # the oldest
@@ -244,7 +425,7 @@ def check_cells(n_windows: int, n_lags: int, fix: str) -> None:
         )
 
 
-def window_coords(starts: np.ndarray, window: int, pair: Pair) -> dict[str, Any]:
+def window_coords(starts: np.ndarray, window: int, pair: Pair | Group) -> dict[str, Any]:
     """Coordinates along ``time`` for windows starting at ``starts`` (samples).
 
     ``time`` is the centre of the lag-0 window, ``window_start``/``window_end`` its edges,

@@ -9,12 +9,12 @@ import numpy as np
 import xarray as xr
 
 from concordlab._docs import fill_doc
-from concordlab.compute._common import pair_from
+from concordlab.compute._common import PAIR_JOIN, group_from, pairs_of
 from concordlab.compute.measures.slope import slopes
 from concordlab.compute.registry import get_measure
 from concordlab.errors import ValidationError
 
-__all__ = ["concordance", "concordance_index", "slopes"]
+__all__ = ["concordance", "concordance_index", "over_pairs", "slopes"]
 
 
 @fill_doc
@@ -23,13 +23,22 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     channel: str | None = None,
     *,
     method: str = "slope",
+    pairs: Any = None,
     **params: Any,
 ) -> xr.DataArray:
-    """Concordance of the two persons over windows, by any registered measure.
+    """Concordance of the persons over windows, by any registered measure.
 
     ``method`` names a measure of the registry (:mod:`concordlab.compute.registry`);
     ``params`` are that measure's parameters, each checked, and a parameter the measure
-    does not take is refused with a message naming the measures that take it. Built in:
+    does not take is refused with a message naming the measures that take it.
+
+    A dyadic measure on a two-person session gives one series (no ``pair`` dim). On a
+    group session (N > 2 persons), or with ``pairs`` given, it runs over pairs: the
+    result gains a leading ``pair`` dim labelled ``"first~second"``, with coordinates
+    ``first`` and ``second`` along it, and each pair's values are those of the pair
+    as its own two-person session (positive lag: the second of the pair follows the
+    first). A group measure (``"kuramoto"``, ``"rho"``, ``"mean_pairwise"``) gives one
+    series for all the persons, two or more. Built in:
 
     ``"slope"`` (Marci et al. 2007, the default)
         Each person's signal is turned into its local slope: the least-squares slope
@@ -60,6 +69,11 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(channel)s
     method : str, default "slope"
         The measure; see above and :func:`concordlab.compute.registry.measure_names`.
+    pairs : list of (str, str) or str, optional
+        The pairs a dyadic measure runs over, each ``("first", "second")`` or
+        ``"first~second"``: known persons, two different ones, no pair twice. Default:
+        none for two persons (no ``pair`` dim), every pair ``i < j`` in session order for
+        more. Recorded in ``attrs["pairs"]``.
     %(window)s
     %(step)s
     %(slope_window)s
@@ -76,10 +90,11 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     -------
     xarray.DataArray
         Dims as the measure declares: ``time`` (window centres in seconds, with
-        ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures. In
-        ``attrs``: the measure, every parameter as used, the lag convention, the
-        channel, the session id, the channel's preprocessing history and the concordlab
-        version; ``concordance(session, **concordlab.compute.result.reproduce(result))``
+        ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures;
+        over pairs, a leading ``pair`` dim. In ``attrs``: the measure, every parameter
+        as used, the lag convention, the channel, the persons involved, the session
+        id, the channel's preprocessing history and the concordlab version (and the
+        ``pairs``); ``concordance(session, **concordlab.compute.result.reproduce(result))``
         computes it again.
 
     Examples
@@ -92,10 +107,78 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     (('time',), 5.03125)
     >>> float(c.mean()) > float(concordlab.concordance(strangers, method="slope").mean())
     True
+    >>> family = concordlab.simulate_group(4, duration=120, seed=3)
+    >>> r = concordlab.concordance(family, method="pearson", pairs=["mother~child"])
+    >>> r.dims, r["pair"].values.tolist(), r["second"].values.tolist()
+    (('pair', 'time'), ['mother~child'], ['child'])
     """
     measure = get_measure(method)
     checked = measure.check(params, where=f"concordance(method={method!r})")
-    return measure.function(pair_from(session, channel), **checked)
+    if measure.group:
+        if pairs is not None:
+            raise ValidationError(
+                f"method {method!r} is a group measure (one value for all the persons); it "
+                "takes no pairs. Leave pairs out, or choose a dyadic method."
+            )
+        return measure.function(group_from(session, channel), **checked)
+    group = group_from(session, channel)
+    if pairs is None and len(group.persons) == 2:
+        return measure.function(group.pair(0, 1), **checked)
+    rows = pairs_of(pairs, group.persons)
+    results = [measure.function(group.pair(i, j), **checked) for i, j in rows]
+    return over_pairs(results, group.persons)
+
+
+def over_pairs(results: list[xr.DataArray], persons: tuple[str, ...]) -> xr.DataArray:
+    """Per-pair results of one measure stacked along a leading ``pair`` dim.
+
+    ``pair`` is labelled ``"first~second"`` with coordinates ``first`` and ``second``;
+    coordinates that differ between pairs (a peak's lag) gain the ``pair`` dim. In
+    ``attrs``: ``persons`` every person involved (in the session's order), ``pairs`` the
+    labels, and the lag convention for pairs.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.example_session()
+    >>> one = concordlab.concordance(s, method="pearson")
+    >>> both = over_pairs([one, one], ("patient", "therapist"))
+    >>> both.dims, both.attrs["pairs"]
+    (('pair', 'time'), ['patient~therapist', 'patient~therapist'])
+    """
+    labels = [f"{r.attrs['persons'][0]}{PAIR_JOIN}{r.attrs['persons'][1]}" for r in results]
+    first = [str(r.attrs["persons"][0]) for r in results]
+    second = [str(r.attrs["persons"][1]) for r in results]
+    involved = [p for p in persons if p in first or p in second]
+    stripped = [r.drop_attrs(deep=False) for r in results]
+    if "lag" in results[0].dims:  # its long name names the pair's persons
+        generic = {"units": "s", "long_name": "lag (positive lag: the second person follows)"}
+        stripped = [r.assign_coords(lag=r["lag"].assign_attrs(generic)) for r in stripped]
+    # Per-window quantities of each pair (a peak's lag) gain the pair dim, even for one pair.
+    shared = {"window_start", "window_end"}
+    own = [name for name in results[0].coords if name not in set(results[0].dims) | shared]
+    stacked = xr.concat(
+        stripped,
+        dim="pair",
+        coords=own,
+        compat="equals",
+        join="exact",
+        combine_attrs="drop",
+    )
+    stacked = stacked.assign_coords(
+        pair=("pair", labels, {"long_name": "pair of persons (first~second)"}),
+        first=("pair", first),
+        second=("pair", second),
+    )
+    stacked.attrs = {
+        **results[0].attrs,
+        "persons": involved,
+        "pairs": labels,
+        "lag_convention": "positive lag: the second person of each pair (after '~') "
+        "follows the first",
+    }
+    stacked.name = results[0].name
+    return stacked
 
 
 def concordance_index(result: xr.DataArray) -> xr.DataArray:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from concordlab.compute._common import Pair, check_cells, samples, window_coords
+from concordlab.compute._common import Group, Pair, check_cells, samples, window_coords
 from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
 from concordlab.errors import ValidationError
 
@@ -60,7 +60,7 @@ class WindowGrid:
     @classmethod
     def from_seconds(
         cls,
-        pair: Pair,
+        pair: Pair | Group,
         *,
         window: float,
         step: float,
@@ -100,7 +100,11 @@ class WindowGrid:
         positive = np.arange(0, max_lag_n + 1, lag_step_n)
         lags = np.concatenate([-positive[:0:-1], positive])
         check_cells(starts.size, lags.size, "use a larger step or lag_step, or a smaller max_lag")
-        first, second = pair.persons
+        if len(pair.persons) == 2:
+            first, second = pair.persons
+            convention = f"positive lag: {second} follows {first}"
+        else:  # a group measure's grid
+            convention = "positive lag: the second person of a pair follows the first"
         return cls(
             rate=pair.rate,
             offset=pair.offset,
@@ -110,7 +114,7 @@ class WindowGrid:
             lags=lags,
             starts=starts,
             min_valid=float(min_valid),
-            lag_convention=f"positive lag: {second} follows {first}",
+            lag_convention=convention,
         )
 
     @property
@@ -129,7 +133,7 @@ class WindowGrid:
             "lag_step": lag_step / self.rate,
         }
 
-    def coords(self, pair: Pair, *, lagged: bool = False) -> dict[str, Any]:
+    def coords(self, pair: Pair | Group, *, lagged: bool = False) -> dict[str, Any]:
         """``time``/``window_start``/``window_end`` (and ``lag``) coordinates in seconds."""
         coords = window_coords(self.starts, self.window, pair)
         if lagged:

@@ -41,10 +41,11 @@ import xarray as xr
 from concordlab._checks import SECONDS, Integer, Text, check_seed
 from concordlab._deprecate import REMOVED_IN
 from concordlab._inference import cohen_d
+from concordlab._segments_schema import ALL, BOTH
 from concordlab.compute._common import CONFIDENCE, MAX_DRAWS, POSITIVE_SECONDS, as_attr
 from concordlab.errors import ValidationError
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
-from concordlab.session import BOTH, get_result, persons, time_span, validate_session
+from concordlab.session import get_result, persons, time_span, validate_session
 
 __all__ = ["KINDS", "add_moments", "by_segment", "moments"]
 
@@ -465,14 +466,14 @@ class _Group:
     ends: np.ndarray
 
 
-def _groups(table: pd.DataFrame, people: tuple[str, str], labels: Any) -> list[_Group]:
-    """Segment groups: one per label, split by person unless the person is "both"."""
-    order = {BOTH: 0, people[0]: 1, people[1]: 2}
+def _groups(table: pd.DataFrame, people: tuple[str, ...], labels: Any) -> list[_Group]:
+    """Segment groups: one per label, split by person unless it is "both" or "all"."""
+    order = {BOTH: 0, ALL: 0, **{person: i + 1 for i, person in enumerate(people)}}
     keys = sorted(
         {(str(lab), str(per)) for lab, per in zip(table["label"], table["person"], strict=True)},
         key=lambda key: (key[0], order.get(key[1], 3), key[1]),
     )
-    names = [lab if per == BOTH else f"{lab} ({per})" for lab, per in keys]
+    names = [lab if per in (BOTH, ALL) else f"{lab} ({per})" for lab, per in keys]
     if labels is not None:
         if isinstance(labels, str):
             labels = [labels]

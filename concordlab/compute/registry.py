@@ -104,7 +104,8 @@ class Measure:
     function : callable
         ``function(pair, **params) -> xarray.DataArray``, with ``pair`` a
         :class:`~concordlab.compute._common.Pair` and ``params`` every parameter checked
-        and defaulted.
+        and defaulted; for a group measure ``function(group, **params)`` with ``group`` a
+        :class:`~concordlab.compute._common.Group` (N persons' series).
     parameters : tuple of Parameter
         What it takes.
     dims : tuple of str
@@ -120,6 +121,9 @@ class Measure:
         caller showing both computes the profile once.
     fast : bool
         Fast enough to recompute while a slider moves.
+    group : bool
+        A group measure: one value per window for all the persons of a session (two or
+        more), where a dyadic measure (the default) gives one per pair.
 
     Examples
     --------
@@ -136,6 +140,7 @@ class Measure:
     lag_profile: str | None = None
     from_profile: Callable[..., xr.DataArray] | None = None
     fast: bool = True
+    group: bool = False
     _by_name: dict[str, Parameter] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

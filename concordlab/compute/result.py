@@ -25,7 +25,7 @@ import xarray as xr
 from xarray.indexes import PandasIndex
 
 from concordlab._version import __version__
-from concordlab.compute._common import Pair, as_attr
+from concordlab.compute._common import Group, Pair, as_attr
 from concordlab.compute.grid import WindowGrid
 from concordlab.errors import ValidationError
 
@@ -50,7 +50,7 @@ ATTRS = (
 def build_result(
     values: np.ndarray,
     grid: WindowGrid,
-    pair: Pair,
+    pair: Pair | Group,
     *,
     measure: Any,
     params: dict[str, Any],
@@ -66,8 +66,9 @@ def build_result(
         One value per window, or per window and lag when the measure is lagged.
     grid : WindowGrid
         The grid the values were computed on (its coordinates are used).
-    pair : Pair
-        The two series they came from (channel, persons, session, history).
+    pair : Pair or Group
+        The series they came from (channel, persons, session, history): two persons',
+        or a group measure's N (``attrs["persons"]`` is then the group).
     measure : Measure
         The registered measure (its name and dims).
     params : dict
@@ -180,6 +181,8 @@ def reproduce(result: xr.DataArray | xr.Dataset) -> dict[str, Any]:
     measure = get_measure(attrs["method"])
     names = np.atleast_1d(attrs["parameters"]).tolist()
     params: dict[str, Any] = {"method": measure.name, "channel": attrs["channel"]}
+    if "pairs" in attrs:  # a result over pairs of a group session
+        params["pairs"] = [str(pair) for pair in np.atleast_1d(attrs["pairs"]).tolist()]
     for name in names:
         value = attrs[name]
         parameter = measure.parameter(name)

@@ -43,6 +43,9 @@ labels = st.text(
     min_size=1,
     max_size=12,
 ).filter(lambda s: s.strip() and s != "both")
+# Person labels hold no "~" (it joins pair labels) nor "+" (it joins a segment's persons),
+# and "both" and "all" are reserved.
+person_labels = labels.filter(lambda s: s != "all" and "~" not in s and "+" not in s)
 channel_names = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=8).filter(
     lambda s: s not in ("segments", "results", "truth", "time", "person")
 )
@@ -50,7 +53,7 @@ channel_names = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_s
 
 @st.composite
 def sessions(draw):
-    persons = draw(st.lists(labels, min_size=2, max_size=2, unique=True))
+    persons = draw(st.lists(person_labels, min_size=2, max_size=5, unique=True))
     names = draw(st.lists(channel_names, min_size=1, max_size=3, unique=True))
     data, rates, offsets = {}, {}, {}
     for name in names:
@@ -59,11 +62,11 @@ def sessions(draw):
         values = draw(
             st.lists(
                 st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan)),
-                min_size=2 * n,
-                max_size=2 * n,
+                min_size=len(persons) * n,
+                max_size=len(persons) * n,
             )
         )
-        data[name] = np.array(values).reshape(2, n)
+        data[name] = np.array(values).reshape(len(persons), n)
         rates[name] = rate
         offsets[name] = draw(st.floats(-100, 100, allow_nan=False))
     session = concordlab.from_arrays(
@@ -84,7 +87,12 @@ def sessions(draw):
                 a,
                 b,
                 draw(labels),
-                person=draw(st.sampled_from([*persons, "both"])),
+                person=draw(
+                    st.sampled_from(
+                        [*persons, "all", "+".join(persons[:2]), "+".join(persons[::-1])]
+                        + (["both"] if len(persons) == 2 else [])
+                    )
+                ),
                 note=draw(
                     st.text(
                         st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
