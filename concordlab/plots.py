@@ -46,6 +46,9 @@ __all__ = [
 PERSON_COLOURS = ("#1f77b4", "#d62728")  # patient blue, therapist red
 
 
+_N_PERSONS = Integer(low=0, high=100_000, example="4")
+
+
 def person_colours(n: int) -> tuple[str, ...]:
     """One colour per person of a session of ``n`` persons, the same in every view.
 
@@ -59,6 +62,7 @@ def person_colours(n: int) -> tuple[str, ...]:
     >>> person_colours(4)
     ('#1f77b4', '#d62728', '#ff7f0e', '#2ca02c')
     """
+    n = _N_PERSONS.check(n, "n")
     others = (c.lower() for c in qualitative.D3 if c.lower() not in PERSON_COLOURS)
     palette = (*PERSON_COLOURS, *others)
     return tuple(palette[i % len(palette)] for i in range(n))
