@@ -57,7 +57,47 @@ def alternate(repeat: int, ours: Callable[[], object], peer: Callable[[], object
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-ONLY: dict[str, Callable[[Dyads, int], Row | list[Row]]] = {}
+def bench_kuramoto(dyads: Dyads, repeat: int) -> list[Row]:
+    """The group measures kuramoto and rho (15 s windows, 1 s step) against multiSyncPy:
+    phases as its examples extract them (z-score, ``scipy.signal.hilbert``, angle), cut by
+    its ``apply_windowed``; per window its ``rho(phases)[1]``, and for Kuramoto the mean of
+    ``|mean_k exp(i theta_k)|`` (the r its ``kuramoto_weak_null`` is built on; multiSyncPy
+    has no public function returning it)."""
+    from multiSyncPy import synchrony_metrics as sm
+    from scipy import signal
+
+    window, step = round(15 * dyads.sampling_rate), round(1 * dyads.sampling_rate)
+
+    def phases(values: np.ndarray) -> np.ndarray:
+        z = (values - values.mean(axis=1, keepdims=True)) / values.std(axis=1, keepdims=True)
+        return np.angle(signal.hilbert(z))
+
+    def order(theta: np.ndarray) -> float:
+        return float(np.abs(np.exp(1j * theta).mean(axis=0)).mean())
+
+    def rho(theta: np.ndarray) -> float:
+        return sm.rho(theta)[1]
+
+    rows = []
+    for method, function in (("kuramoto", order), ("rho", rho)):
+
+        def ours(method: str = method) -> None:
+            for session in dyads.sessions:
+                concordlab.concordance(session, method=method, window=15, step=1)
+
+        def peer(function: Callable = function) -> None:
+            for values in dyads.arrays:
+                sm.apply_windowed(phases(values), function, window, step)
+
+        ours_s, peer_s = alternate(repeat, ours, peer)
+        label = f"{method} (15 s windows, 1 s step)"
+        rows.append((label, ours_s, f"multiSyncPy apply_windowed ({method})", peer_s))
+    return rows
+
+
+ONLY: dict[str, Callable[[Dyads, int], Row | list[Row]]] = {
+    "kuramoto": bench_kuramoto,
+}
 """Row name -> the function timing it (each measure's module adds its own)."""
 
 

@@ -47,7 +47,8 @@ _LOCAL_SCHEMES = ("inproc", "unix")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="concordlab",
-        description="Physiological concordance between two people, from the command line.",
+        description="Physiological concordance between people (two, or a group), from the "
+        "command line.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     batch = commands.add_parser(
@@ -73,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     for parameter in parameter_table().values():
         _add_parameter(batch, parameter)
+    batch.add_argument(
+        "--pairs",
+        nargs="+",
+        metavar="FIRST~SECOND",
+        help="the pairs of persons a dyadic method runs over in group sessions, e.g. "
+        "mother~child father~child (default every pair; two-person sessions: none)",
+    )
     batch.add_argument("--channel", help="channel to measure (and name of text recordings')")
     batch.add_argument("--sampling-rate", type=float, help="sampling rate (Hz) of text recordings")
     batch.add_argument("--fs", type=float, help=argparse.SUPPRESS)  # old name, one release
@@ -229,6 +237,8 @@ def _batch(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     names = ["method", *parameter_table()]
     params = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if args.pairs is not None:
+        params["pairs"] = list(args.pairs)
     try:
         with warnings.catch_warnings():
             # The failures are listed one per line below; the summary warning would repeat them.

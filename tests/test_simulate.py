@@ -443,3 +443,55 @@ def test_simulate_cohort_validation(kwargs, match):
     kwargs = {"n": 2, "duration": 10, **kwargs}
     with pytest.raises(concordlab.ValidationError, match=match):
         simulate_cohort(**kwargs)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def test_simulate_group_labels_truth_and_reproducibility():
+    family = concordlab.simulate_group(4, duration=120, coupling=0.7, lag=1.5, seed=3)
+    assert concordlab.persons(family) == ("therapist", "mother", "father", "child")
+    assert concordlab.channels(family) == ["eda"]
+    assert family["eda"]["eda"].shape == (4, 3840)
+    assert family["eda"]["eda"].attrs["units"] == "uS"
+    assert concordlab.validate_session(family) is family
+    truth = family["truth"]
+    np.testing.assert_array_equal(truth["coupling"].values, 0.7)
+    assert truth["lag"].values.tolist() == [0.0, 1.5, 1.5, 1.5]
+    assert truth.attrs["leader"] == "therapist" and truth.attrs["seed"] == 3
+    assert concordlab.metadata(family)["simulated"] is True
+    again = concordlab.simulate_group(4, duration=120, coupling=0.7, lag=1.5, seed=3)
+    assert again.identical(family)
+    five = concordlab.simulate_group(5, duration=30, seed=1, leader="person 3")
+    assert concordlab.persons(five) == tuple(f"person {i}" for i in range(1, 6))
+    assert five["truth"]["lag"].values.tolist() == [2.0, 2.0, 0.0, 2.0, 2.0]
+
+
+def test_simulate_group_follows_the_leader_and_couples_as_told():
+    # The shared driver reaches the followers `lag` seconds after the leader: a
+    # follower's arousal, shifted back by the lag, matches the leader's best when
+    # everyone is fully coupled; with no coupling the persons are unrelated.
+    group = concordlab.simulate_group(
+        3, duration=300, coupling=[1.0, 1.0, 0.0], lag=[0, 2.0, 2.0], seed=8
+    )
+    arousal = group["truth"]["arousal"].values
+    shift = 64  # 2 s at 32 Hz
+    np.testing.assert_allclose(arousal[1, shift:], arousal[0, :-shift], atol=1e-12)
+    assert abs(np.corrcoef(arousal[0], arousal[2])[0, 1]) < 0.3
+
+
+def test_simulate_group_refuses_bad_parameters():
+    for kwargs, message in (
+        ({"n_persons": 1}, "n_persons"),
+        ({"coupling": 1.5}, "coupling"),
+        ({"coupling": [0.5, 0.5]}, "one per person"),
+        ({"lag": -1.0}, "lag"),
+        ({"leader": "nobody"}, "leader must be one of"),
+        ({"persons": ("a", "b")}, "one label per person"),
+        ({"persons": ("a", "b", "c~d", "e")}, "'~'"),
+        ({"sampling_rate": 0.5}, "at least 1 Hz"),
+    ):
+        with pytest.raises(concordlab.ValidationError, match=message):
+            concordlab.simulate_group(**{"n_persons": 4, "duration": 60, "seed": 1, **kwargs})
+    with pytest.raises(concordlab.ValidationError, match="two distinct"):
+        concordlab.simulate_dyad(60, persons=("a", "b", "c"), seed=1)

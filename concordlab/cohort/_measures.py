@@ -87,8 +87,8 @@ def cohort_measures() -> list[str]:
     Examples
     --------
     >>> cohort_measures()  # doctest: +NORMALIZE_WHITESPACE
-    ['concordance', 'index', 'mean_concordance', 'pearson', 'slope', 'wlcc',
-     'wlcc_grand_mean', 'wlcc_peak']
+    ['concordance', 'index', 'kuramoto', 'mean_concordance', 'mean_pairwise', 'pearson',
+     'rho', 'slope', 'wlcc', 'wlcc_grand_mean', 'wlcc_peak']
     """
     return sorted(set(MEASURES) | set(measure_names()))
 

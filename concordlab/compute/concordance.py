@@ -62,6 +62,20 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         The whole windowed lagged cross-correlation, dims ``(time, lag)``, as
         :func:`wlcc` (rMEA's ``MEAccf``). Parameters: ``window``, ``step``, ``max_lag``,
         ``lag_step``, ``fisher_z``, ``absolute``, ``min_valid``.
+    ``"kuramoto"`` (a group measure)
+        The Kuramoto order parameter of all the persons, ``|mean_k exp(i theta_k(t))|``
+        averaged over each window, with each person's phase the angle of the analytic
+        signal (Hilbert) of the centred series, as multiSyncPy's examples extract it.
+        Parameters: ``window``, ``step``, ``min_valid``.
+    ``"rho"`` (a group measure)
+        Richardson et al.'s (2012) cluster-phase synchrony rho in each window,
+        multiSyncPy's ``rho`` on the same phases. Parameters: ``window``, ``step``,
+        ``min_valid``.
+    ``"mean_pairwise"`` (a group measure)
+        The mean over every pair of persons of ``pair_method``'s value in each window
+        (pairs without a value left out; their number is the coordinate ``n_pairs``),
+        the pair method's other parameters at their defaults. Parameters:
+        ``pair_method``, ``window``, ``step``, ``min_valid``.
 
     Parameters
     ----------
@@ -83,6 +97,7 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(fisher_z)s
     %(absolute)s
     %(min_valid)s
+    %(pair_method)s
     **params
         The chosen method's parameters, of those above.
 

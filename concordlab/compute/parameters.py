@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from concordlab._checks import FLAG, SECONDS, Real
+from concordlab._checks import FLAG, SECONDS, Choice, Real
 from concordlab._docs import DOCS
 from concordlab.compute._common import FRACTION
 from concordlab.compute.registry import Parameter
@@ -27,6 +27,7 @@ __all__ = [
     "LOW_FREQUENCY",
     "MAX_LAG",
     "MIN_VALID",
+    "PAIR_METHOD",
     "PEAK_SEARCH",
     "SLOPE_WINDOW",
     "STEP",
@@ -132,4 +133,20 @@ HIGH_FREQUENCY = Parameter(
 )
 
 for _parameter in (LOW_FREQUENCY, HIGH_FREQUENCY):
+    DOCS.add_parameter(_parameter)
+
+# --- groups (issue 16) ---
+
+PAIR_METHODS = ("slope", "pearson", "wlcc_peak")
+"""The dyadic measures ``mean_pairwise`` averages over pairs (one value per window each)."""
+
+PAIR_METHOD = Parameter(
+    "pair_method",
+    Choice(PAIR_METHODS),
+    "slope",
+    "The dyadic measure averaged over every pair of persons, on the same windows (its "
+    "other parameters keep their defaults).",
+)
+
+for _parameter in (PAIR_METHOD,):
     DOCS.add_parameter(_parameter)

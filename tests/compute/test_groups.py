@@ -180,3 +180,227 @@ def test_a_cohort_passes_the_pair_dim_through(family):
         mixed, "concordance", method="pearson", window=20, progress=False, scheduler="synchronous"
     )
     assert both.values.sizes["session"] == 3
+
+
+# --------------------------------------------------------------------------- group measures
+
+ms = pytest.importorskip("multiSyncPy.synchrony_metrics")
+signal = pytest.importorskip("scipy.signal")
+
+
+def _peer_phases(values):
+    """multiSyncPy's ``extract_phase`` (its Envision example): z-score, Hilbert, angle."""
+    z = (values - values.mean(axis=1, keepdims=True)) / values.std(axis=1, keepdims=True)
+    return np.angle(signal.hilbert(z))
+
+
+def _peer(values, window, step):
+    """multiSyncPy's rho and the Kuramoto order parameter on the same windows.
+
+    rho: ``rho(phases)[1]`` through multiSyncPy's ``apply_windowed``. Kuramoto: the mean
+    over the window of ``|mean_k exp(i theta_k)|``, the ``kuramoto_r`` of multiSyncPy's
+    ``kuramoto_weak_null`` (its test statistic is checked against the same r below)."""
+    theta = _peer_phases(values)
+    rho = ms.apply_windowed(theta, lambda x: ms.rho(x)[1], window, step)
+    r = ms.apply_windowed(theta, lambda x: np.abs(np.exp(1j * x).mean(axis=0)).mean(), window, step)
+    return theta, rho, r
+
+
+def test_kuramoto_and_rho_equal_multisyncpy_on_the_rmea_dyads(rmea_paths):
+    worst = {"rho": 0.0, "kuramoto": 0.0}
+    for path in rmea_paths:
+        session = concordlab.read_csv(path, sampling_rate=25, channel="motion")
+        values = session["motion"]["motion"].values
+        _, rho, r = _peer(values, 750, 125)
+        ours_rho = concordlab.concordance(session, method="rho", window=30, step=5)
+        ours_r = concordlab.concordance(session, method="kuramoto", window=30, step=5)
+        assert ours_rho.sizes["time"] == rho.size
+        np.testing.assert_allclose(ours_rho["window_start"].values, np.arange(rho.size) * 5.0)
+        worst["rho"] = max(worst["rho"], float(np.max(np.abs(ours_rho.values - rho))))
+        worst["kuramoto"] = max(worst["kuramoto"], float(np.max(np.abs(ours_r.values - r))))
+    assert worst["rho"] < 1e-9 and worst["kuramoto"] < 1e-9, worst
+
+
+def test_the_kuramoto_r_is_multisyncpys():
+    """The r of the parity test is the one multiSyncPy's weak-null test is built on: its
+    t statistic, recomputed from the windows' mean r**2, is the same."""
+    family = concordlab.simulate_group(5, duration=120, seed=4)
+    theta = _peer_phases(family["eda"]["eda"].values)
+    windows = [theta[:, s : s + 320] for s in range(0, theta.shape[1] - 320 + 1, 160)]
+    _, t, df = ms.kuramoto_weak_null(windows)
+    y = np.array([(np.abs(np.exp(1j * w).mean(axis=0)) ** 2).mean() for w in windows])
+    expected = (y.mean() - 1 / 5) / (y.std() / np.sqrt(len(windows)))
+    assert t == pytest.approx(expected, rel=1e-12) and df == len(windows) - 1
+
+
+def test_kuramoto_and_rho_equal_multisyncpy_on_a_simulated_group_of_five():
+    family = concordlab.simulate_group(5, duration=300, coupling=0.7, seed=5)
+    _, rho, r = _peer(family["eda"]["eda"].values, 480, 32)
+    ours_rho = concordlab.concordance(family, method="rho", window=15, step=1)
+    ours_r = concordlab.concordance(family, method="kuramoto", window=15, step=1)
+    np.testing.assert_allclose(ours_rho.values, rho, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours_r.values, r, rtol=0, atol=1e-9)
+    assert ours_r.attrs["persons"] == list(concordlab.persons(family))
+
+
+def _sines(phase_offsets, n=2000, rate=20.0, freq=0.5):
+    t = np.arange(n) / rate
+    rows = [np.sin(2 * np.pi * freq * t + offset) for offset in phase_offsets]
+    return concordlab.from_arrays(
+        {"x": np.vstack(rows)}, rate, persons=[f"p{i}" for i in range(len(rows))]
+    )
+
+
+@pytest.mark.parametrize("delta", [0.0, 0.5, 1.0, 2.0])
+def test_closed_forms_for_phase_shifted_sines(delta):
+    # Two sines a constant phase apart: r(t) = |cos(delta / 2)| and rho = 1 (a constant
+    # relative phase). Edges of the Hilbert transform are left out (the middle windows).
+    session = _sines([0.0, delta])
+    r = concordlab.concordance(session, method="kuramoto", window=10, step=5)
+    rho = concordlab.concordance(session, method="rho", window=10, step=5)
+    middle = slice(2, -2)
+    np.testing.assert_allclose(r.values[middle], abs(np.cos(delta / 2)), atol=1e-3)
+    np.testing.assert_allclose(rho.values[middle], 1.0, atol=1e-3)
+
+
+def test_independent_noise_is_not_synchronous():
+    rng = np.random.default_rng(0)
+    session = concordlab.from_arrays(
+        {"x": rng.standard_normal((6, 20_000))}, 10.0, persons=[f"p{i}" for i in range(6)]
+    )
+    r = concordlab.concordance(session, method="kuramoto", window=60, step=60)
+    # E|mean of 6 random unit vectors| is about sqrt(pi / (4 * 6)) = 0.36.
+    assert 0.3 < float(r.mean()) < 0.42
+    identical = concordlab.from_arrays(
+        {"x": np.tile(rng.standard_normal(2000), (4, 1))}, 10.0, persons=("a", "b", "c", "d")
+    )
+    for method in ("kuramoto", "rho"):
+        same = concordlab.concordance(identical, method=method, window=20)
+        np.testing.assert_allclose(same.values, 1.0, atol=1e-12)
+
+
+def test_invariances_and_missing_data():
+    family = concordlab.simulate_group(4, duration=120, seed=2)
+    values = family["eda"]["eda"].values
+    persons = concordlab.persons(family)
+    rescaled = concordlab.from_arrays(
+        {"eda": values * np.array([[2.0], [0.5], [10.0], [3.0]]) + 7.0}, 32.0, persons=persons
+    )
+    reordered = concordlab.from_arrays({"eda": values[::-1]}, 32.0, persons=persons[::-1])
+    flipped = concordlab.from_arrays({"eda": -values}, 32.0, persons=persons)
+    # A common half-cycle shift of everyone's phase (every sign flipped) changes neither.
+    for method in ("kuramoto", "rho"):
+        base = concordlab.concordance(family, method=method)
+        for other in (rescaled, reordered, flipped):
+            np.testing.assert_allclose(
+                concordlab.concordance(other, method=method).values, base.values, atol=1e-9
+            )
+    gappy = values.copy()
+    gappy[2, 1000:2500] = np.nan
+    session = concordlab.from_arrays({"eda": gappy}, 32.0, persons=persons)
+    for method in ("kuramoto", "rho", "mean_pairwise"):
+        result = concordlab.concordance(session, method=method, window=15)
+        inside = (result["window_start"] >= 1000 / 32) & (result["window_end"] <= 2500 / 32)
+        assert inside.any()
+        if method == "mean_pairwise":  # the pairs without the father still count
+            assert (result["n_pairs"].sel(time=inside) == 3).all()
+        else:
+            assert bool(np.isnan(result.sel(time=inside)).all())
+        outside = (result["window_end"] <= 1000 / 32 - 5) | (
+            result["window_start"] >= 2500 / 32 + 5
+        )
+        assert not bool(np.isnan(result.sel(time=outside)).any())
+
+
+def test_group_measures_work_on_two_persons_and_reproduce(tmp_path):
+    dyad = concordlab.example_session()
+    for method in ("kuramoto", "rho", "mean_pairwise"):
+        result = concordlab.concordance(dyad, method=method, window=20)
+        assert result.dims == ("time",)
+        assert result.attrs["persons"] == ["patient", "therapist"]
+        assert concordlab.concordance(dyad, **reproduce(result)).identical(result)
+    with pytest.raises(ValidationError, match="group measure.*takes no pairs"):
+        concordlab.concordance(dyad, method="kuramoto", pairs=["patient~therapist"])
+
+
+@pytest.mark.parametrize("pair_method", ["pearson", "slope", "wlcc_peak"])
+def test_mean_pairwise_is_the_mean_over_pairs(family, pair_method):
+    params = {"window": 20, "step": 2}
+    result = concordlab.concordance(
+        family, method="mean_pairwise", pair_method=pair_method, **params
+    )
+    pairs = concordlab.concordance(family, method=pair_method, **params)
+    expected = pairs.mean("pair", skipna=True)
+    np.testing.assert_allclose(result.values, expected.values, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(result["n_pairs"], pairs.notnull().sum("pair"))
+    np.testing.assert_array_equal(result["time"], pairs["time"])
+    again = concordlab.concordance(family, **reproduce(result))
+    assert again.identical(result)
+
+
+def _changes(session):
+    """A session of the EDA's sample-to-sample changes (the level's drift left out)."""
+    values = np.diff(session["eda"]["eda"].values, axis=1)
+    return concordlab.from_arrays({"eda": values}, 32.0, persons=concordlab.persons(session))
+
+
+def test_group_measures_rank_coupled_groups_above_uncoupled():
+    # rho on the EDA level hardly separates them (its Hilbert phase follows the slow tonic
+    # level: about 8 of 10 seeds at 600 s); on the changes of the signal it does.
+    wins = {"kuramoto": 0, "rho": 0, "mean_pairwise": 0}
+    seeds = range(8)
+    for seed in seeds:
+        coupled = concordlab.simulate_group(4, duration=300, coupling=0.8, seed=seed)
+        strangers = concordlab.simulate_group(4, duration=300, coupling=0.0, seed=seed)
+        for method in wins:
+            pair = (coupled, strangers)
+            if method == "rho":
+                pair = (_changes(coupled), _changes(strangers))
+            ours, theirs = (
+                float(concordlab.concordance(s, method=method, window=30).mean()) for s in pair
+            )
+            wins[method] += ours > theirs
+    assert all(count == len(seeds) for count in wins.values()), wins
+
+
+def test_the_simulated_leader_is_found_from_the_pairs():
+    for seed, coupling in zip(range(6), (0.5, 0.6, 0.7, 0.8, 0.9, 1.0), strict=True):
+        group = concordlab.simulate_group(
+            4, duration=300, coupling=coupling, lag=2.0, leader="father", seed=seed
+        )
+        peaks = concordlab.concordance(group, method="wlcc_peak", window=30, step=5, max_lag=5)
+        # In each pair first~second, a positive lag means the second follows the first.
+        lead = {person: 0.0 for person in concordlab.persons(group)}
+        for label in peaks["pair"].values:
+            first, second = label.split("~")
+            lag = float(np.nanmedian(peaks["peak_lag"].sel(pair=label)))
+            lead[first] += lag
+            lead[second] -= lag
+        assert max(lead, key=lead.get) == "father", (seed, lead)
+
+
+def test_the_cli_writes_one_row_per_pair(family, tmp_path):
+    import pandas as pd
+
+    from concordlab.cli import main
+
+    folder = tmp_path / "groups"
+    for key in ("family-1", "family-2"):
+        concordlab.save(family, folder / f"{key}.nc")
+    out = tmp_path / "index.csv"
+    common = ["batch", str(folder), "--method", "pearson", "--window", "20", "--quiet"]
+    assert main([*common, "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 2 * 10 and set(table["pair"]) == {
+        f"{a}~{b}" for i, a in enumerate(FAMILY5) for b in FAMILY5[i + 1 :]
+    }
+    alone = concordlab.concordance(family, method="pearson", window=20, pairs=["mother~child"])
+    row = table[(table["session"] == "family-1") & (table["pair"] == "mother~child")]
+    assert float(row["index"].iloc[0]) == pytest.approx(float(concordlab.concordance_index(alone)))
+    chosen = tmp_path / "chosen.csv"
+    assert main([*common, "--pairs", "mother~child", "--out", str(chosen)]) == 0
+    assert pd.read_csv(chosen)["pair"].tolist() == ["mother~child"] * 2
+    group = tmp_path / "kuramoto.csv"
+    kuramoto = ["batch", str(folder), "--method", "kuramoto", "--quiet"]
+    assert main([*kuramoto, "--out", str(group)]) == 0
+    assert len(pd.read_csv(group)) == 2
