@@ -116,3 +116,13 @@ def test_a_two_person_session_has_no_picker_and_today_s_traces():
     assert len(explorer.figure.data) == 6
     assert [t.name for t in explorer.figure.data[:2]] == ["patient", "therapist"]
     assert explorer.figure.data[1].yaxis == "y2" and explorer.result.dims == ("time",)
+
+
+def test_a_group_measure_is_one_line_for_everyone_and_no_heatmap(explorer, family):
+    explorer.set_params(method="kuramoto")
+    expected = concordlab.concordance(family, method="kuramoto", window=20, step=2)
+    np.testing.assert_array_equal(explorer.result.values, expected.values)
+    assert not explorer.figure.data[5].visible and explorer.controls["pair"].disabled
+    assert "group measure" in explorer.analysis_note.value
+    explorer.set_params(method="pearson")
+    assert explorer.figure.data[5].visible and not explorer.controls["pair"].disabled
