@@ -136,3 +136,24 @@ def test_person_colours_keep_the_dyads_and_differ_within_a_group():
     assert person_colours(2) == PERSON_COLOURS
     assert len(set(person_colours(10))) == 10
     assert person_colours(12)[10] == person_colours(12)[0]  # repeats beyond ten
+
+
+def test_session_figure_of_a_group_has_one_line_per_person():
+    family = concordlab.simulate_group(4, duration=60, sampling_rate=8, seed=2)
+    figure = plot_session(family, show_segments=False)
+    persons = concordlab.persons(family)
+    assert [trace.name for trace in figure.data] == list(persons)
+    assert len({trace.line.color for trace in figure.data}) == 4
+    for trace, person in zip(figure.data, persons, strict=True):
+        series = family["eda"].dataset["eda"].sel(person=person).values
+        np.testing.assert_array_equal(np.asarray(trace.y), series)  # 480 samples: not decimated
+
+
+def test_pairs_of_a_real_group_result_are_drawn_in_their_order():
+    from concordlab.plots import plot_pairs
+
+    family = concordlab.simulate_group(3, duration=90, sampling_rate=8, seed=3)
+    result = concordlab.concordance(family, method="pearson", window=20)
+    heat = plot_pairs(result).data[0]
+    assert list(heat.y) == list(result["pair"].values)
+    np.testing.assert_array_equal(np.asarray(heat.z), result.values)
