@@ -14,11 +14,17 @@ before, so the explorer's cache of results never answers in its place:
 - 1 kHz, the first draw (``explore``; target < 1 s) and a zoom redraw (``set_view``,
   the slowest of four views; target < 200 ms).
 
+With ``--groups``, only the group rows (issue 16): a slider-driven recompute
+(``set_params(window=...)``, slope) on a simulated 60-minute 32 Hz session of 2 persons
+and of 5 persons (10 pairs: the line of the chosen pair and the pair x time heatmap of
+all), with the bytes sent, and choosing another pair (computed already: nothing but the
+redraw). The 2-person session is the same explorer as without groups.
+
 The reviewer's figures before this work (issue 14, not measured in this run) are printed
 beside them. The end-to-end time in a browser (slider to new plot painted) is
 ``bench_explorer_browser.py``'s.
 
-Run: ``python benchmarks/bench_explorer.py [--repeat 7]``
+Run: ``python benchmarks/bench_explorer.py [--repeat 7] [--groups]``
 """
 
 from __future__ import annotations
@@ -85,12 +91,36 @@ def switch_to_wlcc_peak(explorer: Any, windows: Any) -> tuple[float, int]:
     return result
 
 
+def groups(repeat: int, fresh: Any) -> None:
+    """A slider-driven recompute on a 5-person session against a 2-person one (32 Hz)."""
+    print(f"60-minute simulated 32 Hz sessions; median of {repeat} runs (and the best)")
+    for n in (2, 5):
+        session = concordlab.simulate_group(n, 3600, sampling_rate=32, seed=1)
+        explorer = concordlab.explore(session, sidecar=False)
+        label = f"{n} persons ({n * (n - 1) // 2} pair{'s' if n > 2 else ''})"
+        runs = [
+            sent(explorer, lambda e=explorer: e.set_params(window=next(fresh)))
+            for _ in range(repeat)
+        ]
+        timed(f"32 Hz, {label}: set_params(window=...)", [t for t, _ in runs], 0.1, "-")
+        nbytes = max(b for _, b in runs)
+        row(f"32 Hz, {label}: bytes sent", f"{nbytes / 1e6:.3f} MB", "-", True, "-")
+        if n > 2:
+            choices = itertools.cycle(explorer.pairs[1:] + explorer.pairs[:1])
+            seconds = times(repeat, lambda e=explorer, c=choices: e.set_params(pair=next(c)))
+            timed(f"32 Hz, {label}: choose another pair", seconds, 0.1, "-")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--groups", action="store_true", help="only the group rows")
     args = parser.parse_args()
     repeat = args.repeat
     fresh = (15.0 + 0.5 * i for i in itertools.count(1))  # never the same window twice
+    if args.groups:
+        groups(repeat, fresh)
+        return
 
     fast = concordlab.simulate_dyad(3600, sampling_rate=1000, seed=1, channels=["eda"], turns=False)
     hour = concordlab.simulate_dyad(3600, sampling_rate=32, seed=1, channels=["eda"])

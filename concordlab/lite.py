@@ -3,7 +3,7 @@
 A classroom of 30 should not depend on one service (Binder). :func:`build_lite_site` turns a
 source checkout of concordlab into a static folder that any web server (a university web
 space, GitHub Pages, ``python -m http.server``) can host: JupyterLab and a Pyodide kernel run
-in each student's browser, with the six class notebooks and the data they read.
+in each student's browser, with the class notebooks and the data they read.
 
 The site works offline: nothing is fetched from a CDN at run time, and the kernel does not
 fall back to PyPI. Everything it holds comes from two registries at build time:
@@ -269,7 +269,7 @@ def build_lite_site(
     >>> from concordlab.lite import build_lite_site
     >>> site = build_lite_site("class-site")  # doctest: +SKIP
     >>> print(site)  # doctest: +SKIP
-    JupyterLite site in class-site (95 MB, 41 Python packages, 6 notebooks).
+    JupyterLite site in class-site (95 MB, 41 Python packages, 7 notebooks).
     Try it: python -m http.server --directory class-site 8000, then open
     http://127.0.0.1:8000/lab/index.html?path=00-start-here.ipynb
     """

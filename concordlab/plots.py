@@ -31,10 +31,12 @@ from concordlab.units import axis_title
 
 __all__ = [
     "minmax_decimate",
+    "person_colours",
     "plot_concordance",
     "plot_correlation",
     "plot_groups",
     "plot_paired",
+    "plot_pairs",
     "plot_real_pseudo",
     "plot_session",
     "plot_wlcc",
@@ -42,6 +44,30 @@ __all__ = [
 ]
 
 PERSON_COLOURS = ("#1f77b4", "#d62728")  # patient blue, therapist red
+
+
+_N_PERSONS = Integer(low=0, high=100_000, example="4")
+
+
+def person_colours(n: int) -> tuple[str, ...]:
+    """One colour per person of a session of ``n`` persons, the same in every view.
+
+    The first two are :data:`PERSON_COLOURS` (a dyad looks as it always did); the others
+    follow plotly's D3 palette without those two, repeating beyond ten persons.
+
+    Examples
+    --------
+    >>> person_colours(2)
+    ('#1f77b4', '#d62728')
+    >>> person_colours(4)
+    ('#1f77b4', '#d62728', '#ff7f0e', '#2ca02c')
+    """
+    n = _N_PERSONS.check(n, "n")
+    others = (c.lower() for c in qualitative.D3 if c.lower() not in PERSON_COLOURS)
+    palette = (*PERSON_COLOURS, *others)
+    return tuple(palette[i % len(palette)] for i in range(n))
+
+
 MAX_POINTS = 4000
 
 
@@ -116,7 +142,10 @@ def plot_session(
     show_segments: bool = True,
     max_points: int = MAX_POINTS,
 ) -> go.Figure:
-    """Both persons' signals, one panel per channel, with segments shaded.
+    """Every person's signal (both of a dyad), one panel per channel, segments shaded.
+
+    One trace per person in each panel, one colour and legend entry per person
+    (:func:`person_colours`).
 
     Parameters
     ----------
@@ -162,7 +191,7 @@ def plot_session(
     for row, name in enumerate(names, start=1):
         variable = session[name].dataset[name]
         time = session[name].dataset["time"].values
-        for person, colour in zip(labels, PERSON_COLOURS, strict=True):
+        for person, colour in zip(labels, person_colours(len(labels)), strict=True):
             t, v = minmax_decimate(time, variable.sel(person=person).values, max_points)
             figure.add_trace(
                 go.Scattergl(
@@ -257,10 +286,15 @@ def _shade_segments(figure: go.Figure, session: xr.DataTree, rows: str | int = "
 def plot_concordance(result: xr.DataArray, session: xr.DataTree | None = None) -> go.Figure:
     """A concordance series over time, with the session's segments shaded.
 
+    A result over pairs (dims ``pair``, ``time``: a group session, or ``pairs=`` given)
+    is drawn as one line per pair, named by its label (``"mother~child"``);
+    :func:`plot_pairs` shows the same as a pair x time heatmap.
+
     Parameters
     ----------
     result : xarray.DataArray
-        The result of :func:`concordlab.concordance` (dim ``time``).
+        The result of :func:`concordlab.concordance` (dim ``time``, or ``pair`` and
+        ``time``).
     session : xarray.DataTree, optional
         Shade this session's segments behind the curve.
 
@@ -277,20 +311,43 @@ def plot_concordance(result: xr.DataArray, session: xr.DataTree | None = None) -
     >>> fig.data[0].name
     'concordance'
     """
-    if not isinstance(result, xr.DataArray) or result.dims != ("time",):
-        raise ValidationError("Expected a concordance series: a DataArray with dim 'time'.")
+    if not isinstance(result, xr.DataArray) or set(result.dims) not in ({"time"}, PAIR_DIMS):
+        dims = result.dims if isinstance(result, xr.DataArray) else type(result).__name__
+        raise ValidationError(
+            "Expected a concordance series: a DataArray with dim 'time' (or dims 'pair' and "
+            f"'time', one line per pair), got {dims}. For a 2-D result over lags use "
+            "plot_wlcc; select one pair (result.sel(pair=...)) or reduce the other dims first."
+        )
     figure = make_subplots(rows=1, cols=1)
-    figure.add_trace(
-        go.Scatter(
-            x=result["time"].values,
-            y=result.values,
-            mode="lines",
-            name="concordance",
-            line={"color": "#444", "width": 1.5},
-        ),
-        row=1,
-        col=1,
-    )
+    if "pair" in result.dims:
+        result = result.transpose("pair", "time")
+        labels = [str(label) for label in result["pair"].values]
+        for label, colour, values in zip(
+            labels, _pair_colours(len(labels)), result.values, strict=True
+        ):
+            figure.add_trace(
+                go.Scatter(
+                    x=result["time"].values,
+                    y=values,
+                    mode="lines",
+                    name=label,
+                    line={"color": colour, "width": 1.2},
+                ),
+                row=1,
+                col=1,
+            )
+    else:
+        figure.add_trace(
+            go.Scatter(
+                x=result["time"].values,
+                y=result.values,
+                mode="lines",
+                name="concordance",
+                line={"color": "#444", "width": 1.5},
+            ),
+            row=1,
+            col=1,
+        )
     figure.add_hline(y=0, line_width=1, line_color="#bbb")
     if session is not None:
         _shade_segments(figure, session, rows=1)
@@ -301,6 +358,81 @@ def plot_concordance(result: xr.DataArray, session: xr.DataTree | None = None) -
         yaxis_title="r",
         yaxis_range=[-1.05, 1.05],
         height=320,
+        template="plotly_white",
+    )
+    return figure
+
+
+PAIR_DIMS = {"pair", "time"}
+
+
+def _pair_colours(n: int) -> tuple[str, ...]:
+    """One colour per pair (plotly's Dark24, repeating), distinct from the persons'."""
+    palette = qualitative.Dark24
+    return tuple(palette[i % len(palette)] for i in range(n))
+
+
+def plot_pairs(result: xr.DataArray) -> go.Figure:
+    """Concordance over pairs as a heat map: time across, one row per pair.
+
+    Parameters
+    ----------
+    result : xarray.DataArray
+        A result over pairs of :func:`concordlab.concordance`: dims ``pair`` and
+        ``time`` (a group session of three or more persons, or ``pairs=`` given), the
+        pairs labelled ``"first~second"``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap trace; the colour scale is -1..1 for values within it (correlations),
+        else symmetric about 0. Missing windows (NaN) are left blank.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> from concordlab.plots import plot_pairs
+    >>> r = xr.DataArray(
+    ...     np.zeros((3, 5)), dims=("pair", "time"), name="r",
+    ...     coords={"pair": ["a~b", "a~c", "b~c"], "time": np.arange(5.0)},
+    ...     attrs={"method": "pearson", "window": 15.0})
+    >>> fig = plot_pairs(r)
+    >>> fig.data[0].type, list(fig.data[0].y)
+    ('heatmap', ['a~b', 'a~c', 'b~c'])
+    """
+    if not isinstance(result, xr.DataArray) or set(result.dims) != PAIR_DIMS:
+        dims = result.dims if isinstance(result, xr.DataArray) else type(result).__name__
+        raise ValidationError(
+            "plot_pairs expects a result over pairs: a DataArray with dims 'pair' and "
+            f"'time' (concordlab.concordance of a group session, or with pairs=...), got "
+            f"{dims}. A lagged result: pick one lag or use wlcc_peak first."
+        )
+    result = result.transpose("pair", "time")
+    values = np.asarray(result.values, dtype=np.float64)
+    finite = np.abs(values[np.isfinite(values)])
+    limit = 1.0 if finite.size == 0 or finite.max() <= 1 else float(finite.max())
+    name = str(result.name or "value")
+    figure = go.Figure(
+        go.Heatmap(
+            x=result["time"].values,
+            y=[str(label) for label in result["pair"].values],
+            z=values,
+            colorscale="RdBu_r",
+            zmin=-limit,
+            zmax=limit,
+            colorbar={"title": name},
+            hovertemplate="%{x:.1f} s, %{y}: " + name + " = %{z:.2f}<extra></extra>",
+        )
+    )
+    method = result.attrs.get("method", "")
+    n = result.sizes["pair"]
+    figure.update_layout(
+        title=f"Concordance of {n} pairs ({method}, {result.attrs.get('window', '?')} s windows)",
+        xaxis_title="window centre (s)",
+        yaxis_title="pair",
+        yaxis_autorange="reversed",
+        height=max(260, 120 + 28 * n),
         template="plotly_white",
     )
     return figure

@@ -63,6 +63,10 @@ class Fixtures:
         return concordlab.concordance(self.session)
 
     @cached_property
+    def over_pairs(self):
+        return concordlab.concordance(self.session, pairs=[("patient", "therapist")])
+
+    @cached_property
     def cross(self):
         return concordlab.wlcc(self.session, window=10, step=5, max_lag=2)
 
@@ -238,6 +242,7 @@ BASE: dict[str, Base] = {
     "concordance_index": lambda f: ((f.result,), {}),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
+    "pseudo_groups": lambda f: ((f.cohort,), {"n_persons": 3, "n_groups": 4, "seed": 0}),
     "segment_shuffle": lambda f: ((f.session,), {"segment_length": 10.0, "seed": 0}),
     "surrogate_test": lambda f: (
         (f.session, _surrogate_statistic),
@@ -309,11 +314,13 @@ BASE: dict[str, Base] = {
     "preprocess.smooth": lambda f: ((f.session,), {"window": 2.0}),
     "preprocess.standardise": lambda f: ((f.session,), {}),
     # plots
+    "plots.person_colours": lambda f: ((), {"n": 3}),
     "plots.minmax_decimate": lambda f: ((), {"time": np.arange(50.0), "values": np.ones(50)}),
     "plots.plot_concordance": lambda f: ((f.result,), {}),
     "plots.plot_correlation": lambda f: ((f.correlation,), {}),
     "plots.plot_groups": lambda f: ((f.groups,), {}),
     "plots.plot_paired": lambda f: ((f.paired,), {}),
+    "plots.plot_pairs": lambda f: ((f.over_pairs,), {}),
     "plots.plot_real_pseudo": lambda f: ((f.real_pseudo,), {}),
     "plots.plot_session": lambda f: ((f.session,), {}),
     "plots.plot_wlcc": lambda f: ((f.cross,), {}),

@@ -80,3 +80,80 @@ def test_plot_session_selects_channels_and_its_old_name_still_works():
         plot_session(session, names=["eda"], channels=["eda"])
     with pytest.raises(concordlab.ValidationError, match="channels must be None"):
         plot_session(session, channels=["heart"])
+
+
+def _over_pairs(n_pairs: int = 3, n_windows: int = 40) -> "concordlab.DataTree":
+    import xarray as xr
+
+    rng = np.random.default_rng(5)
+    values = np.tanh(rng.normal(size=(n_pairs, n_windows)))
+    values[1, 5:9] = np.nan  # missing windows of one pair
+    labels = [f"p{i}~q{i}" for i in range(n_pairs)]
+    return xr.DataArray(
+        values,
+        dims=("pair", "time"),
+        coords={"pair": labels, "time": 7.5 + np.arange(n_windows, dtype=float)},
+        name="r",
+        attrs={"method": "pearson", "window": 15.0},
+    )
+
+
+def test_pairs_heatmap_has_one_row_per_pair_and_keeps_gaps():
+    from concordlab.plots import plot_pairs
+
+    result = _over_pairs()
+    figure = plot_pairs(result)
+    heat = figure.data[0]
+    assert heat.type == "heatmap" and list(heat.y) == ["p0~q0", "p1~q1", "p2~q2"]
+    np.testing.assert_array_equal(np.asarray(heat.z), result.values)  # NaN stays NaN
+    np.testing.assert_array_equal(np.asarray(heat.x), result["time"].values)
+    assert (heat.zmin, heat.zmax) == (-1, 1)
+    transposed = plot_pairs(result.transpose("time", "pair")).data[0].z
+    np.testing.assert_array_equal(np.asarray(transposed), np.asarray(heat.z))
+    with pytest.raises(concordlab.ValidationError, match="dims 'pair' and 'time'"):
+        plot_pairs(result.isel(pair=0))
+    with pytest.raises(concordlab.ValidationError, match="dims 'pair' and 'time'"):
+        plot_pairs(result.values)
+
+
+def test_concordance_over_pairs_is_one_line_per_pair_and_other_shapes_are_refused():
+    from concordlab.plots import plot_concordance
+
+    result = _over_pairs()
+    figure = plot_concordance(result)
+    assert [trace.name for trace in figure.data] == ["p0~q0", "p1~q1", "p2~q2"]
+    for trace, row in zip(figure.data, result.values, strict=True):
+        np.testing.assert_array_equal(np.asarray(trace.y, dtype=float), row)
+    assert len({trace.line.color for trace in figure.data}) == 3
+    cross = concordlab.wlcc(concordlab.example_session(), window=30, step=10, max_lag=2)
+    with pytest.raises(concordlab.ValidationError, match="plot_wlcc"):
+        plot_concordance(cross)
+
+
+def test_person_colours_keep_the_dyads_and_differ_within_a_group():
+    from concordlab.plots import PERSON_COLOURS, person_colours
+
+    assert person_colours(2) == PERSON_COLOURS
+    assert len(set(person_colours(10))) == 10
+    assert person_colours(12)[10] == person_colours(12)[0]  # repeats beyond ten
+
+
+def test_session_figure_of_a_group_has_one_line_per_person():
+    family = concordlab.simulate_group(4, duration=60, sampling_rate=8, seed=2)
+    figure = plot_session(family, show_segments=False)
+    persons = concordlab.persons(family)
+    assert [trace.name for trace in figure.data] == list(persons)
+    assert len({trace.line.color for trace in figure.data}) == 4
+    for trace, person in zip(figure.data, persons, strict=True):
+        series = family["eda"].dataset["eda"].sel(person=person).values
+        np.testing.assert_array_equal(np.asarray(trace.y), series)  # 480 samples: not decimated
+
+
+def test_pairs_of_a_real_group_result_are_drawn_in_their_order():
+    from concordlab.plots import plot_pairs
+
+    family = concordlab.simulate_group(3, duration=90, sampling_rate=8, seed=3)
+    result = concordlab.concordance(family, method="pearson", window=20)
+    heat = plot_pairs(result).data[0]
+    assert list(heat.y) == list(result["pair"].values)
+    np.testing.assert_array_equal(np.asarray(heat.z), result.values)

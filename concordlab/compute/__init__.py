@@ -13,6 +13,7 @@ from concordlab.compute.registry import Measure, Parameter, get_measure, measure
 from concordlab.compute.surrogates import (
     circular_shift,
     pseudo_dyads,
+    pseudo_groups,
     segment_shuffle,
     surrogate_test,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "measure_names",
     "moments",
     "pseudo_dyads",
+    "pseudo_groups",
     "register",
     "segment_shuffle",
     "slopes",

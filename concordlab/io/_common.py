@@ -579,13 +579,13 @@ def pair_on_grid(
     exact: bool = True,
     hint: str = "",
 ) -> tuple[np.ndarray, float, list[float]]:
-    """Place two persons' series, starting at different times, on one sample grid.
+    """Place two (or more) persons' series, starting at different times, on one sample grid.
 
     Parameters
     ----------
-    rows : pair of 1-D arrays
-        Each person's samples.
-    starts : pair of float
+    rows : sequence of 1-D arrays
+        Each person's samples (two for a dyad, N for a group).
+    starts : sequence of float
         Time of each person's first sample, in seconds (any common zero).
     rate : float
         The shared sampling rate in Hz.
@@ -601,8 +601,8 @@ def pair_on_grid(
 
     Returns
     -------
-    values : numpy.ndarray, shape (2, n)
-        Both series on one grid, NaN where a person was not recording.
+    values : numpy.ndarray, shape (persons, n)
+        Every series on one grid, NaN where a person was not recording.
     offset : float
         Time of the grid's first sample: the earlier start.
     moved : list of float
@@ -626,18 +626,23 @@ def pair_on_grid(
     exact_shifts = [(s - start) * rate for s in starts]
     ends = [s + len(r) / rate for s, r in zip(starts, rows, strict=True)]
     if max(starts) >= min(ends) or not all(math.isfinite(x) for x in exact_shifts):
+        # Two that do not overlap: the earliest to end and the latest to start.
+        a, b = (0, 1) if len(rows) == 2 else sorted((int(np.argmin(ends)), int(np.argmax(starts))))
+        which = "two recordings do" if len(rows) == 2 else "recordings do not all"
         raise FileFormatError(
-            f"{describe}: the two recordings do not overlap in time (one covers "
-            f"{starts[0]:.6g}-{ends[0]:.6g} s, the other {starts[1]:.6g}-{ends[1]:.6g} s); "
+            f"{describe}: the {which} not overlap in time (one covers "
+            f"{starts[a]:.6g}-{ends[a]:.6g} s, the other {starts[b]:.6g}-{ends[b]:.6g} s); "
             f"they were not recorded together.{hint}"
         )
     shifts = [round(x) for x in exact_shifts]
     if exact:
-        for x, k in zip(exact_shifts, shifts, strict=True):
+        first = int(np.argmin(starts))
+        for index, (x, k) in enumerate(zip(exact_shifts, shifts, strict=True)):
             if abs(x - k) > _GRID_TOLERANCE:
-                apart = abs(starts[1] - starts[0])
+                a, b = (0, 1) if len(rows) == 2 else (first, index)
+                apart = abs(starts[b] - starts[a])
                 raise FileFormatError(
-                    f"{describe}: the {what}s {starts[0]!r} s and {starts[1]!r} s are "
+                    f"{describe}: the {what}s {starts[a]!r} s and {starts[b]!r} s are "
                     f"{apart:.6g} s apart, {apart * rate:.4g} samples at {rate:g} Hz, not a "
                     "whole number; the two persons' samples cannot share one time grid. "
                     f"Correct the {what} or resample one recording."
@@ -647,9 +652,9 @@ def pair_on_grid(
     ]
     n = max(k + len(r) for k, r in zip(shifts, rows, strict=True))
     if all(k == 0 and len(r) == n for k, r in zip(shifts, rows, strict=True)):
-        out = np.empty((2, n))  # both cover the grid: nothing to fill with NaN
+        out = np.empty((len(rows), n))  # all cover the grid: nothing to fill with NaN
     else:
-        out = np.full((2, n), np.nan)
+        out = np.full((len(rows), n), np.nan)
     for person, (k, row) in enumerate(zip(shifts, rows, strict=True)):
         out[person, k : k + len(row)] = row
     return out, start, [0.0 if abs(m) < 1e-12 else m for m in moved]

@@ -490,13 +490,18 @@ def _plan(columns: Columns, channel: str, n_files: int, path: PathLike) -> dict[
 def _keys(keys: Any, n_files: int, path: PathLike) -> list[Any]:
     keys = _check_keys(keys)
     if keys is None:
-        return [None, None]
+        return [None] * max(n_files, 2)
     if not isinstance(keys, list):
-        if n_files == 2:
-            return [keys, keys]
+        if n_files >= 2:
+            return [keys] * n_files
         raise ValidationError(
             f"'{path}' holds both persons: name two columns, e.g. columns=['pat', 'th'], "
             f"not {keys!r}."
+        )
+    if n_files >= 2 and len(keys) != n_files:
+        raise ValidationError(
+            f"{n_files} files, one per person, but {len(keys)} columns named ({keys!r}); "
+            "name one column used in every file, or one per file."
         )
     return keys
 
@@ -513,8 +518,10 @@ def _check_keys(keys: Any) -> Any:
     if isinstance(keys, str | int | np.integer):
         return COLUMN.check(keys, "columns")
     keys = list(keys)
-    if len(keys) != 2:
-        raise ValidationError(f"Name exactly two columns, one per person, got {keys!r}.")
+    if len(keys) < 2:
+        raise ValidationError(
+            f"Name two or more columns, one per person (two for a dyad), got {keys!r}."
+        )
     return [COLUMN.check(key, "columns") for key in keys]
 
 
@@ -860,7 +867,8 @@ def read_csv(
     max_gap: float | None = None,
     skip_lines: int = 0,
 ) -> xr.DataTree:
-    """Read a dyad from delimited text: both persons in one file, or one file per person.
+    """Read a dyad (or a group) from delimited text: every person in one file, or one file
+    per person.
 
     The delimiter (comma, tab, semicolon or whitespace) is detected; ``skip_lines`` banner
     lines, then leading ``#`` lines, are skipped; a file without a header row gets columns
@@ -883,8 +891,9 @@ def read_csv(
 
     Parameters
     ----------
-    path : path or pair of paths
-        One file holding both persons, or two files, one per person, in person order.
+    path : path or sequence of paths
+        One file holding both persons (or every person of a group), or one file per
+        person (two or more), in person order.
     sampling_rate : float, optional
         Sampling rate in Hz. Needed unless ``time_column`` is given; if both are given
         the rate the stamps imply must be within 1 % of it (and, without ``regularize``,
@@ -898,12 +907,13 @@ def read_csv(
         Name of the channel read, e.g. ``"eda"`` or ``"motion"``.
     columns : optional
         Which columns hold the data. With one file: a pair of column names or 0-based
-        positions in person order (default: the two columns besides the time column).
-        With one file per person: one name or position used in both files, or a pair
-        (default: each file's only column besides the time column). A mapping
-        ``{channel: columns}`` reads several channels at once (``channel`` is then unused).
-    persons : pair of str, default ("patient", "therapist")
-        Person labels, in column/file order.
+        positions in person order (default: the two columns besides the time column), or
+        N of them for a group of N persons. With one file per person: one name or
+        position used in every file, or one per file (default: each file's only column
+        besides the time column). A mapping ``{channel: columns}`` reads several channels
+        at once (``channel`` is then unused).
+    persons : sequence of str, default ("patient", "therapist")
+        Person labels, in column/file order: one per person (a group of N needs N).
     units : str or mapping, optional
         Units of the channel, or of each channel in a mapping.
     session_id : str, optional
@@ -1002,10 +1012,23 @@ def read_csv(
         skip_lines,
     )
     plan = _plan(columns, options["channel"], len(paths), paths[0])
+    n_persons = {len(keys) for keys in plan.values()}
+    if len(n_persons) > 1:
+        raise ValidationError(
+            f"columns names {sorted(n_persons)} columns for different channels; name one "
+            "column per person for every channel."
+        )
+    n = n_persons.pop()
+    if len(checked["persons"]) != n:
+        raise ValidationError(
+            f"{n} persons' columns (or files), but persons has {len(checked['persons'])} "
+            f"labels {list(checked['persons'])}; give one label per person, e.g. persons="
+            f"{tuple(f'person {i + 1}' for i in range(n))!r}."
+        )
     unit_map = checked["units"]
     recordings = []
     for index, file in enumerate(paths):
-        slots = [0, 1] if len(paths) == 1 else [index]
+        slots = list(range(n)) if len(paths) == 1 else [index]
         recordings += _file_recordings(file, plan, slots, len(paths), unit_map, **options)
     return pair_recordings(
         recordings,
@@ -1025,9 +1048,9 @@ def _check_paths(path: Any) -> list[Path]:
         items = list(path)
     else:
         items = [path]
-    if len(items) not in (1, 2):
+    if not items:
         raise ValidationError(
-            f"Give one file holding both persons or two files, one per person; got {len(items)}."
+            "Give one file holding every person, or one file per person (two or more); got 0."
         )
     name = "path" if len(items) == 1 else "each path"
     return [check_path(item, name, "CSV/TSV data file") for item in items]

@@ -244,11 +244,14 @@ def read(path_or_paths: PathLike | Sequence[PathLike], **options: Any) -> xr.Dat
       :func:`~concordlab.io.pairing.pair_recordings` (``persons``, ``align``,
       ``channels``, ``session_id`` go to the pairing, the rest to each reader that takes
       them).
+    - Three or more paths, one per person of a group (a family, a couple with their
+      therapist): each read with :func:`read_recording`, then paired with
+      :func:`~concordlab.io.pairing.pair_recordings`, as two paths of different formats.
 
     Parameters
     ----------
-    path_or_paths : path or pair of paths
-        What to read.
+    path_or_paths : path or sequence of paths
+        What to read: one path, or one path per person (two or more).
     **options
         The chosen reader's options.
 
@@ -275,11 +278,11 @@ def read(path_or_paths: PathLike | Sequence[PathLike], **options: Any) -> xr.Dat
     if isinstance(path_or_paths, str | Path) or not isinstance(path_or_paths, Sequence):
         return _read_one(check_path(path_or_paths, "path"), options)
     paths = [check_path(p, "each path") for p in path_or_paths]
-    if len(paths) != 2:
-        raise ValidationError(f"Give one path, or two (one per person); got {len(paths)}.")
+    if len(paths) < 2:
+        raise ValidationError(f"Give one path, or two or more (one per person); got {len(paths)}.")
     named = options.pop("format", None)
     formats = [find_format(p, named) for p in paths]
-    if formats[0] == formats[1] and formats[0].dyad is not None:
+    if len(paths) == 2 and formats[0] == formats[1] and formats[0].dyad is not None:
         reader = _load(formats[0].dyad)
         _check_taken(reader, options, f"{formats[0].name} files")
         return reader(*_dyad_arguments(formats[0], paths), **options)

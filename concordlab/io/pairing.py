@@ -23,7 +23,7 @@ from concordlab.io.recording import Recording
 from concordlab.segments import set_segments
 from concordlab.session import DEFAULT_PERSONS, from_arrays, time_span
 
-__all__ = ["ALIGN", "pair_recordings"]
+__all__ = ["ALIGN", "default_persons", "pair_recordings"]
 
 ALIGN = ("pad", "trim", "error", "start")
 """The values of ``align``, the same in every reader (see :func:`pair_recordings`)."""
@@ -94,10 +94,12 @@ def pair_recordings(
     Parameters
     ----------
     recordings : sequence of Recording
-        One recording per person, in person order (the session model holds two).
+        One recording per person, in person order: two for a dyad, N for a group of N
+        persons (a couple with a therapist, a family).
     persons : sequence of str, optional
-        Person labels; default the recordings' own ``person`` labels, else
-        ("patient", "therapist").
+        Person labels, one per recording; default the recordings' own ``person`` labels,
+        else ("patient", "therapist") for two recordings and ``"person 1"``,
+        ``"person 2"`` ... for more.
     align : {"pad", "trim", "error", "start"}, default "pad"
         See above.
     channels : sequence of str, optional
@@ -125,7 +127,8 @@ def pair_recordings(
         ``align="start"``), cover different times with ``align="error"``, put a channel at
         different rates or units, or (on a shared zero) start off each other's grid.
     ValidationError
-        For a bad argument: not two recordings, unknown ``align`` or channels.
+        For a bad argument: fewer than two recordings, not one label per recording,
+        unknown ``align`` or channels.
 
     Examples
     --------
@@ -194,18 +197,39 @@ def _check_recordings(recordings: Any) -> list[Recording]:
     items = list(recordings)
     if not all(isinstance(r, Recording) for r in items):
         raise ValidationError("recordings must hold Recording objects (from read_recording).")
-    if len(items) != 2:
+    if len(items) < 2:
         raise ValidationError(
-            f"Give two recordings, one per person (a session holds two persons), got {len(items)}."
+            f"Give two or more recordings, one per person (a session holds at least two "
+            f"persons), got {len(items)}."
         )
     return items
 
 
-def _persons(persons: Sequence[str] | None, recordings: list[Recording]) -> tuple[str, str]:
+def default_persons(n: int) -> tuple[str, ...]:
+    """The labels of ``n`` persons nobody named: the default dyad, else ``person 1`` ...
+
+    Examples
+    --------
+    >>> default_persons(2), default_persons(3)
+    (('patient', 'therapist'), ('person 1', 'person 2', 'person 3'))
+    """
+    return tuple(DEFAULT_PERSONS) if n == 2 else tuple(f"person {i + 1}" for i in range(n))
+
+
+def _persons(persons: Sequence[str] | None, recordings: list[Recording]) -> tuple[str, ...]:
     if persons is None:
         own = [r.person for r in recordings]
-        persons = own if all(own) and len(set(own)) == len(own) else DEFAULT_PERSONS
-    return PERSONS.check(persons, "persons")  # type: ignore[return-value]
+        if all(own) and len(set(own)) == len(own):
+            persons = own
+        else:
+            persons = default_persons(len(recordings))
+    checked = tuple(PERSONS.check(persons, "persons"))
+    if len(checked) != len(recordings):
+        raise ValidationError(
+            f"persons has {len(checked)} labels for {len(recordings)} recordings; give one "
+            "label per recording, in the same order."
+        )
+    return checked
 
 
 _CHANNELS = Channels()
@@ -250,9 +274,14 @@ def _shifts(recordings: list[Recording], clock: bool, align: str) -> tuple[list[
         try:
             shifts = [(z - zeros[0]).total_seconds() for z in zeros]
         except TypeError:
+            other = next(
+                r
+                for r, z in zip(recordings, zeros, strict=True)
+                if (z.tz is None) != (zeros[0].tz is None)
+            )
             raise FileFormatError(
                 f"The start times of '{recordings[0].path}' ({recordings[0].start_time}) and "
-                f"'{recordings[1].path}' ({recordings[1].start_time}) cannot be compared: one "
+                f"'{other.path}' ({other.start_time}) cannot be compared: one "
                 "has a time zone and the other not. Give both in UTC (ending in +00:00)."
             ) from None
     if align != "start":
@@ -280,12 +309,15 @@ def _place(
     series = [r.channels[name] for r in recordings]
     where = [_where(r, name) for r in recordings]
     rates = [c.sampling_rate for c in series]
-    if not all(math.isclose(rate, rates[0], rel_tol=1e-9) for rate in rates):
+    odd = [i for i, rate in enumerate(rates) if not math.isclose(rate, rates[0], rel_tol=1e-9)]
+    if odd:
+        k = odd[0]
         field = recordings[0].source.get("rate_field")
-        said = f" ({field} {rates[0]:g} Hz vs {rates[1]:g} Hz)" if field else ""
+        said = f" ({field} {rates[0]:g} Hz vs {rates[k]:g} Hz)" if field else ""
+        every = "both persons'" if len(series) == 2 else "every person's"
         raise FileFormatError(
-            f"Channel '{name}': '{where[0]}' is sampled at {rates[0]:g} Hz but {rates[1]:g} Hz "
-            f"in '{where[1]}'{said}; both persons' channel must share one rate. Resample one "
+            f"Channel '{name}': '{where[0]}' is sampled at {rates[0]:g} Hz but {rates[k]:g} Hz "
+            f"in '{where[k]}'{said}; {every} channel must share one rate. Resample one "
             "recording first, or leave the channel out with channels=[...]."
         )
     starts = [s + c.offset for s, c in zip(shifts, series, strict=True)]
@@ -293,12 +325,18 @@ def _place(
         [c.values for c in series],
         starts,
         rates[0],
-        describe=f"Channel '{name}' ('{where[0]}' and '{where[1]}')",
+        describe=f"Channel '{name}' ({_listed(where)})",
         exact=not clock,
         hint="" if align == "start" else _PSEUDO_HINT,
     )
     first = [round((s - offset) * rates[0]) for s in starts]
     return _Placed(values, rates[0], offset, first, [c.n_samples for c in series], moved)
+
+
+def _listed(where: Sequence[str]) -> str:
+    """``'a' and 'b'``, ``'a', 'b' and 'c'``: files named in a message."""
+    quoted = [f"'{w}'" for w in where]
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _crop(name: str, placed: _Placed, recordings: list[Recording], align: str) -> _Placed:
@@ -307,13 +345,20 @@ def _crop(name: str, placed: _Placed, recordings: list[Recording], align: str) -
     ends = {f + n for f, n in zip(placed.first, placed.lengths, strict=True)}
     if align == "error" and (len(set(placed.first)) > 1 or len(ends) > 1):
         offsets = [placed.offset + f / placed.rate for f in placed.first]
+        # The first recording and the first that covers other times than it.
+        k = next(
+            i
+            for i in range(1, len(placed.first))
+            if placed.first[i] != placed.first[0] or placed.lengths[i] != placed.lengths[0]
+        )
+        every = "both" if len(placed.first) == 2 else "all"
         raise FileFormatError(
             f"Channel '{name}': '{_where(recordings[0], name)}' and "
-            f"'{_where(recordings[1], name)}' cover different times ({placed.lengths[0]} and "
-            f"{placed.lengths[1]} samples from {_at(offsets[0], recordings)} and "
-            f"{_at(offsets[1], recordings)}); pass "
-            "align='trim' to keep only the time both cover, or align='pad' to keep everything "
-            "with NaN where a person is missing."
+            f"'{_where(recordings[k], name)}' cover different times ({placed.lengths[0]} and "
+            f"{placed.lengths[k]} samples from {_at(offsets[0], recordings)} and "
+            f"{_at(offsets[k], recordings)}); pass "
+            f"align='trim' to keep only the time {every} cover, or align='pad' to keep "
+            "everything with NaN where a person is missing."
         )
     return _Placed(
         placed.values[:, begin:end],
@@ -413,10 +458,12 @@ def _attr(recordings: list[Recording], selected: list[str], attr: str) -> dict[s
         given = [(getattr(r.channels[name], attr), _where(r, name)) for r in recordings]
         given = [(value, where) for value, where in given if value]
         if attr == "units" and len({value for value, _ in given}) > 1:
-            (first, where1), (second, where2) = given[0], given[1]
+            (first, where1) = given[0]
+            second, where2 = next((v, w) for v, w in given if v != first)
+            every = "both use" if len(recordings) == 2 else "all use"
             raise FileFormatError(
                 f"Channel '{name}': units are {first!r} in '{where1}' but {second!r} in "
-                f"'{where2}'; convert one recording so both use the same units."
+                f"'{where2}'; convert one recording so {every} the same units."
             )
         if given:
             out[name] = given[0][0]

@@ -16,6 +16,9 @@ than the screen can show and states what it did.
   :data:`LAGS_EACH_SIDE` lags on each side of 0 at most: the lag step is the largest
   lag divided by that, rounded up to whole samples (:func:`lag_step_for`). That is the
   heatmap's resolution (its rows), and the peaks are read on the same lags.
+- **Two-dimensional results.** A result ``(time, X)`` (``X`` a lag, a frequency, or the
+  pairs of a group) is drawn as a heatmap with ``X`` up (:func:`heat_axis_title`), and
+  its line is a 1-D readout, the mean across ``X`` (:func:`heat_readout`).
 - **Heatmap cells.** Only the windows in view are sent, every ``k``-th one so that at
   most one column per pixel of the plot is sent (:func:`heatmap_cells`), as float32
   bytes (:func:`typed_array`) rather than JSON text.
@@ -50,6 +53,9 @@ __all__ = [
     "block_mean",
     "check_analysis_rate",
     "from_typed_array",
+    "heat_axis_title",
+    "heat_dim",
+    "heat_readout",
     "heatmap_cells",
     "lag_step_for",
     "typed_array",
@@ -196,11 +202,91 @@ def from_typed_array(spec: dict[str, str]) -> np.ndarray:
     return values.reshape(shape).astype(np.float64)
 
 
+def heat_dim(array: xr.DataArray) -> str:
+    """The dim a 2-D result has besides ``time`` (``lag``, ``frequency``, ``pair`` ...).
+
+    Examples
+    --------
+    >>> heat_dim(xr.DataArray(np.zeros((2, 3)), dims=("frequency", "time")))
+    'frequency'
+    """
+    others = [dim for dim in array.dims if dim != "time"]
+    if "time" not in array.dims or len(others) != 1:
+        raise ValidationError(
+            f"Expected a 2-D result with dim 'time' and one other dim, got dims {array.dims}."
+        )
+    return str(others[0])
+
+
+HEAT_UNITS = {"lag": "s", "frequency": "Hz"}
+"""Units of the second dims the design names, when the coordinate does not say."""
+
+
+def heat_axis_title(array: xr.DataArray) -> str:
+    """The heatmap's vertical axis title: the second dim and its units.
+
+    The units are the coordinate's ``units`` attr, else those the design gives the dim
+    (``lag``: s, ``frequency``: Hz); a dim without units (``pair``) is named alone.
+
+    Examples
+    --------
+    >>> heat_axis_title(xr.DataArray(np.zeros((2, 3)), dims=("time", "frequency")))
+    'frequency (Hz)'
+    >>> pairs = xr.DataArray(np.zeros((2, 1)), dims=("time", "pair"),
+    ...                      coords={"pair": ["mother~child"]})
+    >>> heat_axis_title(pairs)
+    'pair'
+    """
+    dim = heat_dim(array)
+    units = HEAT_UNITS.get(dim, "")
+    if dim in array.coords:
+        units = str(array[dim].attrs.get("units", units) or units)
+    return f"{dim} ({units})" if units else dim
+
+
+def heat_readout(array: xr.DataArray) -> xr.DataArray:
+    """One value per window of a 2-D ``(time, X)`` result: its mean across ``X``.
+
+    NaN cells are left out of the mean; a window whose cells are all NaN stays NaN.
+    The result keeps the attrs (parameters, persons ...) and says what it is in its
+    name and ``long_name``: ``mean across frequency`` for a ``(time, frequency)``
+    result. Coordinates along ``X`` alone are dropped.
+
+    Examples
+    --------
+    >>> spectrum = xr.DataArray(
+    ...     [[0.2, 0.4], [np.nan, np.nan]], dims=("time", "frequency"),
+    ...     coords={"time": [1.0, 2.0], "frequency": [0.1, 0.2]}, name="coherence",
+    ...     attrs={"long_name": "coherence"})
+    >>> mean = heat_readout(spectrum)
+    >>> mean.dims, mean.values.round(6).tolist(), mean.attrs["long_name"]
+    (('time',), [0.3, nan], 'coherence, mean across frequency')
+    """
+    dim = heat_dim(array)
+    values = np.asarray(array.transpose("time", dim).values, dtype=np.float64)
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    total = np.where(finite, values, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    coords = {name: coord for name, coord in array.coords.items() if coord.dims == ("time",)}
+    what = str(array.attrs.get("long_name", array.name or "value"))
+    return xr.DataArray(
+        mean,
+        dims=("time",),
+        coords=coords,
+        name=f"mean across {dim}",
+        attrs={**array.attrs, "long_name": f"{what}, mean across {dim}", "readout": dim},
+    )
+
+
 def heatmap_cells(
-    lagged: xr.DataArray, view: tuple[float, float], columns: int
+    heat: xr.DataArray, view: tuple[float, float], columns: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str], int]:
     """The heatmap's cells for the time range ``view``: at most ``columns`` windows.
 
+    ``heat`` is a 2-D result ``(time, X)``: ``X`` is ``lag`` for a lag profile,
+    ``frequency`` for a spectrum, ``pair`` for the pairs of a group (:func:`heat_dim`).
     The windows whose centres lie in ``view`` (and one beyond each end, so the cells
     reach the plot's edges), every ``k``-th one with ``k`` the smallest stride that keeps
     their number at most ``columns``. The values go as float32 (what a colour can show),
@@ -211,9 +297,9 @@ def heatmap_cells(
     x : numpy.ndarray
         Window centres (seconds).
     y : numpy.ndarray
-        Lags (seconds).
+        The other dim's coordinates (lags in seconds, frequencies in Hz, pair labels).
     z : dict
-        ``z[lag][column]`` as a typed array spec.
+        ``z[row][column]`` as a typed array spec.
     stride : int
         ``k``.
 
@@ -227,14 +313,20 @@ def heatmap_cells(
     >>> x, y, z, stride = heatmap_cells(lagged, (2.0, 7.0), columns=4)
     >>> x.tolist(), stride, from_typed_array(z)[1].round(6).tolist()
     ([1.0, 3.0, 5.0, 7.0], 2, [0.15, 0.35, 0.55, 0.75])
+    >>> pairs = xr.DataArray(np.zeros((2, 10)), dims=("pair", "time"),
+    ...     coords={"pair": ["a~b", "a~c"], "time": np.arange(10.0)})
+    >>> heatmap_cells(pairs, (0.0, 9.0), columns=20)[1].tolist()
+    ['a~b', 'a~c']
     """
     if columns < 1:
         raise ValidationError(f"columns must be at least 1, got {columns}.")
-    lagged = lagged.transpose("time", "lag")
-    time = np.asarray(lagged["time"].values, dtype=np.float64)
+    dim = heat_dim(heat)
+    heat = heat.transpose("time", dim)
+    time = np.asarray(heat["time"].values, dtype=np.float64)
     first = max(int(np.searchsorted(time, view[0], side="left")) - 1, 0)
     last = min(int(np.searchsorted(time, view[1], side="right")) + 1, time.size)
     stride = max(1, math.ceil(max(last - first, 0) / columns))
     index = np.arange(first, last, stride)
-    values = np.asarray(lagged.values)[index].T
-    return time[index], np.asarray(lagged["lag"].values), typed_array(values), stride
+    values = np.asarray(heat.values)[index].T
+    rows = np.asarray(heat[dim].values) if dim in heat.coords else np.arange(heat.sizes[dim])
+    return time[index], rows, typed_array(values), stride

@@ -21,13 +21,15 @@ from plotly.subplots import make_subplots
 
 import concordlab.preprocess as preprocess
 from concordlab._checks import Integer, check_choice
+from concordlab._segments_schema import ALL
+from concordlab.compute._common import PAIR_JOIN
 from concordlab.compute.concordance import concordance, concordance_index
 from concordlab.compute.moments import add_moments
-from concordlab.compute.registry import Parameter, get_measure, measure_names, measures
+from concordlab.compute.registry import Parameter, get_measure, measures
 from concordlab.errors import ConcordlabError, ValidationError
 from concordlab.io.bids import write_events_tsv
 from concordlab.io.store import load
-from concordlab.plots import PERSON_COLOURS, minmax_decimate, segment_colours
+from concordlab.plots import minmax_decimate, person_colours, segment_colours
 from concordlab.segments import BOTH, remove_segment, segments, set_segments
 from concordlab.segments import add_segment as add_session_segment
 from concordlab.session import _labels, channels, time_span, validate_session
@@ -39,6 +41,9 @@ from concordlab.widgets.analysis import (
     MAX_HEATMAP_COLUMNS,
     analysis_signal,
     check_analysis_rate,
+    heat_axis_title,
+    heat_dim,
+    heat_readout,
     heatmap_cells,
     lag_step_for,
 )
@@ -64,18 +69,25 @@ PREPROCESSING: dict[str, Callable[[xr.DataTree, str], xr.DataTree]] = {
 }
 
 
-def explorer_methods() -> tuple[str, ...]:
-    """The registered measures the explorer offers: those with one value per window.
+def _offered(dims: tuple[str, ...]) -> bool:
+    """One value per window ``(time,)``, or a 2-D result ``(time, X)`` drawn as a heatmap."""
+    return dims == ("time",) or (len(dims) == 2 and dims[0] == "time")
 
-    Read from the registry when an explorer opens, so a measure registered later is
-    offered too.
+
+def explorer_methods() -> tuple[str, ...]:
+    """The registered measures the explorer offers: one value per window, or ``(time, X)``.
+
+    A measure with one value per window is drawn as a line; a 2-D one ``(time, X)``
+    (``X`` = ``lag``, ``frequency`` ...) as a heatmap with ``X`` up, its line being the
+    mean across ``X`` (:func:`~concordlab.widgets.analysis.heat_readout`). Read from the
+    registry when an explorer opens, so a measure registered later is offered too.
 
     Examples
     --------
-    >>> explorer_methods()
-    ('pearson', 'slope', 'wlcc_peak')
+    >>> {"pearson", "slope", "wlcc", "wlcc_peak"} <= set(explorer_methods())
+    True
     """
-    return tuple(measure_names(("time",)))
+    return tuple(m.name for m in measures() if _offered(m.dims))
 
 
 def explorer_sliders() -> dict[str, Parameter]:
@@ -146,6 +158,8 @@ HIDDEN_DOMAIN = (0.0, 0.001)
 CATCHER_POINTS = 100  # invisible markers per signal panel that catch a box selection
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
+HEAT_NAMES = {"lag": "lag profile", "frequency": "spectrum", "pair": "pairs"}
+"""The heatmap trace's name by its second dim (the dim itself for others)."""
 
 
 def _ordinal(n: int) -> str:
@@ -254,15 +268,17 @@ class Explorer:
     index : float
         Its session concordance index.
     lagged : xarray.DataArray or None
-        The lag profile (``wlcc``) behind the result, for a measure read from one.
+        The 2-D result drawn as the heatmap: the lag profile (``wlcc``) behind a measure
+        read from one, or a 2-D measure's own result ``(time, X)`` (``X`` = ``lag``,
+        ``frequency`` ...), whose mean across ``X`` is then :attr:`result`.
     analysis_rate : float
         Hz: the rate the result shown was computed at (see :func:`explore`).
     analysis : str
         What was computed and what is shown, in words (also shown under the plot).
     figure : plotly.graph_objects.FigureWidget
         Signals (rows 1-2), concordance (row 3) and, for a measure read from a lag
-        profile, the window x lag heatmap (row 4). Every update reaches the browser as
-        one message.
+        profile or with a 2-D result, the window x lag (x frequency ...) heatmap
+        (row 4). Every update reaches the browser as one message.
     overview : concordlab.widgets.overview.Overview
         The whole session as a strip with the view as a draggable window; its step
         buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
@@ -306,10 +322,18 @@ class Explorer:
         span = time_span(self._session)
         self._origin = span[0]  # the overview strip counts seconds from the first sample
         self._view: tuple[float, float] | None = None
-        self._drawn_signal: tuple[str, str] | None = None
+        self._drawn_signal: tuple[str, str, str] | None = None
         self._heatmap_shown = False
+        self._heat_labels: tuple[str, str, str] | None = None
+        labels = self.persons
+        self.group = len(labels) > 2
+        self.pairs = tuple(
+            f"{a}{PAIR_JOIN}{b}" for i, a in enumerate(labels) for b in labels[i + 1 :]
+        )
+        self.pair = self.pairs[0]
+        self._group_results: dict[tuple, tuple[xr.DataArray, str]] = {}
         self.figure = self._build_figure()
-        self.overview = Overview(duration=span[1] - span[0], persons=list(self.persons))
+        self.overview = Overview(duration=span[1] - span[0], persons=list(self._pair_persons()))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
         self.overview.observe(self._fit_width, names=["width"])
         self._build_controls()
@@ -325,9 +349,14 @@ class Explorer:
         return self._session
 
     @property
-    def persons(self) -> tuple[str, str]:
-        """The two person labels."""
+    def persons(self) -> tuple[str, ...]:
+        """The person labels: two for a dyad, N for a group."""
         return _labels(self._session)
+
+    def _pair_persons(self) -> tuple[str, str]:
+        """The two persons of the chosen pair (the dyad's two persons)."""
+        first, second = self.pair.split(PAIR_JOIN)
+        return first, second
 
     def _processed_session(self) -> xr.DataTree:
         key = (self.channel, self.params["preprocess"])
@@ -360,13 +389,14 @@ class Explorer:
         >>> explorer.set_params(method="pearson", window=30).params["method"]
         'pearson'
         """
-        unknown = sorted(set(params) - set(self.params) - {"channel"})
+        unknown = sorted(set(params) - set(self.params) - {"channel", "pair"})
         if unknown:
             raise ValidationError(
-                f"Unknown parameter(s) {unknown}; use {sorted([*self.params, 'channel'])}."
+                f"Unknown parameter(s) {unknown}; use {sorted([*self.params, 'channel', 'pair'])}."
             )
-        new = {**self.params, **{k: v for k, v in params.items() if k != "channel"}}
+        new = {**self.params, **{k: v for k, v in params.items() if k not in ("channel", "pair")}}
         channel = params.get("channel", self.channel)
+        pair = self._check_pair(params.get("pair", self.pair))
         if channel not in channels(self._session):
             raise ValidationError(
                 f"Unknown channel '{channel}'; the session has {channels(self._session)}."
@@ -376,22 +406,24 @@ class Explorer:
         check_choice(new["layout"], "layout", ("stacked", "overlay"))
         for name, parameter in self.sliders.items():
             new[name] = parameter.check(new[name])
-        old_params, old_channel = self.params, self.channel
-        self.params, self.channel = new, channel
+        old_params, old_channel, old_pair = self.params, self.channel, self.pair
+        self.params, self.channel, self.pair = new, channel, pair
         try:
-            result, lagged, analysis = self._compute_shown()
+            result, lagged, analysis = (
+                self._compute_group() if self.group else self._compute_shown()
+            )
         except ConcordlabError:
-            self.params, self.channel = old_params, old_channel
+            self.params, self.channel, self.pair = old_params, old_channel, old_pair
             raise
         self.result, self.lagged, self.analysis = result, lagged, analysis
         self.analysis_rate = float(result.attrs.get("sampling_rate", np.nan))
         self.index = float(concordance_index(result))
         # One message to the browser: everything the change touches, in one batch.
         with self.figure.batch_update():
-            if (channel, new["preprocess"]) != self._drawn_signal:
+            if (channel, new["preprocess"], pair) != self._drawn_signal:
                 self._draw_signals()
                 self._draw_overview()
-                self._drawn_signal = (channel, new["preprocess"])
+                self._drawn_signal = (channel, new["preprocess"], pair)
             self._apply_layout()
             self._draw_concordance()
             self._draw_heatmap()
@@ -406,6 +438,67 @@ class Explorer:
             array = self._processed_session()[self.channel].dataset[self.channel]
             self._analysed[key] = analysis_signal(array, rate)
         return self._analysed[key]
+
+    def _check_pair(self, pair: Any) -> str:
+        """A pair of the session, ``"first~second"`` or ``(first, second)``."""
+        if isinstance(pair, tuple | list) and len(pair) == 2:
+            pair = f"{pair[0]}{PAIR_JOIN}{pair[1]}"
+        if pair not in self.pairs:
+            raise ValidationError(
+                f"pair must be one of the session's pairs {list(self.pairs)} (first~second, "
+                f"in session order), got {pair!r}."
+            )
+        return str(pair)
+
+    def _compute_group(self) -> tuple[xr.DataArray, xr.DataArray | None, str]:
+        """A group session: the measure over every pair, the chosen pair's line.
+
+        A dyadic measure runs over all pairs (``pair`` x ``time``, the heatmap); a 2-D one
+        is read out first (its mean across its second dim, per pair); the line is the
+        chosen pair's. A group measure gives one line for everyone and no heatmap. Kept
+        per parameter set, so choosing another pair computes nothing.
+        """
+        measure = get_measure(self.params["method"])
+        taken = self._taken(measure)
+        key = (self.channel, self.params["preprocess"], measure.name, *sorted(taken.items()))
+        if key in self._group_results:
+            self._group_results[key] = self._group_results.pop(key)
+        else:
+            lag_budget = measure.lag_profile is not None or measure.lagged
+            signal = self._analysed_signal(lag_budget)
+            rate = float(signal.attrs["sampling_rate"])
+            budget = {}
+            if "max_lag" in taken and "lag_step" in measure._by_name:
+                budget = {"lag_step": lag_step_for(taken["max_lag"], rate)}
+            full = concordance(signal, self.channel, method=measure.name, **taken, **budget)
+            full.attrs["session_id"] = str(self._session.attrs.get("session_id", ""))
+            others = [d for d in full.dims if d not in ("pair", "time")]
+            line = "."
+            if others:  # (pair, time, X): per pair, its mean across X
+                dim = others[0]
+                name = str(full.attrs.get("long_name", full.name or "value"))
+                attrs = {**full.attrs, "long_name": f"{name}, mean across {dim}"}
+                full = full.mean(dim, skipna=True, keep_attrs=False).assign_attrs(attrs)
+                full.name = f"mean across {dim}"
+                line = f"; the line is the {full.name}."
+            text = self._describe(signal, None, lag_budget)
+            if "pair" in full.dims:
+                text += (
+                    f" {full.sizes['pair']} pairs of {len(self.persons)} persons: the heatmap "
+                    f"shows every pair, the line the chosen pair{line}"
+                )
+            else:
+                text += f" A group measure: one value per window for all {len(self.persons)}."
+            self._group_results[key] = (full, text)
+            while len(self._group_results) > CACHED_RESULTS:
+                self._group_results.pop(next(iter(self._group_results)))
+        full, text = self._group_results[key]
+        if "pair" not in full.dims:
+            return full, None, text
+        result = full.sel(pair=self.pair, drop=True).assign_attrs(
+            full.attrs, persons=list(self._pair_persons())
+        )
+        return result, full.transpose("time", "pair"), text
 
     def _taken(self, measure: Any) -> dict[str, Any]:
         return {p.name: self.params[p.name] for p in measure.parameters if p.name in self.sliders}
@@ -425,11 +518,17 @@ class Explorer:
             self._results[key] = self._results.pop(key)  # most recently used last
             return self._results[key]
         profile_name = measure.lag_profile
-        signal = self._analysed_signal(profile_name is not None)
+        lag_budget = profile_name is not None or measure.lagged
+        signal = self._analysed_signal(lag_budget)
         rate = float(signal.attrs["sampling_rate"])
         if profile_name is None:
-            result = concordance(signal, self.channel, method=measure.name, **taken)
+            budget = {}
+            if measure.lagged and "max_lag" in taken and "lag_step" in measure._by_name:
+                budget = {"lag_step": lag_step_for(taken["max_lag"], rate)}
+            result = concordance(signal, self.channel, method=measure.name, **taken, **budget)
             lagged = None
+            if result.ndim == 2:  # (time, X): the heatmap, and its mean across X as line
+                lagged, result = result, heat_readout(result)
         else:
             profile = get_measure(profile_name)
             names = {p.name for p in profile.parameters}
@@ -453,46 +552,50 @@ class Explorer:
         for array in (result, lagged):
             if array is not None:
                 array.attrs["session_id"] = session_id
-        shown = (result, lagged, self._describe(signal, lagged))
+        shown = (result, lagged, self._describe(signal, lagged, lag_budget))
         self._results[key] = shown
         while len(self._results) > CACHED_RESULTS:
             self._results.pop(next(iter(self._results)))
         return shown
 
-    def _describe(self, signal: xr.DataArray, lagged: xr.DataArray | None) -> str:
-        """What was computed, in words: the rate, and the lags of a lag profile."""
+    def _describe(self, signal: xr.DataArray, heat: xr.DataArray | None, lag_budget: bool) -> str:
+        """What was computed, in words: the rate, the lags of a lag profile, the line."""
         native_rate = self._native_rate()
         rate = float(signal.attrs["sampling_rate"])
         if rate == native_rate:
             text = f"Concordance computed at the signal's own {rate:g} Hz."
         else:
             factor = round(native_rate / rate)
-            option = "lagged_analysis_rate" if lagged is not None else "analysis_rate"
+            option = "lagged_analysis_rate" if lag_budget else "analysis_rate"
             text = (
                 f"Concordance computed at {rate:g} Hz: means of blocks of {factor} samples "
                 f"of the {native_rate:g} Hz signal (explore(..., {option}=None) for the "
                 "full rate)."
             )
-        if lagged is not None:
-            lags = lagged["lag"].values
-            step = float(lagged.attrs.get("lag_step", np.nan))
+        if heat is not None and "lag" in heat.dims:
+            lags = heat["lag"].values
+            step = float(heat.attrs.get("lag_step", np.nan))
             text += (
                 f" Lag profile at {lags.size} lags, every {step:g} s up to "
                 f"{float(np.abs(lags).max()):g} s (at most {LAGS_EACH_SIDE} on each side); "
-                f"{lagged.attrs.get('lag_convention', '')}."
+                f"{heat.attrs.get('lag_convention', '')}."
             )
+        elif heat is not None:
+            dim = heat_dim(heat)
+            text += f" Heatmap: {heat_axis_title(heat)} up, at {heat.sizes[dim]} values."
+        if heat is not None and heat.attrs.get("method") == self.params["method"]:
+            text += f" The line is the mean across {heat_dim(heat)}."
         return text
 
     # ------------------------------------------------------------------ figure
 
     def _build_figure(self) -> go.FigureWidget:
         figure = go.FigureWidget(make_subplots(rows=4, cols=1))
-        first, second = self.persons
+        labels = self.persons
+        colours = person_colours(len(labels))
         # SVG traces: a few thousand points at most (min/max decimation) draw faster in SVG
         # than in WebGL, whose whole canvas is drawn again on every update.
-        for row, (person, colour) in enumerate(
-            zip((first, second), PERSON_COLOURS, strict=True), 1
-        ):
+        for row, (person, colour) in enumerate(zip(labels[:2], colours[:2], strict=True), 1):
             figure.add_trace(
                 go.Scatter(
                     x=[], y=[], mode="lines", name=person, line={"color": colour, "width": 1}
@@ -553,15 +656,35 @@ class Explorer:
             legend={"orientation": "h", "y": 1.04, "x": 1, "xanchor": "right"},
         )
         self._arrange_rows(figure, heatmap=False)
+        # A group: every other person's line after the fixed traces, all in the first row.
+        for person, colour in zip(labels[2:], colours[2:], strict=True):
+            figure.add_trace(
+                go.Scatter(
+                    x=[], y=[], mode="lines", name=person, line={"color": colour, "width": 1}
+                ),
+                row=1,
+                col=1,
+            )
         for trace in figure.data[2:4]:
             trace.on_selection(self._on_selection)
         figure.layout.on_change(self._on_range, *X_RANGES)
         return figure
 
-    @staticmethod
-    def _arrange_rows(figure: go.FigureWidget, *, heatmap: bool) -> None:
-        """Stack the rows (the heatmap's only when shown); size the figure to hold them."""
-        heights = [*ROW_HEIGHTS[:3], ROW_HEIGHTS[3] if heatmap else 0]
+    def _person_trace(self, index: int) -> Any:
+        """The line of person ``index`` (0, 1: the first traces; the others after the heatmap)."""
+        return self.figure.data[index if index < 2 else HEATMAP_TRACE + index - 1]
+
+    def _arrange_rows(self, figure: go.FigureWidget, *, heatmap: bool) -> None:
+        """Stack the rows (the heatmap's only when shown); size the figure to hold them.
+
+        A group's persons share the first row (the second takes no room)."""
+        group = getattr(self, "group", False)
+        heights = [
+            ROW_HEIGHTS[0] + (ROW_HEIGHTS[1] if group else 0),
+            0 if group else ROW_HEIGHTS[1],
+            ROW_HEIGHTS[2],
+            ROW_HEIGHTS[3] if heatmap else 0,
+        ]
         shown = [h for h in heights if h]
         area = sum(shown) + ROW_GAP * (len(shown) - 1)
         top = 1.0
@@ -576,15 +699,15 @@ class Explorer:
                 top = low - ROW_GAP / area
             else:
                 yaxis.domain = HIDDEN_DOMAIN
-            if row == HEATMAP_ROW:  # rows 1-3 are always there (overlay hides y2)
-                yaxis.visible = xaxis.visible = bool(height)
+            if row == HEATMAP_ROW or (row == 2 and group):  # rows 1-3 are always there
+                yaxis.visible = xaxis.visible = bool(height)  # (overlay hides y2)
             xaxis.showticklabels = row == bottom_row
             xaxis.title.text = "time (s)" if row == bottom_row else None
         low, high = figure.layout.yaxis4.domain
         figure.data[HEATMAP_TRACE].colorbar = {
             "y": (low + high) / 2,
             "len": max(high - low, 0.01),
-            "title": {"text": "r"},
+            "title": {"text": figure.data[HEATMAP_TRACE].colorbar.title.text or "r"},
         }
         figure.layout.height = area + MARGIN["t"] + MARGIN["b"]
 
@@ -610,18 +733,25 @@ class Explorer:
         first = int(np.searchsorted(time, start - margin))
         last = int(np.searchsorted(time, end + margin, side="right"))
         units = axis_title(self._session[self.channel].dataset[self.channel].attrs.get("units", ""))
+        chosen = [self.persons.index(p) for p in self._pair_persons()] if self.group else []
         with self.figure.batch_update():
-            for row, series in zip(SIGNAL_ROWS, values, strict=True):
+            for index, series in enumerate(values):
                 t, v = minmax_decimate(time[first:last], series[first:last], self.max_points)
-                line, catcher = self.figure.data[row - 1], self.figure.data[row + 1]
+                line = self._person_trace(index)
                 line.x, line.y = t, v
-                every = max(1, -(-len(t) // CATCHER_POINTS))
-                catcher.x, catcher.y = t[::every], v[::every]
+                if self.group:  # the chosen pair stands out; everyone stays in view
+                    line.line.width = 2 if index in chosen else 1
+                    line.opacity = 1.0 if index in chosen else 0.35
+                if index < 2 and not (self.group and index == 1):
+                    catcher = self.figure.data[index + 2]
+                    every = max(1, -(-len(t) // CATCHER_POINTS))
+                    catcher.x, catcher.y = t[::every], v[::every]
             for row in SIGNAL_ROWS:
                 self.figure.update_yaxes(title_text=units, row=row, col=1)
 
     def _apply_layout(self) -> None:
-        overlay = self.params["layout"] == "overlay"
+        # A group's persons always share the first row (one line each, legend by person).
+        overlay = self.params["layout"] == "overlay" or self.group
         second_line, second_catcher = self.figure.data[1], self.figure.data[3]
         second_line.yaxis = second_catcher.yaxis = "y" if overlay else "y2"
         self.figure.layout.yaxis2.visible = not overlay
@@ -659,27 +789,54 @@ class Explorer:
         return float(node.attrs.get("sampling_rate", np.nan))
 
     def _draw_heatmap(self) -> None:
-        """The window x lag heatmap of the view: at most one column per pixel."""
+        """The 2-D result's heatmap of the view (window x lag, x frequency ...): at most
+        one column per pixel, the second dim up."""
         heat = self.figure.data[HEATMAP_TRACE]
         if self.lagged is None:
             if self._heatmap_shown:  # nothing to send on every slider move otherwise
                 heat.x, heat.y, heat.z, heat.visible = [], [], [], False
                 self._arrange_rows(self.figure, heatmap=False)
                 self._heatmap_shown = False
+                self._heat_labels = None
             return
         x, y, z, stride = heatmap_cells(self.lagged, self._visible(), self._columns())
         heat.x, heat.y, heat.z = x, y, z
         every = "every window" if stride == 1 else f"every {_ordinal(stride)} window"
-        heat.name = f"lag profile ({every})"
+        dim = heat_dim(self.lagged)
+        heat.name = f"{HEAT_NAMES.get(dim, dim)} ({every})"
         self._note(f"Heatmap: {every} in view ({len(x)} columns).")
         if not self._heatmap_shown:
             heat.visible = True
             self._arrange_rows(self.figure, heatmap=True)
             self._heatmap_shown = True
+        self._label_heatmap()
+
+    def _label_heatmap(self) -> None:
+        """The heatmap's axis title, hover text, colour range and colour bar title."""
+        heat, array = self.figure.data[HEATMAP_TRACE], self.lagged
+        dim, title = heat_dim(array), heat_axis_title(array)
+        name = str(array.name or "value")
+        if (dim, title, name) == self._heat_labels:
+            return
+        self._heat_labels = (dim, title, name)
+        self.figure.update_yaxes(title_text=title, row=HEATMAP_ROW, col=1)
+        unit = title[len(dim) :].strip(" ()")
+        where = "%{y}" if unit == "" else f"%{{y:g}} {unit}"
+        heat.hovertemplate = f"%{{x:.1f}} s, {dim} {where}: {name} = %{{z:.2f}}<extra></extra>"
+        finite = np.asarray(array.values, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        limit = (
+            1.0 if finite.size == 0 or np.abs(finite).max() <= 1 else float(np.abs(finite).max())
+        )
+        heat.zmin, heat.zmax = -limit, limit
+        heat.colorbar.title.text = name
 
     def _draw_overview(self) -> None:
+        """The strip shows the dyad, or a group's chosen pair."""
         time, values = self._signal()
-        self.overview.set_signals(time - self._origin, values[0], values[1])
+        first, second = (self.persons.index(p) for p in self._pair_persons())
+        self.overview.persons = list(self._pair_persons())
+        self.overview.set_signals(time - self._origin, values[first], values[second])
 
     def _on_range(self, layout: Any, *ranges: Any) -> None:
         """An x range of the figure changed: a zoom or pan in the browser, or an echo."""
@@ -947,13 +1104,23 @@ class Explorer:
             **{name: slider(parameter) for name, parameter in self.sliders.items()},
             "preprocess": ipw.Dropdown(options=list(PREPROCESSING), description="preprocess"),
         }
+        if self.group:  # the person picker: whose concordance the line shows
+            self.controls["pair"] = ipw.Dropdown(
+                options=[(label.replace(PAIR_JOIN, " ~ "), label) for label in self.pairs],
+                value=self.pair,
+                description="pair",
+                tooltip="the pair whose concordance the line shows (the heatmap shows all)",
+            )
         for name, control in self.controls.items():
             control.observe(self._control_changed(name), names="value")
         self.status = ipw.HTML()
         # What was computed and what is drawn (the analysis rate, the lags): never silent.
         self.analysis_note = ipw.HTML(html.escape(self.analysis))
         self.label_box = ipw.Combobox(placeholder="label", options=["talk", "rupture", "repair"])
-        self.person_box = ipw.Dropdown(options=[BOTH, *self.persons], value=BOTH)
+        self.person_box = ipw.Dropdown(
+            options=[ALL if self.group else BOTH, *self.persons],
+            value=ALL if self.group else BOTH,
+        )
         self.note_box = ipw.Text(placeholder="note")
         self.segment_list = ipw.Select(options=[], rows=6, layout={"width": "100%"})
         buttons = {
@@ -1004,8 +1171,9 @@ class Explorer:
             return
         self._updating_controls = True
         try:
+            own = {"channel": self.channel, "pair": self.pair}
             for name, control in self.controls.items():
-                value = self.channel if name == "channel" else self.params[name]
+                value = own[name] if name in own else self.params[name]
                 if control.value != value:
                     control.value = value
             measure = get_measure(self.params["method"])
@@ -1013,6 +1181,9 @@ class Explorer:
             for name in self.sliders:
                 self.controls[name].continuous_update = measure.fast
                 self.controls[name].disabled = name not in taken
+            self.controls["layout"].disabled = self.group
+            if "pair" in self.controls:  # a group measure has no pairs to choose from
+                self.controls["pair"].disabled = bool(getattr(measure, "group", False))
         finally:
             self._updating_controls = False
 
@@ -1028,7 +1199,10 @@ class Explorer:
             c, b = self.controls, self.buttons
             parameters = ipw.VBox(
                 [
-                    ipw.HBox([c["channel"], c["method"], c["preprocess"]]),
+                    ipw.HBox(
+                        [c["channel"], c["method"], c["preprocess"]]
+                        + ([c["pair"]] if "pair" in c else [])
+                    ),
                     c["layout"],
                     *(
                         ipw.HBox([c[name] for name in list(self.sliders)[i : i + 2]])

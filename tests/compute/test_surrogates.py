@@ -943,3 +943,105 @@ def test_calibration_coupled_dyads_are_detected():
     """
     rate = rejection_rate(0.9, 100, 2000, duration=1200)
     assert rate >= 0.5, rate
+
+
+# --------------------------------------------------------------------------- pseudo-groups
+
+
+def group_session(n_persons, n, seed, session_id, rate=4.0):
+    data = np.random.default_rng(seed).normal(size=(n_persons, n))
+    persons = [f"member {i + 1}" for i in range(n_persons)]
+    return concordlab.from_arrays(
+        {"eda": data}, sampling_rate=rate, persons=persons, session_id=session_id
+    )
+
+
+@pytest.fixture(scope="module")
+def families():
+    return [group_session(4, 200, seed, f"family-{seed}") for seed in range(5)]
+
+
+def test_pseudo_groups_never_hold_two_people_of_one_session(families):
+    groups = concordlab.pseudo_groups(families, n_groups=30, seed=1)
+    assert len(groups) == 30
+    members = []
+    for key, group in groups.items():
+        sources = source_of(group)
+        assert len(sources) == 4 == len(concordlab.persons(group))  # n_persons: the families'
+        assert len({session for session, _ in sources}) == 4  # four different sessions
+        assert group.attrs["session_id"] == key
+        assert concordlab.metadata(group)["pseudo_group"] is True
+        assert len(concordlab.segments(group)) == 0
+        members.append(frozenset(sources))
+    assert len(set(members)) == 30  # no group drawn twice
+
+
+def test_pseudo_groups_hold_the_source_persons_data(families):
+    by_id = {s.attrs["session_id"]: s for s in families}
+    for group in concordlab.pseudo_groups(families, n_persons=3, n_groups=5, seed=2).values():
+        for row, (session, person) in zip(values(group), source_of(group), strict=True):
+            source = by_id[session]["eda"].dataset["eda"].sel(person=person).values
+            np.testing.assert_array_equal(row, source)
+
+
+def test_pseudo_groups_are_reproducible_by_seed(families):
+    first = concordlab.pseudo_groups(families, n_persons=3, n_groups=10, seed=7)
+    again = concordlab.pseudo_groups(families, n_persons=3, n_groups=10, seed=7)
+    other = concordlab.pseudo_groups(families, n_persons=3, n_groups=10, seed=8)
+    assert list(first) == list(again) and list(first) != list(other)
+    for key in first:
+        np.testing.assert_array_equal(values(first[key]), values(again[key]))
+    generator = concordlab.pseudo_groups(
+        families, n_persons=3, n_groups=10, seed=np.random.default_rng(7)
+    )
+    assert list(generator) == list(first)  # a Generator seeded alike draws alike
+
+
+def test_asking_for_every_pseudo_group_gives_each_possible_one_once():
+    sizes = (2, 3, 2, 4)
+    sessions = [group_session(k, 40, j, f"s{j}") for j, k in enumerate(sizes)]
+    # Groups of three from three different sessions, by brute force over every person.
+    people = [(f"s{j}", f"member {i + 1}") for j, k in enumerate(sizes) for i in range(k)]
+    expected = {
+        frozenset(trio)
+        for trio in itertools.combinations(people, 3)
+        if len({session for session, _ in trio}) == 3
+    }
+    assert len(expected) == 2 * 3 * 2 + 2 * 3 * 4 + 2 * 2 * 4 + 3 * 2 * 4  # 76
+    everything = concordlab.pseudo_groups(sessions, n_persons=3, n_groups=76, seed=0)
+    assert {frozenset(source_of(g)) for g in everything.values()} == expected
+    with pytest.raises(ValidationError, match="n_groups=77 is more than the 76"):
+        concordlab.pseudo_groups(sessions, n_persons=3, n_groups=77, seed=0)
+    with pytest.raises(ValidationError, match="different numbers of persons.*n_persons"):
+        concordlab.pseudo_groups(sessions)
+    with pytest.raises(ValidationError, match="n_persons=5 needs 5 sessions"):
+        concordlab.pseudo_groups(sessions, n_persons=5)
+
+
+def test_pseudo_groups_drawn_from_too_many_to_list_are_distinct_and_from_different_sessions():
+    sessions = [group_session(4, 20, seed, f"g{seed:02d}") for seed in range(12)]
+    assert _pool._count_groups([4] * 12, 6) > _pool.ENUMERATE_UP_TO  # the drawing path
+    groups = concordlab.pseudo_groups(sessions, n_persons=6, n_groups=200, seed=3)
+    members = [frozenset(source_of(g)) for g in groups.values()]
+    assert len(set(members)) == 200
+    assert all(len({s for s, _ in m}) == 6 for m in members)
+    # Uniform over groups: every session is a member about equally often (6/12 of groups).
+    counts = pd.Series([s for m in members for s, _ in m]).value_counts()
+    assert counts.min() > 0.5 * 100 and counts.max() < 1.5 * 100
+    again = concordlab.pseudo_groups(sessions, n_persons=6, n_groups=200, seed=3)
+    assert list(again) == list(groups)
+
+
+def test_pseudo_groups_of_dyads_trim_and_label_repeated_roles():
+    dyads = [random_session(n, seed=n, session_id=f"d{n}") for n in (40, 44, 48)]
+    with pytest.warns(UserWarning, match="trimmed at the end to the shortest"):
+        groups = concordlab.pseudo_groups(dyads, n_persons=3, n_groups=8, seed=0)
+    assert len(groups) == 8  # 2 * 2 * 2 groups of three from three dyads
+    for group in groups.values():
+        assert values(group).shape == (3, 40)
+        labels = concordlab.persons(group)
+        assert len(set(labels)) == 3  # a role met twice carries its session id
+        trimmed = concordlab.metadata(group)["surrogate"]["trimmed"]["eda"]
+        assert trimmed["kept"] == 10.0 and trimmed["dropped"] == [0.0, 1.0, 2.0]
+    with pytest.raises(ValidationError, match="sampled at 4 Hz"):
+        concordlab.pseudo_groups([*dyads, random_session(40, rate=8.0)], n_persons=3)

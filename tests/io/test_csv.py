@@ -314,7 +314,7 @@ def test_byte_order_mark_and_crlf_are_read(tmp_path):
     np.testing.assert_array_equal(session["signal"]["signal"].values, [[1, 3, 5], [2, 4, 6]])
 
 
-@pytest.mark.parametrize("path", [None, 4, b"x.csv", ["a.csv", None], ["a", "b", "c"], ""])
+@pytest.mark.parametrize("path", [None, 4, b"x.csv", ["a.csv", None], [], ""])
 def test_a_path_is_needed(path):
     with pytest.raises(ValidationError, match="path|one file"):
         concordlab.read_csv(path, sampling_rate=4)
@@ -797,3 +797,41 @@ def test_a_stretch_cut_from_the_real_polar_file_becomes_nan(tmp_path):
     outside = (grid < gap[0] - 1e-3) | (grid > gap[1] + 1e-3)
     assert np.isnan(channel.values[inside]).all() and inside.sum() > 180
     assert not np.isnan(channel.values[outside]).any()
+
+
+def test_one_file_with_a_column_per_person_of_a_group(tmp_path):
+    path = tmp_path / "family.csv"
+    path.write_text("t,mum,dad,kid\n0,1,2,3\n0.5,4,5,6\n1.0,7,8,\n")
+    session = concordlab.read_csv(
+        path,
+        time_column="t",
+        channel="eda",
+        columns=["mum", "dad", "kid"],
+        persons=("mother", "father", "child"),
+    )
+    assert concordlab.persons(session) == ("mother", "father", "child")
+    np.testing.assert_array_equal(
+        session["eda"]["eda"].values, [[1, 4, 7], [2, 5, 8], [3, 6, np.nan]]
+    )
+    with pytest.raises(ValidationError, match="3 persons' columns.*persons has 2 labels"):
+        concordlab.read_csv(path, time_column="t", columns=["mum", "dad", "kid"])
+    with pytest.raises(ValidationError, match="two or more columns"):
+        concordlab.read_csv(path, time_column="t", columns=["mum"])
+    two = concordlab.read_csv(path, time_column="t", columns=["mum", "dad"])  # a dyad as before
+    assert concordlab.persons(two) == ("patient", "therapist")
+
+
+def test_one_file_per_person_of_a_group(tmp_path):
+    paths = []
+    for i, name in enumerate(["a", "b", "c"]):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(f"t,EDA\n0,{i}.0\n0.5,{i}.5\n1.0,{i}.25\n")
+        paths.append(path)
+    session = concordlab.read_csv(
+        paths, time_column="t", channel="eda", columns="EDA", persons=("a", "b", "c")
+    )
+    np.testing.assert_array_equal(session["eda"]["eda"].values[:, 0], [0.0, 1.0, 2.0])
+    read = concordlab.read(paths, time_column="t", channel="eda", persons=("a", "b", "c"))
+    np.testing.assert_array_equal(read["eda"]["eda"].values, session["eda"]["eda"].values)
+    with pytest.raises(ValidationError, match="3 files, one per person, but 2 columns"):
+        concordlab.read_csv(paths, time_column="t", columns=["EDA", "EDA"], persons=("a", "b", "c"))

@@ -7,6 +7,8 @@ moment-to-moment alignment of the two persons, while keeping each person's own s
 - :func:`pseudo_dyads` pairs people who never met (Marci et al. 2007's "hypothetical
   dyads"; rMEA's pseudo-synchrony): the first person of dyad *i* with the second person
   of dyad *j*.
+- :func:`pseudo_groups` does the same for groups: one person from each of N different
+  sessions, people who never met (the baseline of a family or group session).
 - :func:`circular_shift` rotates the second person's signal by a random number of
   seconds: its autocorrelation is kept, its alignment with the first person is gone (but
   its end is joined to its start, which is why it does not hold its level as a test on
@@ -59,7 +61,7 @@ from concordlab.compute.surrogates._dyad import (
     DEFAULT_MIN_SHIFT_FRACTION as DEFAULT_MIN_SHIFT_FRACTION,
 )
 from concordlab.compute.surrogates._pool import count_derangements as count_derangements
-from concordlab.compute.surrogates._pool import pseudo_dyads
+from concordlab.compute.surrogates._pool import pseudo_dyads, pseudo_groups
 from concordlab.compute.surrogates._significance import METHOD as METHOD
 from concordlab.compute.surrogates._significance import METHODS, surrogate_test
 
@@ -68,6 +70,7 @@ __all__ = [
     "METHODS",
     "circular_shift",
     "pseudo_dyads",
+    "pseudo_groups",
     "segment_shuffle",
     "surrogate_test",
 ]

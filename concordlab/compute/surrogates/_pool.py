@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from concordlab._checks import FLAG
+from concordlab._checks import FLAG, Integer
 from concordlab._deprecate import renamed
 from concordlab.compute._common import DRAWS, optional
 from concordlab.compute.surrogates._common import CHANNELS, rng_of
@@ -35,21 +35,21 @@ from concordlab.session import channels as session_channels
 from concordlab.session import from_arrays, validate_session
 from concordlab.simulate import Cohort
 
-__all__ = ["count_derangements", "pseudo_dyads"]
+__all__ = ["count_derangements", "pseudo_dyads", "pseudo_groups"]
 
 _SEGMENTS_NOTE = (
     "segments not carried over: they mark events on one session's timeline (talk turns, "
-    "interventions) that involve both persons, and the two persons of a pseudo-dyad come "
-    "from different sessions; read them from the source sessions"
+    "interventions) that involve its persons, and the persons of a pseudo-dyad (or "
+    "pseudo-group) come from different sessions; read them from the source sessions"
 )
 
 
 @dataclass
 class _Source:
     id: str
-    persons: tuple[str, str]
+    persons: tuple[str, ...]
     start_time: str
-    values: dict[str, np.ndarray]  # (2, n) per channel
+    values: dict[str, np.ndarray]  # (persons, n) per channel
     offsets: dict[str, float]
     attrs: dict[str, dict[str, Any]]
 
@@ -105,7 +105,7 @@ class _Pool:
             sources.append(
                 _Source(
                     id=session_id,
-                    persons=persons,  # type: ignore[arg-type]
+                    persons=persons,
                     start_time=str(session.attrs.get("start_time", "")),
                     values=values,
                     offsets=offsets,
@@ -151,26 +151,39 @@ class _Pool:
         return f"{a.id}:{a.persons[p]}+{b.id}:{b.persons[q]}"
 
     def build(self, pair: tuple[int, int, int, int]) -> xr.DataTree:
-        if pair in self.cache:
-            return self.cache[pair]
-        i, p, j, q = pair
-        a, b = self.sources[i], self.sources[j]
-        labels = (a.persons[p], b.persons[q])
-        if labels[0] == labels[1]:
-            labels = (f"{labels[0]} ({a.id})", f"{labels[1]} ({b.id})")
+        if pair not in self.cache:
+            i, p, j, q = pair
+            self.cache[pair] = self.assemble(((i, p), (j, q)), self.pair_id(pair))
+        return self.cache[pair]
+
+    def group_id(self, members: tuple[tuple[int, int], ...]) -> str:
+        return "+".join(f"{self.sources[i].id}:{self.sources[i].persons[p]}" for i, p in members)
+
+    def assemble(self, members: tuple[tuple[int, int], ...], session_id: str) -> xr.DataTree:
+        """A session of person ``p`` of source ``i`` for each ``(i, p)`` of ``members``.
+
+        Every series starts at its first sample, on the first member's time axis, and
+        the longer ones are trimmed at the end to the shortest. A label met twice gets
+        its session id appended (``"patient (dyad-01)"``).
+        """
+        group = len(members) > 2
+        chosen = [(self.sources[i], p) for i, p in members]
+        labels = [source.persons[p] for source, p in chosen]
+        labels = [
+            f"{label} ({source.id})" if labels.count(label) > 1 else label
+            for label, (source, _) in zip(labels, chosen, strict=True)
+        ]
+        first = chosen[0][0]
         data, offsets, trimmed = {}, {}, {}
         for name in self.channels:
-            first, second = a.values[name][p], b.values[name][q]
-            m = min(first.size, second.size)
-            data[name] = np.stack([first[:m], second[:m]])
-            offsets[name] = a.offsets[name]
-            if first.size != second.size:
+            series = [source.values[name][p] for source, p in chosen]
+            m = min(x.size for x in series)
+            data[name] = np.stack([x[:m] for x in series])
+            offsets[name] = first.offsets[name]
+            if any(x.size != m for x in series):
                 trimmed[name] = {
                     "kept": m / self.rates[name],
-                    "dropped": [
-                        (first.size - m) / self.rates[name],
-                        (second.size - m) / self.rates[name],
-                    ],
+                    "dropped": [(x.size - m) / self.rates[name] for x in series],
                 }
         sources = [
             {
@@ -179,31 +192,34 @@ class _Pool:
                 "source_person": source.persons[role],
                 "start_time": source.start_time,
             }
-            for k, (source, role) in enumerate(((a, p), (b, q)))
+            for k, (source, role) in enumerate(chosen)
         ]
+        alignment = (
+            "every series starts at its first sample; the time axis is the first person's; "
+            "the longer series are trimmed at the end to the shortest"
+            if group
+            else "both series start at their first sample; the time axis is the first "
+            "person's; the longer series is trimmed at the end"
+        )
+        surrogate = {
+            "method": "pseudo_groups" if group else "pseudo_dyads",
+            **({} if group else {"keep_roles": self.keep_roles}),
+            "sources": sources,
+            "trimmed": trimmed,
+            "alignment": alignment,
+            "segments": _SEGMENTS_NOTE,
+        }
         session = from_arrays(
             data,
             self.rates,
             persons=labels,
-            long_names={c: str(a.attrs[c].get("long_name", c)) for c in self.channels},
+            long_names={c: str(first.attrs[c].get("long_name", c)) for c in self.channels},
             time_offset=offsets,
-            session_id=self.pair_id(pair),
-            metadata={
-                "pseudo_dyad": True,
-                "surrogate": {
-                    "method": "pseudo_dyads",
-                    "keep_roles": self.keep_roles,
-                    "sources": sources,
-                    "trimmed": trimmed,
-                    "alignment": "both series start at their first sample; the time axis "
-                    "is the first person's; the longer series is trimmed at the end",
-                    "segments": _SEGMENTS_NOTE,
-                },
-            },
+            session_id=session_id,
+            metadata={"pseudo_group" if group else "pseudo_dyad": True, "surrogate": surrogate},
         )
         for c in self.channels:  # the sources' units, already checked when they were built
-            session[c][c].attrs["units"] = str(a.attrs[c].get("units", ""))
-        self.cache[pair] = session
+            session[c][c].attrs["units"] = str(first.attrs[c].get("units", ""))
         return session
 
     def warn_trimming(self, pairs: Iterable[tuple[int, int, int, int]], stacklevel: int) -> None:
@@ -425,3 +441,175 @@ def pseudo_dyads(
         pairs = [pairs[k] for k in np.sort(rng.choice(len(pairs), size=n, replace=False))]
     pool.warn_trimming(pairs, stacklevel=4)  # warn_trimming, pseudo_dyads, renamed, caller
     return {pool.pair_id(pair): pool.build(pair) for pair in pairs}
+
+
+GROUP_SIZE = Integer(low=2, high=1000, example="4")
+"""Persons in a pseudo-group."""
+DEFAULT_GROUPS = 20
+"""Pseudo-groups drawn when ``n_groups`` is not given (or all, when there are fewer)."""
+ENUMERATE_UP_TO = 100_000
+"""Pseudo-groups are drawn from the full list when there are at most this many."""
+
+
+def _count_groups(sizes: Sequence[int], k: int) -> int:
+    """Groups of ``k`` people from ``k`` different sessions of ``sizes`` persons each.
+
+    The elementary symmetric polynomial e_k(sizes), by the usual recurrence.
+
+    Examples
+    --------
+    >>> _count_groups([2, 2, 2], 2), _count_groups([2, 3, 4], 3)
+    (12, 24)
+    """
+    counts = [1] + [0] * k
+    for size in sizes:
+        for j in range(k, 0, -1):
+            counts[j] += counts[j - 1] * size
+    return counts[k]
+
+
+def pseudo_groups(
+    sessions: Cohort | Mapping[str, xr.DataTree] | Sequence[xr.DataTree],
+    *,
+    n_persons: int | None = None,
+    n_groups: int | None = None,
+    channels: str | Sequence[str] | None = None,
+    seed: int | np.random.Generator | None = None,
+) -> dict[str, xr.DataTree]:
+    """Pseudo-groups: sessions of ``n_persons`` people from different sessions, who never met.
+
+    The group form of :func:`pseudo_dyads` (Marci et al. 2007's "hypothetical dyads";
+    rMEA's pseudo-synchrony): each pseudo-group takes one person from each of
+    ``n_persons`` different sessions, so no two of its members were recorded together.
+    Whatever concordance it shows comes from the shared setting (similar tasks, drifts,
+    habituation), not from interaction: the baseline against which a real family or
+    group is "more in sync than strangers".
+
+    Groups are drawn at random, uniformly among all possible ones and without
+    repetition (no two groups with the same members); the same ``seed`` gives the same
+    groups. Lengths, rates and units are handled as by :func:`pseudo_dyads`: every
+    series starts at its first sample, the longer ones are trimmed at the end to the
+    shortest (a ``UserWarning`` says so; ``metadata(s)["surrogate"]["trimmed"]``
+    records it); rates and units must agree per channel. Segments are not carried over.
+
+    Parameters
+    ----------
+    sessions : Cohort, dict of str to xarray.DataTree, or list of xarray.DataTree
+        At least ``n_persons`` sessions (dyads or groups, any number of persons each).
+        Ids as for :func:`pseudo_dyads`.
+    n_persons : int, optional
+        Persons per pseudo-group, at least 2. Default: the number of persons of the
+        sessions when they all have the same (families of four give pseudo-families of
+        four); sessions of different sizes need it given.
+    n_groups : int, optional
+        How many pseudo-groups to draw; at most the number of possible groups. Default
+        20, or every possible group when there are fewer.
+    channels : str or list of str, optional
+        Channel(s) to include; default every channel all sessions share.
+    seed : int or numpy.random.Generator, optional
+        Seed of the draw; None draws a fresh one.
+
+    Returns
+    -------
+    dict of str to xarray.DataTree
+        Keyed ``"<id>:<person>+<id>:<person>+..."`` (members in the order of the
+        sessions), each an ordinary session with that key as its session id, no segments,
+        and ``metadata(s)`` with ``pseudo_group: True`` (``pseudo_dyad: True`` for
+        groups of two, as :func:`pseudo_dyads` builds them) and under ``"surrogate"``
+        the source session, source person and start time of each member. A label met
+        twice in a group gets its session id appended, e.g. ``"patient (dyad-01)"``.
+
+    Raises
+    ------
+    ValidationError
+        Fewer sessions than ``n_persons``, no common channel, different sampling rates or
+        units, sessions of different sizes without ``n_persons``, or ``n_groups`` larger
+        than the number of possible groups.
+
+    See Also
+    --------
+    pseudo_dyads : the same for two people.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> from concordlab.compute.surrogates import pseudo_groups
+    >>> cohort = concordlab.simulate_cohort(4, duration=60, channels="eda", seed=1)
+    >>> groups = pseudo_groups(cohort, n_persons=3, n_groups=5, seed=0)
+    >>> len(groups)
+    5
+    >>> group = groups[sorted(groups)[0]]
+    >>> [p["session"] for p in concordlab.metadata(group)["surrogate"]["sources"]]
+    ['dyad-01', 'dyad-02', 'dyad-04']
+    >>> list(pseudo_groups(cohort, n_persons=3, n_groups=5, seed=0)) == list(groups)
+    True
+    """
+    count = optional(DRAWS, n_groups, "n_groups")
+    rng, _ = rng_of(seed)
+    pool = _Pool.prepare(sessions, channels, False)
+    sizes = [len(source.persons) for source in pool.sources]
+    if n_persons is None:
+        if len(set(sizes)) > 1:
+            raise ValidationError(
+                f"The sessions hold different numbers of persons ({sorted(set(sizes))}); "
+                "say how many persons a pseudo-group has, e.g. n_persons=4."
+            )
+        n_persons = sizes[0]
+    k = GROUP_SIZE.check(n_persons, "n_persons")
+    if k > len(sizes):
+        raise ValidationError(
+            f"n_persons={k} needs {k} sessions (no two members from one session), but "
+            f"{len(sizes)} were given; give more sessions or ask for smaller groups."
+        )
+    possible = _count_groups(sizes, k)
+    if count is None:
+        count = min(DEFAULT_GROUPS, possible)
+    if count > possible:
+        raise ValidationError(
+            f"n_groups={count} is more than the {possible} pseudo-groups of {k} these "
+            f"{len(sizes)} sessions give; ask for at most {possible}."
+        )
+    n = len(sizes)
+    if possible <= ENUMERATE_UP_TO:
+        every = [
+            tuple(zip(chosen, roles, strict=True))
+            for chosen in itertools.combinations(range(n), k)
+            for roles in itertools.product(*(range(sizes[i]) for i in chosen))
+        ]
+        picked = [every[index] for index in np.sort(rng.choice(possible, count, replace=False))]
+    else:  # too many to list: draw (uniform over groups) and refuse repeats
+        weights = np.asarray(sizes, dtype=np.float64)
+        seen: set[tuple[tuple[int, int], ...]] = set()
+        picked = []
+        while len(picked) < count:
+            # A uniform group: sessions with probability proportional to the product of
+            # their sizes, by rejection from a uniform choice of k sessions.
+            chosen = np.sort(rng.choice(n, k, replace=False))
+            if rng.random() > np.prod(weights[chosen]) / np.prod(np.sort(weights)[-k:]):
+                continue
+            members = tuple((int(i), int(rng.integers(sizes[i]))) for i in chosen)
+            if members not in seen:
+                seen.add(members)
+                picked.append(members)
+    groups = {pool.group_id(members): members for members in picked}
+    _warn_group_trimming(pool, list(groups.values()))
+    return {key: pool.assemble(members, key) for key, members in groups.items()}
+
+
+def _warn_group_trimming(pool: _Pool, groups: list[tuple[tuple[int, int], ...]]) -> None:
+    dropped = []
+    for members in groups:
+        worst = 0.0
+        for name in pool.channels:
+            lengths = [pool.sources[i].values[name].shape[1] for i, _ in members]
+            worst = max(worst, (max(lengths) - min(lengths)) / pool.rates[name])
+        dropped.append(worst)
+    trimmed = [d for d in dropped if d > 0]
+    if trimmed:
+        warnings.warn(
+            f"{len(trimmed)} of {len(dropped)} pseudo-groups hold series of different "
+            f"lengths; each was trimmed at the end to the shortest (up to {max(trimmed):g} s "
+            "dropped). metadata(s)['surrogate']['trimmed'] lists what was kept.",
+            UserWarning,
+            stacklevel=3,
+        )
