@@ -256,17 +256,22 @@ def _apply_runs(
     min_length: int,
     *,
     short: Literal["keep", "nan"],
+    dtype: Any = np.float64,
 ) -> np.ndarray:
     """``function`` applied to each run of finite samples of each row on its own.
 
-    ``function`` takes a ``(runs, length)`` block and returns a block of the same shape.
+    ``function`` takes a ``(runs, length)`` block and returns a block of the same shape
+    (of ``dtype``, e.g. complex for an analytic signal).
     Runs of equal length are stacked and passed in one call, so the number of calls is
     the number of distinct run lengths (at most about sqrt(2 n)), never one per sample.
     Runs shorter than ``min_length`` are copied unchanged (``short="keep"``) or made NaN
     (``short="nan"``); NaN stays where it is.
     """
-    rows, starts, ends = _runs(np.isfinite(values))
-    out = values.astype(np.float64, copy=True)
+    finite = np.isfinite(values)
+    if values.shape[-1] >= min_length and finite.all():  # one run per row: one call
+        return np.asarray(function(values), dtype=dtype)
+    rows, starts, ends = _runs(finite)
+    out = values.astype(dtype, copy=True)
     flat_in, flat_out = values.reshape(-1), out.reshape(-1)
     first = rows * values.shape[1] + starts
     lengths = ends - starts

@@ -354,3 +354,12 @@ def test_phase_difference_finds_the_leader(coupling):
             for seed in range(20)
         ]
         assert np.mean(np.array(found) == sign) >= 0.9
+
+
+def test_phase_sync_nk_keeps_the_plvs_phase_difference(rmea):
+    """phase_sync_nk reads cos(dphi) back from its synchrony (1 - 2 (s - 1)^2)."""
+    kwargs = dict(window=20, step=3, low_frequency=0.1, high_frequency=2.0)
+    plv = concordlab.concordance(rmea[7], method="phase_sync", **kwargs)
+    nk_mean = concordlab.concordance(rmea[7], method="phase_sync_nk", **kwargs)
+    difference = plv["phase_difference"].values - nk_mean["phase_difference"].values
+    np.testing.assert_allclose(np.cos(difference), 1.0, atol=1e-12)

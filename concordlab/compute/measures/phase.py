@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import signal
+from scipy import fft, signal
 
 from concordlab._docs import fill_doc
 from concordlab.compute._common import Pair, as_attr, pair_from
@@ -106,39 +106,60 @@ def _band_filter(
     return signal.butter(FILTER_ORDER, band, btype=kind, fs=rate, output="sos")
 
 
-def _phases(values: np.ndarray, sos: np.ndarray | None) -> np.ndarray:
-    """Instantaneous phases (radians, (-pi, pi]) of each row of ``values``, run by run."""
+def _analytic(values: np.ndarray, sos: np.ndarray | None) -> np.ndarray:
+    """The analytic signal of each row of ``values``, run by run (NaN where no phase)."""
 
     def transform(block: np.ndarray) -> np.ndarray:
         centred = block - block.mean(axis=-1, keepdims=True)
         if sos is not None:
             centred = signal.sosfiltfilt(sos, centred, axis=-1)
-        phase = np.angle(signal.hilbert(centred, axis=-1))
-        flat = np.ptp(block, axis=-1) == 0  # a constant run has no phase
-        phase[flat] = np.nan
-        return phase
+        # scipy.signal.hilbert's analytic signal, from real FFTs (half the work): the
+        # imaginary part is the Hilbert transform, -i sign(f) X(f), DC and Nyquist dropped.
+        n = centred.shape[-1]
+        spectrum = fft.rfft(centred, axis=-1)
+        spectrum[..., 0] = 0.0
+        if n % 2 == 0:
+            spectrum[..., -1] = 0.0
+        spectrum *= -1j
+        analytic = np.empty(centred.shape, dtype=np.complex128)
+        analytic.real = centred
+        analytic.imag = fft.irfft(spectrum, n, axis=-1)
+        analytic[np.ptp(block, axis=-1) == 0] = np.nan  # a constant run has no phase
+        return analytic
 
     min_length = 2 if sos is None else _sosfiltfilt_padlen(sos) + 1
-    return _apply_runs(values, transform, min_length, short="nan")
+    return _apply_runs(values, transform, min_length, short="nan", dtype=np.complex128)
 
 
-def _difference(pair: Pair, low_frequency: float | None, high_frequency: float | None):
-    """``phase[first] - phase[second]`` at every sample (NaN where either is missing)."""
+def _unit_difference(
+    pair: Pair, low_frequency: float | None, high_frequency: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``cos(dphi)`` and ``sin(dphi)``, ``dphi = phase[first] - phase[second]``, at every
+    sample (NaN where either phase is missing), without computing the angles."""
     sos = _band_filter(pair.rate, low_frequency, high_frequency, pair.channel)
-    phases = _phases(np.stack([pair.first, pair.second]), sos)
-    return phases[0] - phases[1]
+    analytic = _analytic(np.stack([pair.first, pair.second]), sos)
+    product = analytic[0] * analytic[1].conj()
+    modulus = np.abs(product)
+    with np.errstate(invalid="ignore"):  # no amplitude (0 / 0): no phase, NaN
+        return product.real / modulus, product.imag / modulus
 
 
-def _window_means(grid: WindowGrid, first: np.ndarray, second: np.ndarray):
-    """Per window: the means of ``first`` and of ``second`` over the samples where both
-    are present; NaN where fewer than ``grid.min_count`` are."""
+def _window_means(
+    grid: WindowGrid, first: np.ndarray, second: np.ndarray, *, square: bool = False
+) -> tuple[np.ndarray, ...]:
+    """Per window: the means of ``first`` and of ``second`` (and with ``square`` of
+    ``(first - 1)**2``) over the samples where both are present, from the moments kernel;
+    NaN where fewer than ``grid.min_count`` are."""
     moments = grid.moments(first, second)
     count = moments.count[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_first = moments.sum_x[:, 0] / count + moments.ref_x[:, 0]
-        mean_second = moments.sum_y[:, 0] / count + moments.ref_y[:, 0]
     enough = count >= grid.min_count
-    return np.where(enough, mean_first, np.nan), np.where(enough, mean_second, np.nan)
+    n = np.where(enough, count, np.nan)
+    ref_first = moments.ref_x[:, 0]
+    means = [moments.sum_x[:, 0] / n + ref_first, moments.sum_y[:, 0] / n + moments.ref_y[:, 0]]
+    if square:  # sum((f - 1)^2) = sum((f - ref)^2) + 2 (ref - 1) sum(f - ref) + n (ref - 1)^2
+        shift = ref_first - 1.0
+        means.append((moments.sum_xx[:, 0] + 2 * shift * moments.sum_x[:, 0]) / n + shift**2)
+    return tuple(means)
 
 
 def _phase_difference_coord(mean_cos: np.ndarray, mean_sin: np.ndarray, grid: WindowGrid):
@@ -186,8 +207,8 @@ def _phase_sync(
     (True, True)
     """
     grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
-    dphi = _difference(pair, low_frequency, high_frequency)
-    mean_cos, mean_sin = _window_means(grid, np.cos(dphi), np.sin(dphi))
+    cos, sin = _unit_difference(pair, low_frequency, high_frequency)
+    mean_cos, mean_sin = _window_means(grid, cos, sin)
     return build_result(
         np.hypot(mean_cos, mean_sin),
         grid,
@@ -223,10 +244,12 @@ def _phase_sync_nk(
     ('synchrony', 0.293, 1.0)
     """
     grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
-    dphi = _difference(pair, low_frequency, high_frequency)
-    synchrony = 1.0 - np.abs(np.sin(dphi / 2))
-    mean_synchrony, _ = _window_means(grid, synchrony, synchrony)
-    mean_cos, mean_sin = _window_means(grid, np.cos(dphi), np.sin(dphi))
+    cos, sin = _unit_difference(pair, low_frequency, high_frequency)
+    # |sin(dphi / 2)| = sqrt((1 - cos(dphi)) / 2)
+    synchrony = 1.0 - np.sqrt(np.maximum(1.0 - cos, 0.0) / 2)
+    # One kernel pass: cos(dphi) = 1 - 2 sin(dphi / 2)^2 = 1 - 2 (synchrony - 1)^2
+    mean_synchrony, mean_sin, mean_square = _window_means(grid, synchrony, sin, square=True)
+    mean_cos = 1.0 - 2.0 * mean_square
     return build_result(
         mean_synchrony,
         grid,
@@ -315,7 +338,8 @@ def instantaneous_phase(  # noqa: D417 (fill_doc writes the shared entries)
     high_frequency = HIGH_FREQUENCY.check(high_frequency)
     pair = pair_from(session, channel)
     sos = _band_filter(pair.rate, low_frequency, high_frequency, pair.channel)
-    phases = _phases(np.stack([pair.first, pair.second]), sos)
+    analytic = _analytic(np.stack([pair.first, pair.second]), sos)
+    phases = np.where(analytic == 0, np.nan, np.angle(analytic))  # no amplitude, no phase
     n = phases.shape[1]
     coords = {
         "person": ("person", np.array(pair.persons), {}),
