@@ -229,7 +229,19 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "wlcc_peak", "window": 10, "step": 5},
     ),
+    "concordance[phase_sync]": lambda f: (
+        (f.session,),
+        {"method": "phase_sync", "window": 10, "step": 5, "low_frequency": 0.05},
+    ),
+    "concordance[phase_sync_nk]": lambda f: (
+        (f.session,),
+        {"method": "phase_sync_nk", "window": 10, "step": 5, "high_frequency": 0.5},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
+    "instantaneous_phase": lambda f: (
+        (f.session,),
+        {"channel": "eda", "low_frequency": 0.05, "high_frequency": 0.5},
+    ),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
     "segment_shuffle": lambda f: ((f.session,), {"segment_length": 10.0, "seed": 0}),
@@ -421,6 +433,8 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[slope]": lambda: _measure_parameters("slope"),
     "concordance[wlcc]": lambda: _measure_parameters("wlcc"),
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
+    "concordance[phase_sync]": lambda: _measure_parameters("phase_sync"),
+    "concordance[phase_sync_nk]": lambda: _measure_parameters("phase_sync_nk"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (
