@@ -72,8 +72,10 @@ def explorer_methods() -> tuple[str, ...]:
 
     Examples
     --------
-    >>> explorer_methods()
-    ('pearson', 'slope', 'wlcc_peak')
+    >>> {"pearson", "slope", "wlcc_peak"} <= set(explorer_methods())
+    True
+    >>> "wlcc" in explorer_methods()   # a (time, lag) result: not one value per window
+    False
     """
     return tuple(measure_names(("time",)))
 
