@@ -29,30 +29,17 @@ def rmea():
     ]
 
 
-@pytest.fixture(scope="module")
-def real_eda(data_dir):
-    """Two real, unrelated people's skin conductance (NeuroKit2 examples, 100 Hz)."""
-    folder = data_dir / "eda-single" / "neurokit"
-    return concordlab.read_csv(
-        [folder / "bio_resting_8min_100hz.csv", folder / "bio_eventrelated_100hz.csv"],
-        sampling_rate=100,
-        channel="eda",
-        columns="EDA",
-        align="trim",
-    )
-
-
 def values(session, channel=None):
     channel = channel or concordlab.channels(session)[0]
     return np.asarray(session[channel][channel].values, dtype=float)
 
 
-def sinusoids(shift, *, frequency=0.25, rate=10.0, cycles=40, offset=0.0, scale=1.0):
+def sinusoids(shift, *, frequency=0.25, rate=10.0, cycles=40):
     """Two sinusoids, the second lagging by ``shift`` rad, over whole cycles (so the FFT
     Hilbert transform is exact: the analytic signal of cos is exp(i .))."""
     t = np.arange(round(cycles / frequency * rate)) / rate
     first = np.cos(2 * np.pi * frequency * t)
-    second = offset + scale * np.cos(2 * np.pi * frequency * t - shift)
+    second = np.cos(2 * np.pi * frequency * t - shift)
     return concordlab.from_arrays({"eda": [first, second]}, sampling_rate=rate)
 
 

@@ -52,6 +52,8 @@ NeuroKit2 ``signal_synchrony`` (Makowski et al. 2021, Behav Res Methods 53:1689-
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 from scipy import fft, signal
@@ -162,8 +164,40 @@ def _window_means(
     return tuple(means)
 
 
-def _phase_difference_coord(mean_cos: np.ndarray, mean_sin: np.ndarray, grid: WindowGrid):
-    return (
+def _windowed(
+    pair: Pair,
+    *,
+    nk: bool,
+    window: float,
+    step: float,
+    low_frequency: float | None,
+    high_frequency: float | None,
+    min_valid: float,
+) -> xr.DataArray:
+    """``phase_sync`` (the PLV) or, with ``nk``, ``phase_sync_nk``, on the shared grid."""
+    grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
+    cos, sin = _unit_difference(pair, low_frequency, high_frequency)
+    if nk:
+        # |sin(dphi / 2)| = sqrt((1 - cos(dphi)) / 2); and in the same kernel pass
+        # cos(dphi) = 1 - 2 sin(dphi / 2)^2 = 1 - 2 (synchrony - 1)^2
+        synchrony = 1.0 - np.sqrt(np.maximum(1.0 - cos, 0.0) / 2)
+        values, mean_sin, mean_square = _window_means(grid, synchrony, sin, square=True)
+        mean_cos = 1.0 - 2.0 * mean_square
+        measure, name = PHASE_SYNC_NK, "synchrony"
+        long_name = "window mean of NeuroKit2's Hilbert synchrony 1 - |sin(dphi / 2)|"
+    else:
+        mean_cos, mean_sin = _window_means(grid, cos, sin)
+        values = np.hypot(mean_cos, mean_sin)
+        measure, name = PHASE_SYNC, "plv"
+        long_name = "windowed phase-locking value |mean(exp(i dphi))| of Hilbert phases"
+    used = {
+        "window": grid.seconds["window"],
+        "step": grid.seconds["step"],
+        "low_frequency": low_frequency,
+        "high_frequency": high_frequency,
+        "min_valid": min_valid,
+    }
+    difference = (
         "time",
         np.arctan2(mean_sin, mean_cos),
         {
@@ -172,27 +206,19 @@ def _phase_difference_coord(mean_cos: np.ndarray, mean_sin: np.ndarray, grid: Wi
             f"the first person's phase is ahead; {grid.lag_convention})",
         },
     )
+    return build_result(
+        values,
+        grid,
+        pair,
+        measure=measure,
+        params=used,
+        long_name=long_name,
+        name=name,
+        coords={"phase_difference": difference},
+    )
 
 
-def _used(grid: WindowGrid, low_frequency, high_frequency, min_valid) -> dict:
-    return {
-        "window": grid.seconds["window"],
-        "step": grid.seconds["step"],
-        "low_frequency": low_frequency,
-        "high_frequency": high_frequency,
-        "min_valid": min_valid,
-    }
-
-
-def _phase_sync(
-    pair: Pair,
-    *,
-    window: float,
-    step: float,
-    low_frequency: float | None,
-    high_frequency: float | None,
-    min_valid: float,
-) -> xr.DataArray:
+def _phase_sync(pair: Pair, **params: Any) -> xr.DataArray:
     """Windowed phase-locking value, with the mean phase difference as a coordinate.
 
     Examples
@@ -206,30 +232,10 @@ def _phase_sync(
     >>> bool(r.mean() > 0.5), bool(r["phase_difference"].median() > 0)  # therapist follows
     (True, True)
     """
-    grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
-    cos, sin = _unit_difference(pair, low_frequency, high_frequency)
-    mean_cos, mean_sin = _window_means(grid, cos, sin)
-    return build_result(
-        np.hypot(mean_cos, mean_sin),
-        grid,
-        pair,
-        measure=PHASE_SYNC,
-        params=_used(grid, low_frequency, high_frequency, min_valid),
-        long_name="windowed phase-locking value |mean(exp(i dphi))| of Hilbert phases",
-        name="plv",
-        coords={"phase_difference": _phase_difference_coord(mean_cos, mean_sin, grid)},
-    )
+    return _windowed(pair, nk=False, **params)
 
 
-def _phase_sync_nk(
-    pair: Pair,
-    *,
-    window: float,
-    step: float,
-    low_frequency: float | None,
-    high_frequency: float | None,
-    min_valid: float,
-) -> xr.DataArray:
+def _phase_sync_nk(pair: Pair, **params: Any) -> xr.DataArray:
     """Window mean of NeuroKit2's per-sample Hilbert synchrony ``1 - |sin(dphi / 2)|``.
 
     Examples
@@ -243,23 +249,7 @@ def _phase_sync_nk(
     >>> nk.name, round(float(nk.median()), 3), round(float(plv.median()), 3)  # 1 - sin(pi/4)
     ('synchrony', 0.293, 1.0)
     """
-    grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
-    cos, sin = _unit_difference(pair, low_frequency, high_frequency)
-    # |sin(dphi / 2)| = sqrt((1 - cos(dphi)) / 2)
-    synchrony = 1.0 - np.sqrt(np.maximum(1.0 - cos, 0.0) / 2)
-    # One kernel pass: cos(dphi) = 1 - 2 sin(dphi / 2)^2 = 1 - 2 (synchrony - 1)^2
-    mean_synchrony, mean_sin, mean_square = _window_means(grid, synchrony, sin, square=True)
-    mean_cos = 1.0 - 2.0 * mean_square
-    return build_result(
-        mean_synchrony,
-        grid,
-        pair,
-        measure=PHASE_SYNC_NK,
-        params=_used(grid, low_frequency, high_frequency, min_valid),
-        long_name="window mean of NeuroKit2's Hilbert synchrony 1 - |sin(dphi / 2)|",
-        name="synchrony",
-        coords={"phase_difference": _phase_difference_coord(mean_cos, mean_sin, grid)},
-    )
+    return _windowed(pair, nk=True, **params)
 
 
 _PARAMETERS = (WINDOW, STEP, LOW_FREQUENCY, HIGH_FREQUENCY, MIN_VALID)
