@@ -12,6 +12,7 @@ from scipy import signal, special
 
 import concordlab
 from concordlab import ValidationError
+from concordlab.compute import kernel
 from concordlab.compute.result import reproduce
 
 nk = pytest.importorskip("neurokit2")
@@ -105,6 +106,16 @@ def test_band_passed_phases_equal_neurokit_filter_then_synchrony(real_eda, band)
     assert phase.attrs["low_frequency"] == ("" if low is None else low)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def engine(request, monkeypatch):
+    """The moments kernel's compiled (numba) and numpy paths."""
+    if request.param == "compiled":
+        pytest.importorskip("numba")
+    monkeypatch.setattr(kernel, "use_numba", request.param == "compiled")
+    assert kernel.compiled_available() == (request.param == "compiled")
+
+
+@pytest.mark.usefixtures("engine")
 def test_phase_sync_nk_is_the_window_mean_of_neurokit(rmea):
     worst = 0.0
     for session in rmea[:5]:
@@ -116,6 +127,7 @@ def test_phase_sync_nk_is_the_window_mean_of_neurokit(rmea):
     assert worst <= 1e-9
 
 
+@pytest.mark.usefixtures("engine")
 def test_plv_and_phase_difference_equal_a_direct_computation(rmea, real_eda):
     for session, rate, window in ((rmea[3], 25, 30), (real_eda, 100, 20)):
         x, y = values(session)
