@@ -1,7 +1,8 @@
 """``phase_sync``: windowed phase-locking value of the two persons' Hilbert phases.
 
 Each person's **instantaneous phase** (:func:`instantaneous_phase`) is the angle of the
-analytic signal (:func:`scipy.signal.hilbert`) of the whole series, after
+analytic signal of the whole series (:func:`scipy.signal.hilbert`'s, computed here from
+real FFTs: equal to it to rounding), after
 
 1. centring: the mean of each run of valid samples is subtracted, so that the phase does
    not depend on the signal's level (a skin conductance of 5 µS oscillating by 0.1 µS
@@ -16,9 +17,10 @@ analytic signal (:func:`scipy.signal.hilbert`) of the whole series, after
 **Gaps:** centring, filter and Hilbert transform run on each run of valid (non-NaN)
 samples on its own, so values on one side of a gap never reach the other. A run too
 short to filter (no longer than the filter's padding, ``3 * (2 * sections + 1)``
-samples), shorter than 2 samples, or constant (no phase exists) has NaN phases; NaN in
-stays NaN out. Near the ends of each run (the recording's and every gap's edges) the
-Hilbert transform and the filter have edge effects, as everywhere.
+samples), shorter than 2 samples, or constant (no phase exists) has NaN phases, as has
+a sample where the analytic signal is exactly 0; NaN in stays NaN out. Near the ends
+of each run (the recording's and every gap's edges) the Hilbert transform and the filter
+have edge effects, as everywhere.
 
 Then, per window of the shared :class:`~concordlab.compute.grid.WindowGrid` (``window``,
 ``step``, windows placed as rMEA's), with ``dphi = phase[first] - phase[second]`` at each
@@ -41,9 +43,12 @@ A window with fewer than ``min_valid`` of its samples carrying both phases is Na
 windowed sums come from the one moments kernel
 (:func:`~concordlab.compute.kernel.windowed_moments`), so no window is looped over.
 
-Where the definitions coincide (no filter, no gap) the phases are NeuroKit2's
-(``numpy.angle(scipy.signal.hilbert(x))``) of the centred series; NeuroKit2 does not
-centre, so on raw data with a level far from 0 its values differ.
+Where the definitions coincide (no gap) the phases are NeuroKit2's
+(``numpy.angle(scipy.signal.hilbert(x))``) of the centred series, and with a band those
+of ``neurokit2.signal_filter(x, method="butterworth", order=2, lowcut=low_frequency,
+highcut=high_frequency)`` of it (the tests check both to 1e-9 on real data). NeuroKit2
+does not centre, so on raw data with a level far from 0 its values differ (its phases
+are then biased towards 0).
 
 References: Lachaux, Rodriguez, Martinerie & Varela (1999), Hum Brain Mapp 8:194-208
 (the phase-locking value); Pikovsky, Rosenblum & Kurths (2001), *Synchronization*;
