@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -240,19 +240,50 @@ def _sosfiltfilt_padlen(sos: np.ndarray) -> int:
 def _filter_runs(values: np.ndarray, sos: np.ndarray) -> np.ndarray:
     """Zero-phase filter each run of valid samples on its own; NaN stays where it is.
 
-    Runs of equal length are stacked and filtered in one call, so the number of calls is
-    the number of distinct run lengths (at most about sqrt(2 n)), never one per sample.
-    Runs no longer than the filter's padding are copied unchanged.
+    Runs no longer than the filter's padding are copied unchanged (see :func:`_apply_runs`).
     """
-    rows, starts, ends = _runs(np.isfinite(values))
-    out = values.copy()
+    return _apply_runs(
+        values,
+        lambda block: signal.sosfiltfilt(sos, block, axis=-1),
+        _sosfiltfilt_padlen(sos) + 1,
+        short="keep",
+    )
+
+
+def _apply_runs(
+    values: np.ndarray,
+    function: Callable[[np.ndarray], np.ndarray],
+    min_length: int,
+    *,
+    short: Literal["keep", "nan"],
+    dtype: Any = np.float64,
+) -> np.ndarray:
+    """``function`` applied to each run of finite samples of each row on its own.
+
+    ``function`` takes a ``(runs, length)`` block and returns a block of the same shape
+    (of ``dtype``, e.g. complex for an analytic signal).
+    Runs of equal length are stacked and passed in one call, so the number of calls is
+    the number of distinct run lengths (at most about sqrt(2 n)), never one per sample.
+    Runs shorter than ``min_length`` are copied unchanged (``short="keep"``) or made NaN
+    (``short="nan"``); NaN stays where it is.
+    """
+    finite = np.isfinite(values)
+    if values.shape[-1] >= min_length and finite.all():  # one run per row: one call
+        return np.asarray(function(values), dtype=dtype)
+    rows, starts, ends = _runs(finite)
+    out = values.astype(dtype, copy=True)
     flat_in, flat_out = values.reshape(-1), out.reshape(-1)
     first = rows * values.shape[1] + starts
     lengths = ends - starts
-    padlen = _sosfiltfilt_padlen(sos)
-    for length in np.unique(lengths[lengths > padlen]):
+    if short == "nan":
+        is_short = lengths < min_length
+        edges = np.zeros(flat_out.size + 1, dtype=np.int64)
+        np.add.at(edges, first[is_short], 1)
+        np.add.at(edges, first[is_short] + lengths[is_short], -1)
+        flat_out[np.cumsum(edges[:-1]) > 0] = np.nan
+    for length in np.unique(lengths[lengths >= min_length]):
         index = first[lengths == length][:, None] + np.arange(length)
-        flat_out[index] = signal.sosfiltfilt(sos, flat_in[index], axis=-1)
+        flat_out[index] = function(flat_in[index])
     return out
 
 

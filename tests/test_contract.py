@@ -239,7 +239,19 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "mean_pairwise", "pair_method": "pearson"},
     ),
+    "concordance[phase_sync]": lambda f: (
+        (f.session,),
+        {"method": "phase_sync", "window": 10, "step": 5, "low_frequency": 0.05},
+    ),
+    "concordance[phase_sync_nk]": lambda f: (
+        (f.session,),
+        {"method": "phase_sync_nk", "window": 10, "step": 5, "high_frequency": 0.5},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
+    "instantaneous_phase": lambda f: (
+        (f.session,),
+        {"channel": "eda", "low_frequency": 0.05, "high_frequency": 0.5},
+    ),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
     "pseudo_groups": lambda f: ((f.cohort,), {"n_persons": 3, "n_groups": 4, "seed": 0}),
@@ -438,6 +450,9 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[kuramoto]": lambda: _measure_parameters("kuramoto"),
     "concordance[rho]": lambda: _measure_parameters("rho"),
     "concordance[mean_pairwise]": lambda: _measure_parameters("mean_pairwise"),
+    ),
+    "concordance[phase_sync]": lambda: _measure_parameters("phase_sync"),
+    "concordance[phase_sync_nk]": lambda: _measure_parameters("phase_sync_nk"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

@@ -8,6 +8,7 @@ Examples
 from concordlab.compute.concordance import concordance, concordance_index, slopes
 from concordlab.compute.grid import WindowGrid, windowed_apply
 from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
+from concordlab.compute.measures.phase import instantaneous_phase
 from concordlab.compute.moments import add_moments, by_segment, moments
 from concordlab.compute.registry import Measure, Parameter, get_measure, measure_names, register
 from concordlab.compute.surrogates import (
@@ -30,6 +31,7 @@ __all__ = [
     "concordance",
     "concordance_index",
     "get_measure",
+    "instantaneous_phase",
     "measure_names",
     "moments",
     "pseudo_dyads",

@@ -76,6 +76,20 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         (pairs without a value left out; their number is the coordinate ``n_pairs``),
         the pair method's other parameters at their defaults. Parameters:
         ``pair_method``, ``window``, ``step``, ``min_valid``.
+    ``"phase_sync"``
+        The phase-locking value ``|mean(exp(i * dphi))|`` per window of the two
+        persons' instantaneous phases (:func:`instantaneous_phase`: each run of valid
+        samples centred, optionally band-passed between ``low_frequency`` and
+        ``high_frequency`` by a zero-phase Butterworth of order 2 per edge, then Hilbert
+        transformed), ``dphi`` the first person's phase minus the second's; the circular
+        mean of ``dphi`` is kept as the coordinate ``phase_difference`` (radians;
+        positive: the second person follows the first).
+        Parameters: ``window``, ``step``, ``low_frequency``, ``high_frequency``,
+        ``min_valid``.
+    ``"phase_sync_nk"``
+        The window mean of NeuroKit2's per-sample Hilbert synchrony
+        ``1 - |sin(dphi / 2)|`` (``signal_synchrony(method="hilbert")``) on the same
+        phases: 1 in phase, 0 in anti-phase. Parameters as ``"phase_sync"``.
 
     Parameters
     ----------
@@ -96,6 +110,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(peak_search)s
     %(fisher_z)s
     %(absolute)s
+    %(low_frequency)s
+    %(high_frequency)s
     %(min_valid)s
     %(pair_method)s
     **params

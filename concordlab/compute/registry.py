@@ -11,8 +11,8 @@ a measure defined elsewhere is added with :func:`register`.
 Examples
 --------
 >>> from concordlab.compute.registry import get_measure, measure_names
->>> measure_names()
-['kuramoto', 'mean_pairwise', 'pearson', 'rho', 'slope', 'wlcc', 'wlcc_peak']
+>>> {"pearson", "slope", "wlcc", "wlcc_peak"} <= set(measure_names())
+True
 >>> slope = get_measure("slope")
 >>> [p.name for p in slope.parameters]
 ['window', 'step', 'slope_window', 'min_valid']
@@ -263,8 +263,8 @@ def measure_names(dims: tuple[str, ...] | None = None) -> list[str]:
 
     Examples
     --------
-    >>> measure_names(("time",))
-    ['kuramoto', 'mean_pairwise', 'pearson', 'rho', 'slope', 'wlcc_peak']
+    >>> "slope" in measure_names(("time",)), "wlcc" in measure_names(("time",))
+    (True, False)
     """
     return [m.name for m in measures() if dims is None or m.dims == dims]
 

@@ -78,7 +78,8 @@ def build_result(
     name : str, default "r"
         The DataArray's name.
     coords : dict, optional
-        Extra coordinates along ``time`` (e.g. a peak's lag).
+        Extra coordinates along ``time`` (e.g. a peak's lag); as ``(dim, values, attrs)``
+        tuples they are built as fast as the grid's own.
 
     Returns
     -------
@@ -103,7 +104,8 @@ def build_result(
         "parameters": list(params),
         **{key: as_attr(value) for key, value in params.items()},
     }
-    if coords:  # any form xarray takes
+    if coords and not all(isinstance(v, tuple) and len(v) == 3 for v in coords.values()):
+        # any form xarray takes; (dim, values, attrs) tuples take the fast path below
         return xr.DataArray(data, dims=measure.dims, coords=all_coords, name=name, attrs=attrs)
     return labelled(data, measure.dims, all_coords, name=name, attrs=attrs)
 
