@@ -53,6 +53,22 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         The whole windowed lagged cross-correlation, dims ``(time, lag)``, as
         :func:`wlcc` (rMEA's ``MEAccf``). Parameters: ``window``, ``step``, ``max_lag``,
         ``lag_step``, ``fisher_z``, ``absolute``, ``min_valid``.
+    ``"coherence"``
+        Per window, the magnitude-squared coherence by Welch's method over segments of
+        ``segment`` seconds (Hann taper, 50 % overlap, mean removed), dims
+        ``(time, frequency)`` (Hz), within ``low_frequency``..``high_frequency``; equal to
+        ``scipy.signal.coherence`` on each window. Segments with a missing sample are
+        left out; a window with fewer than ``min_valid`` of its samples or segments
+        complete is NaN. Symmetric: no lag (positive lag would mean the second person
+        follows the first). Parameters: ``window``, ``step``, ``segment``,
+        ``low_frequency``, ``high_frequency``, ``min_valid``.
+    ``"wavelet_coherence"``
+        Morlet wavelet coherence over the whole session (Torrence & Compo 1998, with
+        Grinsted et al. 2004's smoothing, as ``pycwt.wct``), dims ``(time, frequency)``,
+        reported every ``step`` seconds, with the cone of influence as the coordinates
+        ``coi_period`` and ``inside_coi``; gaps are refused (fill them first); cells
+        where a person is flat are NaN. Symmetric: no lag. Parameters: ``step``,
+        ``scales_per_octave``, ``low_frequency``, ``high_frequency``.
 
     Parameters
     ----------
@@ -68,6 +84,10 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(peak_search)s
     %(fisher_z)s
     %(absolute)s
+    %(segment)s
+    %(scales_per_octave)s
+    %(low_frequency)s
+    %(high_frequency)s
     %(min_valid)s
     **params
         The chosen method's parameters, of those above.
@@ -76,10 +96,10 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     -------
     xarray.DataArray
         Dims as the measure declares: ``time`` (window centres in seconds, with
-        ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures. In
-        ``attrs``: the measure, every parameter as used, the lag convention, the
-        channel, the session id, the channel's preprocessing history and the concordlab
-        version; ``concordance(session, **concordlab.compute.result.reproduce(result))``
+        ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures or
+        ``frequency`` (Hz) for spectral ones. In ``attrs``: the measure, every parameter
+        as used, the lag convention, the channel, the session id, the channel's
+        preprocessing history and the concordlab version; ``concordance(session, **concordlab.compute.result.reproduce(result))``
         computes it again.
 
     Examples
