@@ -229,6 +229,11 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "wlcc_peak", "window": 10, "step": 5},
     ),
+    "concordance[coherence]": lambda f: ((f.session,), {"method": "coherence"}),
+    "concordance[wavelet_coherence]": lambda f: (
+        (f.session,),
+        {"method": "wavelet_coherence", "step": 5},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
@@ -421,6 +426,8 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[slope]": lambda: _measure_parameters("slope"),
     "concordance[wlcc]": lambda: _measure_parameters("wlcc"),
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
+    "concordance[coherence]": lambda: _measure_parameters("coherence"),
+    "concordance[wavelet_coherence]": lambda: _measure_parameters("wavelet_coherence"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

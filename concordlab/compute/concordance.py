@@ -99,7 +99,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures or
         ``frequency`` (Hz) for spectral ones. In ``attrs``: the measure, every parameter
         as used, the lag convention, the channel, the session id, the channel's
-        preprocessing history and the concordlab version; ``concordance(session, **concordlab.compute.result.reproduce(result))``
+        preprocessing history and the concordlab version;
+        ``concordance(session, **concordlab.compute.result.reproduce(result))``
         computes it again.
 
     Examples

@@ -43,7 +43,8 @@ def _values(session, channel):
 def _scipy_per_window(result, values, rate, nperseg):
     """scipy.signal.coherence on each window of ``result``, cut to its frequencies."""
     out = []
-    for start, end in zip(result["window_start"].values, result["window_end"].values):
+    starts, ends = result["window_start"].values, result["window_end"].values
+    for start, end in zip(starts, ends, strict=True):
         i, j = round(start * rate), round(end * rate)
         frequencies, cxy = signal.coherence(
             values[0, i:j], values[1, i:j], rate, nperseg=nperseg, noverlap=nperseg // 2
@@ -256,7 +257,11 @@ def test_welch_leaves_out_segments_with_a_missing_sample(noise):
     np.testing.assert_allclose(ours.values[0], expected, rtol=0, atol=1e-12)
     # Of 9 segments, 7 complete: with min_valid=0.8 (7.2 needed) the window is NaN.
     strict = concordlab.concordance(
-        _session(first, second), method="coherence", window=20, step=20, segment=4,
+        _session(first, second),
+        method="coherence",
+        window=20,
+        step=20,
+        segment=4,
         min_valid=0.8,
     )
     assert np.isnan(strict.values[0]).all() and np.isfinite(strict.values[1]).all()

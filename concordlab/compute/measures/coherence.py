@@ -91,9 +91,7 @@ _DELTA_J0 = 0.6
 _FLAT = 1e-8
 
 
-def _band(
-    frequencies: np.ndarray, low: float | None, high: float | None, what: str
-) -> np.ndarray:
+def _band(frequencies: np.ndarray, low: float | None, high: float | None, what: str) -> np.ndarray:
     """Indices of ``frequencies`` within ``low..high`` Hz, or an error saying what is there."""
     keep = np.ones(frequencies.size, dtype=bool)
     if low is not None:
@@ -389,9 +387,10 @@ def _smoothed_spectra(
     spectra = [fft.fft(series, padded) for series in standardised]
     omega = 2 * np.pi * fft.fftfreq(padded, dt)
     k_squared = (2 * np.pi * fft.fftfreq(padded)) ** 2
-    out = [np.empty((scales.size, times.size), dtype=complex), *(
-        np.empty((scales.size, times.size)) for _ in range(2)
-    )]
+    out = [
+        np.empty((scales.size, times.size), dtype=complex),
+        *(np.empty((scales.size, times.size)) for _ in range(2)),
+    ]
     batch = max(1, _BATCH // padded)
     for begin in range(0, scales.size, batch):
         block = scales[begin : begin + batch, None]
