@@ -1,8 +1,10 @@
-"""Shared fixtures: paths to the third-party data in tests/data."""
+"""Shared fixtures: paths to the third-party data in tests/data, and real recordings."""
 
 from pathlib import Path
 
 import pytest
+
+import concordlab
 
 DATA = Path(__file__).parent / "data"
 
@@ -17,3 +19,16 @@ def rmea_paths() -> list[Path]:
     paths = sorted((DATA / "rmea-psychotherapy").glob("*/*.txt"))
     assert len(paths) == 20
     return paths
+
+
+@pytest.fixture(scope="module")
+def real_eda(data_dir: Path):
+    """Two real, unrelated people's skin conductance (NeuroKit2 examples, 100 Hz)."""
+    folder = data_dir / "eda-single" / "neurokit"
+    return concordlab.read_csv(
+        [folder / "bio_resting_8min_100hz.csv", folder / "bio_eventrelated_100hz.csv"],
+        sampling_rate=100,
+        channel="eda",
+        columns="EDA",
+        align="trim",
+    )

@@ -23,19 +23,6 @@ def rmea(rmea_paths):
     return [concordlab.read_csv(p, sampling_rate=25, channel="motion") for p in rmea_paths]
 
 
-@pytest.fixture(scope="module")
-def real_eda(data_dir):
-    """Two real, unrelated people's skin conductance (NeuroKit2 examples, 100 Hz)."""
-    folder = data_dir / "eda-single" / "neurokit"
-    return concordlab.read_csv(
-        [folder / "bio_resting_8min_100hz.csv", folder / "bio_eventrelated_100hz.csv"],
-        sampling_rate=100,
-        channel="eda",
-        columns="EDA",
-        align="trim",
-    )
-
-
 def _values(session, channel):
     return np.asarray(session[channel][channel].values, dtype=float)
 
@@ -324,7 +311,7 @@ def test_result_schema_and_reproduce(noise, method, params):
 )
 def test_coupled_dyads_rank_above_uncoupled(method, params):
     """Simulated EDA (the shared arousal drives shared SCRs, 0.02-0.3 Hz): every coupled
-    dyad (coupling 0.8) above every uncoupled one, over 8 seeds each."""
+    dyad (coupling 0.8) above every uncoupled one, over 6 seeds each."""
 
     def mean_coherence(coupling, seed):
         session = concordlab.simulate_dyad(
@@ -335,7 +322,70 @@ def test_coupled_dyads_rank_above_uncoupled(method, params):
             result = result.where(result["inside_coi"])
         return float(result.mean())
 
-    seeds = range(8)
+    seeds = range(6)
     coupled = [mean_coherence(0.8, seed) for seed in seeds]
     uncoupled = [mean_coherence(0.0, seed + 100) for seed in seeds]
     assert min(coupled) > max(uncoupled), (coupled, uncoupled)
+
+
+# --------------------------------------------------------------------------- phase: who leads
+
+
+def _weighted_phase(result, low, high):
+    """The coherence-weighted circular mean of ``phase`` within low..high Hz (inside the
+    cone of influence for the wavelet form)."""
+    result = result.sel(frequency=slice(low, high))
+    if "inside_coi" in result.coords:
+        result = result.where(result["inside_coi"])
+    weights = np.nan_to_num(result.values)
+    return float(np.angle((weights * np.exp(1j * np.nan_to_num(result["phase"].values))).sum()))
+
+
+@pytest.mark.parametrize("method", ["coherence", "wavelet_coherence"])
+def test_phase_of_a_pure_delay(noise, method):
+    """The second person is the first 8 samples (0.32 s) later: phase = 2 pi f 0.32 s."""
+    delay = 8
+    first = noise[0]
+    second = np.concatenate([noise[1][:delay], first[:-delay]])
+    params = {"step": 5.0}
+    if method == "coherence":
+        params.update(window=40.0, segment=8.0)
+    result = concordlab.concordance(_session(first, second), method=method, **params)
+    low = result.sel(frequency=slice(0.2, 1.0))
+    if "inside_coi" in low.coords:
+        low = low.where(low["inside_coi"])
+    expected = 2 * np.pi * low["frequency"].values * delay / RATE
+    weights = np.nan_to_num(low.values)
+    turn = weights * np.exp(1j * np.nan_to_num(low["phase"].values - expected))
+    error = np.abs(np.angle(turn.sum(axis=0)))  # per frequency, over time
+    # Welch: within 0.08 rad (measured 0.057). The wavelet form's phase runs up to 6 %
+    # below 2 pi f tau (measured: 0.11 rad of 2 rad at 1 Hz; the cause is not pinned
+    # down: the smoothing over 0.6 octave and the wavelet's spread of frequencies blur
+    # which frequency a cell stands for).
+    assert float(error.max()) < (0.08 if method == "coherence" else 0.15), error
+    swapped = concordlab.concordance(_session(second, first), method=method, **params)
+    np.testing.assert_allclose(swapped["phase"].values, -result["phase"].values, atol=1e-9)
+
+
+@pytest.mark.parametrize("coupling", [0.5, 0.9])
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("coherence", {"window": 60, "step": 30, "segment": 15, "high_frequency": 0.3}),
+        ("wavelet_coherence", {"step": 5, "low_frequency": 0.02, "high_frequency": 0.3}),
+    ],
+)
+def test_phase_finds_the_simulated_leader(method, params, coupling):
+    """The therapist follows the patient by 2 s: the weighted phase is positive for
+    every seed, and negative with the persons swapped."""
+    for seed in range(3):
+        session = concordlab.simulate_dyad(
+            600, coupling=coupling, lag=2.0, turns=False, channels=["eda"], seed=seed
+        )
+        result = concordlab.concordance(session, method=method, **params)
+        assert _weighted_phase(result, 0.02, 0.2) > 0, seed
+        values = _values(session, "eda")[::-1]
+        swapped = concordlab.concordance(
+            concordlab.from_arrays({"eda": values}, 32.0), method=method, **params
+        )
+        assert _weighted_phase(swapped, 0.02, 0.2) < 0, seed

@@ -11,19 +11,6 @@ import concordlab
 from concordlab.compute import slopes
 
 
-@pytest.fixture(scope="module")
-def real_eda(data_dir):
-    """Two real, unrelated people's skin conductance (NeuroKit2 examples, 100 Hz)."""
-    folder = data_dir / "eda-single" / "neurokit"
-    return concordlab.read_csv(
-        [folder / "bio_resting_8min_100hz.csv", folder / "bio_eventrelated_100hz.csv"],
-        sampling_rate=100,
-        channel="eda",
-        columns="EDA",
-        align="trim",
-    )
-
-
 def exact_rolling_corr(a, b, n):
     """The two-pass correlation of every window of n samples, as a plain loop."""
     return np.array([np.corrcoef(a[i : i + n], b[i : i + n])[0, 1] for i in range(a.size - n + 1)])

@@ -1,9 +1,11 @@
 """``coherence``: windowed Welch coherence; ``wavelet_coherence``: Morlet wavelet coherence.
 
-Both are symmetric in the two persons and say *at which frequencies* the two signals move
-together, not who leads: they carry no lag (the lag convention in their attrs, positive
-lag = the second person follows the first, is the grid's, for the record). Both results
-have dims ``(time, frequency)``, ``frequency`` in Hz, ascending.
+Both values are symmetric in the two persons: they say *at which frequencies* the two
+signals move together, not who leads. Who leads is in the coordinate ``phase`` (time,
+frequency; radians), the phase of the cross-spectrum ``angle(X Y*)``: **positive when
+the second person follows the first**, by ``phase / (2 pi frequency)`` seconds (read
+within half a period). Both results have dims ``(time, frequency)``, ``frequency`` in
+Hz, ascending.
 
 ``coherence``
     Per window of the shared window grid (rMEA's placement: window ``i`` starts at
@@ -13,12 +15,12 @@ have dims ``(time, frequency)``, ``frequency`` in Hz, ascending.
     taper: for a window without gaps the values equal
     ``scipy.signal.coherence(x_window, y_window, sampling_rate, nperseg=nperseg,
     noverlap=nperseg // 2)``. All segments of all windows are transformed in one batch
-    (each distinct segment once, shared by the overlapping windows). **Gaps**: a segment
-    with a missing sample (in either person) is left out of its window's averages; a
-    window is NaN when fewer than ``min_valid`` of its samples or of its segments are
-    complete. A window holding a single segment gives coherence 1 at every frequency
-    (one segment cannot tell coherence from chance): use a segment well shorter than the
-    window.
+    (each distinct segment once, shared by the overlapping windows). ``phase`` is that of
+    the averaged cross-spectrum. **Gaps**: a segment with a missing sample (in either
+    person) is left out of its window's averages; a window is NaN when fewer than
+    ``min_valid`` of its samples or of its segments are complete. A window holding a
+    single segment gives coherence 1 at every frequency (one segment cannot tell
+    coherence from chance): use a segment well shorter than the window.
 ``wavelet_coherence``
     Wavelet coherence (Torrence & Compo 1998; Grinsted, Moore & Jevrejeva 2004) with the
     Morlet wavelet (``omega0 = 6``), as ``pycwt.wct`` computes it: both signals
@@ -33,11 +35,13 @@ have dims ``(time, frequency)``, ``frequency`` in Hz, ascending.
     influence: the coordinate ``coi_period`` (along ``time``: the longest period, in
     seconds, free of edge effects, as pycwt's ``coi``) and the boolean coordinate
     ``inside_coi`` (along ``time`` and ``frequency``: ``1/frequency <= coi_period``);
-    values outside it are kept, not masked. A cell where either person's smoothed
-    wavelet power is below 1e-8 of its largest at that frequency in the result (the
-    person is flat there, e.g. sits motionless) is NaN: coherence is undefined there
-    and the ratio would be rounding noise. **Gaps** are refused: the transform runs over
-    the whole session, so fill or cut them first. A constant signal gives NaN.
+    values outside it are kept, not masked. ``phase`` is that of the smoothed
+    cross-spectrum ``S(W1 W2*/s)`` (pycwt's ``aWCT`` is the unsmoothed
+    ``angle(W1 W2*)``). A cell where either person's smoothed wavelet power is below
+    1e-8 of its largest at that frequency in the result (the person is flat there, e.g.
+    sits motionless) is NaN: coherence is undefined there and the ratio would be
+    rounding noise. **Gaps** are refused: the transform runs over the whole session, so
+    fill or cut them first. A constant signal gives NaN.
 
 Examples
 --------
@@ -111,6 +115,18 @@ def _frequency_coord(frequencies: np.ndarray) -> tuple:
     return ("frequency", frequencies, {"units": "Hz", "long_name": "frequency"})
 
 
+def _phase_coord(phase: np.ndarray) -> tuple:
+    return (
+        ("time", "frequency"),
+        phase,
+        {
+            "units": "rad",
+            "long_name": "phase of the cross-spectrum, angle(X Y*) (positive: the second "
+            "person follows the first, by phase / (2 pi frequency) seconds)",
+        },
+    )
+
+
 # --------------------------------------------------------------------------- Welch
 
 
@@ -165,6 +181,7 @@ def _coherence(
     present = _present_counts(pair, grid)
     bad = (present < grid.min_count) | (n_complete < max(1.0, min_valid * offsets.size))
     values[bad] = np.nan
+    phase = np.where(bad[:, None], np.nan, -np.angle(sums[0]))  # sums[0]: sum of conj(X) Y
     used = {
         "window": grid.seconds["window"],
         "step": grid.seconds["step"],
@@ -181,7 +198,10 @@ def _coherence(
         params=used,
         long_name="windowed magnitude-squared coherence (Welch)",
         name="coherence",
-        coords={"frequency": _frequency_coord(frequencies[band])},
+        coords={
+            "frequency": _frequency_coord(frequencies[band]),
+            "phase": _phase_coord(phase),
+        },
     )
 
 
@@ -322,8 +342,10 @@ def _wavelet_coherence(
         for power in (power_first[keep], power_second[keep]):
             flat |= ~(power >= _FLAT * power.max(axis=1, keepdims=True))
     values[flat] = np.nan
+    phase = np.where(flat, np.nan, np.angle(cross[keep]))  # cross: S(W1 W2*/s)
     # Ascending frequency: the scales reversed.
     values = values[::-1].T.copy()
+    phase = phase[::-1].T.copy()
     band_frequencies = frequencies[band][::-1]
     coi = _FLAMBDA * _E_FOLDING / pair.rate * (n / 2 - np.abs(times - (n - 1) / 2))
     grid = WindowGrid(
@@ -353,6 +375,7 @@ def _wavelet_coherence(
         name="coherence",
         coords={
             "frequency": _frequency_coord(band_frequencies),
+            "phase": _phase_coord(phase),
             "coi_period": (
                 "time",
                 coi,
