@@ -131,9 +131,61 @@ def bench_phase(dyads: Dyads, repeat: int) -> list[Row]:
     return rows
 
 
+def bench_coherence(dyads: Dyads, repeat: int) -> Row:
+    """Welch coherence per window (30 s windows, 1 s step, 5 s segments) on the 20 dyads,
+    against a loop of ``scipy.signal.coherence`` over the same windows."""
+    from scipy import signal
+
+    params = {"window": 30.0, "step": 1.0, "segment": 5.0}
+    rate = dyads.sampling_rate
+    window, step, segment = (round(params[k] * rate) for k in ("window", "step", "segment"))
+
+    def ours() -> None:
+        for session in dyads.sessions:
+            concordlab.concordance(session, method="coherence", **params)
+
+    def peer() -> None:
+        for values in dyads.arrays:
+            for start in range(0, values.shape[1] - window + 1, step):
+                signal.coherence(
+                    values[0, start : start + window],
+                    values[1, start : start + window],
+                    rate,
+                    nperseg=segment,
+                    noverlap=segment // 2,
+                )
+
+    ours_s, peer_s = alternate(repeat, ours, peer)
+    return (
+        "coherence (30 s windows, 1 s step, 5 s segments)",
+        ours_s,
+        "scipy.signal.coherence per window",
+        peer_s,
+    )
+
+
+def bench_wavelet_coherence(dyads: Dyads, repeat: int) -> Row:
+    """Wavelet coherence of each whole dyad (12 scales per octave, all scales; ours
+    reported every 1 s), against ``pycwt.wct`` (sig=False, the same scales)."""
+    import pycwt
+
+    def ours() -> None:
+        for session in dyads.sessions:
+            concordlab.concordance(session, method="wavelet_coherence", step=1.0)
+
+    def peer() -> None:
+        for values in dyads.arrays:
+            pycwt.wct(values[0], values[1], 1 / dyads.sampling_rate, dj=1 / 12, sig=False)
+
+    ours_s, peer_s = alternate(repeat, ours, peer)
+    return ("wavelet_coherence (whole dyad, 12 scales/octave)", ours_s, "pycwt.wct", peer_s)
+
+
 ONLY: dict[str, Callable[[Dyads, int], Row | list[Row]]] = {
+    "coherence": bench_coherence,
     "kuramoto": bench_kuramoto,
     "phase": bench_phase,
+    "wavelet_coherence": bench_wavelet_coherence,
 }
 """Row name -> the function timing it (each measure's module adds its own)."""
 

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import concordlab
+
 DATA = Path(__file__).parent / "data"
 
 

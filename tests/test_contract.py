@@ -247,6 +247,11 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "phase_sync_nk", "window": 10, "step": 5, "high_frequency": 0.5},
     ),
+    "concordance[coherence]": lambda f: ((f.session,), {"method": "coherence"}),
+    "concordance[wavelet_coherence]": lambda f: (
+        (f.session,),
+        {"method": "wavelet_coherence", "step": 5},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "instantaneous_phase": lambda f: (
         (f.session,),
@@ -450,9 +455,10 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[kuramoto]": lambda: _measure_parameters("kuramoto"),
     "concordance[rho]": lambda: _measure_parameters("rho"),
     "concordance[mean_pairwise]": lambda: _measure_parameters("mean_pairwise"),
-    ),
     "concordance[phase_sync]": lambda: _measure_parameters("phase_sync"),
     "concordance[phase_sync_nk]": lambda: _measure_parameters("phase_sync_nk"),
+    "concordance[coherence]": lambda: _measure_parameters("coherence"),
+    "concordance[wavelet_coherence]": lambda: _measure_parameters("wavelet_coherence"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

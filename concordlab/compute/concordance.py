@@ -90,6 +90,22 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         The window mean of NeuroKit2's per-sample Hilbert synchrony
         ``1 - |sin(dphi / 2)|`` (``signal_synchrony(method="hilbert")``) on the same
         phases: 1 in phase, 0 in anti-phase. Parameters as ``"phase_sync"``.
+    ``"coherence"``
+        Per window, the magnitude-squared coherence by Welch's method over segments of
+        ``segment`` seconds (Hann taper, 50 % overlap, mean removed), dims
+        ``(time, frequency)`` (Hz), within ``low_frequency``..``high_frequency``; equal to
+        ``scipy.signal.coherence`` on each window. Segments with a missing sample are
+        left out; a window with fewer than ``min_valid`` of its samples or segments
+        complete is NaN. Symmetric: no lag (positive lag would mean the second person
+        follows the first). Parameters: ``window``, ``step``, ``segment``,
+        ``low_frequency``, ``high_frequency``, ``min_valid``.
+    ``"wavelet_coherence"``
+        Morlet wavelet coherence over the whole session (Torrence & Compo 1998, with
+        Grinsted et al. 2004's smoothing, as ``pycwt.wct``), dims ``(time, frequency)``,
+        reported every ``step`` seconds, with the cone of influence as the coordinates
+        ``coi_period`` and ``inside_coi``; gaps are refused (fill them first); cells
+        where a person is flat are NaN. Symmetric: no lag. Parameters: ``step``,
+        ``scales_per_octave``, ``low_frequency``, ``high_frequency``.
 
     Parameters
     ----------
@@ -110,6 +126,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(peak_search)s
     %(fisher_z)s
     %(absolute)s
+    %(segment)s
+    %(scales_per_octave)s
     %(low_frequency)s
     %(high_frequency)s
     %(min_valid)s
@@ -121,11 +139,12 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     -------
     xarray.DataArray
         Dims as the measure declares: ``time`` (window centres in seconds, with
-        ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures;
-        over pairs, a leading ``pair`` dim. In ``attrs``: the measure, every parameter
-        as used, the lag convention, the channel, the persons involved, the session
-        id, the channel's preprocessing history and the concordlab version (and the
-        ``pairs``); ``concordance(session, **concordlab.compute.result.reproduce(result))``
+        ``window_start``/``window_end``), and ``lag`` (seconds) for lagged measures or
+        ``frequency`` (Hz) for spectral ones; over pairs, a leading ``pair`` dim. In
+        ``attrs``: the measure, every parameter as used, the lag convention, the channel,
+        the persons involved, the session id, the channel's preprocessing history and the
+        concordlab version (and the ``pairs``);
+        ``concordance(session, **concordlab.compute.result.reproduce(result))``
         computes it again.
 
     Examples

@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from concordlab._checks import FLAG, SECONDS, Choice, Real
+from concordlab._checks import FLAG, SECONDS, Choice, Integer, Real
 from concordlab._docs import DOCS
 from concordlab.compute._common import FRACTION
 from concordlab.compute.registry import Parameter
@@ -29,6 +29,8 @@ __all__ = [
     "MIN_VALID",
     "PAIR_METHOD",
     "PEAK_SEARCH",
+    "SCALES_PER_OCTAVE",
+    "SEGMENT",
     "SLOPE_WINDOW",
     "STEP",
     "WINDOW",
@@ -149,4 +151,27 @@ PAIR_METHOD = Parameter(
 )
 
 for _parameter in (PAIR_METHOD,):
+    DOCS.add_parameter(_parameter)
+
+
+# --- coherence, wavelet_coherence (issue 16) ---
+
+SEGMENT = Parameter(
+    "segment",
+    SECONDS,
+    5.0,
+    "Length in seconds of Welch's segments within each window (Hann-tapered, 50 % overlap, "
+    "rounded to whole samples); the frequency resolution is 1/segment Hz.",
+    unit="s",
+    slider=(1.0, 60.0, 0.5),
+)
+SCALES_PER_OCTAVE = Parameter(
+    "scales_per_octave",
+    Integer(low=1, high=64, example="12"),
+    12,
+    "Wavelet scales per octave (pycwt's 1/dj): more gives a finer frequency axis.",
+    slider=(2, 32, 1),
+)
+
+for _parameter in (SEGMENT, SCALES_PER_OCTAVE):
     DOCS.add_parameter(_parameter)

@@ -58,12 +58,14 @@ def build_result(
     name: str = "r",
     coords: dict[str, Any] | None = None,
 ) -> xr.DataArray:
-    """``values`` (``(windows,)`` or ``(windows, lags)``) as a result with the fixed schema.
+    """``values`` (``(windows,)``, ``(windows, lags)`` or ``(windows, frequencies)``) as a
+    result with the fixed schema.
 
     Parameters
     ----------
     values : numpy.ndarray
-        One value per window, or per window and lag when the measure is lagged.
+        One value per window, or per window and lag when the measure is lagged, or per
+        window and value of its second dim (whose coordinate comes in ``coords``).
     grid : WindowGrid
         The grid the values were computed on (its coordinates are used).
     pair : Pair or Group
@@ -78,15 +80,15 @@ def build_result(
     name : str, default "r"
         The DataArray's name.
     coords : dict, optional
-        Extra coordinates along ``time`` (e.g. a peak's lag); as ``(dim, values, attrs)``
-        tuples they are built as fast as the grid's own.
+        Extra coordinates along ``time`` (e.g. a peak's lag), and the coordinate of a
+        second dim other than ``lag`` (e.g. ``frequency``).
 
     Returns
     -------
     xarray.DataArray
     """
     lagged = measure.lagged
-    data = values if lagged else np.asarray(values).reshape(-1)
+    data = values if len(measure.dims) > 1 else np.asarray(values).reshape(-1)
     all_coords = grid.coords(pair, lagged=lagged)
     all_coords.update(coords or {})
     attrs = {
