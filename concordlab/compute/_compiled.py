@@ -27,6 +27,7 @@ __all__ = [
     "any_missing",
     "block_moments",
     "block_sums",
+    "dtw_windows",
     "pearson",
     "scale",
     "sliding_sums",
@@ -688,3 +689,87 @@ def grid_shape(
             a, b = b, a % b
         stride = a
     return regular, max(stride, 1)
+
+
+# No fastmath for DTW: each cell is one product and one addition, rounded as written, as
+# dtaidistance's C library computes them, so that equal costs tie the same way.
+_EXACT = {"cache": True, "nogil": True}
+
+
+@_jit(**_EXACT)
+def dtw_windows(
+    first: np.ndarray,
+    second: np.ndarray,
+    band: int,
+    lengths: np.ndarray,
+    positions: np.ndarray,
+    trim: int,
+    distance: np.ndarray,
+    lag: np.ndarray,
+) -> None:  # pragma: no cover (compiled)
+    """Banded DTW of each row pair, and the mean lag of its warping path, row by row.
+
+    The compiled form of :func:`concordlab.compute.measures.dtw.dtw_windows` (see there for
+    the definitions): row ``w`` compares ``first[w, :lengths[w]]`` with
+    ``second[w, :lengths[w]]`` within ``|i - j| <= band``; ``distance[w]`` gets the square
+    root of the least sum of squared differences along a warping path, ``lag[w]`` the mean
+    of ``positions[w, j] - positions[w, i]`` over the path's pairs whose positions both lie
+    in ``[trim, n - trim)`` (NaN if none). Each cell keeps the running sum and count of its
+    best path, chosen as dtaidistance's C backtracking chooses (diagonal, then left, then
+    up, on ties), so no path is stored.
+    """
+    n_rows, n = first.shape
+    inf = np.inf
+    prev = np.empty(n + 1)
+    cur = np.empty(n + 1)
+    sum_prev = np.zeros(n + 1)
+    sum_cur = np.zeros(n + 1)
+    count_prev = np.zeros(n + 1)
+    count_cur = np.zeros(n + 1)
+    for w in range(n_rows):
+        m = lengths[w]
+        b = min(band, m - 1)
+        x = first[w]
+        y = second[w]
+        pos = positions[w]
+        prev[:] = inf
+        cur[:] = inf
+        prev[0] = 0.0  # the cell before (0, 0)
+        for i in range(m):
+            lo = max(0, i - b)
+            hi = min(m - 1, i + b)
+            cur[lo] = inf  # (i, lo - 1): outside the band or the matrix
+            p_i = pos[i]
+            inside_i = p_i >= trim and p_i < n - trim
+            x_i = x[i]
+            for j in range(lo, hi + 1):
+                diagonal = prev[j]
+                up = prev[j + 1]
+                left = cur[j]
+                if diagonal <= left and diagonal <= up:
+                    best = diagonal
+                    total = sum_prev[j]
+                    count = count_prev[j]
+                elif left <= up:
+                    best = left
+                    total = sum_cur[j]
+                    count = count_cur[j]
+                else:
+                    best = up
+                    total = sum_prev[j + 1]
+                    count = count_prev[j + 1]
+                d = x_i - y[j]
+                cur[j + 1] = d * d + best
+                p_j = pos[j]
+                if inside_i and p_j >= trim and p_j < n - trim:
+                    total += p_j - p_i
+                    count += 1.0
+                sum_cur[j + 1] = total
+                count_cur[j + 1] = count
+            if hi + 2 <= m:
+                cur[hi + 2] = inf  # (i, hi + 1): read as "up" by the next row
+            prev, cur = cur, prev
+            sum_prev, sum_cur = sum_cur, sum_prev
+            count_prev, count_cur = count_cur, count_prev
+        distance[w] = np.sqrt(prev[m])
+        lag[w] = sum_prev[m] / count_prev[m] if count_prev[m] > 0 else np.nan
