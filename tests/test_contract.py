@@ -229,6 +229,11 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "wlcc_peak", "window": 10, "step": 5},
     ),
+    "concordance[dtw]": lambda f: ((f.session,), {"method": "dtw", "window": 10, "step": 5}),
+    "concordance[dtw_lag]": lambda f: (
+        (f.session,),
+        {"method": "dtw_lag", "window": 10, "step": 5},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
@@ -421,6 +426,8 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[slope]": lambda: _measure_parameters("slope"),
     "concordance[wlcc]": lambda: _measure_parameters("wlcc"),
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
+    "concordance[dtw]": lambda: _measure_parameters("dtw"),
+    "concordance[dtw_lag]": lambda: _measure_parameters("dtw_lag"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

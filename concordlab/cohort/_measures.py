@@ -68,8 +68,8 @@ def cohort_measures() -> list[str]:
     Examples
     --------
     >>> cohort_measures()  # doctest: +NORMALIZE_WHITESPACE
-    ['concordance', 'index', 'mean_concordance', 'pearson', 'slope', 'wlcc',
-     'wlcc_grand_mean', 'wlcc_peak']
+    ['concordance', 'dtw', 'dtw_lag', 'index', 'mean_concordance', 'pearson', 'slope',
+     'wlcc', 'wlcc_grand_mean', 'wlcc_peak']
     """
     return sorted(set(MEASURES) | set(measure_names()))
 

@@ -53,6 +53,22 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         The whole windowed lagged cross-correlation, dims ``(time, lag)``, as
         :func:`wlcc` (rMEA's ``MEAccf``). Parameters: ``window``, ``step``, ``max_lag``,
         ``lag_step``, ``fisher_z``, ``absolute``, ``min_valid``.
+    ``"dtw"``
+        Dynamic time warping distance in each window (Sakoe & Chiba 1978): the square root
+        of the least sum of squared differences along a warping path that pairs the two
+        persons' samples no more than ``max_lag`` apart (a Sakoe-Chiba band), equal to
+        dtaidistance's ``dtw.distance(..., window=band + 1)``; 0 for identical windows,
+        larger for less similar ones. The series are z-scored per window first
+        (``standardize``), or their local slopes compared (``derivative``). The warping
+        path's mean lag (seconds; positive: the second person follows the first; the
+        path's first and last ``min(max_lag, window / 4)`` are left out) is kept as the
+        coordinate ``mean_lag``. Parameters: ``window``, ``step``, ``max_lag``,
+        ``standardize``, ``derivative``, ``min_valid``.
+    ``"dtw_lag"``
+        The same computation read as a leader-follower series: the warping path's mean lag
+        per window (seconds; positive: the second person follows the first), with the
+        distance as the coordinate ``distance``; use ``derivative=True`` for slow signals
+        such as skin conductance. Parameters as ``"dtw"``.
 
     Parameters
     ----------
@@ -68,6 +84,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(peak_search)s
     %(fisher_z)s
     %(absolute)s
+    %(standardize)s
+    %(derivative)s
     %(min_valid)s
     **params
         The chosen method's parameters, of those above.

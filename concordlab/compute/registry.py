@@ -12,7 +12,7 @@ Examples
 --------
 >>> from concordlab.compute.registry import get_measure, measure_names
 >>> measure_names()
-['pearson', 'slope', 'wlcc', 'wlcc_peak']
+['dtw', 'dtw_lag', 'pearson', 'slope', 'wlcc', 'wlcc_peak']
 >>> slope = get_measure("slope")
 >>> [p.name for p in slope.parameters]
 ['window', 'step', 'slope_window', 'min_valid']
@@ -259,7 +259,7 @@ def measure_names(dims: tuple[str, ...] | None = None) -> list[str]:
     Examples
     --------
     >>> measure_names(("time",))
-    ['pearson', 'slope', 'wlcc_peak']
+    ['dtw', 'dtw_lag', 'pearson', 'slope', 'wlcc_peak']
     """
     return [m.name for m in measures() if dims is None or m.dims == dims]
 
