@@ -714,18 +714,15 @@ def dtw_windows(
     ``second[w, :lengths[w]]`` within ``|i - j| <= band``; ``distance[w]`` gets the square
     root of the least sum of squared differences along a warping path, ``lag[w]`` the mean
     of ``positions[w, j] - positions[w, i]`` over the path's pairs whose positions both lie
-    in ``[trim, n - trim)`` (NaN if none). Each cell keeps the running sum and count of its
-    best path, chosen as dtaidistance's C backtracking chooses (diagonal, then left, then
-    up, on ties), so no path is stored.
+    in ``[trim, n - trim)`` (NaN if none). Each cell's move (0 diagonal, 1 left, 2 up) is
+    chosen as dtaidistance's C backtracking chooses (diagonal, then left, then up, on
+    ties) and kept in one byte; the path is then read back from the last cell.
     """
     n_rows, n = first.shape
     inf = np.inf
     prev = np.empty(n + 1)
     cur = np.empty(n + 1)
-    sum_prev = np.zeros(n + 1)
-    sum_cur = np.zeros(n + 1)
-    count_prev = np.zeros(n + 1)
-    count_cur = np.zeros(n + 1)
+    moves = np.empty((n, 2 * band + 1), dtype=np.uint8)
     for w in range(n_rows):
         m = lengths[w]
         b = min(band, m - 1)
@@ -738,38 +735,49 @@ def dtw_windows(
         for i in range(m):
             lo = max(0, i - b)
             hi = min(m - 1, i + b)
-            cur[lo] = inf  # (i, lo - 1): outside the band or the matrix
-            p_i = pos[i]
-            inside_i = p_i >= trim and p_i < n - trim
             x_i = x[i]
+            row = moves[i]
+            column = b - i  # (i, j) is kept at moves[i, j + b - i]
+            left = inf  # (i, lo - 1): outside the band or the matrix
             for j in range(lo, hi + 1):
                 diagonal = prev[j]
                 up = prev[j + 1]
-                left = cur[j]
                 if diagonal <= left and diagonal <= up:
                     best = diagonal
-                    total = sum_prev[j]
-                    count = count_prev[j]
+                    move = 0
                 elif left <= up:
                     best = left
-                    total = sum_cur[j]
-                    count = count_cur[j]
+                    move = 1
                 else:
                     best = up
-                    total = sum_prev[j + 1]
-                    count = count_prev[j + 1]
+                    move = 2
                 d = x_i - y[j]
-                cur[j + 1] = d * d + best
-                p_j = pos[j]
-                if inside_i and p_j >= trim and p_j < n - trim:
-                    total += p_j - p_i
-                    count += 1.0
-                sum_cur[j + 1] = total
-                count_cur[j + 1] = count
+                left = d * d + best
+                cur[j + 1] = left
+                row[j + column] = move
+            cur[lo] = inf  # (i, lo - 1), read as "diagonal" by the next row
             if hi + 2 <= m:
                 cur[hi + 2] = inf  # (i, hi + 1): read as "up" by the next row
             prev, cur = cur, prev
-            sum_prev, sum_cur = sum_cur, sum_prev
-            count_prev, count_cur = count_cur, count_prev
         distance[w] = np.sqrt(prev[m])
-        lag[w] = sum_prev[m] / count_prev[m] if count_prev[m] > 0 else np.nan
+        i = m - 1
+        j = m - 1
+        total = 0.0
+        count = 0.0
+        while True:
+            p_i = pos[i]
+            p_j = pos[j]
+            if p_i >= trim and p_i < n - trim and p_j >= trim and p_j < n - trim:
+                total += p_j - p_i
+                count += 1.0
+            if i == 0 and j == 0:
+                break
+            move = moves[i, j + b - i]
+            if move == 0:
+                i -= 1
+                j -= 1
+            elif move == 1:
+                j -= 1
+            else:
+                i -= 1
+        lag[w] = total / count if count > 0 else np.nan
