@@ -181,8 +181,66 @@ def bench_wavelet_coherence(dyads: Dyads, repeat: int) -> Row:
     return ("wavelet_coherence (whole dyad, 12 scales/octave)", ours_s, "pycwt.wct", peer_s)
 
 
+def bench_dtw(dyads: Dyads, repeat: int) -> list[Row]:
+    """DTW on the 20 dyads (25 Hz, 30 s windows every 10 s, band 5 s = 125 samples) against
+    dtaidistance's C library on the same windows (rMEA's placement, as ours): its
+    ``distance_fast`` (the distance only) and, for the path's mean lag that ours also
+    gives, ``distance_fast`` + ``warping_path``. Raw values (``standardize=False``), so
+    both time the same DTW work; ours compiled (numba) and numpy (Pyodide's path)."""
+    from dtaidistance import dtw as peer
+
+    from concordlab.compute import kernel
+
+    window, step, band = 750, 250, 125
+    params = {"method": "dtw", "window": 30.0, "step": 10.0, "max_lag": 5.0}
+    spans = []
+    for values in dyads.arrays:
+        count = int(np.ceil((values.shape[1] - window - band + 1) / step))
+        spans += [
+            (np.ascontiguousarray(values[0, s : s + window]), values[1, s : s + window].copy())
+            for s in np.arange(count) * step
+        ]
+
+    def ours() -> None:
+        for session in dyads.sessions:
+            concordlab.concordance(session, standardize=False, **params)
+
+    def distance() -> None:
+        for first, second in spans:
+            peer.distance_fast(first, second, window=band + 1)
+
+    def with_path() -> None:
+        for first, second in spans:
+            peer.distance_fast(first, second, window=band + 1)
+            peer.warping_path(first, second, window=band + 1, use_c=True)
+
+    ours()  # compile once
+    rows = []
+    label = "dtw distance + mean_lag (numba)"
+    ours_s, peer_s = alternate(repeat, ours, distance)
+    rows.append((label, ours_s, "dtaidistance distance_fast (C)", peer_s))
+    ours_s, peer_s = alternate(repeat, ours, with_path)
+    rows.append((label, ours_s, "dtaidistance distance_fast + warping_path", peer_s))
+    saved = kernel.use_numba
+    kernel.use_numba = False
+    try:
+        ours_s, peer_s = alternate(max(1, repeat // 2), ours, distance)
+    finally:
+        kernel.use_numba = saved
+    rows.append(
+        (
+            "dtw distance + mean_lag (numpy, Pyodide)",
+            ours_s,
+            "dtaidistance distance_fast (C)",
+            peer_s,
+        )
+    )
+    return rows
+
+
 ONLY: dict[str, Callable[[Dyads, int], Row | list[Row]]] = {
     "coherence": bench_coherence,
+    "dtw": bench_dtw,
     "kuramoto": bench_kuramoto,
     "phase": bench_phase,
     "wavelet_coherence": bench_wavelet_coherence,

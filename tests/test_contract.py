@@ -252,6 +252,11 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "wavelet_coherence", "step": 5},
     ),
+    "concordance[dtw]": lambda f: ((f.session,), {"method": "dtw", "window": 10, "step": 5}),
+    "concordance[dtw_lag]": lambda f: (
+        (f.session,),
+        {"method": "dtw_lag", "window": 10, "step": 5},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "instantaneous_phase": lambda f: (
         (f.session,),
@@ -459,6 +464,8 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[phase_sync_nk]": lambda: _measure_parameters("phase_sync_nk"),
     "concordance[coherence]": lambda: _measure_parameters("coherence"),
     "concordance[wavelet_coherence]": lambda: _measure_parameters("wavelet_coherence"),
+    "concordance[dtw]": lambda: _measure_parameters("dtw"),
+    "concordance[dtw_lag]": lambda: _measure_parameters("dtw_lag"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

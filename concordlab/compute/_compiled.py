@@ -27,6 +27,7 @@ __all__ = [
     "any_missing",
     "block_moments",
     "block_sums",
+    "dtw_windows",
     "pearson",
     "scale",
     "sliding_sums",
@@ -688,3 +689,95 @@ def grid_shape(
             a, b = b, a % b
         stride = a
     return regular, max(stride, 1)
+
+
+# No fastmath for DTW: each cell is one product and one addition, rounded as written, as
+# dtaidistance's C library computes them, so that equal costs tie the same way.
+_EXACT = {"cache": True, "nogil": True}
+
+
+@_jit(**_EXACT)
+def dtw_windows(
+    first: np.ndarray,
+    second: np.ndarray,
+    band: int,
+    lengths: np.ndarray,
+    positions: np.ndarray,
+    trim: int,
+    distance: np.ndarray,
+    lag: np.ndarray,
+) -> None:  # pragma: no cover (compiled)
+    """Banded DTW of each row pair, and the mean lag of its warping path, row by row.
+
+    The compiled form of :func:`concordlab.compute.measures.dtw.dtw_windows` (see there for
+    the definitions): row ``w`` compares ``first[w, :lengths[w]]`` with
+    ``second[w, :lengths[w]]`` within ``|i - j| <= band``; ``distance[w]`` gets the square
+    root of the least sum of squared differences along a warping path, ``lag[w]`` the mean
+    of ``positions[w, j] - positions[w, i]`` over the path's pairs whose positions both lie
+    in ``[trim, n - trim)`` (NaN if none). Each cell's move (0 diagonal, 1 left, 2 up) is
+    chosen as dtaidistance's C backtracking chooses (diagonal, then left, then up, on
+    ties) and kept in one byte; the path is then read back from the last cell.
+    """
+    n_rows, n = first.shape
+    inf = np.inf
+    prev = np.empty(n + 1)
+    cur = np.empty(n + 1)
+    moves = np.empty((n, 2 * band + 1), dtype=np.uint8)
+    for w in range(n_rows):
+        m = lengths[w]
+        b = min(band, m - 1)
+        x = first[w]
+        y = second[w]
+        pos = positions[w]
+        prev[:] = inf
+        cur[:] = inf
+        prev[0] = 0.0  # the cell before (0, 0)
+        for i in range(m):
+            lo = max(0, i - b)
+            hi = min(m - 1, i + b)
+            x_i = x[i]
+            row = moves[i]
+            column = b - i  # (i, j) is kept at moves[i, j + b - i]
+            left = inf  # (i, lo - 1): outside the band or the matrix
+            for j in range(lo, hi + 1):
+                diagonal = prev[j]
+                up = prev[j + 1]
+                if diagonal <= left and diagonal <= up:
+                    best = diagonal
+                    move = 0
+                elif left <= up:
+                    best = left
+                    move = 1
+                else:
+                    best = up
+                    move = 2
+                d = x_i - y[j]
+                left = d * d + best
+                cur[j + 1] = left
+                row[j + column] = move
+            cur[lo] = inf  # (i, lo - 1), read as "diagonal" by the next row
+            if hi + 2 <= m:
+                cur[hi + 2] = inf  # (i, hi + 1): read as "up" by the next row
+            prev, cur = cur, prev
+        distance[w] = np.sqrt(prev[m])
+        i = m - 1
+        j = m - 1
+        total = 0.0
+        count = 0.0
+        while True:
+            p_i = pos[i]
+            p_j = pos[j]
+            if p_i >= trim and p_i < n - trim and p_j >= trim and p_j < n - trim:
+                total += p_j - p_i
+                count += 1.0
+            if i == 0 and j == 0:
+                break
+            move = moves[i, j + b - i]
+            if move == 0:
+                i -= 1
+                j -= 1
+            elif move == 1:
+                j -= 1
+            else:
+                i -= 1
+        lag[w] = total / count if count > 0 else np.nan

@@ -106,6 +106,22 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         ``coi_period`` and ``inside_coi``; gaps are refused (fill them first); cells
         where a person is flat are NaN. Symmetric: no lag. Parameters: ``step``,
         ``scales_per_octave``, ``low_frequency``, ``high_frequency``.
+    ``"dtw"``
+        Dynamic time warping distance in each window (Sakoe & Chiba 1978): the square root
+        of the least sum of squared differences along a warping path that pairs the two
+        persons' samples no more than ``max_lag`` apart (a Sakoe-Chiba band), equal to
+        dtaidistance's ``dtw.distance(..., window=band + 1)``; 0 for identical windows,
+        larger for less similar ones. The series are z-scored per window first
+        (``standardize``), or their local slopes compared (``derivative``). The warping
+        path's mean lag (seconds; positive: the second person follows the first; the
+        path's first and last ``min(max_lag, window / 4)`` are left out) is kept as the
+        coordinate ``mean_lag``. Parameters: ``window``, ``step``, ``max_lag``,
+        ``standardize``, ``derivative``, ``min_valid``.
+    ``"dtw_lag"``
+        The same computation read as a leader-follower series: the warping path's mean lag
+        per window (seconds; positive: the second person follows the first), with the
+        distance as the coordinate ``distance``; use ``derivative=True`` for slow signals
+        such as skin conductance. Parameters as ``"dtw"``.
 
     Parameters
     ----------
@@ -130,6 +146,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(scales_per_octave)s
     %(low_frequency)s
     %(high_frequency)s
+    %(standardize)s
+    %(derivative)s
     %(min_valid)s
     %(pair_method)s
     **params

@@ -21,6 +21,7 @@ from concordlab.compute.registry import Parameter
 
 __all__ = [
     "ABSOLUTE",
+    "DERIVATIVE",
     "FISHER_Z",
     "HIGH_FREQUENCY",
     "LAG_STEP",
@@ -32,6 +33,7 @@ __all__ = [
     "SCALES_PER_OCTAVE",
     "SEGMENT",
     "SLOPE_WINDOW",
+    "STANDARDIZE",
     "STEP",
     "WINDOW",
 ]
@@ -174,4 +176,28 @@ SCALES_PER_OCTAVE = Parameter(
 )
 
 for _parameter in (SEGMENT, SCALES_PER_OCTAVE):
+    DOCS.add_parameter(_parameter)
+
+
+# --- dtw (issue 16) ---
+
+STANDARDIZE = Parameter(
+    "standardize",
+    FLAG,
+    True,
+    "Z-score each person's series within each window (mean 0, population standard deviation "
+    "1) before comparing them, so that the measure reads the shape of the two time courses, "
+    "not their levels or amplitudes; a window where either series is constant is then NaN.",
+)
+
+DERIVATIVE = Parameter(
+    "derivative",
+    FLAG,
+    False,
+    "Compare the two persons' local slopes (the least-squares slope over 3 samples, a "
+    "central difference) instead of their levels: derivative DTW (Keogh & Pazzani 2001), "
+    "which aligns rises with rises and peaks with peaks rather than levels with levels.",
+)
+
+for _parameter in (STANDARDIZE, DERIVATIVE):
     DOCS.add_parameter(_parameter)
