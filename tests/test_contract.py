@@ -229,6 +229,22 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "wlcc_peak", "window": 10, "step": 5},
     ),
+    "concordance[recurrence_rate]": lambda f: (
+        (f.session,),
+        {"method": "recurrence_rate", "window": 10, "step": 5},
+    ),
+    "concordance[determinism]": lambda f: (
+        (f.session,),
+        {"method": "determinism", "window": 10, "step": 5},
+    ),
+    "concordance[mean_line]": lambda f: (
+        (f.session,),
+        {"method": "mean_line", "window": 10, "step": 5},
+    ),
+    "concordance[recurrence_profile]": lambda f: (
+        (f.session,),
+        {"method": "recurrence_profile", "window": 10, "step": 5, "max_lag": 2},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
@@ -421,6 +437,10 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[slope]": lambda: _measure_parameters("slope"),
     "concordance[wlcc]": lambda: _measure_parameters("wlcc"),
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
+    "concordance[recurrence_rate]": lambda: _measure_parameters("recurrence_rate"),
+    "concordance[determinism]": lambda: _measure_parameters("determinism"),
+    "concordance[mean_line]": lambda: _measure_parameters("mean_line"),
+    "concordance[recurrence_profile]": lambda: _measure_parameters("recurrence_profile"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

@@ -11,8 +11,8 @@ a measure defined elsewhere is added with :func:`register`.
 Examples
 --------
 >>> from concordlab.compute.registry import get_measure, measure_names
->>> measure_names()
-['pearson', 'slope', 'wlcc', 'wlcc_peak']
+>>> {"pearson", "slope", "wlcc", "wlcc_peak"} <= set(measure_names())
+True
 >>> slope = get_measure("slope")
 >>> [p.name for p in slope.parameters]
 ['window', 'step', 'slope_window', 'min_valid']
@@ -246,8 +246,8 @@ def measures() -> list[Measure]:
 
     Examples
     --------
-    >>> [m.name for m in measures() if m.lagged]
-    ['wlcc']
+    >>> "wlcc" in [m.name for m in measures() if m.lagged]
+    True
     """
     _load_builtins()
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
@@ -258,8 +258,8 @@ def measure_names(dims: tuple[str, ...] | None = None) -> list[str]:
 
     Examples
     --------
-    >>> measure_names(("time",))
-    ['pearson', 'slope', 'wlcc_peak']
+    >>> {"pearson", "slope", "wlcc_peak"} <= set(measure_names(("time",)))
+    True
     """
     return [m.name for m in measures() if dims is None or m.dims == dims]
 
