@@ -257,9 +257,7 @@ def test_equals_multisyncpy_on_real_motion(dyad):
             assert np.isnan(rr.values[index])
             continue
         for line in (1, 2):
-            theirs = _multisyncpy_window(
-                msp, x, y, embedding=3, delay=2, radius=0.4, min_line=line
-            )
+            theirs = _multisyncpy_window(msp, x, y, embedding=3, delay=2, radius=0.4, min_line=line)
             assert abs(rr.values[index] - theirs[0]) < 1e-12
             assert abs(results["determinism", line].values[index] - theirs[1]) < 1e-12
             if line == 1:
@@ -286,9 +284,8 @@ def test_identical_signals_give_the_auto_recurrence(real_eda):
     for index, start in enumerate(range(0, x.size - w + 1, 80)):
         z = x[start : start + w]
         z = (z - z.mean()) / z.std(ddof=1)
-        upper = msp.rqa_metrics(
-            msp.recurrence_matrix(z[None, :], 0.2, False, 2, 2), min_length=2
-        )[0] * (m * (m - 1) / 2)
+        auto = msp.recurrence_matrix(z[None, :], 0.2, False, 2, 2)
+        upper = msp.rqa_metrics(auto, min_length=2)[0] * (m * (m - 1) / 2)
         assert abs(rr.values[index] - (2 * upper + m) / (m * m)) < 1e-12
 
 
