@@ -238,8 +238,144 @@ def bench_dtw(dyads: Dyads, repeat: int) -> list[Row]:
     return rows
 
 
+def _zscored_windows(values: np.ndarray, window: int, step: int):
+    """Each window of both persons, z-scored as crqa does (n - 1), or None if constant."""
+    for start in range(0, values.shape[1] - window + 1, step):
+        x, y = values[0, start : start + window], values[1, start : start + window]
+        sx, sy = x.std(ddof=1), y.std(ddof=1)
+        yield None if sx == 0 or sy == 0 else ((x - x.mean()) / sx, (y - y.mean()) / sy)
+
+
+def _embedded(z: np.ndarray, embedding: int, delay: int) -> np.ndarray:
+    n = z.size - (embedding - 1) * delay
+    return np.stack([z[k * delay : k * delay + n] for k in range(embedding)], axis=1)
+
+
+def _numpy_crqa(values, window, step, embedding, delay, radius, min_line):
+    """The per-window reference: scipy's cdist, then each diagonal's runs with numpy."""
+    from scipy.spatial.distance import cdist
+
+    out = []
+    for pair in _zscored_windows(values, window, step):
+        if pair is None:
+            out.append((np.nan, np.nan, np.nan))
+            continue
+        recurrent = cdist(*(_embedded(z, embedding, delay) for z in pair)) <= radius
+        n = recurrent.shape[0]
+        lengths = []
+        for offset in range(-(n - 1), n):
+            edges = np.diff(np.concatenate([[0], np.diagonal(recurrent, offset), [0]]).astype(int))
+            lengths.append(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1))
+        lengths = np.concatenate(lengths)
+        long = lengths[lengths >= min_line]
+        points = recurrent.sum()
+        out.append((points / n**2, long.sum() / points, long.mean() if long.size else np.nan))
+    return out
+
+
+def _multisyncpy_crqa(values, window, step, embedding, delay, radius, min_line):
+    """multiSyncPy's recurrence_matrix and rqa_metrics (it has auto-recurrence only: the
+    two z-scored windows are concatenated, and the cross block is scanned above the
+    diagonal of a zero matrix twice its size)."""
+    from multiSyncPy import synchrony_metrics as msp
+
+    out = []
+    for pair in _zscored_windows(values, window, step):
+        if pair is None:
+            out.append((np.nan, np.nan, np.nan))
+            continue
+        m = window - (embedding - 1) * delay
+        full = msp.recurrence_matrix(np.concatenate(pair)[None, :], radius, False, embedding, delay)
+        big = np.zeros((2 * m, 2 * m), dtype=bool)
+        big[:m, m:] = full[:m, window : window + m]
+        out.append(msp.rqa_metrics(big, min_length=min_line)[:3])
+    return out
+
+
+def bench_crqa(dyads: Dyads, repeat: int) -> list[Row]:
+    """CRQA (15 s windows, embedding 3, delay 1 sample, radius 0.1, lines >= 2): ours
+    against a per-window numpy/scipy reference (every 5 s: 2360 windows) and multiSyncPy
+    (every 60 s: 200 windows; its line scan is a Python loop over cells)."""
+    rate = dyads.sampling_rate
+    params = dict(window=15.0, embedding=3, delay=1 / rate, radius=0.1)
+
+    def determinism(step: float) -> Callable[[], None]:
+        def run() -> None:
+            for session in dyads.sessions:
+                concordlab.concordance(session, method="determinism", step=step, **params)
+
+        return run
+
+    def all_three(step: float) -> Callable[[], None]:
+        def run() -> None:
+            for session in dyads.sessions:
+                concordlab.concordance(session, method="recurrence_rate", step=step, **params)
+                for method in ("determinism", "mean_line"):
+                    concordlab.concordance(session, method=method, step=step, **params)
+
+        return run
+
+    def peer(step: float, function: Callable) -> Callable[[], None]:
+        def run() -> None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for values in dyads.arrays:
+                    function(values, round(15 * rate), round(step * rate), 3, 1, 0.1, 2)
+
+        return run
+
+    numpy_label, msp_label = "numpy/scipy per window (cdist)", "multiSyncPy 0.1.2 per window"
+    rows = []
+    for label, ours, peer_label, theirs in (
+        ("crqa determinism, step 5 s", determinism(5.0), numpy_label, peer(5.0, _numpy_crqa)),
+        ("crqa RR + DET + L (3 calls), step 5 s", all_three(5.0), numpy_label, None),
+        (
+            "crqa determinism, step 60 s",
+            determinism(60.0),
+            msp_label,
+            peer(60.0, _multisyncpy_crqa),
+        ),
+    ):
+        theirs = theirs or peer(5.0, _numpy_crqa)
+        ours_s, peer_s = alternate(repeat, ours, theirs)
+        rows.append((label, ours_s, peer_label, peer_s))
+    return rows
+
+
+def _numpy_profile(values, window, step, embedding, delay, radius, max_lag):
+    """The per-window reference profile: cdist, then each diagonal's mean."""
+    from scipy.spatial.distance import cdist
+
+    out = []
+    for pair in _zscored_windows(values, window, step):
+        if pair is None:
+            continue  # NaN in ours
+        recurrent = cdist(*(_embedded(z, embedding, delay) for z in pair)) <= radius
+        out.append([np.diagonal(recurrent, k).mean() for k in range(-max_lag, max_lag + 1)])
+    return out
+
+
+def bench_crqa_profile(dyads: Dyads, repeat: int) -> Row:
+    """The diagonal recurrence profile (15 s windows every 5 s, lags up to 5 s)."""
+    rate = dyads.sampling_rate
+
+    def ours() -> None:
+        for session in dyads.sessions:
+            concordlab.concordance(
+                session, method="recurrence_profile", window=15, step=5, max_lag=5, radius=0.1
+            )
+
+    def peer() -> None:
+        for values in dyads.arrays:
+            _numpy_profile(values, round(15 * rate), round(5 * rate), 3, 1, 0.1, round(5 * rate))
+
+    ours_s, peer_s = alternate(repeat, ours, peer)
+    return ("recurrence_profile, step 5 s, lags +-5 s", ours_s, "numpy/scipy per window", peer_s)
+
+
 ONLY: dict[str, Callable[[Dyads, int], Row | list[Row]]] = {
     "coherence": bench_coherence,
+    "crqa": bench_crqa,
+    "crqa_profile": bench_crqa_profile,
     "dtw": bench_dtw,
     "kuramoto": bench_kuramoto,
     "phase": bench_phase,

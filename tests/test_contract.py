@@ -257,6 +257,22 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "dtw_lag", "window": 10, "step": 5},
     ),
+    "concordance[recurrence_rate]": lambda f: (
+        (f.session,),
+        {"method": "recurrence_rate", "window": 10, "step": 5},
+    ),
+    "concordance[determinism]": lambda f: (
+        (f.session,),
+        {"method": "determinism", "window": 10, "step": 5},
+    ),
+    "concordance[mean_line]": lambda f: (
+        (f.session,),
+        {"method": "mean_line", "window": 10, "step": 5},
+    ),
+    "concordance[recurrence_profile]": lambda f: (
+        (f.session,),
+        {"method": "recurrence_profile", "window": 10, "step": 5, "max_lag": 2},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "instantaneous_phase": lambda f: (
         (f.session,),
@@ -466,6 +482,10 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[wavelet_coherence]": lambda: _measure_parameters("wavelet_coherence"),
     "concordance[dtw]": lambda: _measure_parameters("dtw"),
     "concordance[dtw_lag]": lambda: _measure_parameters("dtw_lag"),
+    "concordance[recurrence_rate]": lambda: _measure_parameters("recurrence_rate"),
+    "concordance[determinism]": lambda: _measure_parameters("determinism"),
+    "concordance[mean_line]": lambda: _measure_parameters("mean_line"),
+    "concordance[recurrence_profile]": lambda: _measure_parameters("recurrence_profile"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

@@ -122,6 +122,18 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         per window (seconds; positive: the second person follows the first), with the
         distance as the coordinate ``distance``; use ``derivative=True`` for slow signals
         such as skin conductance. Parameters as ``"dtw"``.
+    ``"recurrence_rate"``, ``"determinism"``, ``"mean_line"``, ``"recurrence_profile"``
+        Cross-recurrence quantification (CRQA, as the R package crqa): in each window
+        both signals are z-scored and time-delay embedded (``embedding`` samples,
+        ``delay`` apart); two states recur when their Euclidean distance is at most
+        ``radius``. ``recurrence_rate`` is the share of recurrent cells of the window's
+        cross-recurrence plot, ``determinism`` the share of recurrent cells on diagonal
+        lines of at least ``min_line`` cells, ``mean_line`` those lines' mean length (in
+        samples), and ``recurrence_profile`` the recurrence rate of each diagonal by lag,
+        dims ``(time, lag)`` up to ``max_lag`` (positive lag: the second person follows
+        the first). See :mod:`concordlab.compute.measures.recurrence`. Parameters:
+        ``window``, ``step``, ``embedding``, ``delay``, ``radius``, ``min_valid``;
+        ``min_line`` (determinism, mean_line); ``max_lag``, ``lag_step`` (the profile).
 
     Parameters
     ----------
@@ -150,6 +162,10 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(derivative)s
     %(min_valid)s
     %(pair_method)s
+    %(embedding)s
+    %(delay)s
+    %(radius)s
+    %(min_line)s
     **params
         The chosen method's parameters, of those above.
 

@@ -22,16 +22,20 @@ from concordlab.compute.registry import Parameter
 __all__ = [
     "ABSOLUTE",
     "DERIVATIVE",
+    "DELAY",
+    "EMBEDDING",
     "FISHER_Z",
     "HIGH_FREQUENCY",
     "LAG_STEP",
     "LOW_FREQUENCY",
     "MAX_LAG",
+    "MIN_LINE",
     "MIN_VALID",
     "PAIR_METHOD",
     "PEAK_SEARCH",
     "SCALES_PER_OCTAVE",
     "SEGMENT",
+    "RADIUS",
     "SLOPE_WINDOW",
     "STANDARDIZE",
     "STEP",
@@ -200,4 +204,41 @@ DERIVATIVE = Parameter(
 )
 
 for _parameter in (STANDARDIZE, DERIVATIVE):
+    DOCS.add_parameter(_parameter)
+
+
+# --- recurrence (issue 16) ---
+EMBEDDING = Parameter(
+    "embedding",
+    Integer(low=1, high=20, example="3"),
+    3,
+    "Embedding dimension: each state is this many samples of one person's z-scored signal, "
+    "delay apart (time-delay embedding).",
+)
+DELAY = Parameter(
+    "delay",
+    SECONDS,
+    None,
+    "Seconds between the samples of an embedded state (rounded to whole samples); default "
+    "one sample.",
+    unit="s",
+    optional=True,
+)
+RADIUS = Parameter(
+    "radius",
+    Real(low=0.0, low_open=True, high=1e3, example="0.1"),
+    0.1,
+    "Largest Euclidean distance between two embedded states (of signals z-scored in each "
+    "window) that counts as a recurrence.",
+    slider=(0.05, 2.0, 0.05),
+)
+MIN_LINE = Parameter(
+    "min_line",
+    Integer(low=1, high=1000, example="2"),
+    2,
+    "Shortest diagonal line of recurrences (in samples) that counts for determinism and "
+    "mean line length.",
+)
+
+for _parameter in (EMBEDDING, DELAY, RADIUS, MIN_LINE):
     DOCS.add_parameter(_parameter)

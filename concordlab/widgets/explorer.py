@@ -96,7 +96,7 @@ def explorer_sliders() -> dict[str, Parameter]:
     Examples
     --------
     >>> list(explorer_sliders())
-    ['window', 'step', 'slope_window', 'max_lag']
+    ['window', 'step', 'radius', 'slope_window', 'max_lag']
     """
     found: dict[str, Parameter] = {}
     offered = explorer_methods()
@@ -376,7 +376,7 @@ class Explorer:
         Accepted: ``channel``, ``method`` (one of :func:`explorer_methods`, the
         registered measures with one value per window), the measures' parameters that
         have a slider (:func:`explorer_sliders`: ``window``, ``step``, ``max_lag``,
-        ``slope_window``, in seconds), ``preprocess`` (one of :data:`PREPROCESSING`)
+        ``slope_window``, in seconds, ``radius``), ``preprocess`` (one of :data:`PREPROCESSING`)
         and ``layout`` ("stacked" or "overlay"). Each value is checked by its
         parameter's declaration; invalid values raise
         :class:`~concordlab.ValidationError` and change nothing. Every slider's value is

@@ -51,6 +51,14 @@ CALLS = {
         lambda f, **k: concordlab.concordance(f["eda"], method="wlcc_peak", **k),
         ["window", "step", "max_lag", "lag_step", "peak_search", "channel"],
     ),
+    "concordance_determinism": (
+        lambda f, **k: concordlab.concordance(f["eda"], method="determinism", **k),
+        ["window", "step", "embedding", "delay", "radius", "min_line", "min_valid"],
+    ),
+    "concordance_recurrence_profile": (
+        lambda f, **k: concordlab.concordance(f["eda"], method="recurrence_profile", **k),
+        ["max_lag", "lag_step", "embedding", "delay", "radius"],
+    ),
     "wlcc": (
         lambda f, **k: concordlab.wlcc(f["eda"], **{"window": 10, "step": 5, "max_lag": 2, **k}),
         ["window", "step", "max_lag", "lag_step", "fisher_z", "absolute", "min_valid"],
@@ -97,6 +105,7 @@ CALLS = {
 # Values that are valid for a parameter (None is a default for many).
 VALID = [
     ("lag_step", None),
+    ("delay", None),
     ("peak_search", None),
     ("duration", None),
     ("label", None),
