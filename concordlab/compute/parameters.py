@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from concordlab._checks import FLAG, SECONDS, Real
+from concordlab._checks import FLAG, SECONDS, Integer, Real
 from concordlab._docs import DOCS
 from concordlab.compute._common import FRACTION
 from concordlab.compute.registry import Parameter
@@ -27,7 +27,9 @@ __all__ = [
     "LOW_FREQUENCY",
     "MAX_LAG",
     "MIN_VALID",
+    "ORDER",
     "PEAK_SEARCH",
+    "SEGMENT_LENGTH",
     "SLOPE_WINDOW",
     "STEP",
     "WINDOW",
@@ -132,4 +134,27 @@ HIGH_FREQUENCY = Parameter(
 )
 
 for _parameter in (LOW_FREQUENCY, HIGH_FREQUENCY):
+    DOCS.add_parameter(_parameter)
+
+# --- susy and granger (issue 16) ---
+
+SEGMENT_LENGTH = Parameter(
+    "segment_length",
+    SECONDS,
+    30.0,
+    "Length in seconds of the consecutive, non-overlapping segments the session is cut "
+    "into (rounded to whole samples; the remainder at the end is left out).",
+    unit="s",
+    slider=(5.0, 120.0, 1.0),
+)
+ORDER = Parameter(
+    "order",
+    Integer(low=1, high=1000, example="5"),
+    5,
+    "Number of past samples each regression uses (the model order), at the channel's "
+    "sampling rate: resample first to reach further back in seconds.",
+    slider=(1.0, 20.0, 1.0),
+)
+
+for _parameter in (SEGMENT_LENGTH, ORDER):
     DOCS.add_parameter(_parameter)

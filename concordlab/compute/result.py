@@ -63,7 +63,8 @@ def build_result(
     Parameters
     ----------
     values : numpy.ndarray
-        One value per window, or per window and lag when the measure is lagged.
+        One value per window, or per window and lag when the measure is lagged (per
+        window and its second dim when the measure declares another).
     grid : WindowGrid
         The grid the values were computed on (its coordinates are used).
     pair : Pair
@@ -77,14 +78,16 @@ def build_result(
     name : str, default "r"
         The DataArray's name.
     coords : dict, optional
-        Extra coordinates along ``time`` (e.g. a peak's lag).
+        Extra coordinates along ``time`` (e.g. a peak's lag), or along the measure's
+        second dim (its labels).
 
     Returns
     -------
     xarray.DataArray
     """
     lagged = measure.lagged
-    data = values if lagged else np.asarray(values).reshape(-1)
+    # One value per window, or a second dim (lag, or another the measure declares).
+    data = values if len(measure.dims) > 1 else np.asarray(values).reshape(-1)
     all_coords = grid.coords(pair, lagged=lagged)
     all_coords.update(coords or {})
     attrs = {
