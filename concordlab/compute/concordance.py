@@ -53,6 +53,21 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         The whole windowed lagged cross-correlation, dims ``(time, lag)``, as
         :func:`wlcc` (rMEA's ``MEAccf``). Parameters: ``window``, ``step``, ``max_lag``,
         ``lag_step``, ``fisher_z``, ``absolute``, ``min_valid``.
+    ``"susy"``
+        Tschacher & Meier's Surrogate Synchrony per segment: the session is cut into
+        segments of ``segment_length`` seconds; each segment's Fisher z of the
+        cross-correlation, averaged over lags ``-max_lag .. max_lag`` (absolute values
+        with ``absolute``), minus the mean of the same over the segment paired with
+        every other segment of the second person (its surrogates); ``real_z`` and
+        ``surrogate_z`` as coordinates. The session's SUSY effect size:
+        :func:`susy`. Parameters: ``segment_length``, ``max_lag``, ``absolute``.
+    ``"granger"``
+        Per window, the Granger ssr F test in each direction, dims ``(time,
+        direction)``: does one person's past ``order`` samples improve the prediction
+        of the other's beyond its own past (``first->second``: the second follows the
+        first, positive lag)? The p-values as the coordinate ``p_value``; side by side
+        with the wlcc peaks: :func:`leader_follower`. Parameters: ``window``, ``step``,
+        ``order``, ``min_valid``.
 
     Parameters
     ----------
@@ -69,6 +84,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(fisher_z)s
     %(absolute)s
     %(min_valid)s
+    %(segment_length)s
+    %(order)s
     **params
         The chosen method's parameters, of those above.
 
