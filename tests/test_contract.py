@@ -425,6 +425,8 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[slope]": lambda: _measure_parameters("slope"),
     "concordance[wlcc]": lambda: _measure_parameters("wlcc"),
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
+    "concordance[susy]": lambda: _measure_parameters("susy"),
+    "concordance[granger]": lambda: _measure_parameters("granger"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

@@ -28,7 +28,8 @@ counts the other way; its negative lags are SUSY's ``lead1``, the first person l
 Differences from the R package, all documented: SUSY drops every sample where either
 person is missing and closes the gap before cutting segments (moving later samples to
 other segments); concordlab keeps the clock and leaves out a segment with any missing
-sample (its values are NaN and it takes no part in the surrogates). A constant segment
+sample in either person (its value is NaN), and a person's segment with a missing
+sample takes no part in the surrogates (the other person's segment still does). A constant segment
 (no correlation defined) is left out too, where SUSY adds zero for it but still divides
 by the number of segments. Fisher z is clipped to ±10 (SUSY: ±inf at r = ±1).
 ``segment_length`` and ``max_lag`` are rounded to whole samples (SUSY: whole seconds).
@@ -260,9 +261,10 @@ def susy(  # noqa: D417 (fill_doc writes the shared entries)
     xarray.Dataset
         Scalars ``z``, ``surrogate_z``, ``sd_surrogate_z``, ``effect_size``,
         ``effect_size_first_leads`` (lags > 0), ``effect_size_second_leads`` (lags < 0),
-        ``percent_above`` (lags whose real z exceeds the surrogate z), ``n_segments`` and
-        ``n_surrogates``; along ``lag`` (seconds) ``real_z_lag`` and
-        ``surrogate_z_lag``; along ``time`` (segment centres) ``segment_z`` and
+        ``z_first_leads``/``z_second_leads`` (SUSY's ``Z(lead1)``/``Z(lead2)``: the real
+        z over lags > 0 / < 0), ``percent_above`` (lags whose real z exceeds the
+        surrogate z), ``n_segments`` and ``n_surrogates``; along ``lag`` (seconds)
+        ``real_z_lag`` and ``surrogate_z_lag``; along ``time`` (segment centres) ``segment_z`` and
         ``segment_surrogate_z``. ``attrs`` as every result's (``reproduce`` gives the
         ``concordance`` call of the per-segment values).
 
@@ -307,6 +309,8 @@ def susy(  # noqa: D417 (fill_doc writes the shared entries)
         "effect_size": ((), effect[""], {"long_name": "SUSY effect size (z - surrogate) / sd"}),
         "effect_size_first_leads": ((), effect["_first_leads"], {"long_name": "ES, lags > 0"}),
         "effect_size_second_leads": ((), effect["_second_leads"], {"long_name": "ES, lags < 0"}),
+        "z_first_leads": ((), np.mean(real[lags > 0]), {"long_name": "mean z, lags > 0"}),
+        "z_second_leads": ((), np.mean(real[lags < 0]), {"long_name": "mean z, lags < 0"}),
         "percent_above": ((), 100.0 * np.mean(real > surrogate), {"units": "%"}),
         "n_segments": ((), readouts["n_segments"]),
         "n_surrogates": ((), readouts["n_surrogates"]),
