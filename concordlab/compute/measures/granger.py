@@ -228,11 +228,12 @@ def leader_follower(  # noqa: D417 (fill_doc writes the shared entries)
     (= 0).
 
     **Level.** The per-window Granger test is not a calibrated test of coupling on
-    smooth physiology: on independent simulated dyads (``simulate_dyad(600,
+    smooth physiology: on independent simulated dyads (``simulate_dyad(300,
     coupling=0, turns=False)``, skin conductance at 32 Hz, 15 s windows every 15 s,
-    order 5) a direction was significant at ``alpha = 0.05`` in about 19 % of windows
-    (measured over 40 seeds in ``tests/compute/test_granger.py``), not 5 %: the
-    autocorrelated residuals inflate F. Compare the two directions, or the session
+    order 5) a direction was significant at ``alpha = 0.05`` in 30.2 % of windows (100
+    seeds x 20 windows x 2 directions; ``tests/compute/test_granger.py`` re-measures it
+    on 30 seeds), not 5 %: the signals' slow, autocorrelated structure is not captured
+    by 5 past samples, which inflates F. Compare the two directions, or the session
     against pseudo-dyads, rather than reading a window's p-value alone.
 
     Parameters
