@@ -231,6 +231,7 @@ BASE: dict[str, Base] = {
     ),
     "concordance[susy]": lambda f: ((f.session,), {"method": "susy", "segment_length": 10}),
     "concordance[granger]": lambda f: ((f.session,), {"method": "granger", "step": 5}),
+    "concordance[granger_lead]": lambda f: ((f.session,), {"method": "granger_lead", "step": 5}),
     "concordance_index": lambda f: ((f.result,), {}),
     "leader_follower": lambda f: ((f.session,), {"window": 10.0, "step": 5.0, "max_lag": 2.0}),
     "moments": lambda f: ((f.result,), {}),
@@ -427,6 +428,7 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
     "concordance[susy]": lambda: _measure_parameters("susy"),
     "concordance[granger]": lambda: _measure_parameters("granger"),
+    "concordance[granger_lead]": lambda: _measure_parameters("granger_lead"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (

@@ -68,6 +68,12 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         first, positive lag)? The p-values as the coordinate ``p_value``; side by side
         with the wlcc peaks: :func:`leader_follower`. Parameters: ``window``, ``step``,
         ``order``, ``min_valid``.
+    ``"granger_lead"``
+        Per window, Geweke's measure of linear feedback ``ln(SSR_restricted /
+        SSR_unrestricted)`` of the ``granger`` test first->second minus second->first:
+        positive when the first person leads (the second follows, positive lag); the
+        two p-values as coordinates. Parameters: ``window``, ``step``, ``order``,
+        ``min_valid``.
 
     Parameters
     ----------

@@ -18,15 +18,19 @@ def _dyad(first: np.ndarray, second: np.ndarray, rate: float):
     return concordlab.from_arrays({"signal": np.stack([first, second])}, sampling_rate=rate)
 
 
-def statsmodels_f(leader: np.ndarray, follower: np.ndarray, order: int) -> tuple[float, float]:
-    """statsmodels' ssr F test that ``leader`` Granger-causes ``follower`` (NaN if refused)."""
+def statsmodels_f(
+    leader: np.ndarray, follower: np.ndarray, order: int
+) -> tuple[float, float, float]:
+    """statsmodels' ssr F test that ``leader`` Granger-causes ``follower``, its p-value and
+    ln(SSR restricted / SSR unrestricted) from its two fitted models (NaN if refused)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = grangercausalitytests(np.column_stack([follower, leader]), maxlag=[order])
     except InfeasibleTestError:
-        return np.nan, np.nan
-    return result[order][0]["ssr_ftest"][:2]
+        return np.nan, np.nan, np.nan
+    restricted, joint, _ = result[order][1]
+    return (*result[order][0]["ssr_ftest"][:2], float(np.log(restricted.ssr / joint.ssr)))
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +48,16 @@ def test_equals_statsmodels_window_by_window_on_real_rmea_dyads(decimated, order
     compared = 0
     for session in decimated:
         result = concordlab.concordance(session, method="granger", window=30, step=10, order=order)
+        lead = concordlab.concordance(
+            session, method="granger_lead", window=30, step=10, order=order
+        )
         values = session["signal"]["signal"].values
         for row, start in enumerate(np.rint(result["window_start"].values * 5).astype(int)):
             first, second = values[0, start : start + 150], values[1, start : start + 150]
+            geweke = []
             for column, (leader, follower) in enumerate(((first, second), (second, first))):
-                f_value, p_value = statsmodels_f(leader, follower, order)
+                f_value, p_value, ratio = statsmodels_f(leader, follower, order)
+                geweke.append(ratio)
                 got = result.values[row, column], float(result["p_value"].values[row, column])
                 if np.isnan(f_value):
                     assert np.isnan(got[0]) and np.isnan(got[1])
@@ -56,6 +65,11 @@ def test_equals_statsmodels_window_by_window_on_real_rmea_dyads(decimated, order
                 np.testing.assert_allclose(got[0], f_value, rtol=1e-9)
                 np.testing.assert_allclose(got[1], p_value, rtol=1e-9, atol=1e-12)
                 compared += 1
+            expected = geweke[0] - geweke[1]
+            if np.isnan(expected):
+                assert np.isnan(lead.values[row])
+            else:
+                np.testing.assert_allclose(lead.values[row], expected, rtol=1e-9, atol=1e-12)
     assert compared > 300
 
 

@@ -1,4 +1,4 @@
-"""``granger``: a windowed Granger-type leader-follower test in each direction.
+"""``granger``, ``granger_lead``: a windowed Granger-type leader-follower test in each direction.
 
 In each window (the shared grid: ``window`` seconds every ``step`` seconds), for each
 direction, two least-squares regressions of one person's signal (the follower) on its own
@@ -13,6 +13,11 @@ nobs - 2 order - 1) distribution, are statsmodels' ``grangercausalitytests(...)[
 ``first->second`` asks whether the first person's past improves the prediction of the
 second person (the second follows the first: positive lag in concordlab's convention);
 ``second->first`` the reverse.
+
+``granger_lead`` folds both directions into one number per window for the explorer's
+time line: Geweke's (1982) measure of linear feedback, ``ln(SSR_restricted /
+SSR_unrestricted)``, of ``first->second`` minus that of ``second->first`` (positive: the
+first person leads, as a positive lag says), with both p-values as coordinates.
 
 Missing data: a regression row with a missing sample (its target or one of its lags) is
 left out of both regressions of its window; a window with fewer than ``min_valid`` of its
@@ -51,7 +56,7 @@ from concordlab.compute.registry import Measure
 from concordlab.compute.result import build_result
 from concordlab.errors import ValidationError
 
-__all__ = ["DIRECTIONS", "GRANGER", "leader_follower"]
+__all__ = ["DIRECTIONS", "GRANGER", "GRANGER_LEAD", "leader_follower"]
 
 DIRECTIONS = ("first->second", "second->first")
 """The ``direction`` labels: ``first->second`` tests whether the first person leads."""
@@ -72,15 +77,16 @@ def _ssr(design: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def granger_f(
     leader: np.ndarray, follower: np.ndarray, order: int, min_rows: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """F statistic and p-value per row of ``(windows, samples)`` arrays (leader -> follower).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """F statistic, p-value and residual degrees of freedom per row of ``(windows,
+    samples)`` arrays (leader -> follower); NaN where the test is not defined.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> x = rng.standard_normal((2, 400))
     >>> y = np.roll(x, 1, axis=1) + 0.5 * rng.standard_normal((2, 400))
-    >>> f, p = granger_f(x, y, order=2, min_rows=10)
+    >>> f, p, df = granger_f(x, y, order=2, min_rows=10)
     >>> bool((p < 1e-6).all()), bool((granger_f(y, x, 2, 10)[1] > 1e-6).all())
     (True, True)
     """
@@ -88,8 +94,9 @@ def granger_f(
     rows = length - order
     f_value = np.full(n_windows, np.nan)
     p_value = np.full(n_windows, np.nan)
+    df_resid = np.full(n_windows, np.nan)
     if rows <= 2 * order + 1:
-        return f_value, p_value
+        return f_value, p_value, df_resid
     # Centre each window (the constant absorbs it; it helps the numerics).
     with np.errstate(invalid="ignore"):
         counts = np.isfinite(follower).sum(axis=1, keepdims=True)
@@ -127,7 +134,35 @@ def granger_f(
         value = np.where(regular & fit, value, np.nan)
         f_value[keep] = value
         p_value[keep] = stats.f.sf(value, order, df[keep])
-    return f_value, p_value
+        df_resid[keep] = np.where(np.isfinite(value), df[keep], np.nan)
+    return f_value, p_value, df_resid
+
+
+def _tests(
+    pair: Pair, window: float, step: float, order: int, min_valid: float
+) -> tuple[WindowGrid, np.ndarray, np.ndarray, np.ndarray]:
+    """The grid and, per window and direction, F, p-value and residual df."""
+    grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
+    if grid.window - order <= 2 * order + 1:
+        raise ValidationError(
+            f"window={window:g} s holds {grid.window} samples, too few for order={order} "
+            f"(at least {3 * order + 2} samples needed); use a longer window or a smaller "
+            "order."
+        )
+    first, second = grid.spans(pair.first), grid.spans(pair.second)
+    min_rows = max(2.0, min_valid * (grid.window - order))
+    both = [granger_f(first, second, order, min_rows), granger_f(second, first, order, min_rows)]
+    f_value, p_value, df_resid = (np.stack(parts, axis=1) for parts in zip(*both, strict=True))
+    return grid, f_value, p_value, df_resid
+
+
+def _used(grid: WindowGrid, order: int, min_valid: float) -> dict[str, float]:
+    return {
+        "window": grid.seconds["window"],
+        "step": grid.seconds["step"],
+        "order": order,
+        "min_valid": min_valid,
+    }
 
 
 def _granger(
@@ -142,32 +177,14 @@ def _granger(
     >>> r.dims, r["direction"].values.tolist()
     (('time', 'direction'), ['first->second', 'second->first'])
     """
-    grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
-    if grid.window - order <= 2 * order + 1:
-        raise ValidationError(
-            f"window={window:g} s holds {grid.window} samples, too few for order={order} "
-            f"(at least {3 * order + 2} samples needed); use a longer window or a smaller "
-            "order."
-        )
-    first, second = grid.spans(pair.first), grid.spans(pair.second)
-    min_rows = max(2.0, min_valid * (grid.window - order))
-    f_first, p_first = granger_f(first, second, order, min_rows)
-    f_second, p_second = granger_f(second, first, order, min_rows)
-    values = np.stack([f_first, f_second], axis=1)
-    p_values = np.stack([p_first, p_second], axis=1)
-    used = {
-        "window": grid.seconds["window"],
-        "step": grid.seconds["step"],
-        "order": order,
-        "min_valid": min_valid,
-    }
+    grid, f_value, p_value, _ = _tests(pair, window, step, order, min_valid)
     first_name, second_name = pair.persons
     return build_result(
-        values,
+        f_value,
         grid,
         pair,
         measure=GRANGER,
-        params=used,
+        params=_used(grid, order, min_valid),
         long_name="windowed Granger F statistic (ssr F test)",
         name="F",
         coords={
@@ -179,7 +196,38 @@ def _granger(
                     f"{second_name}? (positive lag: {second_name} follows {first_name})"
                 },
             ),
-            "p_value": (("time", "direction"), p_values, {"long_name": "p-value of F"}),
+            "p_value": (("time", "direction"), p_value, {"long_name": "p-value of F"}),
+        },
+    )
+
+
+def _granger_lead(
+    pair: Pair, *, window: float, step: float, order: int, min_valid: float
+) -> xr.DataArray:
+    """Net Granger direction per window: Geweke's measure first->second minus second->first.
+
+    Examples
+    --------
+    >>> import concordlab
+    >>> s = concordlab.simulate_dyad(300, coupling=0.9, lag=2.0, turns=False, seed=4)
+    >>> lead = concordlab.concordance(s, method="granger_lead", window=30, step=15)
+    >>> float(lead.mean()) > 0   # the first person leads
+    True
+    """
+    grid, f_value, p_value, df_resid = _tests(pair, window, step, order, min_valid)
+    geweke = np.log1p(f_value * order / df_resid)  # ln(SSR_restricted / SSR_unrestricted)
+    first_name, second_name = pair.persons
+    return build_result(
+        geweke[:, 0] - geweke[:, 1],
+        grid,
+        pair,
+        measure=GRANGER_LEAD,
+        params=_used(grid, order, min_valid),
+        long_name=f"net Granger direction (> 0: {first_name} leads, {second_name} follows)",
+        name="granger_lead",
+        coords={
+            "p_first_second": ("time", p_value[:, 0], {"long_name": "p-value, first->second"}),
+            "p_second_first": ("time", p_value[:, 1], {"long_name": "p-value, second->first"}),
         },
     )
 
@@ -193,7 +241,16 @@ GRANGER = Measure(
     fast=False,
 )
 
-MEASURES = (GRANGER,)
+GRANGER_LEAD = Measure(
+    name="granger_lead",
+    function=_granger_lead,
+    parameters=(WINDOW, STEP, ORDER, MIN_VALID),
+    dims=("time",),
+    summary="net Granger direction per window (> 0: the first person leads)",
+    fast=False,
+)
+
+MEASURES = (GRANGER, GRANGER_LEAD)
 """The measures this module declares (the registry reads them)."""
 
 
