@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import concordlab
 from concordlab.datasets import rmea_files
@@ -201,3 +203,22 @@ def test_ranks_coupled_above_uncoupled_and_finds_the_leader():
     auc = np.mean(np.array(coupled)[:, None] > np.array(alone)[None, :])
     assert auc >= 0.85
     assert leads >= 11
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.tuples(st.floats(0.01, 100), st.floats(0.01, 100)),
+    offset=st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)),
+)
+def test_any_positive_rescaling_leaves_susy_unchanged(seed, scale, offset):
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.standard_normal((2, 600)), axis=1)
+    base = concordlab.susy(_dyad(x[0], x[1]), segment_length=10, max_lag=1)
+    moved = concordlab.susy(
+        _dyad(scale[0] * x[0] + offset[0], scale[1] * x[1] + offset[1]),
+        segment_length=10,
+        max_lag=1,
+    )
+    for name in ("z", "surrogate_z", "real_z_lag", "segment_z"):
+        np.testing.assert_allclose(moved[name].values, base[name].values, rtol=1e-6, atol=1e-9)
