@@ -167,3 +167,16 @@ def test_measured_level_on_independent_dyads():
         result = concordlab.concordance(session, method="granger", window=15, step=15, order=5)
         rejected.append(float((result["p_value"] < 0.05).mean()))
     assert 0.2 <= np.mean(rejected) <= 0.4
+
+
+def test_identical_signals_add_nothing_as_in_statsmodels():
+    x = np.cumsum(np.random.default_rng(5).standard_normal(600))
+    result = concordlab.concordance(
+        _dyad(x, x, 10.0), method="granger", window=20, step=20, order=3
+    )
+    # The other's past is the own past: the unrestricted design is rank deficient.
+    assert np.abs(result.values).max() < 1e-9
+    np.testing.assert_allclose(result["p_value"].values, 1.0, atol=1e-9)
+    f_value, p_value, _ = statsmodels_f(x[:200], x[:200], 3)
+    np.testing.assert_allclose(result.values[0, 0], f_value, atol=1e-9)
+    np.testing.assert_allclose(float(result["p_value"][0, 0]), p_value, atol=1e-9)

@@ -66,13 +66,26 @@ SIGNIFICANCE = Real(low=0.0, high=1.0, low_open=True, high_open=True, example="0
 
 # Elements of one block of stacked regressors (float64): 32 MiB.
 _BLOCK = 2**22
+# A design column whose QR pivot is this small relative to the largest is dependent.
+_RANK_TOLERANCE = 1e-9
 
 
-def _ssr(design: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Residual sum of squares of each stacked least-squares problem (batched QR)."""
-    q, _ = np.linalg.qr(design)
+def _ssr(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residual sum of squares and rank of each stacked least-squares problem.
+
+    Batched QR; a design whose columns are (nearly) linearly dependent, e.g. when one
+    person's signal is a copy of the other's, is solved again by SVD (as statsmodels'
+    pseudo-inverse does), window by window: such windows are rare.
+    """
+    q, r = np.linalg.qr(design)
     fitted = q @ np.einsum("wrk,wr->wk", q, target)[:, :, None]
-    return ((target - fitted[:, :, 0]) ** 2).sum(axis=1)
+    ssr = ((target - fitted[:, :, 0]) ** 2).sum(axis=1)
+    rank = np.full(ssr.shape, design.shape[2])
+    diagonal = np.abs(np.diagonal(r, axis1=1, axis2=2))
+    for w in np.flatnonzero(diagonal.min(axis=1) <= _RANK_TOLERANCE * diagonal.max(axis=1)):
+        solution, _, rank[w], _ = np.linalg.lstsq(design[w], target[w], rcond=None)
+        ssr[w] = np.sum((target[w] - design[w] @ solution) ** 2)
+    return ssr, rank
 
 
 def granger_f(
@@ -125,8 +138,11 @@ def granger_f(
         low = np.where(mask[:, :, None], joint, np.inf).min(axis=1)[:, :-1]
         regular = (high > low).all(axis=1)
         restricted = np.concatenate([joint[:, :, :order], joint[:, :, -1:]], axis=2)
-        ssr_restricted = _ssr(restricted, y)
-        ssr_joint = _ssr(joint, y)
+        ssr_restricted, _ = _ssr(restricted, y)
+        ssr_joint, rank = _ssr(joint, y)
+        # statsmodels' residual df: rows less the design's rank (2 order + 1 unless a
+        # column depends on the others).
+        df[keep] = nobs[keep] - rank
         total = ((y - (y.sum(axis=1) / nobs[keep])[:, None] * mask) ** 2).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             fit = (total > 0) & (ssr_joint > 0) & (ssr_joint / total >= np.finfo(float).eps)
