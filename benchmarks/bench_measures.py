@@ -372,13 +372,85 @@ def bench_crqa_profile(dyads: Dyads, repeat: int) -> Row:
     return ("recurrence_profile, step 5 s, lags +-5 s", ours_s, "numpy/scipy per window", peer_s)
 
 
+def bench_susy(dyads: Dyads, repeat: int) -> Row:
+    """SUSY (30 s segments, lags to 3 s, all surrogates) against a naive implementation.
+
+    The R package SUSY cannot run here (no R); its peer is ``naive_susy`` of
+    ``tests/compute/test_susy.py``, the package's loops written out in numpy (one dot
+    product per segment pair and lag), which the tests check concordlab against.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "tests" / "compute"))
+    from test_susy import naive_susy
+
+    rate = int(dyads.sampling_rate)
+
+    def ours() -> None:
+        for session in dyads.sessions:
+            concordlab.susy(session, segment_length=30, max_lag=3)
+
+    def peer() -> None:
+        for values in dyads.arrays:
+            naive_susy(values[0], values[1], 30 * rate, 3 * rate, absolute=False)
+
+    return (
+        "susy (30 s segments, 3 s lags)",
+        *_pair(alternate(repeat, ours, peer), "naive SUSY loops"),
+    )
+
+
+def bench_granger(dyads: Dyads, repeat: int) -> Row:
+    """Granger ssr F test in both directions per window (motion decimated to 5 Hz, 30 s
+    windows every 10 s, order 3) against statsmodels' grangercausalitytests per window."""
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import InfeasibleTestError
+    from statsmodels.tsa.stattools import grangercausalitytests
+
+    sessions, windows = [], []
+    for values in dyads.arrays:
+        decimated = values[:, ::5]
+        sessions.append(concordlab.from_arrays({"motion": decimated}, sampling_rate=5.0))
+        starts = range(0, decimated.shape[1] - 150 + 1, 50)
+        windows.append([decimated[:, s : s + 150] for s in starts])
+
+    def ours() -> None:
+        for session in sessions:
+            concordlab.concordance(session, method="granger", window=30, step=10, order=3)
+
+    def peer() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for dyad in windows:
+                for window in dyad:
+                    for columns in (window[::-1].T, window.T):
+                        try:
+                            grangercausalitytests(columns, maxlag=[3])
+                        except InfeasibleTestError:
+                            pass
+
+    return (
+        "granger (5 Hz, 30 s windows, order 3, both ways)",
+        *_pair(alternate(repeat, ours, peer), "statsmodels grangercausalitytests"),
+    )
+
+
+def _pair(times: tuple[float, float], peer_label: str) -> tuple[float, str, float]:
+    """``(ours, peer_label, peer)`` from :func:`alternate`'s two medians."""
+    return times[0], peer_label, times[1]
+
+
 ONLY: dict[str, Callable[[Dyads, int], Row | list[Row]]] = {
     "coherence": bench_coherence,
     "crqa": bench_crqa,
     "crqa_profile": bench_crqa_profile,
     "dtw": bench_dtw,
+    "granger": bench_granger,
     "kuramoto": bench_kuramoto,
     "phase": bench_phase,
+    "susy": bench_susy,
     "wavelet_coherence": bench_wavelet_coherence,
 }
 """Row name -> the function timing it (each measure's module adds its own)."""

@@ -9,6 +9,8 @@ from concordlab.compute.concordance import concordance, concordance_index, slope
 from concordlab.compute.grid import WindowGrid, windowed_apply
 from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
 from concordlab.compute.measures.phase import instantaneous_phase
+from concordlab.compute.measures.granger import leader_follower
+from concordlab.compute.measures.susy import susy
 from concordlab.compute.moments import add_moments, by_segment, moments
 from concordlab.compute.registry import Measure, Parameter, get_measure, measure_names, register
 from concordlab.compute.surrogates import (
@@ -32,6 +34,7 @@ __all__ = [
     "concordance_index",
     "get_measure",
     "instantaneous_phase",
+    "leader_follower",
     "measure_names",
     "moments",
     "pseudo_dyads",
@@ -40,6 +43,7 @@ __all__ = [
     "segment_shuffle",
     "slopes",
     "surrogate_test",
+    "susy",
     "window_starts",
     "windowed_apply",
     "windowed_moments",

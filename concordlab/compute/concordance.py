@@ -134,6 +134,27 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         the first). See :mod:`concordlab.compute.measures.recurrence`. Parameters:
         ``window``, ``step``, ``embedding``, ``delay``, ``radius``, ``min_valid``;
         ``min_line`` (determinism, mean_line); ``max_lag``, ``lag_step`` (the profile).
+    ``"susy"``
+        Tschacher & Meier's Surrogate Synchrony per segment: the session is cut into
+        segments of ``segment_length`` seconds; each segment's Fisher z of the
+        cross-correlation, averaged over lags ``-max_lag .. max_lag`` (absolute values
+        with ``absolute``), minus the mean of the same over the segment paired with
+        every other segment of the second person (its surrogates); ``real_z`` and
+        ``surrogate_z`` as coordinates. The session's SUSY effect size:
+        :func:`susy`. Parameters: ``segment_length``, ``max_lag``, ``absolute``.
+    ``"granger"``
+        Per window, the Granger ssr F test in each direction, dims ``(time,
+        direction)``: does one person's past ``order`` samples improve the prediction
+        of the other's beyond its own past (``first->second``: the second follows the
+        first, positive lag)? The p-values as the coordinate ``p_value``; side by side
+        with the wlcc peaks: :func:`leader_follower`. Parameters: ``window``, ``step``,
+        ``order``, ``min_valid``.
+    ``"granger_lead"``
+        Per window, Geweke's measure of linear feedback ``ln(SSR_restricted /
+        SSR_unrestricted)`` of the ``granger`` test first->second minus second->first:
+        positive when the first person leads (the second follows, positive lag); the
+        two p-values as coordinates. Parameters: ``window``, ``step``, ``order``,
+        ``min_valid``.
 
     Parameters
     ----------
@@ -166,6 +187,8 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(delay)s
     %(radius)s
     %(min_line)s
+    %(segment_length)s
+    %(order)s
     **params
         The chosen method's parameters, of those above.
 

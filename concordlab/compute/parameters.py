@@ -36,6 +36,9 @@ __all__ = [
     "SCALES_PER_OCTAVE",
     "SEGMENT",
     "RADIUS",
+    "ORDER",
+    "PEAK_SEARCH",
+    "SEGMENT_LENGTH",
     "SLOPE_WINDOW",
     "STANDARDIZE",
     "STEP",
@@ -241,4 +244,28 @@ MIN_LINE = Parameter(
 )
 
 for _parameter in (EMBEDDING, DELAY, RADIUS, MIN_LINE):
+    DOCS.add_parameter(_parameter)
+
+
+# --- susy and granger (issue 16) ---
+
+SEGMENT_LENGTH = Parameter(
+    "segment_length",
+    SECONDS,
+    30.0,
+    "Length in seconds of the consecutive, non-overlapping segments the session is cut "
+    "into (rounded to whole samples; the remainder at the end is left out).",
+    unit="s",
+    slider=(5.0, 120.0, 1.0),
+)
+ORDER = Parameter(
+    "order",
+    Integer(low=1, high=1000, example="5"),
+    5,
+    "Number of past samples each regression uses (the model order), at the channel's "
+    "sampling rate: resample first to reach further back in seconds.",
+    slider=(1.0, 20.0, 1.0),
+)
+
+for _parameter in (SEGMENT_LENGTH, ORDER):
     DOCS.add_parameter(_parameter)

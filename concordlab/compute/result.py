@@ -88,6 +88,7 @@ def build_result(
     xarray.DataArray
     """
     lagged = measure.lagged
+    # One value per window, or a second dim (lag, or another the measure declares).
     data = values if len(measure.dims) > 1 else np.asarray(values).reshape(-1)
     all_coords = grid.coords(pair, lagged=lagged)
     all_coords.update(coords or {})

@@ -181,7 +181,7 @@ def test_session_index_increases_with_coupling():
 
 def test_concordance_errors(real_eda):
     with pytest.raises(concordlab.ValidationError, match="method"):
-        concordlab.concordance(real_eda, method="granger")
+        concordlab.concordance(real_eda, method="no_such_measure")
     with pytest.raises(concordlab.ValidationError, match="longer than the series .150 s"):
         concordlab.concordance(real_eda, method="pearson", window=1000)
     with pytest.raises(concordlab.ValidationError, match="concordance result"):
