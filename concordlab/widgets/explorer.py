@@ -1082,9 +1082,11 @@ class Explorer:
     # ------------------------------------------------------------------ controls
 
     def _build_controls(self) -> None:
-        def slider(parameter: Parameter) -> ipw.FloatSlider:
+        def slider(parameter: Parameter) -> ipw.FloatSlider | ipw.IntSlider:
             low, high, step = parameter.slider or (0.0, 1.0, 0.1)
-            return ipw.FloatSlider(
+            # A whole-number parameter (embedding, order ...) refuses floats: an IntSlider.
+            kind = ipw.IntSlider if isinstance(parameter.rule, Integer) else ipw.FloatSlider
+            return kind(
                 value=parameter.default,
                 min=low,
                 max=high,
