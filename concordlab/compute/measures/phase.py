@@ -117,20 +117,24 @@ def _analytic(values: np.ndarray, sos: np.ndarray | None) -> np.ndarray:
     """The analytic signal of each row of ``values``, run by run (NaN where no phase)."""
 
     def transform(block: np.ndarray) -> np.ndarray:
-        centred = block - block.mean(axis=-1, keepdims=True)
-        if sos is not None:
-            centred = signal.sosfiltfilt(sos, centred, axis=-1)
+        mean = block.mean(axis=-1, keepdims=True)
+        filtered = None if sos is None else signal.sosfiltfilt(sos, block - mean, axis=-1)
+        source = block if filtered is None else filtered
         # scipy.signal.hilbert's analytic signal, from real FFTs (half the work): the
-        # imaginary part is the Hilbert transform, -i sign(f) X(f), DC and Nyquist dropped.
-        n = centred.shape[-1]
-        spectrum = fft.rfft(centred, axis=-1)
+        # imaginary part is the Hilbert transform, -i sign(f) X(f), DC and Nyquist dropped
+        # (so the mean, dropped with the DC, need not be subtracted before it).
+        n = block.shape[-1]
+        spectrum = fft.rfft(source, axis=-1)
         spectrum[..., 0] = 0.0
         if n % 2 == 0:
             spectrum[..., -1] = 0.0
         spectrum *= -1j
-        analytic = np.empty(centred.shape, dtype=np.complex128)
-        analytic.real = centred
-        analytic.imag = fft.irfft(spectrum, n, axis=-1)
+        analytic = np.empty(block.shape, dtype=np.complex128)
+        if filtered is None:
+            np.subtract(block, mean, out=analytic.real)
+        else:
+            analytic.real = filtered
+        analytic.imag = fft.irfft(spectrum, n, axis=-1, overwrite_x=True)
         analytic[np.ptp(block, axis=-1) == 0] = np.nan  # a constant run has no phase
         return analytic
 
@@ -145,10 +149,11 @@ def _unit_difference(
     sample (NaN where either phase is missing), without computing the angles."""
     sos = _band_filter(pair.rate, low_frequency, high_frequency, pair.channel)
     analytic = _analytic(np.stack([pair.first, pair.second]), sos)
-    product = analytic[0] * analytic[1].conj()
+    product = np.multiply(analytic[0], np.conjugate(analytic[1], out=analytic[1]), out=analytic[0])
     modulus = np.abs(product)
     with np.errstate(invalid="ignore"):  # no amplitude (0 / 0): no phase, NaN
-        return product.real / modulus, product.imag / modulus
+        cos = np.divide(product.real, modulus)
+        return cos, np.divide(product.imag, modulus, out=modulus)
 
 
 def _window_means(
