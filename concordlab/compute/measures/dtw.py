@@ -344,17 +344,11 @@ def _zscore(rows: np.ndarray, count: np.ndarray, gaps: bool) -> tuple[np.ndarray
 _LAG_DOC = "mean lag of the warping path (s; positive: the second person follows the first)"
 
 
-def _dtw(
-    pair: Pair,
-    *,
-    window: float,
-    step: float,
-    max_lag: float,
-    standardize: bool,
-    derivative: bool,
-    min_valid: float,
-) -> xr.DataArray:
+def _dtw(pair: Pair, **params: Any) -> xr.DataArray:
     """Windowed DTW distance, with the path's mean lag as the coordinate ``mean_lag``.
+
+    ``params``: ``window``, ``step``, ``max_lag``, ``standardize``, ``derivative``,
+    ``min_valid``, checked by the registry.
 
     Examples
     --------
@@ -364,40 +358,13 @@ def _dtw(
     >>> r.dims, r.attrs["standardize"], r["mean_lag"].attrs["units"]
     (('time',), 1, 's')
     """
-    grid, params, distance, lag = _windows(
-        pair,
-        window=window,
-        step=step,
-        max_lag=max_lag,
-        standardize=standardize,
-        derivative=derivative,
-        min_valid=min_valid,
-    )
-    return build_result(
-        distance,
-        grid,
-        pair,
-        measure=DTW,
-        params=params,
-        long_name="windowed dynamic time warping distance (Sakoe-Chiba band of max_lag)",
-        name="distance",
-        coords={"mean_lag": ("time", lag, {"units": "s", "long_name": _LAG_DOC})},
-    )
+    return _result(DTW, pair, params)
 
 
-def _dtw_lag(
-    pair: Pair,
-    *,
-    window: float,
-    step: float,
-    max_lag: float,
-    standardize: bool,
-    derivative: bool,
-    min_valid: float,
-) -> xr.DataArray:
+def _dtw_lag(pair: Pair, **params: Any) -> xr.DataArray:
     """The DTW warping path's mean lag per window (s), with the distance as ``distance``.
 
-    Positive lag: the second person follows the first.
+    Positive lag: the second person follows the first. ``params`` as :func:`_dtw`'s.
 
     Examples
     --------
@@ -407,45 +374,55 @@ def _dtw_lag(
     >>> r.name, sorted(r.coords)
     ('mean_lag', ['distance', 'time', 'window_end', 'window_start'])
     """
-    grid, params, distance, lag = _windows(
-        pair,
-        window=window,
-        step=step,
-        max_lag=max_lag,
-        standardize=standardize,
-        derivative=derivative,
-        min_valid=min_valid,
-    )
+    return _result(DTW_LAG, pair, params)
+
+
+def _result(measure: Measure, pair: Pair, params: dict[str, Any]) -> xr.DataArray:
+    """``dtw`` (the distance, the lag as a coordinate) or ``dtw_lag`` (the other way)."""
+    grid, used, distance, lag = _windows(pair, **params)
+    lag_coord = ("time", lag, {"units": "s", "long_name": _LAG_DOC})
+    distance_coord = ("time", distance, {"long_name": "DTW distance"})
+    if measure.name == "dtw":
+        values, name, coords = distance, "distance", {"mean_lag": lag_coord}
+        long_name = "windowed dynamic time warping distance (Sakoe-Chiba band of max_lag)"
+    else:
+        values, name, coords = lag, "mean_lag", {"distance": distance_coord}
+        long_name = f"DTW {_LAG_DOC}"
     return build_result(
-        lag,
+        values,
         grid,
         pair,
-        measure=DTW_LAG,
-        params=params,
-        long_name=f"DTW {_LAG_DOC}",
-        name="mean_lag",
-        coords={"distance": ("time", distance, {"long_name": "DTW distance"})},
+        measure=measure,
+        params=used,
+        long_name=long_name,
+        name=name,
+        coords=coords,
     )
 
 
 _PARAMETERS = (WINDOW, STEP, MAX_LAG, STANDARDIZE, DERIVATIVE, MIN_VALID)
 
-DTW = Measure(
-    name="dtw",
-    function=_dtw,
-    parameters=_PARAMETERS,
-    dims=("time",),
-    summary="windowed dynamic time warping distance within a band of max_lag; path lag as mean_lag",
-    fast=False,
-)
-
-DTW_LAG = Measure(
-    name="dtw_lag",
-    function=_dtw_lag,
-    parameters=_PARAMETERS,
-    dims=("time",),
-    summary="per window, the DTW warping path's mean lag (s; positive: the second person follows)",
-    fast=False,
+DTW, DTW_LAG = (
+    Measure(
+        name=name,
+        function=function,
+        parameters=_PARAMETERS,
+        dims=("time",),
+        summary=summary,
+        fast=False,
+    )
+    for name, function, summary in (
+        (
+            "dtw",
+            _dtw,
+            "windowed dynamic time warping distance within a band of max_lag; path lag as mean_lag",
+        ),
+        (
+            "dtw_lag",
+            _dtw_lag,
+            "per window, the DTW warping path's mean lag (s; positive: the second person follows)",
+        ),
+    )
 )
 
 MEASURES = (DTW, DTW_LAG)
