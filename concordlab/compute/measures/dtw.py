@@ -175,76 +175,81 @@ def _dtw_numpy(
     with the parity of ``d``, stored at ``k = (o + band - (d + band) % 2) / 2``; a cell's
     left ``(i, j - 1)`` and up ``(i - 1, j)`` neighbours lie on ``d - 1`` at ``o - 1`` and
     ``o + 1``, its diagonal one on ``d - 2`` at ``o``. Arrays carry one inf cell at each
-    side, so the neighbours are slices.
+    side, so the neighbours are slices; along a diagonal ``i`` falls and ``j`` rises by one
+    per cell, so the samples are slices of the zero-padded series too (no gathers). Each
+    cell carries the sum and count of its best path's lags (one ``(2, rows, ...)`` array),
+    taking its predecessor's as dtaidistance's C backtracking would choose it.
     """
     rows, n = first.shape
     b = min(band, n - 1)
     width = b + 1
+    pad = b + 1
+    padded = []
+    for values in (first, second):
+        wide = np.zeros((rows, n + 2 * pad))
+        wide[:, pad : pad + n] = values
+        padded.append(wide)
     k = np.arange(width)
     ends = 2 * ((np.full(rows, n) if lengths is None else np.asarray(lengths)) - 1)
     centre = 1 + b // 2  # where o = 0 lies on the diagonals of (0, 0) and (m - 1, m - 1)
-    cost_before = np.full((rows, width + 2), np.inf)  # diagonal d - 2
-    cost_last = np.full((rows, width + 2), np.inf)  # diagonal d - 1
-    cost_before[:, centre] = 0.0  # the cell before (0, 0)
-    sums = [np.zeros((rows, width + 2)) for _ in range(2)]
-    counts = [np.zeros((rows, width + 2)) for _ in range(2)]
+    costs = [np.full((rows, width + 2), np.inf) for _ in range(3)]  # d - 2, d - 1, d
+    costs[0][:, centre] = 0.0  # the cell before (0, 0)
+    carries = [np.zeros((2, rows, width + 2)) for _ in range(3)]  # lag sums and counts
+    step = np.zeros((2, rows if positions is not None else 1, width))
     distance = np.full(rows, np.nan)
     lag_sum = np.zeros(rows)
     lag_count = np.zeros(rows)
     for d in range(2 * n - 1):
         p = (d + b) % 2
         o = -b + p + 2 * k
-        i = (d - o) // 2
-        j = (d + o) // 2
+        first_i = (d + b - p) // 2  # i at k = 0; i = first_i - k, j = first_j + k
+        first_j = (d - b + p) // 2
+        i = first_i - k
+        j = first_j + k
         valid = (np.abs(o) <= b) & (i >= 0) & (j >= 0) & (i < n) & (j < n)
-        i = np.clip(i, 0, n - 1)
-        j = np.clip(j, 0, n - 1)
-        difference = first[:, i] - second[:, j]
-        diagonal = cost_before[:, 1:-1]
-        left = cost_last[:, p : p + width]
-        up = cost_last[:, p + 1 : p + 1 + width]
-        take_diagonal = (diagonal <= left) & (diagonal <= up)
-        take_left = ~take_diagonal & (left <= up)
-        cost = np.full((rows, width + 2), np.inf)
-        cost[:, 1:-1] = np.where(
-            valid,
-            difference * difference
-            + np.where(take_diagonal, diagonal, np.where(take_left, left, up)),
-            np.inf,
-        )
+        x = padded[0][:, pad + first_i - b : pad + first_i + 1][:, ::-1]
+        y = padded[1][:, pad + first_j : pad + first_j + width]
+        before, last, cost = costs
+        diagonal = before[:, 1:-1]
+        left = last[:, p : p + width]
+        up = last[:, p + 1 : p + 1 + width]
+        best = np.minimum(np.minimum(diagonal, left), up)
+        take_diagonal = diagonal == best  # ties: diagonal, then left, then up
+        take_left = (left == best) & ~take_diagonal
+        difference = x - y
+        inner = cost[:, 1:-1]
+        np.multiply(difference, difference, out=inner)
+        inner += best
+        inner[:, ~valid] = np.inf
         if positions is None:
             position_i, position_j = i, j
         else:
-            position_i, position_j = positions[:, i], positions[:, j]
+            position_i = positions[:, np.clip(i, 0, n - 1)]
+            position_j = positions[:, np.clip(j, 0, n - 1)]
         inside = (
             (position_i >= trim)
             & (position_i < n - trim)
             & (position_j >= trim)
             & (position_j < n - trim)
         )
-        carried = []
-        for before, last, step in (
-            (sums[0], sums[1], np.where(inside, position_j - position_i, 0)),
-            (counts[0], counts[1], inside),
-        ):
-            new = np.zeros((rows, width + 2))
-            new[:, 1:-1] = (
-                np.where(
-                    take_diagonal,
-                    before[:, 1:-1],
-                    np.where(take_left, last[:, p : p + width], last[:, p + 1 : p + 1 + width]),
-                )
-                + step
-            )
-            carried.append(new)
+        step[0] = np.where(inside, position_j - position_i, 0)
+        step[1] = inside
+        carry_before, carry_last, carry = carries
+        carry[:, :, 1:-1] = np.where(
+            take_diagonal,
+            carry_before[:, :, 1:-1],
+            np.where(
+                take_left, carry_last[:, :, p : p + width], carry_last[:, :, p + 1 : p + 1 + width]
+            ),
+        )
+        carry[:, :, 1:-1] += step
         ending = np.flatnonzero(ends == d)
         if ending.size:
             distance[ending] = np.sqrt(cost[ending, centre])
-            lag_sum[ending] = carried[0][ending, centre]
-            lag_count[ending] = carried[1][ending, centre]
-        cost_before, cost_last = cost_last, cost
-        sums = [sums[1], carried[0]]
-        counts = [counts[1], carried[1]]
+            lag_sum[ending] = carry[0, ending, centre]
+            lag_count[ending] = carry[1, ending, centre]
+        costs = [last, cost, before]
+        carries = [carry_last, carry, carry_before]
     with np.errstate(invalid="ignore", divide="ignore"):
         lag = np.where(lag_count > 0, lag_sum / lag_count, np.nan)
     return distance, lag
