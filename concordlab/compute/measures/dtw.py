@@ -20,17 +20,24 @@ in steps of ``(1, 1)``, ``(1, 0)`` or ``(0, 1)``, never with ``|i - j|`` above t
     ``i``), the sign of ``wlcc_peak``'s ``peak_lag``. The ends are left out because every
     path starts at ``(0, 0)`` and ends at the last pair, so near the ends it is pulled
     towards lag 0 whatever the lag: with them, a pure delay of ``L`` samples would read as
-    about ``L * (window - L) / (window + L)``; without them it reads ``L``. A window whose
+    less than ``L`` (about ``L * (window - L) / (window + L)``); without them it reads
+    ``L`` in most windows and within a fraction of a sample in the rest (the optimal path
+    may still detour a little inside; measured up to 2.3 samples for a delay near the
+    band's edge, ``tests/compute/test_dtw.py``). A window whose
     path never enters that interior (only when the band is about half the window or more)
     has a NaN lag. Where several paths are optimal, the one dtaidistance's C
     ``warping_path`` backtracks (diagonal first, then ``j - 1``, then ``i - 1``) is used.
 
 With ``derivative=True`` both compare the persons' local slopes (the least-squares slope
-over 3 samples, :func:`concordlab.compute.slopes`) instead of their levels: derivative
+over 3 samples, a central difference, as :func:`concordlab.compute.slopes` with
+``window=3`` defines it) instead of their levels: derivative
 DTW (Keogh & Pazzani 2001). For a leader-follower readout of slow signals such as skin
-conductance, use it: on levels the path's mean lag is pulled towards 0 (on simulated EDA
-dyads with a 2 s lag and coupling 0.5-0.9 the level readout got the leader's side right
-in about half of them, the slope readout in 23 of 24; see ``tests/compute/test_dtw.py``).
+conductance, use it. On the 24 simulated EDA dyads of ``tests/compute/test_dtw.py`` (a
+2 s lag, coupling 0.5 and 0.9, 30 s windows, ``max_lag=4``) the session mean of the level
+readout had the leader's sign in 19 (8 of the 12 at coupling 0.5), the slope readout in
+23; both read less than the 2 s (mean magnitudes 0.5 s and 0.85 s): a warping path
+follows the shared shape only in part, so read ``dtw_lag``'s sign and its size relative
+to other windows, not its size in seconds.
 
 Each measure keeps the other as a coordinate along ``time`` (``dtw`` has ``mean_lag``,
 ``dtw_lag`` has ``distance``), as ``wlcc_peak`` keeps ``peak_lag``.
@@ -43,13 +50,13 @@ still measured in the original samples; a window with fewer than ``min_valid`` o
 pairs present is NaN.
 
 Z-scoring before DTW is the rule of the time-series literature (Keogh & Kasetty 2003;
-Rakthanmanon et al. 2012, "z-normalization is essential"), and in dyads the two persons'
+Rakthanmanon et al. 2012 normalise every subsequence before DTW), and in dyads the two persons'
 levels and amplitudes differ (one person's skin conductance sits higher), which would
 otherwise dominate the distance; ``standardize=False`` compares the raw values.
 
 All windows run in lockstep: the numpy path fills the DTW matrices of every window one
-anti-diagonal at a time (arrays of shape ``(windows, band + 1)``), O(window * band) numpy
-operations per call, not per window; with numba installed (the ``fast`` extra) a compiled
+anti-diagonal at a time: ``2 * window - 1`` steps per call (not per window), each a few
+numpy operations on arrays of shape ``(windows, band + 1)``; with numba installed (the ``fast`` extra) a compiled
 row-by-row loop (:func:`concordlab.compute._compiled.dtw_windows`) computes the same.
 """
 
