@@ -55,9 +55,10 @@ levels and amplitudes differ (one person's skin conductance sits higher), which 
 otherwise dominate the distance; ``standardize=False`` compares the raw values.
 
 All windows run in lockstep: the numpy path fills the DTW matrices of every window one
-anti-diagonal at a time: ``2 * window - 1`` steps per call (not per window), each a few
-numpy operations on arrays of shape ``(windows, band + 1)``; with numba installed (the ``fast`` extra) a compiled
-row-by-row loop (:func:`concordlab.compute._compiled.dtw_windows`) computes the same.
+anti-diagonal at a time, ``2 * window - 1`` steps per call (not per window), each a few
+numpy operations on arrays of shape ``(windows, band + 1)``; with numba installed (the
+``fast`` extra) a compiled row-by-row loop
+(:func:`concordlab.compute._compiled.dtw_windows`) computes the same.
 """
 
 from __future__ import annotations
