@@ -20,17 +20,24 @@ in steps of ``(1, 1)``, ``(1, 0)`` or ``(0, 1)``, never with ``|i - j|`` above t
     ``i``), the sign of ``wlcc_peak``'s ``peak_lag``. The ends are left out because every
     path starts at ``(0, 0)`` and ends at the last pair, so near the ends it is pulled
     towards lag 0 whatever the lag: with them, a pure delay of ``L`` samples would read as
-    about ``L * (window - L) / (window + L)``; without them it reads ``L``. A window whose
+    less than ``L`` (about ``L * (window - L) / (window + L)``); without them it reads
+    ``L`` in most windows and within a fraction of a sample in the rest (the optimal path
+    may still detour a little inside; measured up to 2.3 samples for a delay near the
+    band's edge, ``tests/compute/test_dtw.py``). A window whose
     path never enters that interior (only when the band is about half the window or more)
     has a NaN lag. Where several paths are optimal, the one dtaidistance's C
     ``warping_path`` backtracks (diagonal first, then ``j - 1``, then ``i - 1``) is used.
 
 With ``derivative=True`` both compare the persons' local slopes (the least-squares slope
-over 3 samples, :func:`concordlab.compute.slopes`) instead of their levels: derivative
+over 3 samples, a central difference, as :func:`concordlab.compute.slopes` with
+``window=3`` defines it) instead of their levels: derivative
 DTW (Keogh & Pazzani 2001). For a leader-follower readout of slow signals such as skin
-conductance, use it: on levels the path's mean lag is pulled towards 0 (on simulated EDA
-dyads with a 2 s lag and coupling 0.5-0.9 the level readout got the leader's side right
-in about half of them, the slope readout in 23 of 24; see ``tests/compute/test_dtw.py``).
+conductance, use it. On the 24 simulated EDA dyads of ``tests/compute/test_dtw.py`` (a
+2 s lag, coupling 0.5 and 0.9, 30 s windows, ``max_lag=4``) the session mean of the level
+readout had the leader's sign in 19 (8 of the 12 at coupling 0.5), the slope readout in
+23; both read less than the 2 s (mean magnitudes 0.5 s and 0.85 s): a warping path
+follows the shared shape only in part, so read ``dtw_lag``'s sign and its size relative
+to other windows, not its size in seconds.
 
 Each measure keeps the other as a coordinate along ``time`` (``dtw`` has ``mean_lag``,
 ``dtw_lag`` has ``distance``), as ``wlcc_peak`` keeps ``peak_lag``.
@@ -43,14 +50,15 @@ still measured in the original samples; a window with fewer than ``min_valid`` o
 pairs present is NaN.
 
 Z-scoring before DTW is the rule of the time-series literature (Keogh & Kasetty 2003;
-Rakthanmanon et al. 2012, "z-normalization is essential"), and in dyads the two persons'
+Rakthanmanon et al. 2012 normalise every subsequence before DTW), and in dyads the two persons'
 levels and amplitudes differ (one person's skin conductance sits higher), which would
 otherwise dominate the distance; ``standardize=False`` compares the raw values.
 
 All windows run in lockstep: the numpy path fills the DTW matrices of every window one
-anti-diagonal at a time (arrays of shape ``(windows, band + 1)``), O(window * band) numpy
-operations per call, not per window; with numba installed (the ``fast`` extra) a compiled
-row-by-row loop (:func:`concordlab.compute._compiled.dtw_windows`) computes the same.
+anti-diagonal at a time, ``2 * window - 1`` steps per call (not per window), each a few
+numpy operations on arrays of shape ``(windows, band + 1)``; with numba installed (the
+``fast`` extra) a compiled row-by-row loop
+(:func:`concordlab.compute._compiled.dtw_windows`) computes the same.
 """
 
 from __future__ import annotations
@@ -175,76 +183,81 @@ def _dtw_numpy(
     with the parity of ``d``, stored at ``k = (o + band - (d + band) % 2) / 2``; a cell's
     left ``(i, j - 1)`` and up ``(i - 1, j)`` neighbours lie on ``d - 1`` at ``o - 1`` and
     ``o + 1``, its diagonal one on ``d - 2`` at ``o``. Arrays carry one inf cell at each
-    side, so the neighbours are slices.
+    side, so the neighbours are slices; along a diagonal ``i`` falls and ``j`` rises by one
+    per cell, so the samples are slices of the zero-padded series too (no gathers). Each
+    cell carries the sum and count of its best path's lags (one ``(2, rows, ...)`` array),
+    taking its predecessor's as dtaidistance's C backtracking would choose it.
     """
     rows, n = first.shape
     b = min(band, n - 1)
     width = b + 1
+    pad = b + 1
+    padded = []
+    for values in (first, second):
+        wide = np.zeros((rows, n + 2 * pad))
+        wide[:, pad : pad + n] = values
+        padded.append(wide)
     k = np.arange(width)
     ends = 2 * ((np.full(rows, n) if lengths is None else np.asarray(lengths)) - 1)
     centre = 1 + b // 2  # where o = 0 lies on the diagonals of (0, 0) and (m - 1, m - 1)
-    cost_before = np.full((rows, width + 2), np.inf)  # diagonal d - 2
-    cost_last = np.full((rows, width + 2), np.inf)  # diagonal d - 1
-    cost_before[:, centre] = 0.0  # the cell before (0, 0)
-    sums = [np.zeros((rows, width + 2)) for _ in range(2)]
-    counts = [np.zeros((rows, width + 2)) for _ in range(2)]
+    costs = [np.full((rows, width + 2), np.inf) for _ in range(3)]  # d - 2, d - 1, d
+    costs[0][:, centre] = 0.0  # the cell before (0, 0)
+    carries = [np.zeros((2, rows, width + 2)) for _ in range(3)]  # lag sums and counts
+    step = np.zeros((2, rows if positions is not None else 1, width))
     distance = np.full(rows, np.nan)
     lag_sum = np.zeros(rows)
     lag_count = np.zeros(rows)
     for d in range(2 * n - 1):
         p = (d + b) % 2
         o = -b + p + 2 * k
-        i = (d - o) // 2
-        j = (d + o) // 2
+        first_i = (d + b - p) // 2  # i at k = 0; i = first_i - k, j = first_j + k
+        first_j = (d - b + p) // 2
+        i = first_i - k
+        j = first_j + k
         valid = (np.abs(o) <= b) & (i >= 0) & (j >= 0) & (i < n) & (j < n)
-        i = np.clip(i, 0, n - 1)
-        j = np.clip(j, 0, n - 1)
-        difference = first[:, i] - second[:, j]
-        diagonal = cost_before[:, 1:-1]
-        left = cost_last[:, p : p + width]
-        up = cost_last[:, p + 1 : p + 1 + width]
-        take_diagonal = (diagonal <= left) & (diagonal <= up)
-        take_left = ~take_diagonal & (left <= up)
-        cost = np.full((rows, width + 2), np.inf)
-        cost[:, 1:-1] = np.where(
-            valid,
-            difference * difference
-            + np.where(take_diagonal, diagonal, np.where(take_left, left, up)),
-            np.inf,
-        )
+        x = padded[0][:, pad + first_i - b : pad + first_i + 1][:, ::-1]
+        y = padded[1][:, pad + first_j : pad + first_j + width]
+        before, last, cost = costs
+        diagonal = before[:, 1:-1]
+        left = last[:, p : p + width]
+        up = last[:, p + 1 : p + 1 + width]
+        best = np.minimum(np.minimum(diagonal, left), up)
+        take_diagonal = diagonal == best  # ties: diagonal, then left, then up
+        take_left = (left == best) & ~take_diagonal
+        difference = x - y
+        inner = cost[:, 1:-1]
+        np.multiply(difference, difference, out=inner)
+        inner += best
+        inner[:, ~valid] = np.inf
         if positions is None:
             position_i, position_j = i, j
         else:
-            position_i, position_j = positions[:, i], positions[:, j]
+            position_i = positions[:, np.clip(i, 0, n - 1)]
+            position_j = positions[:, np.clip(j, 0, n - 1)]
         inside = (
             (position_i >= trim)
             & (position_i < n - trim)
             & (position_j >= trim)
             & (position_j < n - trim)
         )
-        carried = []
-        for before, last, step in (
-            (sums[0], sums[1], np.where(inside, position_j - position_i, 0)),
-            (counts[0], counts[1], inside),
-        ):
-            new = np.zeros((rows, width + 2))
-            new[:, 1:-1] = (
-                np.where(
-                    take_diagonal,
-                    before[:, 1:-1],
-                    np.where(take_left, last[:, p : p + width], last[:, p + 1 : p + 1 + width]),
-                )
-                + step
-            )
-            carried.append(new)
+        step[0] = np.where(inside, position_j - position_i, 0)
+        step[1] = inside
+        carry_before, carry_last, carry = carries
+        carry[:, :, 1:-1] = np.where(
+            take_diagonal,
+            carry_before[:, :, 1:-1],
+            np.where(
+                take_left, carry_last[:, :, p : p + width], carry_last[:, :, p + 1 : p + 1 + width]
+            ),
+        )
+        carry[:, :, 1:-1] += step
         ending = np.flatnonzero(ends == d)
         if ending.size:
             distance[ending] = np.sqrt(cost[ending, centre])
-            lag_sum[ending] = carried[0][ending, centre]
-            lag_count[ending] = carried[1][ending, centre]
-        cost_before, cost_last = cost_last, cost
-        sums = [sums[1], carried[0]]
-        counts = [counts[1], carried[1]]
+            lag_sum[ending] = carry[0, ending, centre]
+            lag_count[ending] = carry[1, ending, centre]
+        costs = [last, cost, before]
+        carries = [carry_last, carry, carry_before]
     with np.errstate(invalid="ignore", divide="ignore"):
         lag = np.where(lag_count > 0, lag_sum / lag_count, np.nan)
     return distance, lag
@@ -344,17 +357,11 @@ def _zscore(rows: np.ndarray, count: np.ndarray, gaps: bool) -> tuple[np.ndarray
 _LAG_DOC = "mean lag of the warping path (s; positive: the second person follows the first)"
 
 
-def _dtw(
-    pair: Pair,
-    *,
-    window: float,
-    step: float,
-    max_lag: float,
-    standardize: bool,
-    derivative: bool,
-    min_valid: float,
-) -> xr.DataArray:
+def _dtw(pair: Pair, **params: Any) -> xr.DataArray:
     """Windowed DTW distance, with the path's mean lag as the coordinate ``mean_lag``.
+
+    ``params``: ``window``, ``step``, ``max_lag``, ``standardize``, ``derivative``,
+    ``min_valid``, checked by the registry.
 
     Examples
     --------
@@ -364,40 +371,13 @@ def _dtw(
     >>> r.dims, r.attrs["standardize"], r["mean_lag"].attrs["units"]
     (('time',), 1, 's')
     """
-    grid, params, distance, lag = _windows(
-        pair,
-        window=window,
-        step=step,
-        max_lag=max_lag,
-        standardize=standardize,
-        derivative=derivative,
-        min_valid=min_valid,
-    )
-    return build_result(
-        distance,
-        grid,
-        pair,
-        measure=DTW,
-        params=params,
-        long_name="windowed dynamic time warping distance (Sakoe-Chiba band of max_lag)",
-        name="distance",
-        coords={"mean_lag": ("time", lag, {"units": "s", "long_name": _LAG_DOC})},
-    )
+    return _result(DTW, pair, params)
 
 
-def _dtw_lag(
-    pair: Pair,
-    *,
-    window: float,
-    step: float,
-    max_lag: float,
-    standardize: bool,
-    derivative: bool,
-    min_valid: float,
-) -> xr.DataArray:
+def _dtw_lag(pair: Pair, **params: Any) -> xr.DataArray:
     """The DTW warping path's mean lag per window (s), with the distance as ``distance``.
 
-    Positive lag: the second person follows the first.
+    Positive lag: the second person follows the first. ``params`` as :func:`_dtw`'s.
 
     Examples
     --------
@@ -407,45 +387,55 @@ def _dtw_lag(
     >>> r.name, sorted(r.coords)
     ('mean_lag', ['distance', 'time', 'window_end', 'window_start'])
     """
-    grid, params, distance, lag = _windows(
-        pair,
-        window=window,
-        step=step,
-        max_lag=max_lag,
-        standardize=standardize,
-        derivative=derivative,
-        min_valid=min_valid,
-    )
+    return _result(DTW_LAG, pair, params)
+
+
+def _result(measure: Measure, pair: Pair, params: dict[str, Any]) -> xr.DataArray:
+    """``dtw`` (the distance, the lag as a coordinate) or ``dtw_lag`` (the other way)."""
+    grid, used, distance, lag = _windows(pair, **params)
+    lag_coord = ("time", lag, {"units": "s", "long_name": _LAG_DOC})
+    distance_coord = ("time", distance, {"long_name": "DTW distance"})
+    if measure.name == "dtw":
+        values, name, coords = distance, "distance", {"mean_lag": lag_coord}
+        long_name = "windowed dynamic time warping distance (Sakoe-Chiba band of max_lag)"
+    else:
+        values, name, coords = lag, "mean_lag", {"distance": distance_coord}
+        long_name = f"DTW {_LAG_DOC}"
     return build_result(
-        lag,
+        values,
         grid,
         pair,
-        measure=DTW_LAG,
-        params=params,
-        long_name=f"DTW {_LAG_DOC}",
-        name="mean_lag",
-        coords={"distance": ("time", distance, {"long_name": "DTW distance"})},
+        measure=measure,
+        params=used,
+        long_name=long_name,
+        name=name,
+        coords=coords,
     )
 
 
 _PARAMETERS = (WINDOW, STEP, MAX_LAG, STANDARDIZE, DERIVATIVE, MIN_VALID)
 
-DTW = Measure(
-    name="dtw",
-    function=_dtw,
-    parameters=_PARAMETERS,
-    dims=("time",),
-    summary="windowed dynamic time warping distance within a band of max_lag; path lag as mean_lag",
-    fast=False,
-)
-
-DTW_LAG = Measure(
-    name="dtw_lag",
-    function=_dtw_lag,
-    parameters=_PARAMETERS,
-    dims=("time",),
-    summary="per window, the DTW warping path's mean lag (s; positive: the second person follows)",
-    fast=False,
+DTW, DTW_LAG = (
+    Measure(
+        name=name,
+        function=function,
+        parameters=_PARAMETERS,
+        dims=("time",),
+        summary=summary,
+        fast=False,
+    )
+    for name, function, summary in (
+        (
+            "dtw",
+            _dtw,
+            "windowed dynamic time warping distance within a band of max_lag; path lag as mean_lag",
+        ),
+        (
+            "dtw_lag",
+            _dtw_lag,
+            "per window, the DTW warping path's mean lag (s; positive: the second person follows)",
+        ),
+    )
 )
 
 MEASURES = (DTW, DTW_LAG)
