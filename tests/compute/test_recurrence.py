@@ -401,6 +401,9 @@ def test_a_constant_window_is_nan_and_bad_parameters_are_refused():
         concordlab.concordance(session, method="recurrence_profile", window=20, max_lag=30)
     with pytest.raises(concordlab.ValidationError, match="radius must be"):
         concordlab.concordance(session, method="recurrence_rate", radius=0)
+    long = concordlab.from_arrays({"eda": np.ones((2, 5000))}, sampling_rate=1)
+    with pytest.raises(concordlab.ValidationError, match="use a shorter window .at most 4096 s"):
+        concordlab.concordance(long, method="determinism", window=4100)
 
 
 def test_results_reproduce_and_carry_the_parameters_as_used(coupled):

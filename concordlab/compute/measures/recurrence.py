@@ -67,13 +67,14 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from concordlab.compute._common import MAX_CELLS, Pair, samples
+from concordlab.compute._common import MAX_CELLS, Pair, check_cells, samples
 from concordlab.compute.grid import WindowGrid
 from concordlab.compute.parameters import (
     DELAY,
@@ -338,7 +339,9 @@ def _used(grid: WindowGrid, pair: Pair, **params: Any) -> dict[str, Any]:
     return used
 
 
-def _scalar(name: str, long_name: str) -> Any:
+def _scalar(name: str, long_name: str) -> Callable[..., xr.DataArray]:
+    """The compute function of the measure ``name``, one of ``recurrence_windows``' keys."""
+
     def compute(
         pair: Pair,
         *,
@@ -409,6 +412,11 @@ def _recurrence_profile(
             f"max_lag or a longer window."
         )
     positive = np.arange(0, max_lag_n + 1, lag_step_n)
+    check_cells(
+        grid.starts.size,
+        2 * positive.size - 1,
+        "use a larger step or lag_step, or a smaller max_lag",
+    )
     grid = replace(grid, lags=np.concatenate([-positive[:0:-1], positive]))
     values = _profile_windows(pair, grid, embedding=embedding, delay=delay_n, radius=radius)
     used = _used(
