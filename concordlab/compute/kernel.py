@@ -102,7 +102,7 @@ def compiled_available() -> bool:
 # A window whose variance is below this fraction of the series' mean square is constant
 # up to rounding: its correlation is undefined (NaN), not noise.
 _CONSTANT = 1e-12
-_UNDERFLOW = 1e-290
+_UNDERFLOW = 1e-280
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class WindowedMoments:
         invalid = var_x <= threshold * self.scale_x
         invalid |= var_y <= np.multiply(threshold, self.scale_y, out=threshold)
         invalid |= self.count < max(min_count, 2)
-        # Variances below ~1e-290 (values ~1e-145 and smaller) are lost to underflow:
+        # Variances below ~1e-280 (values ~1e-140 and smaller) are lost to underflow:
         # their squares are subnormal or zero, so such a window counts as constant.
         floor = np.maximum(self.count, 1)
         floor **= 2
