@@ -11,8 +11,8 @@ a measure defined elsewhere is added with :func:`register`.
 Examples
 --------
 >>> from concordlab.compute.registry import get_measure, measure_names
->>> measure_names()
-['pearson', 'slope', 'wlcc', 'wlcc_peak']
+>>> {"pearson", "slope", "wlcc", "wlcc_peak", "coherence"} <= set(measure_names())
+True
 >>> slope = get_measure("slope")
 >>> [p.name for p in slope.parameters]
 ['window', 'step', 'slope_window', 'min_valid']
