@@ -67,9 +67,10 @@ def cohort_measures() -> list[str]:
 
     Examples
     --------
-    >>> cohort_measures()  # doctest: +NORMALIZE_WHITESPACE
-    ['concordance', 'index', 'mean_concordance', 'pearson', 'slope', 'wlcc',
-     'wlcc_grand_mean', 'wlcc_peak']
+    >>> {"concordance", "index", "mean_concordance", "wlcc_grand_mean"} <= set(cohort_measures())
+    True
+    >>> set(measure_names()) <= set(cohort_measures())   # and every registered measure
+    True
     """
     return sorted(set(MEASURES) | set(measure_names()))
 
