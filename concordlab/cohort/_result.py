@@ -91,6 +91,15 @@ def _stack(done: list[tuple[str, Any]], name: str) -> xr.DataArray:
         # along the measure's dimensions (window_start, window_end) are kept.
         plain = value.drop_vars([name for name, coord in value.coords.items() if coord.ndim == 0])
         arrays.append(plain.expand_dims(session=[key]))
-    stacked = xr.concat(arrays, dim="session", join="outer", combine_attrs="drop_conflicts")
+    # coords="different": a coordinate that differs across sessions (wlcc_peak's peak_lag,
+    # coherence's phase) is kept per session (xarray's present defaults, said explicitly).
+    stacked = xr.concat(
+        arrays,
+        dim="session",
+        join="outer",
+        coords="different",
+        compat="equals",
+        combine_attrs="drop_conflicts",
+    )
     stacked.name = name
     return stacked

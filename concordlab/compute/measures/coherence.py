@@ -281,7 +281,7 @@ def morlet_scales(
     --------
     >>> scales, frequencies = morlet_scales(1024, 32.0, 4)
     >>> scales.size, round(float(frequencies[0]), 6)   # the first: the Nyquist frequency
-    (41, 16.0)
+    (37, 16.0)
     """
     dt = 1.0 / sampling_rate
     s0 = 2 * dt / _FLAMBDA
