@@ -136,9 +136,9 @@ def bench_coherence(dyads: Dyads, repeat: int) -> Row:
     against a loop of ``scipy.signal.coherence`` over the same windows."""
     from scipy import signal
 
-    params = {"window": 30.0, "step": 1.0, "segment": 5.0}
+    params = {"window": 30.0, "step": 1.0, "welch_segment": 5.0}
     rate = dyads.sampling_rate
-    window, step, segment = (round(params[k] * rate) for k in ("window", "step", "segment"))
+    window, step, segment = (round(params[k] * rate) for k in ("window", "step", "welch_segment"))
 
     def ours() -> None:
         for session in dyads.sessions:

@@ -24,7 +24,6 @@ def rmea_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def real_eda():
     """Two real, unrelated people's skin conductance (NeuroKit2 examples, 100 Hz)."""
-    import concordlab
 
     folder = DATA / "eda-single" / "neurokit"
     return concordlab.read_csv(

@@ -281,7 +281,6 @@ BASE: dict[str, Base] = {
     "concordance[susy]": lambda f: ((f.session,), {"method": "susy", "segment_length": 10}),
     "concordance[granger]": lambda f: ((f.session,), {"method": "granger", "step": 5}),
     "concordance[granger_lead]": lambda f: ((f.session,), {"method": "granger_lead", "step": 5}),
-    "concordance_index": lambda f: ((f.result,), {}),
     "leader_follower": lambda f: ((f.session,), {"window": 10.0, "step": 5.0, "max_lag": 2.0}),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),

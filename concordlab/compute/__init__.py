@@ -8,8 +8,8 @@ Examples
 from concordlab.compute.concordance import concordance, concordance_index, slopes
 from concordlab.compute.grid import WindowGrid, windowed_apply
 from concordlab.compute.kernel import WindowedMoments, window_starts, windowed_moments
-from concordlab.compute.measures.phase import instantaneous_phase
 from concordlab.compute.measures.granger import leader_follower
+from concordlab.compute.measures.phase import instantaneous_phase
 from concordlab.compute.measures.susy import susy
 from concordlab.compute.moments import add_moments, by_segment, moments
 from concordlab.compute.registry import Measure, Parameter, get_measure, measure_names, register

@@ -92,12 +92,12 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
         phases: 1 in phase, 0 in anti-phase. Parameters as ``"phase_sync"``.
     ``"coherence"``
         Per window, the magnitude-squared coherence by Welch's method over segments of
-        ``segment`` seconds (Hann taper, 50 % overlap, mean removed), dims
+        ``welch_segment`` seconds (Hann taper, 50 % overlap, mean removed), dims
         ``(time, frequency)`` (Hz), within ``low_frequency``..``high_frequency``; equal to
         ``scipy.signal.coherence`` on each window. Segments with a missing sample are
         left out; a window with fewer than ``min_valid`` of its samples or segments
         complete is NaN. Symmetric: no lag (positive lag would mean the second person
-        follows the first). Parameters: ``window``, ``step``, ``segment``,
+        follows the first). Parameters: ``window``, ``step``, ``welch_segment``,
         ``low_frequency``, ``high_frequency``, ``min_valid``.
     ``"wavelet_coherence"``
         Morlet wavelet coherence over the whole session (Torrence & Compo 1998, with
@@ -175,7 +175,7 @@ def concordance(  # noqa: D417 (fill_doc writes the shared entries)
     %(peak_search)s
     %(fisher_z)s
     %(absolute)s
-    %(segment)s
+    %(welch_segment)s
     %(scales_per_octave)s
     %(low_frequency)s
     %(high_frequency)s

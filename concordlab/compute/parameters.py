@@ -21,8 +21,8 @@ from concordlab.compute.registry import Parameter
 
 __all__ = [
     "ABSOLUTE",
-    "DERIVATIVE",
     "DELAY",
+    "DERIVATIVE",
     "EMBEDDING",
     "FISHER_Z",
     "HIGH_FREQUENCY",
@@ -31,17 +31,16 @@ __all__ = [
     "MAX_LAG",
     "MIN_LINE",
     "MIN_VALID",
+    "ORDER",
     "PAIR_METHOD",
     "PEAK_SEARCH",
-    "SCALES_PER_OCTAVE",
-    "SEGMENT",
     "RADIUS",
-    "ORDER",
-    "PEAK_SEARCH",
+    "SCALES_PER_OCTAVE",
     "SEGMENT_LENGTH",
     "SLOPE_WINDOW",
     "STANDARDIZE",
     "STEP",
+    "WELCH_SEGMENT",
     "WINDOW",
 ]
 
@@ -165,12 +164,12 @@ for _parameter in (PAIR_METHOD,):
 
 # --- coherence, wavelet_coherence (issue 16) ---
 
-SEGMENT = Parameter(
-    "segment",
+WELCH_SEGMENT = Parameter(
+    "welch_segment",
     SECONDS,
     5.0,
     "Length in seconds of Welch's segments within each window (Hann-tapered, 50 % overlap, "
-    "rounded to whole samples); the frequency resolution is 1/segment Hz.",
+    "rounded to whole samples); the frequency resolution is 1/welch_segment Hz.",
     unit="s",
     slider=(1.0, 60.0, 0.5),
 )
@@ -182,7 +181,7 @@ SCALES_PER_OCTAVE = Parameter(
     slider=(2, 32, 1),
 )
 
-for _parameter in (SEGMENT, SCALES_PER_OCTAVE):
+for _parameter in (WELCH_SEGMENT, SCALES_PER_OCTAVE):
     DOCS.add_parameter(_parameter)
 
 

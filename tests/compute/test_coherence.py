@@ -47,7 +47,9 @@ def _scipy_per_window(result, values, rate, nperseg):
 def test_welch_equals_scipy_on_all_rmea_dyads(rmea):
     worst = 0.0
     for session in rmea:
-        ours = concordlab.concordance(session, method="coherence", window=60, step=20, segment=8)
+        ours = concordlab.concordance(
+            session, method="coherence", window=60, step=20, welch_segment=8
+        )
         theirs = _scipy_per_window(ours, _values(session, "motion"), RATE, 200)
         assert ours.shape == theirs.shape == (28, 101)
         np.testing.assert_array_equal(np.isnan(ours.values), np.isnan(theirs))
@@ -60,7 +62,7 @@ def test_welch_equals_scipy_with_defaults_and_a_band(rmea):
     ours = concordlab.concordance(
         session, method="coherence", low_frequency=0.2, high_frequency=2.0
     )
-    assert ours.attrs["window"] == 15.0 and ours.attrs["segment"] == 5.0
+    assert ours.attrs["window"] == 15.0 and ours.attrs["welch_segment"] == 5.0
     assert ours["frequency"].values[0] == pytest.approx(0.2)
     assert ours["frequency"].values[-1] == pytest.approx(2.0)
     theirs = _scipy_per_window(ours, _values(session, "motion"), RATE, 125)
@@ -69,7 +71,7 @@ def test_welch_equals_scipy_with_defaults_and_a_band(rmea):
 
 def test_welch_equals_scipy_on_real_eda(real_eda):
     ours = concordlab.concordance(
-        real_eda, method="coherence", window=30, step=2.5, segment=7.5, high_frequency=5
+        real_eda, method="coherence", window=30, step=2.5, welch_segment=7.5, high_frequency=5
     )
     theirs = _scipy_per_window(ours, _values(real_eda, "eda"), 100.0, 750)
     assert np.isfinite(theirs).all()
@@ -153,7 +155,7 @@ def noise():
 
 def test_identical_signals_give_one(noise):
     same = _session(noise[0], noise[0])
-    welch = concordlab.concordance(same, method="coherence", window=20, step=5, segment=4)
+    welch = concordlab.concordance(same, method="coherence", window=20, step=5, welch_segment=4)
     np.testing.assert_allclose(welch.values, 1.0, rtol=0, atol=1e-12)
     wavelet = concordlab.concordance(same, method="wavelet_coherence", step=2)
     np.testing.assert_allclose(wavelet.values, 1.0, rtol=0, atol=1e-12)
@@ -163,7 +165,7 @@ def test_a_common_sinusoid_is_coherent_at_its_frequency_only(noise):
     t = np.arange(noise.shape[1]) / RATE
     tone = 3 * np.sin(2 * np.pi * 0.5 * t)
     session = _session(tone + noise[0], tone + noise[1])
-    welch = concordlab.concordance(session, method="coherence", window=40, step=10, segment=8)
+    welch = concordlab.concordance(session, method="coherence", window=40, step=10, welch_segment=8)
     at_tone = welch.sel(frequency=0.5).values
     elsewhere = welch.where(np.abs(welch["frequency"] - 0.5) > 0.5).mean("frequency").values
     assert (at_tone > 0.9).all() and (elsewhere < 0.4).all()
@@ -177,7 +179,7 @@ def test_a_common_sinusoid_is_coherent_at_its_frequency_only(noise):
 
 def test_independent_noise_is_incoherent(noise):
     session = _session(noise[0], noise[1])
-    welch = concordlab.concordance(session, method="coherence", window=40, step=10, segment=4)
+    welch = concordlab.concordance(session, method="coherence", window=40, step=10, welch_segment=4)
     # 19 half-overlapping Hann segments: about 1/10 expected; far below 1.
     assert float(welch.mean()) < 0.2
     wavelet = concordlab.concordance(session, method="wavelet_coherence", step=1)
@@ -196,7 +198,7 @@ def test_independent_noise_is_incoherent(noise):
 def test_symmetric_and_invariant_to_offset_and_scale(noise, scale, offset, method):
     params = {"step": 5.0}
     if method == "coherence":
-        params.update(window=20.0, segment=4.0)
+        params.update(window=20.0, welch_segment=4.0)
     mixed = noise[0] + 0.5 * noise[1]
     base = concordlab.concordance(_session(noise[0], mixed), method=method, **params)
     swapped = concordlab.concordance(_session(mixed, noise[0]), method=method, **params)
@@ -210,11 +212,11 @@ def test_symmetric_and_invariant_to_offset_and_scale(noise, scale, offset, metho
 def test_welch_gap_windows_are_nan_and_others_unchanged(noise):
     first, second = noise[0].copy(), noise[0] + noise[1]
     clean = concordlab.concordance(
-        _session(first, second), method="coherence", window=20, step=5, segment=4
+        _session(first, second), method="coherence", window=20, step=5, welch_segment=4
     )
     first[1000:1500] = np.nan  # 40 s to 60 s
     gappy = concordlab.concordance(
-        _session(first, second), method="coherence", window=20, step=5, segment=4
+        _session(first, second), method="coherence", window=20, step=5, welch_segment=4
     )
     start, end = gappy["window_start"].values, gappy["window_end"].values
     inside = (start >= 40) & (end <= 60)
@@ -229,7 +231,7 @@ def test_welch_leaves_out_segments_with_a_missing_sample(noise):
     first, second = noise[0].copy(), noise[0] + noise[1]
     first[130] = np.nan  # in the window 0..20 s (500 samples), segments of 100, hop 50
     ours = concordlab.concordance(
-        _session(first, second), method="coherence", window=20, step=20, segment=4
+        _session(first, second), method="coherence", window=20, step=20, welch_segment=4
     )
     taper = signal.get_window("hann", 100)
     sums = [0, 0, 0]
@@ -248,7 +250,7 @@ def test_welch_leaves_out_segments_with_a_missing_sample(noise):
         method="coherence",
         window=20,
         step=20,
-        segment=4,
+        welch_segment=4,
         min_valid=0.8,
     )
     assert np.isnan(strict.values[0]).all() and np.isfinite(strict.values[1]).all()
@@ -263,15 +265,15 @@ def test_wavelet_refuses_gaps_saying_to_fill_them(noise):
 
 def test_a_constant_person_gives_nan(noise):
     session = _session(np.full(noise.shape[1], 2.0), noise[1])
-    welch = concordlab.concordance(session, method="coherence", window=20, step=5, segment=4)
+    welch = concordlab.concordance(session, method="coherence", window=20, step=5, welch_segment=4)
     wavelet = concordlab.concordance(session, method="wavelet_coherence", step=5)
     assert np.isnan(welch.values).all() and np.isnan(wavelet.values).all()
 
 
 def test_bad_parameters_say_what_to_do(noise):
     session = _session(noise[0], noise[1])
-    with pytest.raises(ValidationError, match="segment=30 s is longer than the window"):
-        concordlab.concordance(session, method="coherence", window=20, segment=30)
+    with pytest.raises(ValidationError, match="welch_segment=30 s is longer than the window"):
+        concordlab.concordance(session, method="coherence", window=20, welch_segment=30)
     with pytest.raises(ValidationError, match="widen the band"):
         concordlab.concordance(session, method="coherence", low_frequency=20.0)
     with pytest.raises(ValidationError, match="widen the band"):
@@ -283,7 +285,7 @@ def test_bad_parameters_say_what_to_do(noise):
 @pytest.mark.parametrize(
     ("method", "params"),
     [
-        ("coherence", {"window": 20, "step": 5, "segment": 4, "high_frequency": 3.0}),
+        ("coherence", {"window": 20, "step": 5, "welch_segment": 4, "high_frequency": 3.0}),
         ("wavelet_coherence", {"step": 2.5, "scales_per_octave": 6, "low_frequency": 0.1}),
     ],
 )
@@ -305,7 +307,7 @@ def test_result_schema_and_reproduce(noise, method, params):
 @pytest.mark.parametrize(
     ("method", "params"),
     [
-        ("coherence", {"window": 60, "step": 30, "segment": 15, "high_frequency": 0.3}),
+        ("coherence", {"window": 60, "step": 30, "welch_segment": 15, "high_frequency": 0.3}),
         ("wavelet_coherence", {"step": 5, "low_frequency": 0.02, "high_frequency": 0.3}),
     ],
 )
@@ -349,7 +351,7 @@ def test_phase_of_a_pure_delay(noise, method):
     second = np.concatenate([noise[1][:delay], first[:-delay]])
     params = {"step": 5.0}
     if method == "coherence":
-        params.update(window=40.0, segment=8.0)
+        params.update(window=40.0, welch_segment=8.0)
     result = concordlab.concordance(_session(first, second), method=method, **params)
     low = result.sel(frequency=slice(0.2, 1.0))
     if "inside_coi" in low.coords:
@@ -371,7 +373,7 @@ def test_phase_of_a_pure_delay(noise, method):
 @pytest.mark.parametrize(
     ("method", "params"),
     [
-        ("coherence", {"window": 60, "step": 30, "segment": 15, "high_frequency": 0.3}),
+        ("coherence", {"window": 60, "step": 30, "welch_segment": 15, "high_frequency": 0.3}),
         ("wavelet_coherence", {"step": 5, "low_frequency": 0.02, "high_frequency": 0.3}),
     ],
 )

@@ -1,7 +1,6 @@
 """The measure registry, the window grid and the result schema."""
 
 import math
-import re
 
 import numpy as np
 import pytest

@@ -47,7 +47,7 @@ Examples
 --------
 >>> import concordlab
 >>> s = concordlab.simulate_dyad(120, coupling=0.9, turns=False, seed=1)
->>> c = concordlab.concordance(s, method="coherence", window=30, step=10, segment=5)
+>>> c = concordlab.concordance(s, method="coherence", window=30, step=10, welch_segment=5)
 >>> c.dims, c["frequency"].attrs["units"]
 (('time', 'frequency'), 'Hz')
 """
@@ -68,8 +68,8 @@ from concordlab.compute.parameters import (
     LOW_FREQUENCY,
     MIN_VALID,
     SCALES_PER_OCTAVE,
-    SEGMENT,
     STEP,
+    WELCH_SEGMENT,
     WINDOW,
 )
 from concordlab.compute.registry import Measure
@@ -135,7 +135,7 @@ def _coherence(
     *,
     window: float,
     step: float,
-    segment: float,
+    welch_segment: float,
     low_frequency: float | None,
     high_frequency: float | None,
     min_valid: float,
@@ -147,16 +147,17 @@ def _coherence(
     >>> import concordlab
     >>> s = concordlab.simulate_dyad(120, turns=False, seed=1)
     >>> c = concordlab.concordance(s, method="coherence", window=30, step=10, high_frequency=1)
-    >>> float(c["frequency"].max()), c.attrs["segment"]
+    >>> float(c["frequency"].max()), c.attrs["welch_segment"]
     (1.0, 5.0)
     """
     grid = WindowGrid.from_seconds(pair, window=window, step=step, min_valid=min_valid)
-    nperseg = samples(segment, pair.rate, "segment", minimum=2)
+    nperseg = samples(welch_segment, pair.rate, "welch_segment", minimum=2)
     if nperseg > grid.window:
         raise ValidationError(
-            f"segment={segment:g} s is longer than the window ({grid.window / pair.rate:g} s); "
+            f"welch_segment={welch_segment:g} s is longer than the window "
+            f"({grid.window / pair.rate:g} s); "
             f"choose a segment of at most the window, better a quarter of it or less "
-            f"(e.g. segment={grid.window / pair.rate / 4:g})."
+            f"(e.g. welch_segment={grid.window / pair.rate / 4:g})."
         )
     hop = nperseg - nperseg // 2
     offsets = np.arange((grid.window - nperseg) // hop + 1) * hop
@@ -185,7 +186,7 @@ def _coherence(
     used = {
         "window": grid.seconds["window"],
         "step": grid.seconds["step"],
-        "segment": nperseg / pair.rate,
+        "welch_segment": nperseg / pair.rate,
         "low_frequency": low_frequency,
         "high_frequency": high_frequency,
         "min_valid": min_valid,
@@ -244,7 +245,7 @@ def _present_counts(pair: Pair, grid: WindowGrid) -> np.ndarray:
 COHERENCE = Measure(
     name="coherence",
     function=_coherence,
-    parameters=(WINDOW, STEP, SEGMENT, LOW_FREQUENCY, HIGH_FREQUENCY, MIN_VALID),
+    parameters=(WINDOW, STEP, WELCH_SEGMENT, LOW_FREQUENCY, HIGH_FREQUENCY, MIN_VALID),
     dims=("time", "frequency"),
     summary="windowed magnitude-squared coherence by Welch's method (time x frequency)",
 )
