@@ -165,7 +165,9 @@ def over_pairs(results: list[xr.DataArray], persons: tuple[str, ...]) -> xr.Data
     first = [str(r.attrs["persons"][0]) for r in results]
     second = [str(r.attrs["persons"][1]) for r in results]
     involved = [p for p in persons if p in first or p in second]
-    stripped = [r.drop_attrs(deep=False) for r in results]
+    stripped = [r.copy(deep=False) for r in results]
+    for r in stripped:
+        r.attrs = {}
     if "lag" in results[0].dims:  # its long name names the pair's persons
         generic = {"units": "s", "long_name": "lag (positive lag: the second person follows)"}
         stripped = [r.assign_coords(lag=r["lag"].assign_attrs(generic)) for r in stripped]
