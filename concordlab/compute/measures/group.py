@@ -114,14 +114,9 @@ def _unit_vectors(group: Group) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _windowed_sum(values: np.ndarray, grid: WindowGrid) -> np.ndarray:
-    """Sums over each window of the grid, along the last axis (exact sums, no running
+    """Sums over each window of the grid (exact sums of the window's values, no running
     totals)."""
-    return grid.spans(values).sum(axis=-1) if values.ndim == 1 else _rows_sum(values, grid)
-
-
-def _rows_sum(values: np.ndarray, grid: WindowGrid) -> np.ndarray:
-    views = np.lib.stride_tricks.sliding_window_view(values, grid.window, axis=-1)
-    return views[:, grid.starts].sum(axis=-1)  # (persons, windows)
+    return grid.spans(values).sum(axis=-1)
 
 
 def _kuramoto(group: Group, *, window: float, step: float, min_valid: float) -> xr.DataArray:
