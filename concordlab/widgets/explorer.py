@@ -159,7 +159,7 @@ CATCHER_POINTS = 100  # invisible markers per signal panel that catch a box sele
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
 HEAT_NAMES = {"lag": "lag profile", "frequency": "spectrum", "pair": "pairs"}
-"""The heatmap trace's name by its second dim (the dim itself for others)."""
+"""What the note under the plot calls the heatmap, by its second dim (else the dim)."""
 
 
 def _ordinal(n: int) -> str:
@@ -636,7 +636,7 @@ class Explorer:
                 colorscale="RdBu_r",
                 zmin=-1,
                 zmax=1,
-                name="lag profile",
+                name="heatmap",
                 showlegend=False,
                 visible=False,
                 hovertemplate="%{x:.1f} s, lag %{y:g} s: r = %{z:.2f}<extra></extra>",
@@ -802,9 +802,12 @@ class Explorer:
         x, y, z, stride = heatmap_cells(self.lagged, self._visible(), self._columns())
         heat.x, heat.y, heat.z = x, y, z
         every = "every window" if stride == 1 else f"every {_ordinal(stride)} window"
+        # Its name is not restyled: restyling one trace's name in a batch with other
+        # traces' changes sends null names for those, and plotly.js then names them
+        # "trace 0" ... in the legend. What the heatmap shows is said under the plot.
         dim = heat_dim(self.lagged)
-        heat.name = f"{HEAT_NAMES.get(dim, dim)} ({every})"
-        self._note(f"Heatmap: {every} in view ({len(x)} columns).")
+        shown = HEAT_NAMES.get(dim, dim)
+        self._note(f"Heatmap: {every} in view ({len(x)} columns of the {shown}).")
         if not self._heatmap_shown:
             heat.visible = True
             self._arrange_rows(self.figure, heatmap=True)
