@@ -36,6 +36,8 @@ __all__ = [
     "check_segment_rows",
     "check_segments_node",
     "check_storable_text",
+    "segment_members",
+    "segment_persons",
     "segments_dataset",
 ]
 
@@ -62,6 +64,24 @@ def segment_persons(labels: Sequence[str]) -> tuple[str, ...]:
     ('mother', 'father', 'child', 'all')
     """
     return (*labels, BOTH, ALL) if len(labels) == 2 else (*labels, ALL)
+
+
+def segment_members(person: str, labels: Sequence[str]) -> tuple[str, ...]:
+    """The persons a segment's ``person`` value concerns, in the session's order.
+
+    Examples
+    --------
+    >>> segment_members("child+mother", ("therapist", "mother", "child"))
+    ('mother', 'child')
+    >>> segment_members("all", ("therapist", "mother", "child"))
+    ('therapist', 'mother', 'child')
+    >>> segment_members("both", ("patient", "therapist")), segment_members("patient", ("patient",))
+    (('patient', 'therapist'), ('patient',))
+    """
+    if person in (BOTH, ALL):
+        return tuple(labels)
+    named = set(person.split(JOIN))
+    return tuple(label for label in labels if label in named)
 
 
 def _is_subset(value: Any, persons: set[str]) -> bool:

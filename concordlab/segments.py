@@ -29,6 +29,7 @@ from concordlab._segments_schema import SEGMENT_COLUMNS as SEGMENT_COLUMNS
 from concordlab._segments_schema import TEXT_COLUMNS as _TEXT_COLUMNS
 from concordlab._segments_schema import check_segment_rows as check_segment_rows
 from concordlab._segments_schema import check_segments_node as check_segments_node
+from concordlab._segments_schema import segment_members as segment_members
 from concordlab._segments_schema import segment_persons
 from concordlab._segments_schema import segments_dataset as segments_dataset
 from concordlab.errors import SegmentError, ValidationError

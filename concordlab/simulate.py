@@ -360,6 +360,35 @@ def _eda(
     return np.maximum(tonic[:, n_pre:] + phasic[:, n_pre:] + noise, 0.01), eda_baseline
 
 
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    """One random stream per part of the model (arousal, turns, EDA, heart rate)."""
+    seeds = np.random.SeedSequence(seed).spawn(len(_STREAMS))
+    return dict(zip(_STREAMS, (np.random.default_rng(s) for s in seeds), strict=True))
+
+
+def _eda_rate(sampling_rate: Any) -> float:
+    """The EDA sampling rate, at least 1 Hz (to resolve skin conductance responses)."""
+    fs = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
+    if fs < 1.0:
+        raise ValidationError(
+            f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
+            f"(4-32 Hz is typical), got {fs!r}."
+        )
+    return fs
+
+
+def _truth_attrs(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The attrs of a ``truth`` node every simulation writes: duration, rate, seed, the
+    parameters and the model's constants."""
+    return {
+        "duration": parameters["duration"],
+        "sampling_rate": parameters["sampling_rate"],
+        "seed": parameters["seed"],
+        "parameters": json.dumps(parameters, sort_keys=True),
+        "constants": json.dumps(_constants(), sort_keys=True),
+    }
+
+
 # --------------------------------------------------------------------------- the dyad
 
 
@@ -456,12 +485,7 @@ def simulate_dyad(
     coupling = check_unit_interval(coupling, "coupling")
     talk_coupling = check_unit_interval(talk_coupling, "talk_coupling")
     lag = _LAG.check(lag, "lag")
-    fs = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
-    if fs < 1.0:
-        raise ValidationError(
-            f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
-            f"(4-32 Hz is typical), got {fs!r}."
-        )
+    fs = _eda_rate(sampling_rate)
     hr_rate = SAMPLING_RATE.check(hr_sampling_rate, "hr_sampling_rate")
     mean_turn = _MEAN_TURN.check(mean_turn, "mean_turn")
     turns = FLAG.check(turns, "turns")
@@ -494,13 +518,7 @@ def simulate_dyad(
             "use a lag of a few seconds, e.g. 2.0."
         )
 
-    streams = dict(
-        zip(
-            _STREAMS,
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))),
-            strict=True,
-        )
-    )
+    streams = _streams(seed)
     dt = 1.0 / fs
     n = max(n, 2)
     time = np.arange(n) * dt
@@ -625,11 +643,7 @@ def simulate_dyad(
             "talk_coupling": talk_coupling,
             "mean_turn": mean_turn,
             "turns": int(bool(turns)),
-            "duration": duration,
-            "sampling_rate": fs,
-            "seed": seed,
-            "parameters": json.dumps(parameters, sort_keys=True),
-            "constants": json.dumps(_constants(), sort_keys=True),
+            **_truth_attrs(parameters),
         },
     )
     new = session.copy()
@@ -728,12 +742,7 @@ def simulate_group(
     """
     n_persons = _GROUP_SIZE.check(n_persons, "n_persons")
     duration = _DURATION.check(duration, "duration")
-    fs = SAMPLING_RATE.check(sampling_rate, "sampling_rate")
-    if fs < 1.0:
-        raise ValidationError(
-            f"sampling_rate must be at least 1 Hz to resolve skin conductance responses "
-            f"(4-32 Hz is typical), got {fs!r}."
-        )
+    fs = _eda_rate(sampling_rate)
     if persons is None:
         persons = FAMILY if n_persons == 4 else tuple(f"person {i + 1}" for i in range(n_persons))
     persons = PERSONS.check(persons, "persons")
@@ -765,13 +774,7 @@ def simulate_group(
             f"lag={lags.max():g} s is not shorter than the session ({duration:g} s); "
             "use a lag of a few seconds, e.g. 2.0."
         )
-    streams = dict(
-        zip(
-            _STREAMS,
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))),
-            strict=True,
-        )
-    )
+    streams = _streams(seed)
     n_pre = max(len(bateman_kernel(fs)), math.ceil(3.0 * TONIC_STAGES * TONIC_TAU * fs))
     n_all = n_pre + n
     shifts = np.round(lags * fs).astype(int)
@@ -827,11 +830,7 @@ def simulate_group(
                 "c_i) + noise."
             ),
             "leader": leader,
-            "duration": duration,
-            "sampling_rate": fs,
-            "seed": seed,
-            "parameters": json.dumps(parameters, sort_keys=True),
-            "constants": json.dumps(_constants(), sort_keys=True),
+            **_truth_attrs(parameters),
         },
     )
     new = session.copy()

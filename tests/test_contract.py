@@ -233,6 +233,12 @@ BASE: dict[str, Base] = {
         (f.session,),
         {"method": "wlcc_peak", "window": 10, "step": 5},
     ),
+    "concordance[kuramoto]": lambda f: ((f.session,), {"method": "kuramoto"}),
+    "concordance[rho]": lambda f: ((f.session,), {"method": "rho"}),
+    "concordance[mean_pairwise]": lambda f: (
+        (f.session,),
+        {"method": "mean_pairwise", "pair_method": "pearson"},
+    ),
     "concordance_index": lambda f: ((f.result,), {}),
     "moments": lambda f: ((f.result,), {}),
     "pseudo_dyads": lambda f: ((f.cohort,), {"seed": 0}),
@@ -429,6 +435,9 @@ KWARGS: dict[str, Callable[[], list[inspect.Parameter]]] = {
     "concordance[slope]": lambda: _measure_parameters("slope"),
     "concordance[wlcc]": lambda: _measure_parameters("wlcc"),
     "concordance[wlcc_peak]": lambda: _measure_parameters("wlcc_peak"),
+    "concordance[kuramoto]": lambda: _measure_parameters("kuramoto"),
+    "concordance[rho]": lambda: _measure_parameters("rho"),
+    "concordance[mean_pairwise]": lambda: _measure_parameters("mean_pairwise"),
     "compute_cohort": lambda: _method_parameter() + _measure_parameters("slope"),
     "explore": lambda: _method_parameter() + _measure_parameters("slope"),
     "surrogate_test": lambda: (
@@ -525,6 +534,7 @@ def _kind(parameter: inspect.Parameter) -> tuple[str | None, bool]:
 DATA_PARAMETERS: dict[tuple[str, str], str] = {
     ("add_result", "result"): "the result to store (any xarray object)",
     ("compare_groups", "order"): "any sequence of the group labels",
+    ("concordance", "pairs"): "pairs of the session's persons (tests/compute/test_groups.py)",
     ("plots.minmax_decimate", "time"): "an array",
     ("plots.minmax_decimate", "values"): "an array",
     ("plots.plot_concordance", "session"): "a session (checked by the session tests)",

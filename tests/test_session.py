@@ -384,6 +384,10 @@ def test_group_segments_take_a_person_everyone_or_a_subset():
     session = concordlab.add_segment(session, 10, 20, "dyad work", person="mother+child")
     session = concordlab.add_segment(session, 20, 30, "alone", person="child")
     assert concordlab.segments(session)["person"].tolist() == ["all", "mother+child", "child"]
+    from concordlab.segments import segment_members
+
+    assert segment_members("child+mother", FAMILY) == ("mother", "child")
+    assert segment_members("all", FAMILY) == FAMILY
     for person, why in (
         ("both", "unknown"),  # "both" is for two persons
         ("mother+nobody", "unknown"),

@@ -13,30 +13,30 @@ from concordlab.errors import ValidationError
 
 
 def _index(session: xr.DataTree, channel: str | None, **params: Any) -> float | xr.DataArray:
-    result = concordance(session, channel, **params)
-    if "pair" in result.dims:  # one index per pair of a group session
-        return _per_pair(result, lambda one: float(concordance_index(one)), "index")
-    return float(concordance_index(result))
+    index = concordance_index(concordance(session, channel, **params))
+    if "pair" in index.dims:  # one index per pair of a group session
+        return xr.DataArray(
+            index.values, dims="pair", coords={k: index[k] for k in _PAIR_COORDS}, name="index"
+        )
+    return float(index)
 
 
 def _mean_concordance(
     session: xr.DataTree, channel: str | None, **params: Any
 ) -> float | xr.DataArray:
     result = concordance(session, channel, **params)
-    if "pair" in result.dims:
-        return _per_pair(result, lambda one: float(one.mean()), "mean_concordance")
+    if "pair" in result.dims:  # one mean per pair of a group session
+        means = result.mean([dim for dim in result.dims if dim != "pair"])
+        return xr.DataArray(
+            means.values,
+            dims="pair",
+            coords={k: result[k] for k in _PAIR_COORDS},
+            name="mean_concordance",
+        )
     return float(result.mean())
 
 
-def _per_pair(result: xr.DataArray, summary: Callable[[xr.DataArray], float], name: str):
-    """``summary`` of each pair's series, along ``pair`` (with ``first`` and ``second``)."""
-    values = [summary(result.isel(pair=i)) for i in range(result.sizes["pair"])]
-    return xr.DataArray(
-        values,
-        dims="pair",
-        coords={key: result[key] for key in ("pair", "first", "second")},
-        name=name,
-    )
+_PAIR_COORDS = ("pair", "first", "second")
 
 
 def _series(session: xr.DataTree, channel: str | None, **params: Any) -> xr.DataArray:

@@ -170,7 +170,8 @@ def _pair_rows(pair: Any, labels: tuple[str, ...], name: str) -> tuple[int, int]
     ):
         raise ValidationError(
             f"{name} must name two persons, as ('first', 'second') or 'first~second', e.g. "
-            f"{labels[0]!r}, {labels[1]!r} -> ({labels[0]!r}, {labels[1]!r}); got {pair!r}."
+            f"({labels[0]!r}, {labels[1]!r}) or '{labels[0]}{PAIR_JOIN}{labels[1]}'; got "
+            f"{pair!r}."
         )
     unknown = [p for p in pair if p not in labels]
     if unknown:

@@ -165,7 +165,9 @@ def over_pairs(results: list[xr.DataArray], persons: tuple[str, ...]) -> xr.Data
     first = [str(r.attrs["persons"][0]) for r in results]
     second = [str(r.attrs["persons"][1]) for r in results]
     involved = [p for p in persons if p in first or p in second]
-    stripped = [r.drop_attrs(deep=False) for r in results]
+    stripped = [r.copy(deep=False) for r in results]
+    for r in stripped:
+        r.attrs = {}
     if "lag" in results[0].dims:  # its long name names the pair's persons
         generic = {"units": "s", "long_name": "lag (positive lag: the second person follows)"}
         stripped = [r.assign_coords(lag=r["lag"].assign_attrs(generic)) for r in stripped]
@@ -202,7 +204,9 @@ def concordance_index(result: xr.DataArray) -> xr.DataArray:
     Positive when windows of concordance outweigh windows of discordance. Computed over
     the finite values of a concordance series (or any array of correlations). When no
     value is negative the index is ``+inf``; when none is positive, ``-inf``; when there
-    are neither (all zero or NaN), NaN. The sums and counts are in ``attrs``.
+    are neither (all zero or NaN), NaN. The sums and counts are in ``attrs``. A result
+    over pairs (a ``pair`` dim) gives one index per pair, along ``pair``, with the sums and
+    counts as coordinates along it.
 
     Examples
     --------
@@ -213,6 +217,10 @@ def concordance_index(result: xr.DataArray) -> xr.DataArray:
     1.386294
     >>> float(concordlab.concordance_index(xr.DataArray([0.5, 0.1], dims="time")))
     inf
+    >>> pairs = xr.DataArray([[0.5, -0.2], [0.1, 0.3]], dims=("pair", "time"),
+    ...                      coords={"pair": ["a~b", "a~c"]})
+    >>> concordlab.concordance_index(pairs).round(6).values.tolist()
+    [0.916291, inf]
     """
     if not isinstance(result, xr.DataArray) or result.dtype.kind not in "iuf":
         what = type(result).__name__
@@ -221,6 +229,8 @@ def concordance_index(result: xr.DataArray) -> xr.DataArray:
         raise ValidationError(
             f"Expected a concordance result (an xarray.DataArray of real numbers), got {what}."
         )
+    if "pair" in result.dims:
+        return _index_per_pair(result)
     values = result.values[np.isfinite(result.values)]
     positive = float(values[values > 0].sum())
     negative = float(-values[values < 0].sum())
@@ -243,4 +253,23 @@ def concordance_index(result: xr.DataArray) -> xr.DataArray:
             "n_positive": int((values > 0).sum()),
             "n_negative": int((values < 0).sum()),
         },
+    )
+
+
+def _index_per_pair(result: xr.DataArray) -> xr.DataArray:
+    """:func:`concordance_index` of each pair, along ``pair`` (sums and counts as
+    coordinates)."""
+    indexes = [concordance_index(result.isel(pair=i)) for i in range(result.sizes["pair"])]
+    counts = ("sum_positive", "sum_negative", "n_positive", "n_negative")
+    coords = {name: ("pair", [index.attrs[name] for index in indexes]) for name in counts}
+    for name, coord in result.coords.items():
+        if coord.dims == ("pair",):
+            coords[name] = coord
+    attrs = {k: v for k, v in indexes[0].attrs.items() if k not in counts}
+    return xr.DataArray(
+        [float(index) for index in indexes],
+        dims="pair",
+        coords=coords,
+        name="concordance_index",
+        attrs=attrs,
     )

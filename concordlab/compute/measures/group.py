@@ -114,14 +114,9 @@ def _unit_vectors(group: Group) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _windowed_sum(values: np.ndarray, grid: WindowGrid) -> np.ndarray:
-    """Sums over each window of the grid, along the last axis (exact sums, no running
+    """Sums over each window of the grid (exact sums of the window's values, no running
     totals)."""
-    return grid.spans(values).sum(axis=-1) if values.ndim == 1 else _rows_sum(values, grid)
-
-
-def _rows_sum(values: np.ndarray, grid: WindowGrid) -> np.ndarray:
-    views = np.lib.stride_tricks.sliding_window_view(values, grid.window, axis=-1)
-    return views[:, grid.starts].sum(axis=-1)  # (persons, windows)
+    return grid.spans(values).sum(axis=-1)
 
 
 def _kuramoto(group: Group, *, window: float, step: float, min_valid: float) -> xr.DataArray:
@@ -141,17 +136,7 @@ def _kuramoto(group: Group, *, window: float, step: float, min_valid: float) -> 
     count = _windowed_sum(present.astype(np.float64), grid)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = _windowed_sum(order, grid) / count
-    values[count < grid.min_count] = np.nan
-    used = {"window": grid.seconds["window"], "step": grid.seconds["step"], "min_valid": min_valid}
-    return build_result(
-        values,
-        grid,
-        group,
-        measure=KURAMOTO,
-        params=used,
-        long_name="Kuramoto order parameter (mean over the window)",
-        name="kuramoto",
-    )
+    return _phase_result(values, count, grid, group, KURAMOTO, "Kuramoto order parameter")
 
 
 def _rho(group: Group, *, window: float, step: float, min_valid: float) -> xr.DataArray:
@@ -187,16 +172,31 @@ def _rho(group: Group, *, window: float, step: float, min_valid: float) -> xr.Da
         rho_t[~mask[starts]] = 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
             values[first : first + block] = rho_t.sum(axis=-1) / n
+    long_name = "cluster-phase synchrony rho (Richardson et al. 2012)"
+    return _phase_result(values, count, grid, group, RHO, long_name)
+
+
+def _phase_result(
+    values: np.ndarray,
+    count: np.ndarray,
+    grid: WindowGrid,
+    group: Group,
+    measure: Measure,
+    long_name: str,
+) -> xr.DataArray:
+    """A phase measure's window means as a result; NaN where too few time points of the
+    window have every person's phase (``min_valid``)."""
     values[count < grid.min_count] = np.nan
-    used = {"window": grid.seconds["window"], "step": grid.seconds["step"], "min_valid": min_valid}
+    seconds = grid.seconds
+    used = {"window": seconds["window"], "step": seconds["step"], "min_valid": grid.min_valid}
     return build_result(
         values,
         grid,
         group,
-        measure=RHO,
+        measure=measure,
         params=used,
-        long_name="cluster-phase synchrony rho (Richardson et al. 2012)",
-        name="rho",
+        long_name=f"{long_name} (mean over the window)",
+        name=measure.name,
     )
 
 
