@@ -35,10 +35,7 @@ def python_index(pair: str) -> str:
 @pytest.fixture(scope="module")
 def explorer(page: Page, lab: _lab.Lab) -> Locator:
     """The explorer's output element, drawn by running the notebook in JupyterLab."""
-    _lab.write_notebook(lab.root / NOTEBOOK, SOURCE)
-    _lab.open_notebook(page, lab, NOTEBOOK)
-    _lab.run_all_cells(page)
-    return _lab.explorer_output(page)
+    return _lab.run_explorer_notebook(page, lab, NOTEBOOK, SOURCE)
 
 
 def picker(page: Page, explorer: Locator) -> Locator:
