@@ -159,7 +159,7 @@ CATCHER_POINTS = 100  # invisible markers per signal panel that catch a box sele
 DEFAULT_WIDTH = 1000  # px: the plot's width until the browser reports it
 CACHED_RESULTS = 16  # parameter sets whose results are kept (moving back is instant)
 HEAT_NAMES = {"lag": "lag profile", "frequency": "spectrum", "pair": "pairs"}
-"""The heatmap trace's name by its second dim (the dim itself for others)."""
+"""What the note under the plot calls the heatmap, by its second dim (else the dim)."""
 
 
 def _ordinal(n: int) -> str:
@@ -191,6 +191,17 @@ def explore(
     decimation) per pixel, and recomputed on zoom. See
     :mod:`concordlab.widgets.analysis`.
 
+    A measure whose result is 2-D, ``(time, X)`` (``X`` a lag or a frequency), is drawn as
+    a heatmap with ``X`` up under its line, the mean across ``X`` (named so).
+
+    **Groups.** A session of more than two persons shows every person's signal in the
+    first row (one line and legend entry each; the chosen pair's drawn bold), a **pair**
+    picker (``set_params(pair="mother~child")``; default the first pair) choosing whose
+    concordance the line and the index show (positive lag: the second of the pair
+    follows the first), and the pair x time heatmap of the measure over every pair. The
+    overview strip shows the chosen pair. A group measure (``kuramoto``, ``rho``,
+    ``mean_pairwise``) is one line for everyone. A two-person session is drawn as always.
+
     Parameters
     ----------
     session : xarray.DataTree or path
@@ -216,7 +227,8 @@ def explore(
         Hz: the same for measures read from a lag profile (``wlcc_peak``), whose cost
         grows with samples x lags. None: the signal's own rate.
     **params
-        Initial concordance parameters, as for :meth:`Explorer.set_params`.
+        Initial concordance parameters, as for :meth:`Explorer.set_params` (and, for a
+        group, the ``pair`` shown).
 
     Returns
     -------
@@ -232,6 +244,10 @@ def explore(
     (20.0, True)
     >>> explorer.set_params(method="wlcc_peak").analysis_rate   # 32 Hz in blocks of 4
     8.0
+    >>> family = concordlab.simulate_group(3, duration=120, seed=1)
+    >>> group = concordlab.explore(family, sidecar=False, pair="person 2~person 3")
+    >>> group.pairs, group.lagged.dims
+    (('person 1~person 2', 'person 1~person 3', 'person 2~person 3'), ('time', 'pair'))
     """
     source = None
     if isinstance(session, str | Path):
@@ -279,6 +295,11 @@ class Explorer:
         Signals (rows 1-2), concordance (row 3) and, for a measure read from a lag
         profile or with a 2-D result, the window x lag (x frequency ...) heatmap
         (row 4). Every update reaches the browser as one message.
+    group : bool
+        More than two persons: every pair's concordance, the line the chosen pair's.
+    pairs : tuple of str
+        The session's pairs, ``"first~second"`` in session order; :attr:`pair` is the one
+        shown.
     overview : concordlab.widgets.overview.Overview
         The whole session as a strip with the view as a draggable window; its step
         buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
@@ -376,8 +397,10 @@ class Explorer:
         Accepted: ``channel``, ``method`` (one of :func:`explorer_methods`, the
         registered measures with one value per window), the measures' parameters that
         have a slider (:func:`explorer_sliders`: ``window``, ``step``, ``max_lag``,
-        ``slope_window``, in seconds, ``radius``), ``preprocess`` (one of :data:`PREPROCESSING`)
-        and ``layout`` ("stacked" or "overlay"). Each value is checked by its
+        ``slope_window`` in seconds, and the others' as declared), ``preprocess`` (one of
+        :data:`PREPROCESSING`), ``layout`` ("stacked" or "overlay") and, for a group
+        session, ``pair`` (one of :attr:`pairs`, ``"first~second"`` or
+        ``(first, second)``). Each value is checked by its
         parameter's declaration; invalid values raise
         :class:`~concordlab.ValidationError` and change nothing. Every slider's value is
         kept; only those the method takes are used.
@@ -636,7 +659,7 @@ class Explorer:
                 colorscale="RdBu_r",
                 zmin=-1,
                 zmax=1,
-                name="lag profile",
+                name="heatmap",
                 showlegend=False,
                 visible=False,
                 hovertemplate="%{x:.1f} s, lag %{y:g} s: r = %{z:.2f}<extra></extra>",
@@ -802,9 +825,12 @@ class Explorer:
         x, y, z, stride = heatmap_cells(self.lagged, self._visible(), self._columns())
         heat.x, heat.y, heat.z = x, y, z
         every = "every window" if stride == 1 else f"every {_ordinal(stride)} window"
+        # Its name is not restyled: restyling one trace's name in a batch with other
+        # traces' changes sends null names for those, and plotly.js then names them
+        # "trace 0" ... in the legend. What the heatmap shows is said under the plot.
         dim = heat_dim(self.lagged)
-        heat.name = f"{HEAT_NAMES.get(dim, dim)} ({every})"
-        self._note(f"Heatmap: {every} in view ({len(x)} columns).")
+        shown = HEAT_NAMES.get(dim, dim)
+        self._note(f"Heatmap: {every} in view ({len(x)} columns of the {shown}).")
         if not self._heatmap_shown:
             heat.visible = True
             self._arrange_rows(self.figure, heatmap=True)

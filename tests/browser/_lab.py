@@ -400,6 +400,15 @@ def explorer_output(page: Page, timeout_ms: float = KERNEL_TIMEOUT_MS) -> Locato
     return output.first
 
 
+def run_explorer_notebook(page: Page, lab: Lab, name: str, source: str) -> Locator:
+    """Write notebook ``name`` of one cell ``source``, run it in JupyterLab, and return the
+    output element of the explorer it shows (see :func:`explorer_output`)."""
+    write_notebook(lab.root / name, source)
+    open_notebook(page, lab, name)
+    run_all_cells(page)
+    return explorer_output(page)
+
+
 def main_plot(output: Locator) -> Locator:
     """The explorer's plotly figure (signals and concordance) in an output element."""
     return output.locator(".js-plotly-plot").filter(

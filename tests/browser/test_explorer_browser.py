@@ -129,10 +129,7 @@ def clear_hover(page: Page, output: Locator) -> None:
 @pytest.fixture(scope="module")
 def explorer(page: Page, lab: _lab.Lab) -> Locator:
     """The explorer's output element, drawn by running the notebook in JupyterLab."""
-    _lab.write_notebook(lab.root / NOTEBOOK, SOURCE)
-    _lab.open_notebook(page, lab, NOTEBOOK)
-    _lab.run_all_cells(page)
-    return _lab.explorer_output(page)
+    return _lab.run_explorer_notebook(page, lab, NOTEBOOK, SOURCE)
 
 
 @pytest.fixture(scope="module")

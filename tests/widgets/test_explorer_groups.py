@@ -126,3 +126,24 @@ def test_a_group_measure_is_one_line_for_everyone_and_no_heatmap(explorer, famil
     assert "group measure" in explorer.analysis_note.value
     explorer.set_params(method="pearson")
     assert explorer.figure.data[5].visible and not explorer.controls["pair"].disabled
+
+
+@pytest.mark.parametrize("group", [False, True])
+def test_no_update_renames_traces(monkeypatch, family, group):
+    # A trace's name restyled in a batch with other traces' changes reaches plotly.js as
+    # null names for those others, which the legend then shows as "trace 0" ...
+    session = family if group else concordlab.example_session()
+    explorer = concordlab.explore(session, sidecar=False)
+    sent = []
+    for kind in ("_send_update_msg", "_send_restyle_msg"):
+        original = getattr(explorer.figure, kind)
+
+        def record(*args, _original=original, **kwargs):
+            sent.append(kwargs.get("restyle_data") or (args[0] if args else {}))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(explorer.figure, kind, record)
+    for method in ("wlcc_peak", "wlcc", "pearson", "slope"):
+        explorer.set_params(method=method, window=21)
+    explorer.set_view(30, 90)
+    assert sent and not [data for data in sent if "name" in (data or {})]
