@@ -49,10 +49,10 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import signal
 
 from concordlab.compute._common import Group
 from concordlab.compute.grid import WindowGrid
+from concordlab.compute.measures.phase import _analytic
 from concordlab.compute.parameters import MIN_VALID, PAIR_METHOD, STEP, WINDOW
 from concordlab.compute.registry import Measure, get_measure
 from concordlab.compute.result import build_result
@@ -89,24 +89,8 @@ def phases(series: np.ndarray) -> np.ndarray:
     >>> bool(np.allclose(lead, np.pi / 2))   # the cosine leads the sine by a quarter cycle
     True
     """
-    out = np.full(series.shape, np.nan)
-    for row, values in enumerate(series):
-        present = ~np.isnan(values)
-        if present.all():
-            out[row] = _phase(values)
-            continue
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], present, [False]]).astype(int)))
-        for start, end in zip(edges[::2], edges[1::2], strict=True):
-            if end - start >= 2:
-                out[row, start:end] = _phase(values[start:end])
-    return out
-
-
-def _phase(values: np.ndarray) -> np.ndarray:
-    centred = values - values.mean()
-    if not np.any(centred):
-        return np.full(values.shape, np.nan)
-    return np.angle(signal.hilbert(centred))
+    # One home for Hilbert phases: the phase measures' run-by-run analytic signal.
+    return np.angle(_analytic(np.atleast_2d(np.asarray(series, dtype=np.float64)), None))
 
 
 def _unit_vectors(group: Group) -> tuple[np.ndarray, np.ndarray]:
