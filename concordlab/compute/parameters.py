@@ -147,8 +147,22 @@ for _parameter in (LOW_FREQUENCY, HIGH_FREQUENCY):
 
 # --- groups (issue 16) ---
 
-PAIR_METHODS = ("slope", "pearson", "wlcc_peak")
-"""The dyadic measures ``mean_pairwise`` averages over pairs (one value per window each)."""
+PAIR_METHODS = (
+    "slope",
+    "pearson",
+    "wlcc_peak",
+    "phase_sync",
+    "phase_sync_nk",
+    "dtw",
+    "dtw_lag",
+    "recurrence_rate",
+    "determinism",
+    "mean_line",
+    "granger_lead",
+)
+"""The dyadic measures ``mean_pairwise`` averages over pairs: every registered dyadic measure
+with one value per window that takes ``window``, ``step`` and ``min_valid`` (a test checks
+the list against the registry)."""
 
 PAIR_METHOD = Parameter(
     "pair_method",

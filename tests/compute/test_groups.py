@@ -443,3 +443,21 @@ def test_properties_over_random_groups(n_persons, seed, order_seed):
     forward = concordlab.concordance(base, method="pearson", window=10, pairs=["p0~p1"])
     backward = concordlab.concordance(base, method="pearson", window=10, pairs=["p1~p0"])
     np.testing.assert_allclose(forward.values, backward.values, atol=1e-12)
+
+
+def test_mean_pairwise_offers_every_windowed_dyadic_measure():
+    from concordlab.compute.parameters import PAIR_METHODS
+    from concordlab.compute.registry import measures
+
+    windowed = {"window", "step", "min_valid"}
+    expected = {
+        m.name
+        for m in measures()
+        if not m.group and m.dims == ("time",) and windowed <= {p.name for p in m.parameters}
+    }
+    assert set(PAIR_METHODS) == expected
+    family = concordlab.simulate_group(3, duration=90, sampling_rate=4, seed=2)
+    for name in PAIR_METHODS:
+        result = concordlab.concordance(family, method="mean_pairwise", pair_method=name)
+        pair = concordlab.concordance(family, method=name, pairs=[("person 1", "person 2")])
+        assert result.sizes["time"] == pair.sizes["time"], name
