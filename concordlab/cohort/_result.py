@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from concordlab.compute._common import PAIR_JOIN
 from concordlab.errors import ValidationError
 
 
@@ -78,6 +79,9 @@ def _stack(done: list[tuple[str, Any]], name: str) -> xr.DataArray:
             name=name,
         )
     arrays = []
+    # Sessions of groups give a pair dim: a dyad's result is then its one pair (not
+    # broadcast over the groups' pairs).
+    paired = any(isinstance(value, xr.DataArray) and "pair" in value.dims for _, value in done)
     for key, value in done:
         if isinstance(value, xr.Dataset):
             raise ValidationError(
@@ -90,7 +94,31 @@ def _stack(done: list[tuple[str, Any]], name: str) -> xr.DataArray:
         # Scalar labels (channel, parameters) would clash across sessions; coordinates
         # along the measure's dimensions (window_start, window_end) are kept.
         plain = value.drop_vars([name for name, coord in value.coords.items() if coord.ndim == 0])
+        if paired:  # first and second come back from the labels after the stacking
+            plain = (plain if "pair" in plain.dims else _as_one_pair(plain)).drop_vars(
+                ["first", "second"], errors="ignore"
+            )
         arrays.append(plain.expand_dims(session=[key]))
     stacked = xr.concat(arrays, dim="session", join="outer", combine_attrs="drop_conflicts")
     stacked.name = name
+    if paired:
+        labels = [str(label).split(PAIR_JOIN, 1) for label in stacked["pair"].values]
+        stacked = stacked.assign_coords(
+            first=("pair", [first for first, _ in labels]),
+            second=("pair", [second for _, second in labels]),
+        )
     return stacked
+
+
+def _as_one_pair(value: xr.DataArray) -> xr.DataArray:
+    """A two-person result as a result over its one pair (``pair`` = "first~second")."""
+    persons = [str(p) for p in np.atleast_1d(value.attrs.get("persons", ["0", "1"]))]
+    if len(persons) != 2:
+        raise ValidationError(
+            "Some sessions gave results over pairs and this one neither a pair dim nor two "
+            f"persons (it has {persons}); compute a group measure or pairs for every session."
+        )
+    first, second = persons
+    return value.expand_dims(pair=[f"{first}{PAIR_JOIN}{second}"]).assign_coords(
+        first=("pair", [first]), second=("pair", [second])
+    )

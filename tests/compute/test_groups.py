@@ -182,6 +182,11 @@ def test_a_cohort_passes_the_pair_dim_through(family):
         mixed, "concordance", method="pearson", window=20, progress=False, scheduler="synchronous"
     )
     assert both.values.sizes["session"] == 3
+    # A dyad is its one pair, NaN at the family's pairs (not broadcast over them).
+    dyad = both.values.sel(session="dyad-01")
+    alone = concordlab.concordance(dyads["dyad-01"], method="pearson", window=20)
+    np.testing.assert_array_equal(dyad.sel(pair="patient~therapist").values, alone.values)
+    assert bool(dyad.sel(pair="mother~child").isnull().all())
 
 
 # --------------------------------------------------------------------------- group measures
