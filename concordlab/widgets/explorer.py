@@ -491,7 +491,7 @@ class Explorer:
             signal = self._analysed_signal(lag_budget)
             rate = float(signal.attrs["sampling_rate"])
             budget = {}
-            if "max_lag" in taken and "lag_step" in measure._by_name:
+            if "max_lag" in taken and "lag_step" in measure.defaults:
                 budget = {"lag_step": lag_step_for(taken["max_lag"], rate)}
             full = concordance(signal, self.channel, method=measure.name, **taken, **budget)
             full.attrs["session_id"] = str(self._session.attrs.get("session_id", ""))
@@ -546,7 +546,7 @@ class Explorer:
         rate = float(signal.attrs["sampling_rate"])
         if profile_name is None:
             budget = {}
-            if measure.lagged and "max_lag" in taken and "lag_step" in measure._by_name:
+            if measure.lagged and "max_lag" in taken and "lag_step" in measure.defaults:
                 budget = {"lag_step": lag_step_for(taken["max_lag"], rate)}
             result = concordance(signal, self.channel, method=measure.name, **taken, **budget)
             lagged = None

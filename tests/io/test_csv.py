@@ -833,5 +833,7 @@ def test_one_file_per_person_of_a_group(tmp_path):
     np.testing.assert_array_equal(session["eda"]["eda"].values[:, 0], [0.0, 1.0, 2.0])
     read = concordlab.read(paths, time_column="t", channel="eda", persons=("a", "b", "c"))
     np.testing.assert_array_equal(read["eda"]["eda"].values, session["eda"]["eda"].values)
+    with pytest.raises(ValidationError, match="one path, or two or more .one per person.; got 1"):
+        concordlab.read([paths[0]], time_column="t")
     with pytest.raises(ValidationError, match="3 files, one per person, but 2 columns"):
         concordlab.read_csv(paths, time_column="t", columns=["EDA", "EDA"], persons=("a", "b", "c"))
