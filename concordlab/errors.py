@@ -38,7 +38,7 @@ class ValidationError(ConcordlabError, ValueError):
     --------
     >>> import concordlab
     >>> try:
-    ...     concordlab.from_arrays({"eda": [[1.0], [2.0]]}, sampling_rate=-1)
+    ...     concordlab.from_arrays({"eda": [[1.0, 2.0], [2.0, 3.0]]}, sampling_rate=-1)
     ... except concordlab.ValidationError as error:
     ...     print("sampling rate" in str(error))
     True
