@@ -41,7 +41,7 @@ import xarray as xr
 from concordlab._checks import SECONDS, Integer, Text, check_seed
 from concordlab._deprecate import REMOVED_IN
 from concordlab._inference import cohen_d
-from concordlab._segments_schema import ALL, BOTH
+from concordlab._segments_schema import ALL, BOTH, JOIN
 from concordlab.compute._common import CONFIDENCE, MAX_DRAWS, POSITIVE_SECONDS, as_attr
 from concordlab.errors import ValidationError
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
@@ -249,7 +249,7 @@ def _find_moments(
             "start": starts[chosen],
             "end": ends[chosen],
             "label": pd.Series([label] * len(chosen), dtype=object),
-            "person": pd.Series([BOTH] * len(chosen), dtype=object),
+            "person": pd.Series([_concerned(result)] * len(chosen), dtype=object),
             "note": pd.Series(
                 [
                     f"mean {series.name} = {scores[i]:.2f}, rank {rank}"
@@ -376,6 +376,17 @@ def moments(
     return table
 
 
+def _concerned(result: xr.DataArray) -> str:
+    """Whom a series' moments concern, as a segment's ``person``: the pair of a series
+    selected from a result over pairs (``"mother+child"``), everyone of a group measure
+    (``"all"``), or ``"both"`` of a dyad."""
+    first, second = result.coords.get("first"), result.coords.get("second")
+    if first is not None and second is not None and first.ndim == second.ndim == 0:
+        return JOIN.join((str(first.item()), str(second.item())))
+    involved = np.atleast_1d(result.attrs.get("persons", ()))
+    return ALL if involved.size > 2 else BOTH
+
+
 def add_moments(
     session: xr.DataTree,
     result: xr.DataArray | str,
@@ -439,6 +450,9 @@ def add_moments(
     table, message = _find_moments(result, kind, n, duration, min_gap, label, "add_moments")
     if message:
         warnings.warn(message, UserWarning, stacklevel=2)
+    labels = persons(session)
+    if set(str(table["person"].iloc[0]).split(JOIN)) == set(labels) if len(table) else False:
+        table["person"] = BOTH if len(labels) == 2 else ALL  # a pair that is everyone
     first, last = time_span(session)
     table["start"] = table["start"].clip(lower=first)
     table["end"] = table["end"].clip(upper=last)

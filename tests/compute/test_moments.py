@@ -501,3 +501,17 @@ def test_no_warnings_in_the_plain_case():
         warnings.simplefilter("error")
         moments(result, n=3)
         by_segment(s, result, n_boot=50, seed=0)
+
+
+def test_moments_of_a_group_name_whom_they_concern():
+    """A pair's moments concern that pair, a group measure's everyone, a dyad's both."""
+    family = concordlab.simulate_group(4, 300, seed=1)
+    over_pairs = concordlab.concordance(family, method="slope", pairs=["mother~child"])
+    pair = concordlab.add_moments(family, over_pairs.sel(pair="mother~child"), n=2)
+    assert concordlab.segments(pair)["person"].tolist() == ["mother+child"] * 2
+    group = concordlab.add_moments(family, concordlab.concordance(family, method="kuramoto"), n=2)
+    assert concordlab.segments(group)["person"].tolist() == ["all"] * 2
+    dyad = concordlab.simulate_dyad(180, channels=("eda",), turns=False, seed=7)
+    named = concordlab.concordance(dyad, pairs=["patient~therapist"]).isel(pair=0)
+    table = concordlab.segments(concordlab.add_moments(dyad, named, n=1))
+    assert table["person"].tolist() == ["both"]
