@@ -9,6 +9,8 @@ Layout of a session tree::
     /segments         annotation table along ``segment``: start, end (s), label, person, note
     /results          computed results, each a child node whose attrs hold its parameters
     /truth            (simulated sessions only) the generating parameters and coupling over time
+    /videos           (optional) video files along ``video``: path, offset, person, duration,
+                      frame rate ... (see :mod:`concordlab.video`)
 
 Functions here never change their input: each returns a new session.
 """
@@ -64,7 +66,7 @@ __all__ = [
 
 DEFAULT_PERSONS: tuple[str, str] = ("patient", "therapist")
 FORMAT = "concordlab-session/1"
-RESERVED_NODES = frozenset({"segments", "results", "truth"})
+RESERVED_NODES = frozenset({"segments", "results", "truth", "videos"})
 CHANNEL_NAME = ChannelName(
     reserved=(
         *((node, f"reserved for the session's {node}") for node in sorted(RESERVED_NODES)),

@@ -45,6 +45,8 @@ from concordlab.io.digest import (
 from concordlab.io.seal import USER_BLOCK, can_check, read_sealed, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import check_storable_text, validate_session
+from concordlab.video import NODE as VIDEOS
+from concordlab.video import canonical_videos, paths_absolute, paths_relative
 
 __all__ = ["load", "save"]
 
@@ -163,6 +165,8 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     overwrite = FLAG.check(overwrite, "overwrite")
     engine = _engine(path)
     check_storable(session)
+    # Videos are stored by their path relative to the session file's folder.
+    session = paths_relative(session, path.parent.resolve())
     stored = session.copy() if engine == "netcdf3" else _share_coords(session)
     if engine == "h5netcdf":
         # Hashed in a thread while the file is written (in order where there are no
@@ -440,6 +444,7 @@ def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -
     expected = tree.attrs.pop(CHECKSUMS, None)
     if verify and expected is not None and not sealed:
         _verify(tree, expected, shown)
+    tree = paths_absolute(tree, path.parent.resolve())
     try:
         return validate_session(tree)
     except ValidationError as error:
@@ -662,6 +667,10 @@ def _canonical(tree: xr.DataTree, path: Path) -> xr.DataTree:
             raise FileFormatError(f"'{path}': the 'segments' node lacks segment columns.")
         canonical = segments_dataset(*(table[c].values for c in SEGMENT_COLUMNS))
         tree["segments"] = xr.DataTree(canonical.assign_attrs(attrs))
+    if VIDEOS in tree.children:
+        tree[VIDEOS] = xr.DataTree(
+            canonical_videos(tree[VIDEOS].to_dataset(inherit=False), str(path))
+        )
     return tree
 
 
