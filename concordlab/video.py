@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import check_storable_text
+from concordlab._checks import MAX_SECONDS, Real, check_storable_text
 from concordlab._extras import optional_module
 from concordlab.errors import FileFormatError, ValidationError
 
@@ -124,18 +124,17 @@ def _with_table(session: xr.DataTree, table: xr.Dataset | None) -> xr.DataTree:
     return new
 
 
+_OFFSET = Real(
+    low=-MAX_SECONDS,
+    high=MAX_SECONDS,
+    unit="seconds",
+    example="12.5",
+    note=f"the video's time at session time 0: {_CONVENTION}",
+)
+
+
 def _check_offset(offset: Any) -> float:
-    if isinstance(offset, bool) or not isinstance(offset, int | float | np.integer | np.floating):
-        raise ValidationError(
-            f"offset must be a number of seconds (the video's time at session time 0: "
-            f"{_CONVENTION}), got {type(offset).__name__} {offset!r}."
-        )
-    value = float(offset)
-    if not math.isfinite(value):
-        raise ValidationError(
-            f"offset must be a finite number of seconds ({_CONVENTION}), got {value!r}."
-        )
-    return value
+    return _OFFSET.check(offset, "offset")
 
 
 def _pick(session: xr.DataTree, video: str | None) -> tuple[xr.Dataset, str]:
