@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from concordlab._checks import MAX_SECONDS, Real, check_storable_text
+from concordlab._docs import fill_doc
 from concordlab._extras import optional_module
 from concordlab.errors import FileFormatError, ValidationError
 
@@ -208,7 +210,8 @@ def _file(path: Any) -> Path:
     return file.resolve()
 
 
-def attach_video(
+@fill_doc
+def attach_video(  # noqa: D417 (fill_doc writes the shared entries)
     session: xr.DataTree,
     path: str | os.PathLike,
     offset: float = 0.0,
@@ -228,9 +231,7 @@ def attach_video(
         The session.
     path : str or os.PathLike
         An mp4, webm or mkv file.
-    offset : float, default 0.0
-        The video's time (s) at session time 0: ``session_time = video_time - offset``
-        (a video started 12.5 s before the signals has ``offset=12.5``).
+    %(offset)s
     person : str, optional
         The person the video shows (a person label of the session); None for the room.
     name : str, optional
@@ -252,9 +253,9 @@ def attach_video(
 
     Examples
     --------
-    >>> import concordlab, tempfile, pathlib
+    >>> import concordlab
     >>> from concordlab.video import _demo_video
-    >>> file = _demo_video(pathlib.Path(tempfile.mkdtemp()) / "room.mp4")
+    >>> file = _demo_video()  # a 3 s video, 64x48 pixels, 10 frames per second
     >>> s = concordlab.attach_video(concordlab.simulate_dyad(60, seed=1), file, offset=2.5)
     >>> row = concordlab.videos(s).loc["room"]
     >>> print(row["offset"], row["frame_rate"], row["n_frames"], row["width"], row["person"])
@@ -329,17 +330,18 @@ def videos(session: xr.DataTree) -> pd.DataFrame:
     return frame
 
 
-def set_video_offset(session: xr.DataTree, offset: float, video: str | None = None) -> xr.DataTree:
+@fill_doc
+def set_video_offset(  # noqa: D417 (fill_doc writes the shared entries)
+    session: xr.DataTree, offset: float, video: str | None = None
+) -> xr.DataTree:
     """A new session with the offset of one video changed.
 
     Parameters
     ----------
     session : xarray.DataTree
         The session.
-    offset : float
-        The video's time (s) at session time 0: ``session_time = video_time - offset``.
-    video : str, optional
-        The video's name (see :func:`videos`); may be left out when there is one video.
+    %(offset)s
+    %(video)s
 
     Returns
     -------
@@ -348,9 +350,9 @@ def set_video_offset(session: xr.DataTree, offset: float, video: str | None = No
 
     Examples
     --------
-    >>> import concordlab, tempfile, pathlib
+    >>> import concordlab
     >>> from concordlab.video import _demo_video
-    >>> file = _demo_video(pathlib.Path(tempfile.mkdtemp()) / "room.mp4")
+    >>> file = _demo_video()  # a 3 s video, 64x48 pixels, 10 frames per second
     >>> s = concordlab.attach_video(concordlab.simulate_dyad(60, seed=1), file)
     >>> concordlab.videos(concordlab.set_video_offset(s, -1.5))["offset"].tolist()
     [-1.5]
@@ -363,15 +365,17 @@ def set_video_offset(session: xr.DataTree, offset: float, video: str | None = No
     return _with_table(session, table)
 
 
-def detach_video(session: xr.DataTree, video: str | None = None) -> xr.DataTree:
+@fill_doc
+def detach_video(  # noqa: D417 (fill_doc writes the shared entries)
+    session: xr.DataTree, video: str | None = None
+) -> xr.DataTree:
     """A new session without one of its videos (the file itself is untouched).
 
     Parameters
     ----------
     session : xarray.DataTree
         The session.
-    video : str, optional
-        The video's name (see :func:`videos`); may be left out when there is one video.
+    %(video)s
 
     Returns
     -------
@@ -380,9 +384,9 @@ def detach_video(session: xr.DataTree, video: str | None = None) -> xr.DataTree:
 
     Examples
     --------
-    >>> import concordlab, tempfile, pathlib
+    >>> import concordlab
     >>> from concordlab.video import _demo_video
-    >>> file = _demo_video(pathlib.Path(tempfile.mkdtemp()) / "room.mp4")
+    >>> file = _demo_video()  # a 3 s video, 64x48 pixels, 10 frames per second
     >>> s = concordlab.attach_video(concordlab.simulate_dyad(60, seed=1), file)
     >>> len(concordlab.videos(concordlab.detach_video(s, video="room")))
     0
@@ -392,7 +396,8 @@ def detach_video(session: xr.DataTree, video: str | None = None) -> xr.DataTree:
     return _with_table(session, table.drop_sel(video=[name]))
 
 
-def relink_video(
+@fill_doc
+def relink_video(  # noqa: D417 (fill_doc writes the shared entries)
     session: xr.DataTree, path: str | os.PathLike, video: str | None = None
 ) -> xr.DataTree:
     """A new session whose video ``video`` points to the file ``path`` (moved or renamed).
@@ -405,8 +410,7 @@ def relink_video(
         The session.
     path : str or os.PathLike
         The video file where it is now.
-    video : str, optional
-        The video's name (see :func:`videos`); may be left out when there is one video.
+    %(video)s
 
     Returns
     -------
@@ -431,19 +435,22 @@ def relink_video(
     columns = {c: row[c].values for c in VIDEO_COLUMNS}
     columns.update(path=[str(file)], **{k: [v] for k, v in _probe(file).items()})
     new = videos_dataset([name], **columns)
-    rest = table.drop_sel(video=[name])
-    return _with_table(session, xr.concat([rest, new], "video"))
+    order = table["video"].values
+    joined = xr.concat([table.drop_sel(video=[name]), new], "video")
+    return _with_table(session, joined.sel(video=order))  # in the order they were
 
 
-def video_path(session: xr.DataTree, video: str | None = None) -> Path:
+@fill_doc
+def video_path(  # noqa: D417 (fill_doc writes the shared entries)
+    session: xr.DataTree, video: str | None = None
+) -> Path:
     """The file of one of the session's videos, checked to exist.
 
     Parameters
     ----------
     session : xarray.DataTree
         The session.
-    video : str, optional
-        The video's name (see :func:`videos`); may be left out when there is one video.
+    %(video)s
 
     Returns
     -------
@@ -458,9 +465,9 @@ def video_path(session: xr.DataTree, video: str | None = None) -> Path:
 
     Examples
     --------
-    >>> import concordlab, tempfile, pathlib
+    >>> import concordlab
     >>> from concordlab.video import _demo_video
-    >>> file = _demo_video(pathlib.Path(tempfile.mkdtemp()) / "room.mp4")
+    >>> file = _demo_video()  # a 3 s video, 64x48 pixels, 10 frames per second
     >>> s = concordlab.attach_video(concordlab.simulate_dyad(60, seed=1), file)
     >>> concordlab.video_path(s) == file.resolve()
     True
@@ -558,10 +565,13 @@ def canonical_videos(dataset: xr.Dataset, where: str) -> xr.Dataset:
     return canonical.assign_attrs(dataset.attrs)
 
 
-def _demo_video(path: Path, seconds: float = 3.0, frame_rate: int = 10) -> Path:
-    """Write a small test video (64x48, grey level = frame number) for the examples."""
+def _demo_video(path: Path | None = None, seconds: float = 3.0, frame_rate: int = 10) -> Path:
+    """Write a small test video (64x48, grey level = 8 x frame number) for the examples.
+
+    Written to ``path``, by default ``room.mp4`` in a new temporary folder.
+    """
     av = optional_module("av", "video", "Writing video files")
-    path = Path(path)
+    path = Path(tempfile.mkdtemp()) / "room.mp4" if path is None else Path(path)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mpeg4", rate=frame_rate)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"

@@ -123,6 +123,10 @@ def test_one_video_per_person_and_the_room(tmp_path, session, mp4):
     assert concordlab.videos(s)["offset"].tolist() == [0.0, 3.0]
     left = concordlab.detach_video(s, video="room")
     assert concordlab.videos(left).index.tolist() == ["patient"]
+    relinked = concordlab.relink_video(s, mp4, video="patient")
+    assert concordlab.videos(relinked).index.tolist() == ["room", "patient"]
+    assert concordlab.videos(relinked)["offset"].tolist() == [0.0, 3.0]
+    assert concordlab.video_path(relinked, video="patient") == mp4.resolve()
     none = concordlab.detach_video(left, video="patient")
     assert "videos" not in none.children and len(concordlab.videos(none)) == 0
     assert concordlab.channels(s) == concordlab.channels(session)  # videos are not channels
