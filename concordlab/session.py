@@ -666,6 +666,10 @@ def validate_session(session: Any) -> xr.DataTree:
     if "segments" not in session.children:
         raise ValidationError("The session has no 'segments' node; build it with from_arrays.")
     check_segments_node(session["segments"].dataset, segment_persons(labels))
+    if "videos" in session.children:
+        from concordlab.video import check_videos_node  # only sessions with videos need it
+
+        check_videos_node(session["videos"].to_dataset(inherit=False), labels)
     _stored_metadata(session)
     return session
 

@@ -565,6 +565,51 @@ def canonical_videos(dataset: xr.Dataset, where: str) -> xr.Dataset:
     return canonical.assign_attrs(dataset.attrs)
 
 
+def check_videos_node(dataset: xr.Dataset, labels: tuple[str, ...]) -> None:
+    """Check a session's ``videos`` node: its columns, finite offsets, known persons.
+
+    The files themselves are not looked at (a missing video never blocks the signals).
+
+    Examples
+    --------
+    >>> ds = videos_dataset(["room"], path=["a.mp4"], offset=[0], person=["client"],
+    ...     duration=[3], frame_rate=[10], n_frames=[30], width=[64], height=[48],
+    ...     codec=["h264"], has_audio=[0])
+    >>> try:
+    ...     check_videos_node(ds, ("patient", "therapist"))
+    ... except ValidationError as error:
+    ...     print(error)
+    Video 'room' shows 'client', who is not a person of the session ('patient', 'therapist'); detach it (concordlab.detach_video) and attach it again.
+    """  # noqa: E501
+    missing = [c for c in VIDEO_COLUMNS if c not in dataset.variables]
+    if missing or "video" not in dataset.coords:
+        raise ValidationError(
+            f"The session's videos lack the variable(s) {missing or ['video']}; detach and "
+            "attach them again (concordlab.attach_video)."
+        )
+    wrong = [c for c in VIDEO_COLUMNS if dataset[c].dims != ("video",)]
+    if wrong:
+        raise ValidationError(
+            f"The session's video variable(s) {wrong} must lie along the 'video' dimension; "
+            "detach and attach the videos again (concordlab.attach_video)."
+        )
+    names = [str(n) for n in dataset["video"].values]
+    if len(set(names)) != len(names):
+        raise ValidationError(f"The session's videos have repeated names: {names}.")
+    offsets = np.asarray(dataset["offset"].values, dtype=np.float64)
+    for name, offset, person in zip(names, offsets, dataset["person"].values, strict=True):
+        if not math.isfinite(offset):
+            raise ValidationError(
+                f"Video {name!r} has offset {offset!r}; set a finite one with "
+                "concordlab.set_video_offset."
+            )
+        if person and person not in labels:
+            raise ValidationError(
+                f"Video {name!r} shows {person!r}, who is not a person of the session "
+                f"{labels}; detach it (concordlab.detach_video) and attach it again."
+            )
+
+
 def _demo_video(path: Path | None = None, seconds: float = 3.0, frame_rate: int = 10) -> Path:
     """Write a small test video (64x48, grey level = 8 x frame number) for the examples.
 

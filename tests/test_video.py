@@ -211,3 +211,18 @@ def test_missing_extra_names_it(monkeypatch, session, mp4):
     assert concordlab.videos(moved)["offset"].iloc[0] == 2.0
     assert concordlab.video_path(moved) == mp4.resolve()
     assert concordlab.load(concordlab.save(moved, mp4.parent / "s.nc")).identical(moved)
+
+
+def test_a_damaged_videos_node_is_refused(session, mp4):
+    s = concordlab.attach_video(session, mp4)
+    table = s["videos"].to_dataset(inherit=False)
+    bad = s.copy()
+    bad["videos"] = xr.DataTree(table.assign(person=("video", np.array(["client"], object))))
+    with pytest.raises(ValidationError, match="'client', who is not a person"):
+        concordlab.validate_session(bad)
+    bad["videos"] = xr.DataTree(table.assign(offset=("video", [np.nan])))
+    with pytest.raises(ValidationError, match="set_video_offset"):
+        concordlab.validate_session(bad)
+    bad["videos"] = xr.DataTree(table.drop_vars("codec"))
+    with pytest.raises(ValidationError, match="codec"):
+        concordlab.validate_session(bad)
