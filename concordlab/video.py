@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import MAX_SECONDS, Real, check_storable_text
+from concordlab._checks import MAX_SECONDS, Real, check_storable_text, check_table_columns
 from concordlab._docs import fill_doc
 from concordlab._extras import optional_module
 from concordlab.errors import FileFormatError, ValidationError
@@ -581,18 +581,8 @@ def check_videos_node(dataset: xr.Dataset, labels: tuple[str, ...]) -> None:
     ...     print(error)
     Video 'room' shows 'client', who is not a person of the session ('patient', 'therapist'); detach it (concordlab.detach_video) and attach it again.
     """  # noqa: E501
-    missing = [c for c in VIDEO_COLUMNS if c not in dataset.variables]
-    if missing or "video" not in dataset.coords:
-        raise ValidationError(
-            f"The session's videos lack the variable(s) {missing or ['video']}; detach and "
-            "attach them again (concordlab.attach_video)."
-        )
-    wrong = [c for c in VIDEO_COLUMNS if dataset[c].dims != ("video",)]
-    if wrong:
-        raise ValidationError(
-            f"The session's video variable(s) {wrong} must lie along the 'video' dimension; "
-            "detach and attach the videos again (concordlab.attach_video)."
-        )
+    fix = "detach and attach them again (concordlab.attach_video)"
+    check_table_columns(dataset, (*VIDEO_COLUMNS, "video"), "video", "videos", fix)
     names = [str(n) for n in dataset["video"].values]
     if len(set(names)) != len(names):
         raise ValidationError(f"The session's videos have repeated names: {names}.")
