@@ -226,3 +226,13 @@ def test_a_damaged_videos_node_is_refused(session, mp4):
     bad["videos"] = xr.DataTree(table.drop_vars("codec"))
     with pytest.raises(ValidationError, match="codec"):
         concordlab.validate_session(bad)
+
+
+def test_netcdf3_without_h5py_keeps_the_videos(tmp_path, session, mp4, monkeypatch):
+    # what the classroom's browser (Pyodide, no h5py) writes
+    s = concordlab.attach_video(session, mp4, offset=0.5)
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    path = concordlab.save(s, tmp_path / "browser.nc")
+    assert path.read_bytes()[:3] == b"CDF"
+    monkeypatch.undo()
+    assert concordlab.load(path).identical(s)
