@@ -104,6 +104,10 @@ def _as_path(path: Any) -> Path:
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:
     """Write a whole session (channels, segments, results, attrs) to one file, atomically.
 
+    The paths of the session's videos (:func:`concordlab.attach_video`) are stored
+    relative to the folder of ``path``, so that a folder holding the session file and its
+    videos can be moved; the video files themselves are not copied.
+
     The session is written to a temporary file (or folder, for Zarr) beside ``path`` with
     the digest (XXH3-128) of every array, flushed to disk, and only then put in place of
     ``path`` (one rename). If anything fails (bad content, a full disk, a killed process)
@@ -242,7 +246,9 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     checked against the digest :func:`save` stored with each (XXH3-128, or SHA-256 in
     stores of earlier releases). The session (segments and metadata too) is validated as
     a reader's would be. The checks find accidental damage (a torn or cut-short write, bit
-    rot, a file changed by another tool), not deliberate tampering.
+    rot, a file changed by another tool), not deliberate tampering. The relative paths of
+    the session's videos are resolved against the file's folder; a missing video does not
+    stop the load (:func:`concordlab.video_path` says where it was expected).
 
     Parameters
     ----------
