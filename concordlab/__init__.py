@@ -88,6 +88,14 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad", "simulate_group"),
     "concordlab.stats": ("compare_groups", "compare_paired", "compare_real_pseudo", "correlate"),
+    "concordlab.video": (
+        "attach_video",
+        "detach_video",
+        "relink_video",
+        "set_video_offset",
+        "video_path",
+        "videos",
+    ),
     "concordlab.widgets.explorer": ("explore",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _HOMES.items() for name in names}
@@ -105,6 +113,7 @@ _SUBMODULES = frozenset(
         "session",
         "simulate",
         "stats",
+        "video",
         "widgets",
     }
 )
@@ -148,6 +157,14 @@ if TYPE_CHECKING:
     )
     from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad, simulate_group
     from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
+    from concordlab.video import (
+        attach_video,
+        detach_video,
+        relink_video,
+        set_video_offset,
+        video_path,
+        videos,
+    )
     from concordlab.widgets.explorer import explore
 
 
@@ -183,6 +200,7 @@ __all__ = [
     "add_moments",
     "add_result",
     "add_segment",
+    "attach_video",
     "by_segment",
     "channels",
     "circular_shift",
@@ -193,6 +211,7 @@ __all__ = [
     "concordance",
     "concordance_index",
     "correlate",
+    "detach_video",
     "example_cohort",
     "example_session",
     "explore",
@@ -217,6 +236,7 @@ __all__ = [
     "read_opensignals",
     "read_recording",
     "read_xdf",
+    "relink_video",
     "remove_segment",
     "resample",
     "results",
@@ -225,6 +245,7 @@ __all__ = [
     "segment_shuffle",
     "segments",
     "set_segments",
+    "set_video_offset",
     "simulate_cohort",
     "simulate_dyad",
     "simulate_group",
@@ -233,6 +254,8 @@ __all__ = [
     "susy",
     "time_span",
     "validate_session",
+    "video_path",
+    "videos",
     "wlcc",
     "wlcc_peaks",
     "wlcc_summary",

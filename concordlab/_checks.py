@@ -67,6 +67,7 @@ __all__ = [
     "check_positive",
     "check_seed",
     "check_storable_text",
+    "check_table_columns",
     "check_unit_interval",
 ]
 
@@ -256,6 +257,51 @@ class Text:
                 f"{name} is {len(value)} characters long; at most {self.max_length} are allowed."
             )
         return check_storable_text(value, name)
+
+
+def check_table_columns(
+    dataset: Any,
+    columns: Collection[str],
+    dim: str,
+    what: str,
+    fix: str,
+    error: type[ValidationError] = ValidationError,
+) -> None:
+    """Check that a session's table node (segments, videos) has ``columns`` along ``dim``.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        The node's content.
+    columns : collection of str
+        The variables it must hold.
+    dim : str
+        The one dimension they lie along (``"segment"``); also the table's name for a row.
+    what : str
+        The table's name in messages (``"segments"``).
+    fix : str
+        What to do, ending the message (``"rebuild them with concordlab.set_segments"``).
+    error : type, default ValidationError
+        The error raised.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> try:
+    ...     check_table_columns(xr.Dataset({"start": ("row", [0.0])}), ("start", "end"),
+    ...         "segment", "segments", "rebuild them")
+    ... except ValidationError as error:
+    ...     print(error)
+    The session's segments lack the variable(s) ['end']; rebuild them.
+    """
+    missing = [c for c in columns if c not in dataset.variables]
+    if missing:
+        raise error(f"The session's {what} lack the variable(s) {missing}; {fix}.")
+    wrong = [c for c in columns if dataset[c].dims != (dim,)]
+    if wrong:
+        raise error(
+            f"The session's {dim} variable(s) {wrong} must lie along the '{dim}' dimension; {fix}."
+        )
 
 
 def check_storable_text(

@@ -73,6 +73,21 @@ DOCS.add(
 )
 
 
+DOCS.add(
+    "video",
+    "str, optional",
+    'The video\'s name (see :func:`concordlab.videos`: the person it shows, or ``"room"``); '
+    "may be left out when the session has one video.",
+)
+DOCS.add(
+    "offset",
+    "float",
+    "The video's time (s) at session time 0: ``session_time = video_time - offset`` "
+    "(a video started 12.5 s before the signals has ``offset=12.5``; one started after "
+    "them a negative offset).",
+)
+
+
 def fill_doc(function: F) -> F:
     """Replace ``%(name)s`` in ``function``'s docstring with the entries of :data:`DOCS`.
 

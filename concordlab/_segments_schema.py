@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from concordlab._checks import check_storable_text
+from concordlab._checks import check_storable_text, check_table_columns
 from concordlab.errors import SegmentError
 
 __all__ = [
@@ -262,18 +262,14 @@ def check_segments_node(dataset: xr.Dataset, allowed: Sequence[str]) -> None:
     --------
     >>> check_segments_node(segments_dataset([1.0], [2.0], ["a"], ["both"], [""]), ("both",))
     """
-    missing = [c for c in SEGMENT_COLUMNS if c not in dataset.variables]
-    if missing:
-        raise SegmentError(
-            f"The session's segments lack the variable(s) {missing}; rebuild them with "
-            "concordlab.set_segments."
-        )
-    wrong = [c for c in SEGMENT_COLUMNS if dataset[c].dims != ("segment",)]
-    if wrong:
-        raise SegmentError(
-            f"The session's segment variable(s) {wrong} must lie along the 'segment' "
-            "dimension; rebuild them with concordlab.set_segments."
-        )
+    check_table_columns(
+        dataset,
+        SEGMENT_COLUMNS,
+        "segment",
+        "segments",
+        "rebuild them with concordlab.set_segments",
+        SegmentError,
+    )
     check_segment_rows(
         *(dataset[c].values for c in SEGMENT_COLUMNS),
         allowed,

@@ -9,6 +9,8 @@ Layout of a session tree::
     /segments         annotation table along ``segment``: start, end (s), label, person, note
     /results          computed results, each a child node whose attrs hold its parameters
     /truth            (simulated sessions only) the generating parameters and coupling over time
+    /videos           (optional) video files along ``video``: path, offset, person, duration,
+                      frame rate ... (see :mod:`concordlab.video`)
 
 Functions here never change their input: each returns a new session.
 """
@@ -64,7 +66,7 @@ __all__ = [
 
 DEFAULT_PERSONS: tuple[str, str] = ("patient", "therapist")
 FORMAT = "concordlab-session/1"
-RESERVED_NODES = frozenset({"segments", "results", "truth"})
+RESERVED_NODES = frozenset({"segments", "results", "truth", "videos"})
 CHANNEL_NAME = ChannelName(
     reserved=(
         *((node, f"reserved for the session's {node}") for node in sorted(RESERVED_NODES)),
@@ -664,6 +666,10 @@ def validate_session(session: Any) -> xr.DataTree:
     if "segments" not in session.children:
         raise ValidationError("The session has no 'segments' node; build it with from_arrays.")
     check_segments_node(session["segments"].dataset, segment_persons(labels))
+    if "videos" in session.children:
+        from concordlab.video import check_videos_node  # only sessions with videos need it
+
+        check_videos_node(session["videos"].to_dataset(inherit=False), labels)
     _stored_metadata(session)
     return session
 

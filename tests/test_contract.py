@@ -176,6 +176,17 @@ class Fixtures:
         return self._bids("01", 0.0), self._bids("02", 0.5)
 
     @cached_property
+    def video(self) -> Path:
+        """A 3 s video of 64x48 pixels at 10 frames per second (PyAV, the video extra)."""
+        from concordlab.video import _demo_video
+
+        return _demo_video(self.tmp / "room.mp4")
+
+    @cached_property
+    def video_session(self):
+        return concordlab.attach_video(self.session, self.video, offset=1.0)
+
+    @cached_property
     def saved(self) -> Path:
         return concordlab.save(self.session, self.tmp / "saved.nc")
 
@@ -337,6 +348,13 @@ BASE: dict[str, Base] = {
     "read_recording": lambda f: ((), {"path": f.one_csv, "sampling_rate": 4.0}),
     "save": lambda f: ((f.session,), {"path": f.tmp / "out.nc"}),
     "write_events_tsv": lambda f: ((f.session,), {"path": f.tmp / "out-events.tsv"}),
+    # videos
+    "attach_video": lambda f: ((f.session,), {"path": f.video, "offset": 1.0, "person": "patient"}),
+    "detach_video": lambda f: ((f.video_session,), {"video": "room"}),
+    "relink_video": lambda f: ((f.video_session,), {"path": f.video, "video": "room"}),
+    "set_video_offset": lambda f: ((f.video_session,), {"offset": 2.0, "video": "room"}),
+    "video_path": lambda f: ((f.video_session,), {"video": "room"}),
+    "videos": lambda f: ((f.video_session,), {}),
     # statistics
     "compare_groups": lambda f: ((f.x, ["a"] * 6 + ["b"] * 6), FEW),
     "compare_paired": lambda f: ((f.x, f.y), FEW),
@@ -693,6 +711,9 @@ VALID: dict[tuple[str, str, str], str] = {
     ("open_cohort", "channel", "'no-such-choice'"): "names the channel of text recordings",
     ("read_recording", "person", "'no-such-choice'"): "names the person recorded",
     ("preprocess.heart_rate", "new_channel", "'no-such-choice'"): "names the channel added",
+    ("attach_video", "name", "'no-such-choice'"): "a new video's name is free",
+    ("attach_video", "offset", "-1.0"): "a video started after the signals",
+    ("set_video_offset", "offset", "-1.0"): "a video started after the signals",
     ("rmea_psychotherapy", "path", "''"): "documented: path is the first folder searched",
     ("rmea_psychotherapy", "path", "missing-path"): "documented: path is the first folder searched",
     ("preprocess.mask_artefacts", "max_jump", "10**30"): "a threshold: huge means no jump check",

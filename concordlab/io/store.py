@@ -45,6 +45,8 @@ from concordlab.io.digest import (
 from concordlab.io.seal import USER_BLOCK, can_check, read_sealed, seal
 from concordlab.segments import SEGMENT_COLUMNS, segments_dataset
 from concordlab.session import check_storable_text, validate_session
+from concordlab.video import NODE as VIDEOS
+from concordlab.video import canonical_videos, paths_absolute, paths_relative
 
 __all__ = ["load", "save"]
 
@@ -101,6 +103,10 @@ def _as_path(path: Any) -> Path:
 
 def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Path:
     """Write a whole session (channels, segments, results, attrs) to one file, atomically.
+
+    The paths of the session's videos (:func:`concordlab.attach_video`) are stored
+    relative to the folder of ``path``, so that a folder holding the session file and its
+    videos can be moved; the video files themselves are not copied.
 
     The session is written to a temporary file (or folder, for Zarr) beside ``path`` with
     the digest (XXH3-128) of every array, flushed to disk, and only then put in place of
@@ -163,6 +169,8 @@ def save(session: xr.DataTree, path: PathLike, *, overwrite: bool = True) -> Pat
     overwrite = FLAG.check(overwrite, "overwrite")
     engine = _engine(path)
     check_storable(session)
+    # Videos are stored by their path relative to the session file's folder.
+    session = paths_relative(session, path.parent.resolve())
     stored = session.copy() if engine == "netcdf3" else _share_coords(session)
     if engine == "h5netcdf":
         # Hashed in a thread while the file is written (in order where there are no
@@ -238,7 +246,9 @@ def load(path: PathLike, *, verify: bool = True) -> xr.DataTree:
     checked against the digest :func:`save` stored with each (XXH3-128, or SHA-256 in
     stores of earlier releases). The session (segments and metadata too) is validated as
     a reader's would be. The checks find accidental damage (a torn or cut-short write, bit
-    rot, a file changed by another tool), not deliberate tampering.
+    rot, a file changed by another tool), not deliberate tampering. The relative paths of
+    the session's videos are resolved against the file's folder; a missing video does not
+    stop the load (:func:`concordlab.video_path` says where it was expected).
 
     Parameters
     ----------
@@ -440,6 +450,7 @@ def _read(path: Path, engine: str, *, verify: bool, shown: Path | None = None) -
     expected = tree.attrs.pop(CHECKSUMS, None)
     if verify and expected is not None and not sealed:
         _verify(tree, expected, shown)
+    tree = paths_absolute(tree, path.parent.resolve())
     try:
         return validate_session(tree)
     except ValidationError as error:
@@ -662,6 +673,10 @@ def _canonical(tree: xr.DataTree, path: Path) -> xr.DataTree:
             raise FileFormatError(f"'{path}': the 'segments' node lacks segment columns.")
         canonical = segments_dataset(*(table[c].values for c in SEGMENT_COLUMNS))
         tree["segments"] = xr.DataTree(canonical.assign_attrs(attrs))
+    if VIDEOS in tree.children:
+        tree[VIDEOS] = xr.DataTree(
+            canonical_videos(tree[VIDEOS].to_dataset(inherit=False), str(path))
+        )
     return tree
 
 
