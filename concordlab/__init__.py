@@ -86,6 +86,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "save",
         "write_events_tsv",
     ),
+    "concordlab.review": ("ReviewExport", "export_review"),
     "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad", "simulate_group"),
     "concordlab.stats": ("compare_groups", "compare_paired", "compare_real_pseudo", "correlate"),
     "concordlab.video": (
@@ -110,6 +111,7 @@ _SUBMODULES = frozenset(
         "lite",
         "plots",
         "preprocess",
+        "review",
         "session",
         "simulate",
         "stats",
@@ -155,6 +157,7 @@ if TYPE_CHECKING:
         save,
         write_events_tsv,
     )
+    from concordlab.review import ReviewExport, export_review
     from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad, simulate_group
     from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
     from concordlab.video import (
@@ -193,6 +196,7 @@ __all__ = [
     "FileFormatError",
     "LazyCohort",
     "Recording",
+    "ReviewExport",
     "SegmentError",
     "UnitWarning",
     "ValidationError",
@@ -215,6 +219,7 @@ __all__ = [
     "example_cohort",
     "example_session",
     "explore",
+    "export_review",
     "from_arrays",
     "get_result",
     "instantaneous_phase",

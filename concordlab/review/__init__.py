@@ -10,4 +10,6 @@ the kinds of moment. This subpackage does that workflow on sessions with a video
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from concordlab.review.export import ReviewExport, export_review
+
+__all__ = ["ReviewExport", "export_review"]
