@@ -187,6 +187,10 @@ class Fixtures:
         return concordlab.attach_video(self.session, self.video, offset=1.0)
 
     @cached_property
+    def review_session(self):
+        return concordlab.add_segment(self.video_session, 0.5, 1.5, "laugh")
+
+    @cached_property
     def saved(self) -> Path:
         return concordlab.save(self.session, self.tmp / "saved.nc")
 
@@ -355,6 +359,12 @@ BASE: dict[str, Base] = {
     "set_video_offset": lambda f: ((f.video_session,), {"offset": 2.0, "video": "room"}),
     "video_path": lambda f: ((f.video_session,), {"video": "room"}),
     "videos": lambda f: ((f.video_session,), {}),
+    # review
+    "export_review": lambda f: (
+        (f.review_session,),
+        {"out_dir": f.tmp / "review", "segments": "laugh", "pad": 0.5, "overwrite": True}
+        | {"seed": 0, "progress": False},
+    ),
     # statistics
     "compare_groups": lambda f: ((f.x, ["a"] * 6 + ["b"] * 6), FEW),
     "compare_paired": lambda f: ((f.x, f.y), FEW),
@@ -403,6 +413,7 @@ SKIP: dict[str, str] = {
     "FileFormatError": "an exception class",
     "LazyCohort": "a class (the result of open_cohort)",
     "Recording": "a class (the result of read_recording)",
+    "ReviewExport": "a result class (the result of export_review)",
     "SegmentError": "an exception class",
     "UnitWarning": "a warning class",
     "ValidationError": "an exception class",
@@ -713,6 +724,8 @@ VALID: dict[tuple[str, str, str], str] = {
     ("preprocess.heart_rate", "new_channel", "'no-such-choice'"): "names the channel added",
     ("attach_video", "name", "'no-such-choice'"): "a new video's name is free",
     ("attach_video", "offset", "-1.0"): "a video started after the signals",
+    ("export_review", "out_dir", "missing-path"): "a new review folder is created",
+    ("export_review", "key", "missing-path"): "the key is a new file (and its folder)",
     ("set_video_offset", "offset", "-1.0"): "a video started after the signals",
     ("rmea_psychotherapy", "path", "''"): "documented: path is the first folder searched",
     ("rmea_psychotherapy", "path", "missing-path"): "documented: path is the first folder searched",
@@ -750,7 +763,7 @@ UNKNOWN_VIOLATIONS: dict[str, str] = {}
 # --------------------------------------------------------------------------- running
 
 
-def _call(fixtures: Fixtures, key: str, **overrides: Any) -> Any:
+def _call(fixtures: Fixtures, key: str, /, **overrides: Any) -> Any:
     args, kwargs = BASE[key](fixtures)
     with warnings.catch_warnings(), time_limit(TIMEOUT):
         warnings.simplefilter("ignore")

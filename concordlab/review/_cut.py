@@ -105,20 +105,22 @@ def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -
     sound = container.streams.audio[0] if audio and container.streams.audio else None
     tb = video.time_base
     container.seek(max(0, math.floor(start / tb)), stream=video, backward=True, any_frame=False)
-    packets, sounds, video_done = [], [], False
+    packets, sounds, video_done, heard = [], [], False, -math.inf
     for packet in container.demux(*([video] if sound is None else [video, sound])):
         if packet.dts is None or packet.pts is None:
             continue
+        time = float(packet.pts * packet.time_base)
         if packet.stream is video:
             if not packets and not packet.is_keyframe:
                 return False  # no keyframe to start from
-            if packet.is_keyframe and packets and float(packet.pts * tb) >= end:
-                video_done = True
+            video_done = video_done or (packet.is_keyframe and bool(packets) and time >= end)
             if not video_done:
                 packets.append(packet)
-        elif start - 1 <= float(packet.pts * packet.time_base) < end:
-            sounds.append(packet)
-        if video_done and (sound is None or float(packet.pts * packet.time_base) >= end):
+        else:
+            heard = max(heard, time)
+            if start - 1 <= time < end:
+                sounds.append(packet)
+        if video_done and (sound is None or heard >= end):
             break
     shown = [p.pts for p in packets if start - _EPS <= float(p.pts * tb) < end - _EPS]
     if not shown:

@@ -135,7 +135,9 @@ def pick_video(session: xr.DataTree, video: str | None) -> str:
     names = table.index.tolist()
     if video is not None:
         if video not in names:
-            raise ValidationError(f"Session {sid!r} has no video {video!r}; its videos: {names}.")
+            raise ValidationError(
+                f"video={video!r}: session {sid!r} has no such video; its videos: {names}."
+            )
         return video
     if len(names) == 1:
         return names[0]

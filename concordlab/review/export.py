@@ -113,6 +113,10 @@ def _emotions(emotions: Any) -> tuple[str, ...]:
             f"Got {emotions!r}."
         )
     names = tuple(_NAME.check(name, "emotions").strip() for name in emotions)
+    if not names:
+        raise ValidationError(
+            f"emotions must name at least one emotion; e.g. emotions={list(DEFAULT_EMOTIONS)}."
+        )
     bad = [n for n in names if "(" in n or ")" in n or "," in n or n in (CLIP, OBSERVER, VALENCE)]
     if bad or len(set(names)) != len(names):
         raise ValidationError(
@@ -193,7 +197,7 @@ def _gather(source: Any, wanted: Any, video: str | None, pad: float) -> pd.DataF
             )
         raise ValidationError(
             f"No segment labelled {list(wanted) if isinstance(wanted, tuple) else wanted!r} "
-            "in the sources; see concordlab.segments(session) for their labels."
+            "in the sources; give segments= labels of concordlab.segments(session)."
         )
     return pd.concat(tables, ignore_index=True)
 
