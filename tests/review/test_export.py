@@ -8,6 +8,7 @@ naming the session and the kind, which must not reach the clips.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -130,12 +131,12 @@ SPANS = [(0.4, 3.0), (1.35, 3.05), (2.0, 5.0), (5.37, 9.93), (0.0, 0.01), (55.0,
 def test_clips_start_and_end_on_the_right_frames(tmp_path, request, codec, reencode):
     video = request.getfixturevalue(codec)
     s = spans_session(video, SPANS)
+    labels = [f"cut{i}" for i in range(len(SPANS))]
     review = concordlab.export_review(
-        s, tmp_path / "review", segments=[f"cut{i}" for i in range(len(SPANS))], pad=0.0, seed=3, reencode=reencode,
-        progress=False,
-    )  # fmt: skip
+        s, tmp_path / "review", segments=labels, pad=0.0, seed=3, reencode=reencode, progress=False
+    )
     table = review.table
-    assert sorted(table["label"]) == [f"cut{i}" for i in range(len(SPANS))]
+    assert sorted(table["label"]) == labels
     for row in table.itertuples():
         numbers = frame_numbers(tmp_path / "review" / f"{row.clip}.mp4")
         first, last = expected_frames(row.video_start, row.video_end)
@@ -217,7 +218,7 @@ def test_order_and_codes_are_the_seeds(tmp_path, moments_session):
         table = key(seed, f"s{seed}")
         firsts.add(int(table["start"].idxmin()))
         kinds = table["kind"].tolist()
-        grouped += sum(x != y for x, y in zip(kinds, kinds[1:], strict=False)) == 1
+        grouped += sum(x != y for x, y in itertools.pairwise(kinds)) == 1
     assert len(firsts) >= 3 and grouped < 4
     assert all(re.fullmatch(r"[A-Z0-9]{6}", code) for code in a["clip"])
 
