@@ -126,7 +126,7 @@ def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -
     if not shown:
         raise _empty(start, end, container.name)
     first, last = min(shown), max(shown)
-    if float(packets[0].pts * tb) > start + _EPS and packets[0].pts != first:
+    if packets[0].pts > max(first, video.start_time or 0) and float(packets[0].pts * tb) > start:
         return False  # the seek did not land at or before the start
     keep = max(i for i, p in enumerate(packets) if first <= p.pts <= last) + 1
     packets = packets[:keep]

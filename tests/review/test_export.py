@@ -162,6 +162,18 @@ def test_the_stream_copy_copies_and_reencode_encodes(tmp_path, request, codec):
         assert all(copied) if not reencode else not any(copied[1:])
 
 
+def test_a_codec_mp4_cannot_copy_is_reencoded(tmp_path):
+    webm = make_video(tmp_path / "room.webm", "libvpx", gop=10)
+    s = spans_session(webm, [(1.35, 3.05), (20.0, 21.0)])
+    review = concordlab.export_review(s, tmp_path / "r", segments=["cut0", "cut1"], progress=False)
+    for row in review.table.itertuples():
+        numbers = frame_numbers(review.folder / f"{row.clip}.mp4")
+        first, last = expected_frames(row.video_start, row.video_end)
+        assert numbers == list(range(first, last + 1))
+        with av.open(str(review.folder / f"{row.clip}.mp4")) as container:
+            assert container.streams.video[0].codec_context.name in ("h264", "mpeg4")
+
+
 def test_sheet_and_key_agree_with_the_session(tmp_path, moments_session):
     review = concordlab.export_review(
         moments_session, tmp_path / "review", pad=2.0, seed=7, progress=False
@@ -299,7 +311,7 @@ def test_bad_input_is_a_clear_concordlab_error(tmp_path, moments_session, h264):
     for bad in ({"pad": -1.0}, {"seed": "x"}, {"audio": 1}, {"valence_scale": (7, 1)},
                 {"emotions": ["joy", "joy"]}, {"segments": []}, {"video": "patient"}):  # fmt: skip
         with pytest.raises(
-            ValidationError, match=next(iter(bad)) if "video" not in bad else "no video"
+            ValidationError, match=next(iter(bad)) if "video" not in bad else "no such video"
         ):
             concordlab.export_review(moments_session, tmp_path / "d", progress=False, **bad)
     assert not (tmp_path / "d").exists()
