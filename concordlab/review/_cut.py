@@ -99,20 +99,24 @@ def _empty(start: float, end: float, source: Any) -> ValidationError:
     )
 
 
-def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -> bool:
-    """Stream copy hidden by edit lists; False (nothing written) when it cannot be done."""
+def _demux(container: Any, sound: Any, start: float, end: float) -> tuple[list, list] | None:
+    """The video packets from the keyframe at or before ``start`` to the first keyframe at
+    or after ``end`` (excluded), and the audio packets in about ``[start - 1, end)``."""
     video = container.streams.video[0]
-    sound = container.streams.audio[0] if audio and container.streams.audio else None
-    tb = video.time_base
-    container.seek(max(0, math.floor(start / tb)), stream=video, backward=True, any_frame=False)
+    container.seek(
+        max(0, math.floor(start / video.time_base)), stream=video, backward=True, any_frame=False
+    )
+    seconds = {video.index: float(video.time_base)}
+    if sound is not None:
+        seconds[sound.index] = float(sound.time_base)
     packets, sounds, video_done, heard = [], [], False, -math.inf
     for packet in container.demux(*([video] if sound is None else [video, sound])):
         if packet.dts is None or packet.pts is None:
             continue
-        time = float(packet.pts * packet.time_base)
-        if packet.stream is video:
+        time = packet.pts * seconds[packet.stream_index]
+        if packet.stream_index == video.index:
             if not packets and not packet.is_keyframe:
-                return False  # no keyframe to start from
+                return None  # no keyframe to start from
             video_done = video_done or (packet.is_keyframe and bool(packets) and time >= end)
             if not video_done:
                 packets.append(packet)
@@ -122,21 +126,35 @@ def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -
                 sounds.append(packet)
         if video_done and (sound is None or heard >= end):
             break
-    shown = [p.pts for p in packets if start - _EPS <= float(p.pts * tb) < end - _EPS]
+    return packets, sounds
+
+
+def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -> bool:
+    """Stream copy hidden by edit lists; False (nothing written) when it cannot be done."""
+    video = container.streams.video[0]
+    sound = container.streams.audio[0] if audio and container.streams.audio else None
+    found = _demux(container, sound, start, end)
+    if found is None:
+        return False
+    packets, sounds = found
+    tb, seconds = video.time_base, float(video.time_base)
+    shown = [p.pts for p in packets if start - _EPS <= p.pts * seconds < end - _EPS]
     if not shown:
         raise _empty(start, end, container.name)
     first, last = min(shown), max(shown)
-    if packets[0].pts > max(first, video.start_time or 0) and float(packets[0].pts * tb) > start:
+    if packets[0].pts > max(first, video.start_time or 0) and packets[0].pts * seconds > start:
         return False  # the seek did not land at or before the start
     keep = max(i for i, p in enumerate(packets) if first <= p.pts <= last) + 1
     packets = packets[:keep]
     frame = Fraction(1) / Fraction(video.average_rate or video.guessed_rate or 25)
     step = max(p.duration or 0 for p in packets if p.pts == last) * tb or frame
-    seconds = float((last - first) * tb + step)
+    duration = (last - first) * tb + step
     origin = first * tb  # the first presented frame becomes time 0
-    sounds = [p for p in sounds if origin <= p.pts * p.time_base < origin + seconds]
+    if sounds:
+        low, high = origin / sounds[0].time_base, (origin + duration) / sounds[0].time_base
+        sounds = [p for p in sounds if low <= p.pts < high]
     _mux_copy(target, video, sound, packets, sounds, origin)
-    set_presented_duration(target, {0: seconds})
+    set_presented_duration(target, {0: float(duration)})
     return True
 
 
@@ -146,14 +164,20 @@ def _mux_copy(
     av = _av()
     with av.open(str(target), "w", format="mp4", options=_MUXER) as output:
         out_video = output.add_stream_from_template(video)
-        out_sound = output.add_stream_from_template(sound) if sounds else None
-        items = [(p, out_video) for p in packets] + [(p, out_sound) for p in sounds]
-        items.sort(key=lambda item: item[0].dts * item[0].time_base)
-        for packet, stream in items:
-            shift = round(origin / packet.time_base)
-            packet.pts -= shift
-            packet.dts -= shift
-            packet.stream = stream
+        streams = [(out_video, packets, round(origin / video.time_base))]
+        if sounds:
+            out_sound = output.add_stream_from_template(sound)
+            streams.append((out_sound, sounds, round(origin / sound.time_base)))
+        items = []
+        for stream, group, shift in streams:
+            scale = float(group[0].time_base)
+            for packet in group:
+                packet.pts -= shift
+                packet.dts -= shift
+                packet.stream = stream
+                items.append((packet.dts * scale, packet))
+        items.sort(key=lambda item: item[0])
+        for _, packet in items:
             output.mux(packet)
 
 

@@ -10,9 +10,11 @@ fields change: the boxes keep their lengths.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from concordlab.errors import FileFormatError
 
@@ -61,7 +63,35 @@ def set_presented_duration(path: Path, seconds: dict[int, float]) -> None:
     ...     len(list(container.decode(video=0)))
     15
     """
-    data = bytearray(Path(path).read_bytes())
+    with open(path, "r+b") as handle:
+        where, data = _moov(handle)
+        _patch(data, seconds, path)
+        handle.seek(where)
+        handle.write(data)
+
+
+def _moov(handle: Any) -> tuple[int, bytearray]:
+    """The offset and the bytes of the file's ``moov`` box (FFmpeg writes it last)."""
+    size_of_file = handle.seek(0, os.SEEK_END)
+    offset = 0
+    while offset + 8 <= size_of_file:
+        handle.seek(offset)
+        header = handle.read(16)
+        size, kind = struct.unpack_from(">I4s", header)
+        if size == 1:
+            size = struct.unpack_from(">Q", header, 8)[0]
+        elif size == 0:
+            size = size_of_file - offset
+        if kind == b"moov":
+            handle.seek(offset)
+            return offset, bytearray(handle.read(size))
+        if size < 8:
+            break
+        offset += size
+    raise FileFormatError("A clip has no moov box; export it with reencode=True.")
+
+
+def _patch(data: bytearray, seconds: dict[int, float], path: Path) -> None:
     scale, track, mvhd = 0, -1, None
     done: set[int] = set()
     for where, body, version in _boxes(data, 0, len(data)):
@@ -88,4 +118,3 @@ def set_presented_duration(path: Path, seconds: dict[int, float]) -> None:
             "export with reencode=True."
         )
     _put(data, mvhd[0], mvhd[1], round(max(seconds.values()) * scale))
-    Path(path).write_bytes(data)

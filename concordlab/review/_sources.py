@@ -14,14 +14,12 @@ import pandas as pd
 import xarray as xr
 
 from concordlab._checks import SECONDS, FilePath, Text
-from concordlab.compute.moments import KINDS
 from concordlab.errors import ValidationError
 
 MOMENTS = "moments"
 """``segments=`` value choosing the high and low concordance moments (add_moments)."""
 ALL_SEGMENTS = "all"
 """``segments=`` value choosing every segment."""
-_MOMENT_LABELS = {f"{kind} concordance": kind for kind in KINDS}
 _LABEL = Text(non_empty=True, example="'therapist talks'")
 _SESSION_FILE = FilePath("saved session (.nc or .zarr)", "'session.nc'")
 
@@ -103,8 +101,11 @@ def chosen_rows(session: xr.DataTree, wanted: str | tuple[str, ...]) -> pd.DataF
 
     table = segments(session).rename_axis("segment").reset_index()
     if wanted == MOMENTS:
-        table = table[table["label"].isin(list(_MOMENT_LABELS))]
-        kinds = table["label"].map(_MOMENT_LABELS)
+        from concordlab.compute.moments import KINDS  # imported here: compute loads scipy
+
+        labels = {f"{kind} concordance": kind for kind in KINDS}  # add_moments' labels
+        table = table[table["label"].isin(list(labels))]
+        kinds = table["label"].map(labels)
     else:
         if wanted != ALL_SEGMENTS:
             table = table[table["label"].isin(list(wanted))]
