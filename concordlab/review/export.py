@@ -337,58 +337,56 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     >>> sorted(p.name for p in review.folder.iterdir())[-2:]
     ['instructions.txt', 'rating_sheet.csv']
     """
-    from concordlab.review._cut import cut_clip
-
     wanted, pad, seed = check_labels(segments), check_pad(pad), check_seed(seed)
     emotions = _emotions(emotions)
     scales = (_scale(emotion_scale, "emotion_scale"), _scale(valence_scale, "valence_scale"))
-    flags = {
-        n: FLAG.check(v, n)
-        for n, v in [
-            ("audio", audio),
-            ("reencode", reencode),
-            ("overwrite", overwrite),
-            ("progress", progress),
-        ]
-    }
+    named = (("audio", audio), ("reencode", reencode), ("overwrite", overwrite))
+    audio, reencode, overwrite = (FLAG.check(value, name) for name, value in named)
+    progress = FLAG.check(progress, "progress")
     video = None if video is None else _VIDEO.check(video, "video")
     folder = _FOLDER.check(out_dir, "out_dir").expanduser()
-    key_path = (
-        folder.parent / f"{folder.name}-key.csv"
-        if key is None
-        else _KEY.check(key, "key").expanduser()
-    )
-    previous = _check_targets(folder, key_path, flags["overwrite"])
-    rows = _gather(source, wanted, video, pad)
+    if key is None:
+        key = folder.parent / f"{folder.name}-key.csv"
+    key = _KEY.check(key, "key").expanduser()
+    previous = _check_targets(folder, key, overwrite)
+    rows = _shuffled(_gather(source, wanted, video, pad), seed)
+    for entry in previous:
+        entry.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = _cut_all(rows, folder, audio=audio, reencode=reencode, progress=progress)
+    sheet = folder / SHEET_NAME
+    _write_sheet(sheet, rows[CLIP].tolist(), emotions, scales)
+    instructions = _instructions(emotions, scales, len(rows))
+    (folder / INSTRUCTIONS_NAME).write_text(instructions, encoding="utf-8")
+    table = rows[list(KEY_COLUMNS)]
+    key.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(key, index=False)
+    return ReviewExport(folder=folder, sheet=sheet, key=key, clips=clips, table=table)
+
+
+def _shuffled(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The rows in the seed's random order, with their codes and 1-based ``order``."""
     rng = np.random.default_rng(seed)
     rows = rows.iloc[rng.permutation(len(rows))].reset_index(drop=True)
     rows.insert(0, CLIP, _codes(rng, len(rows)))
     rows.insert(1, "order", np.arange(1, len(rows) + 1))
-    for entry in previous:
-        entry.unlink()
-    folder.mkdir(parents=True, exist_ok=True)
+    return rows
+
+
+def _cut_all(
+    rows: pd.DataFrame, folder: Path, *, audio: bool, reencode: bool, progress: bool
+) -> tuple[Path, ...]:
+    """Cut every row's clip into ``folder`` as ``<code>.mp4``, with a progress bar."""
     from tqdm.auto import tqdm  # in a kernel tqdm.auto imports ipywidgets: only when used
 
+    from concordlab.review._cut import cut_clip
+
     clips = []
-    for row in tqdm(
-        rows.itertuples(), total=len(rows), desc="clips", unit="clip", disable=not flags["progress"]
-    ):
+    bar = tqdm(rows.itertuples(), total=len(rows), desc="clips", unit="clip", disable=not progress)
+    for row in bar:
         target = folder / f"{row.clip}.mp4"
         cut_clip(
-            Path(row.path),
-            target,
-            row.video_start,
-            row.video_end,
-            audio=flags["audio"],
-            reencode=flags["reencode"],
+            Path(row.path), target, row.video_start, row.video_end, audio=audio, reencode=reencode
         )
         clips.append(target)
-    sheet = folder / SHEET_NAME
-    _write_sheet(sheet, rows[CLIP].tolist(), emotions, scales)
-    (folder / INSTRUCTIONS_NAME).write_text(
-        _instructions(emotions, scales, len(rows)), encoding="utf-8"
-    )
-    table = rows[list(KEY_COLUMNS)]
-    key_path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(key_path, index=False)
-    return ReviewExport(folder=folder, sheet=sheet, key=key_path, clips=tuple(clips), table=table)
+    return tuple(clips)
