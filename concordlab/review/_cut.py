@@ -192,7 +192,7 @@ def _reencode(av: Any, container: Any, target: Path, start: float, end: float, a
         out_video.width, out_video.height = video.codec_context.width, video.codec_context.height
         out_video.pix_fmt = "yuv420p"
         if codec == "libx264":
-            out_video.options = {"preset": "veryfast", "crf": "18"}
+            out_video.options = {"preset": "superfast", "crf": "18"}
         out_sound = None
         if sound is not None:
             out_sound = output.add_stream("aac", rate=sound.codec_context.sample_rate)
