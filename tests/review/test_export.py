@@ -40,6 +40,9 @@ def make_video(path: Path, codec: str, gop: int, audio: bool = False) -> Path:
         stream.metadata["title"] = SECRET
         if codec == "libx264":  # B-frames: libx264's default
             stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0"}
+        elif codec == "libx265":  # B-frames too; closed GOPs, quiet
+            params = f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:log-level=error"
+            stream.options = {"x265-params": params}
         else:
             stream.codec_context.gop_size = gop
         sound = container.add_stream("aac", rate=16000) if audio else None
@@ -105,6 +108,11 @@ def mpeg4(folder):
 
 
 @pytest.fixture(scope="module")
+def hevc(folder):
+    return make_video(folder / "hevc.mp4", "libx265", gop=12)
+
+
+@pytest.fixture(scope="module")
 def moments_session(h264):
     s = concordlab.simulate_dyad(60, seed=1)
     c = concordlab.concordance(s)
@@ -126,8 +134,10 @@ def spans_session(video: Path, spans: list[tuple[float, float]]):
 SPANS = [(0.4, 3.0), (1.35, 3.05), (2.0, 5.0), (5.37, 9.93), (0.0, 0.01), (55.0, 60.0)]
 
 
-@pytest.mark.parametrize("reencode", [False, True])
-@pytest.mark.parametrize("codec", ["h264", "mpeg4"])
+@pytest.mark.parametrize(
+    ("codec", "reencode"),
+    [("h264", False), ("h264", True), ("mpeg4", False), ("mpeg4", True), ("hevc", False)],
+)
 def test_clips_start_and_end_on_the_right_frames(tmp_path, request, codec, reencode):
     video = request.getfixturevalue(codec)
     s = spans_session(video, SPANS)
@@ -146,7 +156,7 @@ def test_clips_start_and_end_on_the_right_frames(tmp_path, request, codec, reenc
         assert first_time(tmp_path / "review" / f"{row.clip}.mp4") == 0.0
 
 
-@pytest.mark.parametrize("codec", ["h264", "mpeg4"])
+@pytest.mark.parametrize("codec", ["h264", "mpeg4", "hevc"])
 def test_the_stream_copy_copies_and_reencode_encodes(tmp_path, request, codec):
     """A long cut is not decoded: its packets are the source's bytes (unless re-encoded)."""
     video = request.getfixturevalue(codec)
@@ -322,6 +332,13 @@ def test_bad_input_is_a_clear_concordlab_error(tmp_path, moments_session, h264):
     moved.unlink()
     with pytest.raises(FileFormatError, match="relink_video"):
         concordlab.export_review(s, tmp_path / "e", progress=False)
+    late = concordlab.set_video_offset(moments_session, -40.0)  # video from session time 40 s
+    with pytest.raises(ValidationError, match="is not in its video 'room'"):
+        concordlab.export_review(late, tmp_path / "g", progress=False)
+    (tmp_path / "h-key.csv").write_text("an older key")
+    with pytest.raises(ValidationError, match="exists"):
+        concordlab.export_review(moments_session, tmp_path / "h", progress=False)
+    assert (tmp_path / "h-key.csv").read_text() == "an older key"
     with pytest.raises(ConcordlabError, match="source must be"):
         concordlab.export_review(42, tmp_path / "f")
 
