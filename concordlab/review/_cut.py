@@ -9,12 +9,13 @@ presented frames are the first frame at or after ``start`` and the last frame be
   last packet the clip's frames need; the frames before ``start`` (needed to decode it)
   and the references past ``end`` (needed by trailing B-frames) stay in the file, hidden
   by the mp4 edit list: the muxer starts it at ``start``, :mod:`concordlab.review._mp4`
-  ends it at ``end``. Players that honour mp4 edit lists (FFmpeg and PyAV, browsers,
-  VLC, QuickTime) present exactly the clip; one that ignores them shows up to one
-  keyframe interval before it.
+  ends it at ``end``. Players that honour mp4 edit lists (FFmpeg's demuxer: PyAV, mpv,
+  ffplay; checked by decoding in the tests) present exactly the clip; support elsewhere
+  varies, and a player that ignores them shows up to one keyframe interval before the
+  clip and a few frames after it.
 - **Re-encoding** (any other codec, a video without keyframe flags, or when asked): the
   frames in the span are decoded and encoded again (h264 with libx264 when available,
-  else mpeg4; aac audio). Slower, but every player shows exactly the clip.
+  else mpeg4; aac audio). Much slower, but every player shows exactly the clip.
 
 Nothing of the source's metadata is copied (no title, comment, creation time or encoder
 tag: the muxer runs with ``fflags=+bitexact``).

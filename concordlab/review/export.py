@@ -266,10 +266,11 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     start and ends at the last frame before its end (video time). h264, hevc and mpeg4
     videos (with aac or mp3 audio) are cut by stream copy, without decoding: the packets
     from the keyframe before the start are copied and the mp4 edit list hides the frames
-    outside the clip (honoured by FFmpeg, browsers, VLC and QuickTime; a player that
-    ignores edit lists shows up to one keyframe interval more). Other codecs, or
+    outside the clip: exact in players that honour edit lists (FFmpeg-based ones: PyAV,
+    mpv, ffplay); support elsewhere varies, and a player that ignores them shows up to
+    one keyframe interval before the clip and a few frames after it. Other codecs, or
     ``reencode=True``, are decoded and encoded again (h264, or mpeg4 without libx264;
-    aac): slower, exact in every player.
+    aac): much slower (about real time for 720p on one core), exact in every player.
 
     Parameters
     ----------
