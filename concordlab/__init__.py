@@ -86,6 +86,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "save",
         "write_events_tsv",
     ),
+    "concordlab.review": ("Ratings", "read_ratings", "simulate_ratings"),
     "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad", "simulate_group"),
     "concordlab.stats": ("compare_groups", "compare_paired", "compare_real_pseudo", "correlate"),
     "concordlab.video": (
@@ -155,6 +156,7 @@ if TYPE_CHECKING:
         save,
         write_events_tsv,
     )
+    from concordlab.review import Ratings, read_ratings, simulate_ratings
     from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad, simulate_group
     from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
     from concordlab.video import (
@@ -192,6 +194,7 @@ __all__ = [
     "DataNotFoundError",
     "FileFormatError",
     "LazyCohort",
+    "Ratings",
     "Recording",
     "SegmentError",
     "UnitWarning",
@@ -234,6 +237,7 @@ __all__ = [
     "read_e4",
     "read_events_tsv",
     "read_opensignals",
+    "read_ratings",
     "read_recording",
     "read_xdf",
     "relink_video",
@@ -249,6 +253,7 @@ __all__ = [
     "simulate_cohort",
     "simulate_dyad",
     "simulate_group",
+    "simulate_ratings",
     "stats",
     "surrogate_test",
     "susy",

@@ -10,4 +10,7 @@ the kinds of moment. This subpackage does that workflow on sessions with a video
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from concordlab.review.ratings import Ratings, read_ratings
+from concordlab.review.simulate import simulate_ratings
+
+__all__ = ["Ratings", "read_ratings", "simulate_ratings"]
