@@ -187,6 +187,23 @@ class Fixtures:
         return concordlab.attach_video(self.session, self.video, offset=1.0)
 
     @cached_property
+    def rating_key(self):
+        """The key of 8 review clips: 4 sessions, a high and a low moment each."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "clip": [f"c{i}" for i in range(8)],
+                "session": [f"s{i // 2}" for i in range(8)],
+                "kind": ["high", "low"] * 4,
+            }
+        )
+
+    @cached_property
+    def rating_sheets(self):
+        return concordlab.simulate_ratings(self.rating_key, seed=0)
+
+    @cached_property
     def saved(self) -> Path:
         return concordlab.save(self.session, self.tmp / "saved.nc")
 
@@ -355,6 +372,9 @@ BASE: dict[str, Base] = {
     "set_video_offset": lambda f: ((f.video_session,), {"offset": 2.0, "video": "room"}),
     "video_path": lambda f: ((f.video_session,), {"video": "room"}),
     "videos": lambda f: ((f.video_session,), {}),
+    # review: observers' ratings
+    "read_ratings": lambda f: ((f.rating_sheets, f.rating_key), {}),
+    "simulate_ratings": lambda f: ((f.rating_key,), {"seed": 0}),
     # statistics
     "compare_groups": lambda f: ((f.x, ["a"] * 6 + ["b"] * 6), FEW),
     "compare_paired": lambda f: ((f.x, f.y), FEW),
@@ -402,6 +422,7 @@ SKIP: dict[str, str] = {
     "DataNotFoundError": "an exception class",
     "FileFormatError": "an exception class",
     "LazyCohort": "a class (the result of open_cohort)",
+    "Ratings": "a class (the result of read_ratings)",
     "Recording": "a class (the result of read_recording)",
     "SegmentError": "an exception class",
     "UnitWarning": "a warning class",
@@ -545,9 +566,10 @@ ALIASES = {
     "Columns": "str | int | Sequence[str | int] | Mapping[str, Any] | None",
     "Range": "tuple[float, float]",
 }
-NEGATIVE_OK = {"lag", "time_offset", "rating_correlation"}
+NEGATIVE_OK = {"lag", "time_offset", "rating_correlation", "effect"}
 """Real parameters for which a negative value means something (a lag, an offset, a
-correlation); every other number is a non-negative quantity (seconds, counts, rates)."""
+correlation, a simulated effect's direction); every other number is a non-negative
+quantity (seconds, counts, rates)."""
 FREE_TEXT = {"label", "note", "session_id", "units", "long_name", "reader"}
 """Text parameters that may hold any non-empty string (so an unknown choice is valid)."""
 EMPTY_OK = {"note", "units", "long_name", "start_time"}
