@@ -86,6 +86,13 @@ def read_key(key: Any) -> pd.DataFrame:
             f"concordlab.export_review (columns {list(KEY_COLUMNS)})."
         )
     table[CLIP] = table[CLIP].map(_text)
+    for column in ("session", "kind"):
+        empty = table.index[table[column].map(_text) == ""].tolist()
+        if empty:
+            raise ValidationError(
+                f"{where} has no {column} in rows {_listed(empty)}; every clip needs its "
+                f"{column}: use the key written with the sheet."
+            )
     blank = table.index[table[CLIP] == ""].tolist()
     doubled = table[CLIP][table[CLIP].duplicated() & (table[CLIP] != "")].unique().tolist()
     if blank or doubled:

@@ -249,6 +249,8 @@ def test_keys_and_files_that_cannot_be_used(tmp_path):
     key, sheets = small()
     with pytest.raises(ValidationError, match=r"lacks the column\(s\) \['kind'\]"):
         concordlab.read_ratings(sheets, key.drop(columns="kind"))
+    with pytest.raises(ValidationError, match="no kind in rows 1"):
+        concordlab.read_ratings(sheets, key.assign(kind=["high", None, "low", "", "high", "low"]))
     doubled = key.assign(clip=[*CODES[:5], CODES[0]])
     with pytest.raises(ValidationError, match="k3f9 appear more than once"):
         concordlab.read_ratings(sheets, doubled)
