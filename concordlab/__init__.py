@@ -96,6 +96,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "video_path",
         "videos",
     ),
+    "concordlab.video_synth": ("simulate_video",),
     "concordlab.widgets.explorer": ("explore",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _HOMES.items() for name in names}
@@ -165,6 +166,7 @@ if TYPE_CHECKING:
         video_path,
         videos,
     )
+    from concordlab.video_synth import simulate_video
     from concordlab.widgets.explorer import explore
 
 
@@ -249,6 +251,7 @@ __all__ = [
     "simulate_cohort",
     "simulate_dyad",
     "simulate_group",
+    "simulate_video",
     "stats",
     "surrogate_test",
     "susy",
