@@ -97,6 +97,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "video_path",
         "videos",
     ),
+    "concordlab.video_synth": ("simulate_video",),
     "concordlab.widgets.explorer": ("explore",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _HOMES.items() for name in names}
@@ -167,6 +168,7 @@ if TYPE_CHECKING:
         video_path,
         videos,
     )
+    from concordlab.video_synth import simulate_video
     from concordlab.widgets.explorer import explore
 
 
@@ -254,6 +256,7 @@ __all__ = [
     "simulate_dyad",
     "simulate_group",
     "simulate_ratings",
+    "simulate_video",
     "stats",
     "surrogate_test",
     "susy",

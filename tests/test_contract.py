@@ -375,6 +375,10 @@ BASE: dict[str, Base] = {
     # review: observers' ratings
     "read_ratings": lambda f: ((f.rating_sheets, f.rating_key), {}),
     "simulate_ratings": lambda f: ((f.rating_key,), {"seed": 0}),
+    "simulate_video": lambda f: (
+        (f.session,),
+        {"path": f.tmp / "synth.mp4", "frame_rate": 2.0, "width": 64, "height": 48},
+    ),
     # statistics
     "compare_groups": lambda f: ((f.x, ["a"] * 6 + ["b"] * 6), FEW),
     "compare_paired": lambda f: ((f.x, f.y), FEW),
@@ -736,6 +740,7 @@ VALID: dict[tuple[str, str, str], str] = {
     ("attach_video", "name", "'no-such-choice'"): "a new video's name is free",
     ("attach_video", "offset", "-1.0"): "a video started after the signals",
     ("set_video_offset", "offset", "-1.0"): "a video started after the signals",
+    ("simulate_video", "offset", "-1.0"): "a video started after the signals",
     ("rmea_psychotherapy", "path", "''"): "documented: path is the first folder searched",
     ("rmea_psychotherapy", "path", "missing-path"): "documented: path is the first folder searched",
     ("preprocess.mask_artefacts", "max_jump", "10**30"): "a threshold: huge means no jump check",
