@@ -1190,6 +1190,7 @@ class Explorer(ExplorerVideo):
             button = ipw.Button(description=text, layout={"width": "auto"})
             button.on_click(self._guarded(action))
             self.buttons[text] = button
+        self.video_box = self._video_controls()
 
     def _chosen(self) -> int:
         if self.segment_list.value is None:
@@ -1271,11 +1272,10 @@ class Explorer(ExplorerVideo):
                     ),
                 ]
             )
-            video = self._video_controls()
             self._widget = ipw.VBox(
                 [
                     parameters,
-                    *([video] if video is not None else []),
+                    *([self.video_box] if self.video_box is not None else []),
                     self.overview,
                     self.figure,
                     self.analysis_note,

@@ -63,7 +63,9 @@ class ExplorerVideo:
         self.player.observe(self._on_problem, names=["problem"])
 
     def _video_controls(self) -> ipw.Widget | None:
-        """The player, its picker (several videos) and the offset control, or None."""
+        """The player, its picker (several videos) and the offset control, or None.
+
+        Built with the other controls (after the status line)."""
         if self.player is None:
             return None
         self.offset_box = ipw.FloatText(
@@ -76,12 +78,13 @@ class ExplorerVideo:
         self.offset_box.observe(self._offset_typed, names="value")
         frame = 1.0 / self.player.frame_rate
         steps = [("-0.1 s", -FINE_STEP), ("-1 frame", -frame), ("+1 frame", frame)]
-        buttons = []
+        self.offset_buttons = {}
         for text, delta in [*steps, ("+0.1 s", FINE_STEP)]:
             button = ipw.Button(description=text, layout={"width": "auto"})
             button.on_click(self._guarded(lambda d=delta: self.shift_video_offset(d)))
-            buttons.append(button)
-        column = [ipw.HTML("<b>video</b>"), self.offset_box, ipw.HBox(buttons)]
+            self.offset_buttons[text] = button
+        buttons = ipw.HBox(list(self.offset_buttons.values()))
+        column = [ipw.HTML("<b>video</b>"), self.offset_box, buttons]
         names = [str(n) for n in videos(self._session).index]
         if len(names) > 1:
             self.video_picker = ipw.Dropdown(options=names, value=self.video, description="video")
@@ -90,6 +93,8 @@ class ExplorerVideo:
                 names="value",
             )
             column.insert(1, self.video_picker)
+        if self.player.problem:
+            self._status(self.player.problem, error=True)
         return ipw.HBox([self.player, ipw.VBox(column)])
 
     def _player(self) -> VideoPlayer:

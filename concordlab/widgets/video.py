@@ -17,7 +17,6 @@ Times: :attr:`VideoPlayer.video_time` is the time in the video;
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from pathlib import Path
@@ -96,7 +95,7 @@ class VideoPlayer(anywidget.AnyWidget):
     playing : bool
         Whether the video plays; setting it plays or pauses it.
     frame_rate, duration : float
-        Frames per second and length (s) of the video.
+        Frames per second and length (s) of the video (0: not known).
     problem : str
         Why the video cannot be shown ("" when it can): written by the browser (outside
         the served folder, a load error), or by :func:`video_player` when the kernel can
@@ -119,7 +118,7 @@ class VideoPlayer(anywidget.AnyWidget):
     offset = _Seconds(0.0, help="give the video's time at session time 0").tag(sync=True)
     playing = _Flag(False).tag(sync=True)
     frame_rate = _Seconds(25.0, help="give frames per second").tag(sync=True)
-    duration = _Seconds(math.inf, help="give the video's length in seconds").tag(sync=True)
+    duration = _Seconds(0.0, help="give the video's length in seconds").tag(sync=True)
     problem = traitlets.Unicode("").tag(sync=True)
 
     @property
@@ -136,7 +135,9 @@ class VideoPlayer(anywidget.AnyWidget):
         3.0
         """
         seconds = check_number(video_time, "video_time", "give seconds into the video")
-        seconds = min(max(seconds, 0.0), self.duration)
+        seconds = max(seconds, 0.0)
+        if self.duration > 0:
+            seconds = min(seconds, self.duration)
         self.video_time = seconds
         # Also a message: seeking again to the same time still moves the video back to it.
         self.send({"seek": seconds})
