@@ -6,12 +6,15 @@
 // Model traitlets:
 //   path (absolute POSIX path of the file), video_time (s in the video), offset (s;
 //   session_time = video_time - offset), playing, frame_rate, problem (written here when the
-//   video cannot be shown: outside the served folder, or a load error).
+//   video cannot be shown: outside the served folder, or a load error), data (the file's
+//   bytes, sent by the kernel only for a small file outside the served folder: played from
+//   a Blob URL).
 // While playing, video_time is committed at most SAVE_INTERVAL_MS apart (and at once on
 // pause and after a seek), so the kernel is not flooded. A video_time set by the kernel, or
 // a {"seek": seconds} message, seeks the element.
 
 const SAVE_INTERVAL_MS = 250; // 4 Hz while playing
+const TYPES = { mp4: "video/mp4", m4v: "video/mp4", webm: "video/webm", mkv: "video/x-matroska" };
 
 /** The Jupyter page config (base URL, server root), or null outside a Jupyter page. */
 function pageConfig() {
@@ -71,6 +74,7 @@ function render({ model, el }) {
   const message = element("div", "concordlab-video-message", root);
 
   let lastSave = 0;
+  let blobUrl = null; // the URL of the bytes sent by the kernel, revoked when replaced
   let writing = false; // our own model.set calls: not a request from the kernel
 
   const offset = () => Number(model.get("offset")) || 0;
@@ -96,9 +100,19 @@ function render({ model, el }) {
 
   const load = () => {
     const file = model.get("path");
+    if (blobUrl) URL.revokeObjectURL(blobUrl);
+    blobUrl = null;
     if (!file) {
       video.removeAttribute("src");
       return report("");
+    }
+    const data = model.get("data");
+    if (data && data.byteLength > 0) {
+      const type = TYPES[file.split(".").pop().toLowerCase()] || "";
+      blobUrl = URL.createObjectURL(new Blob([data], { type }));
+      report("");
+      video.src = blobUrl;
+      return seekTo(Number(model.get("video_time")) || 0);
     }
     const config = pageConfig();
     if (!config) {
@@ -168,6 +182,7 @@ function render({ model, el }) {
 
   const handlers = [
     ["change:path", load],
+    ["change:data", load],
     ["change:offset", showTime],
     [
       "change:video_time",
@@ -198,6 +213,7 @@ function render({ model, el }) {
     video.pause();
     video.removeAttribute("src");
     video.load(); // drops the connection to the server
+    if (blobUrl) URL.revokeObjectURL(blobUrl);
   };
 }
 

@@ -247,7 +247,7 @@ class ExplorerVideo:
         with player.hold_trait_notifications():
             player.path, player.offset = chosen.path, chosen.offset
             player.frame_rate, player.duration = chosen.frame_rate, chosen.duration
-            player.problem = chosen.problem
+            player.problem, player.data = chosen.problem, chosen.data
         chosen.close()
         self.video = video
         if getattr(self, "offset_box", None) is not None:

@@ -7,7 +7,9 @@ answers HTTP range requests, so a video of hundreds of MB starts at once and see
 being downloaded whole); no byte of the video goes through the kernel. The URL is built in
 the browser from the page's base URL and the file's path relative to the folder the server
 serves (its root), so the video must be under that folder: when it is not, the player says
-so (and :func:`video_player` warns when the kernel can tell).
+so (and :func:`video_player` warns when the kernel can tell). A small file (at most
+:data:`SMALL_FILE` bytes) outside that folder is sent through the kernel instead, when the
+kernel can tell it is outside.
 
 Times: :attr:`VideoPlayer.video_time` is the time in the video;
 :attr:`VideoPlayer.session_time` is ``video_time - offset`` (the convention of
@@ -26,10 +28,14 @@ import traitlets
 import xarray as xr
 
 from concordlab._checks import check_choice, check_number
-from concordlab.video import videos
+from concordlab.errors import FileFormatError
+from concordlab.video import video_path, videos
 from concordlab.widgets.overview import _asset, _Flag, _Seconds
 
-__all__ = ["VideoPlayer", "outside_root_message", "server_root", "video_player"]
+__all__ = ["SMALL_FILE", "VideoPlayer", "outside_root_message", "server_root", "video_player"]
+
+SMALL_FILE = 50 * 1024 * 1024
+"""Bytes: a video outside the served folder up to this size is sent through the kernel."""
 
 
 def server_root() -> Path | None:
@@ -69,7 +75,8 @@ def outside_root_message(path: Path | str, root: Path | str) -> str:
     """
     return (
         f"The video {Path(path).as_posix()} is outside the folder Jupyter serves "
-        f"({Path(root).as_posix()}), so the browser cannot fetch it. Put the video under the "
+        f"({Path(root).as_posix()}), so the browser cannot fetch it (and it is too large, over "
+        f"{SMALL_FILE // 1024 // 1024} MB, to go through the kernel). Put the video under the "
         "folder Jupyter was started from, or start Jupyter from a folder that contains it."
     )
 
@@ -99,7 +106,10 @@ class VideoPlayer(anywidget.AnyWidget):
     problem : str
         Why the video cannot be shown ("" when it can): written by the browser (outside
         the served folder, a load error), or by :func:`video_player` when the kernel can
-        tell the file is outside the served folder.
+        tell the file is missing or outside the served folder.
+    data : bytes
+        The file itself, sent through the kernel: only for a small file outside the
+        served folder (see :func:`video_player`); empty otherwise.
 
     Examples
     --------
@@ -120,6 +130,7 @@ class VideoPlayer(anywidget.AnyWidget):
     frame_rate = _Seconds(25.0, help="give frames per second").tag(sync=True)
     duration = _Seconds(0.0, help="give the video's length in seconds").tag(sync=True)
     problem = traitlets.Unicode("").tag(sync=True)
+    data = traitlets.Bytes(b"").tag(sync=True)
 
     @property
     def session_time(self) -> float:
@@ -157,8 +168,11 @@ class VideoPlayer(anywidget.AnyWidget):
 def video_player(session: xr.DataTree, video: str | None = None) -> VideoPlayer | None:
     """A player of one of the session's videos (the room's, else the first), or None.
 
-    Warns (and sets :attr:`VideoPlayer.problem`) when the kernel runs under a Jupyter
-    server and the file is outside the folder it serves.
+    The browser fetches the file from the Jupyter server. When the kernel runs under a
+    Jupyter server and the file is outside the folder it serves, a file of at most
+    :data:`SMALL_FILE` bytes is sent through the kernel instead (:attr:`VideoPlayer.data`);
+    a larger one is not: that, or a missing file, warns and sets
+    :attr:`VideoPlayer.problem` to what to do.
 
     Parameters
     ----------
@@ -199,8 +213,16 @@ def video_player(session: xr.DataTree, video: str | None = None) -> VideoPlayer 
         frame_rate=float(row["frame_rate"]),
         duration=float(row["duration"]),
     )
+    try:
+        video_path(session, video)
+    except FileFormatError as error:
+        player.problem = str(error)
     root = server_root()
-    if root is not None and not path.resolve().is_relative_to(root):
-        player.problem = outside_root_message(path, root)
+    if not player.problem and root is not None and not path.resolve().is_relative_to(root):
+        if path.stat().st_size <= SMALL_FILE:
+            player.data = path.read_bytes()
+        else:
+            player.problem = outside_root_message(path, root)
+    if player.problem:
         warnings.warn(player.problem, stacklevel=2)
     return player

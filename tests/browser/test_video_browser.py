@@ -161,3 +161,22 @@ def test_the_offset_is_kept_after_reopening(lab, page, explorer):
     expect(readout).to_contain_text("(video")
     # The explorer opens on the session's start: the video at 0 + offset.
     wait_until(output, "(v, t) => Math.abs(v.currentTime - t) < 0.15", OFFSET)
+
+
+def test_a_small_video_outside_the_served_folder_goes_through_the_kernel(
+    lab, page, tmp_path_factory
+):
+    folder = tmp_path_factory.mktemp("outside")  # not under the Lab's root
+    video = write_h264(folder / "outside.mp4")
+    session = concordlab.attach_video(concordlab.example_session(), video)
+    concordlab.save(session, lab.root / "outside.nc")
+    output = _lab.run_explorer_notebook(
+        page,
+        lab,
+        "outside.ipynb",
+        'import concordlab\nconcordlab.explore("outside.nc", sidecar=False)',
+    )
+    # The kernel found the server's root (its runtime file) and sent the small file.
+    wait_until(output, "v => v.readyState >= 1 && v.currentSrc.startsWith('blob:')")
+    assert player(output).evaluate("v => v.duration") == pytest.approx(SECONDS, abs=0.2)
+    expect(output.locator(".concordlab-video-message")).to_be_hidden()

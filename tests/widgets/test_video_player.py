@@ -98,10 +98,12 @@ def test_server_root_reads_the_servers_runtime_file(tmp_path: Path, monkeypatch)
     assert server_root() == Path("/srv/lab").resolve()
 
 
-def test_a_video_outside_the_served_folder_is_explained(
+def test_a_large_video_outside_the_served_folder_is_explained(
     session: concordlab.DataTree, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(video_module, "server_root", lambda: tmp_path / "elsewhere")
+    size = concordlab.video_path(session).stat().st_size
+    monkeypatch.setattr(video_module, "SMALL_FILE", size - 1)  # one byte too large
     with pytest.warns(UserWarning, match="outside the folder Jupyter serves") as caught:
         explorer = concordlab.explore(session, sidecar=False)
     assert "start Jupyter from a folder that contains it" in str(caught[0].message)
@@ -109,6 +111,30 @@ def test_a_video_outside_the_served_folder_is_explained(
     assert "outside the folder Jupyter serves" in explorer.status.value
     path = concordlab.video_path(session)
     assert explorer.player.problem == outside_root_message(path, tmp_path / "elsewhere")
+    assert explorer.player.data == b""  # never the large file through the kernel
+
+
+def test_a_small_video_outside_the_served_folder_goes_through_the_kernel(
+    session: concordlab.DataTree, tmp_path: Path, monkeypatch, recwarn
+) -> None:
+    monkeypatch.setattr(video_module, "server_root", lambda: tmp_path / "elsewhere")
+    path = concordlab.video_path(session)
+    monkeypatch.setattr(video_module, "SMALL_FILE", path.stat().st_size)  # just small enough
+    explorer = concordlab.explore(session, sidecar=False)
+    assert explorer.player.data == path.read_bytes()
+    assert explorer.player.problem == ""
+    assert not [w for w in recwarn if "outside" in str(w.message)]
+
+
+def test_a_missing_video_says_how_to_relink_it(long_video: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "moved.mp4"
+    moved.write_bytes(long_video.read_bytes())
+    s = concordlab.attach_video(concordlab.example_session(), moved)
+    moved.unlink()
+    with pytest.warns(UserWarning, match="relink_video"):
+        explorer = concordlab.explore(s, sidecar=False)
+    assert "is not where it is expected" in explorer.player.problem
+    assert "relink_video" in explorer.status.value
 
 
 def test_a_video_under_the_served_folder_is_fine(
