@@ -239,6 +239,7 @@ def test_offset_is_saved_and_restored(session, tmp_path: Path) -> None:
     sidecar = tmp_path / "dyad.segments.tsv"
     first = concordlab.explore(session, sidecar=sidecar)
     first.set_video_offset(-1.25).add_segment(20, 30, "clap")
+    assert concordlab.videos(first.session)["offset"].tolist() == [-1.25]  # kept by segments
     with videos_sidecar(sidecar).open(newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert [(r["video"], float(r["offset"])) for r in rows] == [("room", -1.25)]
