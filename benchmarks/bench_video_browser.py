@@ -9,11 +9,14 @@ Runs JupyterLab and Debian's headless Chromium (as the browser tests do, through
 
 A simulated session as long as the video, with the video attached, is saved beside it and
 shown with ``concordlab.explore``. Measured in the page: from the explorer drawn to the
-video's first frame (``readyState >= 2``), from the play button to the ``playing`` event,
-and from setting ``currentTime`` to minute 50 to the ``seeked`` event and to the video
-playing there; the answers of the server to the browser's video requests (status codes,
-Content-Range); and the kernel's resident memory after the explorer is drawn and after playing and
-seeking, next to the file's size (the file must not go through the kernel).
+video's first frame (``readyState >= 2``) and, cold, for a new element on the same URL,
+from the play button to the ``playing`` event,
+from setting ``currentTime`` to minute 50 to the ``seeked`` event and to the video
+playing there, and from a click on the overview strip at minute 25 (paused) to the video
+showing the frame at the new view's start (the explorer's own path through the kernel);
+the answers of the server to the browser's video requests (status codes, Content-Range);
+and the kernel's resident memory after the explorer is drawn and after playing and seeking,
+next to the file's size (the file must not go through the kernel).
 
 Run: ``python benchmarks/bench_video_browser.py /tmp/long.mp4``
 """
@@ -88,6 +91,21 @@ def main() -> None:
             drawn = time.perf_counter()
             wait(page, "v => v.readyState >= 2")
             first_frame = time.perf_counter() - drawn
+            # Cold: a new element on the same URL with a query (no cache), timed in the page.
+            reload_frame = page.evaluate(
+                """() => new Promise(done => {
+                    const v = document.querySelector('video.concordlab-video-element');
+                    const cold = document.createElement('video');
+                    cold.preload = 'auto';
+                    const start = performance.now();
+                    cold.addEventListener('loadeddata', () => {
+                        done((performance.now() - start) / 1000);
+                        cold.removeAttribute('src');
+                        cold.load();
+                    });
+                    cold.src = v.currentSrc + '?cold=' + Date.now();
+                })"""
+            )
             (kernel,) = lab.kernels()
             process = lab.kernel_process(kernel["id"])
             before = process.memory_info().rss
@@ -107,19 +125,34 @@ def main() -> None:
                 page, "(v, t) => !v.paused && v.currentTime > t + 0.5", args.seek_to
             )
             page.wait_for_timeout(2000)
-            after = process.memory_info().rss
             cursor = page.evaluate(
                 "() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]"
                 ".find(g => g.layout && g.layout.shapes);"
                 " return gd.layout.shapes.find(s => s.name === 'video').x0; }"
             )
+            # Through the explorer: pause, click the overview strip at minute 25; the view
+            # moves there (kernel), which seeks the video to the view's start (browser).
+            page.locator("button.concordlab-video-play").click()
+            wait(page, "v => v.paused")
+            track = page.locator(".concordlab-overview-track svg").first.bounding_box()
+            page.mouse.click(track["x"] + track["width"] * 1500 / 3600, track["y"] + 10)
+            explorer_seek = wait(
+                page, "v => Math.abs(v.currentTime - 1500) < 600 && !v.seeking && v.readyState >= 2"
+            )
+            where = page.evaluate(
+                "() => document.querySelector('video.concordlab-video-element').currentTime"
+            )
+            after = process.memory_info().rss
         finally:
             browser.close()
             lab.stop()
-    print(f"first frame after the explorer is drawn: {first_frame:.2f} s")
+    print(f"first frame after the explorer is drawn: {first_frame:.2f} s; "
+          f"cold, a new element on the URL: {reload_frame:.2f} s")  # fmt: skip
     print(f"play button to playing: {started:.2f} s")
     print(f"seek to {args.seek_to:g} s: seeked after {seek:.2f} s, playing there after "
           f"{seek + playing_there:.2f} s; cursor at {cursor:.1f} s")  # fmt: skip
+    print(f"overview click at minute 25 to the video's frame there (kernel round trip): "
+          f"{explorer_seek:.2f} s (video at {where:.1f} s, the view's start)")  # fmt: skip
     size = video.stat().st_size / MB
     print(f"kernel memory: {before / MB:.0f} MB drawn, {after / MB:.0f} MB after play and seek "
           f"(+{(after - before) / MB:.0f} MB; file {size:.0f} MB)")  # fmt: skip
