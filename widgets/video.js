@@ -4,7 +4,9 @@
 //
 // Plain ES module, no build step and no dependencies: anywidget loads it as is.
 // Model traitlets:
-//   path (absolute POSIX path of the file), video_time (s in the video), offset (s;
+//   path (absolute POSIX path of the file), served_path (its path relative to the folder the
+//   server serves, when the kernel could tell; else computed here from the page config's
+//   serverRoot), video_time (s in the video), offset (s;
 //   session_time = video_time - offset), playing, frame_rate, problem (written here when the
 //   video cannot be shown: outside the served folder, or a load error), data (the file's
 //   bytes, sent by the kernel only for a small file outside the served folder: played from
@@ -92,25 +94,27 @@ function render({ model, el }) {
       writing = false;
     }
   };
-  const report = (text) => {
+  const showProblem = () => {
+    const text = model.get("problem") || "";
     message.textContent = text;
     message.style.display = text ? "" : "none";
+  };
+  // Only problems are written here; the kernel clears them (a new video, a new problem).
+  const report = (text) => {
     if (model.get("problem") !== text) commit({ problem: text });
+    showProblem();
   };
 
   const load = () => {
     const file = model.get("path");
     if (blobUrl) URL.revokeObjectURL(blobUrl);
     blobUrl = null;
-    if (!file) {
-      video.removeAttribute("src");
-      return report("");
-    }
+    // No file, or the kernel already said why it cannot be shown (missing, too large).
+    if (!file || model.get("problem")) return video.removeAttribute("src");
     const data = model.get("data");
     if (data && data.byteLength > 0) {
       const type = TYPES[file.split(".").pop().toLowerCase()] || "";
       blobUrl = URL.createObjectURL(new Blob([data], { type }));
-      report("");
       video.src = blobUrl;
       return seekTo(Number(model.get("video_time")) || 0);
     }
@@ -121,7 +125,7 @@ function render({ model, el }) {
           "Notebook); this page has no Jupyter configuration."
       );
     }
-    const relative = relativePath(file, config.serverRoot);
+    const relative = model.get("served_path") || relativePath(file, config.serverRoot);
     if (relative === null) {
       return report(
         `The video ${file} is outside the folder Jupyter serves (${config.serverRoot}), ` +
@@ -129,7 +133,6 @@ function render({ model, el }) {
           "started from, or start Jupyter from a folder that contains it."
       );
     }
-    report("");
     video.src = filesUrl(config.baseUrl, relative);
     seekTo(Number(model.get("video_time")) || 0);
   };
@@ -183,6 +186,8 @@ function render({ model, el }) {
   const handlers = [
     ["change:path", load],
     ["change:data", load],
+    ["change:served_path", load],
+    ["change:problem", showProblem],
     ["change:offset", showTime],
     [
       "change:video_time",
@@ -206,6 +211,7 @@ function render({ model, el }) {
     ],
   ];
   for (const [name, handler] of handlers) model.on(name, handler);
+  showProblem();
   load();
   if (model.get("playing")) start();
   return () => {

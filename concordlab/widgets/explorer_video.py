@@ -248,6 +248,7 @@ class ExplorerVideo:
             player.path, player.offset = chosen.path, chosen.offset
             player.frame_rate, player.duration = chosen.frame_rate, chosen.duration
             player.problem, player.data = chosen.problem, chosen.data
+            player.served_path = chosen.served_path
         chosen.close()
         self.video = video
         if getattr(self, "offset_box", None) is not None:

@@ -94,6 +94,10 @@ class VideoPlayer(anywidget.AnyWidget):
     path : str
         The video file, an absolute POSIX path; the browser fetches it from the Jupyter
         server (it must lie under the server's root folder).
+    served_path : str
+        The file's path relative to the server's root folder, POSIX, when the kernel can
+        tell (symbolic links resolved); "" lets the browser work it out from the page's
+        ``serverRoot`` and :attr:`path`.
     video_time : float
         Seconds into the video. Written by the browser while playing (at most 4 times a
         second, and at once on pause and after a seek); setting it seeks the video.
@@ -124,6 +128,7 @@ class VideoPlayer(anywidget.AnyWidget):
     _css = _asset("video.css")
 
     path = traitlets.Unicode("").tag(sync=True)
+    served_path = traitlets.Unicode("").tag(sync=True)
     video_time = _Seconds(0.0, help="give seconds into the video").tag(sync=True)
     offset = _Seconds(0.0, help="give the video's time at session time 0").tag(sync=True)
     playing = _Flag(False).tag(sync=True)
@@ -218,8 +223,10 @@ def video_player(session: xr.DataTree, video: str | None = None) -> VideoPlayer 
     except FileFormatError as error:
         player.problem = str(error)
     root = server_root()
-    if not player.problem and root is not None and not path.resolve().is_relative_to(root):
-        if path.stat().st_size <= SMALL_FILE:
+    if not player.problem and root is not None:
+        if path.resolve().is_relative_to(root):
+            player.served_path = path.resolve().relative_to(root).as_posix()
+        elif path.stat().st_size <= SMALL_FILE:
             player.data = path.read_bytes()
         else:
             player.problem = outside_root_message(path, root)

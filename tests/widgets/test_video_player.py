@@ -144,7 +144,17 @@ def test_a_video_under_the_served_folder_is_fine(
     monkeypatch.setattr(video_module, "server_root", lambda: folder)
     explorer = concordlab.explore(session, sidecar=False)
     assert explorer.player.problem == ""
+    assert explorer.player.served_path == "room.mp4"
     assert not [w for w in recwarn if "outside" in str(w.message)]
+
+
+def test_the_served_path_resolves_symbolic_links(session, tmp_path: Path, monkeypatch) -> None:
+    link = tmp_path / "link"  # the server started from a link to the video's folder
+    link.symlink_to(concordlab.video_path(session).parent, target_is_directory=True)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
+    info = tmp_path / f"jpserver-{os.getppid()}.json"
+    info.write_text(json.dumps({"root_dir": str(link)}))
+    assert video_player(session).served_path == "room.mp4"
 
 
 # ---------------------------------------------------------------- the explorer
