@@ -319,6 +319,10 @@ class Explorer(ExplorerVideo):
         The whole session as a strip with the view as a draggable window; its step
         buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
         seconds of session per second while playing.
+    player : concordlab.widgets.video.VideoPlayer or None
+        The session's video (see :func:`explore`), None when it has none.
+    video : str or None
+        The name of the video shown (an index of :func:`concordlab.videos`).
     """
 
     def __init__(
