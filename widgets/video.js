@@ -72,6 +72,7 @@ function render({ model, el }) {
   const bar = element("div", "concordlab-video-bar", root);
   const play = element("button", "concordlab-video-play", bar, "▶");
   play.type = "button";
+  play.title = "Play";
   const readout = element("span", "concordlab-video-time", bar);
   const message = element("div", "concordlab-video-message", root);
 
@@ -154,11 +155,13 @@ function render({ model, el }) {
   });
   video.addEventListener("seeked", () => commit({ video_time: video.currentTime }));
   video.addEventListener("play", () => {
-    play.textContent = "⏸";
+    play.textContent = "❚❚"; // U+275A: in common fonts, unlike U+23F8
+    play.title = "Pause";
     if (!model.get("playing")) commit({ playing: true });
   });
   video.addEventListener("pause", () => {
     play.textContent = "▶";
+    play.title = "Play";
     commit({ video_time: video.currentTime, playing: false });
   });
   video.addEventListener("loadedmetadata", showTime);
