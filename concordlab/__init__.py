@@ -86,7 +86,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "save",
         "write_events_tsv",
     ),
-    "concordlab.review": ("ReviewExport", "export_review"),
+    "concordlab.review": (
+        "Ratings",
+        "ReviewExport",
+        "export_review",
+        "read_ratings",
+        "simulate_ratings",
+    ),
     "concordlab.simulate": ("Cohort", "simulate_cohort", "simulate_dyad", "simulate_group"),
     "concordlab.stats": ("compare_groups", "compare_paired", "compare_real_pseudo", "correlate"),
     "concordlab.video": (
@@ -97,6 +103,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "video_path",
         "videos",
     ),
+    "concordlab.video_synth": ("simulate_video",),
     "concordlab.widgets.explorer": ("explore",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _HOMES.items() for name in names}
@@ -157,7 +164,13 @@ if TYPE_CHECKING:
         save,
         write_events_tsv,
     )
-    from concordlab.review import ReviewExport, export_review
+    from concordlab.review import (
+        Ratings,
+        ReviewExport,
+        export_review,
+        read_ratings,
+        simulate_ratings,
+    )
     from concordlab.simulate import Cohort, simulate_cohort, simulate_dyad, simulate_group
     from concordlab.stats import compare_groups, compare_paired, compare_real_pseudo, correlate
     from concordlab.video import (
@@ -168,6 +181,7 @@ if TYPE_CHECKING:
         video_path,
         videos,
     )
+    from concordlab.video_synth import simulate_video
     from concordlab.widgets.explorer import explore
 
 
@@ -195,6 +209,7 @@ __all__ = [
     "DataNotFoundError",
     "FileFormatError",
     "LazyCohort",
+    "Ratings",
     "Recording",
     "ReviewExport",
     "SegmentError",
@@ -239,6 +254,7 @@ __all__ = [
     "read_e4",
     "read_events_tsv",
     "read_opensignals",
+    "read_ratings",
     "read_recording",
     "read_xdf",
     "relink_video",
@@ -254,6 +270,8 @@ __all__ = [
     "simulate_cohort",
     "simulate_dyad",
     "simulate_group",
+    "simulate_ratings",
+    "simulate_video",
     "stats",
     "surrogate_test",
     "susy",

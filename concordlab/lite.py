@@ -284,7 +284,7 @@ def build_lite_site(
             "folder, so give a new or empty folder (or an earlier site) instead."
         )
     pins = read_pins(checkout / "binder" / "requirements.txt")
-    notebooks = sorted((checkout / "notebooks").glob("[0-9]*.ipynb"))
+    notebooks = browser_notebooks(checkout / "notebooks", log=say)
 
     with tempfile.TemporaryDirectory(prefix="concordlab-lite-") as scratch:
         work = Path(scratch)
@@ -1029,6 +1029,35 @@ def _run(command: list[str], what: str, cwd: Path | None = None) -> None:
             else "Check that PyPI is reachable."
         )
         raise ConcordlabError(f"{what} failed: {' '.join(command)}\n{tail}\n{hint}")
+
+
+def browser_notebooks(folder: Path, log: Callable[[str], None] | None = None) -> list[Path]:
+    """The class notebooks of ``folder`` that run in the browser, in order.
+
+    A notebook that needs a compiled extra Pyodide does not have (e.g. PyAV to cut video)
+    says so in its metadata, ``{"concordlab": {"browser": false, "why": "..."}}``; it is
+    left out of the site (and the reason given to ``log``) and runs on Binder or locally.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> marks = {"concordlab": {"browser": False, "why": "cuts video with PyAV"}}
+    >>> for name, metadata in (("01-a.ipynb", {}), ("02-b.ipynb", marks)):
+    ...     _ = (folder / name).write_text(json.dumps({"cells": [], "metadata": metadata}))
+    >>> [p.name for p in browser_notebooks(folder, log=print)]
+          02-b.ipynb left out: cuts video with PyAV
+    ['01-a.ipynb']
+    """
+    kept = []
+    for notebook in sorted(Path(folder).glob("[0-9]*.ipynb")):
+        marks = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+        marks = marks.get("concordlab", {})
+        if marks.get("browser", True):
+            kept.append(notebook)
+        elif log is not None:
+            log(f"      {notebook.name} left out: {marks.get('why', 'not for the browser')}")
+    return kept
 
 
 def _copy_for_pyodide(notebook: Path, target: Path) -> None:

@@ -135,7 +135,14 @@ _OFFSET = Real(
 )
 
 
-def _check_offset(offset: Any) -> float:
+def check_offset(offset: Any) -> float:
+    """A video's offset in seconds (``video_time = session_time + offset``), checked.
+
+    Examples
+    --------
+    >>> check_offset(2)
+    2.0
+    """
     return _OFFSET.check(offset, "offset")
 
 
@@ -263,7 +270,7 @@ def attach_video(  # noqa: D417 (fill_doc writes the shared entries)
     """
     session = _check_session(session)
     file = _file(path)
-    offset = _check_offset(offset)
+    offset = check_offset(offset)
     if person is not None:
         from concordlab.session import persons
 
@@ -358,7 +365,7 @@ def set_video_offset(  # noqa: D417 (fill_doc writes the shared entries)
     [-1.5]
     """
     session = _check_session(session)
-    offset = _check_offset(offset)
+    offset = check_offset(offset)
     table, name = _pick(session, video)
     table = table.copy(deep=True)
     table["offset"].loc[{"video": name}] = offset

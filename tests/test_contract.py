@@ -191,6 +191,23 @@ class Fixtures:
         return concordlab.add_segment(self.video_session, 0.5, 1.5, "laugh")
 
     @cached_property
+    def rating_key(self):
+        """The key of 8 review clips: 4 sessions, a high and a low moment each."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "clip": [f"c{i}" for i in range(8)],
+                "session": [f"s{i // 2}" for i in range(8)],
+                "kind": ["high", "low"] * 4,
+            }
+        )
+
+    @cached_property
+    def rating_sheets(self):
+        return concordlab.simulate_ratings(self.rating_key, seed=0)
+
+    @cached_property
     def saved(self) -> Path:
         return concordlab.save(self.session, self.tmp / "saved.nc")
 
@@ -359,11 +376,17 @@ BASE: dict[str, Base] = {
     "set_video_offset": lambda f: ((f.video_session,), {"offset": 2.0, "video": "room"}),
     "video_path": lambda f: ((f.video_session,), {"video": "room"}),
     "videos": lambda f: ((f.video_session,), {}),
-    # review
+    # review: blinded clips, observers' ratings
     "export_review": lambda f: (
         (f.review_session,),
         {"out_dir": f.tmp / "review", "segments": "laugh", "pad": 0.5, "overwrite": True}
         | {"seed": 0, "progress": False},
+    ),
+    "read_ratings": lambda f: ((f.rating_sheets, f.rating_key), {}),
+    "simulate_ratings": lambda f: ((f.rating_key,), {"seed": 0}),
+    "simulate_video": lambda f: (
+        (f.session,),
+        {"path": f.tmp / "synth.mp4", "frame_rate": 2.0, "width": 64, "height": 48},
     ),
     # statistics
     "compare_groups": lambda f: ((f.x, ["a"] * 6 + ["b"] * 6), FEW),
@@ -412,6 +435,7 @@ SKIP: dict[str, str] = {
     "DataNotFoundError": "an exception class",
     "FileFormatError": "an exception class",
     "LazyCohort": "a class (the result of open_cohort)",
+    "Ratings": "a class (the result of read_ratings)",
     "Recording": "a class (the result of read_recording)",
     "ReviewExport": "a result class (the result of export_review)",
     "SegmentError": "an exception class",
@@ -556,9 +580,10 @@ ALIASES = {
     "Columns": "str | int | Sequence[str | int] | Mapping[str, Any] | None",
     "Range": "tuple[float, float]",
 }
-NEGATIVE_OK = {"lag", "time_offset", "rating_correlation"}
+NEGATIVE_OK = {"lag", "time_offset", "rating_correlation", "effect"}
 """Real parameters for which a negative value means something (a lag, an offset, a
-correlation); every other number is a non-negative quantity (seconds, counts, rates)."""
+correlation, a simulated effect's direction); every other number is a non-negative
+quantity (seconds, counts, rates)."""
 FREE_TEXT = {"label", "note", "session_id", "units", "long_name", "reader"}
 """Text parameters that may hold any non-empty string (so an unknown choice is valid)."""
 EMPTY_OK = {"note", "units", "long_name", "start_time"}
@@ -727,6 +752,7 @@ VALID: dict[tuple[str, str, str], str] = {
     ("export_review", "out_dir", "missing-path"): "a new review folder is created",
     ("export_review", "key", "missing-path"): "the key is a new file (and its folder)",
     ("set_video_offset", "offset", "-1.0"): "a video started after the signals",
+    ("simulate_video", "offset", "-1.0"): "a video started after the signals",
     ("rmea_psychotherapy", "path", "''"): "documented: path is the first folder searched",
     ("rmea_psychotherapy", "path", "missing-path"): "documented: path is the first folder searched",
     ("preprocess.mask_artefacts", "max_jump", "10**30"): "a threshold: huge means no jump check",

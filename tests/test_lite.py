@@ -469,3 +469,14 @@ def test_the_site_leaves_out_what_the_class_does_not_use():
     copies: each left out on purpose, with what it cost every start."""
     assert "jedi" not in lite._KERNEL_PACKAGES and "parso" not in lite._KERNEL_PACKAGES
     assert "ssl" in lite._PRELOAD  # the empty stand-in, so that the kernel does not fetch it
+
+
+def test_notebooks_left_out_of_the_site_say_why():
+    folder = REPO / "notebooks"
+    kept = {p.name for p in lite.browser_notebooks(folder)}
+    for path in sorted(folder.glob("[0-9]*.ipynb")):
+        marks = json.loads(path.read_text())["metadata"].get("concordlab", {})
+        if path.name not in kept:
+            assert marks["browser"] is False and len(marks["why"]) > 20, path.name
+    assert "00-start-here.ipynb" in kept
+    assert "07-review-moments.ipynb" not in kept  # PyAV cuts its clips: not in Pyodide

@@ -11,5 +11,7 @@ the kinds of moment. This subpackage does that workflow on sessions with a video
 from __future__ import annotations
 
 from concordlab.review.export import ReviewExport, export_review
+from concordlab.review.ratings import Ratings, read_ratings
+from concordlab.review.simulate import simulate_ratings
 
-__all__ = ["ReviewExport", "export_review"]
+__all__ = ["Ratings", "ReviewExport", "export_review", "read_ratings", "simulate_ratings"]

@@ -47,6 +47,7 @@ from concordlab.widgets.analysis import (
     heatmap_cells,
     lag_step_for,
 )
+from concordlab.widgets.explorer_video import ExplorerVideo
 from concordlab.widgets.overview import Overview
 from concordlab.widgets.store import SegmentStore, default_sidecar
 
@@ -202,6 +203,20 @@ def explore(
     overview strip shows the chosen pair. A group measure (``kuramoto``, ``rho``,
     ``mean_pairwise``) is one line for everyone. A two-person session is drawn as always.
 
+    **Video.** A session with a video (:func:`concordlab.attach_video`) shows it above the
+    plots (the room's video, else the first; a picker when there are several). The browser
+    fetches the file from the Jupyter server itself (range requests: a long file starts at
+    once and nothing goes through the kernel), so it must lie under the folder Jupyter
+    serves; if it does not, the explorer says so. Playing moves a red cursor on every panel
+    and turns the view page by page; moving the view while paused, clicking a plot, and
+    the segment table's **▶ Play** button seek the video. The offset control (one frame
+    and 0.1 s steps) aligns video and signals by eye; the offset is applied to
+    :attr:`Explorer.session` and saved beside the segments (``<name>.videos.tsv``), so
+    it is restored next time. The same from Python: :meth:`Explorer.seek`,
+    :meth:`Explorer.play`, :meth:`Explorer.pause`, :meth:`Explorer.play_segment`,
+    :meth:`Explorer.set_video_offset`, :attr:`Explorer.video_time` (session time). No
+    video: no player.
+
     Parameters
     ----------
     session : xarray.DataTree or path
@@ -266,7 +281,7 @@ def explore(
     )
 
 
-class Explorer:
+class Explorer(ExplorerVideo):
     """Interactive view of one session; see :func:`explore`.
 
     Attributes
@@ -304,6 +319,10 @@ class Explorer:
         The whole session as a strip with the view as a draggable window; its step
         buttons, the arrow keys and Space (play) move the view, at ``overview.speed``
         seconds of session per second while playing.
+    player : concordlab.widgets.video.VideoPlayer or None
+        The session's video (see :func:`explore`), None when it has none.
+    video : str or None
+        The name of the video shown (an index of :func:`concordlab.videos`).
     """
 
     def __init__(
@@ -357,6 +376,7 @@ class Explorer:
         self.overview = Overview(duration=span[1] - span[0], persons=list(self._pair_persons()))
         self.overview.observe(self._on_overview, names=["view_start", "view_end"])
         self.overview.observe(self._fit_width, names=["width"])
+        self._init_video()
         self._build_controls()
         self.set_params(**params)
         self.set_view(span[0], min(span[1], span[0] + max(120.0, (span[1] - span[0]) / 5)))
@@ -690,6 +710,8 @@ class Explorer:
             )
         for trace in figure.data[2:4]:
             trace.on_selection(self._on_selection)
+        for trace in figure.data:  # a click on any plot seeks the video (if there is one)
+            trace.on_click(self._on_click)
         figure.layout.on_change(self._on_range, *X_RANGES)
         return figure
 
@@ -905,6 +927,7 @@ class Explorer:
                 self._draw_heatmap()
             self._label_segments()
         self.overview.set_view(start - self._origin, start + width - self._origin)
+        self._view_moved(start)
         return self
 
     def step_view(self, direction: int = 1, fraction: float = 0.5) -> Explorer:
@@ -1103,6 +1126,8 @@ class Explorer:
                 }
             )
             named.add(kind)
+        if self.player is not None:
+            shapes.append(self._cursor_shape())
         self.figure.layout.shapes = shapes
 
     # ------------------------------------------------------------------ controls
@@ -1162,11 +1187,14 @@ class Explorer:
             "Jump to": lambda: self.jump_to(self._chosen()),
             "Add high/low moments": lambda: self.add_moments(),
         }
+        if self.player is not None:
+            buttons["▶ Play"] = lambda: self.play_segment(self._chosen())
         self.buttons = {}
         for text, action in buttons.items():
             button = ipw.Button(description=text, layout={"width": "auto"})
             button.on_click(self._guarded(action))
             self.buttons[text] = button
+        self.video_box = self._video_controls()
 
     def _chosen(self) -> int:
         if self.segment_list.value is None:
@@ -1242,12 +1270,16 @@ class Explorer:
                 [
                     ipw.HBox([self.label_box, self.person_box, self.note_box, b["Add segment"]]),
                     self.segment_list,
-                    ipw.HBox([b["Relabel"], b["Delete"], b["Jump to"], b["Add high/low moments"]]),
+                    ipw.HBox(
+                        [b["Relabel"], b["Delete"], b["Jump to"], b["Add high/low moments"]]
+                        + ([b["▶ Play"]] if "▶ Play" in b else [])
+                    ),
                 ]
             )
             self._widget = ipw.VBox(
                 [
                     parameters,
+                    *([self.video_box] if self.video_box is not None else []),
                     self.overview,
                     self.figure,
                     self.analysis_note,

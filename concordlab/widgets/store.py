@@ -6,11 +6,16 @@ the store re-reads the file, applies only the changes this explorer made since i
 read or wrote it (segments added, segments removed) and writes the result, so that two
 explorers on one session (a re-run cell beside the old widget, two notebooks) never drop
 each other's segments.
+
+The offsets of the session's videos chosen in the explorer are kept beside it, in a small
+``<name>.videos.tsv`` (:func:`videos_sidecar`; columns ``video``, ``offset``, ``path``),
+written the same way; a sidecar written before videos existed simply has none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import glob
 import os
 import re
@@ -19,7 +24,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +36,11 @@ from concordlab.io.bids import read_events_tsv, write_events_tsv
 from concordlab.io.digest import content_id
 from concordlab.segments import SEGMENT_COLUMNS, segments, set_segments
 
-__all__ = ["SegmentStore", "default_sidecar"]
+__all__ = ["SegmentStore", "default_sidecar", "videos_sidecar"]
 
 SUFFIX = ".segments.tsv"
+VIDEOS_SUFFIX = ".videos.tsv"
+_VIDEO_HEADER = ("video", "offset", "path")
 # Seconds are compared to the microsecond: the file keeps 12 significant digits.
 _DECIMALS = 6
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -70,6 +77,24 @@ def default_sidecar(session: xr.DataTree, source: PathLike | None = None) -> Pat
         return Path(str(source) + SUFFIX)
     name = _safe_name(str(session.attrs.get("session_id") or "session"))
     return Path.cwd() / f"{name}-{content_id(session)}{SUFFIX}"
+
+
+def videos_sidecar(path: PathLike) -> Path:
+    """The file that keeps the video offsets beside the segment sidecar ``path``.
+
+    Examples
+    --------
+    >>> videos_sidecar("data/dyad.nc.segments.tsv").as_posix()
+    'data/dyad.nc.videos.tsv'
+    >>> videos_sidecar("marks.tsv").as_posix(), videos_sidecar("marks").as_posix()
+    ('marks.videos.tsv', 'marks.videos.tsv')
+    """
+    path = Path(path)
+    name = path.name
+    for suffix in (SUFFIX, ".tsv"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return path.with_name(name[: -len(suffix)] + VIDEOS_SUFFIX)
+    return path.with_name(name + VIDEOS_SUFFIX)
 
 
 def _keys(table: pd.DataFrame) -> list[tuple]:
@@ -174,7 +199,8 @@ class SegmentStore:
                 with contextlib.suppress(OSError, ConcordlabError):
                     self._write(restored)
         self._base = segments(restored).copy(deep=True)
-        return restored
+        with _locked(self.videos_path):
+            return self._restore_offsets(restored)
 
     def save(self, session: xr.DataTree) -> xr.DataTree:
         """Merge the session's segment changes into the sidecar; return the merged session.
@@ -247,18 +273,94 @@ class SegmentStore:
         return good, bad
 
     def _write(self, session: xr.DataTree) -> None:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        os.close(handle)
+        _write_atomic(self.path, lambda temporary: write_events_tsv(session, temporary))
+
+    # -------------------------------------------------------------- video offsets
+
+    @property
+    def videos_path(self) -> Path:
+        """The file of the video offsets (:func:`videos_sidecar` of :attr:`path`)."""
+        return videos_sidecar(self.path)
+
+    def save_video_offsets(self, session: xr.DataTree) -> None:
+        """Write the offsets of the session's videos to :attr:`videos_path`.
+
+        Rows of other videos already in the file are kept; this session's replace theirs.
+
+        Raises
+        ------
+        ConcordlabError
+            If the file cannot be written; the message names the file and the cause.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import concordlab
+        >>> from concordlab.video import _demo_video
+        >>> store = SegmentStore(pathlib.Path(tempfile.mkdtemp()) / "dyad.segments.tsv")
+        >>> s = concordlab.attach_video(concordlab.example_session(), _demo_video())
+        >>> store.save_video_offsets(concordlab.set_video_offset(s, 2.5))
+        >>> concordlab.videos(SegmentStore(store.path).restore(s))["offset"].tolist()
+        [2.5]
+        """
+        from concordlab.video import videos
+
+        table = videos(session)
         try:
-            write_events_tsv(session, temporary)
-            with open(temporary, "rb+") as written:
-                os.fsync(written.fileno())
-            replace_file(temporary, self.path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(self.videos_path):
+                rows = self._read_offsets()
+                for name, row in table.iterrows():
+                    rows[str(name)] = {
+                        "video": str(name),
+                        "offset": repr(float(row["offset"])),
+                        "path": str(row["path"]),
+                    }
+                _write_atomic(self.videos_path, lambda temporary: _write_rows(temporary, rows))
+        except OSError as error:
+            raise ConcordlabError(
+                f"Could not save the video offsets to '{self.videos_path}': {error}"
+            ) from error
+
+    def _read_offsets(self) -> dict[str, dict[str, str]]:
+        """The rows of the video offsets file by video name (none when there is no file)."""
+        if not self.videos_path.is_file():
+            return {}
+        with open(self.videos_path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle, delimiter="\t")
+            if reader.fieldnames is None or not {"video", "offset"} <= set(reader.fieldnames):
+                warnings.warn(
+                    f"'{self.videos_path}' is not a video offsets file (it needs the columns "
+                    f"video and offset, it has {reader.fieldnames}); the videos keep the "
+                    "session's own offsets and the file will be rewritten.",
+                    stacklevel=4,
+                )
+                return {}
+            return {row["video"]: row for row in reader if row.get("video")}
+
+    def _restore_offsets(self, session: xr.DataTree) -> xr.DataTree:
+        """The session with the offsets kept in :attr:`videos_path` for its videos."""
+        from concordlab.video import set_video_offset, videos
+
+        rows = self._read_offsets()
+        names = list(videos(session).index)
+        problems = []
+        for name, row in rows.items():
+            if name not in names:
+                problems.append(f"{name!r}: the session has no such video (it has {names})")
+                continue
+            try:
+                session = set_video_offset(session, float(row["offset"]), video=name)
+            except (TypeError, ValueError, ConcordlabError) as error:
+                problems.append(f"{name!r}: offset {row['offset']!r} ({error})")
+        if problems:
+            warnings.warn(
+                f"Some video offsets in '{self.videos_path}' were not applied: "
+                f"{'; '.join(problems)}. Set them again in the explorer "
+                "(explorer.set_video_offset).",
+                stacklevel=4,
+            )
+        return session
 
     def _remove_stale_temporaries(self) -> None:
         """Remove what writers killed mid-write left; called under the lock, so no live
@@ -269,3 +371,28 @@ class SegmentStore:
         for entry in folder.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 entry.unlink()
+
+
+def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it,
+    which is flushed to disk and renamed over ``path``."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        replace_file(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _write_rows(path: str, rows: dict[str, dict[str, str]]) -> None:
+    """The video offsets file: a header and one row per video."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=_VIDEO_HEADER, delimiter="\t", extrasaction="ignore"
+        )
+        writer.writeheader()
+        writer.writerows(rows.values())

@@ -22,7 +22,7 @@ import xarray as xr
 from playwright.sync_api import Browser, Locator, Page, expect
 
 import concordlab
-from concordlab.lite import LiteSite, build_lite_site
+from concordlab.lite import LiteSite, browser_notebooks, build_lite_site
 
 pytestmark = pytest.mark.slow
 
@@ -157,7 +157,7 @@ def _errors(outputs: list[dict]) -> list[str]:
 
 def test_site_holds_the_class(site: LiteSite) -> None:
     notebooks = {p.name for p in (site.path / "files").glob("*.ipynb")}
-    assert notebooks == {p.name for p in (REPO / "notebooks").glob("[0-9]*.ipynb")}
+    assert notebooks == {p.name for p in browser_notebooks(REPO / "notebooks")}
     assert (site.path / "files" / "tests" / "data" / "rmea-psychotherapy").is_dir()
     assert (site.path / "static" / "pyodide" / "pyodide-lock.json").is_file()
 
@@ -255,7 +255,7 @@ def test_tour_runs_in_the_browser_offline(
 
 
 @pytest.mark.parametrize(
-    "notebook", sorted(p.name for p in (REPO / "notebooks").glob("0[1-9]*.ipynb"))
+    "notebook", [p.name for p in browser_notebooks(REPO / "notebooks") if p.name != TOUR]
 )
 def test_class_notebook_runs_in_the_browser_offline(
     notebook: str, site: LiteSite, served: str, offline_page: tuple[Page, list[str]]
