@@ -352,3 +352,24 @@ def test_overwrite_replaces_a_previous_review(tmp_path, moments_session):
     assert names == {p.name for p in second.clips} | {SHEET_NAME, "instructions.txt"}
     assert not names & {p.name for p in first.clips}
     assert "6 clips (3 high, 3 low)" in repr(second)
+
+
+def test_filled_sheets_read_back_with_read_ratings(tmp_path, moments_session):
+    """The sheet and the key are what read_ratings expects: observers fill the sheet as is."""
+    review = concordlab.export_review(moments_session, tmp_path / "r", seed=4, progress=False)
+    sheets = []
+    for number, observer in enumerate(("ann", "bo")):
+        sheet = pd.read_csv(review.sheet, dtype=str, keep_default_na=False)
+        sheet["observer"] = observer
+        for column in sheet.columns[2:]:
+            _, low, high = parse_rating_column(column)
+            sheet[column] = [low + (i + number) % (high - low + 1) for i in range(len(sheet))]
+        path = tmp_path / f"{observer}.csv"
+        sheet.to_csv(path, index=False)
+        sheets.append(path)
+    ratings = concordlab.read_ratings(sheets, review.key)
+    table = ratings.table
+    assert len(table) == 2 * len(review.clips)
+    assert set(table["clip"]) == {p.stem for p in review.clips}
+    kinds = dict(zip(review.table["clip"], review.table["kind"], strict=True))
+    assert all(kinds[c] == k for c, k in zip(table["clip"], table["kind"], strict=True))
