@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from concordlab._checks import SECONDS, FilePath, Text
+from concordlab._checks import FilePath, Text
 from concordlab.errors import ValidationError
 
 MOMENTS = "moments"
@@ -197,14 +197,3 @@ def clip_rows(session: xr.DataTree, rows: pd.DataFrame, video: str, pad: float) 
             "path": str(path),
         }
     )
-
-
-def check_pad(pad: Any) -> float:
-    """``pad`` in seconds (at least 0).
-
-    Examples
-    --------
-    >>> check_pad(2)
-    2.0
-    """
-    return SECONDS.check(pad, "pad")

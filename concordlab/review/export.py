@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import FLAG, FilePath, Integer, Text, check_seed
+from concordlab._checks import FLAG, SECONDS, FilePath, Integer, Text, check_seed
 from concordlab._docs import fill_doc
 from concordlab.errors import ValidationError
 from concordlab.review._format import (
@@ -38,7 +38,6 @@ from concordlab.review._format import (
 from concordlab.review._sources import (
     MOMENTS,
     check_labels,
-    check_pad,
     chosen_rows,
     clip_rows,
     iter_sessions,
@@ -339,7 +338,7 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     >>> sorted(p.name for p in review.folder.iterdir())[-2:]
     ['instructions.txt', 'rating_sheet.csv']
     """
-    wanted, pad, seed = check_labels(segments), check_pad(pad), check_seed(seed)
+    wanted, pad, seed = check_labels(segments), SECONDS.check(pad, "pad"), check_seed(seed)
     emotions = _emotions(emotions)
     scales = (_scale(emotion_scale, "emotion_scale"), _scale(valence_scale, "valence_scale"))
     named = (("audio", audio), ("reencode", reencode), ("overwrite", overwrite))
