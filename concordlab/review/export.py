@@ -269,7 +269,7 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     mpv, ffplay); support elsewhere varies, and a player that ignores them shows up to
     one keyframe interval before the clip and a few frames after it. Other codecs, or
     ``reencode=True``, are decoded and encoded again (h264, or mpeg4 without libx264;
-    aac): much slower (about 20 s per minute of 720p in the benchmark), exact in every
+    aac): much slower (15-20 s per minute of 720p in the benchmark), exact in every
     player.
 
     Parameters
