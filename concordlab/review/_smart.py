@@ -137,7 +137,7 @@ def _encode(video: Any, config: AvcConfig, frames: list, ident: int) -> tuple[li
     encoder.framerate = video.average_rate or video.guessed_rate or Fraction(25)
     params = f"sps-id={ident}:bframes=0:keyint={len(frames) + 1}:scenecut=0:open-gop=0"
     encoder.options = {
-        "preset": "superfast",
+        "preset": "ultrafast",
         "crf": "18",
         "profile": PROFILES[config.profile],
         "x264-params": params,
