@@ -26,6 +26,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from concordlab._extras import optional_module
 from concordlab.review._h264 import (
     AUD,
     IDR,
@@ -43,6 +44,10 @@ from concordlab.review._h264 import (
 
 PROFILES = {66: "baseline", 77: "main", 100: "high"}
 """The source's H.264 profile (``profile_idc``) -> the encoder's ``profile``."""
+
+
+def _av() -> Any:
+    return optional_module("av", "video", "Smart-cutting video clips")
 
 
 class _Refused(Exception):
@@ -78,10 +83,11 @@ def _free_ids(config: AvcConfig, n: int) -> list[int]:
     return free[:n]
 
 
-def _plan(packets: list, first: int, last: int) -> tuple[list, list, list, list, int]:
+def _plan(packets: list, first: int, last: int) -> tuple[list, list, list, list, int, int]:
     """Split ``packets`` (decode order, from a keyframe) into the head's frames (pts to
-    encode), the middle's packets, the tail's packets to copy and the tail's frames to
-    encode, decoded from packet number ``k2``."""
+    encode, decoded from the packets before number ``k1``), the middle's packets, the
+    tail's packets to copy and the tail's frames to encode (decoded from number
+    ``k2``); returns ``(head, middle, tail_copy, tail, k1, k2)``."""
     idrs = []
     for index, packet in enumerate(packets):
         if first <= packet.pts <= last and packet.is_keyframe:
@@ -90,7 +96,7 @@ def _plan(packets: list, first: int, last: int) -> tuple[list, list, list, list,
             idrs.append(index)
     shown = sorted(p.pts for p in packets if first <= p.pts <= last)
     if not idrs:
-        return shown, [], [], [], len(packets)
+        return shown, [], [], [], len(packets), len(packets)
     k1, k2 = idrs[0], idrs[-1]
     at1, at2 = packets[k1].pts, packets[k2].pts
     middle = packets[k1:k2]
@@ -102,16 +108,15 @@ def _plan(packets: list, first: int, last: int) -> tuple[list, list, list, list,
     for count, packet in enumerate(packets[k2:], start=1):
         seen.add(packet.pts)
         if seen == wanted:
-            return head, middle, packets[k2 : k2 + count], [], k2
+            return head, middle, packets[k2 : k2 + count], [], k1, k2
         if not seen <= wanted:
             break
-    return head, middle, [], sorted(wanted), k2
+    return head, middle, [], sorted(wanted), k1, k2
 
 
 def _decode(config: AvcConfig, packets: list, wanted: list) -> list:
     """The frames of ``packets`` whose pts are ``wanted``, in presentation order."""
-    import av
-
+    av = _av()
     decoder = av.CodecContext.create("h264", "r")
     decoder.extradata = config.build()
     frames = {}
@@ -129,8 +134,7 @@ def _decode(config: AvcConfig, packets: list, wanted: list) -> list:
 def _encode(video: Any, config: AvcConfig, frames: list, ident: int) -> tuple[list, bytes, bytes]:
     """``frames`` encoded by libx264 with SPS and PPS id ``ident``: ``(pts, sample,
     keyframe)`` per frame, the SPS and the PPS."""
-    import av
-
+    av = _av()
     encoder = av.CodecContext.create("libx264", "w")
     encoder.width, encoder.height, encoder.pix_fmt = frames[0].width, frames[0].height, "yuv420p"
     encoder.time_base = video.time_base
@@ -188,17 +192,15 @@ def smart_cut(packets: list, video: Any, first: int, last: int) -> tuple[list, b
     The packets keep the source's presentation times; their decode times are those of
     :func:`decode_times` counted from ``first``.
     """
-    import av
-
+    av = _av()
     try:
         config = _config(video)
-        head, middle, tail_copy, tail, k2 = _plan(packets, first, last)
+        head, middle, tail_copy, tail, k1, k2 = _plan(packets, first, last)
         ids = _free_ids(config, 2)
         samples = [(p.pts, bytes(p), p.is_keyframe) for p in middle + tail_copy]
         sps, pps = list(config.sps), list(config.pps)
         if head:
-            before = packets[: packets.index(middle[0])] if middle else packets
-            encoded, *sets = _encode(video, config, _decode(config, before, head), ids[0])
+            encoded, *sets = _encode(video, config, _decode(config, packets[:k1], head), ids[0])
             samples = encoded + samples
             sps.append(sets[0])
             pps.append(sets[1])
