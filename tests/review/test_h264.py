@@ -7,18 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from concordlab.review._h264 import (
-    IDR,
-    PPS,
-    SPS,
-    AvcConfig,
-    annex_b,
-    length_prefixed,
-    nal_type,
-    pps_ids,
-    sps_id,
-    to_sample,
-)
+from concordlab.review import _h264 as h
 
 av = pytest.importorskip("av")
 
@@ -38,12 +27,12 @@ def test_the_ids_are_those_x264_was_told(ident):
     encoder.framerate, encoder.time_base = 10, Fraction(1, 10)
     encoder.options = {"x264-params": f"sps-id={ident}", "preset": "ultrafast"}
     packets = [p for f in _frames() for p in encoder.encode(f)] + encoder.encode(None)
-    units = annex_b(bytes(packets[0]))
-    (sps,) = [u for u in units if nal_type(u) == SPS]
-    (pps,) = [u for u in units if nal_type(u) == PPS]
-    assert sps_id(sps) == ident and pps_ids(pps) == (ident, ident)
-    assert any(nal_type(u) == IDR for u in units)
-    assert length_prefixed(to_sample(units)) == units
+    units = h.annex_b(bytes(packets[0]))
+    (sps,) = [u for u in units if h.nal_type(u) == h.SPS]
+    (pps,) = [u for u in units if h.nal_type(u) == h.PPS]
+    assert h.sps_id(sps) == ident and h.pps_ids(pps) == (ident, ident)
+    assert any(h.nal_type(u) == h.IDR for u in units)
+    assert h.length_prefixed(h.to_sample(units)) == units
 
 
 def test_avcc_round_trips_the_muxers_record(tmp_path):
@@ -60,10 +49,10 @@ def test_avcc_round_trips_the_muxers_record(tmp_path):
         extradata = container.streams.video[0].codec_context.extradata
         first = next(p for p in container.demux(video=0) if p.size)
         sample = bytes(first)
-    config = AvcConfig.parse(extradata)
+    config = h.AvcConfig.parse(extradata)
     assert config is not None and config.build() == extradata
     assert config.length_size == 4 and len(config.sps) == len(config.pps) == 1
-    assert sps_id(config.sps[0]) == 0 and pps_ids(config.pps[0]) == (0, 0)
-    units = length_prefixed(sample, config.length_size)
-    assert to_sample(units) == sample and IDR in [nal_type(u) for u in units]
-    assert AvcConfig.parse(b"\x00\x00\x00\x01" + config.sps[0]) is None  # Annex B
+    assert h.sps_id(config.sps[0]) == 0 and h.pps_ids(config.pps[0]) == (0, 0)
+    units = h.length_prefixed(sample, config.length_size)
+    assert h.to_sample(units) == sample and h.IDR in [h.nal_type(u) for u in units]
+    assert h.AvcConfig.parse(b"\x00\x00\x00\x01" + config.sps[0]) is None  # Annex B
