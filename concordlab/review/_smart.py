@@ -75,8 +75,13 @@ def _config(video: Any) -> AvcConfig:
     return config
 
 
-def _free_ids(config: AvcConfig, n: int) -> list[int]:
-    used = {sps_id(u) for u in config.sps} | {i for u in config.pps for i in pps_ids(u)}
+def _free_ids(config: AvcConfig, packets: list, n: int) -> list[int]:
+    """``n`` parameter set ids that neither the ``avcC`` nor ``packets`` (in-band) use."""
+    units = [*config.sps, *config.pps]
+    for packet in packets:
+        units += [u for u in length_prefixed(bytes(packet)) if u and nal_type(u) in (SPS, PPS)]
+    used = {sps_id(u) for u in units if nal_type(u) == SPS}
+    used |= {i for u in units if nal_type(u) == PPS for i in pps_ids(u)}
     free = [i for i in range(1, 32) if i not in used]
     if len(free) < n:
         raise _Refused
@@ -196,7 +201,7 @@ def smart_cut(packets: list, video: Any, first: int, last: int) -> tuple[list, b
     try:
         config = _config(video)
         head, middle, tail_copy, tail, k1, k2 = _plan(packets, first, last)
-        ids = _free_ids(config, 2)
+        ids = _free_ids(config, packets, 2)
         samples = [(p.pts, bytes(p), p.is_keyframe) for p in middle + tail_copy]
         sps, pps = list(config.sps), list(config.pps)
         if head:
