@@ -277,8 +277,8 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
       without B-frames, or a clip that ends where a keyframe interval ends); a clip
       without a keyframe (shorter than a keyframe interval) is encoded whole.
       Timestamps from 0 and no edit list: exact in every player, about 0.3 s per
-      one-minute 720p clip in the benchmark (4x ``ffmpeg -c copy``). Splices are made
-      only at IDR keyframes after which no frame is shown earlier: a clip holding
+      one-minute 720p clip in the benchmark (about 4x ``ffmpeg -c copy``). Splices
+      are made only at IDR keyframes after which no frame is shown earlier: a clip holding
       another keyframe (open GOPs), any other source (hevc, mpeg4, interlaced,
       10-bit or 4:2:2 h264, other profiles or NAL length sizes) or audio other than
       aac or mp3 takes the ``"copy"`` path below when it can, else ``"reencode"``.
