@@ -5,8 +5,10 @@ keyframe every 3 s as a camera writes, B-frames, 3 Mbit/s, aac sound) and compar
 the same run (ours and the peer's interleaved, the median of ``--repeat`` timings each):
 
 - ours: :func:`concordlab.export_review` of a session whose 20 segments are the clips
-  (``pad=0``): stream copy, the frames outside each clip hidden by mp4 edit lists; the
-  sheet and the key written too;
+  (``pad=0``), the sheet and the key written too, twice: ``cut="smart"`` (the default:
+  the packets between the first and the last IDR keyframe of each clip copied, the
+  frames before and after them encoded again, no edit list) and ``cut="copy"`` (stream
+  copy, the frames outside each clip hidden by mp4 edit lists);
 - the peer: the ``ffmpeg`` binary of the ``imageio-ffmpeg`` wheel, once per clip,
   ``ffmpeg -ss S -i in.mp4 -t D -c copy out.mp4`` (stream copy, no accuracy asked).
 
@@ -16,7 +18,7 @@ the source's frames around the cut, on 160x90 grey thumbnails), and its distance
 frames to the frame asked for (the first at or after the start, the last before the end)
 is reported, as played (edit lists honoured) and with the edit lists ignored (what the
 files hold before the first asked frame: what a player that ignores edit lists shows).
-``--reencode`` adds a row for ``export_review(..., reencode=True)`` (the
+``--reencode`` adds a row for ``export_review(..., cut="reencode")`` (the
 fallback path, timed once on ``--reencode-clips`` clips).
 
 The source is generated once with that ffmpeg (``testsrc2`` and a sine tone, libx264
@@ -97,9 +99,9 @@ def make_session(video: Path, starts: np.ndarray):
     return concordlab.attach_video(session, video)
 
 
-def ours(session, folder: Path, reencode: bool = False) -> concordlab.ReviewExport:
+def ours(session, folder: Path, cut: str = "smart") -> concordlab.ReviewExport:
     return concordlab.export_review(
-        session, folder, segments="clip", pad=0.0, seed=0, reencode=reencode,
+        session, folder, segments="clip", pad=0.0, seed=0, cut=cut,
         overwrite=True, progress=False,
     )  # fmt: skip
 
@@ -180,7 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clips", type=int, default=20)
-    parser.add_argument("--reencode", action="store_true", help="also time reencode=True")
+    parser.add_argument("--reencode", action="store_true", help='also time cut="reencode"')
     parser.add_argument("--reencode-clips", type=int, default=2)
     parser.add_argument("--markdown", help="also write the table to this file")
     args = parser.parse_args()
@@ -193,26 +195,32 @@ def main() -> None:
     )
     work = Path(tempfile.mkdtemp(prefix="bench-review-"))
     try:
-        ours_times, peer_times = [], []
+        times: dict[str, list[float]] = {"smart": [], "copy": [], "peer": []}
+        reviews = {}
         for _ in range(args.repeat):
-            started = time.perf_counter()
-            review = ours(session, work / "ours")
-            ours_times.append(time.perf_counter() - started)
+            for cut in ("smart", "copy"):
+                started = time.perf_counter()
+                reviews[cut] = ours(session, work / cut, cut)
+                times[cut].append(time.perf_counter() - started)
             started = time.perf_counter()
             peer_clips = peer(video, starts, work / "peer")
-            peer_times.append(time.perf_counter() - started)
-        ours_s, peer_s = statistics.median(ours_times), statistics.median(peer_times)
-        rows = [("export_review (stream copy)", ours_s, peer_s)]
+            times["peer"].append(time.perf_counter() - started)
+        peer_s = statistics.median(times["peer"])
+        rows = [
+            ('export_review(cut="smart"), the default', statistics.median(times["smart"]), peer_s),
+            ('export_review(cut="copy")', statistics.median(times["copy"]), peer_s),
+        ]
         if args.reencode:
             few = session.copy()
             few = concordlab.set_segments(
                 few, concordlab.segments(session).iloc[: args.reencode_clips]
             )
             started = time.perf_counter()
-            ours(few, work / "reencoded", reencode=True)
+            ours(few, work / "reencoded", "reencode")
             seconds = (time.perf_counter() - started) * args.clips / args.reencode_clips
             name = (
-                f"export_review(reencode=True), {args.reencode_clips} clips, scaled to {args.clips}"
+                f'export_review(cut="reencode"), {args.reencode_clips} clips, '
+                f"scaled to {args.clips}"
             )
             rows.append((name, seconds, peer_s))
         lines = [
@@ -221,8 +229,10 @@ def main() -> None:
         ]
         lines += [f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x |" for name, a, b in rows]
         # sheet order -> the clip of each start
-        by_start = review.table.sort_values("start")
-        our_clips = [review.folder / f"{code}.mp4" for code in by_start["clip"]]
+        ours_clips = {}
+        for cut, review in reviews.items():
+            by_start = review.table.sort_values("start")
+            ours_clips[cut] = [review.folder / f"{code}.mp4" for code in by_start["clip"]]
         lines += [
             "",
             "| frame accuracy (first/last frame vs. asked, decoded with PyAV) | first frame "
@@ -231,7 +241,8 @@ def main() -> None:
         ]
         for ignore in (False, True):
             how = "edit lists ignored (as a player that ignores them)" if ignore else "as played"
-            for name, clips in (("concordlab", our_clips), ("ffmpeg -c copy", peer_clips)):
+            named = [(f'concordlab cut="{cut}"', clips) for cut, clips in ours_clips.items()]
+            for name, clips in (*named, ("ffmpeg -c copy", peer_clips)):
                 first, last = accuracy(video, clips, starts, ignore)
                 lines.append(f"| {name}, {how} | {_describe(first)} | {_describe(last)} |")
         text = "\n".join(lines)

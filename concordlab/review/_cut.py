@@ -1,9 +1,13 @@
 """Cut one clip out of a video file, frame-accurately, with PyAV (the ``video`` extra).
 
-Two paths, both writing an mp4 whose timestamps start at 0 and whose first and last
+Three paths, all writing an mp4 whose timestamps start at 0 and whose first and last
 presented frames are the first frame at or after ``start`` and the last frame before
 ``end`` (video time, seconds):
 
+- **Smart cut** (h264 in mp4, see :mod:`concordlab.review._smart`): the packets between
+  the first and the last IDR keyframe in the clip copied, the frames before and after
+  them encoded again; timestamps from 0 without an edit list, exact in every player.
+  A source it cannot splice safely takes the stream copy below.
 - **Stream copy with edit lists** (h264, hevc and mpeg4 video; aac or mp3 audio): the
   packets are copied, without decoding, from the keyframe at or before ``start`` to the
   last packet the clip's frames need; the frames before ``start`` (needed to decode it)
@@ -31,11 +35,14 @@ from typing import Any
 from concordlab._extras import optional_module
 from concordlab.errors import FileFormatError, ValidationError
 from concordlab.review._mp4 import set_presented_duration
+from concordlab.review._smart import smart_cut
 
 COPY_VIDEO = frozenset({"h264", "hevc", "mpeg4"})
 """Video codecs cut by stream copy (their mp4 edit lists are honoured by FFmpeg)."""
 COPY_AUDIO = frozenset({"aac", "mp3"})
 """Audio codecs copied as they are beside a stream-copied video."""
+CUTS = ("smart", "copy", "reencode")
+"""How clips are cut: a smart cut (h264), stream copy with edit lists, re-encoding."""
 _MUXER = {"fflags": "+bitexact", "use_editlist": "1"}
 _EPS = 1e-6  # seconds: float times of the key vs. exact frame times
 
@@ -44,12 +51,11 @@ def _av() -> Any:
     return optional_module("av", "video", "Cutting video clips")
 
 
-def cut_clip(
-    source: Path, target: Path, start: float, end: float, *, audio: bool, reencode: bool
-) -> str:
+def cut_clip(source: Path, target: Path, start: float, end: float, *, audio: bool, cut: str) -> str:
     """Write the frames of ``source`` in ``[start, end)`` (s) to the mp4 ``target``.
 
-    Returns the path taken: ``"copy"`` or ``"reencode"``.
+    ``cut`` is ``"smart"``, ``"copy"`` or ``"reencode"`` (see :data:`CUTS`); returns the
+    path taken: ``"smart"``, ``"copy"`` or ``"reencode"``.
 
     Examples
     --------
@@ -57,7 +63,7 @@ def cut_clip(
     >>> from concordlab.video import _demo_video
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> file = _demo_video(folder / "room.mp4")  # grey level 8 x frame number, 10 fps
-    >>> cut_clip(file, folder / "clip.mp4", 1.0, 2.0, audio=True, reencode=False)
+    >>> cut_clip(file, folder / "clip.mp4", 1.0, 2.0, audio=True, cut="copy")
     'copy'
     >>> with av.open(str(folder / "clip.mp4")) as container:
     ...     grey = [round(f.to_ndarray(format="gray").mean()) for f in container.decode(video=0)]
@@ -74,12 +80,10 @@ def cut_clip(
     with container:
         if not container.streams.video:
             raise FileFormatError(f"'{source}' has no video stream.")
-        if (
-            not reencode
-            and _copyable(container, audio)
-            and _copy(container, target, start, end, audio)
-        ):
-            return "copy"
+        if cut != "reencode" and _copyable(container, audio):
+            taken = _copy(container, target, start, end, audio, smart=cut == "smart")
+            if taken is not None:
+                return taken
         container.seek(0)
         _reencode(av, container, target, start, end, audio)
         return "reencode"
@@ -130,13 +134,16 @@ def _demux(container: Any, sound: Any, start: float, end: float) -> tuple[list, 
     return packets, sounds
 
 
-def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -> bool:
-    """Stream copy hidden by edit lists; False (nothing written) when it cannot be done."""
+def _copy(
+    container: Any, target: Path, start: float, end: float, audio: bool, smart: bool
+) -> str | None:
+    """Smart cut (when ``smart`` and the source allows) or stream copy hidden by edit
+    lists: the path taken, or None (nothing written) when neither can be done."""
     video = container.streams.video[0]
     sound = container.streams.audio[0] if audio and container.streams.audio else None
     found = _demux(container, sound, start, end)
     if found is None:
-        return False
+        return None
     packets, sounds = found
     tb, seconds = video.time_base, float(video.time_base)
     shown = [p.pts for p in packets if start - _EPS <= p.pts * seconds < end - _EPS]
@@ -144,9 +151,7 @@ def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -
         raise _empty(start, end, container.name)
     first, last = min(shown), max(shown)
     if packets[0].pts > max(first, video.start_time or 0) and packets[0].pts * seconds > start:
-        return False  # the seek did not land at or before the start
-    keep = max(i for i, p in enumerate(packets) if first <= p.pts <= last) + 1
-    packets = packets[:keep]
+        return None  # the seek did not land at or before the start
     frame = Fraction(1) / Fraction(video.average_rate or video.guessed_rate or 25)
     step = max(p.duration or 0 for p in packets if p.pts == last) * tb or frame
     duration = (last - first) * tb + step
@@ -154,17 +159,33 @@ def _copy(container: Any, target: Path, start: float, end: float, audio: bool) -
     if sounds:
         low, high = origin / sounds[0].time_base, (origin + duration) / sounds[0].time_base
         sounds = [p for p in sounds if low <= p.pts < high]
-    _mux_copy(target, video, sound, packets, sounds, origin)
+    made = smart_cut(packets, video, first, last) if smart else None
+    if made is not None:
+        _mux_copy(target, video, sound, made[0], sounds, origin, extradata=made[1])
+        return "smart"
+    keep = max(i for i, p in enumerate(packets) if first <= p.pts <= last) + 1
+    _mux_copy(target, video, sound, packets[:keep], sounds, origin)
     set_presented_duration(target, {0: float(duration)})
-    return True
+    return "copy"
 
 
 def _mux_copy(
-    target: Path, video: Any, sound: Any, packets: list, sounds: list, origin: Fraction
+    target: Path,
+    video: Any,
+    sound: Any,
+    packets: list,
+    sounds: list,
+    origin: Fraction,
+    extradata: bytes | None = None,
 ) -> None:
+    """Mux ``packets`` and ``sounds`` shifted by ``origin`` (s); with ``extradata`` (a
+    smart cut: timestamps from 0), the video's new ``avcC`` and no edit list."""
     av = _av()
-    with av.open(str(target), "w", format="mp4", options=_MUXER) as output:
+    options = _MUXER if extradata is None else {**_MUXER, "use_editlist": "0"}
+    with av.open(str(target), "w", format="mp4", options=options) as output:
         out_video = output.add_stream_from_template(video)
+        if extradata is not None:
+            out_video.codec_context.extradata = extradata
         streams = [(out_video, packets, round(origin / video.time_base))]
         if sounds:
             out_sound = output.add_stream_from_template(sound)

@@ -33,7 +33,7 @@ def _boxes(data: bytearray, start: int, end: int, path: tuple[str, ...] = ()) ->
         elif size == 0:
             size = end - offset
         if size < header:
-            raise FileFormatError("A clip's mp4 boxes are damaged; export it with reencode=True.")
+            raise FileFormatError("A clip's mp4 boxes are damaged; export it with cut='reencode'.")
         name = kind.decode("latin-1")
         yield (*path, name), offset + header, data[offset + header]
         if name in _CONTAINERS:
@@ -88,7 +88,7 @@ def _moov(handle: Any) -> tuple[int, bytearray]:
         if size < 8:
             break
         offset += size
-    raise FileFormatError("A clip has no moov box; export it with reencode=True.")
+    raise FileFormatError("A clip has no moov box; export it with cut='reencode'.")
 
 
 def _patch(data: bytearray, seconds: dict[int, float], path: Path) -> None:
@@ -108,13 +108,13 @@ def _patch(data: bytearray, seconds: dict[int, float], path: Path) -> None:
                 continue
             if struct.unpack_from(">I", data, body + 4)[0] != 1:
                 raise FileFormatError(
-                    "A clip's edit list is not the one expected; export with reencode=True."
+                    "A clip's edit list is not the one expected; export with cut='reencode'."
                 )
             _put(data, body + 8, wide, ticks)
             done.add(track)
     if mvhd is None or done != set(seconds):
         raise FileFormatError(
             f"The clip '{path}' lacks the edit list of track(s) {sorted(set(seconds) - done)}; "
-            "export with reencode=True."
+            "export with cut='reencode'."
         )
     _put(data, mvhd[0], mvhd[1], round(max(seconds.values()) * scale))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from concordlab._checks import FLAG, SECONDS, FilePath, Integer, Text, check_seed
+from concordlab._checks import FLAG, SECONDS, Choice, FilePath, Integer, Text, check_seed
+from concordlab._deprecate import REMOVED_IN
 from concordlab._docs import fill_doc
 from concordlab.errors import ValidationError
+from concordlab.review._cut import CUTS
 from concordlab.review._format import (
     CLIP,
     DEFAULT_EMOTION_SCALE,
@@ -57,6 +60,7 @@ _KEY = FilePath("CSV file", "'review-key.csv'")
 _NAME = Text(non_empty=True, max_length=40, example="'positive'")
 _SCALE_END = Integer(low=-100, high=100, example="1")
 _VIDEO = Text(non_empty=True, example="'room'")
+_CUT = Choice(CUTS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,9 +250,10 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     emotion_scale: tuple[int, int] = DEFAULT_EMOTION_SCALE,
     valence_scale: tuple[int, int] = DEFAULT_VALENCE_SCALE,
     video: str | None = None,
-    reencode: bool = False,
+    cut: str = "smart",
     overwrite: bool = False,
     progress: bool = True,
+    reencode: bool | None = None,
 ) -> ReviewExport:
     """Write blinded clips of chosen segments, a rating sheet for observers and a key.
 
@@ -262,15 +267,31 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     timestamps start at 0.
 
     **Frame accuracy and speed.** Each clip starts at the first frame at or after its
-    start and ends at the last frame before its end (video time). h264, hevc and mpeg4
-    videos (with aac or mp3 audio) are cut by stream copy, without decoding: the packets
-    from the keyframe before the start are copied and the mp4 edit list hides the frames
-    outside the clip: exact in players that honour edit lists (FFmpeg-based ones: PyAV,
-    mpv, ffplay); support elsewhere varies, and a player that ignores them shows up to
-    one keyframe interval before the clip and a few frames after it. Other codecs, or
-    ``reencode=True``, are decoded and encoded again (h264, or mpeg4 without libx264;
-    aac): much slower (15-20 s per minute of 720p in the benchmark), exact in every
-    player.
+    start and ends at the last frame before its end (video time). ``cut`` chooses how:
+
+    - ``"smart"`` (default): for h264 in mp4 (progressive 8-bit 4:2:0, Baseline, Main
+      or High profile, 4-byte NAL lengths), the packets from the first IDR keyframe in
+      the clip to the last one are copied byte for byte, the frames before the first
+      (the head) are encoded again with libx264, and so are the frames from the last
+      IDR keyframe to the clip's end unless its packets can be copied (a source
+      without B-frames, or a clip that ends where a keyframe interval ends); a clip
+      without a keyframe (shorter than a keyframe interval) is encoded whole.
+      Timestamps from 0 and no edit list: exact in every player, about 0.3 s per
+      one-minute 720p clip in the benchmark (about 4x ``ffmpeg -c copy``). Splices
+      are made only at IDR keyframes after which no frame is shown earlier: a clip holding
+      another keyframe (open GOPs), any other source (hevc, mpeg4, interlaced,
+      10-bit or 4:2:2 h264, other profiles or NAL length sizes) or audio other than
+      aac or mp3 takes the ``"copy"`` path below when it can, else ``"reencode"``.
+    - ``"copy"``: h264, hevc and mpeg4 videos (with aac or mp3 audio) are cut by
+      stream copy, without decoding: the packets from the keyframe before the start
+      are copied and the mp4 edit list hides the frames outside the clip: exact in
+      players that honour edit lists (FFmpeg-based ones: PyAV, mpv, ffplay, and
+      Chromium, which reports a duration a frame or two longer); a player that
+      ignores them shows up to one keyframe interval before the clip and a few
+      frames after it. Other codecs are re-encoded.
+    - ``"reencode"``: every clip decoded and encoded again (h264, or mpeg4 without
+      libx264; aac): much slower (15-20 s per minute of 720p in the benchmark),
+      exact in every player.
 
     Parameters
     ----------
@@ -300,12 +321,15 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     video : str, optional
         The video to cut when a session has several; default its only video, else the
         room's (person None).
-    reencode : bool, default False
-        Re-encode every clip instead of the stream copy.
+    cut : {"smart", "copy", "reencode"}, default "smart"
+        How clips are cut (see above).
     overwrite : bool, default False
         Replace a previous review in ``out_dir`` (and its key).
     progress : bool, default True
         A progress bar over the clips.
+    reencode : bool, optional
+        Deprecated (a ``FutureWarning``): ``reencode=True`` is ``cut="reencode"``,
+        ``reencode=False`` is ``cut="copy"``.
 
     Returns
     -------
@@ -341,8 +365,8 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     wanted, pad, seed = check_labels(segments), SECONDS.check(pad, "pad"), check_seed(seed)
     emotions = _emotions(emotions)
     scales = (_scale(emotion_scale, "emotion_scale"), _scale(valence_scale, "valence_scale"))
-    named = (("audio", audio), ("reencode", reencode), ("overwrite", overwrite))
-    audio, reencode, overwrite = (FLAG.check(value, name) for name, value in named)
+    audio, overwrite = FLAG.check(audio, "audio"), FLAG.check(overwrite, "overwrite")
+    cut = _CUT.check(cut if reencode is None else _old_reencode(reencode), "cut")
     progress = FLAG.check(progress, "progress")
     video = None if video is None else _VIDEO.check(video, "video")
     folder = _FOLDER.check(out_dir, "out_dir").expanduser()
@@ -354,7 +378,7 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     for entry in previous:
         entry.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    clips = _cut_all(rows, folder, audio=audio, reencode=reencode, progress=progress)
+    clips = _cut_all(rows, folder, audio=audio, cut=cut, progress=progress)
     sheet = folder / SHEET_NAME
     _write_sheet(sheet, rows[CLIP].tolist(), emotions, scales)
     instructions = _instructions(emotions, scales, len(rows))
@@ -363,6 +387,19 @@ def export_review(  # noqa: D417 (fill_doc writes the shared entries)
     key.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(key, index=False)
     return ReviewExport(folder=folder, sheet=sheet, key=key, clips=clips, table=table)
+
+
+def _old_reencode(reencode: Any) -> str:
+    """The ``cut`` meant by the deprecated ``reencode`` flag (with a FutureWarning)."""
+    reencode = FLAG.check(reencode, "reencode")
+    new = "reencode" if reencode else "copy"
+    warnings.warn(
+        f"export_review(reencode={reencode}) is deprecated; use export_review(cut={new!r}) "
+        f"(the default is cut='smart'). reencode stops working in concordlab {REMOVED_IN}.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return new
 
 
 def _shuffled(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -375,7 +412,7 @@ def _shuffled(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
 
 
 def _cut_all(
-    rows: pd.DataFrame, folder: Path, *, audio: bool, reencode: bool, progress: bool
+    rows: pd.DataFrame, folder: Path, *, audio: bool, cut: str, progress: bool
 ) -> tuple[Path, ...]:
     """Cut every row's clip into ``folder`` as ``<code>.mp4``, with a progress bar."""
     from tqdm.auto import tqdm  # in a kernel tqdm.auto imports ipywidgets: only when used
@@ -386,8 +423,6 @@ def _cut_all(
     bar = tqdm(rows.itertuples(), total=len(rows), desc="clips", unit="clip", disable=not progress)
     for row in bar:
         target = folder / f"{row.clip}.mp4"
-        cut_clip(
-            Path(row.path), target, row.video_start, row.video_end, audio=audio, reencode=reencode
-        )
+        cut_clip(Path(row.path), target, row.video_start, row.video_end, audio=audio, cut=cut)
         clips.append(target)
     return tuple(clips)

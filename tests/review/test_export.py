@@ -20,6 +20,7 @@ import pytest
 
 import concordlab
 from concordlab import ConcordlabError, FileFormatError, ValidationError
+from concordlab.review._cut import cut_clip
 from concordlab.review._format import KEY_COLUMNS, SHEET_NAME, parse_rating_column
 
 av = pytest.importorskip("av")
@@ -31,15 +32,22 @@ OFFSET = 2.0  # the video started 2 s before the signals
 SECRET = "sim-1 high concordance 12.5 s"
 
 
-def make_video(path: Path, codec: str, gop: int, audio: bool = False) -> Path:
-    """``SECONDS`` s of bar-coded frames, a keyframe every ``gop`` frames, maybe a tone."""
+def make_video(
+    path: Path, codec: str, gop: int, audio: bool = False, bframes: int = 3, open_gop: bool = False
+) -> Path:
+    """``SECONDS`` s of bar-coded frames, a keyframe every ``gop`` frames, maybe a tone;
+    h264 with ``bframes`` B-frames in a fixed pattern (libx264 would choose none for
+    such frames), closed GOPs (IDR keyframes) unless ``open_gop``."""
     with av.open(str(path), "w") as container:
         container.metadata.update({"title": SECRET, "comment": SECRET})
         stream = container.add_stream(codec, rate=RATE)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         stream.metadata["title"] = SECRET
-        if codec == "libx264":  # B-frames: libx264's default
-            stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0"}
+        if codec == "libx264":
+            params = f"bframes={bframes}:b-adapt=0:open-gop={int(open_gop)}"
+            stream.options = {
+                "g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "x264-params": params
+            }  # fmt: skip
         elif codec == "libx265":  # B-frames too; closed GOPs, quiet
             params = f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:log-level=error"
             stream.options = {"x265-params": params}
@@ -70,10 +78,12 @@ def make_video(path: Path, codec: str, gop: int, audio: bool = False) -> Path:
     return path
 
 
-def frame_numbers(path: Path) -> list[int]:
-    """The frame number read back from each decoded frame's bar code."""
+def frame_numbers(path: Path, ignore_editlist: bool = False) -> list[int]:
+    """The frame number read back from each decoded frame's bar code (with the mp4 edit
+    lists honoured, as FFmpeg-based players do, or ignored, as some other players do)."""
     numbers = []
-    with av.open(str(path)) as container:
+    options = {"ignore_editlist": "1"} if ignore_editlist else {}
+    with av.open(str(path), options=options) as container:
         for frame in container.decode(video=0):
             grey = frame.to_ndarray(format="gray")
             bars = [grey[:, b * BAR + 2 : (b + 1) * BAR - 2].mean() > 128 for b in range(BITS)]
@@ -81,8 +91,9 @@ def frame_numbers(path: Path) -> list[int]:
     return numbers
 
 
-def first_time(path: Path) -> float:
-    with av.open(str(path)) as container:
+def first_time(path: Path, ignore_editlist: bool = False) -> float:
+    options = {"ignore_editlist": "1"} if ignore_editlist else {}
+    with av.open(str(path), options=options) as container:
         return float(next(container.decode(video=0)).time)
 
 
@@ -100,6 +111,12 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def h264(folder):
     return make_video(folder / "h264.mp4", "libx264", gop=12, audio=True)
+
+
+@pytest.fixture(scope="module")
+def h264_plain(folder):
+    """h264 without B-frames."""
+    return make_video(folder / "h264-plain.mp4", "libx264", gop=12, bframes=0)
 
 
 @pytest.fixture(scope="module")
@@ -135,25 +152,31 @@ SPANS = [(0.4, 3.0), (1.35, 3.05), (2.0, 5.0), (5.37, 9.93), (0.0, 0.01), (55.0,
 
 
 @pytest.mark.parametrize(
-    ("codec", "reencode"),
-    [("h264", False), ("h264", True), ("mpeg4", False), ("mpeg4", True), ("hevc", False)],
-)
-def test_clips_start_and_end_on_the_right_frames(tmp_path, request, codec, reencode):
+    ("codec", "cut"),
+    [("h264", "smart"), ("h264_plain", "smart"), ("h264", "copy"), ("h264", "reencode"),
+     ("mpeg4", "smart"), ("mpeg4", "reencode"), ("hevc", "smart")],
+)  # fmt: skip
+def test_clips_start_and_end_on_the_right_frames(tmp_path, request, codec, cut):
     video = request.getfixturevalue(codec)
     s = spans_session(video, SPANS)
     labels = [f"cut{i}" for i in range(len(SPANS))]
     review = concordlab.export_review(
-        s, tmp_path / "review", segments=labels, pad=0.0, seed=3, reencode=reencode, progress=False
+        s, tmp_path / "review", segments=labels, pad=0.0, seed=3, cut=cut, progress=False
     )
     table = review.table
     assert sorted(table["label"]) == labels
+    # exact in players that ignore edit lists too: h264 smart cuts and re-encoded clips
+    everywhere = cut == "reencode" or (cut == "smart" and codec.startswith("h264"))
     for row in table.itertuples():
-        numbers = frame_numbers(tmp_path / "review" / f"{row.clip}.mp4")
+        clip = tmp_path / "review" / f"{row.clip}.mp4"
         first, last = expected_frames(row.video_start, row.video_end)
-        assert abs(numbers[0] - first) <= 1 and abs(numbers[-1] - last) <= 1, (row, numbers)
-        assert numbers == list(range(numbers[0], numbers[-1] + 1))  # no frame lost or repeated
-        assert (numbers[0], numbers[-1]) == (first, last)  # in fact exact
-        assert first_time(tmp_path / "review" / f"{row.clip}.mp4") == 0.0
+        for ignore in (False, True) if everywhere else (False,):
+            numbers = frame_numbers(clip, ignore)
+            assert abs(numbers[0] - first) <= 1 and abs(numbers[-1] - last) <= 1, (row, numbers)
+            assert numbers == list(range(numbers[0], numbers[-1] + 1))  # none lost or repeated
+            assert (numbers[0], numbers[-1]) == (first, last)  # in fact exact
+            # the smart cut needs no edit list (re-encoded clips start later without it)
+            assert first_time(clip, ignore) == 0.0 or (ignore and cut == "reencode")
 
 
 @pytest.mark.parametrize("codec", ["h264", "mpeg4", "hevc"])
@@ -163,13 +186,92 @@ def test_the_stream_copy_copies_and_reencode_encodes(tmp_path, request, codec):
     s = spans_session(video, [(10.0, 50.0)])
     with av.open(str(video)) as source:
         source_bytes = {bytes(p) for p in source.demux(video=0) if p.size}
-    for reencode in (False, True):
+    for cut in ("copy", "reencode"):
         review = concordlab.export_review(
-            s, tmp_path / str(reencode), segments="cut0", pad=0, reencode=reencode, progress=False
+            s, tmp_path / cut, segments="cut0", pad=0, cut=cut, progress=False
         )
         with av.open(str(review.clips[0])) as clip:
             copied = [bytes(p) in source_bytes for p in clip.demux(video=0) if p.size]
-        assert all(copied) if not reencode else not any(copied[1:])
+        assert all(copied) if cut == "copy" else not any(copied[1:])
+
+
+def _source_packets(video: Path) -> list[tuple[int, bytes]]:
+    """Each video packet's frame number and bytes, in decode order."""
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        return [
+            (round(p.pts * stream.time_base * RATE), bytes(p))
+            for p in container.demux(stream)
+            if p.size
+        ]
+
+
+# video times: from and to keyframes (every 12 frames: 1.2 s), between them, within one
+# keyframe interval, from the video's start, to its end
+SMART_SPANS = [(12.0, 52.0), (12.35, 40.05), (3.3, 3.4), (0.0, 5.05), (7.15, 8.4), (60.05, 64.0)]
+
+
+@pytest.mark.parametrize("codec", ["h264", "h264_plain"])
+def test_the_smart_cut_copies_from_idr_to_idr_and_encodes_the_rest(tmp_path, request, codec):
+    video = request.getfixturevalue(codec)
+    source = _source_packets(video)
+    av.logging.set_level(av.logging.WARNING)
+    try:
+        for start, end in SMART_SPANS:
+            clip = tmp_path / f"{start}.mp4"
+            taken = cut_clip(video, clip, start, end, audio=True, cut="smart")
+            first, last = expected_frames(start, end)
+            with av.logging.Capture() as logs:  # FFmpeg decodes the clip without a word
+                for ignore in (False, True):
+                    assert frame_numbers(clip, ignore) == list(range(first, last + 1)), start
+            assert taken == "smart"
+            assert not [entry for entry in logs if entry[0] <= av.logging.WARNING], logs
+            with av.open(str(clip)) as container:
+                packets = [p for p in container.demux(video=0) if p.size]
+            assert packets[0].pts == packets[0].dts == 0
+            assert all(p.dts <= p.pts for p in packets)
+            assert all(a.dts < b.dts for a, b in itertools.pairwise(packets))
+            idrs = [n for n in range(first, last + 1) if n % 12 == 0]  # closed GOPs of 12
+            if not idrs:
+                continue  # within one keyframe interval: encoded whole
+            head = idrs[0] - first
+            at = [n for n, _ in source].index(idrs[0])
+            middle = [b for n, b in source[at:] if n < idrs[-1]][: idrs[-1] - idrs[0]]
+            clip_bytes = [bytes(p) for p in packets]
+            assert clip_bytes[head : head + len(middle)] == middle  # byte for byte
+            by_frame = dict(source)
+            assert all(clip_bytes[i] != by_frame[first + i] for i in range(head))  # encoded
+            if codec == "h264_plain":  # no B-frames: the tail is copied too
+                assert clip_bytes[head:] == [by_frame[n] for n in range(idrs[0], last + 1)]
+    finally:
+        av.logging.set_level(None)
+
+
+def test_a_source_the_smart_cut_cannot_splice_takes_the_stream_copy(tmp_path, hevc):
+    """Open GOPs (keyframes that are not IDR pictures) and hevc: cut by stream copy."""
+    opened = make_video(tmp_path / "open.mp4", "libx264", gop=12, open_gop=True)
+    for video in (opened, hevc):
+        clip = tmp_path / f"clip-{video.stem}.mp4"
+        assert cut_clip(video, clip, 12.35, 20.05, audio=True, cut="smart") == "copy"
+        first, last = expected_frames(12.35, 20.05)
+        assert frame_numbers(clip) == list(range(first, last + 1))
+
+
+def test_reencode_true_still_works_with_a_future_warning(tmp_path, h264):
+    s = spans_session(h264, [(1.35, 3.05)])
+    with av.open(str(h264)) as source:
+        source_bytes = {bytes(p) for p in source.demux(video=0) if p.size}
+    for reencode in (True, False):
+        with pytest.warns(FutureWarning, match=r"cut='reencode'" if reencode else "cut='copy'"):
+            review = concordlab.export_review(
+                s, tmp_path / str(reencode), segments="cut0", pad=0, reencode=reencode,
+                progress=False,
+            )  # fmt: skip
+        with av.open(str(review.clips[0])) as clip:
+            copied = [bytes(p) in source_bytes for p in clip.demux(video=0) if p.size]
+        assert all(copied) if not reencode else not any(copied)
+    with pytest.raises(ValidationError, match="cut must be one of"):
+        concordlab.export_review(s, tmp_path / "x", segments="cut0", cut="fast")
 
 
 def test_a_codec_mp4_cannot_copy_is_reencoded(tmp_path):
